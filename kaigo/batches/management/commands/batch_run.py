@@ -1,0 +1,53 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from kaigo.batches import services
+from kaigo.batches.models import BatchRun
+from kaigo.batches.progress import follow
+from kaigo.batches.registry import all_kinds
+from kaigo.errors import ApplicationError
+from kaigo.staff.models import Staff
+
+
+class Command(BaseCommand):
+    help = "Start a batch and show its progress until it ends (exit 1 when records or chunks failed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", nargs="?", help="batch kind; omit to list the kinds")
+        parser.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
+        parser.add_argument("--operator", help="username of the staff member running it (recorded on the run)")
+        parser.add_argument("--detach", action="store_true", help="start it and return without waiting")
+
+    def handle(self, *args, kind=None, param=(), operator=None, detach=False, **options):
+        if not kind:
+            for k in all_kinds():
+                self.stdout.write(f"{k.name}\t{k.label}")
+            return
+        params = {}
+        for item in param:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"--param は NAME=VALUE の形で指定してください: {item}")
+            params[name] = value
+        actor = None
+        if operator:
+            actor = Staff.objects.filter(username=operator, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"職員 {operator} は存在しないか無効です。")
+        try:
+            run = services.batch_start(kind=kind, params=params, actor=actor, origin=BatchRun.Origin.COMMAND)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(f"バッチ #{run.pk} を開始しました（{run.chunk_count} チャンク、{run.total} 件）。")
+        if detach:
+            return
+        run = follow(run.pk, stream=self.stderr._out)
+        report(self, run)
+
+
+def report(command: BaseCommand, run: BatchRun) -> None:
+    command.stdout.write(
+        f"バッチ #{run.pk}: {run.get_status_display()}（処理 {run.processed} / 対象 {run.total}、"
+        f"成功 {run.succeeded}、エラー {run.failed}）"
+    )
+    if run.status != BatchRun.Status.SUCCEEDED or run.failed:
+        raise CommandError(f"エラーがあります。バッチ処理画面の #{run.pk} で内容を確認してください。", returncode=1)

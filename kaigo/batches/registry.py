@@ -1,0 +1,97 @@
+"""Batch kinds: what a batch does, declared by each app in its ``batch_kinds.py``.
+
+A kind says how to split its work into chunks (``plan``) and how to process one chunk
+(``process``). ``process`` runs inside the chunk's transaction with the chunk row locked:
+everything it writes commits together with the chunk's "done" mark, or not at all. So a
+worker killed mid-chunk leaves nothing behind, and the chunk is simply done again.
+Write results with COPY or set-based SQL, keyed uniquely (see docs/subsystems/batches.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+
+from kaigo.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from kaigo.batches.models import BatchChunk, BatchRun
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    lo: int
+    hi: int
+    size: int
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A rejected record: its key (an internal number or a line number, never personal data)."""
+
+    record_key: str
+    code: str
+    message: str  # Japanese, for staff
+
+
+@dataclass
+class ChunkOutcome:
+    succeeded: int
+    errors: list[RecordError] = field(default_factory=list)
+
+
+class BatchKind:
+    name: ClassVar[str]
+    label: ClassVar[str]  # Japanese, shown in the console
+    # A form for the parameters when the kind may be started from the console (None: not startable there).
+    form_class: ClassVar[type[forms.Form] | None] = None
+
+    def clean_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Validate parameters (raise ApplicationError with a Japanese message); return them as stored."""
+        if self.form_class is None:
+            return dict(params)
+        form = self.form_class(data=params)
+        if not form.is_valid():
+            messages = [f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items()]
+            raise ApplicationError("パラメータが正しくありません。" + " / ".join(messages), code="invalid_params")
+        return {k: v for k, v in form.cleaned_data.items()}
+
+    def plan(self, params: dict[str, Any]) -> list[ChunkSpec]:
+        raise NotImplementedError
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        raise NotImplementedError
+
+
+class UnknownBatchKind(ApplicationError):
+    code = "unknown_batch_kind"
+
+
+_KINDS: dict[str, BatchKind] = {}
+
+
+def register(cls: type[BatchKind]) -> type[BatchKind]:
+    if cls.name in _KINDS:
+        raise RuntimeError(f"batch kind registered twice: {cls.name}")
+    _KINDS[cls.name] = cls()
+    return cls
+
+
+def get_kind(name: str) -> BatchKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise UnknownBatchKind(f"バッチ種別「{name}」は登録されていません。") from None
+
+
+def all_kinds() -> list[BatchKind]:
+    return sorted(_KINDS.values(), key=lambda k: k.name)
+
+
+def ranges(lo: int, hi: int, chunk_size: int) -> list[ChunkSpec]:
+    """Split the key range [lo, hi) into chunks of at most ``chunk_size`` keys."""
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    return [ChunkSpec(start, min(start + chunk_size, hi), min(start + chunk_size, hi) - start) for start in range(lo, hi, chunk_size)]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kaigo.batches import selectors, services
+from kaigo.batches.forms import BatchKindChoiceForm
+from kaigo.batches.models import BatchRun
+from kaigo.batches.registry import get_kind
+from kaigo.errors import ApplicationError
+from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import has_permission
+
+
+@permission_required("batch.view")
+def run_list(request):
+    runs = selectors.batch_run_list()
+    context = {
+        "runs": runs,
+        "any_running": any(not r.is_finished for r in runs),
+        "can_operate": has_permission(request.user, "batch.operate"),
+        "kind_form": BatchKindChoiceForm(),
+    }
+    template = "batches/_run_table.html" if request.htmx else "batches/run_list.html"
+    return render(request, template, context)
+
+
+def _run_or_404(run_id: int) -> BatchRun:
+    try:
+        return selectors.batch_run_get(run_id=run_id)
+    except BatchRun.DoesNotExist:
+        raise Http404 from None
+
+
+@permission_required("batch.view")
+def run_detail(request, run_id: int):
+    run = _run_or_404(run_id)
+    context = {
+        "run": run,
+        "chunks": selectors.batch_chunk_summary(run=run),
+        "errors": selectors.batch_error_list(run=run),
+        "error_limit": selectors.ERROR_LIST_LIMIT,
+        "can_operate": has_permission(request.user, "batch.operate"),
+        "kind_label": _kind_label(run.kind),
+    }
+    template = "batches/_run_progress.html" if request.htmx else "batches/run_detail.html"
+    return render(request, template, context)
+
+
+def _kind_label(name: str) -> str:
+    try:
+        return get_kind(name).label
+    except ApplicationError:
+        return name
+
+
+@permission_required("batch.operate")
+def run_start(request):
+    kind_name = request.GET.get("kind") or request.POST.get("kind")
+    try:
+        kind = get_kind(kind_name or "")
+    except ApplicationError:
+        raise Http404 from None
+    if kind.form_class is None:
+        raise Http404
+    form = kind.form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.batch_start(
+                kind=kind.name, params=request.POST.dict(), actor=request.user, origin=BatchRun.Origin.SCREEN
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"バッチ #{run.pk}（{kind.label}）を開始しました。")
+            return redirect("batches:detail", run_id=run.pk)
+    return render(request, "batches/run_start.html", {"kind": kind, "form": form})
+
+
+@require_POST
+@permission_required("batch.operate")
+def run_resume(request, run_id: int):
+    _run_or_404(run_id)
+    try:
+        services.batch_resume(run_id=run_id, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"バッチ #{run_id} の未処理・失敗分を再実行しました。")
+    return redirect("batches:detail", run_id=run_id)

@@ -1,0 +1,21 @@
+"""The Celery application. Every periodic job is declared here, in one place, in Asia/Tokyo time."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaigo.settings")
+
+app = Celery("kaigo")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# All schedules of the system (Celery beat). Times are Asia/Tokyo (CELERY_TIMEZONE).
+# Each entry names a task; tests check that every task named here exists.
+app.conf.beat_schedule = {
+    "batches-resume-stalled": {
+        "task": "kaigo.batches.tasks.batch_resume_stalled",
+        "schedule": crontab(minute="*/10"),
+    },
+}

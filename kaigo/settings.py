@@ -1,0 +1,266 @@
+"""Settings of kaigo: every environment variable the system reads is read here, once.
+
+Each variable is documented where it is read (and listed in docs/configuration.md).
+A secret may also be given as a file: ``NAME_FILE=/run/secrets/name`` (Docker secrets).
+``KAIGO_ENV=production`` refuses to start with development secrets or DEBUG on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Placeholders used in development only; production refuses them (see _check_production).
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+DEV_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/kaigo"
+DEV_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read ``name`` from the environment, or the contents of the file named by ``name_FILE``."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+# KAIGO_ENV: "development" (default) or "production".
+KAIGO_ENV = env("KAIGO_ENV", "development")
+if KAIGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("KAIGO_ENV must be 'development' or 'production'")
+PRODUCTION = KAIGO_ENV == "production"
+
+# DJANGO_SECRET_KEY: signs sessions and CSRF tokens. Required in production.
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+# DJANGO_DEBUG: tracebacks in the browser; never in production. Defaults to off.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# DJANGO_ALLOWED_HOSTS: comma-separated host names the web server answers to.
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+# DJANGO_CSRF_TRUSTED_ORIGINS: comma-separated origins (https://kaigo.example.lg.jp) behind a proxy.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# DATABASE_URL: PostgreSQL connection; `make run` / `make test` set it to their embedded server.
+DATABASE_URL = env("DATABASE_URL", DEV_DATABASE_URL)
+# DATABASE_CONN_MAX_AGE: seconds a connection is kept; persistent connections are about 4x
+# faster per request than a new connection each time (ARCHITECTURE.md section 9).
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
+    )
+}
+DATABASES["default"].setdefault("TEST", {})
+# DATABASE_TEST_NAME: name of the database pytest creates (default test_<name>).
+if env("DATABASE_TEST_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = env("DATABASE_TEST_NAME")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# REDIS_URL: the Celery broker and the cache.
+REDIS_URL = env("REDIS_URL", DEV_REDIS_URL)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "kaigo.staff",
+    "kaigo.batches",
+    "kaigo.shell",
+    "audit",
+    "eligibility",
+    "premiums",
+    "certification",
+    "benefits",
+    "linkage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kaigo.shell.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "kaigo.urls"
+WSGI_APPLICATION = "kaigo.wsgi.application"
+ASGI_APPLICATION = "kaigo.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kaigo.shell.context_processors.shell",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "staff.Staff"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "kaigo" / "shell" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Serve static files from the app directories without collectstatic in development.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even when empty
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "kaigo",
+    }
+}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # KAIGO_SECURE_SSL_REDIRECT: redirect http to https in the application (off when the proxy does it).
+    SECURE_SSL_REDIRECT = env_bool("KAIGO_SECURE_SSL_REDIRECT", False)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kaigo.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kaigo API",
+    "DESCRIPTION": "介護保険システム API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Celery: Redis as broker; results are kept in PostgreSQL (BatchRun), not in Celery.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+# A task is acknowledged only after it ran, and re-queued when its worker process dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# KAIGO_CELERY_QUEUE: the queue this deployment's workers consume (tests use their own).
+CELERY_TASK_DEFAULT_QUEUE = env("KAIGO_CELERY_QUEUE", "kaigo")
+# KAIGO_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task
+# (of a worker that vanished) to another worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("KAIGO_CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# KAIGO_CELERY_EAGER: run tasks in-process (unit tests of services only).
+CELERY_TASK_ALWAYS_EAGER = env_bool("KAIGO_CELERY_EAGER", False)
+
+# Batch framework (kaigo.batches): retry policy of a failed chunk.
+# KAIGO_BATCH_MAX_RETRIES: retries of a chunk before it is marked failed.
+BATCH_MAX_RETRIES = int(env("KAIGO_BATCH_MAX_RETRIES", "3"))
+# KAIGO_BATCH_RETRY_BACKOFF: seconds before the first retry; doubled each time.
+BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
+
+# KAIGO_SYNTHETIC_DATA: show the "synthetic data" banner on every screen (demo cities).
+KAIGO_SYNTHETIC_DATA = env_bool("KAIGO_SYNTHETIC_DATA", not PRODUCTION)
+# KAIGO_ORGANISATION_NAME: shown in the header.
+KAIGO_ORGANISATION_NAME = env("KAIGO_ORGANISATION_NAME", "健康福祉局 介護保険課")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("KAIGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request bodies and personal data never reach a log line; 4xx are noise.
+        "django.request": {"level": "ERROR"},
+    },
+}
+
+
+def _check_production() -> None:
+    problems = []
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY or "") < 50:
+        problems.append("DJANGO_SECRET_KEY is the development key or too short")
+    if DEBUG:
+        problems.append("DJANGO_DEBUG is on")
+    if not ALLOWED_HOSTS:
+        problems.append("DJANGO_ALLOWED_HOSTS is empty")
+    if env("DATABASE_URL") is None:
+        problems.append("DATABASE_URL is not set")
+    if env("REDIS_URL") is None:
+        problems.append("REDIS_URL is not set")
+    if problems:
+        raise ImproperlyConfigured("production mode refuses to start: " + "; ".join(problems))
+
+
+if PRODUCTION:
+    _check_production()

@@ -1,0 +1,37 @@
+"""The navigation: each entry names its screen and the permission that shows it.
+
+Domain apps add their entries here as their screens arrive; an entry appears only for staff
+holding its permission (None: every signed-in staff member).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from kaigo.staff.roles import has_permission
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    permission: str | None
+    description: str
+    accesskey: str = ""
+
+
+MENU: list[MenuEntry] = [
+    MenuEntry("ホーム", "home", None, "担当業務と最近のお知らせ", accesskey="h"),
+    MenuEntry("バッチ処理", "batches:list", "batch.view", "夜間・月次バッチの実行状況とエラーの確認", accesskey="b"),
+    MenuEntry("システム状態", "system-status", "system.health", "データベース・Redis・ワーカーの稼働状況", accesskey="s"),
+]
+
+
+def menu_for(user) -> list[dict]:
+    return [
+        {"entry": e, "url": reverse(e.url_name)}
+        for e in MENU
+        if e.permission is None or has_permission(user, e.permission)
+    ]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.http import HttpResponseServerError
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kaigo.shell import health
+from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import ROLE_DUTIES
+
+
+def home(request):
+    roles = sorted(request.user.active_roles, key=lambda r: list(type(r)).index(r))
+    return render(request, "shell/home.html", {"roles": [(r, ROLE_DUTIES[r]) for r in roles]})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and operators: 200 when the web tier can work (database and Redis up),
+    503 otherwise. The worker's state is reported but does not fail the probe."""
+    report = health.health_report()
+    ok = report["database"] == "ok" and report["redis"] == "ok"
+    return JsonResponse({"status": "ok" if ok else "down", **report}, status=200 if ok else 503)
+
+
+@permission_required("system.health")
+def system_status(request):
+    report = health.health_report(use_cache=False)
+    workers = health.worker_names(use_cache=False) if report["redis"] == "ok" else []
+    return render(request, "shell/system_status.html", {"report": report, "workers": workers})
+
+
+# Error pages: plain Japanese, no request data, no traceback (DEBUG is off outside development).
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context at all: the failing request's data must not reach the page.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,68 @@
+"""Staff roles, organisations and the named permissions each role grants.
+
+Roles decide which functions a staff member may use; the home organisation scopes
+what they may update. Permissions are named strings (never numeric codes) so a check
+reads as what it protects: ``has_permission(user, "batch.operate")``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    WARD_CLERK = "ward_clerk", "区役所窓口担当"
+    CERTIFICATION_CLERK = "certification_clerk", "認定担当"
+    HEAD_OFFICE_CLERK = "head_office_clerk", "介護保険課担当"
+    SECTION_CHIEF = "section_chief", "所管課長"
+    AUDITOR = "auditor", "監査担当（監督者）"
+    OPERATOR = "operator", "運用担当"
+    INQUIRY = "inquiry", "照会専用"
+
+
+class Organisation(models.TextChoices):
+    """The seven ward offices and the head office (介護保険課)."""
+
+    HEAD_OFFICE = "head_office", "本庁 介護保険課"
+    KAWASAKI = "ward_kawasaki", "川崎区役所"
+    SAIWAI = "ward_saiwai", "幸区役所"
+    NAKAHARA = "ward_nakahara", "中原区役所"
+    TAKATSU = "ward_takatsu", "高津区役所"
+    MIYAMAE = "ward_miyamae", "宮前区役所"
+    TAMA = "ward_tama", "多摩区役所"
+    ASAO = "ward_asao", "麻生区役所"
+
+
+# Named permission -> roles that hold it. Domain apps add their permissions here.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # batch console: see runs and their errors
+    "batch.view": frozenset({Role.OPERATOR, Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.AUDITOR}),
+    # start, resume a batch
+    "batch.operate": frozenset({Role.OPERATOR}),
+    # system status
+    "system.health": frozenset({Role.OPERATOR, Role.SECTION_CHIEF}),
+}
+
+# What each role's home screen says its work is (shown on the home screen).
+ROLE_DUTIES: dict[Role, str] = {
+    Role.WARD_CLERK: "資格の届出受付、被保険者証の交付、保険料の相談・収納、減免の受付",
+    Role.CERTIFICATION_CLERK: "要介護認定の申請受付、認定調査の依頼、主治医意見書の管理、審査会の準備",
+    Role.HEAD_OFFICE_CLERK: "バッチ処理の確認、給付・外部連携の処理、他機関からの照会対応",
+    Role.SECTION_CHIEF: "職員の利用権限の付与・取消、機微な情報提供の承認",
+    Role.AUDITOR: "アクセス記録の点検、警告の調査、利用権限の定期見直し",
+    Role.OPERATOR: "夜間・月次バッチの実行と監視、失敗した処理の再実行",
+    Role.INQUIRY: "被保険者情報の照会（更新はできません）",
+}
+
+
+def roles_with(permission: str) -> frozenset[Role]:
+    try:
+        return PERMISSIONS[permission]
+    except KeyError:  # a typo in a permission name must fail loudly, not deny silently
+        raise KeyError(f"unknown permission: {permission}") from None
+
+
+def has_permission(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.active_roles & roles_with(permission))

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from kaigo.shell import views as shell_views
+
+urlpatterns = [
+    path("", include("kaigo.shell.urls")),
+    path("batches/", include("kaigo.batches.urls")),
+    path("api/batches/", include("kaigo.batches.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+handler400 = shell_views.bad_request
+handler403 = shell_views.permission_denied
+handler404 = shell_views.page_not_found
+handler500 = shell_views.server_error

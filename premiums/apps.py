@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PremiumsConfig(AppConfig):
+    name = "premiums"
+    verbose_name = "保険料"
