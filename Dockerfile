@@ -1,0 +1,32 @@
+# The kaigo image: the web server, the Celery worker and beat all run from it (docker-compose.yml).
+FROM python:3.11-slim
+
+# PYTHONPATH=/app: the code runs from /app, where templates/ and the static files are
+# (`pip install .` installs the dependencies; the installed copy of the package lacks them).
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 kaigo \
+    && useradd --system --uid 10001 --gid kaigo --no-create-home --shell /usr/sbin/nologin kaigo
+
+WORKDIR /app
+COPY . .
+RUN pip install . && rm -rf build *.egg-info
+
+# Static files for whitenoise (manifest storage, production settings). collectstatic needs
+# neither a database nor Redis; these values only satisfy settings._check_production.
+ARG BUILD_SECRET_KEY=build-only-dummy-secret-key-never-used-at-runtime-0123456789
+RUN KAIGO_ENV=production \
+    DJANGO_SECRET_KEY="$BUILD_SECRET_KEY" \
+    DJANGO_ALLOWED_HOSTS=build.invalid \
+    DATABASE_URL=postgresql://build@build.invalid:5432/build \
+    REDIS_URL=redis://build.invalid:6379/0 \
+    python manage.py collectstatic --no-input \
+    && chown kaigo:kaigo /app/var
+
+USER kaigo
+EXPOSE 8000
+CMD ["gunicorn", "kaigo.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]

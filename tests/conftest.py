@@ -1,0 +1,109 @@
+"""Shared fixtures: staff with roles, and real Celery worker processes for the batch tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from kaigo.celery import app as celery_app
+from kaigo.staff.roles import Role
+from tests.factories import TEST_PASSWORD, StaffFactory
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(*roles: Role, **kwargs):
+        return StaffFactory(roles=list(roles), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, make_staff):
+    """A test client signed in as a new staff member holding ``roles``."""
+
+    def login(*roles: Role, **kwargs):
+        staff = make_staff(*roles, **kwargs)
+        assert client.login(username=staff.username, password=TEST_PASSWORD)
+        client.staff = staff
+        return client
+
+    return login
+
+
+def _database_url_of_test_db() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, process: subprocess.Popen, hostname: str, log: Path):
+        self.process = process
+        self.hostname = hostname
+        self.log = log
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL the worker and all its pool processes: no clean-up, as in a crash."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def start_worker(transactional_db, tmp_path):
+    """Start real `celery worker` processes on the test database; all are killed at the end."""
+    celery_app.control.purge()
+    workers: list[WorkerProcess] = []
+
+    def start(concurrency: int = 2, **extra_env: str) -> WorkerProcess:
+        hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        log = tmp_path / f"{hostname.split('@')[0]}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url_of_test_db(),
+            "REDIS_URL": django_settings.REDIS_URL,
+            "KAIGO_CELERY_QUEUE": django_settings.CELERY_TASK_DEFAULT_QUEUE,
+            "KAIGO_BATCH_RETRY_BACKOFF": "0.2",
+            "KAIGO_BATCH_MAX_RETRIES": "2",
+            **extra_env,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "kaigo", "worker", "--loglevel", "INFO", "--pool", "prefork",
+             "--concurrency", str(concurrency), "--hostname", hostname, "--without-gossip", "--without-mingle"],
+            env=env, cwd=BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        worker = WorkerProcess(process, hostname, log)
+        workers.append(worker)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"celery worker exited at start:\n{worker.log_tail()}")
+            if celery_app.control.ping(destination=[hostname], timeout=0.5):
+                return worker
+        pytest.fail(f"celery worker did not answer within 60 s:\n{worker.log_tail()}")
+
+    yield start
+    for worker in workers:
+        worker.kill()
+    celery_app.control.purge()
