@@ -63,9 +63,13 @@ def batch_dispatch(run_id: int) -> int:
 
 def chunk_process(chunk_id: int) -> str:
     """Process one chunk; returns what happened ("done", "skipped-locked", "skipped-finished")."""
-    BatchChunk.objects.filter(pk=chunk_id, status=BatchChunk.Status.PENDING).update(
-        attempts=F("attempts") + 1, last_attempt_at=Now()
-    )
+    # Count the attempt in its own short transaction, so it survives a crash of the work below.
+    with transaction.atomic(durable=True):
+        claimable = BatchChunk.objects.select_for_update(skip_locked=True).filter(
+            pk=chunk_id, status=BatchChunk.Status.PENDING
+        )
+        if not BatchChunk.objects.filter(pk__in=claimable).update(attempts=F("attempts") + 1, last_attempt_at=Now()):
+            return "skipped-locked" if BatchChunk.objects.filter(pk=chunk_id, status=BatchChunk.Status.PENDING).exists() else "skipped-finished"
     with transaction.atomic(durable=True):
         chunk = (
             BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))

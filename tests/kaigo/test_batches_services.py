@@ -1,0 +1,171 @@
+"""Batch services in-process (no worker): planning, exactly-once per chunk, locking, closing."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from django.db import connection
+
+from kaigo.batches import services
+from kaigo.batches.models import BatchChunk, BatchError, BatchRun, DemoResult
+from kaigo.batches.registry import ChunkSpec, UnknownBatchKind, ranges
+from kaigo.errors import ApplicationError, InvalidState
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "size", "expected"),
+    [
+        pytest.param(1, 11, 5, [(1, 6, 5), (6, 11, 5)], id="exact"),
+        pytest.param(1, 12, 5, [(1, 6, 5), (6, 11, 5), (11, 12, 1)], id="remainder"),
+        pytest.param(1, 3, 10, [(1, 3, 2)], id="one-small-chunk"),
+        pytest.param(5, 5, 10, [], id="empty"),
+    ],
+)
+def test_ranges_split_a_key_range(lo, hi, size, expected):
+    assert ranges(lo, hi, size) == [ChunkSpec(*t) for t in expected]
+
+
+def start(**params) -> BatchRun:
+    return services.batch_start(kind="demo.squares", params={k: str(v) for k, v in params.items()}, actor=None,
+                                origin=BatchRun.Origin.COMMAND)
+
+
+@pytest.mark.django_db
+def test_start_plans_chunks_and_queues_them_after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: queued.append(run_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start(records=2_500, chunk_size=1_000)
+    assert (run.chunk_count, run.total, run.status) == (3, 2_500, BatchRun.Status.RUNNING)
+    assert list(run.chunks.values_list("seq", "lo", "hi", "size")) == [(0, 1, 1001, 1000), (1, 1001, 2001, 1000), (2, 2001, 2501, 500)]
+    assert queued == [run.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        pytest.param({"records": "0", "chunk_size": "10"}, "件数", id="zero-records"),
+        pytest.param({"records": "abc", "chunk_size": "10"}, "件数", id="not-a-number"),
+        pytest.param({"records": "10"}, "チャンクの件数", id="missing-chunk-size"),
+        pytest.param({"records": "10", "chunk_size": "5", "crash_chunks": "1,x"}, "カンマ", id="bad-list"),
+    ],
+)
+def test_start_rejects_bad_parameters_in_japanese_and_creates_nothing(params, fragment):
+    with pytest.raises(ApplicationError) as error:
+        services.batch_start(kind="demo.squares", params=params, actor=None, origin=BatchRun.Origin.COMMAND)
+    assert error.value.code == "invalid_params"
+    assert error.value.message.startswith("パラメータが正しくありません。")
+    assert fragment in error.value.message
+    assert not BatchRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_kind_is_refused():
+    with pytest.raises(UnknownBatchKind, match="登録されていません"):
+        services.batch_start(kind="no.such", params={}, actor=None, origin=BatchRun.Origin.COMMAND)
+    assert not BatchRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_processed_once_even_when_delivered_twice():
+    run = start(records=1_000, chunk_size=600)
+    first, second = run.chunks.order_by("seq")
+    assert services.chunk_process(first.pk) == "done"
+    assert services.chunk_process(first.pk) == "skipped-finished"
+    run.refresh_from_db()
+    assert (run.processed, run.status) == (600, BatchRun.Status.RUNNING)
+    assert services.chunk_process(second.pk) == "done"
+    run.refresh_from_db()
+    assert (run.processed, run.succeeded, run.status) == (1_000, 1_000, BatchRun.Status.SUCCEEDED)
+    assert run.finished_at is not None
+    assert DemoResult.objects.filter(run=run).count() == 1_000
+
+
+@pytest.mark.django_db
+def test_a_failing_chunk_leaves_nothing_behind():
+    run = start(records=100, chunk_size=100, crash_chunks="0")
+    chunk = run.chunks.get()
+    with pytest.raises(RuntimeError):
+        services.chunk_process(chunk.pk)
+    chunk.refresh_from_db()
+    run.refresh_from_db()
+    assert (chunk.status, chunk.attempts, run.processed) == (BatchChunk.Status.PENDING, 1, 0)
+    assert not DemoResult.objects.exists()
+    services.chunk_mark_failed(chunk.pk, error="DemoCrash")
+    run.refresh_from_db()
+    assert run.status == BatchRun.Status.FAILED
+    assert BatchError.objects.get(run=run).code == "chunk_failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_held_by_another_worker_is_skipped_not_done_twice():
+    run = start(records=10, chunk_size=10)
+    chunk = run.chunks.get()
+    db = connection.settings_dict
+    other = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    try:
+        other.execute("SELECT 1 FROM batches_batchchunk WHERE id = %s FOR UPDATE", [chunk.pk])
+        assert services.chunk_process(chunk.pk) == "skipped-locked"
+    finally:
+        other.rollback()
+        other.close()
+    assert services.chunk_process(chunk.pk) == "done"
+    assert DemoResult.objects.filter(run=run).count() == 10
+
+
+@pytest.mark.django_db
+def test_resume_refuses_a_succeeded_run():
+    run = start(records=10, chunk_size=10)
+    services.chunk_process(run.chunks.get().pk)
+    with pytest.raises(InvalidState, match="正常終了したバッチは再実行できません"):
+        services.batch_resume(run_id=run.pk, actor=None)
+
+
+@pytest.mark.django_db
+def test_resume_reopens_failed_chunks_only(monkeypatch):
+    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: None)
+    run = start(records=20, chunk_size=10, crash_chunks="1")
+    done, failing = run.chunks.order_by("seq")
+    services.chunk_process(done.pk)
+    services.chunk_mark_failed(failing.pk, error="DemoCrash")
+    run = services.batch_resume(run_id=run.pk, actor=None)
+    assert run.status == BatchRun.Status.RUNNING and run.resume_count == 1
+    assert dict(run.chunks.values_list("seq", "status")) == {0: "done", 1: "pending"}
+
+
+@pytest.mark.django_db
+def test_count_mismatch_of_a_kind_is_an_error(monkeypatch):
+    from kaigo.batches.batch_kinds import DemoSquares
+    from kaigo.batches.registry import ChunkOutcome
+
+    run = start(records=10, chunk_size=10)
+    monkeypatch.setattr(DemoSquares, "process", lambda self, run, chunk: ChunkOutcome(succeeded=3))
+    with pytest.raises(ApplicationError) as error:
+        services.chunk_process(run.chunks.get().pk)
+    assert error.value.code == "chunk_count_mismatch"
+    run.refresh_from_db()
+    assert run.processed == 0
+
+
+def test_safe_error_never_carries_the_exception_message():
+    leaky = psycopg.errors.UniqueViolation("duplicate key value violates unique constraint DETAIL: Key (name)=(山田 太郎)")
+    assert services.safe_error(leaky) == "UniqueViolation (SQLSTATE 23505)"
+    assert services.safe_error(ValueError("山田 太郎")) == "ValueError"
+    assert services.safe_error(ApplicationError("入力誤り", code="bad")) == "bad: 入力誤り"
+
+
+@pytest.mark.django_db
+def test_stalled_runs_are_queued_again(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    queued = []
+    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: queued.append(run_id))
+    stalled = start(records=10, chunk_size=10)
+    fresh = start(records=10, chunk_size=10)
+    BatchRun.objects.filter(pk=stalled.pk).update(last_progress_at=timezone.now() - timedelta(hours=1))
+    assert services.batch_resume_stalled(stalled_for=timedelta(minutes=30)) == [stalled.pk]
+    assert queued == [stalled.pk]
+    assert fresh.pk not in queued
