@@ -47,7 +47,11 @@ def _database_url_of_test_db() -> str:
     auth = db["USER"] or "postgres"
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+            f"?application_name={WORKER_APPLICATION_NAME}")
+
+
+WORKER_APPLICATION_NAME = "kaigo-test-worker"
 
 
 class WorkerProcess:
@@ -107,3 +111,19 @@ def start_worker(transactional_db, tmp_path):
     for worker in workers:
         worker.kill()
     celery_app.control.purge()
+    _wait_for_other_sessions_to_close()
+
+
+def _wait_for_other_sessions_to_close(timeout: float = 10) -> None:
+    """PostgreSQL notices a killed worker's connections a moment later; the test database can
+    only be dropped once they are gone."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [WORKER_APPLICATION_NAME],
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)

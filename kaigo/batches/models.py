@@ -81,7 +81,7 @@ class BatchChunk(models.Model):
 
     class Meta:
         verbose_name = "バッチチャンク"
-        ordering = ["run", "seq"]
+        # No default ordering: it would join the run into every query, and into the row locks.
         constraints = [
             models.UniqueConstraint(fields=["run", "seq"], name="batch_chunk_unique_seq"),
             models.CheckConstraint(condition=models.Q(lo__lt=models.F("hi")), name="batch_chunk_range"),

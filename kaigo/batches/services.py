@@ -54,7 +54,7 @@ def batch_dispatch(run_id: int) -> int:
     from kaigo.batches.tasks import batch_chunk_process
 
     chunk_ids = list(
-        BatchChunk.objects.filter(run_id=run_id, status=BatchChunk.Status.PENDING).values_list("pk", flat=True)
+        BatchChunk.objects.filter(run_id=run_id, status=BatchChunk.Status.PENDING).order_by("seq").values_list("pk", flat=True)
     )
     for chunk_id in chunk_ids:
         batch_chunk_process.delay(chunk_id)
@@ -65,8 +65,12 @@ def chunk_process(chunk_id: int) -> str:
     """Process one chunk; returns what happened ("done", "skipped-locked", "skipped-finished")."""
     # Count the attempt in its own short transaction, so it survives a crash of the work below.
     with transaction.atomic(durable=True):
-        claimable = BatchChunk.objects.select_for_update(skip_locked=True).filter(
-            pk=chunk_id, status=BatchChunk.Status.PENDING
+        # of=("self",) and no ordering: lock the chunk row only, never its run, whose row every
+        # finishing chunk updates (locking it too would make SKIP LOCKED skip a free chunk).
+        claimable = (
+            BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=chunk_id, status=BatchChunk.Status.PENDING)
+            .order_by()
         )
         if not BatchChunk.objects.filter(pk__in=claimable).update(attempts=F("attempts") + 1, last_attempt_at=Now()):
             return "skipped-locked" if BatchChunk.objects.filter(pk=chunk_id, status=BatchChunk.Status.PENDING).exists() else "skipped-finished"
@@ -75,6 +79,7 @@ def chunk_process(chunk_id: int) -> str:
             BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("run")
             .filter(pk=chunk_id)
+            .order_by()
             .first()
         )
         if chunk is None:
@@ -109,7 +114,12 @@ def chunk_process(chunk_id: int) -> str:
 def chunk_mark_failed(chunk_id: int, *, error: str) -> None:
     """After the last retry: the chunk is failed; the other chunks go on."""
     with transaction.atomic(durable=True):
-        chunk = BatchChunk.objects.select_for_update().filter(pk=chunk_id, status=BatchChunk.Status.PENDING).first()
+        chunk = (
+            BatchChunk.objects.select_for_update(of=("self",))
+            .filter(pk=chunk_id, status=BatchChunk.Status.PENDING)
+            .order_by()
+            .first()
+        )
         if chunk is None:
             return
         chunk.status = BatchChunk.Status.FAILED

@@ -114,6 +114,22 @@ def test_a_chunk_held_by_another_worker_is_skipped_not_done_twice():
     assert DemoResult.objects.filter(run=run).count() == 10
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_is_not_skipped_because_its_run_row_is_locked():
+    """Finishing chunks lock the run row to add to its counters; that must not make a free
+    chunk look taken (regression: a default ordering joined the run into the FOR UPDATE)."""
+    run = start(records=10, chunk_size=10)
+    chunk = run.chunks.get()
+    db = connection.settings_dict
+    other = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    try:
+        other.execute("SELECT 1 FROM batches_batchrun WHERE id = %s FOR KEY SHARE", [run.pk])
+        assert services.chunk_process(chunk.pk) == "done"
+    finally:
+        other.rollback()
+        other.close()
+
+
 @pytest.mark.django_db
 def test_resume_refuses_a_succeeded_run():
     run = start(records=10, chunk_size=10)
