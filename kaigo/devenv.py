@@ -180,7 +180,7 @@ def start_services(stack: ExitStack, *, name: str, persistent_redis: bool, pg_po
                    redis_port: int | None, database: str) -> dict[str, str]:
     """Start what is not given in the environment; return the variables for child processes."""
     env: dict[str, str] = {}
-    if os.environ.get("DATABASE_URL"):
+    if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_URL_FILE"):
         say("PostgreSQL: using DATABASE_URL from the environment")
     else:
         pg = EmbeddedPostgres(VAR / f"{name}-pg", pick_port(pg_port))
@@ -189,7 +189,7 @@ def start_services(stack: ExitStack, *, name: str, persistent_redis: bool, pg_po
         pg.ensure_database(database)
         env["DATABASE_URL"] = pg.url(database)
         say(f"PostgreSQL (embedded) on 127.0.0.1:{pg.port}, data in var/{name}-pg")
-    if os.environ.get("REDIS_URL"):
+    if os.environ.get("REDIS_URL") or os.environ.get("REDIS_URL_FILE"):
         say("Redis: using REDIS_URL from the environment")
     else:
         redis = EmbeddedRedis(VAR / f"{name}-redis", pick_port(redis_port), persistent=persistent_redis)

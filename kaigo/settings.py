@@ -236,10 +236,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "kaigo.logging.RedactExceptionText"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("KAIGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request bodies and personal data never reach a log line; 4xx are noise.
+        # 4xx are noise; 5xx are logged with the exception's message withheld (kaigo/logging.py).
         "django.request": {"level": "ERROR"},
     },
 }

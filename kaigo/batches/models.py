@@ -33,6 +33,11 @@ class BatchRun(models.Model):
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)
     last_progress_at = models.DateTimeField("最終進捗日時", null=True, blank=True)
     resume_count = models.PositiveIntegerField("再実行回数", default=0)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="最終再実行者", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    resumed_at = models.DateTimeField("最終再実行日時", null=True, blank=True)
     chunk_count = models.PositiveIntegerField("チャンク数", default=0)
     # Record counts. processed = succeeded + failed; updated in the same transaction as the
     # chunk's work, so they never drift from what was really done.

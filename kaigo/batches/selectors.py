@@ -14,7 +14,7 @@ def batch_run_list(*, limit: int = RUN_LIST_LIMIT) -> list[BatchRun]:
 
 
 def batch_run_get(*, run_id: int) -> BatchRun:
-    return BatchRun.objects.select_related("operator").get(pk=run_id)
+    return BatchRun.objects.select_related("operator", "resumed_by").get(pk=run_id)
 
 
 def batch_chunk_summary(*, run: BatchRun) -> dict[str, int]:

@@ -168,10 +168,11 @@ def batch_resume(*, run_id: int, actor) -> BatchRun:
         run.status = BatchRun.Status.RUNNING
         run.finished_at = None
         run.resume_count += 1
-        run.last_progress_at = timezone.now()
-        run.save(update_fields=["status", "finished_at", "resume_count", "last_progress_at"])
+        run.resumed_by = actor
+        run.resumed_at = run.last_progress_at = timezone.now()
+        run.save(update_fields=["status", "finished_at", "resume_count", "resumed_by", "resumed_at", "last_progress_at"])
         transaction.on_commit(lambda: batch_dispatch(run.pk))
-    logger.info("batch %s resumed", run_id)
+    logger.info("batch %s resumed by %s", run_id, actor.username if actor else "a command")
     return run
 
 

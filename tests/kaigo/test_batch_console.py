@@ -46,6 +46,8 @@ def test_authorisation_matrix(client, client_as, no_dispatch, role, view, start,
     assert response.status_code == resume
     run.refresh_from_db()
     assert run.resume_count == (1 if role == Role.OPERATOR else 0)  # a denial changes nothing
+    if role == Role.OPERATOR:
+        assert run.resumed_by == client.staff and run.resumed_at is not None
 
 
 @pytest.mark.django_db
