@@ -211,6 +211,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (with exception messages withheld), not Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # KAIGO_CELERY_QUEUE: the queue this deployment's workers consume (tests use their own).
 CELERY_TASK_DEFAULT_QUEUE = env("KAIGO_CELERY_QUEUE", "kaigo")
 # KAIGO_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task
