@@ -264,7 +264,7 @@ class Supervisor:
         return 0
 
     def stop_all(self) -> None:
-        for name, process in reversed(self.children):
+        for _name, process in reversed(self.children):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for name, process in reversed(self.children):

@@ -62,6 +62,13 @@ class BatchRun(models.Model):
     def is_finished(self) -> bool:
         return self.status != self.Status.RUNNING
 
+    @property
+    def kind_label(self) -> str:
+        """The kind's Japanese name (its code name if the kind is no longer registered)."""
+        from kaigo.batches.registry import label_of
+
+        return label_of(self.kind)
+
 
 class BatchChunk(models.Model):
     """A slice of a run: records with keys in [lo, hi). Processed in one transaction."""

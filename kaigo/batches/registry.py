@@ -86,6 +86,11 @@ def get_kind(name: str) -> BatchKind:
         raise UnknownBatchKind(f"バッチ種別「{name}」は登録されていません。") from None
 
 
+def label_of(name: str) -> str:
+    kind = _KINDS.get(name)
+    return kind.label if kind else name
+
+
 def all_kinds() -> list[BatchKind]:
     return sorted(_KINDS.values(), key=lambda k: k.name)
 

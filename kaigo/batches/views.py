@@ -43,17 +43,9 @@ def run_detail(request, run_id: int):
         "errors": selectors.batch_error_list(run=run),
         "error_limit": selectors.ERROR_LIST_LIMIT,
         "can_operate": has_permission(request.user, "batch.operate"),
-        "kind_label": _kind_label(run.kind),
     }
     template = "batches/_run_progress.html" if request.htmx else "batches/run_detail.html"
     return render(request, template, context)
-
-
-def _kind_label(name: str) -> str:
-    try:
-        return get_kind(name).label
-    except ApplicationError:
-        return name
 
 
 @permission_required("batch.operate")

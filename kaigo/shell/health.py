@@ -14,7 +14,8 @@ from kaigo.celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 WORKER_CACHE_KEY = "health:workers"
-WORKER_CACHE_SECONDS = 10
+WORKER_CACHE_SECONDS = 10  # a worker that answered
+WORKER_DOWN_CACHE_SECONDS = 2  # none answered: ask again soon, a worker may be starting
 
 
 def check_database() -> bool:
@@ -52,7 +53,7 @@ def worker_names(*, use_cache: bool = True) -> list[str]:
         return []
     names = sorted(name for reply in replies for name in reply)
     try:
-        cache.set(WORKER_CACHE_KEY, names, WORKER_CACHE_SECONDS)
+        cache.set(WORKER_CACHE_KEY, names, WORKER_CACHE_SECONDS if names else WORKER_DOWN_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         pass
     return names

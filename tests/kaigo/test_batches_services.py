@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 from django.db import connection
@@ -98,18 +100,25 @@ def test_a_failing_chunk_leaves_nothing_behind():
     assert BatchError.objects.get(run=run).code == "chunk_failed"
 
 
+@contextmanager
+def lock_held_by_another_session(sql: str, params: list):
+    """Another connection (another worker) holds a row lock until the block ends."""
+    db = connection.settings_dict
+    other = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    try:
+        other.execute(sql, params)
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_chunk_held_by_another_worker_is_skipped_not_done_twice():
     run = start(records=10, chunk_size=10)
     chunk = run.chunks.get()
-    db = connection.settings_dict
-    other = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
-    try:
-        other.execute("SELECT 1 FROM batches_batchchunk WHERE id = %s FOR UPDATE", [chunk.pk])
+    with lock_held_by_another_session("SELECT 1 FROM batches_batchchunk WHERE id = %s FOR UPDATE", [chunk.pk]):
         assert services.chunk_process(chunk.pk) == "skipped-locked"
-    finally:
-        other.rollback()
-        other.close()
     assert services.chunk_process(chunk.pk) == "done"
     assert DemoResult.objects.filter(run=run).count() == 10
 
@@ -120,14 +129,8 @@ def test_a_chunk_is_not_skipped_because_its_run_row_is_locked():
     chunk look taken (regression: a default ordering joined the run into the FOR UPDATE)."""
     run = start(records=10, chunk_size=10)
     chunk = run.chunks.get()
-    db = connection.settings_dict
-    other = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
-    try:
-        other.execute("SELECT 1 FROM batches_batchrun WHERE id = %s FOR KEY SHARE", [run.pk])
+    with lock_held_by_another_session("SELECT 1 FROM batches_batchrun WHERE id = %s FOR KEY SHARE", [run.pk]):
         assert services.chunk_process(chunk.pk) == "done"
-    finally:
-        other.rollback()
-        other.close()
 
 
 @pytest.mark.django_db

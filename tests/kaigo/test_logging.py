@@ -12,7 +12,7 @@ from django.test import Client
 from kaigo.logging import RedactExceptionText
 from kaigo.staff.roles import Role
 
-PERSONAL = "山田太郎 123456789018"
+from tests.failing_urls import PERSONAL
 
 
 def console_handler() -> logging.Handler:
@@ -56,15 +56,8 @@ def test_unique_violation_keeps_its_sqlstate():
     assert "(SQLSTATE 23505): [message withheld]" in text
 
 
-def boom(request):
-    raise RuntimeError(PERSONAL)
-
-
-urlpatterns = [__import__("django.urls").urls.path("boom/", boom)]
-
-
 @pytest.mark.django_db
-@pytest.mark.urls("tests.kaigo.test_logging")
+@pytest.mark.urls("tests.failing_urls")
 def test_a_server_error_is_logged_without_its_message(make_staff, settings):
     settings.DEBUG = False
     client = Client(raise_request_exception=False)

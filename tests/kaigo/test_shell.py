@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from django.test import Client
@@ -170,18 +169,8 @@ def test_system_status_screen_is_for_operators_and_chiefs(client_as, role, statu
 
 # --- error pages -----------------------------------------------------------------------------
 
-PERSONAL = "山田太郎 123456789018 川崎市中原区"
-
-
-def boom(request):
-    raise RuntimeError(PERSONAL)
-
-
-urlpatterns = [__import__("django.urls").urls.path("boom/", boom)]
-
-
 @pytest.mark.django_db
-@pytest.mark.urls("tests.kaigo.test_shell")
+@pytest.mark.urls("tests.failing_urls")
 def test_server_error_page_shows_no_data_and_no_traceback(make_staff, settings):
     settings.DEBUG = False
     staff = make_staff(Role.WARD_CLERK)
