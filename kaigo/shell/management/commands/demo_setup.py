@@ -2,7 +2,6 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-
 # The synthetic-city generator (`generate_city`, from the protected-data work) is called with
 # --if-empty: it loads the default small city only when no resident exists yet.
 CITY_COMMAND = "generate_city"
