@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "kaigo.staff",
+    "kaigo.crypto",
     "kaigo.batches",
     "kaigo.shell",
     "audit",
@@ -229,6 +230,14 @@ BATCH_MAX_RETRIES = int(env("KAIGO_BATCH_MAX_RETRIES", "3"))
 # KAIGO_BATCH_RETRY_BACKOFF: seconds before the first retry; doubled each time.
 BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
 
+# Field encryption keys (kaigo/crypto/keyring.py). KAIGO_KEYRING: the keyring JSON itself
+# (e.g. from a secret store); else KAIGO_KEYRING_FILE: a keyring file, created for development
+# by `manage.py keys_create`. Production requires one of them and refuses a development keyring.
+# (Read from os.environ directly: KAIGO_KEYRING_FILE is a path the key commands also write to,
+# not the *_FILE form of KAIGO_KEYRING.)
+KAIGO_KEYRING = os.environ.get("KAIGO_KEYRING") or None
+KAIGO_KEYRING_FILE = os.environ.get("KAIGO_KEYRING_FILE") or str(BASE_DIR / "var" / "keyring.json")
+
 # KAIGO_SYNTHETIC_DATA: show the "synthetic data" banner on every screen (demo cities).
 KAIGO_SYNTHETIC_DATA = env_bool("KAIGO_SYNTHETIC_DATA", not PRODUCTION)
 # KAIGO_ORGANISATION_NAME: shown in the header.
@@ -260,6 +269,8 @@ def _check_production() -> None:
         problems.append("DATABASE_URL is not set")
     if env("REDIS_URL") is None:
         problems.append("REDIS_URL is not set")
+    if not os.environ.get("KAIGO_KEYRING") and not os.environ.get("KAIGO_KEYRING_FILE"):
+        problems.append("neither KAIGO_KEYRING nor KAIGO_KEYRING_FILE is set")
     if problems:
         raise ImproperlyConfigured("production mode refuses to start: " + "; ".join(problems))
 

@@ -15,10 +15,24 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from kaigo.celery import app as celery_app
+from kaigo.crypto.keyring import FileKeyStore, new_keyring, reset_keyring
 from kaigo.staff.roles import Role
 from tests.factories import TEST_PASSWORD, StaffFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_keyring(tmp_path_factory):
+    """A keyring made for this test run only (never committed, never reused)."""
+    path = tmp_path_factory.mktemp("keys") / "keyring.json"
+    FileKeyStore(path).save(new_keyring(environment="development", kek_version="kek-test-1"))
+    previous = (django_settings.KAIGO_KEYRING, django_settings.KAIGO_KEYRING_FILE)
+    django_settings.KAIGO_KEYRING, django_settings.KAIGO_KEYRING_FILE = None, str(path)
+    reset_keyring()
+    yield path
+    django_settings.KAIGO_KEYRING, django_settings.KAIGO_KEYRING_FILE = previous
+    reset_keyring()
 
 
 @pytest.fixture
@@ -90,6 +104,7 @@ def start_worker(transactional_db, tmp_path):
             "KAIGO_CELERY_QUEUE": django_settings.CELERY_TASK_DEFAULT_QUEUE,
             "KAIGO_BATCH_RETRY_BACKOFF": "0.2",
             "KAIGO_BATCH_MAX_RETRIES": "2",
+            "KAIGO_KEYRING_FILE": django_settings.KAIGO_KEYRING_FILE,
             **extra_env,
         }
         process = subprocess.Popen(

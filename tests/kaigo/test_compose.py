@@ -31,7 +31,7 @@ ALL_SERVICES = {"postgres", "redis", *APP_SERVICES}
 # beat has no probe to ask; migrate is a one-shot job.
 WITH_HEALTHCHECK = {"postgres", "redis", "web", "worker"}
 DATA_DIRS = {"postgres": "/var/lib/postgresql/data", "redis": "/data"}
-ENV_READ = re.compile(r"""\benv(?:_bool|_list)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+ENV_READ = re.compile(r"""\b(?:env(?:_bool|_list)?\(|os\.environ\.get\()\s*["']([A-Z][A-Z0-9_]*)["']""")
 
 
 def load_compose() -> dict:

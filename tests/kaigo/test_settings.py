@@ -30,6 +30,7 @@ PRODUCTION_OK = {
     "DJANGO_ALLOWED_HOSTS": "kaigo.example.lg.jp",
     "DATABASE_URL": "postgresql://kaigo@db:5432/kaigo",
     "REDIS_URL": "redis://redis:6379/0",
+    "KAIGO_KEYRING_FILE": "/run/secrets/keyring",
 }
 
 
@@ -48,6 +49,7 @@ def test_production_starts_with_proper_settings():
         pytest.param({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS is empty", id="no-hosts"),
         pytest.param({"DATABASE_URL": None}, "DATABASE_URL is not set", id="no-database"),
         pytest.param({"REDIS_URL": None}, "REDIS_URL is not set", id="no-redis"),
+        pytest.param({"KAIGO_KEYRING_FILE": None}, "KAIGO_KEYRING_FILE is set", id="no-keyring"),
     ],
 )
 def test_production_refuses_development_defaults(override, problem):

@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("demo_setup is for development machines only")
+        call_command("keys_create", stdout=self.stdout)
         call_command("demo_staff", stdout=self.stdout)
         if CITY_COMMAND in get_commands():
             call_command(CITY_COMMAND, residents=DEFAULT_CITY_RESIDENTS, seed=1, if_empty=True, stdout=self.stdout)

@@ -1,0 +1,30 @@
+"""Numbers of the domain and their check digits (pure functions)."""
+
+from __future__ import annotations
+
+import re
+
+from kaigo.crypto.blind_index import normalise_digits
+
+
+
+def my_number_check_digit(first_eleven: str) -> int:
+    """Check digit of an individual number (個人番号), per the ministry ordinance (総務省令第85号 第5条):
+    with P_n the n-th digit from the right (excluding the check digit) and Q_n = n+1 for n<=6,
+    n-5 for n>=7: remainder = sum(P_n*Q_n) mod 11; check digit = 0 if remainder <= 1 else 11 - remainder."""
+    if not re.fullmatch(r"\d{11}", first_eleven):
+        raise ValueError("eleven digits expected")
+    digits = [int(c) for c in reversed(first_eleven)]
+    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(digits, start=1))
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def my_number_validate(value: str) -> str:
+    """The normalised My Number, or ValueError with a Japanese message (never echoing the value)."""
+    number = normalise_digits(value)
+    if not re.fullmatch(r"\d{12}", number):
+        raise ValueError("個人番号は12桁の数字で入力してください。")
+    if my_number_check_digit(number[:11]) != int(number[11]):
+        raise ValueError("個人番号の検査用数字が正しくありません。")
+    return number

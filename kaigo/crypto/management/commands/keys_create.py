@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from kaigo.crypto.keyring import FileKeyStore, key_store, new_keyring, reset_keyring
+
+
+class Command(BaseCommand):
+    help = "Create a development keyring (KAIGO_KEYRING_FILE) if there is none. Refused in production."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("production keys come from the city's key store, not from this command")
+        store = key_store()
+        if not isinstance(store, FileKeyStore):
+            raise CommandError("the keyring comes from the environment (KAIGO_KEYRING)")
+        if store.path.exists():
+            self.stdout.write(f"keyring exists: {store.path}")
+            return
+        store.save(new_keyring(environment="development", kek_version="kek-1"))
+        reset_keyring()
+        self.stdout.write(f"development keyring created: {store.path} (mode 600; never commit it)")
