@@ -18,8 +18,9 @@ from kaigo.crypto.services import verify_persons
 CHUNK_PERSONS = 10_000
 
 
-def person_chunks(chunk_persons: int = CHUNK_PERSONS) -> list[ChunkSpec]:
+def person_chunks(chunk_persons: int | None = None) -> list[ChunkSpec]:
     """Chunks of person numbers with their real counts (one GROUP BY over the key table)."""
+    chunk_persons = chunk_persons or CHUNK_PERSONS
     buckets = (
         PersonKey.objects.annotate(bucket=F("person_id") / chunk_persons)
         .values("bucket")
@@ -77,6 +78,7 @@ def _apply_rewrap(rows: list[tuple[int, str, bytes]], target: str) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.rewrap")  # a chunk nested in an outer transaction
         cursor.execute(
             "CREATE TEMP TABLE rewrap (person_id bigint, old_version text, wrapped bytea) ON COMMIT DROP"
         )

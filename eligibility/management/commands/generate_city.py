@@ -1,0 +1,36 @@
+import time
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from eligibility.models import Resident
+from eligibility.synthetic.city import generate
+
+
+class Command(BaseCommand):
+    help = "Generate the synthetic city (made-up residents and households), encrypted, through COPY."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--residents", type=int, default=20_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 4, 1),
+                            help="reference date for ages (default 2026-04-01, so a seed always gives the same city)")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when residents exist already")
+
+    def handle(self, *args, residents, seed, as_of, if_empty=False, **options):
+        if settings.PRODUCTION:
+            raise CommandError("the synthetic city is never generated in production")
+        if residents <= 0:
+            raise CommandError("--residents must be positive")
+        if if_empty and Resident.objects.exists():
+            self.stdout.write("synthetic city: residents exist, nothing generated")
+            return
+        started = time.perf_counter()
+        with tqdm(total=residents, unit="人", desc="合成データ生成", file=self.stderr._out, dynamic_ncols=True) as bar:
+            count = generate(residents=residents, seed=seed, as_of=as_of, progress=lambda n: bar.update(n - bar.n))
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"synthetic city: {count:,} residents in {elapsed:.1f} s ({count / elapsed:,.0f} residents/s), seed {seed}"
+        )

@@ -1,0 +1,267 @@
+"""The synthetic city: deterministic residents and households for development, demos,
+tests and benchmarks. Every person is made up; the banner on every screen says so.
+
+Rows are written as ciphertext through the same encryption code as the application
+(kaigo.crypto), in bulk with binary COPY, in chunks of households of one transaction each.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import connection, transaction
+from django.utils import timezone
+
+from eligibility.models import Relation, Sex, Ward
+from eligibility.numbers import my_number_check_digit
+from eligibility.synthetic.names import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
+from kaigo.crypto import envelope
+from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
+from kaigo.crypto.keyring import get_keyring
+
+# Residents per ward (weights close to the city's real ward populations).
+WARD_WEIGHTS = {
+    Ward.KAWASAKI: 232, Ward.SAIWAI: 172, Ward.NAKAHARA: 264, Ward.TAKATSU: 235,
+    Ward.MIYAMAE: 232, Ward.TAMA: 220, Ward.ASAO: 179,
+}
+TOWNS = {
+    Ward.KAWASAKI: ["砂子", "小川町", "大師町", "田島町", "渡田", "藤崎"],
+    Ward.SAIWAI: ["小向", "戸手", "南加瀬", "鹿島田", "古市場", "塚越"],
+    Ward.NAKAHARA: ["小杉町", "新丸子町", "木月", "井田", "上小田中", "今井南町"],
+    Ward.TAKATSU: ["溝口", "二子", "久本", "末長", "梶ケ谷", "千年"],
+    Ward.MIYAMAE: ["宮前平", "鷺沼", "有馬", "犬蔵", "野川", "菅生"],
+    Ward.TAMA: ["登戸", "宿河原", "菅", "生田", "中野島", "長沢"],
+    Ward.ASAO: ["上麻生", "百合丘", "王禅寺", "片平", "栗木", "細山"],
+}
+# Share of residents by 5-year age band (0-4, 5-9, ... 95-99): about a quarter are 65 or older.
+AGE_BANDS = [40, 42, 43, 45, 52, 56, 60, 66, 72, 80, 73, 64, 58, 55, 60, 46, 36, 25, 12, 4]
+HOUSEHOLD_SIZES = {1: 38, 2: 28, 3: 17, 4: 13, 5: 4}
+PHONE_SHARE = 0.6
+SENSITIVE_SHARE = 0.001
+CHUNK_HOUSEHOLDS = 4_000
+
+RESIDENT_COLUMNS = [
+    "id", "household_id", "relation", "my_number_ct", "name_kanji_ct", "name_kana_ct", "address_ct", "phone_ct",
+    "sensitive_reason_ct", "my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx", "sex", "birth_date", "ward",
+    "status", "sensitive", "created_at", "updated_at",
+]
+RESIDENT_TYPES = [
+    "int8", "int8", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "int4", "int4", "int4", "text", "date",
+    "text", "text", "bool", "timestamptz", "timestamptz",
+]
+SECONDARY_INDEXES = {
+    "resident_my_number_bidx": "CREATE INDEX resident_my_number_bidx ON eligibility_resident (my_number_bidx)",
+    "resident_kana_name_bidx": "CREATE INDEX resident_kana_name_bidx ON eligibility_resident (kana_name_bidx)",
+    "resident_kana_birth_bidx": "CREATE INDEX resident_kana_birth_bidx ON eligibility_resident (kana_surname_birth_bidx)",
+    "resident_ward_birth": "CREATE INDEX resident_ward_birth ON eligibility_resident (ward, birth_date)",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    surname: tuple[str, str]
+    given: tuple[str, str]
+    sex: str
+    birth_date: date
+    relation: str
+    my_number: str
+    phone: str | None
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class Household:
+    ward: str
+    address: str
+    members: list[Person]
+
+
+class CityPlan:
+    """Deterministic people: the same seed gives the same city (chunk by chunk)."""
+
+    def __init__(self, *, seed: int, as_of: date):
+        self.seed = seed
+        self.as_of = as_of
+        self.surnames = [(k, r) for k, r, _ in SURNAMES]
+        self.surname_weights = [w for _, _, w in SURNAMES]
+        self.wards = list(WARD_WEIGHTS)
+        self.ward_weights = list(WARD_WEIGHTS.values())
+        self.sizes = list(HOUSEHOLD_SIZES)
+        self.size_weights = list(HOUSEHOLD_SIZES.values())
+
+    def households(self, chunk: int, count: int, used_numbers: set[str]) -> list[Household]:
+        rng = random.Random(f"{self.seed}:{chunk}")
+        return [self._household(rng, used_numbers) for _ in range(count)]
+
+    def _age(self, rng: random.Random, low: int = 0, high: int = 104) -> int:
+        while True:
+            band = rng.choices(range(len(AGE_BANDS)), AGE_BANDS)[0]
+            age = band * 5 + rng.randrange(5)
+            if low <= age <= high:
+                return age
+
+    def _person(self, rng, used, *, surname, age: int, sex: str, relation: str) -> Person:
+        born = self.as_of - timedelta(days=age * 365 + rng.randrange(365))
+        pool = GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE
+        half = len(pool) // 2
+        given = rng.choice(pool[:half] if born.year < 1975 else pool[half:])
+        while True:
+            first = f"{rng.randrange(10**11):011d}"
+            number = first + str(my_number_check_digit(first))
+            if number not in used:
+                used.add(number)
+                break
+        phone = f"044-{rng.randrange(200, 999)}-{rng.randrange(10000):04d}" if rng.random() < PHONE_SHARE else None
+        return Person(surname, given, sex, born, relation, number, phone, rng.random() < SENSITIVE_SHARE)
+
+    def _household(self, rng: random.Random, used: set[str]) -> Household:
+        ward = rng.choices(self.wards, self.ward_weights)[0]
+        address = (f"神奈川県川崎市{Ward(ward).label}{rng.choice(TOWNS[ward])}{rng.randrange(1, 6)}丁目"
+                   f"{rng.randrange(1, 40)}番{rng.randrange(1, 30)}号")
+        surname = rng.choices(self.surnames, self.surname_weights)[0]
+        size = rng.choices(self.sizes, self.size_weights)[0]
+        head_age = self._age(rng, 20)
+        head_sex = rng.choice([Sex.MALE, Sex.FEMALE])
+        members = [self._person(rng, used, surname=surname, age=head_age, sex=head_sex, relation=Relation.HEAD)]
+        if size >= 2:
+            spouse_sex = Sex.FEMALE if head_sex == Sex.MALE else Sex.MALE
+            spouse_age = max(18, min(104, head_age + rng.randint(-5, 5)))
+            members.append(self._person(rng, used, surname=surname, age=spouse_age, sex=spouse_sex, relation=Relation.SPOUSE))
+        for _ in range(size - len(members)):
+            if head_age >= 55 and rng.random() < 0.3:
+                age, relation = min(104, head_age + rng.randint(22, 35)), Relation.PARENT
+            else:
+                age, relation = max(0, head_age - rng.randint(24, 40)), Relation.CHILD
+            members.append(self._person(rng, used, surname=surname, age=age,
+                                        sex=rng.choice([Sex.MALE, Sex.FEMALE]), relation=relation))
+        return Household(ward, address, members)
+
+
+class RowWriter:
+    """Seals one person's fields with their new data key and lays out their rows for COPY."""
+
+    def __init__(self):
+        ring = get_keyring()
+        self.kek_version = ring.kek_active
+        self.kek = AESGCM(ring.kek(ring.kek_active))
+        self.now = timezone.now()
+
+    def person_rows(self, person_id: int, household_id: int, household: Household, person: Person):
+        dek = os.urandom(32)
+        aead = AESGCM(dek)
+        nonce = os.urandom(12)
+        wrapped = envelope.WRAP_PREFIX + nonce + self.kek.encrypt(
+            nonce, dek, envelope.wrap_aad(person_id, self.kek_version))
+
+        def seal(column: str, text: str | None) -> bytes | None:
+            if text is None:
+                return None
+            n = os.urandom(12)
+            aad = envelope.field_aad("eligibility_resident", column, person_id, person_id)
+            return envelope.FIELD_PREFIX + b"\x01" + n + aead.encrypt(n, text.encode(), aad)
+
+        kana = f"{person.surname[1]} {person.given[1]}"
+        resident = (
+            person_id, household_id, person.relation, seal("my_number_ct", person.my_number),
+            seal("name_kanji_ct", f"{person.surname[0]} {person.given[0]}"), seal("name_kana_ct", kana),
+            seal("address_ct", household.address), seal("phone_ct", person.phone),
+            seal("sensitive_reason_ct", "DV等支援措置" if person.sensitive else None),
+            MY_NUMBER.of(person.my_number), KANA_NAME.of(f"{person.surname[1]}{person.given[1]}"),
+            KANA_SURNAME_BIRTH.of(f"{person.surname[1]}|{person.birth_date.isoformat()}"),
+            person.sex, person.birth_date, household.ward, "resident", person.sensitive, self.now, self.now,
+        )
+        key = (person_id, self.kek_version, wrapped, 1, self.now)
+        return resident, key
+
+
+def _copy(cursor, table: str, columns: list[str], types: list[str], rows) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def reserve_numbers(sequence: str, count: int) -> int:
+    """The first of ``count`` consecutive numbers taken from ``sequence`` (run on a quiet system:
+    another session taking a number meanwhile would fall inside the range)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        (first,) = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return first
+
+
+def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int], None] | None = None) -> int:
+    """Create about ``residents`` residents (whole households; the last is cut to fit). Returns the count."""
+    plan = CityPlan(seed=seed, as_of=as_of)
+    writer = RowWriter()
+    first_person = reserve_numbers("eligibility_resident_number_seq", residents)
+    first_household = reserve_numbers("eligibility_household_number_seq", residents)
+    fresh = not _table_has_rows()
+    if fresh:
+        _drop_secondary_indexes()
+    used: set[str] = set()
+    written, chunk = 0, 0
+    try:
+        while written < residents:
+            households = plan.households(chunk, CHUNK_HOUSEHOLDS, used)
+            written += _write_chunk(writer, households, first_person + written,
+                                    first_household + chunk * CHUNK_HOUSEHOLDS, residents - written)
+            chunk += 1
+            if progress:
+                progress(written)
+    finally:
+        if fresh:
+            _create_secondary_indexes()
+    return written
+
+
+def _write_chunk(writer: RowWriter, households: list[Household], next_person: int, next_household: int,
+                 room: int) -> int:
+    resident_rows, key_rows, household_rows = [], [], []
+    for offset, household in enumerate(households):
+        if room <= 0:
+            break
+        members = household.members[:room]
+        household_id = next_household + offset
+        head_id = next_person
+        household_rows.append((household_id, household.ward, head_id))
+        for person in members:
+            resident, key = writer.person_rows(next_person, household_id, household, person)
+            resident_rows.append(resident)
+            key_rows.append(key)
+            next_person += 1
+        room -= len(members)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy(cursor, "crypto_personkey", ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"],
+              ["int8", "text", "bytea", "int2", "timestamptz"], key_rows)
+        _copy(cursor, "eligibility_household", ["id", "ward", "head_id"], ["int8", "text", "int8"], household_rows)
+        _copy(cursor, "eligibility_resident", RESIDENT_COLUMNS, RESIDENT_TYPES, resident_rows)
+    return len(resident_rows)
+
+
+def _table_has_rows() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM eligibility_resident)")
+        return cursor.fetchone()[0]
+
+
+def _drop_secondary_indexes() -> None:
+    with connection.cursor() as cursor:
+        for name in SECONDARY_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _create_secondary_indexes() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # inside an outer transaction (tests)
+        for name, ddl in SECONDARY_INDEXES.items():
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            cursor.execute(ddl)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to how Django declares them
+        cursor.execute("ANALYZE eligibility_resident")

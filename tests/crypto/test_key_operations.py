@@ -1,0 +1,112 @@
+"""Key rotation, verification and shredding as batches (in-process chunks; the batch framework's
+own crash tests cover killed workers)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from eligibility.models import Resident
+from kaigo.batches import services as batches
+from kaigo.batches.models import BatchError, BatchRun
+from kaigo.crypto.deks import dek_cache_clear
+from kaigo.crypto.keyring import FileKeyStore, Keyring, get_keyring, reset_keyring
+from kaigo.crypto.models import PersonKey
+from kaigo.crypto.services import person_shred
+from tests.eligibility.factories import make_resident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def keyring_file(test_keyring, tmp_path, settings):
+    """A keyring of this test's own, so that rotating it leaves the session's keyring alone."""
+    path = tmp_path / "keyring.json"
+    path.write_text(test_keyring.read_text())
+    settings.KAIGO_KEYRING_FILE = str(path)
+    reset_keyring()
+    yield path
+    reset_keyring()
+
+
+@pytest.fixture
+def no_dispatch(monkeypatch):
+    monkeypatch.setattr(batches, "batch_dispatch", lambda run_id: 0)
+
+
+def run_chunks(run: BatchRun, *, stop_after: int | None = None) -> None:
+    for n, chunk in enumerate(run.chunks.order_by("seq")):
+        if stop_after is not None and n >= stop_after:
+            return
+        batches.chunk_process(chunk.pk)
+
+
+def test_rotation_rewraps_every_key_and_a_crash_midway_resumes(keyring_file, no_dispatch, monkeypatch):
+    monkeypatch.setattr("kaigo.crypto.batch_kinds.CHUNK_PERSONS", 2)
+    residents = [make_resident(name_kanji=f"回転 {i}") for i in range(5)]
+    call_command("keys_rotate", "kek-test-2", "--detach")
+    assert get_keyring().kek_active == "kek-test-2"
+    assert FileKeyStore(keyring_file).load().kek_active == "kek-test-2"
+    run = BatchRun.objects.get(kind="crypto.rewrap")
+    assert run.total == 5 and run.chunk_count >= 2
+
+    run_chunks(run, stop_after=1)  # the process dies after the first chunk
+    versions = dict(PersonKey.objects.values_list("person_id", "kek_version"))
+    assert "kek-test-1" in versions.values() and "kek-test-2" in versions.values()
+    dek_cache_clear()
+    assert [Resident.objects.get(pk=r.pk).name_kanji for r in residents] == [f"回転 {i}" for i in range(5)]
+
+    batches.batch_resume(run_id=run.pk, actor=None)
+    run_chunks(run)
+    run.refresh_from_db()
+    assert (run.status, run.processed, run.failed) == ("succeeded", 5, 0)
+    assert set(PersonKey.objects.values_list("kek_version", flat=True)) == {"kek-test-2"}
+
+    # With the old key removed from the keyring, everyone is still readable.
+    ring = FileKeyStore(keyring_file).load()
+    FileKeyStore(keyring_file).save(Keyring(ring.environment, "kek-test-2", {"kek-test-2": ring.kek("kek-test-2")},
+                                            ring.bidx_active, ring.bidx_keys))
+    reset_keyring()
+    assert [Resident.objects.get(pk=r.pk).name_kanji for r in residents] == [f"回転 {i}" for i in range(5)]
+
+
+def test_verify_names_each_person_whose_data_does_not_decrypt(no_dispatch):
+    good, bad, shredded = make_resident(), make_resident(), make_resident()
+    person_shred(person_id=shredded.pk, actor=None, reason="テスト")
+    with connection.cursor() as cursor:  # corrupt one byte inside bad's address ciphertext
+        cursor.execute(
+            "UPDATE eligibility_resident SET address_ct = overlay(address_ct placing '\\xff'::bytea from 20 for 1) WHERE id = %s",
+            [bad.pk],
+        )
+    run = batches.batch_start(kind="crypto.verify", params={}, actor=None, origin=BatchRun.Origin.COMMAND)
+    run_chunks(run)
+    run.refresh_from_db()
+    assert (run.total, run.succeeded, run.failed) == (3, 2, 1)
+    error = BatchError.objects.get(run=run)
+    assert error.record_key == str(bad.pk)
+    assert error.message.startswith("eligibility.Resident.address: 暗号化された値を復号できません")
+
+
+def test_a_wrong_key_version_is_reported_not_guessed(no_dispatch):
+    resident = make_resident()
+    PersonKey.objects.filter(person_id=resident.pk).update(kek_version="kek-unknown")
+    dek_cache_clear()
+    run = batches.batch_start(kind="crypto.verify", params={}, actor=None, origin=BatchRun.Origin.COMMAND)
+    run_chunks(run)
+    error = BatchError.objects.get(run=run)
+    assert (error.record_key, error.code) == (str(resident.pk), "undecryptable")
+    assert "kek-unknown" in error.message and "鍵リングにありません" in error.message
+
+
+def test_shred_needs_a_reason_and_cannot_happen_twice():
+    from kaigo.crypto.errors import CryptoError
+
+    resident = make_resident()
+    with pytest.raises(CryptoError, match="理由"):
+        person_shred(person_id=resident.pk, actor=None, reason=" ")
+    person_shred(person_id=resident.pk, actor=None, reason="保存期間経過")
+    with pytest.raises(CryptoError, match="既に消去"):
+        person_shred(person_id=resident.pk, actor=None, reason="保存期間経過")
+    key = PersonKey.objects.get(person_id=resident.pk)
+    assert key.wrapped_dek is None and key.shredded_at is not None
