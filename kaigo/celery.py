@@ -18,4 +18,9 @@ app.conf.beat_schedule = {
         "task": "kaigo.batches.tasks.batch_resume_stalled",
         "schedule": crontab(minute="*/10"),
     },
+    # Verify the audit hash chains; a break is logged as ERROR and raised as an alert.
+    "audit-verify-nightly": {
+        "task": "audit.tasks.audit_verify_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

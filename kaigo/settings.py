@@ -8,6 +8,7 @@ A secret may also be given as a file: ``NAME_FILE=/run/secrets/name`` (Docker se
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "kaigo.staff",
     "kaigo.crypto",
     "kaigo.batches",
@@ -106,9 +110,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaigo.staff.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kaigo.shell.middleware.LoginRequiredMiddleware",
+    "kaigo.staff.middleware.SecondFactorMiddleware",
+    "kaigo.staff.middleware.ForcePasswordChangeMiddleware",
+    "axes.middleware.AxesMiddleware",  # last (django-axes)
 ]
 
 ROOT_URLCONF = "kaigo.urls"
@@ -138,9 +147,23 @@ LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Offline list of ~4 million leaked passwords, with simple variants (docs/subsystems/accounts.md).
+    {"NAME": "kaigo.staff.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Lockout after repeated failures (django-axes): the axes backend must come first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# KAIGO_TEMPORARY_PASSWORD_HOURS: a password set by an administrator stops working after this.
+KAIGO_TEMPORARY_PASSWORD_HOURS = int(env("KAIGO_TEMPORARY_PASSWORD_HOURS", "72"))
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "kaigo.staff.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "kaigo.staff.lockout.lockout_response"
+OTP_TOTP_ISSUER = "介護保険システム"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
@@ -174,6 +197,10 @@ CACHES = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# KAIGO_SESSION_IDLE_MINUTES: a session ends after this long without activity.
+SESSION_COOKIE_AGE = 60 * int(env("KAIGO_SESSION_IDLE_MINUTES", "30"))
+# KAIGO_SESSION_MAX_HOURS: and at the latest this long after sign-in.
+KAIGO_SESSION_MAX_AGE = 3600 * int(env("KAIGO_SESSION_MAX_HOURS", "10"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -238,6 +265,17 @@ BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
 KAIGO_KEYRING = os.environ.get("KAIGO_KEYRING") or None
 KAIGO_KEYRING_FILE = os.environ.get("KAIGO_KEYRING_FILE") or str(BASE_DIR / "var" / "keyring.json")
 
+# KAIGO_TRUSTED_PROXIES: comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24) of the
+# reverse proxies whose X-Forwarded-For and terminal-id header the access log believes. Empty:
+# believe none (REMOTE_ADDR is the terminal).
+KAIGO_TRUSTED_PROXIES = env_list("KAIGO_TRUSTED_PROXIES", "")
+# KAIGO_TERMINAL_ID_HEADER: request.META key of the header in which the trusted proxy passes the
+# terminal id taken from the client certificate.
+KAIGO_TERMINAL_ID_HEADER = env("KAIGO_TERMINAL_ID_HEADER", "HTTP_X_TERMINAL_ID")
+
+# KAIGO_BENCH: mount the benchmarks' reference views under /bench/ (bench/views.py). Never in production.
+KAIGO_BENCH = env_bool("KAIGO_BENCH", False)
+
 # KAIGO_SYNTHETIC_DATA: show the "synthetic data" banner on every screen (demo cities).
 KAIGO_SYNTHETIC_DATA = env_bool("KAIGO_SYNTHETIC_DATA", not PRODUCTION)
 # KAIGO_ORGANISATION_NAME: shown in the header.
@@ -263,6 +301,8 @@ def _check_production() -> None:
         problems.append("DJANGO_SECRET_KEY is the development key or too short")
     if DEBUG:
         problems.append("DJANGO_DEBUG is on")
+    if KAIGO_BENCH:
+        problems.append("KAIGO_BENCH is on")
     if not ALLOWED_HOSTS:
         problems.append("DJANGO_ALLOWED_HOSTS is empty")
     if env("DATABASE_URL") is None:

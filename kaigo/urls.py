@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -6,9 +7,15 @@ from kaigo.shell import views as shell_views
 urlpatterns = [
     path("", include("kaigo.shell.urls")),
     path("batches/", include("kaigo.batches.urls")),
+    path("persons/", include("eligibility.urls")),
+    path("audit/", include("audit.urls")),
+    path("staff/", include("kaigo.staff.urls")),
     path("api/batches/", include("kaigo.batches.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
+
+if settings.KAIGO_BENCH:  # reference views of the screen benchmarks (bench/views.py)
+    urlpatterns += [path("bench/", include("bench.urls"))]
 
 handler400 = shell_views.bad_request
 handler403 = shell_views.permission_denied

@@ -17,7 +17,8 @@ from django.db import connection
 from kaigo.celery import app as celery_app
 from kaigo.crypto.keyring import FileKeyStore, new_keyring, reset_keyring
 from kaigo.staff.roles import Role
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.factories import StaffFactory
+from tests.staff.helpers import satisfy_second_factor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +50,8 @@ def client_as(client, make_staff):
 
     def login(*roles: Role, **kwargs):
         staff = make_staff(*roles, **kwargs)
-        assert client.login(username=staff.username, password=TEST_PASSWORD)
+        client.force_login(staff)
+        satisfy_second_factor(client, staff)
         client.staff = staff
         return client
 

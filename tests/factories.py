@@ -14,6 +14,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"staff{n:04d}")
     display_name = factory.Sequence(lambda n: f"職員 {n}")
     organisation = Organisation.HEAD_OFFICE
+    must_change_password = False
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation

@@ -265,3 +265,28 @@ def _create_secondary_indexes() -> None:
             cursor.execute(ddl)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to how Django declares them
         cursor.execute("ANALYZE eligibility_resident")
+
+
+def raw_copy_rate() -> tuple[int, float]:
+    """The machine's own ceiling for these rows: the resident rows just written, read back and
+    COPYed (binary, one transaction) into an empty copy of the table with the same indexes and
+    constraints. Returns (rows, rows per second)."""
+    import io
+    import time
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.copy("COPY eligibility_resident TO STDOUT (FORMAT BINARY)") as copy:
+            for block in copy:
+                buffer.write(block)
+    data = buffer.getvalue()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE raw_copy_resident (LIKE eligibility_resident INCLUDING ALL) ON COMMIT DROP")
+        started = time.perf_counter()
+        with cursor.copy("COPY raw_copy_resident FROM STDIN (FORMAT BINARY)") as copy:
+            for offset in range(0, len(data), 1 << 20):
+                copy.write(data[offset : offset + (1 << 20)])
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM raw_copy_resident")
+        (rows,) = cursor.fetchone()
+    return rows, rows / elapsed

@@ -57,7 +57,7 @@ def run_start(request):
         raise Http404 from None
     if kind.form_class is None:
         raise Http404
-    form = kind.form_class(request.POST or None, label_suffix="")
+    form = kind.form_class(request.POST if request.method == "POST" else None, label_suffix="")
     if request.method == "POST" and form.is_valid():
         try:
             run = services.batch_start(

@@ -24,6 +24,9 @@ class MenuEntry:
 
 MENU: list[MenuEntry] = [
     MenuEntry("ホーム", "home", None, "担当業務と最近のお知らせ", accesskey="h"),
+    MenuEntry("宛名検索", "eligibility:search", "person.view", "カナ氏名・生年月日・個人番号による宛名の検索と世帯の確認", accesskey="p"),
+    MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
+    MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("バッチ処理", "batches:list", "batch.view", "夜間・月次バッチの実行状況とエラーの確認", accesskey="b"),
     MenuEntry("システム状態", "system-status", "system.health", "データベース・Redis・ワーカーの稼働状況", accesskey="s"),
 ]

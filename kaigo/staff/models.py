@@ -5,6 +5,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from kaigo.staff.roles import Organisation, Role
 
@@ -14,6 +15,12 @@ class Staff(AbstractUser):
 
     organisation = models.CharField("所属", max_length=32, choices=Organisation.choices)
     display_name = models.CharField("氏名", max_length=100)
+    # Set for a new account and after an administrator's reset: until the staff member chooses
+    # their own password, every screen leads to the change page (kaigo.staff.middleware).
+    must_change_password = models.BooleanField("パスワード変更が必要", default=True)
+    # A temporary (system-generated) password stops working at this moment (ASVS 6.4.1).
+    # Null for a password the staff member chose: there is no periodic expiry.
+    temporary_password_expires_at = models.DateTimeField("仮パスワードの有効期限", null=True, blank=True)
 
     class Meta:
         verbose_name = "職員"
@@ -25,20 +32,41 @@ class Staff(AbstractUser):
     @cached_property
     def active_roles(self) -> frozenset[Role]:
         """Roles in force now; read once per request."""
-        return frozenset(Role(r) for r in self.role_grants.filter(revoked_at__isnull=True).values_list("role", flat=True))
+        return frozenset(Role(r) for r in self.role_grants.in_force().values_list("role", flat=True))
+
+
+class RoleGrantQuerySet(models.QuerySet):
+    def in_force(self, at=None):
+        """Grants in force at ``at`` (default now): started, and not (yet) revoked."""
+        at = at or timezone.now()
+        return self.filter(Q(valid_from__lte=at), Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+
+    def not_ended(self, at=None):
+        """Grants in force now or scheduled to start: those a new grant of the same role would duplicate."""
+        at = at or timezone.now()
+        return self.filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
 
 
 class RoleGrant(models.Model):
-    """One role held by one staff member, from its grant to its revocation (kept as history)."""
+    """One role held by one staff member, from its grant to its revocation (kept as history).
+
+    ``valid_from`` and ``revoked_at`` are the moments the grant takes and stops taking effect
+    (the effective dates the section chief chose: now, or 0:00 of a later day); ``granted_at``
+    and ``revocation_recorded_at`` are when the chief recorded each decision.
+    """
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField("役割", max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField("付与日時", auto_now_add=True)
+    valid_from = models.DateTimeField("効力発生日時", default=timezone.now)
     granted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     grant_reason = models.CharField("付与理由", max_length=200)
     revoked_at = models.DateTimeField("取消日時", null=True, blank=True)
+    revocation_recorded_at = models.DateTimeField("取消の記録日時", null=True, blank=True)
     revoked_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     revoke_reason = models.CharField("取消理由", max_length=200, blank=True)
+
+    objects = RoleGrantQuerySet.as_manager()
 
     class Meta:
         verbose_name = "役割の付与"
@@ -46,4 +74,25 @@ class RoleGrant(models.Model):
             models.UniqueConstraint(
                 fields=["staff", "role"], condition=Q(revoked_at__isnull=True), name="one_active_grant_per_role"
             ),
+            models.CheckConstraint(condition=~Q(grant_reason=""), name="role_grant_has_reason"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoke_reason="")
+                | (Q(revoked_at__isnull=False) & ~Q(revoke_reason="")),
+                name="role_revocation_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("valid_from")),
+                name="role_revocation_after_start",
+            ),
         ]
+
+    def status_label(self, at=None) -> str:
+        """The grant's state at ``at`` (default now), as the account screens show it."""
+        at = at or timezone.now()
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return "取消済み"
+        if self.valid_from > at:
+            return "付与予定"
+        if self.revoked_at is not None:
+            return "有効（取消予定）"
+        return "有効"

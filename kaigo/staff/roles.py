@@ -41,7 +41,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "batch.operate": frozenset({Role.OPERATOR}),
     # system status
     "system.health": frozenset({Role.OPERATOR, Role.SECTION_CHIEF}),
+    # staff accounts: see the list, each account's roles and their history
+    "staff.view": frozenset({Role.SECTION_CHIEF, Role.AUDITOR}),
+    # grant and revoke roles, reset passwords, second factors and lockouts (所管課長 only)
+    "staff.manage": frozenset({Role.SECTION_CHIEF}),
+    # search the access log, see tamper alerts (監査)
+    "audit.view": frozenset({Role.AUDITOR, Role.SECTION_CHIEF}),
+    # search residents and open their overview (every read is in the access log)
+    "person.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK, Role.INQUIRY}),
+    # see and search by My Number: only the number-use work (個人番号利用事務); masked for all others
+    "my_number.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
 }
+
+# Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
+# Everyone else may enrol one voluntarily; once enrolled it is required for them too.
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset({Role.SECTION_CHIEF, Role.AUDITOR})
 
 # What each role's home screen says its work is (shown on the home screen).
 ROLE_DUTIES: dict[Role, str] = {

@@ -72,7 +72,7 @@ def test_rotation_rewraps_every_key_and_a_crash_midway_resumes(keyring_file, no_
 
 
 def test_verify_names_each_person_whose_data_does_not_decrypt(no_dispatch):
-    good, bad, shredded = make_resident(), make_resident(), make_resident()
+    _good, bad, shredded = make_resident(), make_resident(), make_resident()
     person_shred(person_id=shredded.pk, actor=None, reason="テスト")
     with connection.cursor() as cursor:  # corrupt one byte inside bad's address ciphertext
         cursor.execute(

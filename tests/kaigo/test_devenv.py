@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from eligibility.models import Resident
 from kaigo import devenv
 from kaigo.staff.demo import DEMO_ACCOUNTS
 from kaigo.staff.models import Staff
@@ -47,20 +48,22 @@ def test_pick_port_skips_a_busy_port():
 
 
 @pytest.mark.django_db
-def test_demo_setup_creates_one_account_per_role_and_keeps_passwords(settings, tmp_path, monkeypatch, capsys):
+def test_demo_setup_creates_one_account_per_role_keeps_passwords_and_loads_a_city(settings, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("kaigo.staff.demo.demo_logins_file", lambda: tmp_path / "demo-logins.txt")
+    monkeypatch.setattr("kaigo.shell.management.commands.demo_setup.DEFAULT_CITY_RESIDENTS", 60)
     call_command("demo_setup")
     out = capsys.readouterr().out
     assert {Role(r) for r in Staff.objects.values_list("role_grants__role", flat=True)} == set(Role)
     for account in DEMO_ACCOUNTS:
         assert account.username in out
-    assert "generate_city" in out  # the city hook says the generator is not there yet
+    assert "synthetic city: 60 residents" in out and Resident.objects.count() == 60
     logins = dict(line.split("\t") for line in (tmp_path / "demo-logins.txt").read_text().splitlines())
     assert stat.S_IMODE((tmp_path / "demo-logins.txt").stat().st_mode) == 0o600
     staff = Staff.objects.get(username="demo-ops")
     assert staff.check_password(logins["demo-ops"])
-    call_command("demo_setup")  # a second start keeps accounts and passwords
+    call_command("demo_setup")  # a second start keeps accounts, passwords and the city
     assert Staff.objects.count() == len(DEMO_ACCOUNTS)
+    assert Resident.objects.count() == 60 and "nothing generated" in capsys.readouterr().out
     assert Staff.objects.get(username="demo-ops").check_password(logins["demo-ops"])
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from eligibility.models import Resident
-from eligibility.synthetic.city import generate
+from eligibility.synthetic.city import generate, raw_copy_rate
 
 
 class Command(BaseCommand):
@@ -18,8 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 4, 1),
                             help="reference date for ages (default 2026-04-01, so a seed always gives the same city)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when residents exist already")
+        parser.add_argument("--compare-copy", action="store_true",
+                            help="then measure a raw COPY of the same rows into a copy of the table, and print both rates")
 
-    def handle(self, *args, residents, seed, as_of, if_empty=False, **options):
+    def handle(self, *args, residents, seed, as_of, if_empty=False, compare_copy=False, **options):
         if settings.PRODUCTION:
             raise CommandError("the synthetic city is never generated in production")
         if residents <= 0:
@@ -34,3 +36,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"synthetic city: {count:,} residents in {elapsed:.1f} s ({count / elapsed:,.0f} residents/s), seed {seed}"
         )
+        if compare_copy:
+            rows, ceiling = raw_copy_rate()
+            rate = count / elapsed
+            self.stdout.write(
+                f"raw COPY of the same {rows:,} resident rows into a copy of the table (same indexes): "
+                f"{ceiling:,.0f} rows/s; generator / raw COPY = {rate / ceiling:.2f} "
+                f"(the generator also creates the households and data keys, and encrypts)"
+            )

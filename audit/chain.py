@@ -1,0 +1,283 @@
+"""The hash chains: their canonical form in Python, and the walk that verifies a chain.
+
+The rows are hashed by PostgreSQL when they are appended (migration 0002). This module
+re-implements the same canonical form independently, so that verification does not trust the
+database's functions, and a test checks that both give the same bytes.
+
+Canonical form of a row: a sequence of fields, each encoded as a 4-byte big-endian signed
+length followed by that many bytes (NULL: length -1, no bytes):
+
+- text: UTF-8;
+- integers: 8 bytes, big-endian two's complement;
+- timestamps: the UTC time as text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``;
+- arrays of integers: the 8-byte forms of the elements, in order, as one field;
+- inet: PostgreSQL's text form ``inet::text``, with the prefix length (``203.0.113.7/32``); jsonb: PostgreSQL's text form (``jsonb::text``).
+
+The first field is the chain's tag (``kaigo.audit.access.v1`` / ``kaigo.audit.auth.v1``), then
+the row's columns in the order of ``ChainSpec.columns``.
+``row_hash = SHA-256(prev_hash || canonical)``; ``prev_hash`` of seq 1 is 32 zero bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+GENESIS = bytes(32)
+NULL_FIELD = struct.pack(">i", -1)
+
+
+def enc_field(value: bytes | None) -> bytes:
+    if value is None:
+        return NULL_FIELD
+    return struct.pack(">i", len(value)) + value
+
+
+def enc_text(value: str | None) -> bytes:
+    return enc_field(None if value is None else value.encode("utf-8"))
+
+
+def enc_int(value: int | None) -> bytes:
+    return enc_field(None if value is None else struct.pack(">q", value))
+
+
+def enc_ts(value: datetime | None) -> bytes:
+    if value is None:
+        return NULL_FIELD
+    return enc_text(value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def enc_int_array(value: Sequence[int] | None) -> bytes:
+    if value is None:
+        return NULL_FIELD
+    return enc_field(b"".join(struct.pack(">q", v) for v in value))
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    """One chain: its table, tag, lock key, and the columns of its canonical form in order."""
+
+    name: str  # "access" | "auth": the Chain choice
+    label: str  # Japanese, for supervisors and the command's output
+    table: str
+    tag: str
+    lock_key: int
+    # (SQL expression selecting the column, encoder); id and seq must be the first two.
+    columns: tuple[tuple[str, Callable], ...]
+
+    def canonical(self, values: Sequence) -> bytes:
+        return enc_text(self.tag) + b"".join(encode(v) for (_, encode), v in zip(self.columns, values, strict=True))
+
+    def select_sql(self) -> str:
+        exprs = ", ".join(expr for expr, _ in self.columns)
+        return f"SELECT {exprs}, prev_hash, row_hash FROM {self.table} ORDER BY seq"
+
+
+ACCESS = ChainSpec(
+    name="access",
+    label="アクセス記録",
+    table="audit_accesslogentry",
+    tag="kaigo.audit.access.v1",
+    lock_key=0x6B6169676F0001,
+    columns=(
+        ("id", enc_int),
+        ("seq", enc_int),
+        ("created_at", enc_ts),
+        ("staff_id", enc_int),
+        ("username", enc_text),
+        ("client_ip::text", enc_text),
+        ("terminal_id", enc_text),
+        ("session_hash", enc_text),
+        ('"function"', enc_text),
+        ("channel", enc_text),
+        ("person_ids", enc_int_array),
+        ("hits", enc_int),
+        ("criteria_kind", enc_text),
+        ("purpose", enc_text),
+    ),
+)
+
+AUTH = ChainSpec(
+    name="auth",
+    label="認証・権限の記録",
+    table="audit_authevent",
+    tag="kaigo.audit.auth.v1",
+    lock_key=0x6B6169676F0002,
+    columns=(
+        ("id", enc_int),
+        ("seq", enc_int),
+        ("created_at", enc_ts),
+        ("kind", enc_text),
+        ("staff_id", enc_int),
+        ("username", enc_text),
+        ("username_hash", enc_text),
+        ("client_ip::text", enc_text),
+        ("terminal_id", enc_text),
+        ("session_hash", enc_text),
+        ("detail::text", enc_text),
+    ),
+)
+
+CHAINS: dict[str, ChainSpec] = {ACCESS.name: ACCESS, AUTH.name: AUTH}
+
+
+def row_hash(spec: ChainSpec, prev_hash: bytes, values: Sequence) -> bytes:
+    return hashlib.sha256(bytes(prev_hash) + spec.canonical(values)).digest()
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+class BreakKind:
+    DELETED = "deleted"  # a gap in seq: rows removed
+    ALTERED = "altered"  # the row's hash does not match its contents
+    REORDERED = "reordered"  # id order disagrees with seq order (rows renumbered)
+    LINK = "link"  # prev_hash is not the previous row's row_hash (a re-hashed or inserted row)
+    TRUNCATED = "truncated"  # the chain ends before the head an earlier verification saw
+    REWRITTEN = "rewritten"  # the row an earlier verification saw at the head has another hash now
+
+
+BREAK_LABELS = {
+    BreakKind.DELETED: "行の削除",
+    BreakKind.ALTERED: "行の変更",
+    BreakKind.REORDERED: "行の並べ替え",
+    BreakKind.LINK: "連鎖の断絶",
+    BreakKind.TRUNCATED: "末尾の行の削除",
+    BreakKind.REWRITTEN: "検証済みの行の書き換え",
+}
+
+
+@dataclass(frozen=True)
+class Break:
+    chain: str
+    kind: str
+    seq: int  # the seq where the chain breaks (for deleted/truncated: the first missing seq)
+    row_id: int | None  # the row found there (for deleted: the row after the gap; None if none)
+    message: str  # Japanese; seq and ids only, never the row's contents
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.chain}:{self.kind}:{self.seq}:{self.row_id if self.row_id is not None else '-'}"
+
+    @property
+    def label(self) -> str:
+        return BREAK_LABELS[self.kind]
+
+
+@dataclass
+class VerifyResult:
+    chain: str
+    rows: int = 0
+    head_seq: int = 0
+    head_hash: bytes = GENESIS
+    breaks: list[Break] = field(default_factory=list)
+    breaks_total: int = 0  # may exceed len(breaks) when capped
+
+    @property
+    def ok(self) -> bool:
+        return self.breaks_total == 0
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    seq: int
+    values: tuple  # the canonical columns, id and seq first
+    prev_hash: bytes
+    row_hash: bytes
+
+
+def rows_of(tuples: Iterable[Sequence]) -> Iterator[Row]:
+    """Rows from the tuples of ``ChainSpec.select_sql()``."""
+    for t in tuples:
+        *values, prev_hash, stored_hash = t
+        yield Row(id=values[0], seq=values[1], values=tuple(values), prev_hash=bytes(prev_hash),
+                  row_hash=bytes(stored_hash))
+
+
+def verify_rows(
+    spec: ChainSpec,
+    rows: Iterable[Row],
+    *,
+    checkpoints: Mapping[int, Collection[bytes]] | None = None,
+    max_breaks: int = 100,
+) -> VerifyResult:
+    """Walk ``rows`` (in seq order) and report every break, the first one first.
+
+    After a break the walk goes on from the stored hashes, so one tampered row gives one
+    finding, and later tampering elsewhere is reported too. ``checkpoints`` maps each seq that
+    an earlier verification saw at the head to the row_hash(es) it saw there.
+    """
+    result = VerifyResult(chain=spec.name)
+    checkpoints = {seq: hashes for seq, hashes in (checkpoints or {}).items() if seq > 0}
+
+    def report(kind: str, seq: int, row_id: int | None, message: str) -> None:
+        result.breaks_total += 1
+        if len(result.breaks) < max_breaks:
+            result.breaks.append(Break(spec.name, kind, seq, row_id, message))
+
+    def check(prev: Row | None, cur: Row, nxt: Row | None, prev_flagged: bool) -> bool:
+        """Report the breaks at ``cur``; true when ``cur`` itself was found altered or moved."""
+        expected_seq = prev.seq + 1 if prev else 1
+        expected_prev_hash = prev.row_hash if prev else GENESIS
+        hash_ok = row_hash(spec, cur.prev_hash, cur.values) == cur.row_hash
+        out_of_order = (prev is not None and cur.id <= prev.id) or (nxt is not None and cur.id >= nxt.id)
+        where = f"seq {cur.seq}（id {cur.id}）"
+        if cur.seq != expected_seq:
+            missing = f"seq {expected_seq}" if cur.seq == expected_seq + 1 else f"seq {expected_seq}〜{cur.seq - 1}"
+            report(BreakKind.DELETED, expected_seq, cur.id,
+                   f"{missing} がありません（削除）。欠落の次の行は {where}です。")
+            link_ok = True  # the gap explains the link; the row itself is still checked
+        else:
+            # A row right after one found altered or moved may not link to it: already reported.
+            link_ok = cur.prev_hash == expected_prev_hash or prev_flagged
+        flagged = True
+        if not hash_ok:
+            if out_of_order:
+                report(BreakKind.REORDERED, cur.seq, cur.id,
+                       f"{where}の位置が入れ替えられています（id の順序と連番が一致せず、ハッシュも一致しません）。")
+            else:
+                report(BreakKind.ALTERED, cur.seq, cur.id,
+                       f"{where}の内容が変更されています（保存されたハッシュと再計算したハッシュが一致しません）。")
+        elif not link_ok:
+            if out_of_order:
+                report(BreakKind.REORDERED, cur.seq, cur.id,
+                       f"{where}の位置が入れ替えられています（id の順序と連番が一致しません）。")
+            elif prev is None:
+                report(BreakKind.LINK, cur.seq, cur.id, f"{where}の直前ハッシュが連鎖の初期値（ゼロ）ではありません。")
+            else:
+                report(BreakKind.LINK, cur.seq, cur.id,
+                       f"{where}の直前ハッシュが seq {prev.seq}（id {prev.id}）の行ハッシュと一致しません"
+                       f"（seq {prev.seq} が変更後に再計算されたか、{where}が挿入されました）。")
+        elif out_of_order:
+            report(BreakKind.REORDERED, cur.seq, cur.id,
+                   f"{where}の id の順序が連番と一致しません（行の付け替え）。")
+        else:
+            flagged = False
+        if any(seen != cur.row_hash for seen in checkpoints.get(cur.seq, ())):
+            report(BreakKind.REWRITTEN, cur.seq, cur.id,
+                   f"{where}のハッシュが以前の検証時と異なります（検証後に連鎖が書き換えられました）。")
+        return flagged
+
+    prev: Row | None = None
+    cur: Row | None = None
+    flagged = False
+    for nxt in rows:
+        result.rows += 1
+        if cur is not None:
+            flagged = check(prev, cur, nxt, flagged)
+            prev = cur
+        cur = nxt
+    if cur is not None:
+        check(prev, cur, None, flagged)
+        result.head_seq, result.head_hash = cur.seq, cur.row_hash
+    highest_seen = max(checkpoints, default=0)
+    if highest_seen > result.head_seq:
+        first_missing = result.head_seq + 1
+        missing = f"seq {first_missing}" if first_missing == highest_seen else f"seq {first_missing}〜{highest_seen}"
+        report(BreakKind.TRUNCATED, first_missing, None,
+               f"{missing} がありません（以前の検証時には seq {highest_seen} まであった末尾の行の削除）。")
+    return result

@@ -1,0 +1,53 @@
+from django import forms
+
+from audit.services import FUNCTION_PATTERN
+
+
+class AccessLogSearchForm(forms.Form):
+    username = forms.CharField(label="職員（ユーザー名）", required=False, max_length=150)
+    person = forms.IntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
+    function = forms.CharField(
+        label="機能", required=False, max_length=64, help_text="例: person.view、person.search",
+    )
+    date_from = forms.DateField(
+        label="期間（開始日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label="期間（終了日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    # Keyset pagination: show entries with seq below this one.
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip()
+
+    def clean_function(self):
+        value = self.cleaned_data["function"].strip()
+        if value and not FUNCTION_PATTERN.fullmatch(value):
+            raise forms.ValidationError("機能は person.view のような英小文字のコードで入力してください。")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "終了日は開始日以降の日付にしてください。")
+        return cleaned
+
+    def criteria_kinds(self) -> list[str]:
+        """The kinds of criteria used (recorded in the access log of this search)."""
+        data = self.cleaned_data
+        kinds = []
+        if data.get("username"):
+            kinds.append("username")
+        if data.get("person") is not None:
+            kinds.append("person_id")
+        if data.get("function"):
+            kinds.append("function")
+        if data.get("date_from") or data.get("date_to"):
+            kinds.append("period")
+        return kinds

@@ -1,0 +1,244 @@
+"""Writing the audit records, verifying their chains, and handling alerts.
+
+``access_log_write`` is the single entry point every selector calls when it reads personal
+data; ``auth_event_write`` records sign-in, sign-out and access-right events. Each appends one
+row with one SQL statement (the chain's append function: advisory lock, read of the last row,
+INSERT). Neither opens a transaction of its own: called inside the caller's transaction, the row
+commits or rolls back with the read or change it records, and the chain's lock is held until
+that transaction ends, so call them as the last write of a transaction and keep it short. If the
+row cannot be written the caller fails with it: no log, no data.
+
+Exception messages here never quote the values they refuse (they may be personal data).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from audit.chain import CHAINS, VerifyResult, rows_of, verify_rows
+from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
+from audit.terminal import terminal_of
+from kaigo.errors import ApplicationError, InvalidState
+
+logger = logging.getLogger(__name__)
+
+FUNCTION_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+CRITERIA_KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*")
+MAX_PERSON_ID = 2**63 - 1
+DETAIL_MAX_STRING = 200
+USERNAME_HASH_SALT = "kaigo.audit.attempted-username"
+
+ACCESS_APPEND_SQL = (
+    "SELECT * FROM audit_access_append(%s::bigint, %s::text, %s::inet, %s::text, %s::text, %s::text, %s::text,"
+    " %s::bigint[], %s::integer, %s::text, %s::text)"
+)
+AUTH_APPEND_SQL = (
+    "SELECT * FROM audit_auth_append(%s::text, %s::bigint, %s::text, %s::text, %s::inet, %s::text, %s::text,"
+    " %s::jsonb)"
+)
+
+
+def _actor_fields(actor) -> tuple[int | None, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, ""
+    return actor.pk, actor.get_username()
+
+
+def _clean_person_ids(person_ids: Sequence[int]) -> list[int]:
+    cleaned: dict[int, None] = {}
+    for value in person_ids:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PERSON_ID:
+            raise ValueError("person_ids must be internal resident numbers (positive integers)")
+        cleaned[value] = None
+    return list(cleaned)  # each person once, in the order given
+
+
+def access_log_write(
+    *,
+    actor,
+    request=None,
+    function: str,
+    channel: str,
+    person_ids: Sequence[int],
+    hits: int | None = None,
+    criteria_kind: str = "",
+    purpose: str = "",
+) -> AccessLogEntry:
+    """Record one read of personal data: who, from where, which function, which persons.
+
+    A list or search showing many persons is one call with all their internal numbers.
+    ``criteria_kind`` names the kinds of search criteria used ("kana_name,birth_date"), never
+    their values; ``hits`` is the number of persons the search found (or showed).
+    """
+    if not isinstance(function, str) or len(function) > 64 or not FUNCTION_PATTERN.fullmatch(function):
+        raise ValueError("function must be a code such as 'person.search'")
+    if channel not in AccessLogEntry.Channel.values:
+        raise ValueError(f"channel must be one of {', '.join(AccessLogEntry.Channel.values)}")
+    ids = _clean_person_ids(person_ids)
+    if hits is not None and (isinstance(hits, bool) or not isinstance(hits, int) or not 0 <= hits < 2**31):
+        raise ValueError("hits must be a non-negative integer or None")
+    if criteria_kind and (len(criteria_kind) > 100 or not CRITERIA_KIND_PATTERN.fullmatch(criteria_kind)):
+        raise ValueError("criteria_kind must name the kinds of criteria (e.g. 'kana_name'), never their values")
+    purpose = (purpose or "").strip()
+    if len(purpose) > 200:
+        raise ValueError("purpose must be at most 200 characters")
+    staff_id, username = _actor_fields(actor)
+    terminal = terminal_of(request)
+    params = [staff_id, username, terminal.client_ip, terminal.terminal_id, terminal.session_hash,
+              function, channel, ids, hits, criteria_kind, purpose]
+    return AccessLogEntry.objects.raw(ACCESS_APPEND_SQL, params)[0]
+
+
+def _clean_detail(detail: Mapping | None) -> dict:
+    detail = dict(detail or {})
+    for key, value in detail.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            raise ValueError("detail keys must be codes such as 'role'")
+        if value is not None and not isinstance(value, (str, int, bool)):
+            raise ValueError("detail values must be codes, numbers, booleans or None")
+        if isinstance(value, str) and len(value) > DETAIL_MAX_STRING:
+            raise ValueError(f"detail strings must be at most {DETAIL_MAX_STRING} characters")
+    return detail
+
+
+def auth_event_write(
+    *,
+    kind: str,
+    actor=None,
+    request=None,
+    username: str | None = None,
+    username_hash: str = "",
+    detail: Mapping | None = None,
+) -> AuthEvent:
+    """Record a sign-in, sign-out, failed sign-in, access-right change or key operation.
+
+    ``actor`` is who acted; ``username`` defaults to the actor's. ``detail`` holds codes and
+    internal ids only (a role code, a grant id, a key version), never personal data.
+    """
+    if kind not in AuthEvent.Kind.values:
+        raise ValueError(f"kind must be one of {', '.join(AuthEvent.Kind.values)}")
+    staff_id, actor_username = _actor_fields(actor)
+    terminal = terminal_of(request)
+    params = [kind, staff_id, actor_username if username is None else username, username_hash,
+              terminal.client_ip, terminal.terminal_id, terminal.session_hash,
+              json.dumps(_clean_detail(detail), ensure_ascii=False, sort_keys=True)]
+    return AuthEvent.objects.raw(AUTH_APPEND_SQL, params)[0]
+
+
+def attempted_username_hash(typed: str) -> str:
+    """Keyed hash of a user name typed at a failed sign-in: repeated attempts with the same text
+    can be correlated, the text itself cannot be read back (it may be a mistyped password)."""
+    return salted_hmac(USERNAME_HASH_SALT, typed, algorithm="sha256").hexdigest()
+
+
+def auth_event_login_failed(*, attempted_username: str | None, request=None) -> AuthEvent:
+    """A failed sign-in. The typed name is kept only if it names an existing account."""
+    typed = attempted_username or ""
+    account = get_user_model().objects.filter(username=typed).first() if typed else None
+    if account is not None:
+        return auth_event_write(kind=AuthEvent.Kind.LOGIN_FAILED, actor=account, request=request)
+    return auth_event_write(
+        kind=AuthEvent.Kind.LOGIN_FAILED, actor=None, request=request, username="",
+        username_hash=attempted_username_hash(typed) if typed else "",
+    )
+
+
+# --- verification ------------------------------------------------------------------------------
+
+VERIFY_BATCH_SIZE = 10_000
+
+
+def _stream_rows(sql: str, batch_size: int):
+    """The rows of ``sql`` through a server-side cursor, ``batch_size`` at a time (needs a transaction)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(batch_size):
+            yield from batch
+
+
+def chain_verify(
+    *, chain: str, batch_size: int = VERIFY_BATCH_SIZE, max_breaks: int = 100, record_checkpoint: bool = True
+) -> VerifyResult:
+    """Walk one chain in seq order, recompute every hash, and compare with earlier checkpoints.
+
+    Reads in one REPEATABLE READ, READ ONLY snapshot (rows appended meanwhile are left for the
+    next run); then records the head it saw as a new checkpoint, unless ``record_checkpoint`` is
+    false (e.g. on a read-only standby).
+    """
+    spec = CHAINS[chain]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        checkpoints: dict[int, set[bytes]] = {}
+        for seq, seen in ChainCheckpoint.objects.filter(chain=chain, seq__gt=0).values_list("seq", "row_hash"):
+            checkpoints.setdefault(seq, set()).add(bytes(seen))
+        result = verify_rows(
+            spec, rows_of(_stream_rows(spec.select_sql(), batch_size)), checkpoints=checkpoints, max_breaks=max_breaks
+        )
+    if record_checkpoint:
+        ChainCheckpoint.objects.create(
+            chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok
+        )
+    # The head's hash in the log: copied to the log server, it anchors the chain outside the database.
+    logger.info(
+        "audit chain %s verified: rows=%d head_seq=%d head_hash=%s breaks=%d",
+        chain, result.rows, result.head_seq, result.head_hash.hex(), result.breaks_total,
+    )
+    return result
+
+
+def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[VerifyResult]:
+    """The nightly check: verify every chain; log each break as an ERROR and raise an alert
+    for each break not alerted before."""
+    results = []
+    for chain in CHAINS:
+        result = chain_verify(chain=chain, batch_size=batch_size)
+        results.append(result)
+        if result.ok:
+            continue
+        for found in result.breaks:
+            logger.error("audit chain %s broken: %s at seq %d (row id %s)", chain, found.kind, found.seq, found.row_id)
+        known = set(
+            AuditAlert.objects.filter(fingerprint__in=[b.fingerprint for b in result.breaks]).values_list(
+                "fingerprint", flat=True
+            )
+        )
+        AuditAlert.objects.bulk_create(
+            [
+                AuditAlert(
+                    kind=AuditAlert.Kind.CHAIN_BROKEN,
+                    fingerprint=found.fingerprint,
+                    detail=f"{CHAINS[chain].label}: {found.label}。{found.message}"[:500],
+                )
+                for found in result.breaks
+                if found.fingerprint not in known
+            ],
+            ignore_conflicts=True,
+        )
+    return results
+
+
+def alert_acknowledge(*, alert_id: int, actor) -> AuditAlert:
+    """A supervisor confirms having seen an alert (kept: who and when)."""
+    with transaction.atomic(durable=True):
+        alert = AuditAlert.objects.select_for_update().filter(pk=alert_id).first()
+        if alert is None:
+            raise ApplicationError("指定された警告はありません。", code="not_found")
+        if alert.acknowledged_at is not None:
+            raise InvalidState("この警告は既に確認済みです。")
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    logger.info("audit alert %s acknowledged by staff %s", alert.pk, actor.pk)
+    return alert
+

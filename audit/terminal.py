@@ -1,0 +1,85 @@
+"""Which terminal a request came from: its client IP and its terminal id.
+
+Headers sent by a client can say anything. X-Forwarded-For and the terminal-id header (set by
+the city's reverse proxy from the terminal's client certificate, overwriting any value the
+client sent) are believed only when the request's REMOTE_ADDR is one of
+``settings.KAIGO_TRUSTED_PROXIES``. Then the client IP is the right-most X-Forwarded-For entry
+that is not itself a trusted proxy (the left-most entries are whatever the client wrote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+
+TERMINAL_ID_PATTERN = re.compile(r"[\x21-\x7e]{1,64}")  # printable ASCII, no spaces, at most 64
+
+
+@dataclass(frozen=True)
+class Terminal:
+    client_ip: str | None
+    terminal_id: str  # "" when unknown or not from a trusted proxy
+    session_hash: str  # SHA-256 (hex) of the session key; "" without a session
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def trusted_proxies() -> tuple:
+    return _networks(tuple(getattr(settings, "KAIGO_TRUSTED_PROXIES", None) or ()))
+
+
+def _address(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _is_trusted(address, networks) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
+def client_ip_of(meta: dict, networks: tuple) -> tuple[str | None, bool]:
+    """(client IP, whether the request came through a trusted proxy)."""
+    remote = _address(meta.get("REMOTE_ADDR"))
+    if not _is_trusted(remote, networks):
+        return (str(remote) if remote else None), False
+    client = remote
+    for entry in reversed((meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")):
+        address = _address(entry)
+        if address is None:
+            break  # not written by a proxy we trust: believe nothing to the left of it
+        client = address
+        if not _is_trusted(address, networks):
+            break
+    return str(client), True
+
+
+def session_hash_of(request) -> str:
+    session = getattr(request, "session", None)
+    key = getattr(session, "session_key", None) if session is not None else None
+    return hashlib.sha256(key.encode("ascii")).hexdigest() if key else ""
+
+
+def terminal_of(request) -> Terminal:
+    if request is None:
+        return Terminal(client_ip=None, terminal_id="", session_hash="")
+    meta = request.META
+    client_ip, via_proxy = client_ip_of(meta, trusted_proxies())
+    terminal_id = ""
+    if via_proxy:
+        header = getattr(settings, "KAIGO_TERMINAL_ID_HEADER", "HTTP_X_TERMINAL_ID")
+        value = (meta.get(header) or "").strip()
+        if TERMINAL_ID_PATTERN.fullmatch(value):
+            terminal_id = value
+    return Terminal(client_ip=client_ip, terminal_id=terminal_id, session_hash=session_hash_of(request))

@@ -1,0 +1,95 @@
+"""Supervisors' screens: the access-log search and the alerts (permission ``audit.view``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from audit import selectors, services
+from audit.chain import CHAINS
+from audit.forms import AccessLogSearchForm
+from audit.models import AccessLogEntry, AuditAlert
+from kaigo.errors import ApplicationError
+from kaigo.shell.permissions import permission_required
+
+PERMISSION = "audit.view"
+
+
+def _start_of_day(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))  # in Asia/Tokyo (TIME_ZONE)
+
+
+@require_GET
+@permission_required(PERMISSION)
+def access_log(request):
+    form = AccessLogSearchForm(request.GET or None)
+    page = None
+    next_url = None
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        person = data.get("person")
+        page = selectors.access_log_search(
+            username=data.get("username", ""),
+            person_id=person,
+            function=data.get("function", ""),
+            created_from=_start_of_day(data["date_from"]) if data.get("date_from") else None,
+            created_before=_start_of_day(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None,
+            before_seq=data.get("before"),
+        )
+        # Looking at the log is itself a read about the person searched for: it is logged too.
+        services.access_log_write(
+            actor=request.user, request=request, function="audit.search", channel=AccessLogEntry.Channel.SCREEN,
+            person_ids=[person] if person is not None else [], hits=len(page.entries),
+            criteria_kind=",".join(form.criteria_kinds()) if form.is_bound else "",
+        )
+        if page.next_before is not None:
+            query = request.GET.copy()
+            query["before"] = str(page.next_before)
+            next_url = f"?{query.urlencode()}"
+    context = {
+        "form": form,
+        "page": page,
+        "next_url": next_url,
+        "before": form.cleaned_data.get("before") if form.is_bound and page is not None else None,
+        "first_page_url": _first_page_url(request),
+        "page_size": selectors.PAGE_SIZE,
+        "open_alerts": AuditAlert.objects.filter(acknowledged_at__isnull=True).count(),
+    }
+    return render(request, "audit/access_log.html", context)
+
+
+def _first_page_url(request) -> str:
+    query = request.GET.copy()
+    query.pop("before", None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+@require_GET
+@permission_required(PERMISSION)
+def alert_list(request):
+    checkpoints = selectors.latest_checkpoints()
+    context = {
+        "alerts": selectors.alert_list(),
+        "alert_limit": selectors.ALERT_LIST_LIMIT,
+        "checkpoints": [(CHAINS[chain].label, checkpoint) for chain, checkpoint in checkpoints.items()],
+    }
+    return render(request, "audit/alert_list.html", context)
+
+
+@require_POST
+@permission_required(PERMISSION)
+def alert_acknowledge(request, alert_id: int):
+    try:
+        alert = services.alert_acknowledge(alert_id=alert_id, actor=request.user)
+    except ApplicationError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"警告 #{alert.pk} を確認済みにしました。")
+    return redirect("audit:alerts")

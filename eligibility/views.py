@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from eligibility import selectors
+from eligibility.forms import ResidentSearchForm
+from eligibility.models import Resident
+from kaigo.errors import ApplicationError
+from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import has_permission
+
+
+@never_cache
+@permission_required("person.view")
+def resident_search(request):
+    """Search by POST: names and numbers never travel in a URL (nor in proxy and server logs)."""
+    allow = has_permission(request.user, "my_number.view")
+    form = ResidentSearchForm(request.POST if request.method == "POST" else None, allow_my_number=allow)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        criteria = selectors.SearchCriteria(
+            my_number=form.cleaned_data.get("my_number") or "",
+            kana_name=form.cleaned_data.get("kana_name") or "",
+            kana_surname=form.cleaned_data.get("kana_surname") or "",
+            birth_date=form.cleaned_data.get("birth_date"),
+        )
+        try:
+            result = selectors.resident_search(actor=request.user, request=request, criteria=criteria)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "eligibility/resident_search.html",
+                  {"form": form, "result": result, "search_limit": selectors.SEARCH_LIMIT})
+
+
+@never_cache
+@permission_required("person.view")
+def resident_overview(request, resident_id: int):
+    try:
+        overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id)
+    except Resident.DoesNotExist:
+        raise Http404 from None
+    return render(request, "eligibility/resident_overview.html", {
+        "overview": overview, "resident": overview.resident,
+        "show_my_number": has_permission(request.user, "my_number.view"),
+    })

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from kaigo.staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("", views.staff_list, name="list"),
+    path("<int:staff_id>/", views.staff_detail, name="detail"),
+    path("<int:staff_id>/grant/", views.role_grant, name="grant"),
+    path("grants/<int:grant_id>/revoke/", views.role_revoke, name="revoke"),
+    path("<int:staff_id>/password-reset/", views.password_reset, name="password_reset"),
+    path("<int:staff_id>/unlock/", views.lockout_clear, name="lockout_clear"),
+    path("<int:staff_id>/second-factor-reset/", views.second_factor_reset, name="second_factor_reset"),
+    # the signed-in staff member's own pages
+    path("password/", views.password_change, name="password_change"),
+    path("second-factor/", views.otp_verify, name="otp_verify"),
+    path("second-factor/setup/", views.otp_setup, name="otp_setup"),
+]

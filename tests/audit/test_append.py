@@ -1,0 +1,333 @@
+"""Appending to the chains: exact rows, one statement, refusals, concurrency, append-only, lockdown."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections, transaction
+
+from audit import services
+from audit.chain import ACCESS, GENESIS, row_hash, rows_of
+from audit.models import AccessLogEntry, AuthEvent, ChainCheckpoint
+
+
+def write(actor=None, **kwargs) -> AccessLogEntry:
+    defaults = {"function": "person.view", "channel": "screen", "person_ids": [1000001]}
+    return services.access_log_write(actor=actor, **{**defaults, **kwargs})
+
+
+@pytest.mark.django_db
+def test_access_log_write_stores_one_row_with_exactly_what_was_given(make_staff):
+    staff = make_staff(username="clerk01")
+    entry = write(staff, function="person.search", channel="api", person_ids=[1000003, 1000001, 1000003, 1000002],
+                  hits=3, criteria_kind="kana_name,birth_date", purpose=" 認定調査のため ")
+    stored = AccessLogEntry.objects.get()
+    assert (stored.pk, stored.seq, stored.staff_id, stored.username) == (entry.pk, 1, staff.pk, "clerk01")
+    assert (stored.function, stored.channel, stored.person_ids, stored.hits, stored.criteria_kind, stored.purpose) == (
+        "person.search", "api", [1000003, 1000001, 1000002], 3, "kana_name,birth_date", "認定調査のため",
+    )
+    assert (stored.client_ip, stored.terminal_id, stored.session_hash) == (None, "", "")
+    assert bytes(stored.prev_hash) == GENESIS
+    assert stored.created_at.tzinfo is not None
+
+
+@pytest.mark.django_db
+def test_each_append_links_to_the_previous_row():
+    first, second, third = write(), write(channel="print"), write(channel="export")
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+    assert bytes(second.prev_hash) == bytes(first.row_hash)
+    assert bytes(third.prev_hash) == bytes(second.row_hash)
+    assert first.pk < second.pk < third.pk
+
+
+@pytest.mark.django_db
+def test_an_append_is_one_statement(django_assert_num_queries):
+    write()  # not the first row of the chain either
+    with django_assert_num_queries(1) as captured:
+        write(person_ids=list(range(1, 101)), hits=100)
+    assert "audit_access_append" in captured.captured_queries[0]["sql"]
+    with django_assert_num_queries(1):
+        services.auth_event_write(kind="key_operation", detail={"operation": "kek_rotate"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"function": "person view"}, "function must be a code", id="function-with-space"),
+        pytest.param({"function": "person"}, "function must be a code", id="function-without-dot"),
+        pytest.param({"function": "山田太郎.view"}, "function must be a code", id="function-japanese"),
+        pytest.param({"channel": "email"}, "channel must be one of screen, api, export, print, batch", id="channel"),
+        pytest.param({"person_ids": [0]}, "person_ids must be internal resident numbers", id="person-zero"),
+        pytest.param({"person_ids": ["1000001"]}, "person_ids must be internal resident numbers", id="person-text"),
+        pytest.param({"person_ids": [True]}, "person_ids must be internal resident numbers", id="person-bool"),
+        pytest.param({"person_ids": [2**63]}, "person_ids must be internal resident numbers", id="person-too-big"),
+        pytest.param({"hits": -1}, "hits must be a non-negative integer", id="hits-negative"),
+        pytest.param({"criteria_kind": "ヤマダ タロウ"}, "criteria_kind must name the kinds", id="criteria-plaintext"),
+        pytest.param({"criteria_kind": "123456789018"}, "criteria_kind must name the kinds", id="criteria-number"),
+        pytest.param({"criteria_kind": "kana_name=ヤマダ"}, "criteria_kind must name the kinds", id="criteria-value"),
+        pytest.param({"purpose": "山田" * 101}, "purpose must be at most 200 characters", id="purpose-too-long"),
+    ],
+)
+def test_refusals_name_the_rule_never_the_value_and_write_nothing(kwargs, message):
+    with pytest.raises(ValueError) as refused:
+        write(**kwargs)
+    assert str(refused.value).startswith(message)
+    for secret in ["山田", "ヤマダ", "123456789018", "1000001", "person view", "email"]:
+        assert secret not in str(refused.value)
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"kind": "sudo"}, "kind must be one of", id="kind"),
+        pytest.param({"detail": {"Name": "x"}}, "detail keys must be codes", id="detail-key"),
+        pytest.param({"detail": {"role": ["a"]}}, "detail values must be codes", id="detail-nested"),
+        pytest.param({"detail": {"note": "x" * 201}}, "detail strings must be at most 200", id="detail-long"),
+    ],
+)
+def test_auth_event_refusals(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        services.auth_event_write(**{"kind": "login", **kwargs})
+    assert not AuthEvent.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        pytest.param(lambda: AccessLogEntry(seq=1, function="person.view", channel="screen").save(), id="save"),
+        pytest.param(lambda: AccessLogEntry.objects.create(seq=1, function="person.view", channel="screen"), id="create"),
+        pytest.param(lambda: AccessLogEntry.objects.bulk_create([AccessLogEntry(seq=1)]), id="bulk-create"),
+        pytest.param(lambda: AccessLogEntry.objects.all().update(purpose="x"), id="queryset-update"),
+        pytest.param(lambda: AccessLogEntry.objects.all().delete(), id="queryset-delete"),
+        pytest.param(lambda: AccessLogEntry.objects.get().delete(), id="instance-delete"),
+        pytest.param(lambda: AuthEvent.objects.create(seq=1, kind="login"), id="auth-create"),
+    ],
+)
+def test_the_orm_cannot_write_chain_rows(attempt):
+    write()
+    with pytest.raises(TypeError):
+        attempt()
+    assert AccessLogEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("statement", "table", "operation"),
+    [
+        pytest.param("UPDATE audit_accesslogentry SET purpose = 'x'", "audit_accesslogentry", "UPDATE", id="access-update"),
+        pytest.param("DELETE FROM audit_accesslogentry", "audit_accesslogentry", "DELETE", id="access-delete"),
+        pytest.param("UPDATE audit_authevent SET kind = 'logout'", "audit_authevent", "UPDATE", id="auth-update"),
+        pytest.param("DELETE FROM audit_authevent", "audit_authevent", "DELETE", id="auth-delete"),
+        pytest.param("DELETE FROM audit_chaincheckpoint", "audit_chaincheckpoint", "DELETE", id="checkpoint-delete"),
+    ],
+)
+def test_the_database_refuses_update_and_delete_even_to_a_superuser(statement, table, operation):
+    write()
+    services.auth_event_write(kind="login")
+    services.chain_verify(chain="access")
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert str(refused.value).splitlines()[0] == f"{table} is append-only: {operation} refused"
+    assert refused.value.__cause__.sqlstate == "42501"
+    assert (AccessLogEntry.objects.count(), AuthEvent.objects.count(), ChainCheckpoint.objects.count()) == (1, 1, 1)
+
+
+@pytest.mark.django_db
+def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncate():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
+            " WHERE c.relname IN ('audit_accesslogentry', 'audit_authevent', 'audit_chaincheckpoint') AND a.grantee = 0"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT tgname, (tgtype & 32) <> 0 AS on_truncate FROM pg_trigger"
+            " WHERE tgname LIKE 'audit_%%_append_only' ORDER BY tgname"
+        )
+        assert cursor.fetchall() == [
+            ("audit_accesslogentry_append_only", False),
+            ("audit_authevent_append_only", False),
+            ("audit_chaincheckpoint_append_only", False),
+        ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appending_outside_read_committed_is_refused_clearly():
+    with pytest.raises(DatabaseError) as refused, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        write()
+    assert "audit_access_append needs READ COMMITTED isolation, not repeatable read" in str(refused.value)
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_from_many_connections_keep_one_gapless_chain():
+    threads, per_thread = 8, 25
+    start = threading.Barrier(threads)
+
+    def work(n: int) -> list[int]:
+        try:
+            start.wait()
+            seqs = []
+            for i in range(per_thread):
+                if i % 5 == 4:
+                    services.auth_event_write(kind="login", detail={"worker": n})
+                with transaction.atomic():  # also inside a caller's transaction, as selectors will be
+                    seqs.append(write(person_ids=[n * 1000 + i + 1]).seq)
+            return seqs
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(work, range(1, threads + 1)))
+    total = threads * per_thread
+    assert sorted(s for seqs in results for s in seqs) == list(range(1, total + 1))
+    for seqs in results:
+        assert seqs == sorted(seqs)
+    rows = list(AccessLogEntry.objects.order_by("seq").values_list("seq", "id"))
+    assert [seq for seq, _ in rows] == list(range(1, total + 1))
+    assert [pk for _, pk in rows] == sorted(pk for _, pk in rows)  # ids taken under the lock too
+    access, auth = services.chain_verify(chain="access"), services.chain_verify(chain="auth")
+    assert (access.ok, access.rows, access.head_seq) == (True, total, total)
+    assert (auth.ok, auth.rows, auth.head_seq) == (True, threads * per_thread // 5, threads * per_thread // 5)
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_read_leaves_no_row_and_no_gap():
+    write()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        write()
+        raise RuntimeError("the read failed after logging")
+    third = write()
+    assert third.seq == 2
+    assert services.chain_verify(chain="access").ok
+
+
+@pytest.mark.django_db
+def test_the_row_hash_is_sha256_of_prev_hash_and_the_canonical_form():
+    entry = write(hits=1)
+    with connection.cursor() as cursor:
+        cursor.execute(ACCESS.select_sql())
+        (row,) = rows_of(cursor.fetchall())
+    assert bytes(entry.row_hash) == hashlib.sha256(GENESIS + ACCESS.canonical(row.values)).digest()
+    assert bytes(entry.row_hash) == row_hash(ACCESS, GENESIS, row.values)
+
+
+# --- lockdown of the application's role ----------------------------------------------------------------
+
+
+@pytest.fixture
+def roles(db):
+    """An application role and an owner role, made inside the test's transaction (rolled back)."""
+    suffix = uuid.uuid4().hex[:8]
+    app, owner = f"kaigo_test_app_{suffix}", f"kaigo_test_audit_owner_{suffix}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {app} NOLOGIN")
+        cursor.execute(f"CREATE ROLE {owner} NOLOGIN")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {app}")
+    return app, owner
+
+
+def as_role(role: str, sql: str, params=None):
+    """Run ``sql`` as ``role`` in a savepoint (a failure rolls the SET ROLE back with it)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {role}")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description else None
+        cursor.execute("RESET ROLE")
+        return rows
+
+
+@pytest.mark.django_db
+def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
+    app, owner = roles
+    first = write()
+    with connection.cursor() as cursor:  # ALTER TABLE waits for no deferred FK check of this transaction
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(CommandError) as before:
+        call_command("audit_lockdown", role=app, check=True)
+    assert before.value.returncode == 1
+    assert f"NG: role {app} holds UPDATE on audit_accesslogentry" in capsys.readouterr().out
+
+    call_command("audit_lockdown", role=app, owner=owner)
+    assert f"{app} は監査記録を参照と追記（追記用の関数経由）しかできなくなりました。" in capsys.readouterr().out
+    call_command("audit_lockdown", role=app, check=True)
+    assert capsys.readouterr().out == f"OK: {app} は監査記録を参照と追記しかできません。\n"
+
+    for statement in [
+        "UPDATE audit_accesslogentry SET purpose = 'x'",
+        "DELETE FROM audit_accesslogentry",
+        "TRUNCATE audit_accesslogentry",
+        "TRUNCATE audit_authevent",
+        "ALTER TABLE audit_accesslogentry DISABLE TRIGGER audit_accesslogentry_append_only",
+        "INSERT INTO audit_accesslogentry (seq, created_at, username, terminal_id, session_hash, function, channel,"
+        " person_ids, criteria_kind, purpose, prev_hash, row_hash) SELECT 99, now(), '', '', '', 'person.view',"
+        " 'screen', '{}', '', '', prev_hash, row_hash FROM audit_accesslogentry",
+        "DELETE FROM audit_chaincheckpoint",
+    ]:
+        with pytest.raises(DatabaseError) as refused:
+            as_role(app, statement)
+        assert refused.value.__cause__.sqlstate == "42501", statement  # permission denied / must be owner
+
+    assert as_role(app, "SELECT count(*) FROM audit_accesslogentry") == [(1,)]
+    (appended,) = as_role(
+        app, "SELECT seq FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')"
+    )
+    assert appended == (2,)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {app}")
+        services.auth_event_write(kind="login")
+        result = services.chain_verify(chain="access")  # reads, and records its checkpoint
+        cursor.execute("RESET ROLE")
+    assert (result.ok, result.head_seq) == (True, 2)
+    assert AccessLogEntry.objects.get(seq=1).pk == first.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        pytest.param({"role": "postgres"}, "ロール postgres はスーパーユーザーです。", id="superuser"),
+        pytest.param({"role": "kaigo_no_such_role"}, "ロール kaigo_no_such_role がありません。", id="unknown-role"),
+    ],
+)
+def test_lockdown_refuses_what_it_cannot_lock(options, error):
+    with pytest.raises(CommandError, match=error):
+        call_command("audit_lockdown", **options)
+
+
+@pytest.mark.django_db
+def test_lockdown_refuses_to_leave_the_app_role_owning_the_tables(roles):
+    app, owner = roles
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE audit_accesslogentry OWNER TO {app}")
+    with pytest.raises(CommandError, match=f"ロール {app} が監査のテーブルを所有しています"):
+        call_command("audit_lockdown", role=app)
+    with pytest.raises(CommandError, match="--owner には --role と別のロールを指定してください。"):
+        call_command("audit_lockdown", role=app, owner=app)
+
+
+@pytest.mark.django_db
+def test_lockdown_dry_run_prints_the_statements_and_changes_nothing(roles, capsys):
+    app, owner = roles
+    call_command("audit_lockdown", role=app, owner=owner, dry_run=True)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f'ALTER TABLE "audit_accesslogentry" OWNER TO "{owner}";'
+    assert (
+        f'REVOKE ALL ON TABLE "audit_accesslogentry", "audit_authevent", "audit_chaincheckpoint" FROM "{app}";' in out
+    )
+    assert f'GRANT SELECT ON TABLE "audit_accesslogentry", "audit_authevent" TO "{app}";' in out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(%s, 'audit_accesslogentry', 'UPDATE')", [app])
+        assert cursor.fetchone() == (True,)

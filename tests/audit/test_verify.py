@@ -1,0 +1,222 @@
+"""Verification against real tampering: rows changed, deleted, swapped, re-hashed, cut off, as a
+superuser who disabled the triggers would. The command, the nightly task, alerts, logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from celery.schedules import crontab
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit import services
+from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
+from kaigo.celery import app as celery_app
+
+SYNTHETIC_NAME = "山田太郎"  # synthetic: must never reach a log line or an alert
+
+
+@pytest.fixture
+def chain(db, make_staff):
+    """Six access-log rows and three auth events; returns the access rows' ids by seq."""
+    staff = make_staff(username="clerk01")
+    ids = {}
+    for seq in range(1, 7):
+        entry = services.access_log_write(
+            actor=staff, function="person.view", channel="screen", person_ids=[1000000 + seq]
+        )
+        ids[entry.seq] = entry.pk
+    for kind in ["login", "logout", "login"]:
+        services.auth_event_write(kind=kind, actor=staff)
+    return ids
+
+
+def verify(capsys, *args) -> tuple[int, str]:
+    try:
+        call_command("audit_verify", *args)
+    except CommandError as exc:
+        return exc.returncode, capsys.readouterr().out + str(exc)
+    return 0, capsys.readouterr().out
+
+
+REHASH = "UPDATE audit_accesslogentry t SET row_hash = sha256(t.prev_hash || audit_access_canonical(t)) WHERE seq = {seq}"
+RELINK = (
+    "UPDATE audit_accesslogentry t SET prev_hash = p.row_hash FROM audit_accesslogentry p"
+    " WHERE p.seq = t.seq - 1 AND t.seq = {seq}"
+)
+
+TAMPERING = [
+    pytest.param(
+        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3"],
+        "altered", 3, 3, "seq 3（id {id3}）の内容が変更されています", id="purpose-altered",
+    ),
+    pytest.param(
+        ["UPDATE audit_accesslogentry SET person_ids = '{}' WHERE seq = 2"],
+        "altered", 2, 2, "seq 2（id {id2}）の内容が変更されています", id="person-removed-from-row",
+    ),
+    pytest.param(
+        ["UPDATE audit_accesslogentry SET created_at = created_at - interval '3 hours' WHERE seq = 5"],
+        "altered", 5, 5, "seq 5（id {id5}）の内容が変更されています", id="time-moved",
+    ),
+    pytest.param(
+        ["DELETE FROM audit_accesslogentry WHERE seq = 3"],
+        "deleted", 3, 4, "seq 3 がありません（削除）。欠落の次の行は seq 4（id {id4}）です。", id="row-deleted",
+    ),
+    pytest.param(
+        ["DELETE FROM audit_accesslogentry WHERE seq IN (1, 2)"],
+        "deleted", 1, 3, "seq 1〜2 がありません（削除）。欠落の次の行は seq 3（id {id3}）です。", id="first-rows-deleted",
+    ),
+    pytest.param(
+        [
+            "UPDATE audit_accesslogentry SET seq = seq + 1000 WHERE seq IN (3, 4)",
+            "UPDATE audit_accesslogentry SET seq = CASE seq WHEN 1003 THEN 4 ELSE 3 END WHERE seq > 1000",
+        ],
+        "reordered", 3, 4, "seq 3（id {id4}）の位置が入れ替えられています", id="rows-swapped",
+    ),
+    pytest.param(
+        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3", REHASH.format(seq=3)],
+        "link", 4, 4, "seq 4（id {id4}）の直前ハッシュが seq 3（id {id3}）の行ハッシュと一致しません", id="altered-and-rehashed",
+    ),
+]
+
+DELETE_AND_RECHAIN = [
+    "DELETE FROM audit_accesslogentry WHERE seq = 3",
+    "UPDATE audit_accesslogentry SET seq = seq - 1 WHERE seq > 3",
+    *[step.format(seq=s) for s in (3, 4, 5) for step in (RELINK, REHASH)],
+]
+
+
+@pytest.mark.parametrize(("statements", "kind", "seq", "row_seq", "message"), TAMPERING)
+def test_verify_names_the_first_broken_row(chain, tamper, capsys, statements, kind, seq, row_seq, message):
+    tamper(*statements)
+    result = services.chain_verify(chain="access")
+    first = result.breaks[0]
+    assert (first.kind, first.seq, first.row_id) == (kind, seq, chain[row_seq])
+    code, out = verify(capsys)
+    assert code == 1
+    assert message.format(**{f"id{s}": pk for s, pk in chain.items()}) in out
+    assert "認証・権限の記録（auth）: 改ざんは見つかりませんでした。" in out
+    assert SYNTHETIC_NAME not in out
+
+
+def test_an_intact_chain_passes_and_its_head_is_printed(chain, capsys):
+    code, out = verify(capsys)
+    head = AccessLogEntry.objects.get(seq=6)
+    assert code == 0
+    assert out.splitlines() == [
+        f"アクセス記録（access）: 6 行を検証しました。最終 seq 6、最終行のハッシュ {bytes(head.row_hash).hex()}",
+        "アクセス記録（access）: 改ざんは見つかりませんでした。",
+        f"認証・権限の記録（auth）: 3 行を検証しました。最終 seq 3、最終行のハッシュ "
+        f"{bytes(AuthEvent.objects.get(seq=3).row_hash).hex()}",
+        "認証・権限の記録（auth）: 改ざんは見つかりませんでした。",
+    ]
+    assert list(ChainCheckpoint.objects.order_by("id").values_list("chain", "seq", "rows", "ok")) == [
+        ("access", 6, 6, True), ("auth", 3, 3, True),
+    ]
+
+
+def test_small_batches_give_the_same_result(chain, tamper):
+    tamper("DELETE FROM audit_accesslogentry WHERE seq = 5")
+    result = services.chain_verify(chain="access", batch_size=2, record_checkpoint=False)
+    assert ([(b.kind, b.seq, b.row_id) for b in result.breaks], result.rows) == ([("deleted", 5, chain[6])], 5)
+    assert not ChainCheckpoint.objects.exists()
+
+
+def test_rows_cut_off_the_end_after_a_verification_are_found(chain, tamper, capsys):
+    assert verify(capsys)[0] == 0  # records the head: seq 6
+    tamper("DELETE FROM audit_accesslogentry WHERE seq IN (5, 6)")
+    code, out = verify(capsys, "--chain", "access")
+    assert code == 1
+    assert "最初の不整合: seq 5 末尾の行の削除: seq 5〜6 がありません" in out
+    assert verify(capsys, "--chain", "access")[0] == 1  # and it stays found, night after night
+
+
+def test_a_whole_rewritten_tail_is_found_through_the_checkpoint(chain, tamper, capsys):
+    assert verify(capsys)[0] == 0
+    tamper(
+        f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3",
+        *[step.format(seq=s) for s in (3, 4, 5, 6) for step in (RELINK, REHASH)],
+    )
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    assert [(b.kind, b.seq, b.row_id) for b in result.breaks] == [("rewritten", 6, chain[6])]
+    code, out = verify(capsys, "--chain", "access", "--no-checkpoint")
+    assert code == 1 and f"seq 6（id {chain[6]}）のハッシュが以前の検証時と異なります" in out
+
+
+def test_a_deletion_with_the_rest_renumbered_and_rehashed_is_found_only_through_the_checkpoint(chain, tamper, capsys):
+    """The honest limit of a hash chain: whoever can write the table and knows the scheme can
+    rebuild it. Earlier checkpoints (and the head hashes logged to the log server) catch it."""
+    tamper(*DELETE_AND_RECHAIN)
+    assert services.chain_verify(chain="access", record_checkpoint=False).ok  # the chain alone cannot tell
+
+
+def test_a_deletion_with_the_rest_rehashed_after_a_verification_is_found(chain, tamper, capsys):
+    assert verify(capsys)[0] == 0
+    tamper(*DELETE_AND_RECHAIN)
+    result = services.chain_verify(chain="access")
+    assert [(b.kind, b.seq, b.row_id) for b in result.breaks] == [("truncated", 6, None)]
+    code, out = verify(capsys, "--chain", "access")
+    assert code == 1 and "seq 6 がありません（以前の検証時には seq 6 まであった末尾の行の削除）。" in out
+
+
+def test_the_auth_chain_is_verified_on_its_own(chain, tamper, capsys):
+    tamper("DELETE FROM audit_authevent WHERE seq = 2")
+    code, out = verify(capsys)
+    assert code == 1
+    assert "アクセス記録（access）: 改ざんは見つかりませんでした。" in out
+    auth_id_3 = AuthEvent.objects.get(seq=3).pk
+    assert f"認証・権限の記録（auth）: 最初の不整合: seq 2 行の削除: seq 2 がありません（削除）。欠落の次の行は seq 3（id {auth_id_3}）です。" in out
+
+
+def test_the_nightly_task_logs_an_error_and_alerts_supervisors_once(chain, tamper, caplog):
+    from audit.tasks import audit_verify_nightly
+
+    tamper(f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3")
+    with caplog.at_level(logging.INFO, logger="audit"):
+        assert audit_verify_nightly() == {"access": 1, "auth": 0}
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [f"audit chain access broken: altered at seq 3 (row id {chain[3]})"]
+    alert = AuditAlert.objects.get()
+    assert (alert.kind, alert.fingerprint, alert.acknowledged_at) == ("chain_broken", f"access:altered:3:{chain[3]}", None)
+    assert alert.detail == (
+        f"アクセス記録: 行の変更。seq 3（id {chain[3]}）の内容が変更されています"
+        "（保存されたハッシュと再計算したハッシュが一致しません）。"
+    )
+    assert audit_verify_nightly() == {"access": 1, "auth": 0}
+    assert AuditAlert.objects.count() == 1  # the same break is alerted once
+    tamper("DELETE FROM audit_authevent WHERE seq = 3")  # a new one is alerted
+    audit_verify_nightly()
+    assert AuditAlert.objects.count() == 2
+    assert all(SYNTHETIC_NAME not in r.getMessage() for r in caplog.records)
+    assert list(ChainCheckpoint.objects.filter(chain="access").values_list("ok", flat=True)) == [False, False, False]
+
+
+def test_the_nightly_check_is_scheduled_at_0230_tokyo_time():
+    celery_app.loader.import_default_modules()
+    entry = celery_app.conf.beat_schedule["audit-verify-nightly"]
+    assert entry["task"] == "audit.tasks.audit_verify_nightly"
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"] == crontab(hour=2, minute=30)
+    assert celery_app.conf.timezone == "Asia/Tokyo"
+
+
+def test_the_walk_streams_through_a_server_side_cursor(chain, monkeypatch):
+    from django.db import connection
+
+    from audit import chain as chain_module
+
+    seen_cursors = []
+
+    def spying_rows_of(tuples):
+        for i, row in enumerate(chain_module.rows_of(tuples)):
+            if i == 0:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT is_holdable, statement FROM pg_cursors")
+                    seen_cursors.extend(cursor.fetchall())
+            yield row
+
+    monkeypatch.setattr(services, "rows_of", spying_rows_of)
+    assert services.chain_verify(chain="access", batch_size=2, record_checkpoint=False).rows == 6
+    ((holdable, statement),) = seen_cursors
+    assert holdable is False and "FROM audit_accesslogentry ORDER BY seq" in statement

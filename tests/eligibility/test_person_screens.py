@@ -1,0 +1,154 @@
+"""Person screens: search and overview, their access-log rows, and My Number masking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import get_resolver
+from django.urls.resolvers import URLPattern, URLResolver
+
+from audit.models import AccessLogEntry
+from kaigo.staff.roles import Role
+from tests.eligibility.factories import make_resident
+
+pytestmark = pytest.mark.django_db
+
+NUMBER_USERS = [Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK]
+
+
+def search(client, **data):
+    return client.post("/persons/", data)
+
+
+def test_search_by_kana_in_any_spelling_logs_hits_not_terms(client_as):
+    target = make_resident(name_kanji="検索 一郎", name_kana="ケンサク イチロウ")
+    make_resident(name_kanji="検索 二郎", name_kana="ケンサク ジロウ")
+    client = client_as(Role.WARD_CLERK)
+    response = search(client, kana_name="ｹﾝｻｸ ｲﾁﾛｳ")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "検索 一郎" in body and "検索 二郎" not in body
+    entry = AccessLogEntry.objects.get()
+    assert (entry.function, entry.person_ids, entry.hits, entry.criteria_kind) == ("person.search", [target.pk], 1, "kana_name")
+    assert entry.staff_id == client.staff.pk
+    assert "ケンサク" not in str(entry.__dict__) and "ｹﾝｻｸ" not in str(entry.__dict__)
+
+
+def test_search_by_kana_surname_and_birth_date(client_as):
+    target = make_resident(name_kana="セイネン ハナコ", birth_date=date(1948, 2, 29))
+    make_resident(name_kana="セイネン ハナコ", birth_date=date(1948, 3, 1))
+    body = search(client_as(Role.INQUIRY), kana_surname="せいねん", birth_date="1948-02-29").content.decode()
+    assert str(target.pk) in body and body.count("/persons/") >= 1
+    assert AccessLogEntry.objects.get().person_ids == [target.pk]
+
+
+def test_search_terms_never_travel_in_the_url(client_as):
+    client = client_as(Role.WARD_CLERK)
+    page = client.get("/persons/").content.decode()
+    assert '<form method="post"' in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param({}, "検索条件を入力してください", id="empty"),
+        pytest.param({"kana_surname": "ヤマダ"}, "生年月日も入力してください", id="surname-without-birth-date"),
+        pytest.param({"my_number": "123456789019"}, "検査用数字が正しくありません", id="bad-check-digit"),
+    ],
+)
+def test_bad_searches_say_why_in_japanese_and_log_nothing(client_as, data, message):
+    response = search(client_as(Role.WARD_CLERK), **data)
+    assert message in response.content.decode()
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("role", NUMBER_USERS)
+def test_number_users_search_by_my_number_and_see_it(client_as, role):
+    target = make_resident()
+    client = client_as(role)
+    body = search(client, my_number=target.my_number).content.decode()
+    assert f"/persons/{target.pk}/" in body
+    overview = client.get(f"/persons/{target.pk}/").content.decode()
+    number = target.my_number
+    assert f"{number[:4]} {number[4:8]} {number[8:]}" in overview
+    assert [e.criteria_kind for e in AccessLogEntry.objects.order_by("seq")] == ["my_number", ""]
+
+
+def test_others_cannot_search_by_my_number_and_see_it_masked(client_as):
+    target = make_resident()
+    client = client_as(Role.INQUIRY)
+    assert 'name="my_number"' not in client.get("/persons/").content.decode()
+    overview = client.get(f"/persons/{target.pk}/").content.decode()
+    assert "＊＊＊＊ ＊＊＊＊ ＊＊＊＊" in overview
+    assert target.my_number not in overview and target.my_number[:4] + " " not in overview
+
+
+def test_overview_logs_the_person_and_the_household_members_shown(client_as):
+    head = make_resident(name_kanji="世帯 主")
+    member = make_resident(name_kanji="世帯 員", household_id=head.household_id, relation="spouse")
+    body = client_as(Role.WARD_CLERK).get(f"/persons/{member.pk}/").content.decode()
+    assert "世帯 主" in body and "世帯 員" in body
+    entry = AccessLogEntry.objects.get()
+    assert (entry.function, entry.person_ids) == ("person.view", [member.pk, head.pk])
+
+
+def test_overview_query_count_is_pinned(client_as, django_assert_max_num_queries):
+    resident = make_resident()
+    client = client_as(Role.WARD_CLERK)
+    client.get("/")  # session and roles warm
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/persons/{resident.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(("role", "status"), [(None, 302), (Role.OPERATOR, 403), (Role.AUDITOR, 403), (Role.INQUIRY, 200)])
+def test_who_may_open_person_screens(client, client_as, role, status):
+    resident = make_resident()
+    if role is not None:
+        client = client_as(role)
+    assert client.get(f"/persons/{resident.pk}/").status_code == status
+    assert AccessLogEntry.objects.count() == (1 if status == 200 else 0)
+
+
+def test_unknown_person_is_404_and_not_logged(client_as):
+    assert client_as(Role.WARD_CLERK).get("/persons/999999999/").status_code == 404
+    assert not AccessLogEntry.objects.exists()
+
+
+# --- every URL of the project, as every role --------------------------------------------------
+
+def all_url_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from all_url_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def concrete_paths(resident_id: int) -> list[str]:
+    paths = []
+    for pattern, _ in all_url_patterns():
+        path = "/" + pattern.replace("^", "").replace("$", "")
+        for name in ("resident_id", "run_id", "staff_id", "grant_id", "pk", "alert_id"):
+            path = path.replace(f"<int:{name}>", str(resident_id))
+        if "<" in path or "(?P" in path:
+            continue  # parameters this walk cannot fill in
+        paths.append(path)
+    return sorted(set(paths))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(client_as, role):
+    resident = make_resident(name_kanji="走査 対象")
+    client = client_as(role)
+    may_see_number = role in NUMBER_USERS
+    for path in concrete_paths(resident.pk):
+        if path.startswith(("/logout", "/login")):
+            continue
+        before = AccessLogEntry.objects.count()
+        body = client.get(path).content.decode(errors="replace")
+        if not may_see_number:
+            assert resident.my_number not in body, f"{path} shows My Number to {role}"
+        if "走査 対象" in body or resident.address in body:
+            assert AccessLogEntry.objects.count() > before, f"{path} showed person data without an access-log row"
