@@ -55,10 +55,8 @@ def overview_plain(request, resident_id: int):
     resident = found[0]
     members = _plain_residents("household_id = %s", [resident.household_id])
     from audit.services import access_log_write
-    from django.db import transaction
 
-    with transaction.atomic():
-        access_log_write(actor=request.user, request=request, function="person.view", channel="screen",
-                         person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]])
+    access_log_write(actor=request.user, request=request, function="person.view", channel="screen",
+                     person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]])
     return render(request, "eligibility/resident_overview.html",
                   {"overview": selectors.Overview(resident, members), "resident": resident, "show_my_number": True})

@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from eligibility.models import Relation, Sex, Ward
 from eligibility.numbers import my_number_check_digit
-from eligibility.synthetic.names import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
+from eligibility.synthetic.names import (
+    GIVEN_FEMALE,
+    GIVEN_FEMALE_COMPOSED,
+    GIVEN_MALE,
+    GIVEN_MALE_COMPOSED,
+    SURNAME_TAIL,
+    SURNAME_TAIL_WEIGHT,
+    SURNAMES,
+)
 from kaigo.crypto import envelope
 from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
@@ -87,8 +95,8 @@ class CityPlan:
     def __init__(self, *, seed: int, as_of: date):
         self.seed = seed
         self.as_of = as_of
-        self.surnames = [(k, r) for k, r, _ in SURNAMES]
-        self.surname_weights = [w for _, _, w in SURNAMES]
+        self.surnames = [(k, r) for k, r, _ in SURNAMES] + SURNAME_TAIL
+        self.surname_weights = [w for _, _, w in SURNAMES] + [SURNAME_TAIL_WEIGHT] * len(SURNAME_TAIL)
         self.wards = list(WARD_WEIGHTS)
         self.ward_weights = list(WARD_WEIGHTS.values())
         self.sizes = list(HOUSEHOLD_SIZES)
@@ -109,7 +117,10 @@ class CityPlan:
         born = self.as_of - timedelta(days=age * 365 + rng.randrange(365))
         pool = GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE
         half = len(pool) // 2
-        given = rng.choice(pool[:half] if born.year < 1975 else pool[half:])
+        if rng.random() < 0.6:  # names in fashion when they were born
+            given = rng.choice(pool[:half] if born.year < 1975 else pool[half:])
+        else:
+            given = rng.choice(GIVEN_MALE_COMPOSED if sex == Sex.MALE else GIVEN_FEMALE_COMPOSED)
         while True:
             first = f"{rng.randrange(10**11):011d}"
             number = first + str(my_number_check_digit(first))

@@ -81,7 +81,10 @@ def test_a_database_dump_holds_no_personal_data_in_plaintext(tmp_path):
     assert b"COPY public.eligibility_resident" in text and len(residents) == 200
     secrets = set()
     for r in residents:
-        secrets |= {r.name_kanji, r.name_kana, r.address, r.my_number, r.name_kanji.split()[1]}
+        secrets |= {r.name_kanji, r.name_kana, r.address, r.my_number}
+        given = r.name_kanji.split()[1]
+        if len(given) >= 2:  # a one-character name (実) occurs in any text by chance
+            secrets.add(given)
         if r.phone:
             secrets.add(r.phone)
     leaked = [s for s in secrets if s.encode() in text]
