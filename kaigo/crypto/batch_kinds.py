@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Count, F, Max, Min
 
+from audit.services import access_log_write
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, RecordError, register
 from kaigo.crypto.deks import dek_cache_clear, dek_unwrap
@@ -105,6 +106,8 @@ class VerifyEncryption(BatchKind):
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         ids = list(PersonKey.objects.filter(person_id__gte=chunk.lo, person_id__lt=chunk.hi).values_list("person_id", flat=True))
         failures = verify_persons(ids)
+        # Decrypting is reading: one access-log row per chunk, with every person in it.
+        access_log_write(actor=run.operator, function="crypto.verify", channel="batch", person_ids=ids)
         bad = {}
         for person_id, where, reason in failures:
             bad.setdefault(person_id, RecordError(str(person_id), "undecryptable", f"{where}: {reason}"))

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from audit.models import AccessLogEntry
 from eligibility.models import Resident
 from kaigo.batches import services as batches
 from kaigo.batches.models import BatchError, BatchRun
@@ -86,6 +87,9 @@ def test_verify_names_each_person_whose_data_does_not_decrypt(no_dispatch):
     error = BatchError.objects.get(run=run)
     assert error.record_key == str(bad.pk)
     assert error.message.startswith("eligibility.Resident.address: 暗号化された値を復号できません")
+    (entry,) = AccessLogEntry.objects.filter(function="crypto.verify")
+    # every person of the chunk (the shredded one's data could not be read, but was attempted)
+    assert (entry.channel, sorted(entry.person_ids)) == ("batch", sorted([_good.pk, bad.pk, shredded.pk]))
 
 
 def test_a_wrong_key_version_is_reported_not_guessed(no_dispatch):
