@@ -51,3 +51,11 @@ class AccessLogSearchForm(forms.Form):
         if data.get("date_from") or data.get("date_to"):
             kinds.append("period")
         return kinds
+
+
+class PersonTrailOpenForm(forms.Form):
+    person = forms.IntegerField(label="対象者（宛名番号）", min_value=1, max_value=2**63 - 1)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

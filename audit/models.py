@@ -13,6 +13,7 @@ stores a keyed hash of what was typed, never the text.
 
 from __future__ import annotations
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
@@ -226,3 +227,19 @@ class AuditAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+# The change trail's event tables (audit/trail_models.py) need the pgtrigger and pghistory apps.
+# Until they are in INSTALLED_APPS the trail's models are not loaded (its tables and triggers come
+# from the migrations all the same); audit/checks.py reports it.
+if django_apps.is_installed("pghistory") and django_apps.is_installed("pgtrigger"):
+    from audit.trail_models import (  # noqa: E402, F401
+        HouseholdEvent,
+        ResidentEvent,
+        RoleGrantEvent,
+        StaffEvent,
+        TrackedHousehold,
+        TrackedResident,
+        TrackedRoleGrant,
+        TrackedStaff,
+    )

@@ -1,4 +1,5 @@
-"""Supervisors' screens: the access-log search and the alerts (permission ``audit.view``)."""
+"""Supervisors' screens: the access-log search, the alerts and a person's change trail
+(permission ``audit.view``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import selectors, services
 from audit.chain import CHAINS
-from audit.forms import AccessLogSearchForm
+from audit.forms import AccessLogSearchForm, PersonTrailOpenForm
 from audit.models import AccessLogEntry, AuditAlert
 from kaigo.errors import ApplicationError
 from kaigo.shell.permissions import permission_required
@@ -93,3 +96,45 @@ def alert_acknowledge(request, alert_id: int):
     else:
         messages.success(request, f"警告 #{alert.pk} を確認済みにしました。")
     return redirect("audit:alerts")
+
+
+@require_GET
+@permission_required(PERMISSION)
+def person_trail_open(request):
+    """The access-log screen's "open the change trail" box: to the person's trail, or back."""
+    form = PersonTrailOpenForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("person", [])) or "宛名番号を入力してください。")
+        return redirect("audit:access-log")
+    return redirect("audit:person-trail", resident_id=form.cleaned_data["person"])
+
+
+@never_cache  # personal business data: not kept by the browser or a proxy
+@require_GET
+@permission_required(PERMISSION)
+def person_trail(request, resident_id: int):
+    """A person's change trail (宛名 and 世帯), newest first. It shows dates and codes about the
+    person, so opening it is logged like any read of their data (function ``audit.trail``)."""
+    if not 1 <= resident_id <= services.MAX_PERSON_ID:
+        raise Http404
+    before = None
+    if "before" in request.GET:
+        before = selectors.parse_trail_cursor(request.GET["before"])
+        if before is None:  # cursors come from our own links only
+            raise Http404
+    page = selectors.person_trail(resident_id=resident_id, before=before)
+    services.access_log_write(
+        actor=request.user, request=request, function="audit.trail", channel=AccessLogEntry.Channel.SCREEN,
+        person_ids=[resident_id], hits=len(page.entries),
+    )
+    path = reverse("audit:person-trail", kwargs={"resident_id": resident_id})
+    context = {
+        "resident_id": resident_id,
+        "page": page,
+        "paged": before is not None,
+        "first_page_url": path,
+        "next_url": f"{path}?before={page.next_before}" if page.next_before else None,
+        "page_size": selectors.TRAIL_PAGE_SIZE,
+        "encrypted_changed": selectors.ENCRYPTED_CHANGED,
+    }
+    return render(request, "audit/person_trail.html", context)

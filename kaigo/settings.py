@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "pgtrigger",  # triggers installed by migrations (django-pgtrigger)
+    "pghistory",  # the change trail's event models (django-pghistory)
     "kaigo.staff",
     "kaigo.crypto",
     "kaigo.batches",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.trail.TrailMiddleware",  # who made a change: POST/PUT/PATCH/DELETE only, nothing on GET
     "django.contrib.messages.middleware.MessageMiddleware",
     "kaigo.staff.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",

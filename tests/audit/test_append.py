@@ -147,7 +147,9 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
-            " WHERE c.relname IN ('audit_accesslogentry', 'audit_authevent', 'audit_chaincheckpoint') AND a.grantee = 0"
+            " WHERE c.relname IN ('audit_accesslogentry', 'audit_authevent', 'audit_chaincheckpoint',"
+            " 'audit_residentevent', 'audit_householdevent', 'audit_staffevent', 'audit_rolegrantevent')"
+            " AND a.grantee = 0"
         )
         assert cursor.fetchall() == []
         cursor.execute(
@@ -158,6 +160,11 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
             ("audit_accesslogentry_append_only", False),
             ("audit_authevent_append_only", False),
             ("audit_chaincheckpoint_append_only", False),
+            # the change trail's event tables (migration 0004)
+            ("audit_householdevent_append_only", False),
+            ("audit_residentevent_append_only", False),
+            ("audit_rolegrantevent_append_only", False),
+            ("audit_staffevent_append_only", False),
         ]
 
 

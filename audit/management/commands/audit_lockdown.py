@@ -1,4 +1,5 @@
-"""Take UPDATE, DELETE and TRUNCATE of the audit tables away from the application's role.
+"""Take UPDATE, DELETE and TRUNCATE of the audit tables (the hash chains and the change trail's
+event tables) away from the application's role.
 
 Run once by an operator in production (as a superuser or the tables' owner), and again after
 every migration of the audit app and every broad GRANT to the application role:
@@ -18,7 +19,11 @@ from django.db import connection, transaction
 
 CHAIN_TABLES = ["audit_accesslogentry", "audit_authevent"]
 CHECKPOINT_TABLE = "audit_chaincheckpoint"
-LOCKED_TABLES = [*CHAIN_TABLES, CHECKPOINT_TABLE]
+# The change trail's event tables: the triggers on the tracked tables insert into them with the
+# rights of whoever writes, so the application's role keeps SELECT and INSERT (and the id
+# sequences) and loses UPDATE, DELETE, TRUNCATE.
+TRAIL_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent"]
+LOCKED_TABLES = [*CHAIN_TABLES, CHECKPOINT_TABLE, *TRAIL_TABLES]
 # Every function of the chains: whoever owns one could redefine it, and the append functions
 # run them with their owner's rights.
 FUNCTIONS = [
@@ -30,6 +35,7 @@ FUNCTIONS = [
     "audit_access_canonical(audit_accesslogentry)",
     "audit_auth_canonical(audit_authevent)",
     "audit_refuse_change()",
+    "audit_trail_guard()",
     "audit_access_append(bigint, text, inet, text, text, text, text, bigint[], integer, text, text)",
     "audit_auth_append(text, bigint, text, text, inet, text, text, jsonb)",
 ]
@@ -38,6 +44,7 @@ FORBIDDEN = {
     "audit_accesslogentry": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     "audit_authevent": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     CHECKPOINT_TABLE: ["UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    **{table: ["UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] for table in TRAIL_TABLES},
 }
 
 
@@ -75,6 +82,10 @@ def lockdown_problems(cursor, role: str) -> list[str]:
             cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
             if cursor.fetchone()[0]:
                 problems.append(f"role {role} holds {privilege} on {table}")
+    for table in TRAIL_TABLES:  # without INSERT every write to a tracked table would fail
+        cursor.execute("SELECT has_table_privilege(%s, %s, 'INSERT')", [role, table])
+        if not cursor.fetchone()[0]:
+            problems.append(f"role {role} cannot INSERT into {table}: its writes to the tracked tables would fail")
     cursor.execute(
         "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = current_schema()"
     )
@@ -127,11 +138,15 @@ class Command(BaseCommand):
                     f"ロール {role} が監査のテーブルを所有しています。所有者は権限を取り戻せるため、"
                     "--owner で別のロール（NOLOGIN）に所有者を移してください。"
                 )
+            trail_sequences = []
+            for table in TRAIL_TABLES:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'pgh_id')", [table])
+                trail_sequences.append(cursor.fetchone()[0])
         statements = []
         if owner is not None:
             statements += [f"ALTER TABLE {_q(table)} OWNER TO {_q(owner)}" for table in LOCKED_TABLES]
             statements += [f"ALTER FUNCTION {function} OWNER TO {_q(owner)}" for function in FUNCTIONS]
-        tables = ", ".join(_q(table) for table in LOCKED_TABLES)
+        tables = ", ".join(_q(table) for table in [*CHAIN_TABLES, CHECKPOINT_TABLE])
         statements += [
             f"REVOKE ALL ON TABLE {tables} FROM {_q(role)}",
             f"REVOKE UPDATE, DELETE, TRUNCATE ON TABLE {tables} FROM PUBLIC",
@@ -139,6 +154,13 @@ class Command(BaseCommand):
             f"GRANT SELECT, INSERT ON TABLE {_q(CHECKPOINT_TABLE)} TO {_q(role)}",
         ]
         statements += [f"GRANT EXECUTE ON FUNCTION {function} TO {_q(role)}" for function in APPEND_FUNCTIONS]
+        trail = ", ".join(_q(table) for table in TRAIL_TABLES)
+        statements += [
+            f"REVOKE ALL ON TABLE {trail} FROM {_q(role)}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON TABLE {trail} FROM PUBLIC",
+            f"GRANT SELECT, INSERT ON TABLE {trail} TO {_q(role)}",
+            f"GRANT USAGE ON SEQUENCE {', '.join(trail_sequences)} TO {_q(role)}",
+        ]
         if dry_run:
             for statement in statements:
                 self.stdout.write(statement + ";")
