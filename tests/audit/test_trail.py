@@ -491,7 +491,7 @@ def test_a_person_screen_get_runs_the_same_queries_with_and_without_the_middlewa
 # --- lockdown of the application's role ---------------------------------------------------------------------
 
 
-def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(roles, capsys):
+def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(roles, capsys):  # noqa: F811
     app, owner = roles
     with connection.cursor() as cursor:  # ALTER TABLE waits for no deferred FK check of this transaction
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
