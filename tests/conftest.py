@@ -36,6 +36,12 @@ def test_keyring(tmp_path_factory):
     reset_keyring()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 at Django's iteration count costs ~0.3 s a hash; no test is about the hash itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_staff(db):
     def make(*roles: Role, **kwargs):
