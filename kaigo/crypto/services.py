@@ -40,8 +40,16 @@ def person_shred(*, person_id: int, actor, reason: str) -> None:
         )
         if not updated:
             raise CryptoError("対象の暗号鍵がないか、既に消去されています。", code="not_found")
+        key_operation_record(actor=actor, operation="shred", person=person_id)
     dek_forget(person_id)
     logger.warning("person key shredded: person=%s by=%s", person_id, getattr(actor, "username", "command"))
+
+
+def key_operation_record(*, actor, operation: str, **detail) -> None:
+    """A key operation in the audit chain of access-right and key events (codes and numbers only)."""
+    from audit.services import auth_event_write
+
+    auth_event_write(kind="key_operation", actor=actor, detail={"operation": operation, **detail})
 
 
 def encrypted_models() -> list[tuple[type, list[EncryptedTextField]]]:

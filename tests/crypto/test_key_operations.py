@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from audit.models import AccessLogEntry
+from audit.models import AccessLogEntry, AuthEvent
 from eligibility.models import Resident
 from kaigo.batches import services as batches
 from kaigo.batches.models import BatchError, BatchRun
@@ -48,6 +48,8 @@ def test_rotation_rewraps_every_key_and_a_crash_midway_resumes(keyring_file, no_
     residents = [make_resident(name_kanji=f"回転 {i}") for i in range(5)]
     call_command("keys_rotate", "kek-test-2", "--detach")
     assert get_keyring().kek_active == "kek-test-2"
+    assert [e.detail["operation"] for e in AuthEvent.objects.filter(kind="key_operation").order_by("seq")] == [
+        "kek_added", "rewrap_started"]
     assert FileKeyStore(keyring_file).load().kek_active == "kek-test-2"
     run = BatchRun.objects.get(kind="crypto.rewrap")
     assert run.total == 5 and run.chunk_count >= 2
@@ -114,3 +116,5 @@ def test_shred_needs_a_reason_and_cannot_happen_twice():
         person_shred(person_id=resident.pk, actor=None, reason="保存期間経過")
     key = PersonKey.objects.get(person_id=resident.pk)
     assert key.wrapped_dek is None and key.shredded_at is not None
+    (event,) = AuthEvent.objects.filter(kind="key_operation")
+    assert event.detail == {"operation": "shred", "person": resident.pk}

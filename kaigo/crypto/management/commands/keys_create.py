@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kaigo.crypto.keyring import FileKeyStore, key_store, new_keyring, reset_keyring
+from kaigo.crypto.services import key_operation_record
 
 
 class Command(BaseCommand):
@@ -18,4 +19,5 @@ class Command(BaseCommand):
             return
         store.save(new_keyring(environment="development", kek_version="kek-1"))
         reset_keyring()
+        key_operation_record(actor=None, operation="keyring_created", kek_version="kek-1")
         self.stdout.write(f"development keyring created: {store.path} (mode 600; never commit it)")

@@ -5,6 +5,7 @@ from kaigo.batches.management.commands.batch_run import report
 from kaigo.batches.models import BatchRun
 from kaigo.batches.progress import follow
 from kaigo.crypto.keyring import FileKeyStore, get_keyring, key_store, reset_keyring
+from kaigo.crypto.services import key_operation_record
 
 
 class Command(BaseCommand):
@@ -28,9 +29,11 @@ class Command(BaseCommand):
                 raise CommandError(f"{version} exists but is not active: edit the keyring's active version")
             store.save(ring.with_new_kek(version))
             reset_keyring()
+            key_operation_record(actor=None, operation="kek_added", kek_version=version)
             self.stdout.write(f"鍵暗号化鍵 {version} を追加し、有効にしました。")
         run = services.batch_start(kind="crypto.rewrap", params={"kek_version": version}, actor=None,
                                    origin=BatchRun.Origin.COMMAND)
+        key_operation_record(actor=None, operation="rewrap_started", kek_version=version, batch_run=run.pk)
         self.stdout.write(f"バッチ #{run.pk}: {run.total} 人のデータ鍵を {version} で再ラップします。")
         if not detach:
             report(self, follow(run.pk, stream=self.stderr._out))
