@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from audit.services import access_log_write
+from django.db.models import Q, Subquery
+
 from eligibility.models import Resident
 from eligibility.numbers import my_number_validate
 from kaigo.crypto.blind_index import (
@@ -15,7 +17,7 @@ from kaigo.crypto.blind_index import (
     my_number_index,
     normalise_kana,
 )
-from kaigo.crypto.deks import dek_preload
+from kaigo.crypto.deks import dek_preload, dek_remember_rows, with_wrapped_keys
 from kaigo.errors import ApplicationError, NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -101,11 +103,15 @@ class Overview:
 def overview_read(resident_id: int) -> Overview:
     """The overview's data, without its access-log row: only for resident_overview (and the
     benchmark that measures what the log costs)."""
-    resident = Resident.objects.filter(pk=resident_id).first()
+    # One query: the person's household (or the person alone), each row with its wrapped key.
+    household = Resident.objects.filter(pk=resident_id).values("household_id")
+    members = list(with_wrapped_keys(
+        Resident.objects.filter(Q(pk=resident_id) | Q(household_id=Subquery(household)))
+    ).order_by("id"))
+    resident = next((m for m in members if m.pk == resident_id), None)
     if resident is None:
         raise Resident.DoesNotExist
-    members = list(Resident.objects.filter(household_id=resident.household_id).order_by("id")) if resident.household_id else [resident]
-    dek_preload(m.pk for m in members)
+    dek_remember_rows(members)
     return Overview(resident, members)
 
 

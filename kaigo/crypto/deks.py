@@ -104,3 +104,27 @@ def dek_preload(person_ids: Iterable[int]) -> None:
     )
     for person_id, version, wrapped, gen in rows:
         _cache.put(person_id, dek_unwrap(person_id, version, wrapped), gen)
+
+
+def with_wrapped_keys(queryset):
+    """``queryset`` of a model with encrypted fields, each row carrying its person's wrapped data
+    key (three correlated look-ups by primary key): unwrap them with ``dek_remember_rows`` and no
+    separate query. For a few rows (a household); lists use ``dek_preload``."""
+    from django.db.models import OuterRef, Subquery
+
+    from kaigo.crypto.models import PersonKey
+
+    person_field = queryset.model.encryption_person_field
+    keys = PersonKey.objects.filter(person_id=OuterRef(person_field), wrapped_dek__isnull=False)
+    return queryset.annotate(
+        _key_version=Subquery(keys.values("kek_version")[:1]),
+        _key_wrapped=Subquery(keys.values("wrapped_dek")[:1]),
+        _key_gen=Subquery(keys.values("dek_gen")[:1]),
+    )
+
+
+def dek_remember_rows(rows) -> None:
+    for row in rows:
+        person_id = row.encryption_person_id()
+        if row._key_wrapped is not None and _cache.get(person_id) is None:
+            _cache.put(person_id, dek_unwrap(person_id, row._key_version, row._key_wrapped), row._key_gen)
