@@ -18,6 +18,7 @@ from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from audit.trail import trail_context, trail_context_bind
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
 from kaigo.batches.registry import get_kind
 from kaigo.errors import ApplicationError, InvalidState
@@ -77,7 +78,7 @@ def chunk_process(chunk_id: int) -> str:
     with transaction.atomic(durable=True):
         chunk = (
             BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("run")
+            .select_related("run", "run__operator")
             .filter(pk=chunk_id)
             .order_by()
             .first()
@@ -87,7 +88,10 @@ def chunk_process(chunk_id: int) -> str:
         if chunk.status != BatchChunk.Status.PENDING:
             return "skipped-finished"
         run = chunk.run
-        outcome = get_kind(run.kind).process(run=run, chunk=chunk)
+        # Every change the chunk makes carries the run in the change trail (COPY included).
+        with trail_context(actor=run.operator, batch_run_id=run.pk, function=run.kind):
+            trail_context_bind()
+            outcome = get_kind(run.kind).process(run=run, chunk=chunk)
         failed = len(outcome.errors)
         if outcome.succeeded + failed != chunk.size:
             raise ApplicationError(

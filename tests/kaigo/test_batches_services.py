@@ -188,3 +188,24 @@ def test_stalled_runs_are_queued_again(monkeypatch):
     assert services.batch_resume_stalled(stalled_for=timedelta(minutes=30)) == [stalled.pk]
     assert queued == [stalled.pk]
     assert fresh.pk not in queued
+
+
+@pytest.mark.django_db
+def test_changes_made_by_a_chunk_carry_the_run_in_the_change_trail(monkeypatch):
+    from audit.trail_models import ResidentEvent
+    from eligibility.models import Resident, Ward
+    from kaigo.batches.batch_kinds import DemoSquares
+    from kaigo.batches.registry import ChunkOutcome
+    from tests.eligibility.factories import make_resident
+
+    resident = make_resident(ward=Ward.NAKAHARA)
+
+    def process(self, run, chunk):
+        Resident.objects.filter(pk=resident.pk).update(ward=Ward.TAMA)  # a bulk path
+        return ChunkOutcome(succeeded=chunk.size)
+
+    monkeypatch.setattr(DemoSquares, "process", process)
+    run = start(records=10, chunk_size=10)
+    services.chunk_process(run.chunks.get().pk)
+    event = ResidentEvent.objects.filter(pgh_obj_id=resident.pk, pgh_label="update").get()
+    assert event.pgh_context == {"function": "demo.squares", "batch_run_id": run.pk}
