@@ -23,6 +23,7 @@ from kaigo.staff.roles import has_permission
 
 SEARCH_LIMIT = 100
 CANDIDATE_LIMIT = 5_000  # beyond this a name is too common to list: the clerk adds the birth date
+CONFIRM_BATCH = 150  # candidates confirmed per step (one key query each)
 
 
 class SearchInvalid(ApplicationError):
@@ -52,15 +53,17 @@ class SearchResult:
     truncated: bool
 
 
-def _matches(resident: Resident, criteria: SearchCriteria) -> bool:
+def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
     """Blind indexes are truncated: candidates are confirmed by comparing decrypted values."""
+    if value is None:
+        return False
     if criteria.my_number:
-        return resident.my_number == my_number_validate(criteria.my_number)
+        return value == my_number_validate(criteria.my_number)
     if criteria.kana_surname:
-        parts = resident.name_kana.split()
+        parts = value.split()
         surname = normalise_kana(parts[0]) if parts else ""
-        return surname == normalise_kana(criteria.kana_surname) and resident.birth_date == criteria.birth_date
-    return normalise_kana(resident.name_kana) == normalise_kana(criteria.kana_name)
+        return surname == normalise_kana(criteria.kana_surname) and birth_date == criteria.birth_date
+    return normalise_kana(value) == normalise_kana(criteria.kana_name)
 
 
 def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult:
@@ -79,19 +82,27 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         queryset = Resident.objects.filter(kana_name_bidx=kana_name_index(criteria.kana_name))
     else:
         raise SearchInvalid("検索条件を入力してください（カナ氏名、またはカナ姓と生年月日）。")
-    # Candidates share the truncated index value: confirm each by decrypting only what is
-    # compared, then load the rows shown (at most SEARCH_LIMIT).
-    compared = "my_number_ct" if criteria.my_number else "name_kana_ct"
-    candidates = list(queryset.order_by("id").only("id", "birth_date", compared)[:CANDIDATE_LIMIT])
-    dek_preload(c.pk for c in candidates)
-    found = [c.pk for c in candidates if _matches(c, criteria)]
+    # Candidates share the truncated index value: confirm them in id order by decrypting only
+    # the compared value (no model instances), and stop once more than a page is confirmed.
+    field = Resident._meta.get_field("my_number" if criteria.my_number else "name_kana")
+    rows = list(queryset.order_by("id").values_list("id", "birth_date", field.attname)[:CANDIDATE_LIMIT])
+    found: list[int] = []
+    for start in range(0, len(rows), CONFIRM_BATCH):
+        batch = rows[start : start + CONFIRM_BATCH]
+        dek_preload(pk for pk, _, _ in batch)
+        found += [pk for pk, born, blob in batch
+                  if _matches(field.decrypt_raw(person_id=pk, row_id=pk, blob=blob), born, criteria)]
+        if len(found) > SEARCH_LIMIT:
+            break
+    truncated = len(found) > SEARCH_LIMIT
     shown = list(Resident.objects.filter(pk__in=found[:SEARCH_LIMIT]).order_by("id"))
     # One statement, its own transaction (autocommit): the chain's lock is held only for it.
+    # hits: the matches found; when more than a page match, the search stopped counting there.
     access_log_write(
         actor=actor, request=request, function="person.search", channel="screen",
         person_ids=[r.pk for r in shown], hits=len(found), criteria_kind=criteria.kind,
     )
-    return SearchResult(shown, truncated=len(found) > SEARCH_LIMIT)
+    return SearchResult(shown, truncated=truncated)
 
 
 @dataclass

@@ -86,6 +86,13 @@ class EncryptedTextField(models.BinaryField):
         dek, _ = dek_for(instance.encryption_person_id())
         return envelope.open_sealed(dek, blob, self.aad(instance))
 
+    def decrypt_raw(self, *, person_id: int, row_id: int, blob) -> str | None:
+        """Decrypt a value read with values_list() (no model instance: for scanning many rows)."""
+        if blob is None:
+            return None
+        dek, _ = dek_for(person_id)
+        return envelope.open_sealed(dek, blob, envelope.field_aad(self.model._meta.db_table, self.column, person_id, row_id))
+
     def pre_save(self, model_instance, add):
         pending = model_instance.__dict__.get(_PENDING, {})
         if self.name in pending:

@@ -152,3 +152,11 @@ def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(cl
             assert resident.my_number not in body, f"{path} shows My Number to {role}"
         if "走査 対象" in body or resident.address in body:
             assert AccessLogEntry.objects.count() > before, f"{path} showed person data without an access-log row"
+
+
+def test_a_common_name_shows_the_first_page_and_says_so(client_as):
+    common = [make_resident(name_kana="ドウメイ タロウ") for _ in range(105)]
+    body = search(client_as(Role.WARD_CLERK), kana_name="ドウメイ タロウ").content.decode()
+    assert "上位100件のみ表示" in body
+    entry = AccessLogEntry.objects.get()
+    assert entry.person_ids == [r.pk for r in common[:100]] and entry.hits == 105
