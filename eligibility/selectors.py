@@ -21,7 +21,7 @@ from kaigo.crypto.deks import dek_preload, dek_remember_rows, with_wrapped_keys
 from kaigo.errors import ApplicationError, NotPermitted
 from kaigo.staff.roles import has_permission
 
-SEARCH_LIMIT = 100
+SEARCH_LIMIT = 50  # rows shown; a clerk narrows a common name with the birth date
 CANDIDATE_LIMIT = 5_000  # beyond this a name is too common to list: the clerk adds the birth date
 CONFIRM_BATCH = 150  # candidates confirmed per step (one key query each)
 

@@ -155,8 +155,10 @@ def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(cl
 
 
 def test_a_common_name_shows_the_first_page_and_says_so(client_as):
-    common = [make_resident(name_kana="ドウメイ タロウ") for _ in range(105)]
+    from eligibility.selectors import SEARCH_LIMIT
+
+    common = [make_resident(name_kana="ドウメイ タロウ") for _ in range(SEARCH_LIMIT + 5)]
     body = search(client_as(Role.WARD_CLERK), kana_name="ドウメイ タロウ").content.decode()
-    assert "上位100件のみ表示" in body
+    assert f"上位{SEARCH_LIMIT}件のみ表示" in body
     entry = AccessLogEntry.objects.get()
-    assert entry.person_ids == [r.pk for r in common[:100]] and entry.hits == 105
+    assert entry.person_ids == [r.pk for r in common[:SEARCH_LIMIT]] and entry.hits == SEARCH_LIMIT + 5
