@@ -42,6 +42,7 @@ from bench.views import PLAIN_COLUMNS, PLAIN_TABLE  # noqa: E402
 from eligibility.models import Resident  # noqa: E402
 from eligibility.synthetic.city import generate  # noqa: E402
 from kaigo.crypto.deks import dek_cache_clear, dek_preload  # noqa: E402
+from kaigo.db import copy_rows  # noqa: E402
 from kaigo.staff.models import Staff  # noqa: E402
 from kaigo.staff.roles import Organisation, Role  # noqa: E402
 from kaigo.staff.services import staff_create  # noqa: E402
@@ -104,10 +105,8 @@ def ensure_plain_copy() -> None:
         if not batch:
             break
         dek_preload(r.pk for r in batch)
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.copy(f"COPY {PLAIN_TABLE} ({', '.join(PLAIN_COLUMNS)}) FROM STDIN") as copy:
-                for r in batch:
-                    copy.write_row([getattr(r, c) if c != "household_id" else r.household_id for c in PLAIN_COLUMNS])
+        with transaction.atomic():
+            copy_rows(PLAIN_TABLE, PLAIN_COLUMNS, ([getattr(r, c) for c in PLAIN_COLUMNS] for r in batch))
         dek_cache_clear()
         last = batch[-1].pk
     with connection.cursor() as cursor:
@@ -123,8 +122,7 @@ def ensure_staff() -> str:
         staff = staff_create(username=username, display_name="性能 測定", organisation=Organisation.NAKAHARA,
                              roles=[Role.WARD_CLERK], password=PASSWORD, actor=None, reason="性能測定")
     staff.set_password(PASSWORD)
-    if hasattr(staff, "must_change_password"):
-        staff.must_change_password = False
+    staff.must_change_password = False
     staff.save()
     return username
 

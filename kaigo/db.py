@@ -9,17 +9,25 @@ from django.db.models import Model
 from psycopg import sql
 
 
-def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write ``rows`` into ``model``'s table with COPY (tens of times faster than bulk_create).
+def copy_rows(
+    target: type[Model] | str, columns: Sequence[str], rows: Iterable[Sequence], *, types: Sequence[str] | None = None
+) -> int:
+    """Write ``rows`` into a table with COPY (tens of times faster than bulk_create).
 
-    ``columns`` are database column names. Runs in the caller's transaction. Returns the row count.
+    ``target`` is a model or a table name (a temporary table, say); ``columns`` are database
+    column names. With ``types`` (PostgreSQL type names, one per column) the rows go in binary
+    format, the fastest. Runs in the caller's transaction. Returns the row count.
     """
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    table = target if isinstance(target, str) else target._meta.db_table
+    statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(" (FORMAT BINARY)" if types else ""),
     )
     count = 0
     with connection.cursor() as cursor:
         with cursor.copy(statement) as copy:
+            if types:
+                copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
                 count += 1

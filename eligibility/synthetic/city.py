@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.models import Relation, Sex, Ward
+from eligibility.models import Household, Relation, Resident, Sex, Ward
 from eligibility.numbers import my_number_check_digit
 from eligibility.synthetic.names import (
     GIVEN_FEMALE,
@@ -31,6 +31,8 @@ from eligibility.synthetic.names import (
 from kaigo.crypto import envelope
 from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
+from kaigo.crypto.models import PersonKey
+from kaigo.db import copy_rows
 
 # Residents per ward (weights close to the city's real ward populations).
 WARD_WEIGHTS = {
@@ -83,7 +85,7 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Household:
+class HouseholdPlan:
     ward: str
     address: str
     members: list[Person]
@@ -102,7 +104,7 @@ class CityPlan:
         self.sizes = list(HOUSEHOLD_SIZES)
         self.size_weights = list(HOUSEHOLD_SIZES.values())
 
-    def households(self, chunk: int, count: int, used_numbers: set[str]) -> list[Household]:
+    def households(self, chunk: int, count: int, used_numbers: set[str]) -> list[HouseholdPlan]:
         rng = random.Random(f"{self.seed}:{chunk}")
         return [self._household(rng, used_numbers) for _ in range(count)]
 
@@ -130,7 +132,7 @@ class CityPlan:
         phone = f"044-{rng.randrange(200, 999)}-{rng.randrange(10000):04d}" if rng.random() < PHONE_SHARE else None
         return Person(surname, given, sex, born, relation, number, phone, rng.random() < SENSITIVE_SHARE)
 
-    def _household(self, rng: random.Random, used: set[str]) -> Household:
+    def _household(self, rng: random.Random, used: set[str]) -> HouseholdPlan:
         ward = rng.choices(self.wards, self.ward_weights)[0]
         address = (f"神奈川県川崎市{Ward(ward).label}{rng.choice(TOWNS[ward])}{rng.randrange(1, 6)}丁目"
                    f"{rng.randrange(1, 40)}番{rng.randrange(1, 30)}号")
@@ -150,7 +152,7 @@ class CityPlan:
                 age, relation = max(0, head_age - rng.randint(24, 40)), Relation.CHILD
             members.append(self._person(rng, used, surname=surname, age=age,
                                         sex=rng.choice([Sex.MALE, Sex.FEMALE]), relation=relation))
-        return Household(ward, address, members)
+        return HouseholdPlan(ward, address, members)
 
 
 class RowWriter:
@@ -162,7 +164,7 @@ class RowWriter:
         self.kek = AESGCM(ring.kek(ring.kek_active))
         self.now = timezone.now()
 
-    def person_rows(self, person_id: int, household_id: int, household: Household, person: Person):
+    def person_rows(self, person_id: int, household_id: int, household: HouseholdPlan, person: Person):
         dek = os.urandom(32)
         aead = AESGCM(dek)
         nonce = os.urandom(12)
@@ -188,13 +190,6 @@ class RowWriter:
         )
         key = (person_id, self.kek_version, wrapped, 1, self.now)
         return resident, key
-
-
-def _copy(cursor, table: str, columns: list[str], types: list[str], rows) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
 
 
 def reserve_numbers(sequence: str, count: int) -> int:
@@ -232,7 +227,7 @@ def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int]
     return written
 
 
-def _write_chunk(writer: RowWriter, households: list[Household], next_person: int, next_household: int,
+def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person: int, next_household: int,
                  room: int) -> int:
     resident_rows, key_rows, household_rows = [], [], []
     for offset, household in enumerate(households):
@@ -248,11 +243,11 @@ def _write_chunk(writer: RowWriter, households: list[Household], next_person: in
             key_rows.append(key)
             next_person += 1
         room -= len(members)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _copy(cursor, "crypto_personkey", ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"],
-              ["int8", "text", "bytea", "int2", "timestamptz"], key_rows)
-        _copy(cursor, "eligibility_household", ["id", "ward", "head_id"], ["int8", "text", "int8"], household_rows)
-        _copy(cursor, "eligibility_resident", RESIDENT_COLUMNS, RESIDENT_TYPES, resident_rows)
+    with transaction.atomic():
+        copy_rows(PersonKey, ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"], key_rows,
+                  types=["int8", "text", "bytea", "int2", "timestamptz"])
+        copy_rows(Household, ["id", "ward", "head_id"], household_rows, types=["int8", "text", "int8"])
+        copy_rows(Resident, RESIDENT_COLUMNS, resident_rows, types=RESIDENT_TYPES)
     return len(resident_rows)
 
 

@@ -14,6 +14,7 @@ from kaigo.crypto.deks import dek_cache_clear, dek_unwrap
 from kaigo.crypto.envelope import wrap, wrap_aad
 from kaigo.crypto.keyring import get_keyring, reset_keyring
 from kaigo.crypto.models import PersonKey
+from kaigo.db import copy_rows
 from kaigo.crypto.services import verify_persons
 
 CHUNK_PERSONS = 10_000
@@ -83,9 +84,8 @@ def _apply_rewrap(rows: list[tuple[int, str, bytes]], target: str) -> None:
         cursor.execute(
             "CREATE TEMP TABLE rewrap (person_id bigint, old_version text, wrapped bytea) ON COMMIT DROP"
         )
-        with cursor.copy("COPY rewrap (person_id, old_version, wrapped) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    copy_rows("rewrap", ["person_id", "old_version", "wrapped"], rows)
+    with connection.cursor() as cursor:
         # Only where the old version is still there: a concurrent change is never overwritten.
         cursor.execute(
             "UPDATE crypto_personkey p SET kek_version = %s, wrapped_dek = r.wrapped FROM rewrap r "

@@ -6,8 +6,6 @@ Kept apart from services.py because it imports django-axes, which must be an ins
 
 from __future__ import annotations
 
-import ipaddress
-
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
@@ -17,38 +15,18 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.terminal import client_ip_of, trusted_proxies
 from kaigo.staff.models import Staff
 from kaigo.staff.services import require_section_chief
 from kaigo.staff.signals import account_changed
 
 
-def _address(value: str | None):
-    try:
-        return ipaddress.ip_address((value or "").strip())
-    except ValueError:
-        return None
-
-
 def client_ip(request) -> str | None:
-    """The client's address for the lockout (AXES_CLIENT_IP_CALLABLE).
-
-    ``X-Forwarded-For`` is believed only when the request comes from one of
-    ``KAIGO_TRUSTED_PROXIES`` (addresses or networks of the city's reverse proxies, the same
-    setting audit/terminal.py reads); then the right-most address that is not itself a trusted
-    proxy is the client. Anyone else could forge the header to dodge the lockout or to lock out
-    a colleague's terminal.
+    """The client's address for the lockout (AXES_CLIENT_IP_CALLABLE): the same rule as the
+    access log's (audit/terminal.py), X-Forwarded-For believed only from KAIGO_TRUSTED_PROXIES.
+    Anyone else could forge the header to dodge the lockout or to lock out a colleague's terminal.
     """
-    networks = [ipaddress.ip_network(entry, strict=False) for entry in settings.KAIGO_TRUSTED_PROXIES]
-    remote = _address(request.META.get("REMOTE_ADDR"))
-    if remote is None or not any(remote in network for network in networks):
-        return str(remote) if remote else None
-    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        address = _address(entry)
-        if address is None:
-            return str(remote)  # a malformed chain: fall back to the proxy, never to client text
-        if not any(address in network for network in networks):
-            return str(address)
-    return str(remote)
+    return client_ip_of(request.META, trusted_proxies())[0]
 
 
 def staff_is_locked_out(staff: Staff) -> bool:

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from kaigo.batches import services
-from kaigo.batches.management.commands.batch_run import report
-from kaigo.batches.progress import follow
+from kaigo.batches.management.commands.batch_run import follow_and_report
 from kaigo.errors import ApplicationError
 
 
@@ -20,4 +19,4 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         self.stdout.write(f"バッチ #{run.pk} を再実行します。")
         if not detach:
-            report(self, follow(run.pk, stream=self.stderr._out))
+            follow_and_report(self, run)

@@ -40,8 +40,12 @@ class Command(BaseCommand):
         self.stdout.write(f"バッチ #{run.pk} を開始しました（{run.chunk_count} チャンク、{run.total} 件）。")
         if detach:
             return
-        run = follow(run.pk, stream=self.stderr._out)
-        report(self, run)
+        follow_and_report(self, run)
+
+
+def follow_and_report(command: BaseCommand, run: BatchRun) -> None:
+    """Show the run's progress bar until it ends, then its outcome (CommandError when anything failed)."""
+    report(command, follow(run.pk, stream=command.stderr._out))
 
 
 def report(command: BaseCommand, run: BatchRun) -> None:

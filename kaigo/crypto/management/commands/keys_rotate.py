@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from kaigo.batches import services
-from kaigo.batches.management.commands.batch_run import report
+from kaigo.batches.management.commands.batch_run import follow_and_report
 from kaigo.batches.models import BatchRun
-from kaigo.batches.progress import follow
 from kaigo.crypto.keyring import FileKeyStore, get_keyring, key_store, reset_keyring
 from kaigo.crypto.services import key_operation_record
 
@@ -36,4 +35,4 @@ class Command(BaseCommand):
         key_operation_record(actor=None, operation="rewrap_started", kek_version=version, batch_run=run.pk)
         self.stdout.write(f"バッチ #{run.pk}: {run.total} 人のデータ鍵を {version} で再ラップします。")
         if not detach:
-            report(self, follow(run.pk, stream=self.stderr._out))
+            follow_and_report(self, run)

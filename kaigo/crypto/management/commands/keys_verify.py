@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from kaigo.batches import services
-from kaigo.batches.management.commands.batch_run import report
+from kaigo.batches.management.commands.batch_run import follow_and_report
 from kaigo.batches.models import BatchRun
-from kaigo.batches.progress import follow
 
 
 class Command(BaseCommand):
@@ -12,4 +11,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         run = services.batch_start(kind="crypto.verify", params={}, actor=None, origin=BatchRun.Origin.COMMAND)
         self.stdout.write(f"バッチ #{run.pk}: {run.total} 人の暗号化データを検証します。")
-        report(self, follow(run.pk, stream=self.stderr._out))
+        follow_and_report(self, run)
