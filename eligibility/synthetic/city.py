@@ -72,6 +72,22 @@ SECONDARY_INDEXES = {
 }
 
 
+def address_make(rng: random.Random, ward: str) -> str:
+    """A made-up street address in ``ward`` (public: the registry-feed simulator uses it too)."""
+    return (f"神奈川県川崎市{Ward(ward).label}{rng.choice(TOWNS[ward])}{rng.randrange(1, 6)}丁目"
+            f"{rng.randrange(1, 40)}番{rng.randrange(1, 30)}号")
+
+
+def given_name_choose(rng: random.Random, sex: str, born: date) -> tuple[str, str]:
+    """A given name (kanji, katakana) for ``sex``, often one in fashion when they were born
+    (public: the registry-feed simulator uses it too)."""
+    pool = GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE
+    half = len(pool) // 2
+    if rng.random() < 0.6:  # names in fashion when they were born
+        return rng.choice(pool[:half] if born.year < 1975 else pool[half:])
+    return rng.choice(GIVEN_MALE_COMPOSED if sex == Sex.MALE else GIVEN_FEMALE_COMPOSED)
+
+
 @dataclass(frozen=True)
 class Person:
     surname: tuple[str, str]
@@ -117,12 +133,7 @@ class CityPlan:
 
     def _person(self, rng, used, *, surname, age: int, sex: str, relation: str) -> Person:
         born = self.as_of - timedelta(days=age * 365 + rng.randrange(365))
-        pool = GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE
-        half = len(pool) // 2
-        if rng.random() < 0.6:  # names in fashion when they were born
-            given = rng.choice(pool[:half] if born.year < 1975 else pool[half:])
-        else:
-            given = rng.choice(GIVEN_MALE_COMPOSED if sex == Sex.MALE else GIVEN_FEMALE_COMPOSED)
+        given = given_name_choose(rng, sex, born)
         while True:
             first = f"{rng.randrange(10**11):011d}"
             number = first + str(my_number_check_digit(first))
@@ -134,8 +145,7 @@ class CityPlan:
 
     def _household(self, rng: random.Random, used: set[str]) -> HouseholdPlan:
         ward = rng.choices(self.wards, self.ward_weights)[0]
-        address = (f"神奈川県川崎市{Ward(ward).label}{rng.choice(TOWNS[ward])}{rng.randrange(1, 6)}丁目"
-                   f"{rng.randrange(1, 40)}番{rng.randrange(1, 30)}号")
+        address = address_make(rng, ward)
         surname = rng.choices(self.surnames, self.surname_weights)[0]
         size = rng.choices(self.sizes, self.size_weights)[0]
         head_age = self._age(rng, 20)
