@@ -23,4 +23,19 @@ app.conf.beat_schedule = {
         "task": "audit.tasks.audit_verify_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Deliver domain events that were not relayed right after their commit (worker or Redis down).
+    "outbox-relay": {
+        "task": "kaigo.outbox.tasks.outbox_relay",
+        "schedule": crontab(minute="*"),
+    },
+    # Nightly resident-registry intake: every file waiting in the inbox (KAIGO_REGISTRY_INBOX).
+    "eligibility-registry-intake-nightly": {
+        "task": "eligibility.tasks.registry_intake_nightly",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    # Monthly 65th-birthday run on the 15th: everyone reaching 65 next month.
+    "eligibility-age65-monthly": {
+        "task": "eligibility.tasks.age65_monthly",
+        "schedule": crontab(day_of_month=15, hour=1, minute=30),
+    },
 }

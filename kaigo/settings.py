@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "kaigo.staff",
     "kaigo.crypto",
     "kaigo.batches",
+    "kaigo.outbox",
     "kaigo.shell",
     "audit",
     "eligibility",

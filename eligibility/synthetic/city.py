@@ -227,7 +227,7 @@ def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int]
         while written < residents:
             households = plan.households(chunk, CHUNK_HOUSEHOLDS, used)
             written += _write_chunk(writer, households, first_person + written,
-                                    first_household + chunk * CHUNK_HOUSEHOLDS, residents - written)
+                                    first_household + chunk * CHUNK_HOUSEHOLDS, residents - written, as_of)
             chunk += 1
             if progress:
                 progress(written)
@@ -237,9 +237,44 @@ def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int]
     return written
 
 
+MOVED_IN_SHARE = 0.15  # residents who moved into the city as adults (the rest: since birth or before records)
+
+
+def moved_in_on(person: Person, as_of: date) -> date | None:
+    """When the person moved into the city (None: since birth or before records). Drawn from the
+    person's own number so that the rest of the city does not shift with it."""
+    rng = random.Random(person.my_number)
+    if rng.random() >= MOVED_IN_SHARE:
+        return None
+    earliest = person.birth_date + timedelta(days=20 * 365)
+    if earliest >= as_of:
+        return None
+    return earliest + timedelta(days=rng.randrange((as_of - earliest).days + 1))
+
+
+def qualification_rows(person_id: int, person: Person, as_of: date, now):
+    """The residence spell and the qualification periods of a generated resident: derived with the
+    same rules as the intake, so that the consistency check finds the generated city consistent."""
+    from eligibility.rules import PersonFacts, ResidenceSpell, derive_periods
+
+    start = moved_in_on(person, as_of)
+    spell = (person_id, start, None, start is not None, "")
+    facts = PersonFacts(birth_date=person.birth_date,
+                        residence=(ResidenceSpell(start=start, end=None, start_is_move_in=start is not None),))
+    periods = [(person_id, p.insured_class, p.start, p.end, p.gain_reason, p.loss_reason or "", 1, now, "generated",
+                None, None) for p in derive_periods(facts, until=as_of)]
+    return spell, periods
+
+
 def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person: int, next_household: int,
-                 room: int) -> int:
+                 room: int, as_of: date | None = None) -> int:
+    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
+    from eligibility.numbers import insured_number_from_serial
+    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
+
+    as_of = as_of or date.today()
     resident_rows, key_rows, household_rows = [], [], []
+    spell_rows, period_rows = [], []
     for offset, household in enumerate(households):
         if room <= 0:
             break
@@ -251,6 +286,9 @@ def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person
             resident, key = writer.person_rows(next_person, household_id, household, person)
             resident_rows.append(resident)
             key_rows.append(key)
+            spell, periods = qualification_rows(next_person, person, as_of, writer.now)
+            spell_rows.append(spell)
+            period_rows += periods
             next_person += 1
         room -= len(members)
     with transaction.atomic():
@@ -258,6 +296,15 @@ def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person
                   types=["int8", "text", "bytea", "int2", "timestamptz"])
         copy_rows(Household, ["id", "ward", "head_id"], household_rows, types=["int8", "text", "int8"])
         copy_rows(Resident, RESIDENT_COLUMNS, resident_rows, types=RESIDENT_TYPES)
+        copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spell_rows,
+                  types=["int8", "date", "date", "bool", "text"])
+        copy_rows(QualificationPeriod, PERIOD_COLUMNS, period_rows, types=PERIOD_TYPES)
+        insured = sorted({row[0] for row in period_rows})
+        if insured:
+            first = reserve_numbers("eligibility_insured_number_seq", len(insured))
+            copy_rows(InsuredNumber, ["resident_id", "number", "issued_on"],
+                      [(pid, insured_number_from_serial(first + i), as_of) for i, pid in enumerate(insured)],
+                      types=["int8", "text", "date"])
     return len(resident_rows)
 
 

@@ -22,16 +22,23 @@ def people() -> list[tuple]:
     return [(r.name_kanji, r.name_kana, r.birth_date, r.ward, r.relation) for r in Resident.objects.order_by("id")]
 
 
+def city_clear() -> None:
+    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
+
+    for model in (QualificationPeriod, InsuredNumber, ResidenceSpell):
+        model.objects.all().delete()
+    Household.objects.update(head=None)
+    Resident.objects.all().delete()
+
+
 @pytest.mark.django_db
 def test_same_seed_same_city_other_seed_other_city():
     generate(residents=300, seed=5, as_of=AS_OF)
     first = people()
-    Household.objects.update(head=None)
-    Resident.objects.all().delete()
+    city_clear()
     generate(residents=300, seed=5, as_of=AS_OF)
     assert people() == first
-    Household.objects.update(head=None)
-    Resident.objects.all().delete()
+    city_clear()
     generate(residents=300, seed=6, as_of=AS_OF)
     assert people() != first
 
