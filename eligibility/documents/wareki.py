@@ -1,0 +1,33 @@
+"""Japanese era (和暦) dates for printed documents (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+# (first day in the Gregorian calendar, era name). Japan adopted the Gregorian calendar on
+# 明治6年1月1日 (1873-01-01); earlier dates were lunisolar, so they are refused rather than
+# converted wrongly. Eras are national, not a city setting, so this table is code.
+ERAS: tuple[tuple[date, str], ...] = (
+    (date(2019, 5, 1), "令和"),
+    (date(1989, 1, 8), "平成"),
+    (date(1926, 12, 25), "昭和"),
+    (date(1912, 7, 30), "大正"),
+    (date(1873, 1, 1), "明治"),
+)
+MEIJI_FIRST_YEAR = 1868
+
+
+def wareki_parts(day: date) -> tuple[str, int]:
+    """(era, year of the era) of a date."""
+    for first_day, era in ERAS:
+        if day >= first_day:
+            first_year = MEIJI_FIRST_YEAR if era == "明治" else first_day.year
+            return era, day.year - first_year + 1
+    raise ValueError("dates before 1873-01-01 (Gregorian calendar in Japan) are not supported")
+
+
+def wareki(day: date) -> str:
+    """A date as printed on the documents: 令和7年4月1日; the first year of an era is 元年."""
+    era, year = wareki_parts(day)
+    year_text = "元" if year == 1 else str(year)
+    return f"{era}{year_text}年{day.month}月{day.day}日"
