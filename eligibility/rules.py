@@ -269,6 +269,10 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
         return None
 
     def gain_reason(day: int, insured_class: str) -> str:
+        # The 第2号 record exists because of the application: its date names the reason even on a
+        # move-in day (and keeps the fact recoverable from the stored periods).
+        if insured_class == InsuredClass.SECOND and day == second_class:
+            return GainReason.SECOND_CLASS_APPLICATION
         for block in blocks:
             if block.start == day:
                 return block.gain or GainReason.OTHER
@@ -278,8 +282,6 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
             return GainReason.OTHER_SPECIAL_ENDED
         if insured_class == InsuredClass.FIRST and day == first_class:
             return GainReason.AGE_65
-        if insured_class == InsuredClass.SECOND and day == second_class:
-            return GainReason.SECOND_CLASS_APPLICATION
         return GainReason.OTHER  # not reached with consistent facts
 
     def loss_reason(day: int) -> str:
