@@ -48,9 +48,9 @@ from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
 from kaigo.db import copy_rows
 from kaigo.errors import ApplicationError
+from linkage.registry.format import OWN_MUNICIPALITY_CODES
 from linkage.registry.parser import KindOfChange, RegistryRecord, parse_feed
 
-CITY_MUNICIPALITY = "141305"  # 川崎市 (全国地方公共団体コード with check digit); CONFIG in production
 PAST_DATED_DAYS = 14  # a change effective more than this before the business date needs a clerk
 QUALIFY_AHEAD_DAYS = 0  # the intake derives periods up to the business date (the monthly run looks ahead)
 
@@ -212,10 +212,10 @@ def _needs_judgement(record: RegistryRecord, change: RegistryChange, residents: 
             if facility.kind == FacilityKind.EXEMPTION and record.kind in (KindOfChange.MOVE_IN, KindOfChange.MOVE_WITHIN):
                 return WorkKind.EXEMPTION, f"{change.line_no}行目: 適用除外施設の住所です。"
             if facility.kind == FacilityKind.SPECIAL and record.kind == KindOfChange.MOVE_OUT \
-                    and facility.municipality != CITY_MUNICIPALITY:
+                    and facility.municipality not in OWN_MUNICIPALITY_CODES:
                 return WorkKind.SELF_SPECIAL, f"{change.line_no}行目: 他市町村の住所地特例対象施設への転出です。"
             if facility.kind == FacilityKind.SPECIAL and record.kind == KindOfChange.MOVE_IN \
-                    and facility.municipality == CITY_MUNICIPALITY:
+                    and facility.municipality in OWN_MUNICIPALITY_CODES:
                 return WorkKind.OTHER_SPECIAL, f"{change.line_no}行目: 住所地特例対象施設への転入です（他市町村の被保険者の可能性）。"
     resident = residents.get(record.person_id)
     if resident is not None and record.kind in (KindOfChange.BIRTH,):
@@ -408,3 +408,17 @@ def file_summary(file: RegistryFile) -> dict[str, int]:
 
 def mark_done(file: RegistryFile) -> None:
     RegistryFile.objects.filter(pk=file.pk).update(status=RegistryFileStatus.DONE)
+
+
+def registry_file_receive_and_start(data: bytes, *, file_name: str, business_date: date, actor, origin):
+    """Receive a file and start its intake run (none when the same bytes were received before)."""
+    from kaigo.batches.services import batch_start
+
+    received = registry_file_receive(data, file_name=file_name, business_date=business_date, actor=actor)
+    if not received.created:
+        return received, None
+    run = batch_start(kind="eligibility.registry_intake", params={"file_id": received.file.pk},
+                      actor=actor if getattr(actor, "pk", None) else None, origin=origin)
+    RegistryFile.objects.filter(pk=received.file.pk).update(batch_run=run, status=RegistryFileStatus.APPLYING)
+    received.file.batch_run = run
+    return received, run

@@ -120,14 +120,22 @@ def period_on(periods: Iterable[Period], day: date) -> Period | None:
 
 
 def first_difference(old: Sequence[Period], new: Sequence[Period]) -> date | None:
-    """The earliest date from which the two histories say different things (None: identical)."""
+    """The earliest date from which the two histories say different things (None: identical): the
+    first day whose insured status (insured or not, and the class) differs; when only reasons
+    differ, the start of the first period that differs."""
     if list(old) == list(new):
         return None
     days = sorted({d for p in [*old, *new] for d in (p.start, p.end) if d is not None})
+
+    def status(periods, day):
+        p = period_on(periods, day)
+        return p.insured_class if p else None
+
     for day in days:
-        if period_on(old, day) != period_on(new, day):
+        if status(old, day) != status(new, day):
             return day
-    return days[0] if days else None
+    changed = [p.start for p in {*old} ^ {*new}]
+    return min(changed) if changed else None
 
 
 # --- recording -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from eligibility.models import Household, Relation, ResidenceStatus, Resident, Sex, Ward
+from eligibility.models import Household, Relation, ResidenceSpell, ResidenceStatus, Resident, Sex, Ward
 from eligibility.numbers import my_number_validate
 from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, my_number_index, normalise_kana
 from kaigo.crypto.services import person_key_create
@@ -128,6 +128,9 @@ def resident_create(*, data: ResidentInput, actor) -> Resident:
         resident.phone = data.phone
         resident.my_number = my_number
         resident.save(force_insert=True)
+        # registered by hand: resident since birth or before the records (the registry's feed
+        # carries move-in dates for those who move in)
+        ResidenceSpell.objects.create(resident=resident, start=None)
         if data.household_id is None:
             Household.objects.filter(pk=household_id).update(head=resident)
     return resident

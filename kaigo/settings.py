@@ -261,6 +261,10 @@ BATCH_MAX_RETRIES = int(env("KAIGO_BATCH_MAX_RETRIES", "3"))
 # KAIGO_BATCH_RETRY_BACKOFF: seconds before the first retry; doubled each time.
 BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
 
+# KAIGO_REGISTRY_INBOX: the directory where the city's linkage drops resident-registry change
+# files (*.csv); the nightly intake takes each one and moves it to <inbox>/done/.
+KAIGO_REGISTRY_INBOX = env("KAIGO_REGISTRY_INBOX", str(BASE_DIR / "var" / "registry-inbox"))
+
 # Field encryption keys (kaigo/crypto/keyring.py). KAIGO_KEYRING: the keyring JSON itself
 # (e.g. from a secret store); else KAIGO_KEYRING_FILE: a keyring file, created for development
 # by `manage.py keys_create`. Production requires one of them and refuses a development keyring.
