@@ -51,6 +51,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "person.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK, Role.INQUIRY}),
     # see and search by My Number: only the number-use work (個人番号利用事務); masked for all others
     "my_number.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # register qualification notifications (届出) by hand and resolve the intake's work queue (要確認案件)
+    "qualification.update": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # issue and reissue (再交付) cards and certificates of a person, and print them
+    "card.issue": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # print every card of a batch run (the monthly 65th-birthday run) as one PDF
+    "card.batch_print": frozenset({Role.HEAD_OFFICE_CLERK, Role.OPERATOR}),
+    # the registry intake's results per file: counts, rejected and queued lines (no personal data)
+    "intake.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK, Role.OPERATOR}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
