@@ -151,12 +151,16 @@ def _header() -> str:
 
 
 def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | None, actor_id: int | None,
-                statuses=(ChangeStatus.PENDING,), decide: dict[int, str] | None = None) -> ChunkResult:
-    """Apply the pending changes of persons [lo, hi) of ``file`` (in the caller's transaction)."""
-    changes = list(
-        RegistryChange.objects.filter(file=file, person_id__gte=lo, person_id__lt=hi, status__in=statuses)
-        .order_by("person_id", "effective_on", "line_no")
-    )
+                statuses=(ChangeStatus.PENDING,), decide: dict[int, str] | None = None,
+                source: str = "intake") -> ChunkResult:
+    """Apply the pending changes of persons [lo, hi) of ``file`` (in the caller's transaction).
+    With ``decide`` (a clerk's decision per change id) only those changes are applied: another
+    queued change of the same person stays in the queue (queueing it again would duplicate its
+    work item). ``source``: the QualificationSource the new revisions record ("work_queue" there)."""
+    changes = RegistryChange.objects.filter(file=file, person_id__gte=lo, person_id__lt=hi, status__in=statuses)
+    if decide is not None:
+        changes = changes.filter(pk__in=list(decide))
+    changes = list(changes.order_by("person_id", "effective_on", "line_no"))
     result = ChunkResult()
     if not changes:
         return result
@@ -193,7 +197,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
                                        batch_size=2000)
     if touched:
         requalify(sorted(touched), until=max(file.business_date, date.today()),
-                  context=Context(source="intake", actor_id=actor_id, batch_run_id=batch_run_id,
+                  context=Context(source=source, actor_id=actor_id, batch_run_id=batch_run_id,
                                   event_key=f"registry-file:{file.pk}"))
     return result
 
