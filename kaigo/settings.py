@@ -288,6 +288,10 @@ KAIGO_BENCH = env_bool("KAIGO_BENCH", False)
 KAIGO_SYNTHETIC_DATA = env_bool("KAIGO_SYNTHETIC_DATA", not PRODUCTION)
 # KAIGO_ORGANISATION_NAME: shown in the header.
 KAIGO_ORGANISATION_NAME = env("KAIGO_ORGANISATION_NAME", "健康福祉局 介護保険課")
+# KAIGO_INSURER_NUMBER / KAIGO_INSURER_NAME: the insurer (保険者) printed on cards and certificates
+# (証記載保険者番号, 6 digits, and its name). Confirm the number against the 国保連 master.
+KAIGO_INSURER_NUMBER = env("KAIGO_INSURER_NUMBER", "141309")
+KAIGO_INSURER_NAME = env("KAIGO_INSURER_NAME", "川崎市")
 
 LOGGING = {
     "version": 1,
