@@ -4,9 +4,11 @@ repeat a personal value, and the simulator of the registry's side (round trip, d
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -127,6 +129,15 @@ def test_move_out_may_be_notified_before_the_move():
                                                    ("14131", "141313"), ("01100", "011002")])
 def test_municipality_check_digit(first_five, code):
     assert municipality_code(first_five) == code
+
+
+def test_the_documented_sample_is_valid():
+    doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/registry-feed.md").read_text(encoding="utf-8")
+    sample = re.search(r"<!-- sample:start -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.S)[1]
+    feed = parse_feed(sample.encode("utf-8"), today=DAY)
+    assert feed.errors == [] and feed.total_lines == len(feed.records) == 13
+    assert {r.kind for r in feed.records} == set(KindOfChange.values)
+    assert feed.records[1].name_kana == "シケン ハナコ"  # written in half-width katakana
 
 
 # ----- line errors ----------------------------------------------------------------------------------
