@@ -74,7 +74,7 @@ KIND_RULES: dict[str, KindRule] = {
     KindOfChange.BIRTH: KindRule(_PERSON | {"notified_on"}, frozenset({"my_number"})),
     KindOfChange.EX_OFFICIO_ENTRY: KindRule(
         _PERSON, frozenset({"notified_on", "my_number", "from_municipality", "facility_code"})),
-    KindOfChange.MOVE_OUT: KindRule(frozenset({"notified_on", "to_municipality"})),
+    KindOfChange.MOVE_OUT: KindRule(frozenset({"notified_on", "to_municipality"}), frozenset({"facility_code"})),
     KindOfChange.DEATH: KindRule(frozenset({"notified_on"})),
     KindOfChange.EX_OFFICIO_REMOVAL: KindRule(frozenset(), frozenset({"notified_on"})),
     KindOfChange.MOVE_WITHIN: KindRule(

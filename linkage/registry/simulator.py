@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
@@ -70,6 +70,7 @@ MOVE_IN_SIZES = {1: 52, 2: 24, 3: 13, 4: 9, 5: 2}
 ELDERLY_MOVE_IN_SHARE = 0.08  # of move-in events: persons aged 65+ (alone or a couple)
 FACILITY_SHARE_ELDERLY = 0.3  # of elderly move-ins, when facilities are known
 FACILITY_SHARE_MOVE_WITHIN = 0.1  # of moves within the city by persons aged 75+
+FACILITY_SHARE_MOVE_OUT = 0.1  # of move-outs of persons aged 75+, when outside facilities are known
 MY_NUMBER_SHARE = 0.85  # lines of new persons that carry My Number
 ABROAD_SHARE = 0.03
 
@@ -89,19 +90,23 @@ _INDEX = {attr: n for n, attr in enumerate(ATTRS)}
 
 def simulate_day(residents: Sequence[ResidentSnapshot], *, day: date, size: int, seed: int,
                  new_person_ids: Iterator[int], new_household_ids: Iterator[int],
-                 facility_codes: Sequence[str] = (), bad_lines: int = 0, serial_start: int = 1) -> bytes:
-    """The change file of ``day``: ``size`` lines after the header, ``bad_lines`` of them faulty."""
+                 facility_codes: Sequence[str] = (), bad_lines: int = 0, serial_start: int = 1,
+                 outside_facilities: Mapping[str, str] | None = None) -> bytes:
+    """The change file of ``day``: ``size`` lines after the header, ``bad_lines`` of them faulty.
+    ``facility_codes``: facilities in this city (moves into them); ``outside_facilities``: facilities
+    in other municipalities, code -> municipality code (move-outs into them)."""
     return simulate_day_with_faults(
         residents, day=day, size=size, seed=seed, new_person_ids=new_person_ids,
         new_household_ids=new_household_ids, facility_codes=facility_codes, bad_lines=bad_lines,
-        serial_start=serial_start,
+        serial_start=serial_start, outside_facilities=outside_facilities,
     ).data
 
 
 def simulate_day_with_faults(residents: Sequence[ResidentSnapshot], *, day: date, size: int, seed: int,
                              new_person_ids: Iterator[int], new_household_ids: Iterator[int],
                              facility_codes: Sequence[str] = (), bad_lines: int = 0,
-                             serial_start: int = 1) -> SimulatedDay:
+                             serial_start: int = 1,
+                             outside_facilities: Mapping[str, str] | None = None) -> SimulatedDay:
     """simulate_day, also telling which lines are faulty (and the parser's code for each) and how
     many good lines of each kind were written."""
     if size < 0 or not 0 <= bad_lines <= size:
@@ -109,7 +114,8 @@ def simulate_day_with_faults(residents: Sequence[ResidentSnapshot], *, day: date
     if serial_start < 1 or serial_start + size > 10**12:
         raise ValueError("serials must stay within 12 digits")
     day_sim = _Day(residents, day=day, rng=random.Random(f"registry-day:{seed}"), new_person_ids=new_person_ids,
-                   new_household_ids=new_household_ids, facility_codes=facility_codes)
+                   new_household_ids=new_household_ids, facility_codes=facility_codes,
+                   outside_facilities=outside_facilities or {})
     good = day_sim.lines(size - bad_lines)
     rng = day_sim.rng
     bad_positions = set(rng.sample(range(size), bad_lines))
@@ -139,13 +145,14 @@ def simulate_day_with_faults(residents: Sequence[ResidentSnapshot], *, day: date
 
 
 class _Day:
-    def __init__(self, residents, *, day, rng, new_person_ids, new_household_ids, facility_codes):
+    def __init__(self, residents, *, day, rng, new_person_ids, new_household_ids, facility_codes, outside_facilities):
         self.residents = residents
         self.day = day
         self.rng = rng
         self.new_person_ids = new_person_ids
         self.new_household_ids = new_household_ids
         self.facility_codes = list(facility_codes)
+        self.outside_facilities = sorted(outside_facilities.items())
         plan = CityPlan(seed=0, as_of=day)
         self.surnames = plan.surnames
         self.surname_cum = list(itertools.accumulate(plan.surname_weights))
@@ -371,12 +378,16 @@ class _Day:
             effective = self.effective()
             notified = self.day - timedelta(days=self.rng.randint(1, 7))
         destination = self.municipality()
+        facility = None
+        if (self.outside_facilities and len(people) == 1 and self.age(self.residents[index].birth_date) >= 75
+                and self.rng.random() < FACILITY_SHARE_MOVE_OUT):  # into a facility elsewhere (住所地特例?)
+            facility, destination = self.rng.choice(self.outside_facilities)
         out = []
         for i in people:
             r = self.residents[i]
             out.append(self.line(kind=KindOfChange.MOVE_OUT, effective_on=max(effective, r.birth_date),
                                  notified_on=notified, person_id=r.person_id, birth_date=r.birth_date,
-                                 to_municipality=destination))
+                                 to_municipality=destination, facility_code=facility))
         return out
 
     def move_within(self, room: int) -> list[list[str]]:

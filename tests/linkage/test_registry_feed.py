@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from eligibility.models import Resident, ResidenceStatus
@@ -32,7 +33,8 @@ GOOD = {
     KindOfChange.BIRTH: {**IDENT, **NEW_PERSON, "kind": "A2", "notified_on": "2026-04-03", "birth_date": "2026-04-01",
                          "relation": "child", "my_number": MY_NUMBER},
     KindOfChange.EX_OFFICIO_ENTRY: {**IDENT, **NEW_PERSON, "kind": "A3"},
-    KindOfChange.MOVE_OUT: {**IDENT, "kind": "B1", "notified_on": "2026-03-25", "to_municipality": "141003"},
+    KindOfChange.MOVE_OUT: {**IDENT, "kind": "B1", "notified_on": "2026-03-25", "to_municipality": "141097",
+                            "facility_code": "1410900011"},
     KindOfChange.DEATH: {**IDENT, "kind": "B2", "notified_on": "2026-04-02"},
     KindOfChange.EX_OFFICIO_REMOVAL: {**IDENT, "kind": "B3"},
     KindOfChange.MOVE_WITHIN: {**IDENT, "kind": "C1", "notified_on": "2026-04-02", "ward": "tama",
@@ -167,6 +169,10 @@ CASES = {
     "too-many-fields": Case("A1", raw=encode(GOOD["A1"]) + ",", code="field_count", message="項目数が18です（17項目必要です）。"),
     "control-character": Case("A1", {"name_kanji": "試験\t花子"}, code="control_character",
                               message="氏名に制御文字が含まれています。"),
+    "line-separator": Case("C2", {"name_kanji": "試験\u2028花子"}, code="control_character",
+                           message="氏名に制御文字が含まれています。"),
+    "c1-control": Case("C1", {"address": "神奈川県川崎市\x85多摩区"}, code="control_character",
+                       message="住所に制御文字が含まれています。"),
     "serial-short": Case("A1", {"serial": "26040600002"}, code="serial_invalid",
                          message="異動連番は12桁の数字で記録してください。", serial=None),
     "serial-duplicate": Case("A1", {"serial": "260406000001"}, code="serial_duplicate",
@@ -307,6 +313,7 @@ def test_header_only_is_an_empty_day():
 # ----- simulator --------------------------------------------------------------------------------------
 
 FACILITIES = ("1471000011", "1471000029", "1471000037")
+OUTSIDE = {"1410900011": "141097", "1320900012": "132098"}  # facilities elsewhere -> their municipality
 
 
 def snapshot_city(count: int = 6_000) -> list[ResidentSnapshot]:
@@ -330,7 +337,7 @@ def simulated(size: int, *, seed: int = 1, bad_lines: int = 0, residents=CITY):
     return simulate_day_with_faults(
         residents, day=DAY, size=size, seed=seed, new_person_ids=itertools.count(900_000_001),
         new_household_ids=itertools.count(800_000_001), facility_codes=FACILITIES, bad_lines=bad_lines,
-        serial_start=260406000001,
+        serial_start=260406000001, outside_facilities=OUTSIDE,
     )
 
 
@@ -384,9 +391,12 @@ def test_simulated_day_looks_like_spring():
     assert deaths[len(deaths) // 2] >= 75  # deaths weighted to the old
     move_ins = [r for r in records if r.kind == "A1"]
     assert sum(age(r) >= 65 for r in move_ins) >= 0.03 * len(move_ins)
-    into_facility = [r for r in records if r.facility_code]
+    into_facility = [r for r in records if r.facility_code and r.kind != "B1"]
     assert into_facility and {r.facility_code for r in into_facility} <= set(FACILITIES)
     assert all(r.kind in ("A1", "C1") and age(r) >= 65 for r in into_facility)
+    out_to_facility = [r for r in records if r.facility_code and r.kind == "B1"]
+    assert out_to_facility and all(OUTSIDE[r.facility_code] == r.to_municipality for r in out_to_facility)
+    assert all(age(r) >= 75 for r in out_to_facility)
     assert any(r.from_municipality == "999999" for r in move_ins)
 
     recent = sum(1 <= (DAY - r.effective_on).days <= 7 for r in records)
@@ -418,13 +428,17 @@ def test_command_writes_a_day_for_the_residents_in_the_database(tmp_path):
     gone = make_resident()
     Resident.objects.filter(pk=gone.pk).update(status=ResidenceStatus.DECEASED, died_on=date(2026, 1, 5))
     known = {r.pk for r in residents}
+    facility = apps.get_model("eligibility", "Facility")  # the facility master
+    facility.objects.create(code="1413000011", name="試験ホーム", kind="special", municipality="141305")
+    facility.objects.create(code="1410900011", name="見本ホーム", kind="special", municipality="141097")
     out = tmp_path / "registry.csv"
 
-    call_command("simulate_registry_day", "--size=120", "--day=2026-04-06", "--seed=9", f"--out={out}")
+    call_command("simulate_registry_day", "--size=2000", "--day=2026-04-06", "--seed=9", f"--out={out}")
 
     data = out.read_bytes()
     feed = parse_feed(data, today=DAY)
-    assert feed.errors == [] and len(feed.records) == 120
+    assert feed.errors == [] and len(feed.records) == 2000
+    assert {r.facility_code for r in feed.records if r.facility_code} == {"1413000011"}  # moves into this city's
     assert feed.records[0].serial == "260406000001"
     changed = {r.person_id for r in feed.records if r.kind[0] in "BC"}
     assert changed and changed <= known  # existing persons only, never the deceased one

@@ -2,6 +2,7 @@
 city: reads the residents' snapshot (no decryption), takes new resident and household numbers from
 their sequences, and writes the file (docs/subsystems/registry-feed.md)."""
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from eligibility.models import Resident
 from eligibility.services import number_allocate
-from linkage.registry.format import KindOfChange
+from linkage.registry.format import OWN_MUNICIPALITY_CODES, KindOfChange, municipality_code
 from linkage.registry.simulator import ResidentSnapshot, simulate_day_with_faults
 
 NUMBER_BLOCK = 1_000
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             .iterator(chunk_size=20_000)
         ]
         read = time.perf_counter() - started
-        facility_codes = self.facility_codes()
+        facility_codes, outside_facilities = self.facilities()
         started = time.perf_counter()
         try:
             day_file = simulate_day_with_faults(
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 new_person_ids=numbers_from("eligibility_resident_number_seq"),
                 new_household_ids=numbers_from("eligibility_household_number_seq"),
                 facility_codes=facility_codes, bad_lines=bad_lines, serial_start=serial_start,
+                outside_facilities=outside_facilities,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -74,10 +76,17 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def facility_codes() -> list[str]:
-        """The codes of the facility master (eligibility.Facility), where it exists."""
+    def facilities() -> tuple[list[str], dict[str, str]]:
+        """From the facility master (eligibility.Facility, where it exists): the codes of facilities in
+        this city, and those elsewhere with their municipality code."""
         try:
             facility = apps.get_model("eligibility", "Facility")
         except LookupError:
-            return []
-        return list(facility.objects.order_by("code").values_list("code", flat=True))
+            return [], {}
+        here, elsewhere = [], {}
+        for code, municipality in facility.objects.order_by("code").values_list("code", "municipality"):
+            if municipality in OWN_MUNICIPALITY_CODES:
+                here.append(code)
+            elif re.fullmatch(r"[0-9]{6}", municipality) and municipality_code(municipality[:5]) == municipality:
+                elsewhere[code] = municipality
+        return here, elsewhere
