@@ -46,7 +46,7 @@ from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, 
 from kaigo.crypto.deks import dek_new, dek_preload, dek_remember, dek_wrap
 from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
-from kaigo.db import copy_rows
+from kaigo.db import copy_rows, update_rows
 from kaigo.errors import ApplicationError
 from linkage.registry.format import OWN_MUNICIPALITY_CODES
 from linkage.registry.parser import KindOfChange, RegistryRecord, parse_feed
@@ -74,11 +74,13 @@ def registry_file_receive(data: bytes, *, file_name: str, business_date: date, a
     existing = RegistryFile.objects.filter(sha256=digest).first()
     if existing is not None:
         return Received(existing, created=False)
-    parsed = parse_feed(data)
-    file_errors = [e for e in parsed.errors if e.line_no <= 1]
-    if file_errors:
-        raise IntakeFileInvalid("ファイルを受け付けられません: " + " ".join(e.message for e in file_errors))
-    text_lines = data.decode("utf-8").splitlines()
+    parsed = parse_feed(data, today=business_date)
+    if parsed.rejected:
+        raise IntakeFileInvalid("ファイルを受け付けられません: " + " ".join(e.message for e in parsed.errors[:3]))
+    # the parser's line numbers: split on "\n" only (splitlines() would also split on U+2028)
+    text_lines = [t.rstrip("\r") for t in data.decode("utf-8").split("\n")]
+    if text_lines and text_lines[-1] == "":
+        text_lines.pop()
     by_line = {r.line_no: r for r in parsed.records}
     errors = {e.line_no: e for e in parsed.errors}
     serials = [r.serial for r in parsed.records]
@@ -92,7 +94,7 @@ def registry_file_receive(data: bytes, *, file_name: str, business_date: date, a
                                         received_by=actor if getattr(actor, "pk", None) else None,
                                         total_lines=max(len(text_lines) - 1, 0))
         person_key_create(person_id=f.key_id)
-        line_numbers = [n for n in range(2, len(text_lines) + 1) if text_lines[n - 1].strip()]
+        line_numbers = [n for n in range(2, len(text_lines) + 1) if text_lines[n - 1].strip() or n in errors]
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('eligibility_registrychange', 'id')) "
                            "FROM generate_series(1, %s)", [len(line_numbers)])
@@ -193,8 +195,9 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
             applier.queue(change, kind, record)
             result.queued += 1
     applier.flush()
-    RegistryChange.objects.bulk_update(changes, ["status", "error_code", "error_message", "applied_at"],
-                                       batch_size=2000)
+    update_rows(RegistryChange, "id", ["status", "error_code", "error_message", "applied_at"],
+                ((c.pk, c.status, c.error_code, c.error_message, c.applied_at) for c in changes),
+                types=["int8", "text", "text", "text", "timestamptz"])
     if touched:
         requalify(sorted(touched), until=max(file.business_date, date.today()),
                   context=Context(source=source, actor_id=actor_id, batch_run_id=batch_run_id,
@@ -240,8 +243,12 @@ class _Applier:
         self.residents: dict[int, Resident] = residents
         self.new: dict[int, Resident] = {}
         self.dirty: dict[int, set[str]] = defaultdict(set)
+        # each person's open spell (from the database, or new in this chunk), updated in memory
+        self.open_spell: dict[int, ResidenceSpell] = {
+            s.resident_id: s for s in ResidenceSpell.objects.filter(resident_id__in=list(residents), end__isnull=True)
+        }
         self.spells_new: list[ResidenceSpell] = []
-        self.spells_close: list[tuple[int, date, str]] = []
+        self.spells_closed: list[ResidenceSpell] = []
         self.households: dict[int, str] = {}
         self.work: list[WorkItem] = []
         self.actor_id = actor_id
@@ -264,9 +271,10 @@ class _Applier:
                 self._set(resident, status=ResidenceStatus.RESIDENT, moved_out_on=None, ward=r.ward or resident.ward)
                 if r.address:
                     self._seal(resident, "address", r.address)
-            self.spells_new.append(ResidenceSpell(
-                resident_id=r.person_id, start=None if r.kind == K.BIRTH else r.effective_on,
-                start_is_move_in=r.kind != K.BIRTH))
+            spell = ResidenceSpell(resident_id=r.person_id, start=None if r.kind == K.BIRTH else r.effective_on,
+                                   start_is_move_in=r.kind != K.BIRTH)
+            self.spells_new.append(spell)
+            self.open_spell[r.person_id] = spell
             self._household(resident, r)
             return None
         if resident is None:
@@ -277,14 +285,14 @@ class _Applier:
             if resident.status != ResidenceStatus.RESIDENT:
                 return "not_resident", "住民ではない宛名への転出です。"
             self._set(resident, status=ResidenceStatus.MOVED_OUT, moved_out_on=r.effective_on)
-            self.spells_close.append((resident.pk, r.effective_on,
-                                      SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO))
+            self._close_spell(resident.pk, r.effective_on,
+                              SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO)
             return None
         if r.kind == K.DEATH:
             if r.effective_on < resident.birth_date:
                 return "death_before_birth", "死亡日が生年月日より前です。"
             self._set(resident, status=ResidenceStatus.DECEASED, died_on=r.effective_on)
-            self.spells_close.append((resident.pk, r.effective_on, SpellEnd.DEATH))
+            self._close_spell(resident.pk, r.effective_on, SpellEnd.DEATH)
             return None
         if r.kind == K.MOVE_WITHIN:
             if r.ward:
@@ -320,6 +328,15 @@ class _Applier:
         self.work.append(WorkItem(kind=kind, change=change, ward=ward, person_id=record.person_id))
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _close_spell(self, person_id: int, day: date, kind: str) -> None:
+        spell = self.open_spell.pop(person_id, None)
+        if spell is None:  # no open spell recorded (data from before the records): keep the fact
+            spell = ResidenceSpell(resident_id=person_id, start=None, start_is_move_in=False)
+            self.spells_new.append(spell)
+        spell.end, spell.end_kind = day, kind
+        if spell.pk is not None:
+            self.spells_closed.append(spell)
+
     def _set(self, resident: Resident, **values) -> None:
         for name, value in values.items():
             setattr(resident, name, value)
@@ -373,21 +390,29 @@ class _Applier:
         if self.new:
             Resident.objects.bulk_create(list(self.new.values()))
         now = timezone.now()
-        updates = [(self.residents[pid], cols | {"updated_at"}) for pid, cols in self.dirty.items()
-                   if pid in self.residents]
-        for resident, _ in updates:
-            resident.updated_at = now
-        by_columns: dict[frozenset, list[Resident]] = defaultdict(list)
-        for resident, cols in updates:
-            by_columns[frozenset(cols)].append(resident)
-        for cols, objs in by_columns.items():
-            Resident.objects.bulk_update(objs, sorted(cols), batch_size=1000)
-        for pid, day, kind in self.spells_close:
-            ResidenceSpell.objects.filter(resident_id=pid, end__isnull=True).update(end=day, end_kind=kind)
+        dirty = [self.residents[pid] for pid in self.dirty if pid in self.residents]
+        if dirty:
+            columns = sorted({Resident._meta.get_field(n).column for pid in self.dirty for n in self.dirty[pid]}
+                             | {"updated_at"})
+            fields = {f.column: f for f in Resident._meta.concrete_fields}
+            for resident in dirty:
+                resident.updated_at = now
+            update_rows(Resident, "id", columns,
+                        ([r.pk, *[getattr(r, fields[c].attname) for c in columns]] for r in dirty),
+                        types=["int8", *[_pg_type(fields[c]) for c in columns]])
+        if self.spells_closed:
+            update_rows(ResidenceSpell, "id", ["end", "end_kind"],
+                        ((s.pk, s.end, s.end_kind) for s in self.spells_closed), types=["int8", "date", "text"])
         if self.spells_new:
             ResidenceSpell.objects.bulk_create(self.spells_new)
         if self.work:
             WorkItem.objects.bulk_create(self.work)
+
+
+def _pg_type(field) -> str:
+    return {"BigIntegerField": "int8", "IntegerField": "int4", "DateField": "date", "DateTimeField": "timestamptz",
+            "BooleanField": "bool", "EncryptedTextField": "bytea", "ForeignKey": "int8"}.get(
+        type(field).__name__, "text")
 
 
 def intake_chunks(file: RegistryFile, *, persons_per_chunk: int = 2_000):

@@ -32,3 +32,33 @@ def copy_rows(
                 copy.write_row(row)
                 count += 1
     return count
+
+
+_temp_serial = iter(range(1, 1 << 62))
+
+
+def update_rows(
+    target: type[Model] | str, key: str, columns: Sequence[str], rows: Iterable[Sequence], *, types: Sequence[str]
+) -> int:
+    """Set ``columns`` of the rows identified by ``key`` (first value of each row, then the columns'
+    values in order): one binary COPY into a temporary table and one ``UPDATE ... FROM``, tens of
+    times faster than ``bulk_update`` (which builds a CASE per row and column). ``types`` are the
+    PostgreSQL types of key and columns. Runs in the caller's transaction. Returns the rows updated."""
+    table = target if isinstance(target, str) else target._meta.db_table
+    temp = f"update_rows_{next(_temp_serial)}"
+    names = [key, *columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+            sql.Identifier(temp),
+            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in zip(names, types, strict=True)),
+        ))
+    copy_rows(temp, names, rows, types=types)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("UPDATE {t} SET {sets} FROM {s} WHERE {t}.{k} = {s}.{k}").format(
+            t=sql.Identifier(table), s=sql.Identifier(temp), k=sql.Identifier(key),
+            sets=sql.SQL(", ").join(sql.SQL("{c} = {s}.{c}").format(c=sql.Identifier(c), s=sql.Identifier(temp))
+                                    for c in columns),
+        ))
+        updated = cursor.rowcount
+        cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(temp)))
+    return updated

@@ -353,3 +353,46 @@ def raw_copy_rate() -> tuple[int, float]:
         cursor.execute("SELECT count(*) FROM raw_copy_resident")
         (rows,) = cursor.fetchone()
     return rows, rows / elapsed
+
+
+def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | None = None, chunk: int = 50_000) -> int:
+    """Residence spells, qualification periods and insured numbers for residents that have no spell
+    yet (a city generated before qualification existed). Same rules as the generator; COPY in
+    chunks of one transaction each. Returns the number of residents completed."""
+    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
+    from eligibility.numbers import insured_number_from_serial
+    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
+    from eligibility.rules import PersonFacts, derive_periods
+    from eligibility.rules import ResidenceSpell as Spell
+
+    now = timezone.now()
+    done, last = 0, 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.id, r.birth_date FROM eligibility_resident r WHERE r.id > %s AND NOT EXISTS "
+                "(SELECT 1 FROM eligibility_residencespell s WHERE s.resident_id = r.id) ORDER BY r.id LIMIT %s",
+                [last, chunk])
+            rows = cursor.fetchall()
+        if not rows:
+            return done
+        spells, periods = [], []
+        for pid, born in rows:
+            spells.append((pid, None, None, False, ""))
+            facts = PersonFacts(birth_date=born, residence=(Spell(start=None, end=None, start_is_move_in=False),))
+            periods += [(pid, p.insured_class, p.start, p.end, p.gain_reason, p.loss_reason or "", 1, now,
+                         "generated", None, None) for p in derive_periods(facts, until=as_of)]
+        insured = sorted({p[0] for p in periods})
+        with transaction.atomic():
+            copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spells,
+                      types=["int8", "date", "date", "bool", "text"])
+            copy_rows(QualificationPeriod, PERIOD_COLUMNS, periods, types=PERIOD_TYPES)
+            if insured:
+                first = reserve_numbers("eligibility_insured_number_seq", len(insured))
+                copy_rows(InsuredNumber, ["resident_id", "number", "issued_on"],
+                          [(pid, insured_number_from_serial(first + i), as_of) for i, pid in enumerate(insured)],
+                          types=["int8", "text", "date"])
+        done += len(rows)
+        last = rows[-1][0]
+        if progress:
+            progress(done)

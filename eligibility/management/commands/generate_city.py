@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from eligibility.models import Resident
-from eligibility.synthetic.city import generate, raw_copy_rate
+from eligibility.synthetic.city import generate, qualification_backfill, raw_copy_rate
 
 
 class Command(BaseCommand):
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         if residents <= 0:
             raise CommandError("--residents must be positive")
         if if_empty and Resident.objects.exists():
-            self.stdout.write("synthetic city: residents exist, nothing generated")
+            # a city generated before qualification existed gets its spells and periods now
+            filled = qualification_backfill(as_of=as_of)
+            self.stdout.write("synthetic city: residents exist, nothing generated"
+                              + (f" (qualification completed for {filled:,} residents)" if filled else ""))
             return
         started = time.perf_counter()
         with tqdm(total=residents, unit="人", desc="合成データ生成", file=self.stderr._out, dynamic_ncols=True) as bar:
