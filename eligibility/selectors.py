@@ -9,7 +9,7 @@ from datetime import date
 from audit.services import access_log_write
 from django.db.models import Q, Subquery
 
-from eligibility.models import Resident
+from eligibility.models import ResidenceStatus, Resident, Sex, Ward
 from eligibility.numbers import my_number_validate
 from kaigo.crypto.blind_index import (
     kana_name_index,
@@ -23,7 +23,7 @@ from kaigo.staff.roles import has_permission
 
 SEARCH_LIMIT = 50  # rows shown; a clerk narrows a common name with the birth date
 CANDIDATE_LIMIT = 5_000  # beyond this a name is too common to list: the clerk adds the birth date
-CONFIRM_BATCH = 150  # candidates confirmed per step (one key query each)
+CONFIRM_BATCH = 150  # candidates read and confirmed per query (and one key query, for keys not cached)
 
 
 class SearchInvalid(ApplicationError):
@@ -47,10 +47,32 @@ class SearchCriteria:
         return "kana_name"
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    """One row of the result list, ready to show: labels and pre-formatted dates, and the
+    plaintext of the shown columns only (nothing else of the person is decrypted)."""
+
+    pk: int
+    name_kanji: str
+    name_kana: str
+    sex: str
+    birth_date: str
+    ward: str
+    status: str
+    sensitive: bool
+
+
 @dataclass
 class SearchResult:
-    residents: list[Resident]
+    rows: list[SearchRow]
     truncated: bool
+
+
+SEX_LABELS = dict(Sex.choices)
+WARD_LABELS = dict(Ward.choices)
+STATUS_LABELS = dict(ResidenceStatus.choices)
+# Clear columns of a candidate, then the ciphertexts: compared (name_kana or my_number), shown.
+_CANDIDATE_COLUMNS = ("id", "birth_date", "sex", "ward", "status", "sensitive")
 
 
 def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
@@ -82,27 +104,58 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         queryset = Resident.objects.filter(kana_name_bidx=kana_name_index(criteria.kana_name))
     else:
         raise SearchInvalid("検索条件を入力してください（カナ氏名、またはカナ姓と生年月日）。")
-    # Candidates share the truncated index value: confirm them in id order by decrypting only
-    # the compared value (no model instances), and stop once more than a page is confirmed.
-    field = Resident._meta.get_field("my_number" if criteria.my_number else "name_kana")
-    rows = list(queryset.order_by("id").values_list("id", "birth_date", field.attname)[:CANDIDATE_LIMIT])
-    found: list[int] = []
-    for start in range(0, len(rows), CONFIRM_BATCH):
-        batch = rows[start : start + CONFIRM_BATCH]
-        dek_preload(pk for pk, _, _ in batch)
-        found += [pk for pk, born, blob in batch
-                  if _matches(field.decrypt_raw(person_id=pk, row_id=pk, blob=blob), born, criteria)]
-        if len(found) > SEARCH_LIMIT:
+    compared = _field("my_number" if criteria.my_number else "name_kana")
+    by_kana = not criteria.my_number
+    columns = [*_CANDIDATE_COLUMNS, compared.attname, "name_kanji_ct"] + ([] if by_kana else ["name_kana_ct"])
+    # Candidates share the truncated index value. They are read in id order, a batch at a time
+    # with the columns the list shows (one query for all but the commonest names), confirmed by
+    # decrypting only the compared value, and the reading stops once more than a page matched.
+    found: list[tuple[tuple, str]] = []  # (candidate row, its decrypted compared value)
+    last_id, examined = 0, 0
+    while examined < CANDIDATE_LIMIT:
+        batch = list(queryset.filter(id__gt=last_id).order_by("id").values_list(*columns)[:CONFIRM_BATCH])
+        if not batch:
+            break
+        examined += len(batch)
+        last_id = batch[-1][0]
+        dek_preload(row[0] for row in batch)
+        for row in batch:
+            value = compared.decrypt_raw(person_id=row[0], row_id=row[0], blob=row[6])
+            if _matches(value, row[1], criteria):
+                found.append((row, value))
+        if len(found) > SEARCH_LIMIT or len(batch) < CONFIRM_BATCH:
             break
     truncated = len(found) > SEARCH_LIMIT
-    shown = list(Resident.objects.filter(pk__in=found[:SEARCH_LIMIT]).order_by("id"))
+    rows = [_search_row(row, value if by_kana else None) for row, value in found[:SEARCH_LIMIT]]
     # One statement, its own transaction (autocommit): the chain's lock is held only for it.
     # hits: the matches found; when more than a page match, the search stopped counting there.
     access_log_write(
         actor=actor, request=request, function="person.search", channel="screen",
-        person_ids=[r.pk for r in shown], hits=len(found), criteria_kind=criteria.kind,
+        person_ids=[r.pk for r in rows], hits=len(found), criteria_kind=criteria.kind,
     )
-    return SearchResult(shown, truncated=truncated)
+    return SearchResult(rows, truncated=truncated)
+
+
+def _field(name: str):
+    return Resident._meta.get_field(name)
+
+
+def _search_row(row: tuple, name_kana: str | None) -> SearchRow:
+    """A candidate (``_CANDIDATE_COLUMNS``, compared value, kanji name[, kana name]) as the list
+    shows it. ``name_kana``: already decrypted for the comparison (None after a number search)."""
+    pk, born, sex, ward, status, sensitive = row[:6]
+    if name_kana is None:
+        name_kana = _field("name_kana").decrypt_raw(person_id=pk, row_id=pk, blob=row[8])
+    return SearchRow(
+        pk=pk,
+        name_kanji=_field("name_kanji").decrypt_raw(person_id=pk, row_id=pk, blob=row[7]) or "",
+        name_kana=name_kana or "",
+        sex=SEX_LABELS.get(sex, sex),
+        birth_date=born.isoformat(),
+        ward=WARD_LABELS.get(ward, ward),
+        status=STATUS_LABELS.get(status, status),
+        sensitive=sensitive,
+    )
 
 
 @dataclass

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from eligibility import selectors
@@ -30,8 +31,16 @@ def resident_search(request):
             result = selectors.resident_search(actor=request.user, request=request, criteria=criteria)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
-    return render(request, "eligibility/resident_search.html",
-                  {"form": form, "result": result, "search_limit": selectors.SEARCH_LIMIT})
+    return render(request, "eligibility/resident_search.html", {
+        "form": form, "result": result, "search_limit": selectors.SEARCH_LIMIT,
+        # Each row links to "<prefix><number>/": one reversal per page, not one per row.
+        "overview_prefix": overview_url_prefix() if result is not None else "",
+    })
+
+
+def overview_url_prefix() -> str:
+    """The overview's URL without its trailing "<resident_id>/" ("/persons/")."""
+    return reverse("eligibility:overview", args=[0]).removesuffix("0/")
 
 
 @never_cache

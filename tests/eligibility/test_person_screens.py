@@ -84,6 +84,46 @@ def test_others_cannot_search_by_my_number_and_see_it_masked(client_as):
     assert target.my_number not in overview and target.my_number[:4] + " " not in overview
 
 
+def test_result_rows_show_labels_dates_and_escaped_names(client_as):
+    target = make_resident(name_kanji="<b>表示</b> 一郎", name_kana="ヒョウジ イチロウ", birth_date=date(1944, 7, 8),
+                           ward="asao")
+    body = search(client_as(Role.WARD_CLERK), kana_name="ヒョウジ イチロウ").content.decode()
+    row = body[body.index(f'<a href="/persons/{target.pk}/">'):]
+    row = row[: row.index("</tr>")]
+    for shown in ("&lt;b&gt;表示&lt;/b&gt; 一郎", "ヒョウジ イチロウ", "男", "1944-07-08", "麻生区", "住民"):
+        assert shown in row
+    assert "<b>" not in body
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        pytest.param({"kana_name": "ケンサク <タロウ>"}, 'name="kana_name" value="ケンサク &lt;タロウ&gt;"', id="kana"),
+        pytest.param({"kana_surname": "ケンサク", "birth_date": "1950-04-01"},
+                     'type="date" name="birth_date" value="1950-04-01"', id="date"),
+        pytest.param({"birth_date": "1950-13-01"}, 'aria-describedby="id_birth_date_error" id="id_birth_date"> '
+                     '<span class="errors" role="alert" id="id_birth_date_error">', id="field-error"),
+    ],
+)
+def test_the_form_keeps_what_was_typed_and_its_errors(client_as, data, shown):
+    assert shown in search(client_as(Role.WARD_CLERK), **data).content.decode()
+
+
+def test_search_by_number_shows_the_kana_name(client_as):
+    target = make_resident(name_kana="バンゴウ ハナコ")
+    body = search(client_as(Role.WARD_CLERK), my_number=target.my_number).content.decode()
+    assert "バンゴウ ハナコ" in body
+
+
+def test_search_query_count_is_pinned(client_as, django_assert_max_num_queries):
+    make_resident(name_kana="カズ タロウ")
+    client = client_as(Role.WARD_CLERK)
+    client.get("/")
+    # session, account, roles, candidates (with the shown columns), [their keys], access log
+    with django_assert_max_num_queries(6):
+        assert "カズ タロウ" in search(client, kana_name="カズ タロウ").content.decode()
+
+
 def test_overview_logs_the_person_and_the_household_members_shown(client_as):
     head = make_resident(name_kanji="世帯 主")
     member = make_resident(name_kanji="世帯 員", household_id=head.household_id, relation="spouse")
