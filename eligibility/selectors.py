@@ -1,5 +1,11 @@
 """Reads of residents. Every read of personal data goes through here and writes one
-access-log row (audit.services.access_log_write) with every person it shows."""
+access-log row (audit.services.access_log_write) with every person it shows.
+
+The row's function names the screen and flags what a supervisor's review looks for
+(docs/subsystems/persons.md, "Access-log flags"): ``person.search`` / ``person.view``, followed by
+``.outside_ward`` when a person shown lives outside the staff member's ward;
+``person.view.denied`` when the ward scope refused an overview.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from datetime import date
 from audit.services import access_log_write
 from django.db.models import Q, Subquery
 
+from eligibility import scope
 from eligibility.models import ResidenceStatus, Resident, Sex, Ward
 from eligibility.numbers import my_number_validate
 from kaigo.crypto.blind_index import (
@@ -104,6 +111,9 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         queryset = Resident.objects.filter(kana_name_bidx=kana_name_index(criteria.kana_name))
     else:
         raise SearchInvalid("検索条件を入力してください（カナ氏名、またはカナ姓と生年月日）。")
+    wards = scope.viewable_wards(actor)
+    if wards != scope.ALL_WARDS:  # the office limits views to its own ward's residents
+        queryset = queryset.filter(ward__in=sorted(wards))
     compared = _field("my_number" if criteria.my_number else "name_kana")
     by_kana = not criteria.my_number
     columns = [*_CANDIDATE_COLUMNS, compared.attname, "name_kanji_ct"] + ([] if by_kana else ["name_kana_ct"])
@@ -126,11 +136,14 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         if len(found) > SEARCH_LIMIT or len(batch) < CONFIRM_BATCH:
             break
     truncated = len(found) > SEARCH_LIMIT
-    rows = [_search_row(row, value if by_kana else None) for row, value in found[:SEARCH_LIMIT]]
+    shown = found[:SEARCH_LIMIT]
+    rows = [_search_row(row, value if by_kana else None) for row, value in shown]
+    home = scope.home_wards(actor)
     # One statement, its own transaction (autocommit): the chain's lock is held only for it.
     # hits: the matches found; when more than a page match, the search stopped counting there.
     access_log_write(
-        actor=actor, request=request, function="person.search", channel="screen",
+        actor=actor, request=request, channel="screen",
+        function=log_function("person.search", outside_ward=any(row[3] not in home for row, _ in shown)),
         person_ids=[r.pk for r in rows], hits=len(found), criteria_kind=criteria.kind,
     )
     return SearchResult(rows, truncated=truncated)
@@ -180,10 +193,22 @@ def overview_read(resident_id: int) -> Overview:
 
 
 def resident_overview(*, actor, request, resident_id: int) -> Overview:
+    """The overview of one resident and their household. Raises Resident.DoesNotExist, or
+    NotPermitted (after logging the refused access) when the office limits views to its ward."""
     overview = overview_read(resident_id)
     resident, members = overview.resident, overview.household
+    if not scope.person_view_allowed(actor, resident):
+        access_log_write(actor=actor, request=request, function="person.view.denied", channel="screen",
+                         person_ids=[resident.pk])
+        raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     access_log_write(  # one statement in autocommit: its own short transaction
-        actor=actor, request=request, function="person.view", channel="screen",
+        actor=actor, request=request, channel="screen",
+        function=log_function("person.view", outside_ward=not scope.in_home_ward(actor, resident.ward)),
         person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
     )
     return overview
+
+
+def log_function(base: str, *, outside_ward: bool = False) -> str:
+    """The access log's function code with its flags ("person.view.outside_ward")."""
+    return base + (".outside_ward" if outside_ward else "")

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from eligibility import selectors
 from eligibility.forms import ResidentSearchForm
 from eligibility.models import Resident
-from kaigo.errors import ApplicationError
+from kaigo.errors import ApplicationError, NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 
@@ -50,6 +50,8 @@ def resident_overview(request, resident_id: int):
         overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id)
     except Resident.DoesNotExist:
         raise Http404 from None
+    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
+        return render(request, "eligibility/resident_overview.html", {"denied": exc.message}, status=403)
     return render(request, "eligibility/resident_overview.html", {
         "overview": overview, "resident": overview.resident,
         "show_my_number": has_permission(request.user, "my_number.view"),
