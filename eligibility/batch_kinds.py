@@ -22,7 +22,8 @@ class RegistryIntake(BatchKind):
     label = "住基異動の取込"
 
     def plan(self, params):
-        return intake.intake_chunks(RegistryFile.objects.get(pk=params["file_id"]))
+        return intake.intake_chunks(RegistryFile.objects.get(pk=params["file_id"]),
+                                    persons_per_chunk=int(params.get("persons_per_chunk") or 2_000))
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         file = RegistryFile.objects.get(pk=run.params["file_id"])

@@ -284,6 +284,8 @@ class _Applier:
         if r.kind in (K.MOVE_OUT, K.EX_OFFICIO_REMOVAL):
             if resident.status != ResidenceStatus.RESIDENT:
                 return "not_resident", "住民ではない宛名への転出です。"
+            if self._before_move_in(resident.pk, r.effective_on):
+                return "before_move_in", "異動日が登録されている転入日より前です。"
             self._set(resident, status=ResidenceStatus.MOVED_OUT, moved_out_on=r.effective_on)
             self._close_spell(resident.pk, r.effective_on,
                               SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO)
@@ -291,6 +293,8 @@ class _Applier:
         if r.kind == K.DEATH:
             if r.effective_on < resident.birth_date:
                 return "death_before_birth", "死亡日が生年月日より前です。"
+            if self._before_move_in(resident.pk, r.effective_on):
+                return "before_move_in", "死亡日が登録されている転入日より前です。"
             self._set(resident, status=ResidenceStatus.DECEASED, died_on=r.effective_on)
             self._close_spell(resident.pk, r.effective_on, SpellEnd.DEATH)
             return None
@@ -328,6 +332,10 @@ class _Applier:
         self.work.append(WorkItem(kind=kind, change=change, ward=ward, person_id=record.person_id))
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _before_move_in(self, person_id: int, day: date) -> bool:
+        spell = self.open_spell.get(person_id)
+        return spell is not None and spell.start is not None and day < spell.start
+
     def _close_spell(self, person_id: int, day: date, kind: str) -> None:
         spell = self.open_spell.pop(person_id, None)
         if spell is None:  # no open spell recorded (data from before the records): keep the fact
@@ -439,14 +447,16 @@ def mark_done(file: RegistryFile) -> None:
     RegistryFile.objects.filter(pk=file.pk).update(status=RegistryFileStatus.DONE)
 
 
-def registry_file_receive_and_start(data: bytes, *, file_name: str, business_date: date, actor, origin):
+def registry_file_receive_and_start(data: bytes, *, file_name: str, business_date: date, actor, origin,
+                                    persons_per_chunk: int = 2_000):
     """Receive a file and start its intake run (none when the same bytes were received before)."""
     from kaigo.batches.services import batch_start
 
     received = registry_file_receive(data, file_name=file_name, business_date=business_date, actor=actor)
     if not received.created:
         return received, None
-    run = batch_start(kind="eligibility.registry_intake", params={"file_id": received.file.pk},
+    run = batch_start(kind="eligibility.registry_intake",
+                      params={"file_id": received.file.pk, "persons_per_chunk": persons_per_chunk},
                       actor=actor if getattr(actor, "pk", None) else None, origin=origin)
     RegistryFile.objects.filter(pk=received.file.pk).update(batch_run=run, status=RegistryFileStatus.APPLYING)
     received.file.batch_run = run

@@ -48,17 +48,21 @@ def update_rows(
     temp = f"update_rows_{next(_temp_serial)}"
     names = [key, *columns]
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+        # rendered to text: Django's execute wrappers (the change trail's context) expect str
+        def run(statement: sql.Composable) -> None:
+            cursor.execute(statement.as_string(connection.connection))
+
+        run(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
             sql.Identifier(temp),
-            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in zip(names, types, strict=True)),
+            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
+                               for n, t in zip(names, types, strict=True)),
         ))
-    copy_rows(temp, names, rows, types=types)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("UPDATE {t} SET {sets} FROM {s} WHERE {t}.{k} = {s}.{k}").format(
+        copy_rows(temp, names, rows, types=types)
+        run(sql.SQL("UPDATE {t} SET {sets} FROM {s} WHERE {t}.{k} = {s}.{k}").format(
             t=sql.Identifier(table), s=sql.Identifier(temp), k=sql.Identifier(key),
             sets=sql.SQL(", ").join(sql.SQL("{c} = {s}.{c}").format(c=sql.Identifier(c), s=sql.Identifier(temp))
                                     for c in columns),
         ))
         updated = cursor.rowcount
-        cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(temp)))
+        run(sql.SQL("DROP TABLE {}").format(sql.Identifier(temp)))
     return updated

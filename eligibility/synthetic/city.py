@@ -247,9 +247,10 @@ def moved_in_on(person: Person, as_of: date) -> date | None:
     if rng.random() >= MOVED_IN_SHARE:
         return None
     earliest = person.birth_date + timedelta(days=20 * 365)
-    if earliest >= as_of:
+    latest = as_of - timedelta(days=90)  # not a move-in still being notified
+    if earliest >= latest:
         return None
-    return earliest + timedelta(days=rng.randrange((as_of - earliest).days + 1))
+    return earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
 
 
 def qualification_rows(person_id: int, person: Person, as_of: date, now):

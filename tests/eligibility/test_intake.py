@@ -238,3 +238,15 @@ def test_a_crash_inside_a_chunk_leaves_nothing_and_the_rerun_applies_each_change
     assert (result.applied, again.applied) == (3, 0)
     assert OutboxEvent.objects.count() == events + 3
     assert Resident.objects.filter(pk__in=[r.pk for r in residents], status=ResidenceStatus.DECEASED).count() == 3
+
+
+def test_a_move_out_dated_before_the_recorded_move_in_is_rejected():
+    resident = elderly()
+    from eligibility.models import ResidenceSpell
+
+    ResidenceSpell.objects.filter(resident=resident).update(start=TODAY - timedelta(days=2), start_is_move_in=True)
+    received, result = receive_and_apply(feed(line(resident, kind="B1", effective_on=(TODAY - timedelta(days=5)).isoformat(),
+                                                   to_municipality=TOKYO_CHIYODA)))
+    assert [e.code for e in result.errors] == ["before_move_in"]
+    assert status_of(received, 2).error_message == "2行目: 異動日が登録されている転入日より前です。"
+    assert Resident.objects.get(pk=resident.pk).status == ResidenceStatus.RESIDENT
