@@ -2,12 +2,14 @@ from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from eligibility import urls as eligibility_urls
 from kaigo.shell import views as shell_views
 
 urlpatterns = [
     path("", include("kaigo.shell.urls")),
     path("batches/", include("kaigo.batches.urls")),
     path("persons/", include("eligibility.urls")),
+    path("eligibility/", include((eligibility_urls.office_urlpatterns, "eligibility_office"))),
     path("audit/", include("audit.urls")),
     path("staff/", include("kaigo.staff.urls")),
     path("api/batches/", include("kaigo.batches.api.urls")),
