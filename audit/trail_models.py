@@ -34,7 +34,7 @@ from django.db import models
 from pghistory.models import Event, EventQuerySet
 
 from audit.trail import RESIDENT_NOT_COPIED, STAFF_NOT_COPIED
-from eligibility.models import Household, Resident
+from eligibility.models import FacilityStay, Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.staff.models import RoleGrant, Staff
 
@@ -103,6 +103,34 @@ class TrackedRoleGrant(RoleGrant):
         verbose_name = "役割の付与（変更履歴の記録対象）"
 
 
+class TrackedResidenceSpell(ResidenceSpell):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "住民登録期間（変更履歴の記録対象）"
+
+
+class TrackedFacilityStay(FacilityStay):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "施設入所（変更履歴の記録対象）"
+
+
+class TrackedInsuredNumber(InsuredNumber):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "被保険者番号（変更履歴の記録対象）"
+
+
+class TrackedQualificationPeriod(QualificationPeriod):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "資格期間（変更履歴の記録対象）"
+
+
 def _changed(columns: list[str]) -> pghistory.Condition:
     """An UPDATE writes an event when one of these columns changed (written out here rather
     than with pghistory.AnyChange, whose field lookups encrypted fields refuse)."""
@@ -148,4 +176,16 @@ RoleGrantEvent = _event_model(
     TrackedRoleGrant, model_name="RoleGrantEvent", verbose_name="役割の付与の変更履歴", exclude=[]
 )
 
-TRAIL_EVENT_MODELS = [ResidentEvent, HouseholdEvent, StaffEvent, RoleGrantEvent]
+# Qualification facts and history (issue #4): the bitemporal periods keep their own revisions;
+# the trail records who wrote or closed each row, by any path.
+ResidenceSpellEvent = _event_model(TrackedResidenceSpell, model_name="ResidenceSpellEvent",
+                                   verbose_name="住民登録期間の変更履歴", exclude=[])
+FacilityStayEvent = _event_model(TrackedFacilityStay, model_name="FacilityStayEvent",
+                                 verbose_name="施設入所の変更履歴", exclude=["decided_at"])
+InsuredNumberEvent = _event_model(TrackedInsuredNumber, model_name="InsuredNumberEvent",
+                                  verbose_name="被保険者番号の変更履歴", exclude=[])
+QualificationPeriodEvent = _event_model(TrackedQualificationPeriod, model_name="QualificationPeriodEvent",
+                                        verbose_name="資格期間の変更履歴", exclude=[])
+
+TRAIL_EVENT_MODELS = [ResidentEvent, HouseholdEvent, StaffEvent, RoleGrantEvent, ResidenceSpellEvent,
+                      FacilityStayEvent, InsuredNumberEvent, QualificationPeriodEvent]

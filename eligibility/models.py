@@ -151,7 +151,8 @@ class ResidenceSpell(models.Model):
     """One stretch of having an address in the city (住民基本台帳), as the registry reports it:
     the facts qualification is derived from. ``start`` NULL: since birth or before records."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="residence_spells")
+    # the person's facts go with the person (deletion after retention); the trail keeps the events
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="residence_spells")
     start = models.DateField("住定日", null=True, blank=True)
     end = models.DateField("転出・死亡日", null=True, blank=True)
     start_is_move_in = models.BooleanField("転入", default=False)
@@ -197,7 +198,7 @@ class StayKind(models.TextChoices):
 class FacilityStay(models.Model):
     """A stay decided by a clerk: in an exemption facility, or under the special-address rule."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="facility_stays")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="facility_stays")
     kind = models.CharField("種別", max_length=16, choices=StayKind.choices)
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, null=True, blank=True)
     start = models.DateField("開始日")

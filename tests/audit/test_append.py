@@ -148,7 +148,9 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
         cursor.execute(
             "SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
             " WHERE c.relname IN ('audit_accesslogentry', 'audit_authevent', 'audit_chaincheckpoint',"
-            " 'audit_residentevent', 'audit_householdevent', 'audit_staffevent', 'audit_rolegrantevent')"
+            " 'audit_residentevent', 'audit_householdevent', 'audit_staffevent', 'audit_rolegrantevent',"
+            " 'audit_residencespellevent', 'audit_facilitystayevent', 'audit_insurednumberevent',"
+            " 'audit_qualificationperiodevent')"
             " AND a.grantee = 0"
         )
         assert cursor.fetchall() == []
@@ -160,8 +162,12 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
             ("audit_accesslogentry_append_only", False),
             ("audit_authevent_append_only", False),
             ("audit_chaincheckpoint_append_only", False),
-            # the change trail's event tables (migration 0004)
+            # the change trail's event tables (migrations 0004 and 0006)
+            ("audit_facilitystayevent_append_only", False),
             ("audit_householdevent_append_only", False),
+            ("audit_insurednumberevent_append_only", False),
+            ("audit_qualificationperiodevent_append_only", False),
+            ("audit_residencespellevent_append_only", False),
             ("audit_residentevent_append_only", False),
             ("audit_rolegrantevent_append_only", False),
             ("audit_staffevent_append_only", False),

@@ -26,7 +26,7 @@ from django.utils.functional import SimpleLazyObject
 
 from audit.trail import TrailMiddleware, trail_context, trail_context_active, trail_context_bind
 from audit.trail_models import TRAIL_EVENT_MODELS, HouseholdEvent, ResidentEvent, RoleGrantEvent, StaffEvent
-from eligibility.models import Household, Resident, Ward
+from eligibility.models import Household, ResidenceSpell, Resident, Ward
 from eligibility.services import number_allocate
 from eligibility.synthetic.city import generate
 from kaigo.crypto import envelope
@@ -42,7 +42,9 @@ from tests.staff.helpers import satisfy_second_factor
 
 pytestmark = pytest.mark.django_db
 
-EVENT_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent"]
+EVENT_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent",
+                "audit_residencespellevent", "audit_facilitystayevent", "audit_insurednumberevent",
+                "audit_qualificationperiodevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -105,7 +107,9 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
     registered = pgtrigger.registered()
     assert {(m._meta.db_table, t.name) for m, t in registered} == {
         (table, f"{label}_{label}")
-        for table in ["eligibility_resident", "eligibility_household", "staff_staff", "staff_rolegrant"]
+        for table in ["eligibility_resident", "eligibility_household", "staff_staff", "staff_rolegrant",
+                      "eligibility_residencespell", "eligibility_facilitystay", "eligibility_insurednumber",
+                      "eligibility_qualificationperiod"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
@@ -186,6 +190,7 @@ def test_raw_sql_update_and_delete_are_recorded():
     with connection.cursor() as cursor:
         cursor.execute("UPDATE eligibility_resident SET status = 'deceased', died_on = %s WHERE id = %s",
                        [date(2026, 3, 31), member.pk])
+        cursor.execute("DELETE FROM eligibility_residencespell WHERE resident_id = %s", [member.pk])
         cursor.execute("DELETE FROM eligibility_resident WHERE id = %s", [member.pk])
     events = resident_events(member.pk)
     assert [(e.pgh_label, e.status, e.died_on) for e in events] == [

@@ -66,6 +66,13 @@ def test_a_simulated_day_is_applied_by_a_worker(start_worker):
     assert applied > 1_300
     births = RegistryChange.objects.filter(file=received.file, status=ChangeStatus.APPLIED, kind="A2")
     assert Resident.objects.filter(pk__in=births.values("person_id")).count() == births.count()
+    # the change trail names the run on every row the chunks wrote (COPY and UPDATE ... FROM too)
+    from audit.trail_models import QualificationPeriodEvent, ResidentEvent
+
+    for model in (ResidentEvent, QualificationPeriodEvent):
+        written = model.objects.filter(pgh_created_at__gte=run.started_at)
+        assert written.exists()
+        assert not written.exclude(pgh_context__batch_run_id=run.pk).exists(), model.__name__
 
 
 def test_worker_killed_during_the_intake_then_resumed_applies_each_change_once(start_worker):
