@@ -38,8 +38,9 @@ from eligibility.models import (
     WorkStatus,
 )
 from eligibility.qualification import HistoryRow, as_of, history_rows
-from eligibility.scope import VIEW_OUTSIDE_WARD, person_view_allowed
-from eligibility.work_queue import actions_for, change_record, queue_ward_of, work_item_in_scope
+from eligibility.scope import VIEW_OUTSIDE_WARD, in_home_ward, person_view_allowed
+from eligibility.selectors import log_function
+from eligibility.work_queue import WorkAction, actions_for, change_record, queue_ward_of, work_item_in_scope
 from kaigo.crypto.deks import dek_preload, dek_remember_rows, with_wrapped_keys
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
@@ -60,6 +61,7 @@ WORK_KIND_LABELS = dict(WorkKind.choices)
 WARD_LABELS = dict(Ward.choices)
 CHANGE_KIND_LABELS = dict(KindOfChange.choices)
 CHANGE_STATUS_LABELS = dict(ChangeStatus.choices)
+ACTION_LABELS = dict(WorkAction.choices)
 
 
 def reason_label(code: str, labels: dict[str, str]) -> str:
@@ -113,17 +115,22 @@ def _period_row(r: HistoryRow) -> PeriodRow:
                      reason_label(r.gain_reason, GAIN_LABELS), r.end, reason_label(r.loss_reason, LOSS_LABELS))
 
 
-def _person(actor, resident_id: int) -> PersonHeader:
-    """The resident (keys unwrapped in the same query) and their insured number: two queries.
-    NotPermitted when the office restricts views to its own ward (eligibility.scope)."""
+def _person(actor, request, resident_id: int, function: str, channel: str = "screen") -> tuple[PersonHeader, str]:
+    """The resident (keys unwrapped in the same query) and their insured number (two queries),
+    and the access-log function code to write for showing them, with the ward flag
+    (eligibility.selectors.log_function). When the office restricts views to its own ward and
+    the person lives elsewhere: the refusal is logged ("<function>.denied") and NotPermitted."""
     rows = list(with_wrapped_keys(Resident.objects.filter(pk=resident_id)))
     if not rows:
         raise Resident.DoesNotExist
-    if not person_view_allowed(actor, rows[0]):
+    resident = rows[0]
+    if not person_view_allowed(actor, resident):
+        access_log_write(actor=actor, request=request, function=f"{function}.denied", channel=channel,
+                         person_ids=[resident_id])
         raise NotPermitted(VIEW_OUTSIDE_WARD)
     dek_remember_rows(rows)
     number = InsuredNumber.objects.filter(resident_id=resident_id).values_list("number", flat=True).first()
-    return PersonHeader(rows[0], number)
+    return PersonHeader(resident, number), log_function(function, outside_ward=not in_home_ward(actor, resident.ward))
 
 
 def end_of_day(day: date) -> datetime:
@@ -135,7 +142,7 @@ def qualification_tab(*, actor, request, resident_id: int, known_on: date | None
                       true_on: date | None = None) -> QualificationTab:
     """The qualification tab: insured number, current periods, every revision and, when asked,
     what the office knew at the end of ``known_on`` (default: now) about ``true_on``."""
-    person = _person(actor, resident_id)
+    person, function = _person(actor, request, resident_id, "qualification.view")
     rows = history_rows(resident_id)
     by_revision: dict[int, list[HistoryRow]] = defaultdict(list)
     for r in rows:
@@ -154,8 +161,7 @@ def qualification_tab(*, actor, request, resident_id: int, known_on: date | None
         tab.known_at = end_of_day(known_on) if known_on is not None else timezone.now()
         tab.true_on = true_on
         tab.as_of = [_period_row(r) for r in as_of(rows, known_at=tab.known_at, true_on=true_on)]
-    access_log_write(actor=actor, request=request, function="qualification.view", channel="screen",
-                     person_ids=[resident_id])
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     return tab
 
 
@@ -175,14 +181,13 @@ class NotifyPage(PersonHeader):
 
 def notify_page(*, actor, request, resident_id: int) -> NotifyPage:
     """The notification form's context: who, their current periods and facility stays."""
-    person = _person(actor, resident_id)
+    person, function = _person(actor, request, resident_id, "qualification.notify")
     current = [_period_row(r) for r in sorted((r for r in history_rows(resident_id) if r.recorded_to is None),
                                               key=lambda r: r.start)]
     stays = [StayRow(STAY_LABELS.get(kind, kind), name or "—", start, end) for kind, name, start, end in
              FacilityStay.objects.filter(resident_id=resident_id).order_by("start", "id")
              .values_list("kind", "facility__name", "start", "end")]
-    access_log_write(actor=actor, request=request, function="qualification.notify", channel="screen",
-                     person_ids=[resident_id])
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     return NotifyPage(person.resident, person.insured_number, current=current, stays=stays)
 
 
@@ -202,13 +207,12 @@ class CardsPage(PersonHeader):
 
 
 def cards_page(*, actor, request, resident_id: int) -> CardsPage:
-    person = _person(actor, resident_id)
+    person, function = _person(actor, request, resident_id, "card.view")
     issues = [CardRow(pk, CARD_LABELS.get(kind, kind), issued_on, reprint, REASON_LABELS.get(reason, reason), run)
               for pk, kind, issued_on, reprint, reason, run in
               CardIssue.objects.filter(resident_id=resident_id).order_by("-issued_on", "-id")
               .values_list("id", "kind", "issued_on", "reprint", "reason", "batch_run_id")]
-    access_log_write(actor=actor, request=request, function="card.view", channel="screen",
-                     person_ids=[resident_id])
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     return CardsPage(person.resident, person.insured_number, issues=issues)
 
 
@@ -217,12 +221,11 @@ def card_print(*, actor, request, resident_id: int, issue_id: int) -> tuple[Card
     issue = CardIssue.objects.filter(pk=issue_id, resident_id=resident_id).first()
     if issue is None:
         raise CardIssue.DoesNotExist
-    person = _person(actor, resident_id)
+    person, function = _person(actor, request, resident_id, "card.print", channel="print")
     if person.insured_number is None:
         raise CardIssue.DoesNotExist
     pdf = card_render(issue, person.resident, person.insured_number)
-    access_log_write(actor=actor, request=request, function="card.print", channel="print",
-                     person_ids=[resident_id])
+    access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[resident_id])
     return issue, pdf
 
 
@@ -311,6 +314,7 @@ class WorkItemPage:
     facility: Facility | None
     resident_exists: bool
     actions: tuple[str, ...]
+    resolution: str  # the decision taken, as its label ("" while open)
 
 
 def _field_value(attr: str, value, *, show_my_number: bool) -> str:
@@ -352,6 +356,7 @@ def work_item_page(*, actor, request, item_id: int) -> WorkItemPage:
         reason=item.change.error_message, change_kind=CHANGE_KIND_LABELS.get(item.change.kind, item.change.kind),
         fields=fields, readable=record is not None, facility=facility, resident_exists=exists,
         actions=actions_for(item.kind) if item.status == WorkStatus.OPEN else (),
+        resolution=ACTION_LABELS.get(item.resolution, item.resolution),
     )
 
 

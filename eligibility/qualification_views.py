@@ -50,6 +50,10 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _denied(request, exc: NotPermitted):
+    return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+
+
 # --- a person --------------------------------------------------------------------------------------
 
 
@@ -66,8 +70,8 @@ def qualification_tab(request, resident_id: int):
                                           known_on=known_on, true_on=true_on)
     except Resident.DoesNotExist:
         raise Http404 from None
-    except NotPermitted:
-        raise PermissionDenied from None
+    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
+        return _denied(request, exc)
     return render(request, "eligibility/qualification/tab.html", {
         "tab": tab, "resident": tab.resident, "form": form, "active_tab": "qualification",
         "can_update": has_permission(request.user, "qualification.update"),
@@ -102,8 +106,8 @@ def notify(request, resident_id: int):
         page = selectors.notify_page(actor=request.user, request=request, resident_id=resident_id)
     except Resident.DoesNotExist:
         raise Http404 from None
-    except NotPermitted:
-        raise PermissionDenied from None
+    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
+        return _denied(request, exc)
     return render(request, "eligibility/qualification/notify.html", {
         "page": page, "resident": page.resident, "form": form, "date_labels": DATE_LABELS, "active_tab": "notify",
         "can_update": True,
@@ -137,8 +141,8 @@ def cards(request, resident_id: int):
         page = selectors.cards_page(actor=request.user, request=request, resident_id=resident_id)
     except Resident.DoesNotExist:
         raise Http404 from None
-    except NotPermitted:
-        raise PermissionDenied from None
+    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
+        return _denied(request, exc)
     return render(request, "eligibility/qualification/cards.html", {
         "page": page, "resident": page.resident, "form": form, "can_issue": can_issue, "active_tab": "cards",
         "can_update": has_permission(request.user, "qualification.update"),
@@ -154,8 +158,8 @@ def card_pdf(request, resident_id: int, issue_id: int):
                                           issue_id=issue_id)
     except (CardIssue.DoesNotExist, Resident.DoesNotExist):
         raise Http404 from None
-    except NotPermitted:
-        raise PermissionDenied from None
+    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
+        return _denied(request, exc)
     return _pdf(pdf, f"card-{issue.pk}.pdf")
 
 

@@ -112,6 +112,21 @@ def test_history_and_as_of_answer_what_the_office_knew_and_what_was_true(client_
     assert {f for f, _, _ in logged()} == {"qualification.view"} and len(logged()) == 7
 
 
+def test_the_tab_reads_a_fixed_number_of_queries_whatever_the_history(client_as, django_assert_max_num_queries):
+    resident = elderly()
+    for days in (300, 200, 100):  # three more revisions: moves out and back in
+        moved = TODAY - timedelta(days=days)
+        ResidenceSpell.objects.filter(resident=resident, end__isnull=True).update(end=moved, end_kind=SpellEnd.MOVE_OUT)
+        ResidenceSpell.objects.create(resident=resident, start=moved + timedelta(days=10), start_is_move_in=True)
+        requalify([resident.pk], until=TODAY, context=Context(source="intake"))
+    client = client_as(Role.WARD_CLERK)
+    client.get(f"/persons/{resident.pk}/qualification/")
+    # session, staff and roles; resident with key; insured number; history; access log
+    with django_assert_max_num_queries(8):
+        body = client.get(f"/persons/{resident.pk}/qualification/").content.decode()
+    assert "第4版" in body and body.count("01 転入") >= 3
+
+
 def test_a_bad_as_of_date_is_refused_in_japanese(client_as):
     resident = elderly()
     body = client_as(Role.WARD_CLERK).get(f"/persons/{resident.pk}/qualification/",
@@ -129,9 +144,23 @@ def test_with_ward_view_scope_another_wards_person_is_refused(client_as, setting
     settings.KAIGO_WARD_VIEW_SCOPE = "ward"
     resident = elderly(ward=Ward.ASAO)
     client = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
-    for path in ["", "notify/", "cards/"]:
-        assert client.get(f"/persons/{resident.pk}/qualification/{path}").status_code == 403
-    assert logged() == []
+    card = CardIssue.objects.create(resident=resident, kind=CardKind.INSURANCE_CARD, issued_on=TODAY,
+                                    reason="request")
+    for path in ["", "notify/", "cards/", f"cards/{card.pk}.pdf"]:
+        response = client.get(f"/persons/{resident.pk}/qualification/{path}")
+        assert response.status_code == 403
+        assert "所属する区の住民ではない" in response.content.decode()
+    assert logged() == [("qualification.view.denied", "screen", [resident.pk]),
+                        ("qualification.notify.denied", "screen", [resident.pk]),
+                        ("card.view.denied", "screen", [resident.pk]),
+                        ("card.print.denied", "print", [resident.pk])]
+
+
+def test_a_person_outside_the_clerks_ward_is_flagged_in_the_log(client_as):
+    resident = elderly(ward=Ward.ASAO)
+    client = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
+    assert client.get(f"/persons/{resident.pk}/qualification/").status_code == 200
+    assert logged() == [("qualification.view.outside_ward", "screen", [resident.pk])]
 
 
 # --- notifications --------------------------------------------------------------------------------

@@ -167,6 +167,8 @@ def test_dismiss_applies_nothing(client_as):
 
     item.refresh_from_db()
     assert (item.status, item.resolution) == (WorkStatus.DONE, "dismiss")
+    page = clerk_of(client_as).get(f"/eligibility/queue/{item.pk}/").content.decode()
+    assert "処理済" in page and "取下げ（適用しない）" in page and 'name="action"' not in page
     assert RegistryChange.objects.get(pk=item.change_id).status == ChangeStatus.DISMISSED
     assert Resident.objects.get(pk=resident.pk).status == ResidenceStatus.RESIDENT
     assert QualificationPeriod.objects.filter(resident=resident).count() == revisions
