@@ -192,6 +192,25 @@ def test_the_same_person_moving_in_as_ours_gains_from_the_move_in_day(client_as)
     assert (period.start, period.gain_reason) == (TODAY, GainReason.MOVE_IN)
 
 
+def test_our_insured_moving_out_into_a_facility_elsewhere_stays_ours(client_as):
+    resident = elderly()
+    Facility.objects.create(code="FS00000010", name="試験特養（市外）", kind=FacilityKind.SPECIAL,
+                            municipality=CHIYODA)
+    moved = TODAY - timedelta(days=2)
+    file = intake_of(line(resident, kind="B1", effective_on=moved.isoformat(), to_municipality=CHIYODA,
+                          facility_code="FS00000010"))
+    item = WorkItem.objects.get(change__file=file)
+    assert item.kind == WorkKind.SELF_SPECIAL
+
+    assert decide(clerk_of(client_as), item, WorkAction.SELF_SPECIAL).status_code == 302
+
+    resident.refresh_from_db()
+    assert (resident.status, resident.moved_out_on) == (ResidenceStatus.MOVED_OUT, moved)
+    assert FacilityStay.objects.get(resident=resident).kind == StayKind.SELF_SPECIAL
+    (period,) = stored_periods([resident.pk])[resident.pk]
+    assert (period.gain_reason, period.end) == (GainReason.AGE_65, None)
+
+
 def test_deciding_one_change_leaves_the_persons_other_queued_change_in_the_queue(client_as):
     resident = elderly()
     exemption_facility()
