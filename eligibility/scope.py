@@ -11,6 +11,9 @@ The policy (docs/subsystems/persons.md, "Ward scope"):
   ``require_person_update`` is what every service that changes a person's data calls.
 - The head office (本庁 介護保険課) covers every ward; an account of any other organisation
   (or no account) covers none.
+- **Sensitive persons** (支援措置): their address, phone and the measure's reason are shown only
+  to holders of ``person.sensitive.view``, and only for residents of their own ward
+  (``sensitive_visible``); every access to them is flagged (``.sensitive``) whoever reads.
 
 These are the organisation's scope only: what a role may do is checked by its named permission
 (``kaigo.staff.roles``), here only when ``permission`` is passed. Batches that act for the city
@@ -36,6 +39,8 @@ WARD_OF_OFFICE: dict[str, str] = {Ward(w).organisation: w for w in Ward.values}
 UPDATE_OUTSIDE_WARD = "他の区の住民の情報は更新できません（更新できるのは所属する区役所の区の住民です）。"
 UPDATE_NOT_PERMITTED = "この操作を行う権限がありません。"
 VIEW_OUTSIDE_WARD = "この宛名は所属する区の住民ではないため表示できません（区の住民に限って表示する設定です）。"
+# Shown in place of the address and phone of a protected person (支援措置) to other staff.
+SENSITIVE_HIDDEN = "支援措置対象のため表示できません"
 
 
 def _signed_in(actor) -> bool:
@@ -73,6 +78,13 @@ def person_view_allowed(actor, resident) -> bool:
     """May the staff member see this resident (anything with a ``ward``), as far as the
     organisation's scope goes? The role's ``person.view`` is checked by the screen."""
     return resident.ward in viewable_wards(actor)
+
+
+def sensitive_visible(actor, resident) -> bool:
+    """May the staff member see the address, phone and reason of a person under a support measure
+    (支援措置, e.g. DV protection)? Only holders of ``person.sensitive.view`` (designated roles),
+    and only for residents of their own ward (head office: every ward)."""
+    return has_permission(actor, "person.sensitive.view") and in_home_ward(actor, resident.ward)
 
 
 def person_update_allowed(actor, resident, *, permission: str | None = None) -> bool:

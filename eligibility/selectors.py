@@ -3,16 +3,24 @@ access-log row (audit.services.access_log_write) with every person it shows.
 
 The row's function names the screen and flags what a supervisor's review looks for
 (docs/subsystems/persons.md, "Access-log flags"): ``person.search`` / ``person.view``, followed by
-``.outside_ward`` when a person shown lives outside the staff member's ward;
+``.sensitive`` when a person shown is under a support measure (支援措置) or shares a household
+with one, ``.outside_ward`` when a person shown lives outside the staff member's ward;
 ``person.view.denied`` when the ward scope refused an overview.
+
+Sensitive persons: their address, phone and the measure's reason reach only staff for whom
+``scope.sensitive_visible`` holds; for anyone else they are never decrypted, and the screens
+show ``scope.SENSITIVE_HIDDEN`` instead. Household members share the address, so a household
+with a protected member is protected as a whole.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from audit.services import access_log_write
+from django.db import connection
 from django.db.models import Q, Subquery
 
 from eligibility import scope
@@ -64,9 +72,10 @@ class SearchRow:
     name_kana: str
     sex: str
     birth_date: str
-    ward: str
+    ward: str  # the ward's name, or WARD_HIDDEN
+    address: str  # or scope.SENSITIVE_HIDDEN
     status: str
-    sensitive: bool
+    notice: str  # 支援措置対象 / 支援措置対象者の世帯 / ""
 
 
 @dataclass
@@ -78,8 +87,40 @@ class SearchResult:
 SEX_LABELS = dict(Sex.choices)
 WARD_LABELS = dict(Ward.choices)
 STATUS_LABELS = dict(ResidenceStatus.choices)
-# Clear columns of a candidate, then the ciphertexts: compared (name_kana or my_number), shown.
-_CANDIDATE_COLUMNS = ("id", "birth_date", "sex", "ward", "status", "sensitive")
+WARD_HIDDEN = "非表示"
+NOTICE_SENSITIVE = "支援措置対象"
+NOTICE_HOUSEHOLD = "支援措置対象者の世帯"
+
+
+class _Candidate(NamedTuple):
+    """A candidate as the search reads it: clear columns, whether a member of the household is
+    protected, and ciphertexts (only those compared or shown are decrypted)."""
+
+    id: int
+    birth_date: date
+    sex: str
+    ward: str
+    status: str
+    sensitive: bool
+    household_sensitive: bool
+    name_kana_ct: bytes
+    name_kanji_ct: bytes
+    address_ct: bytes
+    my_number_ct: bytes | None
+
+
+def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
+    """One batch of candidates, in id order after a given id. Raw SQL: this is the busiest query
+    of the screens, and the ORM took longer to compile it (with its EXISTS) than PostgreSQL to run it."""
+    table = Resident._meta.db_table
+    return (
+        f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
+        f' EXISTS (SELECT 1 FROM "{table}" h WHERE h.household_id = r.household_id AND h.sensitive),'
+        f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END'
+        f' FROM "{table}" r WHERE r."{index_column}" = %(index)s'
+        + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")
+        + " AND r.id > %(after)s ORDER BY r.id LIMIT %(limit)s"
+    )
 
 
 def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
@@ -100,50 +141,52 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         if not has_permission(actor, "my_number.view"):
             raise NotPermitted("個人番号による検索は、個人番号利用事務の担当者のみ行えます。")
         try:
-            queryset = Resident.objects.filter(my_number_bidx=my_number_index(my_number_validate(criteria.my_number)))
+            index = ("my_number_bidx", my_number_index(my_number_validate(criteria.my_number)))
         except ValueError as exc:
             raise SearchInvalid(str(exc)) from None
     elif criteria.kana_surname and criteria.birth_date:
-        queryset = Resident.objects.filter(
-            kana_surname_birth_bidx=kana_surname_birth_index(criteria.kana_surname, criteria.birth_date)
-        )
+        index = ("kana_surname_birth_bidx", kana_surname_birth_index(criteria.kana_surname, criteria.birth_date))
     elif criteria.kana_name and normalise_kana(criteria.kana_name):
-        queryset = Resident.objects.filter(kana_name_bidx=kana_name_index(criteria.kana_name))
+        index = ("kana_name_bidx", kana_name_index(criteria.kana_name))
     else:
         raise SearchInvalid("検索条件を入力してください（カナ氏名、またはカナ姓と生年月日）。")
     wards = scope.viewable_wards(actor)
-    if wards != scope.ALL_WARDS:  # the office limits views to its own ward's residents
-        queryset = queryset.filter(ward__in=sorted(wards))
+    by_ward = wards != scope.ALL_WARDS  # the office limits views to its own ward's residents
+    sql = _candidate_sql(index[0], by_ward=by_ward)
+    params = {"number": bool(criteria.my_number), "index": index[1], "wards": sorted(wards), "limit": CONFIRM_BATCH}
     compared = _field("my_number" if criteria.my_number else "name_kana")
-    by_kana = not criteria.my_number
-    columns = [*_CANDIDATE_COLUMNS, compared.attname, "name_kanji_ct"] + ([] if by_kana else ["name_kana_ct"])
     # Candidates share the truncated index value. They are read in id order, a batch at a time
     # with the columns the list shows (one query for all but the commonest names), confirmed by
     # decrypting only the compared value, and the reading stops once more than a page matched.
     found: list[tuple[tuple, str]] = []  # (candidate row, its decrypted compared value)
     last_id, examined = 0, 0
     while examined < CANDIDATE_LIMIT:
-        batch = list(queryset.filter(id__gt=last_id).order_by("id").values_list(*columns)[:CONFIRM_BATCH])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "after": last_id})
+            batch = [_Candidate._make(row) for row in cursor.fetchall()]
         if not batch:
             break
         examined += len(batch)
-        last_id = batch[-1][0]
-        dek_preload(row[0] for row in batch)
+        last_id = batch[-1].id
+        dek_preload(row.id for row in batch)
         for row in batch:
-            value = compared.decrypt_raw(person_id=row[0], row_id=row[0], blob=row[6])
-            if _matches(value, row[1], criteria):
+            value = compared.decrypt_raw(person_id=row.id, row_id=row.id, blob=getattr(row, compared.attname))
+            if _matches(value, row.birth_date, criteria):
                 found.append((row, value))
         if len(found) > SEARCH_LIMIT or len(batch) < CONFIRM_BATCH:
             break
     truncated = len(found) > SEARCH_LIMIT
-    shown = found[:SEARCH_LIMIT]
-    rows = [_search_row(row, value if by_kana else None) for row, value in shown]
+    shown = [row for row, _ in found[:SEARCH_LIMIT]]
+    kana = [None if criteria.my_number else value for _, value in found[:SEARCH_LIMIT]]
     home = scope.home_wards(actor)
+    may_see_sensitive = has_permission(actor, "person.sensitive.view")
+    rows = [_search_row(row, name_kana, may_see_sensitive and row.ward in home) for row, name_kana in zip(shown, kana)]
     # One statement, its own transaction (autocommit): the chain's lock is held only for it.
     # hits: the matches found; when more than a page match, the search stopped counting there.
     access_log_write(
         actor=actor, request=request, channel="screen",
-        function=log_function("person.search", outside_ward=any(row[3] not in home for row, _ in shown)),
+        function=log_function("person.search", sensitive=any(row.sensitive or row.household_sensitive for row in shown),
+                              outside_ward=any(row.ward not in home for row in shown)),
         person_ids=[r.pk for r in rows], hits=len(found), criteria_kind=criteria.kind,
     )
     return SearchResult(rows, truncated=truncated)
@@ -153,21 +196,26 @@ def _field(name: str):
     return Resident._meta.get_field(name)
 
 
-def _search_row(row: tuple, name_kana: str | None) -> SearchRow:
-    """A candidate (``_CANDIDATE_COLUMNS``, compared value, kanji name[, kana name]) as the list
-    shows it. ``name_kana``: already decrypted for the comparison (None after a number search)."""
-    pk, born, sex, ward, status, sensitive = row[:6]
+def _search_row(row, name_kana: str | None, sensitive_visible: bool) -> SearchRow:
+    """A candidate as the list shows it. ``name_kana``: already decrypted
+    for the comparison (None after a number search). The address (and ward) of a protected person
+    is decrypted only if ``sensitive_visible``."""
+    pk = row.id
     if name_kana is None:
-        name_kana = _field("name_kana").decrypt_raw(person_id=pk, row_id=pk, blob=row[8])
+        name_kana = _field("name_kana").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kana_ct)
+    protected = row.sensitive or row.household_sensitive
+    hidden = protected and not sensitive_visible
     return SearchRow(
         pk=pk,
-        name_kanji=_field("name_kanji").decrypt_raw(person_id=pk, row_id=pk, blob=row[7]) or "",
+        name_kanji=_field("name_kanji").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kanji_ct) or "",
         name_kana=name_kana or "",
-        sex=SEX_LABELS.get(sex, sex),
-        birth_date=born.isoformat(),
-        ward=WARD_LABELS.get(ward, ward),
-        status=STATUS_LABELS.get(status, status),
-        sensitive=sensitive,
+        sex=SEX_LABELS.get(row.sex, row.sex),
+        birth_date=row.birth_date.isoformat(),
+        ward=WARD_HIDDEN if hidden else WARD_LABELS.get(row.ward, row.ward),
+        address=scope.SENSITIVE_HIDDEN if hidden
+        else _field("address").decrypt_raw(person_id=pk, row_id=pk, blob=row.address_ct) or "",
+        status=STATUS_LABELS.get(row.status, row.status),
+        notice=NOTICE_SENSITIVE if row.sensitive else NOTICE_HOUSEHOLD if protected else "",
     )
 
 
@@ -175,6 +223,12 @@ def _search_row(row: tuple, name_kana: str | None) -> SearchRow:
 class Overview:
     resident: Resident
     household: list[Resident]
+
+    @property
+    def protected(self) -> bool:
+        """The person, or a member of their household, is under a support measure (支援措置):
+        the household shares the address, so all of it is withheld alike."""
+        return any(m.sensitive for m in self.household)
 
 
 def overview_read(resident_id: int) -> Overview:
@@ -198,17 +252,19 @@ def resident_overview(*, actor, request, resident_id: int) -> Overview:
     overview = overview_read(resident_id)
     resident, members = overview.resident, overview.household
     if not scope.person_view_allowed(actor, resident):
-        access_log_write(actor=actor, request=request, function="person.view.denied", channel="screen",
-                         person_ids=[resident.pk])
+        access_log_write(actor=actor, request=request, function=log_function(
+            "person.view.denied", sensitive=overview.protected), channel="screen", person_ids=[resident.pk])
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     access_log_write(  # one statement in autocommit: its own short transaction
         actor=actor, request=request, channel="screen",
-        function=log_function("person.view", outside_ward=not scope.in_home_ward(actor, resident.ward)),
+        function=log_function("person.view", sensitive=overview.protected,
+                              outside_ward=not scope.in_home_ward(actor, resident.ward)),
         person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
     )
     return overview
 
 
-def log_function(base: str, *, outside_ward: bool = False) -> str:
-    """The access log's function code with its flags ("person.view.outside_ward")."""
-    return base + (".outside_ward" if outside_ward else "")
+def log_function(base: str, *, sensitive: bool = False, outside_ward: bool = False) -> str:
+    """The access log's function code with its flags, always in this order
+    ("person.view.sensitive.outside_ward")."""
+    return base + (".sensitive" if sensitive else "") + (".outside_ward" if outside_ward else "")

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from eligibility import selectors
+from eligibility import scope, selectors
 from eligibility.forms import ResidentSearchForm
 from eligibility.models import Resident
 from kaigo.errors import ApplicationError, NotPermitted
@@ -55,4 +55,6 @@ def resident_overview(request, resident_id: int):
     return render(request, "eligibility/resident_overview.html", {
         "overview": overview, "resident": overview.resident,
         "show_my_number": has_permission(request.user, "my_number.view"),
+        # address, phone and reason of a protected household (支援措置): designated staff of its ward
+        "show_protected": overview.protected and scope.sensitive_visible(request.user, overview.resident),
     })

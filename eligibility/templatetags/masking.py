@@ -1,5 +1,7 @@
 from django import template
 
+from eligibility.scope import SENSITIVE_HIDDEN
+
 register = template.Library()
 
 MASK = "＊＊＊＊ ＊＊＊＊ ＊＊＊＊"
@@ -14,3 +16,9 @@ def my_number_shown(resident, allowed: bool) -> str:
     if not number:
         return "（未登録）"
     return f"{number[:4]} {number[4:8]} {number[8:]}"
+
+
+@register.simple_tag
+def sensitive_hidden() -> str:
+    """What stands in for the address and phone of a person under a support measure (支援措置)."""
+    return SENSITIVE_HIDDEN

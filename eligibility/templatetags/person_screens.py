@@ -15,9 +15,6 @@ from django.utils.safestring import SafeString
 
 register = template.Library()
 
-SENSITIVE_MARK = "<strong>支援措置対象</strong>"
-
-
 @register.simple_tag
 def search_rows(rows, overview_prefix: str) -> SafeString:
     """The <tr> elements of the search result table (columns as in resident_search.html)."""
@@ -25,8 +22,8 @@ def search_rows(rows, overview_prefix: str) -> SafeString:
     return SafeString("".join(
         f'<tr><td><a href="{prefix}{r.pk}/">{r.pk}</a></td><td>{escape(r.name_kanji)}</td>'
         f"<td>{escape(r.name_kana)}</td><td>{escape(r.sex)}</td><td>{escape(r.birth_date)}</td>"
-        f"<td>{escape(r.ward)}</td><td>{escape(r.status)}</td>"
-        f"<td>{SENSITIVE_MARK if r.sensitive else ''}</td></tr>\n"
+        f"<td>{escape(r.ward)}</td><td>{escape(r.address)}</td><td>{escape(r.status)}</td>"
+        f"<td>{f'<strong>{escape(r.notice)}</strong>' if r.notice else ''}</td></tr>\n"
         for r in rows
     ))
 

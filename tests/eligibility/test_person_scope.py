@@ -180,3 +180,145 @@ def test_search_of_own_ward_only_is_not_flagged(client_as):
     make_resident(name_kana="ジク タロウ", ward="nakahara")
     search(client_as(Role.WARD_CLERK, organisation=NAKAHARA), kana_name="ジク タロウ")
     assert AccessLogEntry.objects.get().function == "person.search"
+
+
+# --- sensitive persons (支援措置) ----------------------------------------------------------------
+
+REASON = "試験用の措置理由"
+HIDDEN = "支援措置対象のため表示できません"
+
+
+def make_protected_household(ward="nakahara"):
+    """A protected person (sensitive, with a reason) and a household member who is not flagged
+    but shares the address; plus an ordinary person of the same name elsewhere."""
+    head = make_resident(name_kanji="保護 花子", name_kana="ホゴ ハナコ", ward=ward)
+    head.sensitive, head.sensitive_reason = True, REASON
+    head.save()
+    child = make_resident(name_kanji="保護 次郎", name_kana="ホゴ ジロウ", ward=ward, address=head.address,
+                          household_id=head.household_id, relation="child")
+    return head, child
+
+
+def secrets_of(*people) -> list[str]:
+    return [REASON, *[p.address for p in people], *[p.phone for p in people]]
+
+
+@pytest.mark.django_db
+def test_the_permission_is_held_by_the_counter_and_certification_roles_only():
+    from kaigo.staff.roles import roles_with
+
+    assert roles_with("person.sensitive.view") == {Role.WARD_CLERK, Role.CERTIFICATION_CLERK}
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "ward", "visible"),
+    [
+        (Role.WARD_CLERK, NAKAHARA, "nakahara", True),
+        (Role.WARD_CLERK, HEAD, "nakahara", True),
+        (Role.CERTIFICATION_CLERK, NAKAHARA, "nakahara", True),
+        (Role.WARD_CLERK, Organisation.ASAO, "nakahara", False),  # the permission, another ward
+        (Role.CERTIFICATION_CLERK, Organisation.ASAO, "nakahara", False),
+        (Role.HEAD_OFFICE_CLERK, HEAD, "nakahara", False),
+        (Role.INQUIRY, NAKAHARA, "nakahara", False),
+        (Role.AUDITOR, HEAD, "nakahara", False),
+    ],
+)
+def test_sensitive_visible_rule(role, organisation, ward, visible):
+    assert scope.sensitive_visible(staff(organisation, role), resident_in(ward)) is visible
+
+
+SENSITIVE_SCREEN_CASES = [
+    # (role, organisation, visible, flag for outside the ward)
+    (Role.WARD_CLERK, NAKAHARA, True, ""),
+    (Role.WARD_CLERK, HEAD, True, ""),
+    (Role.CERTIFICATION_CLERK, NAKAHARA, True, ""),
+    (Role.WARD_CLERK, Organisation.ASAO, False, ".outside_ward"),
+    (Role.HEAD_OFFICE_CLERK, HEAD, False, ""),
+    (Role.INQUIRY, NAKAHARA, False, ""),
+    (Role.INQUIRY, Organisation.KAWASAKI, False, ".outside_ward"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "organisation", "visible", "outside"), SENSITIVE_SCREEN_CASES)
+def test_sensitive_search_shows_the_name_and_withholds_the_address(client_as, role, organisation, visible, outside):
+    head, child = make_protected_household()
+    client = client_as(role, organisation=organisation)
+    for person, notice in ((head, "支援措置対象"), (child, "支援措置対象者の世帯")):
+        body = search(client, kana_name=person.name_kana).content.decode()
+        row = body[body.index(f'<a href="/persons/{person.pk}/">'):]
+        row = row[: row.index("</tr>")]
+        assert person.name_kanji in row and f"<strong>{notice}</strong>" in row
+        assert (person.address in row) is visible
+        assert (HIDDEN in row) is (not visible)
+        assert all(secret not in body for secret in secrets_of(head, child) if not visible)
+    functions = list(AccessLogEntry.objects.order_by("seq").values_list("function", flat=True))
+    assert functions == [f"person.search.sensitive{outside}"] * 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "organisation", "visible", "outside"), SENSITIVE_SCREEN_CASES)
+def test_sensitive_overview_warns_those_who_may_see_and_hides_from_the_others(client_as, role, organisation,
+                                                                              visible, outside):
+    head, child = make_protected_household()
+    client = client_as(role, organisation=organisation)
+    for person in (head, child):
+        body = client.get(f"/persons/{person.pk}/").content.decode()
+        assert person.name_kanji in body
+        assert ("sensitive-banner" in body) is visible
+        if visible:
+            assert person.address in body and person.phone in body
+            assert (REASON in body) is (person == head)  # the reason is the flagged person's
+        else:
+            assert "住所・電話番号は表示できません" in body and body.count(HIDDEN) == 2
+            assert all(secret not in body for secret in secrets_of(head, child))
+    entries = list(AccessLogEntry.objects.order_by("seq").values_list("function", "person_ids"))
+    assert entries == [(f"person.view.sensitive{outside}", [head.pk, child.pk]),
+                       (f"person.view.sensitive{outside}", [child.pk, head.pk])]
+
+
+@pytest.mark.django_db
+def test_a_search_without_protected_persons_is_not_flagged_sensitive(client_as):
+    make_protected_household()
+    make_resident(name_kana="フツウ タロウ")
+    search(client_as(Role.WARD_CLERK, organisation=NAKAHARA), kana_name="フツウ タロウ")
+    assert AccessLogEntry.objects.get().function == "person.search"
+
+
+@pytest.mark.django_db
+def test_refused_overview_of_a_protected_person_is_flagged(client_as, settings):
+    settings.KAIGO_WARD_VIEW_SCOPE = "ward"
+    head, _ = make_protected_household(ward="asao")
+    response = client_as(Role.WARD_CLERK, organisation=NAKAHARA).get(f"/persons/{head.pk}/")
+    assert response.status_code == 403
+    assert AccessLogEntry.objects.get().function == "person.view.denied.sensitive"
+
+
+WALKERS = [
+    # every role at the head office (the walk of test_person_screens), and a clerk of another ward
+    *[(role, HEAD) for role in Role],
+    (Role.WARD_CLERK, Organisation.ASAO),
+    (Role.CERTIFICATION_CLERK, Organisation.KAWASAKI),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "organisation"), WALKERS)
+def test_no_screen_gives_a_sensitive_address_to_staff_who_may_not_see_it(client_as, role, organisation):
+    from tests.eligibility.test_person_screens import concrete_paths
+
+    head, child = make_protected_household()
+    client = client_as(role, organisation=organisation)
+    may_see = scope.sensitive_visible(client.staff, head)
+    secrets = secrets_of(head, child)
+    bodies = {}
+    for person in (head, child):
+        for path in concrete_paths(person.pk):
+            if not path.startswith(("/logout", "/login")):
+                bodies[path] = client.get(path).content.decode(errors="replace")
+        bodies[f"search {person.pk}"] = search(client, kana_name=person.name_kana).content.decode()
+    if may_see:
+        assert head.address in bodies[f"/persons/{head.pk}/"]  # the walk would see a leak
+    else:
+        for where, body in bodies.items():
+            assert not [s for s in secrets if s in body], f"{where} shows a protected address, phone or reason to {role}"
