@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import access_log_write
@@ -38,7 +38,13 @@ from eligibility.models import (
     WorkStatus,
 )
 from eligibility.qualification import HistoryRow, as_of, history_rows
-from eligibility.scope import VIEW_OUTSIDE_WARD, in_home_ward, person_view_allowed
+from eligibility.scope import (
+    SENSITIVE_HIDDEN,
+    VIEW_OUTSIDE_WARD,
+    in_home_ward,
+    person_view_allowed,
+    sensitive_visible,
+)
 from eligibility.selectors import log_function
 from eligibility.work_queue import WorkAction, actions_for, change_record, queue_ward_of, work_item_in_scope
 from kaigo.crypto.deks import dek_preload, dek_remember_rows, with_wrapped_keys
@@ -50,6 +56,8 @@ QUEUE_PAGE_SIZE = 50
 FILE_PAGE_SIZE = 20
 LINE_PAGE_SIZE = 100
 MY_NUMBER_MASK = "＊＊＊＊ ＊＊＊＊ ＊＊＊＊"
+PRINT_PROTECTED = ("支援措置対象者（またはその世帯員）の証は住所を印字するため、その区の支援措置の閲覧権限がある職員のみ"
+                   "印刷できます。")
 
 CLASS_LABELS = dict(InsuredClass.choices)
 GAIN_LABELS = {**dict(GainReason.choices), **dict(ChangeReason.choices)}
@@ -99,6 +107,11 @@ class Revision:
 class PersonHeader:
     resident: Resident
     insured_number: str | None
+    # under a support measure (支援措置), or sharing a household with someone who is: the
+    # household is protected as a whole (docs/subsystems/persons.md)
+    protected: bool = False
+    # the staff member may see the protected person's address (eligibility.scope.sensitive_visible)
+    sensitive_visible: bool = True
 
 
 @dataclass
@@ -115,22 +128,40 @@ def _period_row(r: HistoryRow) -> PeriodRow:
                      reason_label(r.gain_reason, GAIN_LABELS), r.end, reason_label(r.loss_reason, LOSS_LABELS))
 
 
+def _protected_subquery():
+    return Exists(Resident.objects.filter(household_id=OuterRef("household_id"), sensitive=True))
+
+
+def protected_ids(person_ids) -> set[int]:
+    """Which of these persons are protected (支援措置: themselves or a household member): one query."""
+    ids = [pid for pid in person_ids if pid]
+    if not ids:
+        return set()
+    return set(Resident.objects.filter(pk__in=ids).annotate(household_protected=_protected_subquery())
+               .filter(Q(sensitive=True) | Q(household_protected=True)).values_list("id", flat=True))
+
+
 def _person(actor, request, resident_id: int, function: str, channel: str = "screen") -> tuple[PersonHeader, str]:
-    """The resident (keys unwrapped in the same query) and their insured number (two queries),
-    and the access-log function code to write for showing them, with the ward flag
-    (eligibility.selectors.log_function). When the office restricts views to its own ward and
-    the person lives elsewhere: the refusal is logged ("<function>.denied") and NotPermitted."""
-    rows = list(with_wrapped_keys(Resident.objects.filter(pk=resident_id)))
+    """The resident (keys unwrapped in the same query, with the household's protection) and their
+    insured number (two queries), and the access-log function code to write for showing them,
+    with its flags (eligibility.selectors.log_function: ``.sensitive``, ``.outside_ward``). When
+    the office restricts views to its own ward and the person lives elsewhere: the refusal is
+    logged ("<function>.denied") and NotPermitted."""
+    rows = list(with_wrapped_keys(Resident.objects.filter(pk=resident_id))
+                .annotate(household_protected=_protected_subquery()))
     if not rows:
         raise Resident.DoesNotExist
     resident = rows[0]
+    protected = bool(resident.sensitive or resident.household_protected)
     if not person_view_allowed(actor, resident):
-        access_log_write(actor=actor, request=request, function=f"{function}.denied", channel=channel,
-                         person_ids=[resident_id])
+        access_log_write(actor=actor, request=request, channel=channel, person_ids=[resident_id],
+                         function=log_function(f"{function}.denied", sensitive=protected))
         raise NotPermitted(VIEW_OUTSIDE_WARD)
     dek_remember_rows(rows)
     number = InsuredNumber.objects.filter(resident_id=resident_id).values_list("number", flat=True).first()
-    return PersonHeader(resident, number), log_function(function, outside_ward=not in_home_ward(actor, resident.ward))
+    header = PersonHeader(resident, number, protected=protected,
+                          sensitive_visible=not protected or sensitive_visible(actor, resident))
+    return header, log_function(function, sensitive=protected, outside_ward=not in_home_ward(actor, resident.ward))
 
 
 def end_of_day(day: date) -> datetime:
@@ -153,7 +184,7 @@ def qualification_tab(*, actor, request, resident_id: int, known_on: date | None
         for rev, items in sorted(by_revision.items(), reverse=True)
     ]
     tab = QualificationTab(
-        person.resident, person.insured_number,
+        **vars(person),
         current=[_period_row(r) for r in sorted((r for r in rows if r.recorded_to is None), key=lambda r: r.start)],
         revisions=revisions,
     )
@@ -188,7 +219,7 @@ def notify_page(*, actor, request, resident_id: int) -> NotifyPage:
              FacilityStay.objects.filter(resident_id=resident_id).order_by("start", "id")
              .values_list("kind", "facility__name", "start", "end")]
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
-    return NotifyPage(person.resident, person.insured_number, current=current, stays=stays)
+    return NotifyPage(**vars(person), current=current, stays=stays)
 
 
 @dataclass(frozen=True)
@@ -213,7 +244,7 @@ def cards_page(*, actor, request, resident_id: int) -> CardsPage:
               CardIssue.objects.filter(resident_id=resident_id).order_by("-issued_on", "-id")
               .values_list("id", "kind", "issued_on", "reprint", "reason", "batch_run_id")]
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
-    return CardsPage(person.resident, person.insured_number, issues=issues)
+    return CardsPage(**vars(person), issues=issues)
 
 
 def card_print(*, actor, request, resident_id: int, issue_id: int) -> tuple[CardIssue, bytes]:
@@ -224,6 +255,10 @@ def card_print(*, actor, request, resident_id: int, issue_id: int) -> tuple[Card
     person, function = _person(actor, request, resident_id, "card.print", channel="print")
     if person.insured_number is None:
         raise CardIssue.DoesNotExist
+    if not person.sensitive_visible:  # the document prints the address
+        access_log_write(actor=actor, request=request, channel="print", person_ids=[resident_id],
+                         function=log_function("card.print.denied", sensitive=True))
+        raise NotPermitted(PRINT_PROTECTED)
     pdf = card_render(issue, person.resident, person.insured_number)
     access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[resident_id])
     return issue, pdf
@@ -231,8 +266,14 @@ def card_print(*, actor, request, resident_id: int, issue_id: int) -> tuple[Card
 
 def run_cards_print(*, actor, request, run_id: int) -> bytes:
     """Every card issued by a batch run (the monthly 65th-birthday run), by person number, as one
-    PDF; one access-log row names every person printed."""
+    PDF; one access-log row names every person printed. Protected persons (支援措置) are left
+    out: their cards print at their ward office, from the person's card tab, by the staff who may
+    see their address."""
     issues = list(CardIssue.objects.filter(batch_run_id=run_id).order_by("resident_id", "id"))
+    if not issues:
+        raise CardIssue.DoesNotExist
+    left_out = protected_ids({i.resident_id for i in issues})
+    issues = [i for i in issues if i.resident_id not in left_out]
     if not issues:
         raise CardIssue.DoesNotExist
     ids = sorted({i.resident_id for i in issues})
@@ -291,8 +332,8 @@ def work_queue(*, actor, request, ward: str | None = None, after: int | None = N
             for pk, kind, w, pid, ck, eff, created, fid, line_no in items]
     persons = [r.person_id for r in rows if r.person_id]
     if persons:
-        access_log_write(actor=actor, request=request, function="workqueue.list", channel="screen",
-                         person_ids=persons, hits=len(rows))
+        access_log_write(actor=actor, request=request, channel="screen", person_ids=persons, hits=len(rows),
+                         function=log_function("workqueue.list", sensitive=bool(protected_ids(persons))))
     return QueuePage(rows, rows[-1].pk if more else None, shown, own)
 
 
@@ -340,17 +381,22 @@ def work_item_page(*, actor, request, item_id: int) -> WorkItemPage:
     if not work_item_in_scope(actor, item.ward):
         raise NotPermitted("他の区の要確認案件は表示できません。")
     record = change_record(item.change)
+    person_id = item.person_id or (record.person_id if record is not None else None)
+    stored = (Resident.objects.filter(pk=person_id).annotate(household_protected=_protected_subquery())
+              .only("id", "ward", "sensitive").first()) if person_id else None
+    protected = stored is not None and bool(stored.sensitive or stored.household_protected)
+    hide_address = protected and not sensitive_visible(actor, stored)
     show_number = has_permission(actor, "my_number.view")
-    fields = [LineField(c.label, _field_value(c.attr, getattr(record, c.attr), show_my_number=show_number))
+    fields = [LineField(c.label, SENSITIVE_HIDDEN if hide_address and c.attr == "address" else
+                        _field_value(c.attr, getattr(record, c.attr), show_my_number=show_number))
               for c in COLUMNS] if record is not None else []
     facility = None
     if record is not None and record.facility_code:
         facility = Facility.objects.filter(code=record.facility_code).first()
-    person_id = item.person_id or (record.person_id if record is not None else None)
-    exists = bool(person_id) and Resident.objects.filter(pk=person_id).exists()
     if person_id:
-        access_log_write(actor=actor, request=request, function="workqueue.view", channel="screen",
-                         person_ids=[person_id])
+        access_log_write(actor=actor, request=request, channel="screen", person_ids=[person_id],
+                         function=log_function("workqueue.view", sensitive=protected))
+    exists = stored is not None
     return WorkItemPage(
         item=item, kind=WORK_KIND_LABELS.get(item.kind, item.kind), ward=WARD_LABELS.get(item.ward, item.ward),
         reason=item.change.error_message, change_kind=CHANGE_KIND_LABELS.get(item.change.kind, item.change.kind),

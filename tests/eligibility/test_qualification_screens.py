@@ -503,3 +503,71 @@ def test_walk_every_qualification_screen_as_every_role(client_as, role):
             assert AccessLogEntry.objects.count() == before + 1, f"{path} showed person data without one log row"
         if response.status_code == 403:
             assert AccessLogEntry.objects.count() == before
+
+
+# --- protected persons (支援措置) --------------------------------------------------------------------
+
+
+def protected(**kwargs) -> Resident:
+    resident = elderly(**kwargs)
+    Resident.objects.filter(pk=resident.pk).update(sensitive=True)
+    return Resident.objects.get(pk=resident.pk)
+
+
+def test_a_protected_persons_tab_is_flagged_and_warns_those_who_may_see_the_address(client_as):
+    resident = protected(ward=Ward.NAKAHARA)
+    own = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA).get(
+        f"/persons/{resident.pk}/qualification/").content.decode()
+    assert "支援措置対象者です。" in own and "この宛名の閲覧はすべて記録されています" in own
+    assert resident.address not in own
+    assert logged() == [("qualification.view.sensitive", "screen", [resident.pk])]
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "allowed"),
+    [
+        pytest.param(Role.WARD_CLERK, Organisation.NAKAHARA, True, id="own-ward-clerk"),
+        pytest.param(Role.WARD_CLERK, Organisation.ASAO, False, id="another-wards-clerk"),
+        pytest.param(Role.HEAD_OFFICE_CLERK, Organisation.HEAD_OFFICE, False, id="head-office-clerk"),
+    ],
+)
+def test_a_protected_persons_card_prints_only_for_staff_who_may_see_the_address(client_as, role, organisation,
+                                                                                  allowed):
+    resident = protected(ward=Ward.NAKAHARA)
+    card = CardIssue.objects.create(resident=resident, kind=CardKind.INSURANCE_CARD, issued_on=TODAY,
+                                    reason="request")
+    response = client_as(role, organisation=organisation).get(
+        f"/persons/{resident.pk}/qualification/cards/{card.pk}.pdf")
+    flag = "" if organisation in (Organisation.NAKAHARA, Organisation.HEAD_OFFICE) else ".outside_ward"
+    if allowed:
+        assert response.status_code == 200 and resident.address.replace(" ", "") in pdf_text(response.content)
+        assert logged() == [("card.print.sensitive" + flag, "print", [resident.pk])]
+    else:
+        assert response.status_code == 403 and "支援措置の閲覧権限がある職員のみ" in response.content.decode()
+        assert logged() == [("card.print.denied.sensitive", "print", [resident.pk])]
+
+
+def test_the_batch_print_leaves_protected_persons_out(client_as):
+    run, residents = age65_run_with_cards(2)
+    Resident.objects.filter(pk=residents[1].pk).update(sensitive=True)
+    response = client_as(Role.OPERATOR).get(f"/eligibility/cards/run/{run.pk}.pdf")
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
+    assert residents[1].insured_number.number not in pdf_text(response.content)
+    assert logged() == [("card.print", "print", [residents[0].pk])]
+
+
+def test_a_queue_item_of_a_protected_person_hides_the_address_from_staff_who_may_not_see_it(client_as):
+    resident = protected(ward=Ward.NAKAHARA)
+    line = line_encode([str({
+        "serial": "860000000001", "kind": "C1", "effective_on": (TODAY - timedelta(days=30)).isoformat(),
+        "notified_on": TODAY.isoformat(), "person_id": resident.pk, "birth_date": resident.birth_date.isoformat(),
+        "ward": "nakahara", "address": "神奈川県川崎市中原区転居先9-9"}.get(a, "")) for a in ATTRS])
+    received = intake.registry_file_receive(f"{HEADER}\n{line}\n".encode(), file_name="p.csv", business_date=TODAY)
+    intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
+    item = WorkItem.objects.get(change__file=received.file)
+    head = client_as(Role.HEAD_OFFICE_CLERK).get(f"/eligibility/queue/{item.pk}/").content.decode()
+    assert "転居先" not in head and "支援措置対象のため表示できません" in head
+    own = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA).get(
+        f"/eligibility/queue/{item.pk}/").content.decode()
+    assert "神奈川県川崎市中原区転居先9-9" in own
+    assert [f for f, _, _ in logged()] == ["workqueue.view.sensitive"] * 2
