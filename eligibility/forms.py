@@ -2,6 +2,8 @@ from django import forms
 
 
 class ResidentSearchForm(forms.Form):
+    insured_number = forms.CharField(label="被保険者番号", required=False, max_length=12,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     my_number = forms.CharField(label="個人番号", required=False, max_length=20,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     kana_name = forms.CharField(label="カナ氏名", required=False, max_length=60,
@@ -21,6 +23,7 @@ class ResidentSearchForm(forms.Form):
         data = super().clean()
         if bool(data.get("kana_surname")) != bool(data.get("birth_date")):
             raise forms.ValidationError("カナ姓で検索するときは生年月日も入力してください。")
-        if not (data.get("my_number") or data.get("kana_name") or data.get("kana_surname")):
+        if not (data.get("insured_number") or data.get("my_number") or data.get("kana_name")
+                or data.get("kana_surname")):
             raise forms.ValidationError("検索条件を入力してください。")
         return data

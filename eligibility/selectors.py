@@ -24,8 +24,8 @@ from django.db import connection
 from django.db.models import Q, Subquery
 
 from eligibility import scope
-from eligibility.models import ResidenceStatus, Resident, Sex, Ward
-from eligibility.numbers import my_number_validate
+from eligibility.models import InsuredNumber, ResidenceStatus, Resident, Sex, Ward
+from eligibility.numbers import insured_number_validate, my_number_validate
 from kaigo.crypto.blind_index import (
     kana_name_index,
     kana_surname_birth_index,
@@ -47,6 +47,7 @@ class SearchInvalid(ApplicationError):
 
 @dataclass(frozen=True)
 class SearchCriteria:
+    insured_number: str = ""
     my_number: str = ""
     kana_name: str = ""
     kana_surname: str = ""
@@ -55,6 +56,8 @@ class SearchCriteria:
     @property
     def kind(self) -> str:
         """The kind of search, for the access log (never the values)."""
+        if self.insured_number:
+            return "insured_number"
         if self.my_number:
             return "my_number"
         if self.kana_surname and self.birth_date:
@@ -111,13 +114,16 @@ class _Candidate(NamedTuple):
 
 def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
     """One batch of candidates, in id order after a given id. Raw SQL: this is the busiest query
-    of the screens, and the ORM took longer to compile it (with its EXISTS) than PostgreSQL to run it."""
+    of the screens, and the ORM took longer to compile it (with its EXISTS) than PostgreSQL to run it.
+    ``index_column`` is a blind-index column, or "insured_number" (an exact, unique number)."""
     table = Resident._meta.db_table
+    match = (f'r.id = (SELECT n.resident_id FROM "{InsuredNumber._meta.db_table}" n WHERE n.number = %(index)s)'
+             if index_column == "insured_number" else f'r."{index_column}" = %(index)s')
     return (
         f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
         f' EXISTS (SELECT 1 FROM "{table}" h WHERE h.household_id = r.household_id AND h.sensitive),'
         f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END'
-        f' FROM "{table}" r WHERE r."{index_column}" = %(index)s'
+        f' FROM "{table}" r WHERE {match}'
         + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")
         + " AND r.id > %(after)s ORDER BY r.id LIMIT %(limit)s"
     )
@@ -127,6 +133,8 @@ def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
     """Blind indexes are truncated: candidates are confirmed by comparing decrypted values."""
     if value is None:
         return False
+    if criteria.insured_number:
+        return True  # an exact number, not a truncated index: nothing to confirm
     if criteria.my_number:
         return value == my_number_validate(criteria.my_number)
     if criteria.kana_surname:
@@ -137,7 +145,12 @@ def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
 
 
 def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult:
-    if criteria.my_number:
+    if criteria.insured_number:
+        try:
+            index = ("insured_number", insured_number_validate(criteria.insured_number))
+        except ValueError as exc:
+            raise SearchInvalid(str(exc)) from None
+    elif criteria.my_number:
         if not has_permission(actor, "my_number.view"):
             raise NotPermitted("個人番号による検索は、個人番号利用事務の担当者のみ行えます。")
         try:

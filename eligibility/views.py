@@ -22,6 +22,7 @@ def resident_search(request):
     result = None
     if request.method == "POST" and form.is_valid():
         criteria = selectors.SearchCriteria(
+            insured_number=form.cleaned_data.get("insured_number") or "",
             my_number=form.cleaned_data.get("my_number") or "",
             kana_name=form.cleaned_data.get("kana_name") or "",
             kana_surname=form.cleaned_data.get("kana_surname") or "",

@@ -55,12 +55,32 @@ def test_search_terms_never_travel_in_the_url(client_as):
         pytest.param({}, "検索条件を入力してください", id="empty"),
         pytest.param({"kana_surname": "ヤマダ"}, "生年月日も入力してください", id="surname-without-birth-date"),
         pytest.param({"my_number": "123456789019"}, "検査用数字が正しくありません", id="bad-check-digit"),
+        pytest.param({"insured_number": "1000000017"}, "被保険者番号の検査用数字が正しくありません",
+                     id="insured-number-bad-check-digit"),
+        pytest.param({"insured_number": "12345"}, "被保険者番号は10桁の数字で入力してください", id="insured-number-short"),
     ],
 )
 def test_bad_searches_say_why_in_japanese_and_log_nothing(client_as, data, message):
     response = search(client_as(Role.WARD_CLERK), **data)
     assert message in response.content.decode()
     assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("role", [*NUMBER_USERS, Role.INQUIRY])
+def test_search_by_insured_number_in_any_width(client_as, role):
+    from eligibility.qualification import Context, requalify
+
+    target = make_resident(name_kanji="番号 検索", name_kana="バンゴウ ケンサク", birth_date=date(1950, 1, 10))
+    make_resident(birth_date=date(1950, 1, 10))
+    requalify([target.pk], until=date(2026, 1, 1), context=Context(source="notification"))
+    number = target.insured_number.number
+    wide = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = search(client_as(role), insured_number=wide)
+    page = response.content.decode()
+    assert "番号 検索" in page and "検索結果（1件" in page
+    entry = AccessLogEntry.objects.get()
+    assert (entry.person_ids, entry.hits, entry.criteria_kind) == ([target.pk], 1, "insured_number")
+    assert number not in entry.function
 
 
 @pytest.mark.parametrize("role", NUMBER_USERS)
