@@ -11,7 +11,7 @@ from django.db.models import Count, F, Max, Min
 from eligibility import intake
 from eligibility.age65 import age65_candidates, age65_issue_cards, month_bounds
 from eligibility.models import RegistryFile, Resident
-from eligibility.qualification import Context, requalify
+from eligibility.qualification import Context, qualification_horizon, requalify
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, RecordError, register
 
@@ -78,7 +78,8 @@ class QualificationCheck(BatchKind):
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         ids = list(Resident.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi).values_list("id", flat=True))
-        until = date.fromisoformat(run.params["as_of"]) if run.params.get("as_of") else date.today()
+        until = (date.fromisoformat(run.params["as_of"]) if run.params.get("as_of")
+                 else qualification_horizon(date.today()))
         result = requalify(ids, until=until, context=Context(source="recompute"), dry_run=True)
         errors = [RecordError(str(pid), "history_differs", "記録されている資格履歴が住基の情報から導いた履歴と異なります。")
                   for pid in result.changed]

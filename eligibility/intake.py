@@ -39,7 +39,7 @@ from eligibility.models import (
     WorkItem,
     WorkKind,
 )
-from eligibility.qualification import Context, requalify
+from eligibility.qualification import Context, qualification_horizon, requalify
 from eligibility.services import kana_surname
 from kaigo.batches.registry import RecordError
 from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, my_number_index
@@ -199,7 +199,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
                 ((c.pk, c.status, c.error_code, c.error_message, c.applied_at) for c in changes),
                 types=["int8", "text", "text", "text", "timestamptz"])
     if touched:
-        requalify(sorted(touched), until=max(file.business_date, date.today()),
+        requalify(sorted(touched), until=max(file.business_date, qualification_horizon(date.today())),
                   context=Context(source=source, actor_id=actor_id, batch_run_id=batch_run_id,
                                   event_key=f"registry-file:{file.pk}"))
     return result
@@ -392,9 +392,9 @@ class _Applier:
         if getattr(self, "_keys", None):
             PersonKey.objects.bulk_create(self._keys)
         if self.households:
-            existing = set(Household.objects.filter(pk__in=list(self.households)).values_list("pk", flat=True))
-            Household.objects.bulk_create([Household(id=h, ward=w) for h, w in self.households.items()
-                                           if h not in existing])
+            # a new household's members may sit in two chunks running at once: the first creates it
+            Household.objects.bulk_create([Household(id=h, ward=w) for h, w in self.households.items()],
+                                          ignore_conflicts=True)
         if self.new:
             Resident.objects.bulk_create(list(self.new.values()))
         now = timezone.now()

@@ -24,6 +24,7 @@ from eligibility.models import Facility, FacilityKind, FacilityStay, Qualificati
 from eligibility.qualification import (
     Context,
     RequalifyResult,
+    qualification_horizon,
     facts_for,
     record_revisions,
     requalify,
@@ -189,7 +190,7 @@ def notification_register(*, actor, resident_id: int, notification: Notification
             raise NotificationInvalid(problems)
         context = Context(source=QualificationSource.NOTIFICATION, actor_id=actor.pk,
                           event_key=f"notification:{n.kind}:{n.on.isoformat()}")
-        until = max(today, n.on)
+        until = max(qualification_horizon(today), n.on)
         if n.kind == NotificationKind.SECOND_CLASS:
             return second_class_application_record(resident_id=resident_id, applied_on=n.on, until=until,
                                                    context=context)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -136,6 +136,25 @@ def first_difference(old: Sequence[Period], new: Sequence[Period]) -> date | Non
             return day
     changed = [p.start for p in {*old} ^ {*new}]
     return min(changed) if changed else None
+
+
+# --- how far ahead history is recorded ------------------------------------------------------------
+
+
+def qualification_horizon(today: date) -> date:
+    """The last day up to which periods are recorded: today, or later when the monthly
+    65th-birthday run has already recorded next month's gains. Every writer derives up to here, so
+    that an unrelated change (an address) never undoes a gain recorded ahead of its day."""
+    from kaigo.batches.models import BatchRun
+
+    months = (BatchRun.objects.filter(kind="eligibility.age65", status=BatchRun.Status.SUCCEEDED)
+              .values_list("params__month", flat=True))
+    latest = max((m for m in months if isinstance(m, str)), default=None)
+    if latest is None:
+        return today
+    year, month = (int(x) for x in latest.split("-"))
+    last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return max(today, last)
 
 
 # --- recording -----------------------------------------------------------------------------------

@@ -250,3 +250,25 @@ def test_a_move_out_dated_before_the_recorded_move_in_is_rejected():
     assert [e.code for e in result.errors] == ["before_move_in"]
     assert status_of(received, 2).error_message == "2行目: 異動日が登録されている転入日より前です。"
     assert Resident.objects.get(pk=resident.pk).status == ResidenceStatus.RESIDENT
+
+
+def test_a_change_after_the_monthly_run_keeps_the_gain_it_recorded_ahead():
+    """The 65th-birthday run of next month records gains dated ahead; an address change
+    received before that day must not undo them (every writer derives up to the same horizon)."""
+    from eligibility.batch_kinds import Age65
+    from kaigo.batches.models import BatchRun
+    from tests.eligibility.test_qualification import run_kind
+
+    next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+    birthday = next_month.replace(day=20, year=next_month.year - 65)
+    resident = make_resident(birth_date=birthday)
+    succeeded, errors = run_kind(Age65(), {"month": f"{next_month:%Y-%m}"})
+    BatchRun.objects.filter(kind="eligibility.age65").update(status=BatchRun.Status.SUCCEEDED)
+    assert (succeeded, errors) == (1, [])
+    gained = stored_periods([resident.pk])[resident.pk]
+    assert [p.start for p in gained] == [birthday.replace(year=birthday.year + 65) - timedelta(days=1)]
+
+    _, result = receive_and_apply(feed(line(resident, kind="C1", effective_on=TODAY.isoformat(), ward="tama",
+                                            address="神奈川県川崎市多摩区試験町7-7-7")))
+    assert result.applied == 1
+    assert stored_periods([resident.pk])[resident.pk] == gained
