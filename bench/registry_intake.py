@@ -117,6 +117,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--skip-check", action="store_true")
+    parser.add_argument("--repair-first", action="store_true",
+                        help="before the timed check, record a new revision for every person who differs")
     args = parser.parse_args()
     call_command("migrate", "--no-input", verbosity=0)
     call_command("keys_create", verbosity=0)
@@ -155,6 +157,11 @@ def main() -> None:
 
         if not args.skip_check:
             catch_up_age65(worker_ready=True)
+            if args.repair_first:
+                repair = batch_start(kind="eligibility.qualification_check", params={"chunk_size": 10_000, "repair": True},
+                                     actor=None, origin=BatchRun.Origin.COMMAND)
+                wait(repair)
+                print(f"  repair run: {repair.failed:,} persons given a new revision", flush=True)
             started = time.perf_counter()
             check = batch_start(kind="eligibility.qualification_check", params={"chunk_size": 10_000},
                                 actor=None, origin=BatchRun.Origin.COMMAND)

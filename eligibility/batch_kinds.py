@@ -62,6 +62,7 @@ class Age65(BatchKind):
 
 class CheckForm(forms.Form):
     chunk_size = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000)
+    repair = forms.BooleanField(label="相違を訂正する（新しい版を記録）", required=False, initial=False)
 
 
 @register
@@ -80,8 +81,13 @@ class QualificationCheck(BatchKind):
         ids = list(Resident.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi).values_list("id", flat=True))
         until = (date.fromisoformat(run.params["as_of"]) if run.params.get("as_of")
                  else qualification_horizon(date.today()))
-        result = requalify(ids, until=until, context=Context(source="recompute"), dry_run=True)
-        errors = [RecordError(str(pid), "history_differs", "記録されている資格履歴が住基の情報から導いた履歴と異なります。")
+        repair = bool(run.params.get("repair"))
+        result = requalify(ids, until=until, dry_run=not repair,
+                           context=Context(source="recompute", actor_id=run.operator_id, batch_run_id=run.pk,
+                                           event_key=f"check:{run.pk}"))
+        message = ("資格履歴が住基の情報から導いた履歴と異なっていたため、新しい版を記録しました。" if repair
+                   else "記録されている資格履歴が住基の情報から導いた履歴と異なります。")
+        errors = [RecordError(str(pid), "history_repaired" if repair else "history_differs", message)
                   for pid in result.changed]
         return ChunkOutcome(succeeded=len(ids) - len(errors), errors=errors)
 

@@ -79,6 +79,16 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
     }
 
 
+def latest_fact(facts: PersonFacts) -> date:
+    """The latest date among a person's registry facts. A fact notified ahead of its day (a
+    move-out announced for next week) is known now and recorded now, so periods are derived at
+    least up to it: otherwise nothing would record the loss when the day comes."""
+    days = [facts.birth_date, facts.died_on, facts.second_class_from,
+            *(d for s in facts.residence for d in (s.start, s.end)),
+            *(d for s in (*facts.exemption_stays, *facts.self_special, *facts.other_special) for d in (s.start, s.end))]
+    return max(d for d in days if d is not None)
+
+
 def _second_class_from(ids: Sequence[int]) -> dict[int, date]:
     """A second-class record exists from the first second-class period's start (it is created by a
     notification: the application for certification); later derivations keep it."""
@@ -181,7 +191,7 @@ def requalify(person_ids: Sequence[int], *, until: date, context: Context, now: 
     stored = stored_periods(list(facts))
     changes: dict[int, tuple[list[Period], list[Period]]] = {}
     for pid, f in facts.items():
-        derived = derive_periods(f, until=until)
+        derived = derive_periods(f, until=max(until, latest_fact(f)))
         old = stored.get(pid, [])
         if derived != old:
             changes[pid] = (old, derived)

@@ -272,3 +272,13 @@ def test_a_change_after_the_monthly_run_keeps_the_gain_it_recorded_ahead():
                                             address="神奈川県川崎市多摩区試験町7-7-7")))
     assert result.applied == 1
     assert stored_periods([resident.pk])[resident.pk] == gained
+
+
+def test_a_move_out_notified_ahead_is_recorded_now():
+    resident = elderly()
+    moving = TODAY + timedelta(days=10)
+    _, result = receive_and_apply(feed(line(resident, kind="B1", effective_on=moving.isoformat(),
+                                            to_municipality=TOKYO_CHIYODA)))
+    assert result.applied == 1
+    (period,) = stored_periods([resident.pk])[resident.pk]
+    assert (period.end, period.loss_reason) == (moving + timedelta(days=1), LossReason.MOVE_OUT)

@@ -148,6 +148,12 @@ def test_generated_city_is_consistent_and_the_check_names_each_person_who_differ
     assert sorted(e.record_key for e in errors) == sorted(str(v) for v in victims)
     assert {e.code for e in errors} == {"history_differs"}
 
+    # repair: a new revision for exactly those two, then nothing differs
+    _, errors = run_kind(QualificationCheck(), {**params, "repair": True})
+    assert sorted(e.record_key for e in errors) == sorted(str(v) for v in victims)
+    assert {e.code for e in errors} == {"history_repaired"}
+    assert run_kind(QualificationCheck(), params)[1] == []
+
 
 # --- outbox -------------------------------------------------------------------------------------
 
