@@ -170,7 +170,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
     header = _header()
     person_ids = sorted({c.person_id for c in changes})
     dek_preload(person_ids)
-    residents = {r.pk: r for r in Resident.objects.filter(pk__in=person_ids)}
+    residents = {r.pk: r for r in Resident.objects.filter(id__any=person_ids)}
     facilities: dict[str, Facility] = {}  # filled as codes appear
     applier = _Applier(file=file, residents=residents, actor_id=actor_id, batch_run_id=batch_run_id)
     now = timezone.now()
@@ -245,7 +245,7 @@ class _Applier:
         self.dirty: dict[int, set[str]] = defaultdict(set)
         # each person's open spell (from the database, or new in this chunk), updated in memory
         self.open_spell: dict[int, ResidenceSpell] = {
-            s.resident_id: s for s in ResidenceSpell.objects.filter(resident_id__in=list(residents), end__isnull=True)
+            s.resident_id: s for s in ResidenceSpell.objects.filter(resident__id__any=list(residents), end__isnull=True)
         }
         self.spells_new: list[ResidenceSpell] = []
         self.spells_closed: list[ResidenceSpell] = []

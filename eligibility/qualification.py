@@ -48,11 +48,14 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
     ids = list(person_ids)
     if not ids:
         return {}
-    residents = dict(Resident.objects.filter(pk__in=ids).values_list("id", "birth_date"))
-    died = dict(Resident.objects.filter(pk__in=ids, died_on__isnull=False).values_list("id", "died_on"))
+    residents, died = {}, {}
+    for pid, born, died_on in Resident.objects.filter(id__any=ids).values_list("id", "birth_date", "died_on"):
+        residents[pid] = born
+        if died_on is not None:
+            died[pid] = died_on
     spells: dict[int, list[Spell]] = defaultdict(list)
     for pid, start, end, move_in in (
-        ResidenceSpell.objects.filter(resident_id__in=ids)
+        ResidenceSpell.objects.filter(resident__id__any=ids)
         .order_by("resident_id", "start", "id").values_list("resident_id", "start", "end", "start_is_move_in")
     ):
         spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in))
@@ -60,7 +63,7 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
     from eligibility.models import FacilityStay
 
     for pid, kind, start, end in (
-        FacilityStay.objects.filter(resident_id__in=ids).order_by("resident_id", "start")
+        FacilityStay.objects.filter(resident__id__any=ids).order_by("resident_id", "start")
         .values_list("resident_id", "kind", "start", "end")
     ):
         stays[(pid, kind)].append(Stay(start=start, end=end))
@@ -92,7 +95,7 @@ def latest_fact(facts: PersonFacts) -> date:
 def _second_class_from(ids: Sequence[int]) -> dict[int, date]:
     """A second-class record exists from the first second-class period's start (it is created by a
     notification: the application for certification); later derivations keep it."""
-    rows = (QualificationPeriod.objects.filter(resident_id__in=ids, recorded_to__isnull=True,
+    rows = (QualificationPeriod.objects.filter(resident__id__any=list(ids), recorded_to__isnull=True,
                                                gain_reason=GainReason.SECOND_CLASS_APPLICATION)
             .values_list("resident_id", "start"))
     first: dict[int, date] = {}
@@ -107,7 +110,7 @@ def _second_class_from(ids: Sequence[int]) -> dict[int, date]:
 
 def stored_periods(person_ids: Sequence[int], *, known_at: datetime | None = None) -> dict[int, list[Period]]:
     """The periods the office held as true at ``known_at`` (now when None), per person, by start."""
-    qs = QualificationPeriod.objects.filter(resident_id__in=list(person_ids))
+    qs = QualificationPeriod.objects.filter(resident__id__any=list(person_ids))
     if known_at is None:
         qs = qs.filter(recorded_to__isnull=True)
     else:
@@ -251,7 +254,7 @@ def insured_numbers_issue(person_ids: Sequence[int], *, on: date) -> int:
     """Issue an insured number to each person who has none (once per person, never reused)."""
     if not person_ids:
         return 0
-    have = set(InsuredNumber.objects.filter(resident_id__in=person_ids).values_list("resident_id", flat=True))
+    have = set(InsuredNumber.objects.filter(resident__id__any=list(person_ids)).values_list("resident_id", flat=True))
     need = [pid for pid in person_ids if pid not in have]
     if not need:
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Lookup, Model
 from psycopg import sql
 
 
@@ -66,3 +66,17 @@ def update_rows(
         updated = cursor.rowcount
         run(sql.SQL("DROP TABLE {}").format(sql.Identifier(temp)))
     return updated
+
+
+@Field.register_lookup
+class AnyLookup(Lookup):
+    """``field__any=[...]``: ``field = ANY(%s)`` with the list as one array parameter. For the
+    thousands of keys of a batch chunk: ``__in`` renders one placeholder per key, and building and
+    converting that query cost more than running it."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]

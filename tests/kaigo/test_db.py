@@ -1,0 +1,47 @@
+"""kaigo/db.py: bulk helpers (COPY, UPDATE ... FROM) and the ``__any`` lookup, on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kaigo.batches.models import BatchRun, DemoResult
+from kaigo.db import copy_rows, update_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows():
+    run = BatchRun.objects.create(kind="demo.squares", params={}, origin=BatchRun.Origin.COMMAND)
+    copy_rows(DemoResult, ["run_id", "record_no", "value"], [(run.pk, n, n * n) for n in range(1, 6)],
+              types=["int8", "int8", "int8"])
+    return run
+
+
+@pytest.mark.parametrize(("keys", "expected"), [
+    pytest.param([1, 3], [1, 3], id="some"),
+    pytest.param([], [], id="empty"),
+    pytest.param([9], [], id="none-match"),
+    pytest.param(list(range(1, 6)), [1, 2, 3, 4, 5], id="all"),
+])
+def test_any_lookup_matches_like_in(rows, keys, expected):
+    found = sorted(DemoResult.objects.filter(run=rows, record_no__any=keys).values_list("record_no", flat=True))
+    assert found == expected
+    assert sorted(DemoResult.objects.filter(run__id__any=[rows.pk], record_no__in=keys or [0])
+                  .values_list("record_no", flat=True)) == expected
+
+
+def test_any_lookup_sends_one_array_parameter_whatever_the_number_of_keys(rows):
+    with CaptureQueriesContext(connection) as queries:
+        list(DemoResult.objects.filter(record_no__any=list(range(10_000))))
+    assert "= ANY(" in queries[0]["sql"] and queries[0]["sql"].count("%s") == 0
+
+
+def test_update_rows_sets_only_the_named_columns_of_the_keyed_rows(rows):
+    ids = dict(DemoResult.objects.filter(run=rows).values_list("record_no", "id"))
+    updated = update_rows(DemoResult, "id", ["value"], [(ids[2], -2), (ids[4], -4)], types=["int8", "int8"])
+    assert updated == 2
+    assert dict(DemoResult.objects.filter(run=rows).values_list("record_no", "value")) == {
+        1: 1, 2: -2, 3: 9, 4: -4, 5: 25}
