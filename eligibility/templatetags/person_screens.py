@@ -50,3 +50,16 @@ def input_field(field: forms.BoundField) -> SafeString:
     if field.errors:
         html.append(f' <span class="errors" role="alert" id="{escape(field.auto_id)}_error">{escape(" ".join(field.errors))}</span>')
     return SafeString("".join(html))
+
+
+@register.simple_tag
+def period_rows(periods) -> SafeString:
+    """The <tr> elements of a qualification period table (eligibility/qualification/_periods.html);
+    a person with twenty periods in several revisions shows a hundred rows."""
+    if not periods:
+        return SafeString('<tr><td colspan="5">資格の期間はありません。</td></tr>\n')
+    return SafeString("".join(
+        f"<tr><td>{escape(p.insured_class)}</td><td>{p.start.isoformat()}</td><td>{escape(p.gain)}</td>"
+        f"<td>{p.end.isoformat() if p.end else '—'}</td><td>{escape(p.loss)}</td></tr>\n"
+        for p in periods
+    ))

@@ -123,6 +123,12 @@ def with_wrapped_keys(queryset):
     )
 
 
+def dek_remember_unwrapped(person_id: int, kek_version: str, wrapped: bytes, gen: int) -> None:
+    """Cache a person's key read together with their row (raw SQL joining PersonKey)."""
+    if _cache.get(person_id) is None:
+        _cache.put(person_id, dek_unwrap(person_id, kek_version, wrapped), gen)
+
+
 def dek_remember_rows(rows) -> None:
     for row in rows:
         person_id = row.encryption_person_id()
