@@ -6,9 +6,10 @@ holding its permission (None: every signed-in staff member).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from kaigo.staff.roles import has_permission
 
@@ -34,9 +35,17 @@ MENU: list[MenuEntry] = [
 ]
 
 
+@functools.lru_cache(maxsize=256)
+def _url(url_name: str, script_prefix: str) -> str:
+    return reverse(url_name)
+
+
 def menu_for(user) -> list[dict]:
+    """The menu entries the user may use, with their URLs (reversed once per process and prefix:
+    the menu is on every page)."""
+    prefix = get_script_prefix()
     return [
-        {"entry": e, "url": reverse(e.url_name)}
+        {"entry": e, "url": _url(e.url_name, prefix)}
         for e in MENU
         if e.permission is None or has_permission(user, e.permission)
     ]
