@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -46,9 +45,9 @@ from eligibility.scope import (
     person_view_allowed,
     sensitive_visible,
 )
-from eligibility.selectors import log_function
+from eligibility.selectors import log_function, residents_with_keys
 from eligibility.work_queue import WorkAction, actions_for, change_record, queue_ward_of, work_item_in_scope
-from kaigo.crypto.deks import dek_preload, dek_remember_rows, dek_remember_unwrapped, with_wrapped_keys
+from kaigo.crypto.deks import dek_preload
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
 from linkage.registry.format import COLUMNS, KindOfChange
@@ -142,32 +141,16 @@ def protected_ids(person_ids) -> set[int]:
                .filter(Q(sensitive=True) | Q(household_protected=True)).values_list("id", flat=True))
 
 
-_RESIDENT_COLUMNS = [f for f in Resident._meta.concrete_fields]
-_PERSON_SQL = (
-    "SELECT " + ", ".join(f'r."{f.column}"' for f in _RESIDENT_COLUMNS)
-    + ", k.kek_version, k.wrapped_dek, k.dek_gen,"
-    " EXISTS (SELECT 1 FROM eligibility_resident h WHERE h.household_id = r.household_id AND h.sensitive),"
-    " (SELECT n.number FROM eligibility_insurednumber n WHERE n.resident_id = r.id)"
-    " FROM eligibility_resident r"
-    " LEFT JOIN crypto_personkey k ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL"
-    " WHERE r.id = %s"
-)
-
-
 def _person_row(resident_id: int) -> tuple[Resident, str | None, bool]:
     """The resident with their data key unwrapped, their insured number and whether the household
-    is protected, in one query. Raw SQL: the ORM took longer to build this query (three key
-    subqueries, an EXISTS, the number) than PostgreSQL takes to run it, on every tab of the person."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PERSON_SQL, [resident_id])
-        row = cursor.fetchone()
-    if row is None:
+    is protected, in one query (eligibility.selectors.residents_with_keys)."""
+    rows = residents_with_keys("r.id = %s", [resident_id], extra=(
+        "EXISTS (SELECT 1 FROM eligibility_resident h WHERE h.household_id = r.household_id AND h.sensitive)",
+        "(SELECT n.number FROM eligibility_insurednumber n WHERE n.resident_id = r.id)",
+    ))
+    if not rows:
         raise Resident.DoesNotExist
-    n = len(_RESIDENT_COLUMNS)
-    resident = Resident.from_db(connection.alias, [f.attname for f in _RESIDENT_COLUMNS], row[:n])
-    version, wrapped, gen, household_protected, number = row[n:]
-    if wrapped is not None:
-        dek_remember_unwrapped(resident_id, version, bytes(wrapped), gen)
+    resident, (household_protected, number) = rows[0]
     return resident, number, bool(resident.sensitive or household_protected)
 
 

@@ -26,7 +26,7 @@ from django.utils.functional import SimpleLazyObject
 
 from audit.trail import TrailMiddleware, trail_context, trail_context_active, trail_context_bind
 from audit.trail_models import TRAIL_EVENT_MODELS, HouseholdEvent, ResidentEvent, RoleGrantEvent, StaffEvent
-from eligibility.models import Household, ResidenceSpell, Resident, Ward
+from eligibility.models import Household, Resident, Ward
 from eligibility.services import number_allocate
 from eligibility.synthetic.city import generate
 from kaigo.crypto import envelope
