@@ -169,6 +169,32 @@ def run_wrk(base: str, *, paths: list[str], cookie: str, csrf: str, seconds: int
     return float(rps), float(p95), int(errors), int(requests)
 
 
+def measure(username: str, runs: dict[str, dict], *, seconds: int) -> dict[str, tuple[float, float, int, int]]:
+    """Start gunicorn (4 workers, KAIGO_BENCH views mounted), sign in as ``username``, and run wrk
+    on each entry of ``runs`` (2 s of warm-up, then ``seconds``). POST bodies get the CSRF token
+    prepended. Returns name -> (req/s, p95 ms, errors, requests)."""
+    connection.close()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "kaigo.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "4", "--log-level", "warning"], env={**os.environ, "KAIGO_BENCH": "1"}, cwd=BASE_DIR,
+        start_new_session=True)
+    try:
+        wait_for(base)
+        cookie, csrf = sign_in(base, username)
+        results = {}
+        for name, spec in runs.items():
+            if spec.get("bodies"):
+                spec = {**spec, "bodies": [f"csrfmiddlewaretoken={csrf}&{b}" for b in spec["bodies"]]}
+            run_wrk(base, cookie=cookie, csrf=csrf, seconds=2, **spec)  # warm the workers
+            results[name] = run_wrk(base, cookie=cookie, csrf=csrf, seconds=seconds, **spec)
+    finally:
+        os.killpg(gunicorn.pid, 15)
+        gunicorn.wait(30)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_500_000)
@@ -190,31 +216,13 @@ def main() -> None:
     ids = [r.pk for r in sample]
     connection.close()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KAIGO_BENCH": "1"}
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "kaigo.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "4", "--log-level", "warning"], env=env, cwd=BASE_DIR, start_new_session=True)
-    try:
-        wait_for(base)
-        cookie, csrf = sign_in(base, username)
-        bodies = [f"csrfmiddlewaretoken={csrf}&{b}" for b in kana_bodies]
-        runs = {
-            "bare view": dict(paths=["/bench/bare"]),
-            "person search (kana name, POST)": dict(paths=["/persons/"], method="POST", bodies=bodies),
-            "person overview": dict(paths=[f"/persons/{i}/" for i in ids]),
-            "overview without access log": dict(paths=[f"/bench/persons/{i}/nolog/" for i in ids]),
-            "overview over unencrypted copy": dict(paths=[f"/bench/persons/{i}/plain/" for i in ids]),
-        }
-        results = {}
-        for name, spec in runs.items():
-            run_wrk(base, cookie=cookie, csrf=csrf, seconds=2, **spec)  # warm the workers
-            results[name] = run_wrk(base, cookie=cookie, csrf=csrf, seconds=args.seconds, **spec)
-    finally:
-        os.killpg(gunicorn.pid, 15)
-        gunicorn.wait(30)
-
+    results = measure(username, {
+        "bare view": dict(paths=["/bench/bare"]),
+        "person search (kana name, POST)": dict(paths=["/persons/"], method="POST", bodies=kana_bodies),
+        "person overview": dict(paths=[f"/persons/{i}/" for i in ids]),
+        "overview without access log": dict(paths=[f"/bench/persons/{i}/nolog/" for i in ids]),
+        "overview over unencrypted copy": dict(paths=[f"/bench/persons/{i}/plain/" for i in ids]),
+    }, seconds=args.seconds)
     bare = results["bare view"][0]
     print(f"\nperson screens: {Resident.objects.count():,} residents, gunicorn 4 workers, wrk 8 connections, "
           f"{args.seconds} s each, {os.cpu_count()} cores")

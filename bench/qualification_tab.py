@@ -16,7 +16,6 @@ import argparse
 import os
 import random
 import shutil
-import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import person_screens as ps  # noqa: E402  (sets up Django)
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 
 from eligibility.models import FacilityStay, QualificationPeriod, Resident, StayKind  # noqa: E402
 from eligibility.qualification import Context, requalify  # noqa: E402
@@ -72,26 +71,9 @@ def main() -> None:
     periods = QualificationPeriod.objects.filter(resident_id=ids[0], recorded_to__isnull=True).count()
     username = ps.ensure_staff()
     residents = Resident.objects.count()
-    connection.close()
-
-    port = ps.free_port()
-    base = f"http://127.0.0.1:{port}"
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "kaigo.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "4", "--log-level", "warning"], env={**os.environ, "KAIGO_BENCH": "1"}, cwd=ps.BASE_DIR,
-        start_new_session=True)
-    try:
-        ps.wait_for(base)
-        cookie, csrf = ps.sign_in(base, username)
-        runs = {"bare view": dict(paths=["/bench/bare"]),
-                "qualification tab": dict(paths=[f"/persons/{i}/qualification/" for i in ids])}
-        results = {}
-        for name, spec in runs.items():
-            ps.run_wrk(base, cookie=cookie, csrf=csrf, seconds=2, **spec)
-            results[name] = ps.run_wrk(base, cookie=cookie, csrf=csrf, seconds=args.seconds, **spec)
-    finally:
-        os.killpg(gunicorn.pid, 15)
-        gunicorn.wait(30)
+    results = ps.measure(username, {"bare view": dict(paths=["/bench/bare"]),
+                                    "qualification tab": dict(paths=[f"/persons/{i}/qualification/" for i in ids])},
+                         seconds=args.seconds)
     bare = results["bare view"][0]
     print(f"\nqualification tab: {residents:,} residents, sample of {len(ids)} persons with {periods} current "
           f"periods each, gunicorn 4 workers, wrk 8 connections, {args.seconds} s, {os.cpu_count()} cores")
