@@ -293,6 +293,7 @@ def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person
             next_person += 1
         room -= len(members)
     with transaction.atomic():
+        _bind_trail()
         copy_rows(PersonKey, ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"], key_rows,
                   types=["int8", "text", "bytea", "int2", "timestamptz"])
         copy_rows(Household, ["id", "ward", "head_id"], household_rows, types=["int8", "text", "int8"])
@@ -307,6 +308,15 @@ def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person
                       [(pid, insured_number_from_serial(first + i), as_of) for i, pid in enumerate(insured)],
                       types=["int8", "text", "date"])
     return len(resident_rows)
+
+
+def _bind_trail() -> None:
+    """Name the generator in the change trail of the rows this transaction COPYs (inside a
+    ``trail_context``; the command opens one)."""
+    from audit.trail import trail_context_active, trail_context_bind
+
+    if trail_context_active():
+        trail_context_bind()
 
 
 def _table_has_rows() -> bool:
@@ -385,6 +395,7 @@ def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | Non
                          "generated", None, None) for p in derive_periods(facts, until=as_of)]
         insured = sorted({p[0] for p in periods})
         with transaction.atomic():
+            _bind_trail()
             copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spells,
                       types=["int8", "date", "date", "bool", "text"])
             copy_rows(QualificationPeriod, PERIOD_COLUMNS, periods, types=PERIOD_TYPES)

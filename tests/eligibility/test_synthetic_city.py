@@ -96,3 +96,16 @@ def test_a_database_dump_holds_no_personal_data_in_plaintext(tmp_path):
             secrets.add(r.phone)
     leaked = [s for s in secrets if s.encode() in text]
     assert leaked == []
+
+
+@pytest.mark.django_db
+def test_the_command_names_itself_in_the_change_trail_of_every_row():
+    from django.core.management import call_command
+
+    from audit.trail_models import QualificationPeriodEvent, ResidentEvent
+
+    call_command("generate_city", "--residents", "200", "--seed", "3", verbosity=0)
+    events = ResidentEvent.objects.all()
+    assert events.count() == 200
+    assert {e.pgh_context.get("function") for e in events} == {"city.generate"}
+    assert not QualificationPeriodEvent.objects.exclude(pgh_context__function="city.generate").exists()

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from audit.trail import trail_context
+
 from eligibility.models import Resident
 from eligibility.synthetic.city import generate, qualification_backfill, raw_copy_rate
 
@@ -28,12 +30,13 @@ class Command(BaseCommand):
             raise CommandError("--residents must be positive")
         if if_empty and Resident.objects.exists():
             # a city generated before qualification existed gets its spells and periods now
-            filled = qualification_backfill(as_of=as_of)
+            with trail_context(function="city.generate"):
+                filled = qualification_backfill(as_of=as_of)
             self.stdout.write("synthetic city: residents exist, nothing generated"
                               + (f" (qualification completed for {filled:,} residents)" if filled else ""))
             return
         started = time.perf_counter()
-        with tqdm(total=residents, unit="人", desc="合成データ生成", file=self.stderr._out, dynamic_ncols=True) as bar:
+        with trail_context(function="city.generate"), tqdm(total=residents, unit="人", desc="合成データ生成", file=self.stderr._out, dynamic_ncols=True) as bar:
             count = generate(residents=residents, seed=seed, as_of=as_of, progress=lambda n: bar.update(n - bar.n))
         elapsed = time.perf_counter() - started
         self.stdout.write(
