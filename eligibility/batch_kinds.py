@@ -13,7 +13,13 @@ from eligibility.age65 import age65_candidates, age65_issue_cards, month_bounds
 from eligibility.models import RegistryFile, Resident
 from eligibility.qualification import Context, qualification_horizon, requalify
 from kaigo.batches.models import BatchChunk, BatchRun
-from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, RecordError, register
+from kaigo.batches.registry import (
+    BatchKind,
+    ChunkOutcome,
+    ChunkSpec,
+    RecordError,
+    register,
+)
 
 
 @register

@@ -17,7 +17,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from eligibility import documents
-from eligibility.models import CardIssue, CardKind, InsuredNumber, QualificationPeriod, Resident
+from eligibility.models import (
+    CardIssue,
+    CardKind,
+    InsuredNumber,
+    QualificationPeriod,
+    Resident,
+)
 from eligibility.scope import require_person_update
 from kaigo.errors import ApplicationError
 

@@ -40,16 +40,20 @@ from eligibility.models import (
     WorkKind,
 )
 from eligibility.qualification import Context, qualification_horizon, requalify
+from eligibility.registry_feed.format import OWN_MUNICIPALITY_CODES
+from eligibility.registry_feed.parser import KindOfChange, RegistryRecord, parse_feed
 from eligibility.services import kana_surname
 from kaigo.batches.registry import RecordError
-from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, my_number_index
+from kaigo.crypto.blind_index import (
+    kana_name_index,
+    kana_surname_birth_index,
+    my_number_index,
+)
 from kaigo.crypto.deks import dek_new, dek_preload, dek_remember, dek_wrap
 from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
 from kaigo.db import copy_rows, update_rows
 from kaigo.errors import ApplicationError
-from linkage.registry.format import OWN_MUNICIPALITY_CODES
-from linkage.registry.parser import KindOfChange, RegistryRecord, parse_feed
 
 PAST_DATED_DAYS = 14  # a change effective more than this before the business date needs a clerk
 QUALIFY_AHEAD_DAYS = 0  # the intake derives periods up to the business date (the monthly run looks ahead)
@@ -147,7 +151,7 @@ def _record_of(change: RegistryChange, header: str) -> RegistryRecord:
 
 
 def _header() -> str:
-    from linkage.registry.format import HEADER
+    from eligibility.registry_feed.format import HEADER
 
     return HEADER
 

@@ -296,7 +296,7 @@ class CardIssue(models.Model):
 
 
 # ---------------------------------------------------------------------------------------------
-# Resident registry intake (住基異動). Format and parser: linkage/registry/.
+# Resident registry intake (住基異動). Format and parser: eligibility/registry_feed/.
 # ---------------------------------------------------------------------------------------------
 
 

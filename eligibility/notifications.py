@@ -20,20 +20,27 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from eligibility.codes import GainReason
-from eligibility.models import Facility, FacilityKind, FacilityStay, QualificationSource, Resident, StayKind
+from eligibility.models import (
+    Facility,
+    FacilityKind,
+    FacilityStay,
+    QualificationSource,
+    Resident,
+    StayKind,
+)
 from eligibility.qualification import (
     Context,
     RequalifyResult,
-    qualification_horizon,
     facts_for,
+    qualification_horizon,
     record_revisions,
     requalify,
     stored_periods,
 )
+from eligibility.registry_feed.format import OWN_MUNICIPALITY_CODES
 from eligibility.rules import age_reached_on, derive_periods
 from eligibility.scope import require_person_update
 from kaigo.errors import ApplicationError
-from linkage.registry.format import OWN_MUNICIPALITY_CODES
 
 # A notification may be dated ahead (a planned admission) by at most this many days.
 FUTURE_LIMIT_DAYS = 14

@@ -7,7 +7,6 @@ import re
 from kaigo.crypto.blind_index import normalise_digits
 
 
-
 def my_number_check_digit(first_eleven: str) -> int:
     """Check digit of an individual number (個人番号), per the ministry ordinance (総務省令第85号 第5条):
     with P_n the n-th digit from the right (excluding the check digit) and Q_n = n+1 for n<=6,

@@ -28,7 +28,8 @@ from eligibility.models import (
     StayKind,
 )
 from eligibility.numbers import insured_number_from_serial
-from eligibility.rules import Period, PersonFacts, ResidenceSpell as Spell, Stay, derive_periods
+from eligibility.rules import Period, PersonFacts, Stay, derive_periods
+from eligibility.rules import ResidenceSpell as Spell
 from eligibility.services import number_allocate
 from kaigo.db import copy_rows
 from kaigo.outbox.services import NewEvent, publish

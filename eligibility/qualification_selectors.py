@@ -38,6 +38,7 @@ from eligibility.models import (
     WorkStatus,
 )
 from eligibility.qualification import HistoryRow, as_of, history_rows
+from eligibility.registry_feed.format import COLUMNS, KindOfChange
 from eligibility.scope import (
     SENSITIVE_HIDDEN,
     VIEW_OUTSIDE_WARD,
@@ -46,11 +47,16 @@ from eligibility.scope import (
     sensitive_visible,
 )
 from eligibility.selectors import log_function, residents_with_keys
-from eligibility.work_queue import WorkAction, actions_for, change_record, queue_ward_of, work_item_in_scope
+from eligibility.work_queue import (
+    WorkAction,
+    actions_for,
+    change_record,
+    queue_ward_of,
+    work_item_in_scope,
+)
 from kaigo.crypto.deks import dek_preload
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
-from linkage.registry.format import COLUMNS, KindOfChange
 
 QUEUE_PAGE_SIZE = 50
 FILE_PAGE_SIZE = 20

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from audit.services import access_log_write
 from django.db import connection
 
+from audit.services import access_log_write
 from eligibility import scope
 from eligibility.models import InsuredNumber, ResidenceStatus, Resident, Sex, Ward
 from eligibility.numbers import insured_number_validate, my_number_validate

@@ -10,9 +10,22 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from eligibility.models import Household, Relation, ResidenceSpell, ResidenceStatus, Resident, Sex, Ward
+from eligibility.models import (
+    Household,
+    Relation,
+    ResidenceSpell,
+    ResidenceStatus,
+    Resident,
+    Sex,
+    Ward,
+)
 from eligibility.numbers import my_number_validate
-from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, my_number_index, normalise_kana
+from kaigo.crypto.blind_index import (
+    kana_name_index,
+    kana_surname_birth_index,
+    my_number_index,
+    normalise_kana,
+)
 from kaigo.crypto.services import person_key_create
 from kaigo.errors import ApplicationError
 

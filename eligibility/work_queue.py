@@ -26,11 +26,11 @@ from eligibility.models import (
     WorkKind,
     WorkStatus,
 )
+from eligibility.registry_feed.format import HEADER
+from eligibility.registry_feed.parser import RegistryRecord, parse_feed
 from eligibility.scope import ALL_WARDS, home_wards, in_home_ward
 from kaigo.crypto.deks import dek_preload
 from kaigo.errors import ApplicationError, InvalidState, NotPermitted
-from linkage.registry.format import HEADER
-from linkage.registry.parser import RegistryRecord, parse_feed
 
 
 class WorkAction(models.TextChoices):

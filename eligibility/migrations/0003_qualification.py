@@ -2,12 +2,12 @@
 
 import django.contrib.postgres.constraints
 import django.db.models.deletion
-import eligibility.models
-import kaigo.crypto.fields
 from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
+import eligibility.models
+import kaigo.crypto.fields
 from kaigo.crypto.fields import sealed_column_checks
 
 sealed_forward, sealed_reverse = sealed_column_checks("eligibility_registrychange", ["line_ct"])

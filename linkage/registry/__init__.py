@@ -1,2 +1,2 @@
-"""The resident registry's daily change file (住基異動): format, strict parser and simulator.
-See docs/subsystems/registry-feed.md."""
+"""The resident registry's simulator (linkage side): realistic daily change files in the format of
+eligibility/registry_feed/. See docs/subsystems/registry-feed.md."""

@@ -24,14 +24,19 @@ from enum import Enum
 
 from eligibility.models import Relation, ResidenceStatus, Sex
 from eligibility.numbers import my_number_check_digit
-from eligibility.synthetic.city import WARD_WEIGHTS, CityPlan, address_make, given_name_choose
-from linkage.registry.format import (
+from eligibility.registry_feed.format import (
     ABROAD,
     ATTRS,
     HEADER,
     KindOfChange,
     line_encode,
     municipality_code,
+)
+from eligibility.synthetic.city import (
+    WARD_WEIGHTS,
+    CityPlan,
+    address_make,
+    given_name_choose,
 )
 
 

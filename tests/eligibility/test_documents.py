@@ -16,6 +16,7 @@ from eligibility.documents import (
     CareInfo,
     DocumentMeta,
     InsurerInfo,
+    fonts,
     render_batch,
     render_eligibility_certificate,
     render_insurance_card,
@@ -23,7 +24,6 @@ from eligibility.documents import (
     unsupported_characters,
     wareki,
 )
-from eligibility.documents import fonts
 from eligibility.documents.layout import LEADING, fit_text, wrap
 
 # Synthetic person and insurer (no real name, address or number).

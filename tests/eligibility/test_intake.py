@@ -22,8 +22,13 @@ from eligibility.models import (
     WorkKind,
 )
 from eligibility.qualification import Context, requalify, stored_periods
+from eligibility.registry_feed.format import (
+    ATTRS,
+    HEADER,
+    line_encode,
+    municipality_code,
+)
 from kaigo.outbox.models import OutboxEvent
-from linkage.registry.format import ATTRS, HEADER, line_encode, municipality_code
 from tests.eligibility.factories import make_resident, synthetic_my_number
 
 pytestmark = pytest.mark.django_db

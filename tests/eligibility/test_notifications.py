@@ -27,15 +27,17 @@ from eligibility.notifications import (
     FacilityFact,
     Notification,
     NotificationInvalid,
-    NotificationKind as K,
     StayFact,
     notification_check,
     notification_register,
 )
+from eligibility.notifications import (
+    NotificationKind as K,
+)
 from eligibility.qualification import Context, requalify, stored_periods
+from eligibility.registry_feed.format import municipality_code
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Organisation, Role
-from linkage.registry.format import municipality_code
 from tests.eligibility.factories import make_resident
 
 TODAY = date(2025, 6, 10)

@@ -13,7 +13,14 @@ from eligibility.age65 import age65_candidates, age65_issue_cards, month_bounds
 from eligibility.batch_kinds import Age65, QualificationCheck
 from eligibility.codes import GainReason
 from eligibility.models import CardIssue, QualificationPeriod, ResidenceSpell, Resident
-from eligibility.qualification import Context, as_of, first_difference, history_rows, requalify, stored_periods
+from eligibility.qualification import (
+    Context,
+    as_of,
+    first_difference,
+    history_rows,
+    requalify,
+    stored_periods,
+)
 from eligibility.rules import Period
 from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchRun

@@ -31,9 +31,14 @@ from eligibility.models import (
     WorkItem,
 )
 from eligibility.qualification import Context, requalify
+from eligibility.registry_feed.format import (
+    ATTRS,
+    HEADER,
+    line_encode,
+    municipality_code,
+)
 from kaigo.batches.models import BatchRun
 from kaigo.staff.roles import Organisation, Role
-from linkage.registry.format import ATTRS, HEADER, line_encode, municipality_code
 from tests.eligibility.factories import make_resident
 
 pytestmark = pytest.mark.django_db

@@ -27,9 +27,14 @@ from eligibility.models import (
     WorkStatus,
 )
 from eligibility.qualification import Context, requalify, stored_periods
+from eligibility.registry_feed.format import (
+    ATTRS,
+    HEADER,
+    line_encode,
+    municipality_code,
+)
 from eligibility.work_queue import WorkAction, actions_for
 from kaigo.staff.roles import Organisation, Role
-from linkage.registry.format import ATTRS, HEADER, line_encode, municipality_code
 from tests.eligibility.factories import make_resident, synthetic_my_number
 
 pytestmark = pytest.mark.django_db

@@ -14,10 +14,21 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from eligibility.models import Resident, ResidenceStatus
-from linkage.registry.format import ATTRS, HEADER, KIND_RULES, KindOfChange, line_encode, municipality_code
-from linkage.registry.parser import RegistryRecord, kana_fold, parse_feed
-from linkage.registry.simulator import ResidentSnapshot, simulate_day, simulate_day_with_faults
+from eligibility.models import ResidenceStatus, Resident
+from eligibility.registry_feed.format import (
+    ATTRS,
+    HEADER,
+    KIND_RULES,
+    KindOfChange,
+    line_encode,
+    municipality_code,
+)
+from eligibility.registry_feed.parser import RegistryRecord, kana_fold, parse_feed
+from linkage.registry.simulator import (
+    ResidentSnapshot,
+    simulate_day,
+    simulate_day_with_faults,
+)
 from tests.eligibility.factories import make_resident, synthetic_my_number
 
 DAY = date(2026, 4, 6)

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from audit.trail import trail_context
-
 from eligibility.models import Resident
 from eligibility.synthetic.city import generate, qualification_backfill, raw_copy_rate
 

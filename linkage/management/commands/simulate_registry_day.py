@@ -13,8 +13,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from eligibility.models import Resident
+from eligibility.registry_feed.format import (
+    OWN_MUNICIPALITY_CODES,
+    KindOfChange,
+    municipality_code,
+)
 from eligibility.services import number_allocate
-from linkage.registry.format import OWN_MUNICIPALITY_CODES, KindOfChange, municipality_code
 from linkage.registry.simulator import ResidentSnapshot, simulate_day_with_faults
 
 NUMBER_BLOCK = 1_000

@@ -19,9 +19,7 @@ from datetime import date, timedelta
 
 from eligibility.models import Relation, Sex, Ward
 from eligibility.numbers import my_number_check_digit
-from eligibility.services import MAX_ADDRESS, MAX_NAME_KANA, MAX_NAME_KANJI
-from kaigo.crypto.blind_index import normalise_kana
-from linkage.registry.format import (
+from eligibility.registry_feed.format import (
     ABROAD,
     ALWAYS,
     ATTRS,
@@ -37,6 +35,8 @@ from linkage.registry.format import (
     KindOfChange,
     municipality_check_digit,
 )
+from eligibility.services import MAX_ADDRESS, MAX_NAME_KANA, MAX_NAME_KANJI
+from kaigo.crypto.blind_index import normalise_kana
 
 BOM = b"\xef\xbb\xbf"
 FILE_ERRORS = frozenset({"empty_file", "bom", "encoding", "header_missing", "header_mismatch"})
