@@ -43,7 +43,7 @@ from eligibility.synthetic.city import generate, qualification_backfill  # noqa:
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from kaigo.celery import app as celery_app  # noqa: E402
-from linkage.registry.parser import parse_feed  # noqa: E402
+from eligibility.registry_feed.parser import parse_feed  # noqa: E402
 from linkage.registry.simulator import ResidentSnapshot, simulate_day  # noqa: E402
 
 AS_OF = date(2026, 4, 1)
