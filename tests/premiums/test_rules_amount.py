@@ -94,7 +94,11 @@ STANDARD_AMOUNTS = [
 @pytest.mark.parametrize(("stage", "annual", "standard", "reduction"), STANDARD_AMOUNTS)
 def test_annual_amount_national_standard(stage, annual, standard, reduction):
     breakdown = annual_amount(stage, FY25)
-    assert (breakdown.annual, breakdown.standard_amount, breakdown.reduction) == (annual, standard, reduction)
+    assert (breakdown.annual, breakdown.standard_amount, breakdown.reduction) == (
+        annual,
+        standard,
+        reduction,
+    )
     assert breakdown.base_amount == 78_000
     assert breakdown.label == f"第{stage}段階"
 
@@ -254,7 +258,10 @@ def test_prorated_total_mixed_stages(parts, expected):
         pytest.param(lambda: prorated_amount(93_600, 13, rounding=YEN), id="13-months"),
         pytest.param(lambda: prorated_amount(93_600, -1, rounding=YEN), id="negative-months"),
         pytest.param(lambda: prorated_amount(-1, 6, rounding=YEN), id="negative-amount"),
-        pytest.param(lambda: prorated_total([(93_600, 7), (22_230, 6)], rounding=YEN), id="13-months-in-parts"),
+        pytest.param(
+            lambda: prorated_total([(93_600, 7), (22_230, 6)], rounding=YEN),
+            id="13-months-in-parts",
+        ),
     ],
 )
 def test_proration_refuses_impossible_months(call):

@@ -30,15 +30,33 @@ D = Decimal
 
 
 def household_exempt(pension, income=0, **kw):
-    return StageInputs(self_taxed=False, household_taxed=False, total_income=income, taxable_pension_income=pension, **kw)
+    return StageInputs(
+        self_taxed=False,
+        household_taxed=False,
+        total_income=income,
+        taxable_pension_income=pension,
+        **kw,
+    )
 
 
 def self_exempt(pension, income=0, **kw):
-    return StageInputs(self_taxed=False, household_taxed=True, total_income=income, taxable_pension_income=pension, **kw)
+    return StageInputs(
+        self_taxed=False,
+        household_taxed=True,
+        total_income=income,
+        taxable_pension_income=pension,
+        **kw,
+    )
 
 
 def taxed(income, pension=0, **kw):
-    return StageInputs(self_taxed=True, household_taxed=True, total_income=income, taxable_pension_income=pension, **kw)
+    return StageInputs(
+        self_taxed=True,
+        household_taxed=True,
+        total_income=income,
+        taxable_pension_income=pension,
+        **kw,
+    )
 
 
 # --- the tables -------------------------------------------------------------------------------
@@ -59,9 +77,27 @@ def test_table_for_picks_the_year(fiscal_year, expected):
 @pytest.mark.parametrize(
     ("tables", "fiscal_year", "code", "message"),
     [
-        pytest.param(NATIONAL_STANDARD_9TH, 2023, "premium_rate_table_missing", "2023年度に適用する保険料率表がありません。", id="before-9th"),
-        pytest.param(NATIONAL_STANDARD_9TH, 2027, "premium_rate_table_missing", "2027年度に適用する保険料率表がありません。", id="after-9th"),
-        pytest.param((), 2025, "premium_rate_table_missing", "2025年度に適用する保険料率表がありません。", id="no-table"),
+        pytest.param(
+            NATIONAL_STANDARD_9TH,
+            2023,
+            "premium_rate_table_missing",
+            "2023年度に適用する保険料率表がありません。",
+            id="before-9th",
+        ),
+        pytest.param(
+            NATIONAL_STANDARD_9TH,
+            2027,
+            "premium_rate_table_missing",
+            "2027年度に適用する保険料率表がありません。",
+            id="after-9th",
+        ),
+        pytest.param(
+            (),
+            2025,
+            "premium_rate_table_missing",
+            "2025年度に適用する保険料率表がありません。",
+            id="no-table",
+        ),
         pytest.param(
             (FY24, FY25, replace(FY25, name="市独自", valid_from=2026, valid_to=None)),
             2024,
@@ -141,14 +177,46 @@ def _stages(**change):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        pytest.param({"valid_to": 2024}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の適用年度の終わりが始まりより前です。", id="years-reversed"),
-        pytest.param({"base_amount": 0}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の基準額が不正です。", id="base-zero"),
-        pytest.param({"stages": _stages(index=4)}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の段階は1から順に並べてください。", id="stage-missing"),
-        pytest.param({"stages": FY25.stages[:5]}, "保険料率表「第9期 国の標準段階（令和7・8年度）」に本人課税の段階がありません。", id="group-missing"),
-        pytest.param({"stages": _stages(index=12, income_upper=9_000_000)}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の本人課税の段階は、最後の段階だけ上限なしにしてください。", id="top-band-bounded"),
-        pytest.param({"stages": _stages(index=6, income_upper=1_000_000)}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の本人課税の所得の上限は昇順にしてください。", id="bands-descending"),
-        pytest.param({"stages": _stages(index=1, income_upper=809_000)}, "保険料率表「第9期 国の標準段階（令和7・8年度）」の世帯非課税の所得の上限は昇順にしてください。", id="bands-equal"),
-        pytest.param({"public_assistance_stage": 14}, "保険料率表「第9期 国の標準段階（令和7・8年度）」に第14段階がありません。", id="assistance-stage-unknown"),
+        pytest.param(
+            {"valid_to": 2024},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の適用年度の終わりが始まりより前です。",
+            id="years-reversed",
+        ),
+        pytest.param(
+            {"base_amount": 0},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の基準額が不正です。",
+            id="base-zero",
+        ),
+        pytest.param(
+            {"stages": _stages(index=4)},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の段階は1から順に並べてください。",
+            id="stage-missing",
+        ),
+        pytest.param(
+            {"stages": FY25.stages[:5]},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」に本人課税の段階がありません。",
+            id="group-missing",
+        ),
+        pytest.param(
+            {"stages": _stages(index=12, income_upper=9_000_000)},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の本人課税の段階は、最後の段階だけ上限なしにしてください。",
+            id="top-band-bounded",
+        ),
+        pytest.param(
+            {"stages": _stages(index=6, income_upper=1_000_000)},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の本人課税の所得の上限は昇順にしてください。",
+            id="bands-descending",
+        ),
+        pytest.param(
+            {"stages": _stages(index=1, income_upper=809_000)},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」の世帯非課税の所得の上限は昇順にしてください。",
+            id="bands-equal",
+        ),
+        pytest.param(
+            {"public_assistance_stage": 14},
+            "保険料率表「第9期 国の標準段階（令和7・8年度）」に第14段階がありません。",
+            id="assistance-stage-unknown",
+        ),
     ],
 )
 def test_rate_table_refuses_malformed_tables(changes, message):
@@ -160,14 +228,28 @@ def test_rate_table_refuses_malformed_tables(changes, message):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        pytest.param({"multiplier": 1.2}, "第6段階の保険料率はDecimalで指定してください。", id="float-rate"),
-        pytest.param({"multiplier": D("0")}, "第6段階の保険料率は正の値で指定してください。", id="zero-rate"),
-        pytest.param({"reduced_multiplier": D("1.3")}, "第6段階の軽減後の保険料率が不正です。", id="reduced-above-standard"),
+        pytest.param(
+            {"multiplier": 1.2}, "第6段階の保険料率はDecimalで指定してください。", id="float-rate"
+        ),
+        pytest.param(
+            {"multiplier": D("0")}, "第6段階の保険料率は正の値で指定してください。", id="zero-rate"
+        ),
+        pytest.param(
+            {"reduced_multiplier": D("1.3")},
+            "第6段階の軽減後の保険料率が不正です。",
+            id="reduced-above-standard",
+        ),
         pytest.param({"income_upper": -1}, "第6段階の所得の上限が不正です。", id="negative-upper"),
     ],
 )
 def test_stage_refuses_bad_values(kwargs, message):
-    values = {"number": 6, "group": ST, "income_upper": 1_200_000, "upper_inclusive": False, "multiplier": D("1.2")}
+    values = {
+        "number": 6,
+        "group": ST,
+        "income_upper": 1_200_000,
+        "upper_inclusive": False,
+        "multiplier": D("1.2"),
+    }
     with pytest.raises(RateTableError) as raised:
         Stage(**(values | kwargs))
     assert raised.value.message == message
@@ -259,26 +341,106 @@ def test_stage_boundaries(table, inputs, stage):
 
 INCOME = [
     # negative 合計所得金額 counts as 0 and does not offset the pension
-    pytest.param(household_exempt(809_000, -500_000), 1, 809_000, 0, id="negative-income-is-0-stage1"),
-    pytest.param(household_exempt(809_001, -1_000_000), 2, 809_001, 0, id="negative-income-does-not-offset-pension"),
+    pytest.param(
+        household_exempt(809_000, -500_000), 1, 809_000, 0, id="negative-income-is-0-stage1"
+    ),
+    pytest.param(
+        household_exempt(809_001, -1_000_000),
+        2,
+        809_001,
+        0,
+        id="negative-income-does-not-offset-pension",
+    ),
     pytest.param(taxed(-300_000), 6, 0, 0, id="taxed-negative-income-stage6"),
     # 公的年金等に係る雑所得 is taken out for the exempt groups (the pension counts as 収入額)
-    pytest.param(household_exempt(1_100_000, 900_000, pension_misc_income=600_000), 3, 1_400_000, 300_000, id="pension-misc-income-removed"),
-    pytest.param(self_exempt(700_000, 600_000, pension_misc_income=500_000), 4, 800_000, 100_000, id="pension-misc-income-removed-se"),
+    pytest.param(
+        household_exempt(1_100_000, 900_000, pension_misc_income=600_000),
+        3,
+        1_400_000,
+        300_000,
+        id="pension-misc-income-removed",
+    ),
+    pytest.param(
+        self_exempt(700_000, 600_000, pension_misc_income=500_000),
+        4,
+        800_000,
+        100_000,
+        id="pension-misc-income-removed-se",
+    ),
     # 10万円 of 給与所得 (no more than the 給与所得 itself)
-    pytest.param(household_exempt(0, 909_000, salary_income=909_000), 1, 809_000, 809_000, id="salary-adjustment-909000-stage1"),
-    pytest.param(household_exempt(0, 909_001, salary_income=909_001), 2, 809_001, 809_001, id="salary-adjustment-909001-stage2"),
-    pytest.param(household_exempt(0, 859_000, salary_income=50_000), 1, 809_000, 809_000, id="salary-adjustment-capped-at-salary"),
+    pytest.param(
+        household_exempt(0, 909_000, salary_income=909_000),
+        1,
+        809_000,
+        809_000,
+        id="salary-adjustment-909000-stage1",
+    ),
+    pytest.param(
+        household_exempt(0, 909_001, salary_income=909_001),
+        2,
+        809_001,
+        809_001,
+        id="salary-adjustment-909001-stage2",
+    ),
+    pytest.param(
+        household_exempt(0, 859_000, salary_income=50_000),
+        1,
+        809_000,
+        809_000,
+        id="salary-adjustment-capped-at-salary",
+    ),
     # 特別控除額 (長期・短期譲渡所得)
-    pytest.param(household_exempt(0, 1_309_000, special_deduction=500_000), 1, 809_000, 809_000, id="special-deduction-exempt"),
-    pytest.param(taxed(2_599_999, special_deduction=500_000), 7, 2_099_999, 2_099_999, id="special-deduction-taxed-stage7"),
-    pytest.param(taxed(2_600_000, special_deduction=500_000), 8, 2_100_000, 2_100_000, id="special-deduction-taxed-stage8"),
+    pytest.param(
+        household_exempt(0, 1_309_000, special_deduction=500_000),
+        1,
+        809_000,
+        809_000,
+        id="special-deduction-exempt",
+    ),
+    pytest.param(
+        taxed(2_599_999, special_deduction=500_000),
+        7,
+        2_099_999,
+        2_099_999,
+        id="special-deduction-taxed-stage7",
+    ),
+    pytest.param(
+        taxed(2_600_000, special_deduction=500_000),
+        8,
+        2_100_000,
+        2_100_000,
+        id="special-deduction-taxed-stage8",
+    ),
     # taxed group: 10万円 of 給与所得 + 公的年金等に係る雑所得 [K?]
-    pytest.param(taxed(1_299_999, salary_income=1_299_999), 6, 1_199_999, 1_199_999, id="taxed-salary-adjustment-stage6"),
-    pytest.param(taxed(1_300_000, salary_income=800_000, pension_misc_income=500_000), 7, 1_200_000, 1_200_000, id="taxed-salary+pension-adjustment-stage7"),
-    pytest.param(taxed(1_269_999, salary_income=30_000, pension_misc_income=40_000), 6, 1_199_999, 1_199_999, id="taxed-adjustment-capped-at-income"),
+    pytest.param(
+        taxed(1_299_999, salary_income=1_299_999),
+        6,
+        1_199_999,
+        1_199_999,
+        id="taxed-salary-adjustment-stage6",
+    ),
+    pytest.param(
+        taxed(1_300_000, salary_income=800_000, pension_misc_income=500_000),
+        7,
+        1_200_000,
+        1_200_000,
+        id="taxed-salary+pension-adjustment-stage7",
+    ),
+    pytest.param(
+        taxed(1_269_999, salary_income=30_000, pension_misc_income=40_000),
+        6,
+        1_199_999,
+        1_199_999,
+        id="taxed-adjustment-capped-at-income",
+    ),
     # 非課税年金 is not counted for premiums
-    pytest.param(household_exempt(809_000, non_taxable_pension_income=1_000_000), 1, 809_000, 0, id="non-taxable-pension-not-counted"),
+    pytest.param(
+        household_exempt(809_000, non_taxable_pension_income=1_000_000),
+        1,
+        809_000,
+        0,
+        id="non-taxable-pension-not-counted",
+    ),
 ]
 
 
@@ -307,12 +469,42 @@ def test_non_taxable_pension_counted_when_the_table_says_so():
 # --- 生活保護 and 老齢福祉年金 ----------------------------------------------------------------
 
 SPECIAL = [
-    pytest.param(household_exempt(2_000_000, public_assistance=True), 1, StageReason.PUBLIC_ASSISTANCE, id="assistance-over-any-income"),
-    pytest.param(self_exempt(2_000_000, public_assistance=True), 1, StageReason.PUBLIC_ASSISTANCE, id="assistance-household-taxed"),
-    pytest.param(taxed(9_000_000, public_assistance=True), 1, StageReason.PUBLIC_ASSISTANCE, id="assistance-even-if-taxed"),
-    pytest.param(household_exempt(1_500_000, old_age_welfare_pension=True), 1, StageReason.OLD_AGE_WELFARE_PENSION, id="welfare-pension-household-exempt"),
-    pytest.param(self_exempt(809_000, old_age_welfare_pension=True), 4, StageReason.SELF_EXEMPT, id="welfare-pension-household-taxed-normal-4"),
-    pytest.param(self_exempt(809_001, old_age_welfare_pension=True), 5, StageReason.SELF_EXEMPT, id="welfare-pension-household-taxed-normal-5"),
+    pytest.param(
+        household_exempt(2_000_000, public_assistance=True),
+        1,
+        StageReason.PUBLIC_ASSISTANCE,
+        id="assistance-over-any-income",
+    ),
+    pytest.param(
+        self_exempt(2_000_000, public_assistance=True),
+        1,
+        StageReason.PUBLIC_ASSISTANCE,
+        id="assistance-household-taxed",
+    ),
+    pytest.param(
+        taxed(9_000_000, public_assistance=True),
+        1,
+        StageReason.PUBLIC_ASSISTANCE,
+        id="assistance-even-if-taxed",
+    ),
+    pytest.param(
+        household_exempt(1_500_000, old_age_welfare_pension=True),
+        1,
+        StageReason.OLD_AGE_WELFARE_PENSION,
+        id="welfare-pension-household-exempt",
+    ),
+    pytest.param(
+        self_exempt(809_000, old_age_welfare_pension=True),
+        4,
+        StageReason.SELF_EXEMPT,
+        id="welfare-pension-household-taxed-normal-4",
+    ),
+    pytest.param(
+        self_exempt(809_001, old_age_welfare_pension=True),
+        5,
+        StageReason.SELF_EXEMPT,
+        id="welfare-pension-household-taxed-normal-5",
+    ),
 ]
 
 
@@ -325,18 +517,102 @@ def test_public_assistance_and_old_age_welfare_pension(inputs, stage, reason):
 # --- the reason for the notice ----------------------------------------------------------------
 
 MESSAGES = [
-    pytest.param(FY25, household_exempt(809_000), StageReason.HOUSEHOLD_EXEMPT, (None, 809_000), "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80.9万円以下のため第1段階", id="1"),
-    pytest.param(FY24, household_exempt(800_000), StageReason.HOUSEHOLD_EXEMPT, (None, 800_000), "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80万円以下のため第1段階", id="1-fy2024"),
-    pytest.param(FY25, household_exempt(809_001), StageReason.HOUSEHOLD_EXEMPT, (809_000, 1_200_000), "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80.9万円を超え120万円以下のため第2段階", id="2"),
-    pytest.param(FY25, household_exempt(1_200_001), StageReason.HOUSEHOLD_EXEMPT, (1_200_000, None), "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が120万円を超えるため第3段階", id="3"),
-    pytest.param(FY25, self_exempt(809_000), StageReason.SELF_EXEMPT, (None, 809_000), "本人非課税・世帯課税で、合計所得金額と課税年金収入額の合計が80.9万円以下のため第4段階", id="4"),
-    pytest.param(FY25, self_exempt(809_001), StageReason.SELF_EXEMPT, (809_000, None), "本人非課税・世帯課税で、合計所得金額と課税年金収入額の合計が80.9万円を超えるため第5段階", id="5"),
-    pytest.param(FY25, taxed(1_199_999), StageReason.SELF_TAXED, (None, 1_200_000), "本人課税で、合計所得金額が120万円未満のため第6段階", id="6"),
-    pytest.param(FY25, taxed(1_200_000), StageReason.SELF_TAXED, (1_200_000, 2_100_000), "本人課税で、合計所得金額が120万円以上210万円未満のため第7段階", id="7"),
-    pytest.param(FY25, taxed(6_200_000), StageReason.SELF_TAXED, (6_200_000, 7_200_000), "本人課税で、合計所得金額が620万円以上720万円未満のため第12段階", id="12"),
-    pytest.param(FY25, taxed(7_200_000), StageReason.SELF_TAXED, (7_200_000, None), "本人課税で、合計所得金額が720万円以上のため第13段階", id="13"),
-    pytest.param(FY25, self_exempt(100_000, public_assistance=True), StageReason.PUBLIC_ASSISTANCE, (None, None), "生活保護を受給しているため第1段階", id="assistance"),
-    pytest.param(FY25, household_exempt(1_500_000, old_age_welfare_pension=True), StageReason.OLD_AGE_WELFARE_PENSION, (None, None), "世帯全員が非課税で、老齢福祉年金を受給しているため第1段階", id="welfare-pension"),
+    pytest.param(
+        FY25,
+        household_exempt(809_000),
+        StageReason.HOUSEHOLD_EXEMPT,
+        (None, 809_000),
+        "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80.9万円以下のため第1段階",
+        id="1",
+    ),
+    pytest.param(
+        FY24,
+        household_exempt(800_000),
+        StageReason.HOUSEHOLD_EXEMPT,
+        (None, 800_000),
+        "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80万円以下のため第1段階",
+        id="1-fy2024",
+    ),
+    pytest.param(
+        FY25,
+        household_exempt(809_001),
+        StageReason.HOUSEHOLD_EXEMPT,
+        (809_000, 1_200_000),
+        "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が80.9万円を超え120万円以下のため第2段階",
+        id="2",
+    ),
+    pytest.param(
+        FY25,
+        household_exempt(1_200_001),
+        StageReason.HOUSEHOLD_EXEMPT,
+        (1_200_000, None),
+        "世帯全員が非課税で、合計所得金額と課税年金収入額の合計が120万円を超えるため第3段階",
+        id="3",
+    ),
+    pytest.param(
+        FY25,
+        self_exempt(809_000),
+        StageReason.SELF_EXEMPT,
+        (None, 809_000),
+        "本人非課税・世帯課税で、合計所得金額と課税年金収入額の合計が80.9万円以下のため第4段階",
+        id="4",
+    ),
+    pytest.param(
+        FY25,
+        self_exempt(809_001),
+        StageReason.SELF_EXEMPT,
+        (809_000, None),
+        "本人非課税・世帯課税で、合計所得金額と課税年金収入額の合計が80.9万円を超えるため第5段階",
+        id="5",
+    ),
+    pytest.param(
+        FY25,
+        taxed(1_199_999),
+        StageReason.SELF_TAXED,
+        (None, 1_200_000),
+        "本人課税で、合計所得金額が120万円未満のため第6段階",
+        id="6",
+    ),
+    pytest.param(
+        FY25,
+        taxed(1_200_000),
+        StageReason.SELF_TAXED,
+        (1_200_000, 2_100_000),
+        "本人課税で、合計所得金額が120万円以上210万円未満のため第7段階",
+        id="7",
+    ),
+    pytest.param(
+        FY25,
+        taxed(6_200_000),
+        StageReason.SELF_TAXED,
+        (6_200_000, 7_200_000),
+        "本人課税で、合計所得金額が620万円以上720万円未満のため第12段階",
+        id="12",
+    ),
+    pytest.param(
+        FY25,
+        taxed(7_200_000),
+        StageReason.SELF_TAXED,
+        (7_200_000, None),
+        "本人課税で、合計所得金額が720万円以上のため第13段階",
+        id="13",
+    ),
+    pytest.param(
+        FY25,
+        self_exempt(100_000, public_assistance=True),
+        StageReason.PUBLIC_ASSISTANCE,
+        (None, None),
+        "生活保護を受給しているため第1段階",
+        id="assistance",
+    ),
+    pytest.param(
+        FY25,
+        household_exempt(1_500_000, old_age_welfare_pension=True),
+        StageReason.OLD_AGE_WELFARE_PENSION,
+        (None, None),
+        "世帯全員が非課税で、老齢福祉年金を受給しているため第1段階",
+        id="welfare-pension",
+    ),
 ]
 
 
@@ -402,16 +678,43 @@ def test_a_group_with_one_band_has_no_income_condition():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        pytest.param({"self_taxed": True, "household_taxed": False}, "本人が課税の場合、世帯も課税として指定してください。", id="self-taxed-household-not"),
-        pytest.param({"taxable_pension_income": -1}, "課税年金収入額に負の値は指定できません。", id="negative-pension"),
-        pytest.param({"salary_income": -1}, "給与所得に負の値は指定できません。", id="negative-salary"),
-        pytest.param({"pension_misc_income": -1}, "公的年金等に係る雑所得に負の値は指定できません。", id="negative-pension-misc"),
-        pytest.param({"special_deduction": -1}, "特別控除額に負の値は指定できません。", id="negative-deduction"),
-        pytest.param({"non_taxable_pension_income": -1}, "非課税年金収入額に負の値は指定できません。", id="negative-non-taxable"),
+        pytest.param(
+            {"self_taxed": True, "household_taxed": False},
+            "本人が課税の場合、世帯も課税として指定してください。",
+            id="self-taxed-household-not",
+        ),
+        pytest.param(
+            {"taxable_pension_income": -1},
+            "課税年金収入額に負の値は指定できません。",
+            id="negative-pension",
+        ),
+        pytest.param(
+            {"salary_income": -1}, "給与所得に負の値は指定できません。", id="negative-salary"
+        ),
+        pytest.param(
+            {"pension_misc_income": -1},
+            "公的年金等に係る雑所得に負の値は指定できません。",
+            id="negative-pension-misc",
+        ),
+        pytest.param(
+            {"special_deduction": -1},
+            "特別控除額に負の値は指定できません。",
+            id="negative-deduction",
+        ),
+        pytest.param(
+            {"non_taxable_pension_income": -1},
+            "非課税年金収入額に負の値は指定できません。",
+            id="negative-non-taxable",
+        ),
     ],
 )
 def test_stage_inputs_refuse_contradictions(kwargs, message):
-    values = {"self_taxed": False, "household_taxed": False, "total_income": 0, "taxable_pension_income": 0}
+    values = {
+        "self_taxed": False,
+        "household_taxed": False,
+        "total_income": 0,
+        "taxable_pension_income": 0,
+    }
     with pytest.raises(StageInputError) as raised:
         StageInputs(**(values | kwargs))
     assert raised.value.message == message
