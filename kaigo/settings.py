@@ -157,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Lockout after repeated failures (django-axes): the axes backend must come first.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "kaigo.staff.backends.StaffBackend"]
 # KAIGO_TEMPORARY_PASSWORD_HOURS: a password set by an administrator stops working after this.
 KAIGO_TEMPORARY_PASSWORD_HOURS = int(env("KAIGO_TEMPORARY_PASSWORD_HOURS", "72"))
 AXES_FAILURE_LIMIT = 5
