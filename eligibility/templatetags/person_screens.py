@@ -10,6 +10,7 @@ not see has already been left out or replaced.
 from __future__ import annotations
 
 from django import forms, template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
@@ -50,6 +51,28 @@ def input_field(field: forms.BoundField) -> SafeString:
     if field.errors:
         html.append(f' <span class="errors" role="alert" id="{escape(field.auto_id)}_error">{escape(" ".join(field.errors))}</span>')
     return SafeString("".join(html))
+
+
+def _period_table(periods) -> str:
+    return ('<table class="grid">\n  <thead><tr><th scope="col">被保険者区分</th><th scope="col">資格取得日</th>'
+            '<th scope="col">取得事由</th><th scope="col">資格喪失日</th><th scope="col">喪失事由</th></tr></thead>\n'
+            f"  <tbody>\n{period_rows(periods)}  </tbody>\n</table>\n")
+
+
+@register.simple_tag
+def revision_sections(revisions) -> SafeString:
+    """Every revision of a person's qualification history: a heading (number, when recorded, by
+    what, when replaced) and its periods (eligibility/qualification/tab.html)."""
+    html = []
+    for rev in revisions:
+        recorded = timezone.localtime(rev.recorded_from).strftime("%Y-%m-%d %H:%M:%S")
+        replaced = (f"／ {timezone.localtime(rev.recorded_to).strftime('%Y-%m-%d %H:%M:%S')} に次の版で置換"
+                    if rev.recorded_to else "／ 現在の版")
+        html.append(
+            f'<section aria-labelledby="rev-{rev.revision}">\n'
+            f'  <h3 id="rev-{rev.revision}">第{rev.revision}版 <span class="note">記録 {recorded}'
+            f"（{escape(rev.source)}）{replaced}</span></h3>\n{_period_table(rev.periods)}</section>\n")
+    return SafeString("".join(html) or "<p>資格の記録はありません。</p>\n")
 
 
 @register.simple_tag
