@@ -63,6 +63,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "card.batch_print": frozenset({Role.HEAD_OFFICE_CLERK, Role.OPERATOR}),
     # the registry intake's results per file: counts, rejected and queued lines (no personal data)
     "intake.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK, Role.OPERATOR}),
+    # see the premium rate tables by fiscal year (保険料率表)
+    "premium.table.view": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.WARD_CLERK}),
+    # draft and edit a rate table for new fiscal years; approval is the section chief's alone
+    "premium.table.manage": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
