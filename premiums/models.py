@@ -1,16 +1,17 @@
-"""Premium tables stored in the database: the rate tables by fiscal year (保険料率表), editable
-by head office and approved by the section chief. The pure rules (premiums.rules) never read
-these models: premiums.services.rate_table_for converts the approved rows into a
-premiums.rules.tables.RateTable. See docs/subsystems/premium-rate-tables.md.
+"""Premium tables stored in the database: the rate tables (保険料率表) and the collection plans
+(徴収計画) by fiscal year, editable by head office and approved by the section chief. The pure
+rules (premiums.rules) never read these models: premiums.services.rate_table_for and
+collection_plan_for convert the approved rows into premiums.rules.tables.RateTable and
+CollectionPlan. See docs/subsystems/premium-rate-tables.md.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import IntegerRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, IntegerRangeField, RangeOperators
 from django.db import models
 
-from premiums.rules.codes import RoundingMode, StageGroup
+from premiums.rules.codes import PensionKind, RoundingMode, StageGroup
 
 
 class FiscalYearRange(models.Func):
@@ -111,3 +112,51 @@ class PremiumStage(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"第{self.number}段階"
+
+
+class PremiumCollectionPlan(models.Model):
+    """徴収計画 of a range of fiscal years: premiums.rules.tables.CollectionPlan as a row (the
+    普通徴収 installments and the 特別徴収 parameters). Drafted, approved and never overlapping
+    like PremiumRateTable."""
+
+    name = models.CharField("名称", max_length=100)
+    valid_from = models.PositiveSmallIntegerField("適用開始年度")
+    valid_to = models.PositiveSmallIntegerField("適用終了年度", null=True, blank=True)
+    # 普通徴収 (BillingPlan)
+    billing_due_months = ArrayField(models.PositiveSmallIntegerField(), verbose_name="普通徴収の納期の月")
+    billing_due_day = models.PositiveSmallIntegerField("納期限の日（空欄は月末）", null=True, blank=True)
+    billing_due_day_overrides = models.JSONField("月ごとの納期限の日", default=list, blank=True)  # [[12, 25]]
+    billing_unit = models.PositiveIntegerField("各期の端数単位", default=100)
+    # 特別徴収 (PensionDeductionPlan)
+    pension_minimum_annual = models.PositiveIntegerField("特別徴収の対象となる年金額の下限（年額）")
+    pension_excluded_kinds = ArrayField(models.CharField(max_length=20, choices=PensionKind.choices),
+                                        verbose_name="特別徴収の対象外の年金", default=list, blank=True)
+    pension_listing_lead_months = models.PositiveSmallIntegerField("対象者情報から特別徴収開始までの月数")
+    pension_final_unit = models.PositiveIntegerField("本徴収の端数単位", default=100)
+    pension_levelling_unit = models.PositiveIntegerField("平準化の端数単位", default=100)
+    pension_payment_day = models.PositiveSmallIntegerField("年金支払日", default=15)
+    status = models.CharField("状態", max_length=8, choices=RateTableStatus.choices, default=RateTableStatus.DRAFT)
+    copied_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    approved_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "徴収計画"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(valid_to__isnull=True)
+                                   | models.Q(valid_to__gte=models.F("valid_from")),
+                                   name="premiumcollectionplan_years_order"),
+            models.CheckConstraint(condition=models.Q(status=RateTableStatus.DRAFT)
+                                   | models.Q(approved_at__isnull=False),
+                                   name="premiumcollectionplan_approved_at"),
+            ExclusionConstraint(
+                name="premiumcollectionplan_no_overlap",
+                expressions=[(FiscalYearRange("valid_from", "valid_to"), RangeOperators.OVERLAPS)],
+                condition=models.Q(status=RateTableStatus.APPROVED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,10 +22,22 @@ from kaigo.errors import InvalidState, NotPermitted
 from kaigo.staff.models import RoleGrant
 from kaigo.staff.roles import roles_with
 from kaigo.staff.services import require_section_chief
-from premiums.models import PremiumRateTable, PremiumStage, RateTableStatus
-from premiums.rules.codes import RoundingMode, StageGroup
+from premiums.models import (
+    PremiumCollectionPlan,
+    PremiumRateTable,
+    PremiumStage,
+    RateTableStatus,
+)
+from premiums.rules.codes import PensionKind, RoundingMode, StageGroup
 from premiums.rules.errors import RateTableError
-from premiums.rules.tables import RateTable, Rounding, Stage
+from premiums.rules.tables import (
+    BillingPlan,
+    CollectionPlan,
+    PensionDeductionPlan,
+    RateTable,
+    Rounding,
+    Stage,
+)
 
 MANAGE = "premium.table.manage"
 
@@ -275,11 +287,6 @@ def rate_table_remove_stage(actor, table_id: int, number: int) -> None:
 # --- approval -------------------------------------------------------------------------------------
 
 
-def _overlap_message(table: PremiumRateTable, other: PremiumRateTable) -> str:
-    return (f"保険料率表「{table.name}」は承認済みの「{other.name}」と適用年度が重なっています"
-            f"（{max(table.valid_from, other.valid_from)}年度）。")
-
-
 @transaction.atomic
 def rate_table_approve(actor, table_id: int) -> RateTable:
     """Approve a draft (section chief only). Refused when the pure RateTable refuses it, the
@@ -297,22 +304,187 @@ def rate_table_approve(actor, table_id: int) -> RateTable:
         raise RateTableError(f"保険料率表「{table.name}」の段階が1から連続していません（{gaps}がありません）。",
                              code="premium_rate_table_stage_gap")
     rule = to_rule_table(table, stages)  # the rules' own validation (RateTableError)
-    years = Q(valid_to__isnull=True) | Q(valid_to__gte=table.valid_from)
-    if table.valid_to is not None:
-        years &= Q(valid_from__lte=table.valid_to)
-    other = (PremiumRateTable.objects.filter(years, status=RateTableStatus.APPROVED)
-             .exclude(pk=table.pk).order_by("valid_from").first())
+    _approve(actor, table, kind="保険料率表")
+    return rule
+
+
+def _approve(actor, row, *, kind: str) -> None:
+    """Mark ``row`` (a locked draft table or plan) approved unless an approved row of the same
+    model covers one of its fiscal years; the exclusion constraint catches a concurrent one."""
+    model = type(row)
+    years = Q(valid_to__isnull=True) | Q(valid_to__gte=row.valid_from)
+    if row.valid_to is not None:
+        years &= Q(valid_from__lte=row.valid_to)
+    other = (model.objects.filter(years, status=RateTableStatus.APPROVED)
+             .exclude(pk=row.pk).order_by("valid_from").first())
     if other is not None:
-        raise RateTableError(_overlap_message(table, other), code="premium_rate_table_overlap")
-    table.status = RateTableStatus.APPROVED
-    table.approved_by = actor
-    table.approved_at = timezone.now()
+        raise RateTableError(
+            f"{kind}「{row.name}」は承認済みの「{other.name}」と適用年度が重なっています"
+            f"（{max(row.valid_from, other.valid_from)}年度）。",
+            code="premium_rate_table_overlap",
+        )
+    row.status = RateTableStatus.APPROVED
+    row.approved_by = actor
+    row.approved_at = timezone.now()
     try:
         with transaction.atomic():  # savepoint: a concurrent approval trips the exclusion constraint
-            table.save(update_fields=["status", "approved_by", "approved_at"])
+            row.save(update_fields=["status", "approved_by", "approved_at"])
     except IntegrityError as exc:
-        if "premiumratetable_no_overlap" not in str(exc):
+        if "_no_overlap" not in str(exc):
             raise
-        raise RateTableError(f"保険料率表「{table.name}」は承認済みの保険料率表と適用年度が重なっています。",
+        raise RateTableError(f"{kind}「{row.name}」は承認済みの{kind}と適用年度が重なっています。",
                              code="premium_rate_table_overlap") from None
+
+
+def _close(actor, model, row_id: int, last_year: int, *, kind: str):
+    require_section_chief(actor)
+    row = model.objects.select_for_update().filter(pk=row_id).first()
+    if row is None:
+        raise RateTableError(f"指定の{kind}がありません。", code="premium_rate_table_not_found")
+    if row.status != RateTableStatus.APPROVED or row.valid_to is not None:
+        raise InvalidState(f"{kind}「{row.name}」は適用終了年度のない承認済みの{kind}ではありません。")
+    if last_year < row.valid_from:
+        raise RateTableError(f"{kind}「{row.name}」の適用終了年度は{row.valid_from}年度以降にしてください。")
+    row.valid_to = last_year
+    row.save(update_fields=["valid_to"])
+    return row
+
+
+@transaction.atomic
+def rate_table_close(actor, table_id: int, last_year: int) -> PremiumRateTable:
+    """Give an approved open-ended table its last fiscal year (section chief only), so that a
+    table for the following years can be approved. Nothing else of an approved table changes."""
+    return _close(actor, PremiumRateTable, table_id, last_year, kind="保険料率表")
+
+
+# --- collection plans (徴収計画) -------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "name", "valid_from", "valid_to",
+    "billing_due_months", "billing_due_day", "billing_due_day_overrides", "billing_unit",
+    "pension_minimum_annual", "pension_excluded_kinds", "pension_listing_lead_months",
+    "pension_final_unit", "pension_levelling_unit", "pension_payment_day",
+)
+
+
+def to_rule_plan(plan: PremiumCollectionPlan) -> CollectionPlan:
+    """The stored plan as premiums.rules.tables.CollectionPlan (validated by its own checks)."""
+    return CollectionPlan(
+        name=plan.name,
+        valid_from=plan.valid_from,
+        valid_to=plan.valid_to,
+        billing=BillingPlan(
+            due_months=tuple(plan.billing_due_months),
+            due_day=plan.billing_due_day,
+            due_day_overrides=tuple((int(m), int(d)) for m, d in plan.billing_due_day_overrides),
+            unit=plan.billing_unit,
+        ),
+        pension=PensionDeductionPlan(
+            minimum_annual_pension=plan.pension_minimum_annual,
+            excluded_kinds=frozenset(PensionKind(k) for k in plan.pension_excluded_kinds),
+            listing_lead_months=plan.pension_listing_lead_months,
+            final_unit=plan.pension_final_unit,
+            levelling_unit=plan.pension_levelling_unit,
+            payment_day=plan.pension_payment_day,
+        ),
+    )
+
+
+def collection_plan_for(fiscal_year: int) -> CollectionPlan:
+    """The approved collection plan covering ``fiscal_year`` as the pure CollectionPlan.
+    RateTableError (code premium_rate_table_missing) when none covers it."""
+    plan = PremiumCollectionPlan.objects.filter(_covering(fiscal_year), status=RateTableStatus.APPROVED).first()
+    if plan is None:
+        raise RateTableError(f"{fiscal_year}年度に適用する徴収計画がありません。",
+                             code="premium_rate_table_missing")
+    return to_rule_plan(plan)
+
+
+def _plan_values(rule: CollectionPlan) -> dict:
+    return {
+        "billing_due_months": list(rule.billing.due_months), "billing_due_day": rule.billing.due_day,
+        "billing_due_day_overrides": [list(p) for p in rule.billing.due_day_overrides],
+        "billing_unit": rule.billing.unit,
+        "pension_minimum_annual": rule.pension.minimum_annual_pension,
+        "pension_excluded_kinds": sorted(str(k) for k in rule.pension.excluded_kinds),
+        "pension_listing_lead_months": rule.pension.listing_lead_months,
+        "pension_final_unit": rule.pension.final_unit, "pension_levelling_unit": rule.pension.levelling_unit,
+        "pension_payment_day": rule.pension.payment_day,
+    }
+
+
+@transaction.atomic
+def collection_plan_draft(
+    actor,
+    *,
+    valid_from: int,
+    valid_to: int | None,
+    name: str,
+    from_plan_id: int | None = None,
+    data: CollectionPlan | None = None,
+) -> PremiumCollectionPlan:
+    """A new draft plan for ``valid_from..valid_to``: a copy of the stored plan ``from_plan_id``
+    or of the pure plan ``data``."""
+    _require_manage(actor)
+    if (from_plan_id is None) == (data is None):
+        raise RateTableError("複製元の徴収計画を1つ指定してください。")
+    name = (name or "").strip()
+    if not name:
+        raise RateTableError("徴収計画の名称を入力してください。")
+    _check_years(valid_from, valid_to)
+    if from_plan_id is not None:
+        source = PremiumCollectionPlan.objects.filter(pk=from_plan_id).first()
+        if source is None:
+            raise RateTableError("複製元の徴収計画がありません。", code="premium_rate_table_not_found")
+        values = {f: getattr(source, f) for f in PLAN_FIELDS}
+    else:
+        values = _plan_values(data)
+    values.update(name=name, valid_from=valid_from, valid_to=valid_to)
+    return PremiumCollectionPlan.objects.create(
+        **values, status=RateTableStatus.DRAFT, copied_from_id=from_plan_id, created_by=actor
+    )
+
+
+@transaction.atomic
+def collection_plan_update(actor, plan_id: int, **changes) -> PremiumCollectionPlan:
+    """Change fields of a draft plan (PLAN_FIELDS); checked by the pure plan at once."""
+    _require_manage(actor)
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown collection plan fields: {sorted(unknown)}")
+    plan = PremiumCollectionPlan.objects.select_for_update().filter(pk=plan_id).first()
+    if plan is None:
+        raise RateTableError("指定の徴収計画がありません。", code="premium_rate_table_not_found")
+    if plan.status != RateTableStatus.DRAFT:
+        raise InvalidState(f"徴収計画「{plan.name}」は承認済みのため変更できません。")
+    for field, value in changes.items():
+        setattr(plan, field, value)
+    if any(k not in PensionKind.values for k in plan.pension_excluded_kinds):
+        raise RateTableError("特別徴収の対象外の年金の種類が不正です。")
+    try:
+        to_rule_plan(plan)
+    except (TypeError, ValueError):
+        raise RateTableError(f"徴収計画「{plan.name}」の設定が不正です。") from None
+    plan.save(update_fields=list(changes))
+    return plan
+
+
+@transaction.atomic
+def collection_plan_approve(actor, plan_id: int) -> CollectionPlan:
+    """Approve a draft plan (section chief only): valid as the pure CollectionPlan and no
+    approved plan covering one of its fiscal years."""
+    require_section_chief(actor)
+    plan = PremiumCollectionPlan.objects.select_for_update().filter(pk=plan_id).first()
+    if plan is None:
+        raise RateTableError("指定の徴収計画がありません。", code="premium_rate_table_not_found")
+    if plan.status != RateTableStatus.DRAFT:
+        raise InvalidState(f"徴収計画「{plan.name}」は承認済みです。")
+    rule = to_rule_plan(plan)
+    _approve(actor, plan, kind="徴収計画")
     return rule
+
+
+@transaction.atomic
+def collection_plan_close(actor, plan_id: int, last_year: int) -> PremiumCollectionPlan:
+    """Give an approved open-ended plan its last fiscal year (section chief only)."""
+    return _close(actor, PremiumCollectionPlan, plan_id, last_year, kind="徴収計画")

@@ -3,6 +3,7 @@ the seeded national standard, rate_table_for, drafts, approval and its refusals.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,14 @@ from django.utils import timezone
 
 from kaigo.errors import InvalidState, NotPermitted
 from kaigo.staff.roles import Role
-from premiums.models import PremiumRateTable, PremiumStage, RateTableStatus
+from premiums.models import (
+    PremiumCollectionPlan,
+    PremiumRateTable,
+    PremiumStage,
+    RateTableStatus,
+)
 from premiums.rules import (
+    ASSUMED_COLLECTION_PLAN,
     NATIONAL_STANDARD_FY2024,
     NATIONAL_STANDARD_FY2025_2026,
     RateTableError,
@@ -23,13 +30,20 @@ from premiums.rules import (
 from premiums.services import (
     StageValues,
     approved_rate_tables,
+    collection_plan_approve,
+    collection_plan_close,
+    collection_plan_draft,
+    collection_plan_for,
+    collection_plan_update,
     rate_table_approve,
+    rate_table_close,
     rate_table_draft,
     rate_table_for,
     rate_table_remove_stage,
     rate_table_set_stage,
     rate_table_update,
     rate_table_update_stage,
+    to_rule_plan,
 )
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +276,75 @@ def test_a_stage_added_to_a_draft(clerk, chief):
 def test_bad_draft_refused(clerk, valid_from, valid_to, name):
     with pytest.raises(RateTableError):
         rate_table_draft(clerk, valid_from=valid_from, valid_to=valid_to, name=name, from_table_id=_seeded().pk)
+
+
+# --- closing an open-ended table ----------------------------------------------------------------
+
+
+def test_an_open_table_closed_then_followed(clerk, chief):
+    open_table = rate_table_draft(clerk, valid_from=2027, valid_to=None, name="独自段階",
+                                  data=NATIONAL_STANDARD_FY2025_2026)
+    rate_table_approve(chief, open_table.pk)
+    follower = rate_table_draft(clerk, valid_from=2030, valid_to=None, name="第11期", from_table_id=open_table.pk)
+    with pytest.raises(RateTableError, match="（2030年度）"):
+        rate_table_approve(chief, follower.pk)
+    with pytest.raises(NotPermitted):
+        rate_table_close(clerk, open_table.pk, 2029)
+    with pytest.raises(RateTableError):
+        rate_table_close(chief, open_table.pk, 2026)
+    rate_table_close(chief, open_table.pk, 2029)
+    rate_table_approve(chief, follower.pk)
+    assert (rate_table_for(2029).name, rate_table_for(2030).name) == ("独自段階", "第11期")
+
+
+def test_a_closed_table_is_not_closed_again(chief):
+    with pytest.raises(InvalidState):
+        rate_table_close(chief, _seeded().pk, 2027)
+
+
+# --- collection plans ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fiscal_year", [2024, 2025, 2026, 2035])
+def test_seeded_collection_plan_equals_the_assumed_plan(fiscal_year):
+    assert collection_plan_for(fiscal_year) == ASSUMED_COLLECTION_PLAN
+
+
+def test_collection_plan_for_a_missing_year():
+    with pytest.raises(RateTableError) as err:
+        collection_plan_for(2023)
+    assert (err.value.code, err.value.message) == ("premium_rate_table_missing", "2023年度に適用する徴収計画がありません。")
+
+
+def test_collection_plan_for_fy2027_drafted_and_approved(clerk, chief):
+    seeded = PremiumCollectionPlan.objects.get(created_by__isnull=True)
+    draft = collection_plan_draft(clerk, valid_from=2027, valid_to=None, name="徴収計画（令和9年度から）",
+                                  from_plan_id=seeded.pk)
+    collection_plan_update(clerk, draft.pk, billing_due_months=[6, 7, 8, 9, 10, 11, 12, 1, 2, 3],
+                           billing_due_day_overrides=[])
+    with pytest.raises(RateTableError, match="重なって"):
+        collection_plan_approve(chief, draft.pk)
+    collection_plan_close(chief, seeded.pk, 2026)
+    with pytest.raises(NotPermitted):
+        collection_plan_approve(clerk, draft.pk)
+    rule = collection_plan_approve(chief, draft.pk)
+    assert collection_plan_for(2027) == rule
+    assert rule.billing.due_months[0] == 6 and rule.billing.due_day_overrides == ()
+    assert collection_plan_for(2026) == replace(ASSUMED_COLLECTION_PLAN, valid_to=2026)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message_part"),
+    [
+        ({"billing_due_months": [3, 4]}, "第1期は4月以降"),
+        ({"billing_due_months": []}, "納期の月が不正"),
+        ({"pension_payment_day": 30}, "年金支払日"),
+        ({"pension_excluded_kinds": ["unknown"]}, "年金の種類"),
+        ({"billing_due_day_overrides": [[13, 1]]}, "納期限の日"),
+    ],
+)
+def test_bad_collection_plan_refused_on_edit(clerk, changes, message_part):
+    seeded = PremiumCollectionPlan.objects.get(created_by__isnull=True)
+    draft = collection_plan_draft(clerk, valid_from=2027, valid_to=None, name="案", data=to_rule_plan(seeded))
+    with pytest.raises(RateTableError, match=message_part):
+        collection_plan_update(clerk, draft.pk, **changes)
