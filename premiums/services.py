@@ -5,8 +5,9 @@ Head office (premium.table.manage) drafts a table for new fiscal years, usually 
 table in force, and edits it; the section chief approves it. Approval validates the table by
 building the pure premiums.rules.tables.RateTable (the rules' own checks), checks the stages run
 1..n and that no approved table covers the same fiscal year (the exclusion constraint
-premiumratetable_no_overlap is the last line). ``rate_table_for`` is what the levy calls: the
-approved rows of a fiscal year as the pure RateTable. See docs/subsystems/premium-rate-tables.md.
+premiumratetable_no_overlap is the last line). ``rate_table_for``, what the levy calls (the
+approved rows of a fiscal year as the pure RateTable, lives in premiums/selectors.py with the other
+reads). Collection plans (徴収計画) work the same way. See docs/subsystems/premium-rate-tables.md.
 """
 
 from __future__ import annotations
@@ -30,14 +31,8 @@ from premiums.models import (
 )
 from premiums.rules.codes import PensionKind, RoundingMode, StageGroup
 from premiums.rules.errors import RateTableError
-from premiums.rules.tables import (
-    BillingPlan,
-    CollectionPlan,
-    PensionDeductionPlan,
-    RateTable,
-    Rounding,
-    Stage,
-)
+from premiums.rules.tables import CollectionPlan, RateTable
+from premiums.selectors import to_rule_plan, to_rule_table
 
 MANAGE = "premium.table.manage"
 
@@ -71,67 +66,6 @@ def _draft_for_update(table_id: int) -> PremiumRateTable:
     return table
 
 
-# --- conversion to the pure rules ---------------------------------------------------------------
-
-
-def to_rule_table(table: PremiumRateTable, stages=None) -> RateTable:
-    """The stored table as premiums.rules.tables.RateTable (validated by its own checks:
-    RateTableError when malformed). ``stages``: the table's PremiumStage rows, if loaded."""
-    rows = sorted(stages if stages is not None else table.stages.all(), key=lambda s: s.number)
-    return RateTable(
-        name=table.name,
-        valid_from=table.valid_from,
-        valid_to=table.valid_to,
-        base_amount=table.base_amount,
-        stages=tuple(
-            Stage(
-                number=s.number,
-                group=StageGroup(s.group),
-                income_upper=s.income_upper,
-                upper_inclusive=s.upper_inclusive,
-                multiplier=s.multiplier,
-                reduced_multiplier=s.reduced_multiplier,
-                label=s.label,
-            )
-            for s in rows
-        ),
-        annual_rounding=Rounding(table.annual_rounding_unit, RoundingMode(table.annual_rounding_mode)),
-        proration_rounding=Rounding(table.proration_rounding_unit, RoundingMode(table.proration_rounding_mode)),
-        public_assistance_stage=table.public_assistance_stage,
-        old_age_welfare_pension_stage=table.old_age_welfare_pension_stage,
-        income_adjustment=table.income_adjustment,
-        income_adjustment_taxed=table.income_adjustment_taxed,
-        count_non_taxable_pension=table.count_non_taxable_pension,
-    )
-
-
-def _covering(fiscal_year: int) -> Q:
-    return Q(valid_from__lte=fiscal_year) & (Q(valid_to__isnull=True) | Q(valid_to__gte=fiscal_year))
-
-
-def rate_table_for(fiscal_year: int) -> RateTable:
-    """The approved rate table covering ``fiscal_year`` as the pure RateTable (what the levy
-    calls). RateTableError (code premium_rate_table_missing) when no approved table covers it."""
-    table = (
-        PremiumRateTable.objects.filter(_covering(fiscal_year), status=RateTableStatus.APPROVED)
-        .prefetch_related("stages").first()
-    )
-    if table is None:
-        raise RateTableError(
-            f"{fiscal_year}年度に適用する保険料率表がありません。", code="premium_rate_table_missing"
-        )
-    return to_rule_table(table)
-
-
-def approved_rate_tables() -> list[RateTable]:
-    """Every approved table as the pure RateTable, by first fiscal year."""
-    return [
-        to_rule_table(t)
-        for t in PremiumRateTable.objects.filter(status=RateTableStatus.APPROVED)
-        .order_by("valid_from").prefetch_related("stages")
-    ]
-
-
 # --- drafts ---------------------------------------------------------------------------------------
 
 
@@ -154,10 +88,10 @@ def _check_years(valid_from: int, valid_to: int | None) -> None:
         raise RateTableError("適用年度の終わりが始まりより前です。")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rate_table_draft(
-    actor,
     *,
+    actor,
     valid_from: int,
     valid_to: int | None,
     name: str,
@@ -195,8 +129,8 @@ def rate_table_draft(
     return table
 
 
-@transaction.atomic
-def rate_table_update(actor, table_id: int, **changes) -> PremiumRateTable:
+@transaction.atomic(durable=True)
+def rate_table_update(*, actor, table_id: int, **changes) -> PremiumRateTable:
     """Change settings of a draft (base amount, years, rounding, ...: TABLE_FIELDS)."""
     _require_manage(actor)
     unknown = set(changes) - set(TABLE_FIELDS)
@@ -245,8 +179,8 @@ def _check_stage(number: int, values: dict) -> None:
         raise RateTableError(f"{label}の所得の上限が不正です。")
 
 
-@transaction.atomic
-def rate_table_set_stage(actor, table_id: int, number: int, values: StageValues) -> PremiumStage:
+@transaction.atomic(durable=True)
+def rate_table_set_stage(*, actor, table_id: int, number: int, values: StageValues) -> PremiumStage:
     """Add stage ``number`` to a draft, or replace it entirely."""
     _require_manage(actor)
     table = _draft_for_update(table_id)
@@ -256,8 +190,8 @@ def rate_table_set_stage(actor, table_id: int, number: int, values: StageValues)
     return stage
 
 
-@transaction.atomic
-def rate_table_update_stage(actor, table_id: int, number: int, **changes) -> PremiumStage:
+@transaction.atomic(durable=True)
+def rate_table_update_stage(*, actor, table_id: int, number: int, **changes) -> PremiumStage:
     """Change some fields of stage ``number`` of a draft (multiplier, income_upper, ...)."""
     _require_manage(actor)
     unknown = set(changes) - set(STAGE_FIELDS)
@@ -274,8 +208,8 @@ def rate_table_update_stage(actor, table_id: int, number: int, **changes) -> Pre
     return stage
 
 
-@transaction.atomic
-def rate_table_remove_stage(actor, table_id: int, number: int) -> None:
+@transaction.atomic(durable=True)
+def rate_table_remove_stage(*, actor, table_id: int, number: int) -> None:
     """Remove stage ``number`` from a draft (the stages must run 1..n again before approval)."""
     _require_manage(actor)
     table = _draft_for_update(table_id)
@@ -287,8 +221,8 @@ def rate_table_remove_stage(actor, table_id: int, number: int) -> None:
 # --- approval -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def rate_table_approve(actor, table_id: int) -> RateTable:
+@transaction.atomic(durable=True)
+def rate_table_approve(*, actor, table_id: int) -> RateTable:
     """Approve a draft (section chief only). Refused when the pure RateTable refuses it, the
     stages do not run 1..n, or an approved table covers one of its fiscal years. Returns the
     pure table now in force for those years."""
@@ -350,8 +284,8 @@ def _close(actor, model, row_id: int, last_year: int, *, kind: str):
     return row
 
 
-@transaction.atomic
-def rate_table_close(actor, table_id: int, last_year: int) -> PremiumRateTable:
+@transaction.atomic(durable=True)
+def rate_table_close(*, actor, table_id: int, last_year: int) -> PremiumRateTable:
     """Give an approved open-ended table its last fiscal year (section chief only), so that a
     table for the following years can be approved. Nothing else of an approved table changes."""
     return _close(actor, PremiumRateTable, table_id, last_year, kind="保険料率表")
@@ -367,39 +301,6 @@ PLAN_FIELDS = (
 )
 
 
-def to_rule_plan(plan: PremiumCollectionPlan) -> CollectionPlan:
-    """The stored plan as premiums.rules.tables.CollectionPlan (validated by its own checks)."""
-    return CollectionPlan(
-        name=plan.name,
-        valid_from=plan.valid_from,
-        valid_to=plan.valid_to,
-        billing=BillingPlan(
-            due_months=tuple(plan.billing_due_months),
-            due_day=plan.billing_due_day,
-            due_day_overrides=tuple((int(m), int(d)) for m, d in plan.billing_due_day_overrides),
-            unit=plan.billing_unit,
-        ),
-        pension=PensionDeductionPlan(
-            minimum_annual_pension=plan.pension_minimum_annual,
-            excluded_kinds=frozenset(PensionKind(k) for k in plan.pension_excluded_kinds),
-            listing_lead_months=plan.pension_listing_lead_months,
-            final_unit=plan.pension_final_unit,
-            levelling_unit=plan.pension_levelling_unit,
-            payment_day=plan.pension_payment_day,
-        ),
-    )
-
-
-def collection_plan_for(fiscal_year: int) -> CollectionPlan:
-    """The approved collection plan covering ``fiscal_year`` as the pure CollectionPlan.
-    RateTableError (code premium_rate_table_missing) when none covers it."""
-    plan = PremiumCollectionPlan.objects.filter(_covering(fiscal_year), status=RateTableStatus.APPROVED).first()
-    if plan is None:
-        raise RateTableError(f"{fiscal_year}年度に適用する徴収計画がありません。",
-                             code="premium_rate_table_missing")
-    return to_rule_plan(plan)
-
-
 def _plan_values(rule: CollectionPlan) -> dict:
     return {
         "billing_due_months": list(rule.billing.due_months), "billing_due_day": rule.billing.due_day,
@@ -413,10 +314,10 @@ def _plan_values(rule: CollectionPlan) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def collection_plan_draft(
-    actor,
     *,
+    actor,
     valid_from: int,
     valid_to: int | None,
     name: str,
@@ -445,8 +346,8 @@ def collection_plan_draft(
     )
 
 
-@transaction.atomic
-def collection_plan_update(actor, plan_id: int, **changes) -> PremiumCollectionPlan:
+@transaction.atomic(durable=True)
+def collection_plan_update(*, actor, plan_id: int, **changes) -> PremiumCollectionPlan:
     """Change fields of a draft plan (PLAN_FIELDS); checked by the pure plan at once."""
     _require_manage(actor)
     unknown = set(changes) - set(PLAN_FIELDS)
@@ -469,8 +370,8 @@ def collection_plan_update(actor, plan_id: int, **changes) -> PremiumCollectionP
     return plan
 
 
-@transaction.atomic
-def collection_plan_approve(actor, plan_id: int) -> CollectionPlan:
+@transaction.atomic(durable=True)
+def collection_plan_approve(*, actor, plan_id: int) -> CollectionPlan:
     """Approve a draft plan (section chief only): valid as the pure CollectionPlan and no
     approved plan covering one of its fiscal years."""
     require_section_chief(actor)
@@ -484,7 +385,7 @@ def collection_plan_approve(actor, plan_id: int) -> CollectionPlan:
     return rule
 
 
-@transaction.atomic
-def collection_plan_close(actor, plan_id: int, last_year: int) -> PremiumCollectionPlan:
+@transaction.atomic(durable=True)
+def collection_plan_close(*, actor, plan_id: int, last_year: int) -> PremiumCollectionPlan:
     """Give an approved open-ended plan its last fiscal year (section chief only)."""
     return _close(actor, PremiumCollectionPlan, plan_id, last_year, kind="徴収計画")

@@ -27,23 +27,25 @@ from premiums.rules import (
     annual_amount,
     stage_of,
 )
+from premiums.selectors import (
+    approved_rate_tables,
+    collection_plan_for,
+    rate_table_for,
+    to_rule_plan,
+)
 from premiums.services import (
     StageValues,
-    approved_rate_tables,
     collection_plan_approve,
     collection_plan_close,
     collection_plan_draft,
-    collection_plan_for,
     collection_plan_update,
     rate_table_approve,
     rate_table_close,
     rate_table_draft,
-    rate_table_for,
     rate_table_remove_stage,
     rate_table_set_stage,
     rate_table_update,
     rate_table_update_stage,
-    to_rule_plan,
 )
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,7 @@ def _seeded(name=SEEDED_FY2025) -> PremiumRateTable:
 
 
 def _draft_fy2027(clerk) -> PremiumRateTable:
-    return rate_table_draft(clerk, valid_from=2027, valid_to=2029, name="第10期 保険料率表（案）",
+    return rate_table_draft(actor=clerk, valid_from=2027, valid_to=2029, name="第10期 保険料率表（案）",
                             from_table_id=_seeded().pk)
 
 
@@ -112,12 +114,12 @@ def test_draft_for_fy2027_copied_edited_approved_then_used(clerk, chief):
     draft = _draft_fy2027(clerk)
     assert draft.status == RateTableStatus.DRAFT and draft.created_by == clerk
     assert draft.stages.count() == 13
-    rate_table_update(clerk, draft.pk, base_amount=81_600)
-    rate_table_update_stage(clerk, draft.pk, 13, multiplier=Decimal("2.5"))
-    rate_table_update_stage(clerk, draft.pk, 1, income_upper=820_000)
-    rate_table_update_stage(clerk, draft.pk, 4, income_upper=820_000)
+    rate_table_update(actor=clerk, table_id=draft.pk, base_amount=81_600)
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=13, multiplier=Decimal("2.5"))
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=1, income_upper=820_000)
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=4, income_upper=820_000)
 
-    rule = rate_table_approve(chief, draft.pk)
+    rule = rate_table_approve(actor=chief, table_id=draft.pk)
 
     draft.refresh_from_db()
     assert (draft.status, draft.approved_by) == (RateTableStatus.APPROVED, chief)
@@ -132,18 +134,18 @@ def test_draft_for_fy2027_copied_edited_approved_then_used(clerk, chief):
 
 
 def test_draft_from_a_pure_table(clerk, chief):
-    draft = rate_table_draft(clerk, valid_from=2027, valid_to=None, name="独自段階",
+    draft = rate_table_draft(actor=clerk, valid_from=2027, valid_to=None, name="独自段階",
                              data=NATIONAL_STANDARD_FY2025_2026.with_changes(base_amount=80_400))
-    rate_table_approve(chief, draft.pk)
+    rate_table_approve(actor=chief, table_id=draft.pk)
     assert rate_table_for(2040) == NATIONAL_STANDARD_FY2025_2026.with_changes(
         name="独自段階", valid_from=2027, valid_to=None, base_amount=80_400)
 
 
 def test_an_approved_table_is_not_edited(clerk):
     with pytest.raises(InvalidState):
-        rate_table_update_stage(clerk, _seeded().pk, 13, multiplier=Decimal(3))
+        rate_table_update_stage(actor=clerk, table_id=_seeded().pk, number=13, multiplier=Decimal(3))
     with pytest.raises(InvalidState):
-        rate_table_update(clerk, _seeded().pk, base_amount=1)
+        rate_table_update(actor=clerk, table_id=_seeded().pk, base_amount=1)
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -159,10 +161,10 @@ def test_an_approved_table_is_not_edited(clerk):
     ],
 )
 def test_overlap_refused_by_the_service(clerk, chief, valid_from, valid_to, overlapping):
-    draft = rate_table_draft(clerk, valid_from=valid_from, valid_to=valid_to, name="重複する表",
+    draft = rate_table_draft(actor=clerk, valid_from=valid_from, valid_to=valid_to, name="重複する表",
                              from_table_id=_seeded().pk)
     with pytest.raises(RateTableError) as err:
-        rate_table_approve(chief, draft.pk)
+        rate_table_approve(actor=chief, table_id=draft.pk)
     assert err.value.code == "premium_rate_table_overlap"
     assert f"（{overlapping}年度）" in err.value.message
     draft.refresh_from_db()
@@ -193,7 +195,7 @@ def test_approve_by_a_non_chief_refused(clerk, make_staff, role):
     draft = _draft_fy2027(clerk)
     actor = make_staff(role) if role else make_staff()
     with pytest.raises(NotPermitted):
-        rate_table_approve(actor, draft.pk)
+        rate_table_approve(actor=actor, table_id=draft.pk)
     draft.refresh_from_db()
     assert draft.status == RateTableStatus.DRAFT
 
@@ -216,9 +218,9 @@ def test_who_may_draft(make_staff, role, allowed):
 def test_stage_gaps_refused(clerk, chief, removed, gap_text):
     draft = _draft_fy2027(clerk)
     for number in removed:
-        rate_table_remove_stage(clerk, draft.pk, number)
+        rate_table_remove_stage(actor=clerk, table_id=draft.pk, number=number)
     with pytest.raises(RateTableError) as err:
-        rate_table_approve(chief, draft.pk)
+        rate_table_approve(actor=chief, table_id=draft.pk)
     assert err.value.code == "premium_rate_table_stage_gap"
     assert gap_text in err.value.message
 
@@ -234,9 +236,9 @@ def test_stage_gaps_refused(clerk, chief, removed, gap_text):
 )
 def test_malformed_draft_refused_at_approval(clerk, chief, number, changes, message_part):
     draft = _draft_fy2027(clerk)
-    rate_table_update_stage(clerk, draft.pk, number, **changes)
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=number, **changes)
     with pytest.raises(RateTableError, match=message_part):
-        rate_table_approve(chief, draft.pk)
+        rate_table_approve(actor=chief, table_id=draft.pk)
 
 
 @pytest.mark.parametrize(
@@ -251,7 +253,7 @@ def test_malformed_draft_refused_at_approval(clerk, chief, number, changes, mess
 def test_bad_stage_values_refused_on_edit(clerk, changes, message_part):
     draft = _draft_fy2027(clerk)
     with pytest.raises(RateTableError, match=message_part):
-        rate_table_update_stage(clerk, draft.pk, 1, **changes)
+        rate_table_update_stage(actor=clerk, table_id=draft.pk, number=1, **changes)
 
 
 def test_multiplier_checked_by_the_database():
@@ -263,10 +265,10 @@ def test_multiplier_checked_by_the_database():
 
 def test_a_stage_added_to_a_draft(clerk, chief):
     draft = _draft_fy2027(clerk)
-    rate_table_update_stage(clerk, draft.pk, 13, income_upper=8_200_000)
-    rate_table_set_stage(clerk, draft.pk, 14, StageValues(group="self_taxed", income_upper=None,
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=13, income_upper=8_200_000)
+    rate_table_set_stage(actor=clerk, table_id=draft.pk, number=14, values=StageValues(group="self_taxed", income_upper=None,
                                                           upper_inclusive=False, multiplier=Decimal("2.6")))
-    rule = rate_table_approve(chief, draft.pk)
+    rule = rate_table_approve(actor=chief, table_id=draft.pk)
     assert len(rule.stages) == 14 and rule.stage(14).label == "第14段階"
     rich = StageInputs(self_taxed=True, household_taxed=True, total_income=9_000_000, taxable_pension_income=0)
     assert stage_of(rich, rule).stage == 14
@@ -275,31 +277,31 @@ def test_a_stage_added_to_a_draft(clerk, chief):
 @pytest.mark.parametrize(("valid_from", "valid_to", "name"), [(2028, 2027, "案"), (2027, 2027, " ")])
 def test_bad_draft_refused(clerk, valid_from, valid_to, name):
     with pytest.raises(RateTableError):
-        rate_table_draft(clerk, valid_from=valid_from, valid_to=valid_to, name=name, from_table_id=_seeded().pk)
+        rate_table_draft(actor=clerk, valid_from=valid_from, valid_to=valid_to, name=name, from_table_id=_seeded().pk)
 
 
 # --- closing an open-ended table ----------------------------------------------------------------
 
 
 def test_an_open_table_closed_then_followed(clerk, chief):
-    open_table = rate_table_draft(clerk, valid_from=2027, valid_to=None, name="独自段階",
+    open_table = rate_table_draft(actor=clerk, valid_from=2027, valid_to=None, name="独自段階",
                                   data=NATIONAL_STANDARD_FY2025_2026)
-    rate_table_approve(chief, open_table.pk)
-    follower = rate_table_draft(clerk, valid_from=2030, valid_to=None, name="第11期", from_table_id=open_table.pk)
+    rate_table_approve(actor=chief, table_id=open_table.pk)
+    follower = rate_table_draft(actor=clerk, valid_from=2030, valid_to=None, name="第11期", from_table_id=open_table.pk)
     with pytest.raises(RateTableError, match="（2030年度）"):
-        rate_table_approve(chief, follower.pk)
+        rate_table_approve(actor=chief, table_id=follower.pk)
     with pytest.raises(NotPermitted):
-        rate_table_close(clerk, open_table.pk, 2029)
+        rate_table_close(actor=clerk, table_id=open_table.pk, last_year=2029)
     with pytest.raises(RateTableError):
-        rate_table_close(chief, open_table.pk, 2026)
-    rate_table_close(chief, open_table.pk, 2029)
-    rate_table_approve(chief, follower.pk)
+        rate_table_close(actor=chief, table_id=open_table.pk, last_year=2026)
+    rate_table_close(actor=chief, table_id=open_table.pk, last_year=2029)
+    rate_table_approve(actor=chief, table_id=follower.pk)
     assert (rate_table_for(2029).name, rate_table_for(2030).name) == ("独自段階", "第11期")
 
 
 def test_a_closed_table_is_not_closed_again(chief):
     with pytest.raises(InvalidState):
-        rate_table_close(chief, _seeded().pk, 2027)
+        rate_table_close(actor=chief, table_id=_seeded().pk, last_year=2027)
 
 
 # --- collection plans ---------------------------------------------------------------------------
@@ -318,16 +320,16 @@ def test_collection_plan_for_a_missing_year():
 
 def test_collection_plan_for_fy2027_drafted_and_approved(clerk, chief):
     seeded = PremiumCollectionPlan.objects.get(created_by__isnull=True)
-    draft = collection_plan_draft(clerk, valid_from=2027, valid_to=None, name="徴収計画（令和9年度から）",
+    draft = collection_plan_draft(actor=clerk, valid_from=2027, valid_to=None, name="徴収計画（令和9年度から）",
                                   from_plan_id=seeded.pk)
-    collection_plan_update(clerk, draft.pk, billing_due_months=[6, 7, 8, 9, 10, 11, 12, 1, 2, 3],
+    collection_plan_update(actor=clerk, plan_id=draft.pk, billing_due_months=[6, 7, 8, 9, 10, 11, 12, 1, 2, 3],
                            billing_due_day_overrides=[])
     with pytest.raises(RateTableError, match="重なって"):
-        collection_plan_approve(chief, draft.pk)
-    collection_plan_close(chief, seeded.pk, 2026)
+        collection_plan_approve(actor=chief, plan_id=draft.pk)
+    collection_plan_close(actor=chief, plan_id=seeded.pk, last_year=2026)
     with pytest.raises(NotPermitted):
-        collection_plan_approve(clerk, draft.pk)
-    rule = collection_plan_approve(chief, draft.pk)
+        collection_plan_approve(actor=clerk, plan_id=draft.pk)
+    rule = collection_plan_approve(actor=chief, plan_id=draft.pk)
     assert collection_plan_for(2027) == rule
     assert rule.billing.due_months[0] == 6 and rule.billing.due_day_overrides == ()
     assert collection_plan_for(2026) == replace(ASSUMED_COLLECTION_PLAN, valid_to=2026)
@@ -345,6 +347,6 @@ def test_collection_plan_for_fy2027_drafted_and_approved(clerk, chief):
 )
 def test_bad_collection_plan_refused_on_edit(clerk, changes, message_part):
     seeded = PremiumCollectionPlan.objects.get(created_by__isnull=True)
-    draft = collection_plan_draft(clerk, valid_from=2027, valid_to=None, name="案", data=to_rule_plan(seeded))
+    draft = collection_plan_draft(actor=clerk, valid_from=2027, valid_to=None, name="案", data=to_rule_plan(seeded))
     with pytest.raises(RateTableError, match=message_part):
-        collection_plan_update(clerk, draft.pk, **changes)
+        collection_plan_update(actor=clerk, plan_id=draft.pk, **changes)
