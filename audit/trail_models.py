@@ -37,6 +37,7 @@ from audit.trail import RESIDENT_NOT_COPIED, STAFF_NOT_COPIED
 from eligibility.models import FacilityStay, Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.staff.models import RoleGrant, Staff
+from premiums.models import PremiumCollectionPlan, PremiumRateTable, PremiumStage
 
 
 class TrailEventQuerySet(EventQuerySet):
@@ -131,6 +132,27 @@ class TrackedQualificationPeriod(QualificationPeriod):
         verbose_name = "資格期間（変更履歴の記録対象）"
 
 
+class TrackedPremiumRateTable(PremiumRateTable):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "保険料率表（変更履歴の記録対象）"
+
+
+class TrackedPremiumStage(PremiumStage):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "所得段階（変更履歴の記録対象）"
+
+
+class TrackedPremiumCollectionPlan(PremiumCollectionPlan):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "徴収計画（変更履歴の記録対象）"
+
+
 def _changed(columns: list[str]) -> pghistory.Condition:
     """An UPDATE writes an event when one of these columns changed (written out here rather
     than with pghistory.AnyChange, whose field lookups encrypted fields refuse)."""
@@ -187,5 +209,15 @@ InsuredNumberEvent = _event_model(TrackedInsuredNumber, model_name="InsuredNumbe
 QualificationPeriodEvent = _event_model(TrackedQualificationPeriod, model_name="QualificationPeriodEvent",
                                         verbose_name="資格期間の変更履歴", exclude=[])
 
+# Premium rate tables and collection plans (issue #5): who drafted, edited, approved or closed a
+# year's rates, by any path.
+PremiumRateTableEvent = _event_model(TrackedPremiumRateTable, model_name="PremiumRateTableEvent",
+                                     verbose_name="保険料率表の変更履歴", exclude=["created_at"])
+PremiumStageEvent = _event_model(TrackedPremiumStage, model_name="PremiumStageEvent",
+                                 verbose_name="所得段階の変更履歴", exclude=[])
+PremiumCollectionPlanEvent = _event_model(TrackedPremiumCollectionPlan, model_name="PremiumCollectionPlanEvent",
+                                          verbose_name="徴収計画の変更履歴", exclude=["created_at"])
+
 TRAIL_EVENT_MODELS = [ResidentEvent, HouseholdEvent, StaffEvent, RoleGrantEvent, ResidenceSpellEvent,
-                      FacilityStayEvent, InsuredNumberEvent, QualificationPeriodEvent]
+                      FacilityStayEvent, InsuredNumberEvent, QualificationPeriodEvent, PremiumRateTableEvent,
+                      PremiumStageEvent, PremiumCollectionPlanEvent]

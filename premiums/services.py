@@ -12,9 +12,12 @@ reads). Collection plans (徴収計画) work the same way. See docs/subsystems/p
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from decimal import Decimal
 
+from audit.trail import trail_context
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +47,21 @@ TABLE_FIELDS = (
     "income_adjustment", "income_adjustment_taxed", "count_non_taxable_pension",
 )
 STAGE_FIELDS = ("group", "income_upper", "upper_inclusive", "multiplier", "reduced_multiplier", "label")
+
+
+def _trailed(function: str):
+    """Name the staff member and the function in the change trail of every row the service writes
+    (audit.trail; the decorated service takes ``actor=``)."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def wrapper(*args, actor, **kwargs):
+            with trail_context(actor=actor, function=function):
+                return service(*args, actor=actor, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _require_manage(actor) -> None:
@@ -88,6 +106,7 @@ def _check_years(valid_from: int, valid_to: int | None) -> None:
         raise RateTableError("適用年度の終わりが始まりより前です。")
 
 
+@_trailed("premium.table.draft")
 @transaction.atomic(durable=True)
 def rate_table_draft(
     *,
@@ -129,6 +148,7 @@ def rate_table_draft(
     return table
 
 
+@_trailed("premium.table.update")
 @transaction.atomic(durable=True)
 def rate_table_update(*, actor, table_id: int, **changes) -> PremiumRateTable:
     """Change settings of a draft (base amount, years, rounding, ...: TABLE_FIELDS)."""
@@ -179,6 +199,7 @@ def _check_stage(number: int, values: dict) -> None:
         raise RateTableError(f"{label}の所得の上限が不正です。")
 
 
+@_trailed("premium.table.set.stage")
 @transaction.atomic(durable=True)
 def rate_table_set_stage(*, actor, table_id: int, number: int, values: StageValues) -> PremiumStage:
     """Add stage ``number`` to a draft, or replace it entirely."""
@@ -190,6 +211,7 @@ def rate_table_set_stage(*, actor, table_id: int, number: int, values: StageValu
     return stage
 
 
+@_trailed("premium.table.update.stage")
 @transaction.atomic(durable=True)
 def rate_table_update_stage(*, actor, table_id: int, number: int, **changes) -> PremiumStage:
     """Change some fields of stage ``number`` of a draft (multiplier, income_upper, ...)."""
@@ -208,6 +230,7 @@ def rate_table_update_stage(*, actor, table_id: int, number: int, **changes) -> 
     return stage
 
 
+@_trailed("premium.table.remove.stage")
 @transaction.atomic(durable=True)
 def rate_table_remove_stage(*, actor, table_id: int, number: int) -> None:
     """Remove stage ``number`` from a draft (the stages must run 1..n again before approval)."""
@@ -221,6 +244,7 @@ def rate_table_remove_stage(*, actor, table_id: int, number: int) -> None:
 # --- approval -------------------------------------------------------------------------------------
 
 
+@_trailed("premium.table.approve")
 @transaction.atomic(durable=True)
 def rate_table_approve(*, actor, table_id: int) -> RateTable:
     """Approve a draft (section chief only). Refused when the pure RateTable refuses it, the
@@ -284,6 +308,7 @@ def _close(actor, model, row_id: int, last_year: int, *, kind: str):
     return row
 
 
+@_trailed("premium.table.close")
 @transaction.atomic(durable=True)
 def rate_table_close(*, actor, table_id: int, last_year: int) -> PremiumRateTable:
     """Give an approved open-ended table its last fiscal year (section chief only), so that a
@@ -314,6 +339,7 @@ def _plan_values(rule: CollectionPlan) -> dict:
     }
 
 
+@_trailed("premium.plan.draft")
 @transaction.atomic(durable=True)
 def collection_plan_draft(
     *,
@@ -346,6 +372,7 @@ def collection_plan_draft(
     )
 
 
+@_trailed("premium.plan.update")
 @transaction.atomic(durable=True)
 def collection_plan_update(*, actor, plan_id: int, **changes) -> PremiumCollectionPlan:
     """Change fields of a draft plan (PLAN_FIELDS); checked by the pure plan at once."""
@@ -370,6 +397,7 @@ def collection_plan_update(*, actor, plan_id: int, **changes) -> PremiumCollecti
     return plan
 
 
+@_trailed("premium.plan.approve")
 @transaction.atomic(durable=True)
 def collection_plan_approve(*, actor, plan_id: int) -> CollectionPlan:
     """Approve a draft plan (section chief only): valid as the pure CollectionPlan and no
@@ -385,6 +413,7 @@ def collection_plan_approve(*, actor, plan_id: int) -> CollectionPlan:
     return rule
 
 
+@_trailed("premium.plan.close")
 @transaction.atomic(durable=True)
 def collection_plan_close(*, actor, plan_id: int, last_year: int) -> PremiumCollectionPlan:
     """Give an approved open-ended plan its last fiscal year (section chief only)."""

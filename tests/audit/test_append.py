@@ -150,7 +150,8 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
             " WHERE c.relname IN ('audit_accesslogentry', 'audit_authevent', 'audit_chaincheckpoint',"
             " 'audit_residentevent', 'audit_householdevent', 'audit_staffevent', 'audit_rolegrantevent',"
             " 'audit_residencespellevent', 'audit_facilitystayevent', 'audit_insurednumberevent',"
-            " 'audit_qualificationperiodevent')"
+            " 'audit_qualificationperiodevent', 'audit_premiumratetableevent', 'audit_premiumstageevent',"
+            " 'audit_premiumcollectionplanevent')"
             " AND a.grantee = 0"
         )
         assert cursor.fetchall() == []
@@ -162,10 +163,13 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
             ("audit_accesslogentry_append_only", False),
             ("audit_authevent_append_only", False),
             ("audit_chaincheckpoint_append_only", False),
-            # the change trail's event tables (migrations 0004 and 0006)
+            # the change trail's event tables (migrations 0004, 0006 and 0008)
             ("audit_facilitystayevent_append_only", False),
             ("audit_householdevent_append_only", False),
             ("audit_insurednumberevent_append_only", False),
+            ("audit_premiumcollectionplanevent_append_only", False),
+            ("audit_premiumratetableevent_append_only", False),
+            ("audit_premiumstageevent_append_only", False),
             ("audit_qualificationperiodevent_append_only", False),
             ("audit_residencespellevent_append_only", False),
             ("audit_residentevent_append_only", False),

@@ -350,3 +350,21 @@ def test_bad_collection_plan_refused_on_edit(clerk, changes, message_part):
     draft = collection_plan_draft(actor=clerk, valid_from=2027, valid_to=None, name="案", data=to_rule_plan(seeded))
     with pytest.raises(RateTableError, match=message_part):
         collection_plan_update(actor=clerk, plan_id=draft.pk, **changes)
+
+
+def test_every_write_is_in_the_change_trail_with_who_and_what(clerk, chief):
+    from audit.trail_models import PremiumRateTableEvent, PremiumStageEvent
+
+    draft = _draft_fy2027(clerk)
+    rate_table_update_stage(actor=clerk, table_id=draft.pk, number=13, multiplier=Decimal("2.5"))
+    rate_table_approve(actor=chief, table_id=draft.pk)
+
+    table_events = list(PremiumRateTableEvent.objects.filter(pgh_obj_id=draft.pk).order_by("pgh_id"))
+    assert [e.pgh_label for e in table_events][0] == "insert"
+    assert table_events[-1].status == RateTableStatus.APPROVED
+    assert table_events[-1].pgh_context["function"] == "premium.table.approve"
+    assert table_events[-1].pgh_context["staff_id"] == chief.pk
+    stage_update = PremiumStageEvent.objects.filter(table_id=draft.pk, number=13, pgh_label="update").get()
+    assert stage_update.multiplier == Decimal("2.5")
+    assert (stage_update.pgh_context["function"], stage_update.pgh_context["staff_id"]) == (
+        "premium.table.update.stage", clerk.pk)
