@@ -169,10 +169,13 @@ def run_wrk(base: str, *, paths: list[str], cookie: str, csrf: str, seconds: int
     return float(rps), float(p95), int(errors), int(requests)
 
 
-def measure(username: str, runs: dict[str, dict], *, seconds: int) -> dict[str, tuple[float, float, int, int]]:
+def measure(username: str, runs: dict[str, dict], *, seconds: int,
+            rounds: int = 1) -> dict[str, tuple[float, float, int, int]]:
     """Start gunicorn (4 workers, KAIGO_BENCH views mounted), sign in as ``username``, and run wrk
-    on each entry of ``runs`` (2 s of warm-up, then ``seconds``). POST bodies get the CSRF token
-    prepended. Returns name -> (req/s, p95 ms, errors, requests)."""
+    on each entry of ``runs`` (2 s of warm-up, then ``seconds``), ``rounds`` times in turn; the
+    result of each entry is the round with its median throughput, so that a moment of noise on a
+    shared machine does not decide a figure or a ratio. POST bodies get the CSRF token prepended.
+    Returns name -> (req/s, p95 ms, errors, requests)."""
     connection.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -183,12 +186,14 @@ def measure(username: str, runs: dict[str, dict], *, seconds: int) -> dict[str, 
     try:
         wait_for(base)
         cookie, csrf = sign_in(base, username)
-        results = {}
-        for name, spec in runs.items():
-            if spec.get("bodies"):
-                spec = {**spec, "bodies": [f"csrfmiddlewaretoken={csrf}&{b}" for b in spec["bodies"]]}
-            run_wrk(base, cookie=cookie, csrf=csrf, seconds=2, **spec)  # warm the workers
-            results[name] = run_wrk(base, cookie=cookie, csrf=csrf, seconds=seconds, **spec)
+        samples: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, spec in runs.items():
+                if spec.get("bodies"):
+                    spec = {**spec, "bodies": [f"csrfmiddlewaretoken={csrf}&{b}" for b in spec["bodies"]]}
+                run_wrk(base, cookie=cookie, csrf=csrf, seconds=2, **spec)  # warm the workers
+                samples[name].append(run_wrk(base, cookie=cookie, csrf=csrf, seconds=seconds, **spec))
+        results = {name: sorted(found)[len(found) // 2] for name, found in samples.items()}
     finally:
         os.killpg(gunicorn.pid, 15)
         gunicorn.wait(30)
@@ -199,6 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_500_000)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement; the median is shown")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -222,10 +228,10 @@ def main() -> None:
         "person overview": dict(paths=[f"/persons/{i}/" for i in ids]),
         "overview without access log": dict(paths=[f"/bench/persons/{i}/nolog/" for i in ids]),
         "overview over unencrypted copy": dict(paths=[f"/bench/persons/{i}/plain/" for i in ids]),
-    }, seconds=args.seconds)
+    }, seconds=args.seconds, rounds=args.rounds)
     bare = results["bare view"][0]
     print(f"\nperson screens: {Resident.objects.count():,} residents, gunicorn 4 workers, wrk 8 connections, "
-          f"{args.seconds} s each, {os.cpu_count()} cores")
+          f"{args.seconds} s each, median of {args.rounds} rounds, {os.cpu_count()} cores")
     print(f"{'screen':<34} {'req/s':>9} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
     for name, (rps, p95, errors, _) in results.items():
         print(f"{name:<34} {rps:>9.0f} {p95:>8.1f} {rps / bare:>8.2f} {errors:>7}")

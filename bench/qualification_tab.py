@@ -61,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_500_000)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement; the median is shown")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -73,10 +74,11 @@ def main() -> None:
     residents = Resident.objects.count()
     results = ps.measure(username, {"bare view": dict(paths=["/bench/bare"]),
                                     "qualification tab": dict(paths=[f"/persons/{i}/qualification/" for i in ids])},
-                         seconds=args.seconds)
+                         seconds=args.seconds, rounds=args.rounds)
     bare = results["bare view"][0]
     print(f"\nqualification tab: {residents:,} residents, sample of {len(ids)} persons with {periods} current "
-          f"periods each, gunicorn 4 workers, wrk 8 connections, {args.seconds} s, {os.cpu_count()} cores")
+          f"periods each, gunicorn 4 workers, wrk 8 connections, {args.seconds} s, median of {args.rounds} rounds, "
+          f"{os.cpu_count()} cores")
     print(f"{'screen':<22} {'req/s':>9} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
     for name, (rps, p95, errors, _) in results.items():
         print(f"{name:<22} {rps:>9.0f} {p95:>8.1f} {rps / bare:>8.2f} {errors:>7}")
