@@ -35,3 +35,37 @@ def resident_input(**overrides) -> ResidentInput:
 
 def make_resident(**overrides):
     return resident_create(data=resident_input(**overrides), actor=None)
+
+
+# --- registry change lines (住基異動) ---------------------------------------------------------
+
+_registry_serials = itertools.count(700_000_000_000)
+
+
+def registry_line(who=None, **values) -> str:
+    """One line of a registry change file; ``who`` (a Resident) fills the person number and the
+    birth date (the feed's cross-check); serials are unique, the notification date is today."""
+    from eligibility.registry_feed.format import ATTRS, line_encode
+
+    if who is not None:
+        values.setdefault("person_id", who.pk)
+        values.setdefault("birth_date", who.birth_date.isoformat())
+    values.setdefault("serial", f"{next(_registry_serials):012d}")
+    values.setdefault("notified_on", date.today().isoformat())
+    return line_encode([str(values.get(a, "") or "") for a in ATTRS])
+
+
+def registry_file(*lines: str) -> bytes:
+    from eligibility.registry_feed.format import HEADER
+
+    return ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
+
+
+def make_elderly(**overrides):
+    """A resident born 1950-06-15 (first class since 2015-06-14), with their qualification recorded."""
+    from eligibility.qualification import Context, requalify
+
+    overrides.setdefault("birth_date", date(1950, 6, 15))
+    resident = make_resident(**overrides)
+    requalify([resident.pk], until=date.today(), context=Context(source="notification"))
+    return resident

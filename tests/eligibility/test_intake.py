@@ -21,49 +21,36 @@ from eligibility.models import (
     WorkItem,
     WorkKind,
 )
-from eligibility.qualification import Context, requalify, stored_periods
+from eligibility.qualification import stored_periods
 from eligibility.registry_feed.format import (
-    ATTRS,
-    HEADER,
-    line_encode,
     municipality_code,
 )
 from kaigo.outbox.models import OutboxEvent
-from tests.eligibility.factories import make_resident, synthetic_my_number
+from tests.eligibility.factories import (
+    make_elderly,
+    make_resident,
+    registry_file,
+    registry_line,
+    synthetic_my_number,
+)
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date.today()
-_serials = iter(range(700_000_000_000, 800_000_000_000))
 
 
 TOKYO_CHIYODA = municipality_code("13101")
 
 
-def line(who: Resident | None = None, **values) -> str:
-    """One feed line; ``who`` fills the person number and the birth date (the feed's cross-check)."""
-    if who is not None:
-        values.setdefault("person_id", who.pk)
-        values.setdefault("birth_date", who.birth_date.isoformat())
-    values.setdefault("serial", f"{next(_serials):012d}")
-    values.setdefault("notified_on", TODAY.isoformat())
-    return line_encode([str(values.get(a, "") or "") for a in ATTRS])
-
-
-def feed(*lines: str) -> bytes:
-    return ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
+line = registry_line
+feed = registry_file
+elderly = make_elderly
 
 
 def receive_and_apply(data: bytes, *, business_date: date = TODAY):
     received = intake.registry_file_receive(data, file_name="jyuki.csv", business_date=business_date)
     result = intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
     return received, result
-
-
-def elderly(**overrides) -> Resident:
-    resident = make_resident(birth_date=date(1950, 6, 15), **overrides)
-    requalify([resident.pk], until=TODAY, context=Context(source="notification"))
-    return resident
 
 
 def status_of(received, line_no: int) -> RegistryChange:

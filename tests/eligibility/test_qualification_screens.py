@@ -39,7 +39,7 @@ from eligibility.registry_feed.format import (
 )
 from kaigo.batches.models import BatchRun
 from kaigo.staff.roles import Organisation, Role
-from tests.eligibility.factories import make_resident
+from tests.eligibility.factories import make_resident, registry_file, registry_line
 
 pytestmark = pytest.mark.django_db
 
@@ -389,14 +389,9 @@ def test_batch_print_of_a_run_without_cards_is_not_found(client_as):
 
 def intake_file_with_problems():
     resident = elderly(name_kanji="取込 次郎")
-    _serial = iter(range(820_000_000_000, 830_000_000_000))
 
     def line(**values):
-        values.setdefault("serial", f"{next(_serial):012d}")
-        values.setdefault("notified_on", TODAY.isoformat())
-        values.setdefault("person_id", resident.pk)
-        values.setdefault("birth_date", resident.birth_date.isoformat())
-        return line_encode([str(values.get(a, "") or "") for a in ATTRS])
+        return registry_line(resident, **values)
 
     data = ("\n".join([
         HEADER,
@@ -468,12 +463,9 @@ def sample_paths(resident: Resident) -> list[str]:
     run = BatchRun.objects.create(kind="eligibility.age65", params={"month": "2025-06"}, origin="console")
     CardIssue.objects.create(resident=resident, kind=CardKind.QUALIFICATION_CERTIFICATE, issued_on=TODAY,
                              reason="age65", batch_run=run)
-    _serial = iter(range(840_000_000_000, 850_000_000_000))
-    line = line_encode([str({
-        "serial": f"{next(_serial):012d}", "kind": "B1", "effective_on": (TODAY - timedelta(days=30)).isoformat(),
-        "notified_on": TODAY.isoformat(), "person_id": resident.pk, "birth_date": resident.birth_date.isoformat(),
-        "to_municipality": CHIYODA}.get(a, "")) for a in ATTRS])
-    received = intake.registry_file_receive(f"{HEADER}\n{line}\n".encode(), file_name="walk.csv", business_date=TODAY)
+    line = registry_line(resident, kind="B1", effective_on=(TODAY - timedelta(days=30)).isoformat(),
+                         to_municipality=CHIYODA)
+    received = intake.registry_file_receive(registry_file(line), file_name="walk.csv", business_date=TODAY)
     intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
     item = WorkItem.objects.get(change__file=received.file)
     return [

@@ -26,46 +26,38 @@ from eligibility.models import (
     WorkKind,
     WorkStatus,
 )
-from eligibility.qualification import Context, requalify, stored_periods
+from eligibility.qualification import stored_periods
 from eligibility.registry_feed.format import (
-    ATTRS,
-    HEADER,
-    line_encode,
     municipality_code,
 )
 from eligibility.work_queue import WorkAction, actions_for
 from kaigo.staff.roles import Organisation, Role
-from tests.eligibility.factories import make_resident, synthetic_my_number
+from tests.eligibility.factories import (
+    make_elderly,
+    registry_file,
+    registry_line,
+    synthetic_my_number,
+)
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date.today()
 CITY = municipality_code("14130")
 CHIYODA = municipality_code("13101")
-_serials = itertools.count(810_000_000_000)
 _people = itertools.count(191_000_001)
 
 
-def line(who: Resident | None = None, **values) -> str:
-    if who is not None:
-        values.setdefault("person_id", who.pk)
-        values.setdefault("birth_date", who.birth_date.isoformat())
-    values.setdefault("serial", f"{next(_serials):012d}")
-    values.setdefault("notified_on", TODAY.isoformat())
-    return line_encode([str(values.get(a, "") or "") for a in ATTRS])
+line = registry_line
 
 
 def intake_of(*lines: str):
-    data = ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
-    received = intake.registry_file_receive(data, file_name="jyuki-test.csv", business_date=TODAY)
+    received = intake.registry_file_receive(registry_file(*lines), file_name="jyuki-test.csv", business_date=TODAY)
     intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
     return received.file
 
 
 def elderly(ward=Ward.NAKAHARA) -> Resident:
-    resident = make_resident(birth_date=date(1950, 6, 15), ward=ward)
-    requalify([resident.pk], until=TODAY, context=Context(source="generated"))
-    return resident
+    return make_elderly(ward=ward)
 
 
 def exemption_facility() -> Facility:
