@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import person_screens as ps  # noqa: E402  (sets up Django)
-
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 

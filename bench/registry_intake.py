@@ -38,12 +38,19 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from eligibility.intake import registry_file_receive_and_start  # noqa: E402
-from eligibility.models import ChangeStatus, Facility, FacilityKind, RegistryChange, Resident  # noqa: E402
+from eligibility.models import (  # noqa: E402
+    ChangeStatus,
+    Facility,
+    FacilityKind,
+    RegistryChange,
+    Resident,
+)
+from eligibility.registry_feed.parser import parse_feed  # noqa: E402
+from eligibility.rules import next_month_start  # noqa: E402
 from eligibility.synthetic.city import generate, qualification_backfill  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from kaigo.celery import app as celery_app  # noqa: E402
-from eligibility.registry_feed.parser import parse_feed  # noqa: E402
 from linkage.registry.simulator import ResidentSnapshot, simulate_day  # noqa: E402
 
 AS_OF = date(2026, 4, 1)
@@ -108,7 +115,7 @@ def catch_up_age65(*, worker_ready: bool) -> None:
                               origin=BatchRun.Origin.COMMAND)
             wait(run)
             print(f"  65th-birthday run {key}: {run.total:,} persons, {run.failed:,} could not gain", flush=True)
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        month = next_month_start(month)
 
 
 def main() -> None:

@@ -3,36 +3,23 @@ first-class qualification on that day (through ``requalify``) and is issued an i
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 from django.db import connection
 
 from eligibility.codes import ChangeReason, GainReason, InsuredClass
 from eligibility.models import CardKind, QualificationPeriod, ResidenceStatus, Resident
-from eligibility.rules import first_class_gain_date
+from eligibility.rules import first_class_gain_date, years_before
 
 CARD_REASON_AGE65 = "age65"
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    year, mon = (int(x) for x in month.split("-"))
-    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def age65_candidates(first: date, last: date, *, lo: int | None = None, hi: int | None = None) -> list[int]:
     """Residents whose first-class gain date (the day before the 65th birthday) is in [first, last]."""
     qs = Resident.objects.filter(
         status=ResidenceStatus.RESIDENT,
-        birth_date__gte=_years_before(first, 65) - timedelta(days=2),
-        birth_date__lte=_years_before(last, 65) + timedelta(days=2),
+        birth_date__gte=years_before(first, 65) - timedelta(days=2),
+        birth_date__lte=years_before(last, 65) + timedelta(days=2),
     )
     if lo is not None:
         qs = qs.filter(pk__gte=lo, pk__lt=hi)

@@ -9,9 +9,10 @@ from django import forms
 from django.db.models import Count, F, Max, Min
 
 from eligibility import intake
-from eligibility.age65 import age65_candidates, age65_issue_cards, month_bounds
+from eligibility.age65 import age65_candidates, age65_issue_cards
 from eligibility.models import RegistryFile, Resident
 from eligibility.qualification import Context, qualification_horizon, requalify
+from eligibility.rules import month_bounds
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import (
     BatchKind,

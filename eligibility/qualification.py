@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -28,7 +28,7 @@ from eligibility.models import (
     StayKind,
 )
 from eligibility.numbers import insured_number_from_serial
-from eligibility.rules import Period, PersonFacts, Stay, derive_periods
+from eligibility.rules import Period, PersonFacts, Stay, derive_periods, month_bounds
 from eligibility.rules import ResidenceSpell as Spell
 from eligibility.services import number_allocate
 from kaigo.db import copy_rows
@@ -166,9 +166,7 @@ def qualification_horizon(today: date) -> date:
     latest = max((m for m in months if isinstance(m, str)), default=None)
     if latest is None:
         return today
-    year, month = (int(x) for x in latest.split("-"))
-    last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-    return max(today, last)
+    return max(today, month_bounds(latest)[1])
 
 
 # --- recording -----------------------------------------------------------------------------------

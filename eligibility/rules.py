@@ -37,6 +37,26 @@ def age_reached_on(birth_date: date, age: int) -> date:
     return anniversary - ONE_DAY
 
 
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February -> 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of a month written "YYYY-MM"."""
+    year, mon = (int(x) for x in month.split("-"))
+    first = date(year, mon, 1)
+    return first, next_month_start(first) - ONE_DAY
+
+
+def next_month_start(day: date) -> date:
+    """The 1st of the month after ``day``'s."""
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def first_class_gain_date(birth_date: date) -> date:
     """65歳到達日 (法 §10): the 資格取得日 of a resident turning 65."""
     return age_reached_on(birth_date, 65)

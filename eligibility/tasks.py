@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from eligibility.intake import registry_file_receive_and_start
+from eligibility.rules import next_month_start
 from kaigo.batches.models import BatchRun
 from kaigo.batches.services import batch_start
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def next_month(today: date) -> str:
-    return f"{today.year + (today.month == 12)}-{today.month % 12 + 1:02d}"
+    return f"{next_month_start(today):%Y-%m}"
 
 
 @shared_task(name="eligibility.tasks.registry_intake_nightly", ignore_result=True)

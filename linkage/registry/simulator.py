@@ -32,6 +32,7 @@ from eligibility.registry_feed.format import (
     line_encode,
     municipality_code,
 )
+from eligibility.rules import years_before
 from eligibility.synthetic.city import (
     WARD_WEIGHTS,
     CityPlan,
@@ -169,7 +170,7 @@ class _Day:
         self.sizes = list(MOVE_IN_SIZES)
         self.size_cum = list(itertools.accumulate(MOVE_IN_SIZES.values()))
         # One pass over the city: who may change today, the elderly, and households' members.
-        cutoff_65 = _years_before(day, 65)
+        cutoff_65 = years_before(day, 65)
         born_before = day - timedelta(days=61)  # older than any effective date written (and born by then)
         self.eligible: list[int] = [i for i, r in enumerate(residents)
                                     if r.status == _ALIVE_HERE and r.birth_date < born_before]
@@ -219,7 +220,7 @@ class _Day:
 
     def born(self, age: int, on: date) -> date:
         """A birth date that makes the person ``age`` years old on ``on``."""
-        return _years_before(on, age) - timedelta(days=self.rng.randint(0, 364))
+        return years_before(on, age) - timedelta(days=self.rng.randint(0, 364))
 
     def pick(self, pool: list[int], accept=None, tries: int = 60) -> int | None:
         """An unused resident from ``pool`` (indexes), accepted with probability ``accept(r)``."""
@@ -547,10 +548,3 @@ _FAULTS = (
     "required_missing", "my_number_check_digit", "kana_invalid", "sex_invalid", "ward_invalid",
     "municipality_code_invalid", "death_before_birth",
 )
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from eligibility.age65 import age65_candidates, age65_issue_cards, month_bounds
+from eligibility.age65 import age65_candidates, age65_issue_cards
 from eligibility.batch_kinds import Age65, QualificationCheck
 from eligibility.codes import GainReason
 from eligibility.models import CardIssue, QualificationPeriod, ResidenceSpell, Resident
@@ -21,7 +21,7 @@ from eligibility.qualification import (
     requalify,
     stored_periods,
 )
-from eligibility.rules import Period
+from eligibility.rules import Period, month_bounds
 from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchRun
 from kaigo.outbox.models import ConsumedEvent, OutboxEvent

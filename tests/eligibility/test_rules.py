@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from eligibility import rules
 from eligibility.codes import ChangeReason, GainReason, InsuredClass, LossReason
 from eligibility.rules import (
     Period,
@@ -479,3 +480,22 @@ def test_generated_simple_facts_match_day_by_day_oracle(seed):
         got = [(p.start, p.end if p.end is not None and p.end <= until else until + ONE) for p in periods]
         assert got == expected
         assert all(p.insured_class == FIRST for p in periods)
+
+
+@pytest.mark.parametrize(("day", "years", "expected"), [
+    pytest.param(date(2026, 5, 10), 65, date(1961, 5, 10), id="ordinary"),
+    pytest.param(date(2024, 2, 29), 65, date(1959, 2, 28), id="29-february-to-common-year"),
+    pytest.param(date(2024, 2, 29), 4, date(2020, 2, 29), id="29-february-to-leap-year"),
+])
+def test_years_before(day, years, expected):
+    assert rules.years_before(day, years) == expected
+
+
+@pytest.mark.parametrize(("month", "bounds", "following"), [
+    pytest.param("2026-02", (date(2026, 2, 1), date(2026, 2, 28)), date(2026, 3, 1), id="february"),
+    pytest.param("2028-02", (date(2028, 2, 1), date(2028, 2, 29)), date(2028, 3, 1), id="leap-february"),
+    pytest.param("2026-12", (date(2026, 12, 1), date(2026, 12, 31)), date(2027, 1, 1), id="december"),
+])
+def test_month_bounds_and_next_month_start(month, bounds, following):
+    assert rules.month_bounds(month) == bounds
+    assert rules.next_month_start(bounds[1]) == following == rules.next_month_start(bounds[0])
