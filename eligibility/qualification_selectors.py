@@ -46,7 +46,11 @@ from eligibility.scope import (
     person_view_allowed,
     sensitive_visible,
 )
-from eligibility.selectors import log_function, residents_with_keys
+from eligibility.selectors import (
+    HOUSEHOLD_PROTECTED_SQL,
+    log_function,
+    residents_with_keys,
+)
 from eligibility.work_queue import (
     WorkAction,
     actions_for,
@@ -151,7 +155,7 @@ def _person_row(resident_id: int) -> tuple[Resident, str | None, bool]:
     """The resident with their data key unwrapped, their insured number and whether the household
     is protected, in one query (eligibility.selectors.residents_with_keys)."""
     rows = residents_with_keys("r.id = %s", [resident_id], extra=(
-        "EXISTS (SELECT 1 FROM eligibility_resident h WHERE h.household_id = r.household_id AND h.sensitive)",
+        HOUSEHOLD_PROTECTED_SQL,
         "(SELECT n.number FROM eligibility_insurednumber n WHERE n.resident_id = r.id)",
     ))
     if not rows:

@@ -111,6 +111,12 @@ class _Candidate(NamedTuple):
     my_number_ct: bytes | None
 
 
+# Whether a member of the resident ``r``'s household is under a support measure (支援措置): the
+# household shares the address, so it is protected as a whole. For raw queries on alias ``r``.
+HOUSEHOLD_PROTECTED_SQL = (f'EXISTS (SELECT 1 FROM "{Resident._meta.db_table}" h'
+                           " WHERE h.household_id = r.household_id AND h.sensitive)")
+
+
 def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
     """One batch of candidates, in id order after a given id. Raw SQL: this is the busiest query
     of the screens, and the ORM took longer to compile it (with its EXISTS) than PostgreSQL to run it.
@@ -120,7 +126,7 @@ def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
              if index_column == "insured_number" else f'r."{index_column}" = %(index)s')
     return (
         f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
-        f' EXISTS (SELECT 1 FROM "{table}" h WHERE h.household_id = r.household_id AND h.sensitive),'
+        f" {HOUSEHOLD_PROTECTED_SQL},"
         f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END'
         f' FROM "{table}" r WHERE {match}'
         + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")

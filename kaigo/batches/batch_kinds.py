@@ -11,7 +11,13 @@ import time
 from django import forms
 
 from kaigo.batches.models import BatchChunk, BatchRun, DemoResult
-from kaigo.batches.registry import BatchKind, ChunkOutcome, RecordError, ranges, register
+from kaigo.batches.registry import (
+    BatchKind,
+    ChunkOutcome,
+    RecordError,
+    ranges,
+    register,
+)
 from kaigo.db import copy_rows
 
 

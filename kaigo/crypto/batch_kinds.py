@@ -9,13 +9,19 @@ from django.db.models import Count, F, Max, Min
 
 from audit.services import access_log_write
 from kaigo.batches.models import BatchChunk, BatchRun
-from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, RecordError, register
+from kaigo.batches.registry import (
+    BatchKind,
+    ChunkOutcome,
+    ChunkSpec,
+    RecordError,
+    register,
+)
 from kaigo.crypto.deks import dek_cache_clear, dek_unwrap
 from kaigo.crypto.envelope import wrap, wrap_aad
 from kaigo.crypto.keyring import get_keyring, reset_keyring
 from kaigo.crypto.models import PersonKey
-from kaigo.db import copy_rows
 from kaigo.crypto.services import verify_persons
+from kaigo.db import copy_rows
 
 CHUNK_PERSONS = 10_000
 

@@ -131,6 +131,5 @@ def dek_remember_unwrapped(person_id: int, kek_version: str, wrapped: bytes, gen
 
 def dek_remember_rows(rows) -> None:
     for row in rows:
-        person_id = row.encryption_person_id()
-        if row._key_wrapped is not None and _cache.get(person_id) is None:
-            _cache.put(person_id, dek_unwrap(person_id, row._key_version, row._key_wrapped), row._key_gen)
+        if row._key_wrapped is not None:
+            dek_remember_unwrapped(row.encryption_person_id(), row._key_version, row._key_wrapped, row._key_gen)

@@ -10,7 +10,14 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from kaigo.crypto.deks import dek_for, dek_forget, dek_new, dek_preload, dek_remember, dek_wrap
+from kaigo.crypto.deks import (
+    dek_for,
+    dek_forget,
+    dek_new,
+    dek_preload,
+    dek_remember,
+    dek_wrap,
+)
 from kaigo.crypto.envelope import field_aad, open_sealed
 from kaigo.crypto.errors import CryptoError
 from kaigo.crypto.fields import EncryptedTextField

