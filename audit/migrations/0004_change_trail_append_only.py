@@ -15,6 +15,8 @@ session.
 
 from django.db import migrations
 
+from audit.trail_sql import trail_lock_sql, trail_unlock_sql
+
 EVENT_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent"]
 TRACKED_TABLES = ["eligibility_resident", "eligibility_household", "staff_staff", "staff_rolegrant"]
 
@@ -42,26 +44,11 @@ $$;
 
 
 def forward_sql() -> str:
-    statements = [GUARD_FUNCTION]
-    for table in EVENT_TABLES:
-        statements.append(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();"
-        )
-    statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(EVENT_TABLES)} FROM PUBLIC;")
-    for table in TRACKED_TABLES:
-        statements.append(
-            f"CREATE TRIGGER audit_trail_guard BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION audit_trail_guard();"
-        )
-    return "\n".join(statements)
+    return "\n".join([GUARD_FUNCTION, trail_lock_sql(EVENT_TABLES, TRACKED_TABLES)])
 
 
 def reverse_sql() -> str:
-    statements = [f"DROP TRIGGER IF EXISTS audit_trail_guard ON {table};" for table in TRACKED_TABLES]
-    statements += [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in EVENT_TABLES]
-    statements.append("DROP FUNCTION IF EXISTS audit_trail_guard();")
-    return "\n".join(statements)
+    return "\n".join([trail_unlock_sql(EVENT_TABLES, TRACKED_TABLES), "DROP FUNCTION IF EXISTS audit_trail_guard();"])
 
 
 def forward(apps, schema_editor):
