@@ -27,6 +27,25 @@ class RateTableStatus(models.TextChoices):
     APPROVED = "approved", "承認済"
 
 
+def fiscal_year_version_constraints(prefix: str) -> list:
+    """The constraints of a table in force for a range of fiscal years and approved by the section
+    chief (rate tables, collection plans), named ``<prefix>_...``."""
+    return [
+        models.CheckConstraint(condition=models.Q(valid_to__isnull=True)
+                               | models.Q(valid_to__gte=models.F("valid_from")),
+                               name=f"{prefix}_years_order"),
+        models.CheckConstraint(condition=models.Q(status=RateTableStatus.DRAFT)
+                               | models.Q(approved_at__isnull=False),
+                               name=f"{prefix}_approved_at"),
+        # approved versions never cover the same fiscal year twice (btree_gist: eligibility 0003)
+        ExclusionConstraint(
+            name=f"{prefix}_no_overlap",
+            expressions=[(FiscalYearRange("valid_from", "valid_to"), RangeOperators.OVERLAPS)],
+            condition=models.Q(status=RateTableStatus.APPROVED),
+        ),
+    ]
+
+
 class PremiumRateTable(models.Model):
     """保険料率表 of a range of fiscal years (年度, both ends inclusive; ``valid_to`` NULL = open).
 
@@ -60,22 +79,11 @@ class PremiumRateTable(models.Model):
     class Meta:
         verbose_name = "保険料率表"
         constraints = [
-            models.CheckConstraint(condition=models.Q(valid_to__isnull=True)
-                                   | models.Q(valid_to__gte=models.F("valid_from")),
-                                   name="premiumratetable_years_order"),
+            *fiscal_year_version_constraints("premiumratetable"),
             models.CheckConstraint(condition=models.Q(base_amount__gt=0), name="premiumratetable_base_positive"),
             models.CheckConstraint(condition=models.Q(annual_rounding_unit__gte=1)
                                    & models.Q(proration_rounding_unit__gte=1),
                                    name="premiumratetable_rounding_unit"),
-            models.CheckConstraint(condition=models.Q(status=RateTableStatus.DRAFT)
-                                   | models.Q(approved_at__isnull=False),
-                                   name="premiumratetable_approved_at"),
-            # approved tables never cover the same fiscal year twice (btree_gist: eligibility 0003)
-            ExclusionConstraint(
-                name="premiumratetable_no_overlap",
-                expressions=[(FiscalYearRange("valid_from", "valid_to"), RangeOperators.OVERLAPS)],
-                condition=models.Q(status=RateTableStatus.APPROVED),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -145,17 +153,7 @@ class PremiumCollectionPlan(models.Model):
     class Meta:
         verbose_name = "徴収計画"
         constraints = [
-            models.CheckConstraint(condition=models.Q(valid_to__isnull=True)
-                                   | models.Q(valid_to__gte=models.F("valid_from")),
-                                   name="premiumcollectionplan_years_order"),
-            models.CheckConstraint(condition=models.Q(status=RateTableStatus.DRAFT)
-                                   | models.Q(approved_at__isnull=False),
-                                   name="premiumcollectionplan_approved_at"),
-            ExclusionConstraint(
-                name="premiumcollectionplan_no_overlap",
-                expressions=[(FiscalYearRange("valid_from", "valid_to"), RangeOperators.OVERLAPS)],
-                condition=models.Q(status=RateTableStatus.APPROVED),
-            ),
+            *fiscal_year_version_constraints("premiumcollectionplan"),
         ]
 
     def __str__(self) -> str:
