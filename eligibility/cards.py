@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from eligibility import documents
+from eligibility.age65 import CARD_REASON_AGE65
 from eligibility.models import (
     CardIssue,
     CardKind,
@@ -41,7 +42,7 @@ class CardReason(models.TextChoices):
 
 
 REISSUE_REASONS = (CardReason.LOST, CardReason.DAMAGED, CardReason.CHANGED, CardReason.OTHER)
-REASON_LABELS = {**dict(CardReason.choices), "age65": "65歳到達"}
+REASON_LABELS = {**dict(CardReason.choices), CARD_REASON_AGE65: "65歳到達"}
 
 
 class CardIssueInvalid(ApplicationError):
