@@ -11,7 +11,15 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, IntegerRangeField, RangeOperators
 from django.db import models
 
-from premiums.rules.codes import PensionKind, RoundingMode, StageGroup
+from premiums.rules.codes import (
+    CollectionMethod,
+    CollectionReason,
+    InstallmentKind,
+    PensionKind,
+    RoundingMode,
+    StageGroup,
+    StageReason,
+)
 
 
 class FiscalYearRange(models.Func):
@@ -158,3 +166,205 @@ class PremiumCollectionPlan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- inbound files of the premiums (tax, pension, payments) -----------------------------------
+
+
+class InboundKind(models.TextChoices):
+    TAX = "tax", "住民税課税情報"
+    PENSION = "pension", "特別徴収（年金保険者）"
+    PAYMENT = "payment", "収納データ"
+
+
+class InboundFile(models.Model):
+    """A received file of one of the premium exchanges. The same bytes again are refused by
+    ``sha256``; each line's rejection is an InboundLineError (line number, code, Japanese
+    reason: never a value of the line)."""
+
+    kind = models.CharField("種類", max_length=16, choices=InboundKind.choices)
+    sha256 = models.CharField("ハッシュ値", max_length=64, unique=True)
+    file_name = models.CharField("ファイル名", max_length=200)
+    fiscal_year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    month = models.DateField("対象年月", null=True, blank=True)  # first day of the month
+    notice = models.CharField("通知内容", max_length=4, blank=True, default="")
+    received_at = models.DateTimeField("受信日時", auto_now_add=True)
+    received_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    total_lines = models.PositiveIntegerField("行数", default=0)
+    applied = models.PositiveIntegerField("反映件数", default=0)
+    rejected = models.PositiveIntegerField("エラー件数", default=0)
+    duplicates = models.PositiveIntegerField("受信済の件数", default=0)
+
+    class Meta:
+        verbose_name = "連携ファイル（保険料）"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class InboundLineError(models.Model):
+    file = models.ForeignKey(InboundFile, on_delete=models.CASCADE, related_name="line_errors")
+    line_no = models.PositiveIntegerField("行番号")
+    code = models.CharField("エラーコード", max_length=40)
+    message = models.CharField("内容", max_length=300)
+
+    class Meta:
+        verbose_name = "連携ファイルのエラー行"
+        ordering = ["file", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["file", "line_no"], name="inboundlineerror_once")]
+
+
+# --- the facts the levy is computed from -------------------------------------------------------
+
+
+class TaxFact(models.Model):
+    """住民税課税情報 of one person for one fiscal year (賦課期日 4/1), as the municipal tax system
+    sent it. A correction (更正) closes the current row (``recorded_to``) and adds a new one:
+    the levy keeps the id of the row it used, so every stage can be traced to its facts."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    serial = models.CharField("連番", max_length=12, unique=True)
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    correction = models.BooleanField("更正", default=False)
+    household_no = models.BigIntegerField("世帯番号")
+    head = models.BooleanField("世帯主", default=False)
+    self_taxed = models.BooleanField("本人課税")
+    household_taxed = models.BooleanField("世帯課税")
+    total_income = models.BigIntegerField("合計所得金額")
+    pension_misc_income = models.BigIntegerField("公的年金等に係る雑所得", default=0)
+    taxable_pension_income = models.BigIntegerField("課税年金収入額", default=0)
+    salary_income = models.BigIntegerField("給与所得", default=0)
+    special_deduction = models.BigIntegerField("特別控除額", default=0)
+    non_taxable_pension_income = models.BigIntegerField("非課税年金収入額", default=0)
+    public_assistance = models.BooleanField("生活保護", default=False)
+    old_age_welfare_pension = models.BooleanField("老齢福祉年金", default=False)
+    recorded_from = models.DateTimeField("記録日時")
+    recorded_to = models.DateTimeField("取消日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "課税情報"
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "fiscal_year"], condition=models.Q(recorded_to__isnull=True),
+                                    name="taxfact_current_once"),
+            models.CheckConstraint(condition=models.Q(household_taxed=True) | models.Q(self_taxed=False),
+                                   name="taxfact_taxed_in_taxed_household"),
+            models.CheckConstraint(condition=models.Q(pension_misc_income__gte=0) & models.Q(taxable_pension_income__gte=0)
+                                   & models.Q(salary_income__gte=0) & models.Q(special_deduction__gte=0)
+                                   & models.Q(non_taxable_pension_income__gte=0),
+                                   name="taxfact_amounts_not_negative"),
+        ]
+
+
+class PensionFact(models.Model):
+    """The pension a 年金保険者 listed for 特別徴収 (特別徴収対象者情報 / 追加候補者情報) for a fiscal
+    year, matched to the person. One current row per person and year (the first listing; a
+    later listing of another pension is reported, not applied)."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    serial = models.CharField("連番", max_length=12, unique=True)
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    listed_in = models.DateField("対象者情報の年月")  # first day of the month
+    insurer_code = models.CharField("特別徴収義務者コード", max_length=3)
+    pension_kind = models.CharField("年金種別", max_length=20, choices=PensionKind.choices)
+    annual_amount = models.PositiveIntegerField("年金額（年額）")
+    withholdable = models.BooleanField("特別徴収可", default=True)
+    recorded_from = models.DateTimeField("記録日時")
+    recorded_to = models.DateTimeField("取消日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "特別徴収対象者情報"
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "fiscal_year"], condition=models.Q(recorded_to__isnull=True),
+                                    name="pensionfact_current_once"),
+        ]
+
+
+# --- the levy (賦課) ---------------------------------------------------------------------------
+
+
+class LevySource(models.TextChoices):
+    PROVISIONAL = "provisional", "仮算定"
+    MAIN = "main", "本算定"
+    RELEVY = "relevy", "異動による更正"
+    CORRECTION = "correction", "更正（職員）"
+
+
+class Levy(models.Model):
+    """One revision of a person's premium for a fiscal year: the stage with the facts that decided
+    it, the amount with its months, the collection method and (in LevyInstallment) the schedule.
+
+    Revisions never change: a correction closes the current row (``recorded_to``) and adds the
+    next revision, so what the office had decided at any time can be shown and explained.
+    One current revision per person and year (unique constraint). ``notice_number`` (通知書番号)
+    stays the same across a year's revisions and is part of every bill's 納付番号."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    revision = models.PositiveSmallIntegerField("版")
+    notice_number = models.PositiveIntegerField("通知書番号")
+    source = models.CharField("賦課の種類", max_length=12, choices=LevySource.choices)
+    cause = models.CharField("更正の理由", max_length=200, blank=True, default="")
+    recorded_from = models.DateTimeField("記録日時")
+    recorded_to = models.DateTimeField("取消日時", null=True, blank=True)
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # the stage and what decided it
+    rate_table = models.ForeignKey(PremiumRateTable, on_delete=models.PROTECT, related_name="+")
+    tax_fact = models.ForeignKey(TaxFact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    stage = models.PositiveSmallIntegerField("所得段階")
+    stage_reason = models.CharField("段階の判定理由", max_length=24, choices=StageReason.choices)
+    adjusted_income = models.BigIntegerField("判定に用いた合計所得金額")
+    measure = models.BigIntegerField("判定に用いた所得額")
+    # the amount
+    annual_amount = models.PositiveIntegerField("年額保険料（12か月）")
+    reduction = models.PositiveIntegerField("公費による軽減額", default=0)
+    first_month = models.DateField("賦課の開始月", null=True, blank=True)
+    months = models.PositiveSmallIntegerField("賦課月数")
+    amount = models.PositiveIntegerField("保険料額")
+    # collection
+    pension_fact = models.ForeignKey(PensionFact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    collection_method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    collection_reason = models.CharField("徴収方法の理由", max_length=20, choices=CollectionReason.choices)
+    pension_from = models.DateField("特別徴収の開始月", null=True, blank=True)
+    provisional_amount = models.PositiveIntegerField("仮徴収額", null=True, blank=True)
+    overpaid = models.PositiveIntegerField("過納額", default=0)
+    february_deduction = models.PositiveIntegerField("2月の特別徴収額", default=0)
+
+    class Meta:
+        verbose_name = "賦課"
+        indexes = [
+            models.Index(fields=["resident", "fiscal_year", "revision"], name="levy_history"),
+            models.Index(fields=["fiscal_year", "notice_number"], name="levy_notice_number",
+                         condition=models.Q(recorded_to__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "fiscal_year"], condition=models.Q(recorded_to__isnull=True),
+                                    name="levy_current_once"),
+            models.UniqueConstraint(fields=["resident", "fiscal_year", "revision"], name="levy_revision_once"),
+            models.CheckConstraint(condition=models.Q(months__lte=12), name="levy_months"),
+            models.CheckConstraint(condition=models.Q(recorded_to__isnull=True)
+                                   | models.Q(recorded_to__gte=models.F("recorded_from")),
+                                   name="levy_recorded_order"),
+        ]
+
+
+class LevyInstallment(models.Model):
+    """One installment of a levy revision: a bill (普通徴収 期 or 随時) or a pension deduction
+    (特別徴収 仮徴収 / 本徴収). A revision's installments are written with it and never change."""
+
+    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, related_name="installments")
+    method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    kind = models.CharField("区分", max_length=12, choices=InstallmentKind.choices)
+    number = models.PositiveSmallIntegerField("期別")
+    month = models.DateField("対象月")  # first day of the installment's month
+    due_date = models.DateField("納期限・支払日")
+    amount = models.PositiveIntegerField("金額")
+
+    class Meta:
+        verbose_name = "納期（賦課）"
+        constraints = [
+            models.UniqueConstraint(fields=["levy", "method", "month"], name="levyinstallment_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="levyinstallment_positive"),
+        ]

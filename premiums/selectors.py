@@ -58,6 +58,12 @@ def _covering(fiscal_year: int) -> Q:
 def rate_table_for(fiscal_year: int) -> RateTable:
     """The approved rate table covering ``fiscal_year`` as the pure RateTable (what the levy
     calls). RateTableError (code premium_rate_table_missing) when no approved table covers it."""
+    return rate_table_row_for(fiscal_year)[1]
+
+
+def rate_table_row_for(fiscal_year: int) -> tuple[int, RateTable]:
+    """The id of the approved rate table covering ``fiscal_year`` (kept on each levy row) and the
+    table as the pure RateTable."""
     table = (
         PremiumRateTable.objects.filter(_covering(fiscal_year), status=RateTableStatus.APPROVED)
         .prefetch_related("stages").first()
@@ -66,7 +72,7 @@ def rate_table_for(fiscal_year: int) -> RateTable:
         raise RateTableError(
             f"{fiscal_year}年度に適用する保険料率表がありません。", code="premium_rate_table_missing"
         )
-    return to_rule_table(table)
+    return table.pk, to_rule_table(table)
 
 
 def approved_rate_tables() -> list[RateTable]:

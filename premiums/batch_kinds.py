@@ -1,0 +1,40 @@
+"""Batch kinds of premiums: the yearly main levy (本算定). See docs/subsystems/levy.md."""
+
+from __future__ import annotations
+
+from django import forms
+
+from kaigo.batches.models import BatchChunk, BatchRun
+from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
+from premiums.levy import calculator_for, levy_candidates, main_levy_chunk
+
+PERSONS_PER_CHUNK = 10_000
+
+
+class FiscalYearForm(forms.Form):
+    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+                                     error_messages={"invalid": "年度は西暦4桁で入力してください。"})
+    persons_per_chunk = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=50_000,
+                                           initial=PERSONS_PER_CHUNK, required=False)
+
+
+def person_chunks(ids: list[int], size: int) -> list[ChunkSpec]:
+    return [ChunkSpec(part[0], part[-1] + 1, len(part)) for part in
+            (ids[i:i + size] for i in range(0, len(ids), size))]
+
+
+@register
+class MainLevy(BatchKind):
+    name = "premiums.main_levy"
+    label = "保険料の本算定（年次賦課）"
+    form_class = FiscalYearForm
+
+    def plan(self, params):
+        fiscal_year = int(params["fiscal_year"])
+        calculator_for(fiscal_year)  # no table or plan for the year: the run is refused before it starts
+        return person_chunks(levy_candidates(fiscal_year), int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK))
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        result = main_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
+                                 batch_run_id=run.pk, actor_id=run.operator_id)
+        return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)

@@ -1,0 +1,133 @@
+"""The levy of one person for one fiscal year (賦課, DOMAIN 2.3-2.9): the facts in, the stage, the
+amount, the collection method and the schedule out. Pure: the batch reads the facts of a chunk
+of persons, calls ``decide_levy`` for each, and writes the decisions by COPY.
+
+``LevyCalculator`` holds a year's table, plan and closed days, and caches what many persons
+share (the annual amount of a stage, the schedule of an amount under a decision): a city has
+a few thousand distinct schedules for a million persons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+
+from eligibility.rules import premium_months
+from premiums.rules.codes import CollectionMethod
+from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
+from premiums.rules.schedule import (
+    CollectionDecision,
+    PensionFacts,
+    Schedule,
+    collection_method,
+    collection_schedule,
+    revised_schedule,
+)
+from premiums.rules.stage import StageDecision, StageInputs, stage_of
+from premiums.rules.tables import CollectionPlan, RateTable, YearMonth
+
+
+@dataclass(frozen=True)
+class LevyFacts:
+    """What the levy of one person and year is decided from."""
+
+    periods: Sequence[tuple[date, date | None]]  # first-class qualification [start, end) in the year
+    stage_inputs: StageInputs
+    pension: PensionFacts | None = None  # the listed pension, ``continuing`` set from last year
+    provisional_amount: int | None = None  # last February's deduction (仮徴収額), when continuing
+    levelling_base: int | None = None  # last year's amount (平準化), when continuing
+
+
+@dataclass(frozen=True)
+class LevyDecision:
+    stage: StageDecision
+    breakdown: AmountBreakdown
+    months: tuple[YearMonth, ...]  # the owed months (取得月 <= 対象月 < 喪失月)
+    amount: int  # the year's premium: the annual amount prorated to the months
+    collection: CollectionDecision
+    schedule: Schedule
+
+    @property
+    def february_deduction(self) -> int:
+        """The February pension deduction: next year's provisional amount (法 §140)."""
+        return sum(i.amount for i in self.schedule.installments if i.method == "pension" and i.month == 2)
+
+
+def owed_months(periods: Sequence[tuple[date, date | None]], fiscal_year: int) -> tuple[YearMonth, ...]:
+    months: set[YearMonth] = set()
+    for start, end in periods:
+        months.update(premium_months(start, end, fiscal_year))
+    return tuple(sorted(months))
+
+
+class LevyCalculator:
+    def __init__(self, *, fiscal_year: int, table: RateTable, plan: CollectionPlan,
+                 holidays: frozenset[date] = frozenset()):
+        self.fiscal_year = fiscal_year
+        self.table = table
+        self.plan = plan
+        self.holidays = holidays
+        self._annual: dict[int, AmountBreakdown] = {}
+        self._schedule = lru_cache(maxsize=50_000)(self._schedule_uncached)
+
+    def breakdown(self, stage: int) -> AmountBreakdown:
+        found = self._annual.get(stage)
+        if found is None:
+            found = self._annual[stage] = annual_amount(stage, self.table)
+        return found
+
+    def amount_for(self, stage: int, months: int) -> int:
+        return prorated_amount(self.breakdown(stage).annual, months, rounding=self.table.proration_rounding)
+
+    def decide(self, facts: LevyFacts, *, billing_from: YearMonth | None = None) -> LevyDecision:
+        """The whole year's levy (本算定, or a new levy during the year): bills from
+        ``billing_from`` (None: the first owed month)."""
+        stage = stage_of(facts.stage_inputs, self.table)
+        months = owed_months(facts.periods, self.fiscal_year)
+        amount = self.amount_for(stage.stage, len(months))
+        collection = collection_method(facts.pension, fiscal_year=self.fiscal_year, plan=self.plan.pension)
+        if billing_from is not None and months and billing_from < months[0]:
+            billing_from = None
+        schedule = self._schedule(amount, collection, months, facts.provisional_amount,
+                                  facts.levelling_base, billing_from)
+        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule)
+
+    def _schedule_uncached(self, amount, collection, months, provisional_amount, levelling_base, billing_from):
+        return collection_schedule(
+            amount, fiscal_year=self.fiscal_year, decision=collection, plan=self.plan, owed_months=months,
+            provisional_amount=provisional_amount if collection.method != "billing" else None,
+            levelling_base=levelling_base if collection.method != "billing" else None,
+            billing_from=billing_from, holidays=self.holidays,
+        )
+
+    def revise(self, facts: LevyFacts, current: Schedule, *, billing_from: YearMonth,
+               pension_stop_from: YearMonth) -> LevyDecision:
+        """A correction (更正) during the year: the new stage and amount; installments already
+        due are kept, the rest re-split (``revised_schedule``). The collection decision of the
+        revision is the one the kept pension deductions show (no new 特別徴収 starts mid-year
+        from a correction: the 年金保険者 is asked only by the yearly and additional requests)."""
+        stage = stage_of(facts.stage_inputs, self.table)
+        months = owed_months(facts.periods, self.fiscal_year)
+        amount = self.amount_for(stage.stage, len(months))
+        lost = not months or months[-1] < (self.fiscal_year + 1, 3)
+        schedule = revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
+                                    billing_from=billing_from, pension_stop_from=pension_stop_from,
+                                    qualification_lost=lost, holidays=self.holidays)
+        collection = _as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
+                                                               plan=self.plan.pension))
+        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule)
+
+
+def _as_collected(schedule: Schedule, decided: CollectionDecision) -> CollectionDecision:
+    """The collection decision a revised schedule shows: stopped deductions make it billing."""
+    pension, bills = schedule.of(CollectionMethod.PENSION_DEDUCTION), schedule.of(CollectionMethod.BILLING)
+    method = (CollectionMethod.BOTH if pension and bills else CollectionMethod.PENSION_DEDUCTION if pension
+              else CollectionMethod.BILLING)
+    if method == decided.method or not (pension or bills):
+        return decided
+    first = min((i.ym for i in pension), default=None)
+    message = ("更正により特別徴収を継続し、差額は普通徴収" if pension and bills
+               else "更正により特別徴収を中止し、普通徴収" if bills else decided.message)
+    return replace(decided, method=method, message=message, pension_from=first)
