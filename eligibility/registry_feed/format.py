@@ -6,10 +6,11 @@ this layout and simulator.py writes it. No database here.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import models
+
+from kaigo.feeds import Column, line_encode  # noqa: F401  (line_encode: re-exported for the simulator and tests)
 
 
 class KindOfChange(models.TextChoices):
@@ -25,12 +26,6 @@ class KindOfChange(models.TextChoices):
     NAME_CHANGE = "C2", "氏名変更"
     HOUSEHOLD_CHANGE = "C3", "世帯変更"
     CORRECTION = "C4", "訂正"
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str  # the header's name of the column (also the field's name in staff messages)
-    attr: str  # the RegistryRecord attribute
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -120,7 +115,3 @@ def municipality_code(first_five: str) -> str:
 
 OWN_MUNICIPALITY_CODES = frozenset(municipality_code(b) for b in OWN_MUNICIPALITY_BASES)
 
-
-def line_encode(values: Sequence[str]) -> str:
-    """One CSV line (no line break) from field values; quotes only where the value needs it."""
-    return ",".join('"' + v.replace('"', '""') + '"' if ("," in v or '"' in v) else v for v in values)
