@@ -81,6 +81,13 @@ class LevyCalculator:
     def amount_for(self, stage: int, months: int) -> int:
         return prorated_amount(self.breakdown(stage).annual, months, rounding=self.table.proration_rounding)
 
+    def first_provisional(self, amount: int) -> int:
+        """仮徴収額 of a person deducted from April who was not deducted last February (listed
+        during the last year): a sixth of this year's amount, truncated to the 平準化 unit
+        (project rule; DOMAIN 2.8 gives only the continuing case, 法 §140)."""
+        unit = self.plan.pension.levelling_unit
+        return amount // 6 // unit * unit
+
     def decide(self, facts: LevyFacts, *, billing_from: YearMonth | None = None) -> LevyDecision:
         """The whole year's levy (本算定, or a new levy during the year): bills from
         ``billing_from`` (None: the first owed month)."""
@@ -90,8 +97,10 @@ class LevyCalculator:
         collection = collection_method(facts.pension, fiscal_year=self.fiscal_year, plan=self.plan.pension)
         if billing_from is not None and months and billing_from < months[0]:
             billing_from = None
-        schedule = self._schedule(amount, collection, months, facts.provisional_amount,
-                                  facts.levelling_base, billing_from)
+        provisional = facts.provisional_amount
+        if provisional is None and collection.pension_from == (self.fiscal_year, 4):
+            provisional = self.first_provisional(amount)
+        schedule = self._schedule(amount, collection, months, provisional, facts.levelling_base, billing_from)
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule)
 
     def _schedule_uncached(self, amount, collection, months, provisional_amount, levelling_base, billing_from):

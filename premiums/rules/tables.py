@@ -18,6 +18,7 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar, Protocol, TypeVar
@@ -37,6 +38,11 @@ FINAL_MONTHS: tuple[int, ...] = (10, 12, 2)
 def fiscal_year_months(fiscal_year: int) -> list[YearMonth]:
     """April of ``fiscal_year`` to March of the next calendar year."""
     return [(fiscal_year, m) for m in range(4, 13)] + [(fiscal_year + 1, m) for m in range(1, 4)]
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year (年度, April to March) ``day`` falls in."""
+    return day.year if day.month >= 4 else day.year - 1
 
 
 def fiscal_month(fiscal_year: int, month: int) -> YearMonth:

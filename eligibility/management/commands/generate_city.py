@@ -8,6 +8,8 @@ from tqdm import tqdm
 from audit.trail import trail_context
 from eligibility.models import Resident
 from eligibility.synthetic.city import generate, qualification_backfill, raw_copy_rate
+from premiums.rules.tables import fiscal_year_of
+from premiums.synthetic import premium_facts_generate
 
 
 class Command(BaseCommand):
@@ -31,8 +33,10 @@ class Command(BaseCommand):
             # a city generated before qualification existed gets its spells and periods now
             with trail_context(function="city.generate"):
                 filled = qualification_backfill(as_of=as_of)
+                taxed, listed = premium_facts_generate(fiscal_year=fiscal_year_of(as_of), seed=seed)
             self.stdout.write("synthetic city: residents exist, nothing generated"
-                              + (f" (qualification completed for {filled:,} residents)" if filled else ""))
+                              + (f" (qualification completed for {filled:,} residents)" if filled else "")
+                              + (f" (premium facts added: {taxed:,} tax, {listed:,} pension)" if taxed else ""))
             return
         started = time.perf_counter()
         with trail_context(function="city.generate"), tqdm(total=residents, unit="人", desc="合成データ生成", file=self.stderr._out, dynamic_ncols=True) as bar:
@@ -41,6 +45,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"synthetic city: {count:,} residents in {elapsed:.1f} s ({count / elapsed:,.0f} residents/s), seed {seed}"
         )
+        started = time.perf_counter()
+        with trail_context(function="city.generate"):
+            taxed, listed = premium_facts_generate(fiscal_year=fiscal_year_of(as_of), seed=seed)
+        self.stdout.write(f"premium facts of fiscal year {fiscal_year_of(as_of)}: {taxed:,} tax facts, "
+                          f"{listed:,} pension listings in {time.perf_counter() - started:.1f} s")
         if compare_copy:
             rows, ceiling = raw_copy_rate()
             rate = count / elapsed
