@@ -14,7 +14,7 @@ PERSONS_PER_CHUNK = 10_000
 class FiscalYearForm(forms.Form):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
                                      error_messages={"invalid": "年度は西暦4桁で入力してください。"})
-    persons_per_chunk = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=50_000,
+    persons_per_chunk = forms.IntegerField(label="チャンクの人数", min_value=10, max_value=50_000,
                                            initial=PERSONS_PER_CHUNK, required=False)
 
 
