@@ -1,12 +1,17 @@
-"""Batch kinds of premiums: the yearly main levy (本算定). See docs/subsystems/levy.md."""
+"""Batch kinds of premiums: the yearly main levy (本算定) and the re-levy of changes (更正).
+See docs/subsystems/levy.md."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
 from premiums.levy import calculator_for, levy_candidates, main_levy_chunk
+from premiums.relevy import pending_persons, relevy_chunk, relevy_everyone
 
 PERSONS_PER_CHUNK = 10_000
 
@@ -37,4 +42,36 @@ class MainLevy(BatchKind):
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         result = main_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
                                  batch_run_id=run.pk, actor_id=run.operator_id)
+        return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)
+
+
+class RelevyForm(FiscalYearForm):
+    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
+    everyone = forms.BooleanField(label="全員を再計算する（料率改定など）", required=False, initial=False)
+
+    def clean(self):
+        data = super().clean()
+        data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
+        return data
+
+
+@register
+class Relevy(BatchKind):
+    name = "premiums.relevy"
+    label = "保険料の更正（異動分の再賦課）"
+    form_class = RelevyForm
+
+    def plan(self, params):
+        fiscal_year = int(params["fiscal_year"])
+        calculator_for(fiscal_year)
+        size = int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK)
+        if params.get("everyone"):
+            return person_chunks(relevy_everyone(fiscal_year), size)
+        return person_chunks(pending_persons(fiscal_year), size)
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        result = relevy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
+                              business_date=date.fromisoformat(run.params["business_date"]),
+                              everyone=bool(run.params.get("everyone")), batch_run_id=run.pk,
+                              actor_id=run.operator_id)
         return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)

@@ -20,10 +20,10 @@ from kaigo.batches.registry import RecordError
 from kaigo.db import copy_rows
 from premiums.calendar import closed_days
 from premiums.models import Levy, LevyInstallment, LevySource
-from premiums.rules.codes import CollectionMethod, PensionKind
+from premiums.rules.codes import CollectionMethod, InstallmentKind, PensionKind
 from premiums.rules.errors import PremiumRuleError
 from premiums.rules.levy import LevyCalculator, LevyDecision, LevyFacts
-from premiums.rules.schedule import PensionFacts
+from premiums.rules.schedule import Installment, PensionFacts, Schedule
 from premiums.rules.stage import StageInputs
 from premiums.selectors import collection_plan_for, rate_table_row_for
 
@@ -64,11 +64,12 @@ class PersonRows:
     tax: tuple | None = None  # (id, StageInputs)
     pension: tuple | None = None  # (id, PensionFacts without ``continuing``)
     previous: tuple | None = None  # (amount, february_deduction, pension kind, pension amount, pension fact id)
-    current: tuple | None = None  # (levy id, revision, notice_number, source)
+    current: tuple | None = None  # (levy id, revision, notice_number, source, stage)
 
 
 def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
-    """The facts of persons ``lo <= id < hi`` for ``fiscal_year``: five range queries."""
+    """The facts of persons ``lo <= id < hi`` for ``fiscal_year``: five range queries. A person
+    appears with whatever of the five exists (callers check ``periods`` and ``current``)."""
     people: dict[int, PersonRows] = defaultdict(PersonRows)
     april, next_april = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
     with connection.cursor() as cursor:
@@ -84,16 +85,14 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
             "old_age_welfare_pension FROM premiums_taxfact WHERE resident_id >= %s AND resident_id < %s "
             "AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
         for row in cursor.fetchall():
-            if row[1] in people:
-                people[row[1]].tax = (row[0], StageInputs(*row[2:]))
+            people[row[1]].tax = (row[0], StageInputs(*row[2:]))
         cursor.execute(
             "SELECT id, resident_id, pension_kind, annual_amount, listed_in, withholdable FROM premiums_pensionfact "
             "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL",
             [lo, hi, fiscal_year])
         for fid, pid, kind, amount, listed_in, withholdable in cursor.fetchall():
-            if pid in people:
-                people[pid].pension = (fid, PensionFacts(PensionKind(kind), amount, (listed_in.year, listed_in.month),
-                                                         withholdable=withholdable))
+            people[pid].pension = (fid, PensionFacts(PensionKind(kind), amount, (listed_in.year, listed_in.month),
+                                                     withholdable=withholdable))
         cursor.execute(
             "SELECT l.resident_id, l.amount, l.february_deduction, p.pension_kind, p.annual_amount, p.id "
             "FROM premiums_levy l LEFT JOIN premiums_pensionfact p ON p.id = l.pension_fact_id "
@@ -101,14 +100,33 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
             "WHERE l.resident_id >= %s AND l.resident_id < %s AND l.fiscal_year = %s AND l.recorded_to IS NULL",
             [lo, hi, lo, hi, fiscal_year - 1])
         for pid, *previous in cursor.fetchall():
-            if pid in people:
-                people[pid].previous = tuple(previous)
+            people[pid].previous = tuple(previous)
         cursor.execute(
-            "SELECT resident_id, id, revision, notice_number, source FROM premiums_levy WHERE resident_id >= %s "
+            "SELECT resident_id, id, revision, notice_number, source, stage FROM premiums_levy WHERE resident_id >= %s "
             "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
         for pid, *current in cursor.fetchall():
-            people.setdefault(pid, PersonRows()).current = tuple(current)
+            people[pid].current = tuple(current)
     return people
+
+
+def current_schedules(fiscal_year: int, lo: int, hi: int) -> dict[int, Schedule]:
+    """The schedule of each current levy of persons ``lo <= id < hi`` for ``fiscal_year``."""
+    levies: dict[int, tuple[int, int, int]] = {}
+    installments: dict[int, list[Installment]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, resident_id, amount, overpaid FROM premiums_levy WHERE resident_id >= %s "
+                       "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
+        for levy_id, pid, amount, overpaid in cursor.fetchall():
+            levies[levy_id] = (pid, amount, overpaid)
+        cursor.execute(
+            "SELECT i.levy_id, i.method, i.kind, i.number, i.month, i.due_date, i.amount FROM premiums_levyinstallment i "
+            "JOIN premiums_levy l ON l.id = i.levy_id WHERE l.resident_id >= %s AND l.resident_id < %s "
+            "AND l.fiscal_year = %s AND l.recorded_to IS NULL", [lo, hi, fiscal_year])
+        for levy_id, method, kind, number, month, due_date, amount in cursor.fetchall():
+            installments[levy_id].append(Installment(CollectionMethod(method), InstallmentKind(kind), number,
+                                                     month.year, month.month, due_date, amount))
+    return {pid: Schedule(amount, tuple(installments[levy_id]), overpaid)
+            for levy_id, (pid, amount, overpaid) in levies.items()}
 
 
 def levy_facts(rows: PersonRows) -> LevyFacts:

@@ -368,3 +368,32 @@ class LevyInstallment(models.Model):
             models.UniqueConstraint(fields=["levy", "method", "month"], name="levyinstallment_once"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="levyinstallment_positive"),
         ]
+
+
+class LevyPendingCause(models.TextChoices):
+    QUALIFICATION = "qualification", "資格の異動"
+    TAX = "tax", "課税情報の更正"
+    REDUCTION = "reduction", "減免の決定"
+    STAFF = "staff", "職員による再計算"
+
+
+class LevyPending(models.Model):
+    """A person's year to be levied again (更正): written by the consumers of qualification events,
+    by the tax intake's corrections and by reduction decisions, consumed by the re-levy batch
+    (``premiums.relevy``). One open row per person and year: a later cause widens ``since`` to
+    the earliest day and adds its cause."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    since = models.DateField("異動の効力発生日")
+    causes = ArrayField(models.CharField(max_length=16, choices=LevyPendingCause.choices), verbose_name="理由")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    processed_at = models.DateTimeField("処理日時", null=True, blank=True)
+    batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "再賦課の対象"
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "fiscal_year"], condition=models.Q(processed_at__isnull=True),
+                                    name="levypending_open_once"),
+        ]

@@ -1,0 +1,161 @@
+"""Corrections (更正): a qualification event (also one dated a year back), a tax correction or a
+new tax fact puts the person's years on the re-levy queue; the re-levy keeps what is already due,
+re-splits the rest, stops pension deductions on a loss or a decrease, and records a revision
+only where something changed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from eligibility.models import ResidenceStatus, Resident
+from eligibility.qualification import Context, requalify
+from kaigo.outbox.services import relay
+from premiums.levy import main_levy_chunk
+from premiums.models import Levy, LevyPending, LevySource, TaxFact
+from premiums.relevy import levy_pending_add, pension_stop_from_for, relevy_chunk
+from premiums.rules.codes import CollectionMethod
+from tests.eligibility.factories import make_elderly
+from tests.premiums.factories import make_pension_fact, make_tax_fact
+
+pytestmark = pytest.mark.django_db
+
+FY = 2026
+ALL = {"lo": 0, "hi": 10**12}
+BUSINESS_DAY = date(2026, 11, 26)
+
+
+def current(person, fiscal_year=FY) -> Levy:
+    return Levy.objects.get(resident=person, fiscal_year=fiscal_year, recorded_to__isnull=True)
+
+
+def rows(levy: Levy) -> list[tuple]:
+    return list(levy.installments.order_by("month", "method").values_list("method", "month", "amount"))
+
+
+def die(person, on: date) -> None:
+    Resident.objects.filter(pk=person.pk).update(status=ResidenceStatus.DECEASED, died_on=on)
+    requalify([person.pk], until=on, context=Context(source="notification", event_key=f"death:{person.pk}"))
+    relay()
+
+
+def test_pension_stop_lead():
+    assert [pension_stop_from_for(d) for d in (date(2026, 11, 26), date(2026, 10, 1), date(2027, 1, 5))] == [
+        (2027, 2), (2026, 12), (2027, 4)]
+
+
+def test_a_death_in_september_keeps_the_bills_already_due_and_records_the_overpayment():
+    person = make_elderly()
+    make_tax_fact(person, FY, household_taxed=True)  # stage 4: 70,200 by 10 bills from July
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    first = current(person)
+
+    die(person, date(2026, 9, 10))  # loss on 9/11: April to August owed = 5 months
+
+    assert LevyPending.objects.filter(resident=person, fiscal_year=FY, processed_at__isnull=True).exists()
+    result = relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
+    assert (result.levied, result.errors) == (1, [])
+    levy = current(person)
+    assert (levy.revision, levy.source, levy.cause, levy.notice_number) == (2, LevySource.RELEVY, "qualification",
+                                                                            first.notice_number)
+    assert (levy.months, levy.amount) == (5, 29_250)
+    # July to November were due before the correction: kept (7,200 + 4 × 7,000); nothing billed after
+    assert [r[1].month for r in rows(levy)] == [7, 8, 9, 10, 11]
+    assert levy.overpaid == 35_200 - 29_250
+    assert not LevyPending.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_correction_dated_a_year_back_corrects_both_years():
+    person = make_elderly()
+    for year in (FY - 1, FY):
+        make_tax_fact(person, year, household_taxed=True)
+        main_levy_chunk(fiscal_year=year, **ALL)
+
+    die(person, date(2025, 12, 20))  # recorded now, dated in the previous fiscal year
+
+    assert set(LevyPending.objects.values_list("fiscal_year", flat=True)) == {FY - 1, FY}
+    for year in (FY - 1, FY):
+        assert relevy_chunk(fiscal_year=year, business_date=BUSINESS_DAY, **ALL).levied == 1
+    last_year, this_year = current(person, FY - 1), current(person, FY)
+    assert (last_year.months, last_year.amount) == (8, 46_800)  # April to November 2025 (loss month December)
+    assert last_year.overpaid == 70_200 - 46_800  # every bill of last year was due
+    assert (this_year.months, this_year.amount) == (0, 0)
+    assert this_year.overpaid == 35_200 and [r[1].month for r in rows(this_year)] == [7, 8, 9, 10, 11]
+
+
+def test_a_tax_correction_raising_the_stage_bills_the_difference_and_keeps_the_deductions():
+    person = make_elderly()
+    fact = make_tax_fact(person, FY, household_taxed=False, taxable_pension_income=1_000_000)  # stage 2
+    make_pension_fact(person, FY, listed_in=date(2025, 11, 1))  # deducted from April
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    before = current(person)
+    assert before.collection_method == CollectionMethod.PENSION_DEDUCTION
+
+    TaxFact.objects.filter(pk=fact.pk).update(recorded_to=timezone.now())
+    make_tax_fact(person, FY, correction=True, self_taxed=True, household_taxed=True, total_income=1_500_000)
+    levy_pending_add([(person.pk, FY, date(FY, 4, 1), "tax")])
+    relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
+
+    after = current(person)
+    assert (after.stage, after.amount, after.cause) == (7, 101_400, "tax")
+    deductions = [r for r in rows(after) if r[0] == CollectionMethod.PENSION_DEDUCTION]
+    bills = [r for r in rows(after) if r[0] == CollectionMethod.BILLING]
+    assert deductions == [r for r in rows(before)]  # an increase: the deductions go on (併徴)
+    assert bills and all(r[1] >= date(2026, 12, 1) for r in bills)
+    assert sum(r[2] for r in rows(after)) == 101_400
+    assert after.collection_method == CollectionMethod.BOTH
+
+
+def test_a_decrease_stops_the_pension_deductions_the_stop_still_reaches():
+    person = make_elderly()
+    fact = make_tax_fact(person, FY, self_taxed=True, household_taxed=True, total_income=1_500_000)  # stage 7
+    make_pension_fact(person, FY, listed_in=date(2025, 11, 1))
+    main_levy_chunk(fiscal_year=FY, **ALL)
+
+    TaxFact.objects.filter(pk=fact.pk).update(recorded_to=timezone.now())
+    make_tax_fact(person, FY, correction=True, household_taxed=False, taxable_pension_income=1_000_000)
+    levy_pending_add([(person.pk, FY, date(FY, 4, 1), "tax")])
+    relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
+
+    after = current(person)
+    assert after.stage == 2
+    months = [r[1] for r in rows(after) if r[0] == CollectionMethod.PENSION_DEDUCTION]
+    assert months == [date(2026, m, 1) for m in (4, 6, 8, 10, 12)]  # February 2027 stopped
+    assert after.amount == 37_830
+    assert after.overpaid == sum(r[2] for r in rows(after)) - 37_830 > 0
+
+
+def test_nothing_changed_records_no_revision_and_a_late_tax_fact_levies_with_bills_from_next_month():
+    unchanged, late = make_elderly(), make_elderly()
+    make_tax_fact(unchanged, FY, household_taxed=True)
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    assert main_levy_chunk(fiscal_year=FY, **ALL).levied == 0
+    make_tax_fact(late, FY, household_taxed=True)
+    levy_pending_add([(unchanged.pk, FY, date(FY, 4, 1), "staff"), (late.pk, FY, date(FY, 4, 1), "tax")])
+
+    result = relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
+
+    assert (result.levied, result.skipped) == (1, 1)
+    assert Levy.objects.filter(resident=unchanged).count() == 1
+    levy = current(late)
+    assert (levy.revision, levy.amount) == (1, 70_200)
+    assert [r[1] for r in rows(levy)] == [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1),
+                                          date(2027, 4, 1)]
+
+
+def test_the_queue_keeps_the_earliest_day_and_every_cause():
+    person = make_elderly()
+    levy_pending_add([(person.pk, FY, date(2026, 9, 1), "tax")])
+    levy_pending_add([(person.pk, FY, date(2026, 6, 1), "qualification"), (person.pk, FY, date(2026, 10, 1), "tax")])
+    pending = LevyPending.objects.get(resident=person)
+    assert (pending.since, pending.causes) == (date(2026, 6, 1), ["qualification", "tax"])
+
+
+def test_a_person_still_without_tax_facts_stays_queued_with_an_error():
+    person = make_elderly()
+    levy_pending_add([(person.pk, FY, date(FY, 4, 1), "qualification")])
+    result = relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
+    assert [e.code for e in result.errors] == ["tax_missing"]
+    assert LevyPending.objects.filter(resident=person, processed_at__isnull=True).exists()
