@@ -36,7 +36,7 @@ GENERATED_TAX_SERIALS = 990_000_000_000
 GENERATED_PENSION_SERIALS = 980_000_000_000
 
 # the 特別徴収義務者 of a listed pension, by share (docs/subsystems/pension-feed.md has the codes)
-INSURERS = (("101", 0.82), ("001", 0.09), ("002", 0.06), ("003", 0.03))
+INSURERS = (("010", 0.82), ("001", 0.09), ("020", 0.06), ("030", 0.03))
 KINDS = ((PensionKind.OLD_AGE, 0.90), (PensionKind.SURVIVOR, 0.05), (PensionKind.DISABILITY, 0.03),
          (PensionKind.OLD_AGE_WELFARE, 0.01), (PensionKind.WIDOW, 0.01))
 LISTED_SHARE = 0.82  # persons aged 65+ the 年金保険者 list for 特別徴収

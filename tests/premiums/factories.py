@@ -21,7 +21,7 @@ def make_tax_fact(resident, fiscal_year: int, **values) -> TaxFact:
 
 
 def make_pension_fact(resident, fiscal_year: int, *, listed_in: date | None = None, **values) -> PensionFact:
-    defaults = dict(insurer_code="101", pension_kind=PensionKind.OLD_AGE, annual_amount=1_200_000, withholdable=True,
+    defaults = dict(insurer_code="010", pension_kind=PensionKind.OLD_AGE, annual_amount=1_200_000, withholdable=True,
                     recorded_from=timezone.now())
     defaults.update(values)
     return PensionFact.objects.create(resident=resident, fiscal_year=fiscal_year, serial=str(next(_serials)),

@@ -1,0 +1,251 @@
+"""Receiving the premiums' inbound files: the inhabitant-tax file (住民税課税情報, 当初 and 更正) and
+the pension insurers' listings (特別徴収対象者情報 / 追加候補者情報). Each file is received in one
+transaction: the good lines become facts (TaxFact, PensionFact), every rejected line an
+InboundLineError with its line number and a Japanese reason (never a value of the line); the
+same bytes again, or a line whose serial was received before, change nothing. A tax correction
+closes the person's current fact, adds the corrected one and queues the year for the re-levy.
+
+Formats: docs/subsystems/tax-feed.md and pension-feed.md; facts and levy: docs/subsystems/levy.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kaigo.crypto.blind_index import kana_name_index
+from kaigo.db import copy_rows
+from kaigo.errors import ApplicationError
+from premiums.models import (
+    InboundFile,
+    InboundKind,
+    InboundLineError,
+    LevyPendingCause,
+    PensionFact,
+    TaxFact,
+)
+from premiums.pension_feed.format import Notice
+from premiums.pension_feed.parser import PensionRecord, parse_pension_file
+from premiums.relevy import levy_pending_add
+from premiums.rules.schedule import first_deduction_month
+from premiums.rules.tables import fiscal_year_of
+from premiums.selectors import collection_plan_for
+from premiums.synthetic import PENSION_COLUMNS, PENSION_TYPES, TAX_COLUMNS, TAX_TYPES
+from premiums.tax_feed.format import TaxRecordKind
+from premiums.tax_feed.parser import TaxRecord, parse_tax_file
+
+
+class InboundFileInvalid(ApplicationError):
+    code = "inbound_file_invalid"
+
+
+@dataclass
+class Received:
+    file: InboundFile
+    created: bool
+    applied: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+def _existing(data: bytes) -> tuple[str, InboundFile | None]:
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, InboundFile.objects.filter(sha256=digest).first()
+
+
+def _refuse(parsed) -> None:
+    if parsed.rejected:
+        raise InboundFileInvalid("ファイルを受け付けられません: " + " ".join(e.message for e in parsed.errors[:3]))
+
+
+class _Errors:
+    """The rejected lines of one file, written together at the end."""
+
+    def __init__(self, parser_errors):
+        self.rows = {e.line_no: (e.code, e.message) for e in parser_errors}
+
+    def add(self, line_no: int, code: str, reason: str) -> None:
+        self.rows[line_no] = (code, f"{line_no}行目: {reason}"[:300])
+
+    def write(self, file: InboundFile) -> None:
+        InboundLineError.objects.bulk_create(
+            InboundLineError(file=file, line_no=n, code=code, message=message[:300])
+            for n, (code, message) in sorted(self.rows.items()))
+
+
+def _known_serials(model, serials: list[str]) -> set[str]:
+    if not serials:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT serial FROM {model._meta.db_table} WHERE serial = ANY(%s)", [serials])
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _birth_dates(person_ids: list[int]) -> dict[int, date]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, birth_date FROM eligibility_resident WHERE id = ANY(%s)", [person_ids])
+        return dict(cursor.fetchall())
+
+
+def main_levy_done(fiscal_year: int) -> bool:
+    from kaigo.batches.models import BatchRun
+
+    return BatchRun.objects.filter(kind="premiums.main_levy", params__fiscal_year=fiscal_year,
+                                   status=BatchRun.Status.SUCCEEDED).exists()
+
+
+# --- the inhabitant-tax file ------------------------------------------------------------------
+
+
+def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=None) -> Received:
+    """Store the tax facts of a 当初 or 更正 file of ``fiscal_year`` (one transaction).
+
+    Refused per line, besides the parser's checks: a serial received before (再送, counted as a
+    duplicate), a person the city does not know or whose birth date differs, a 当初 line for a
+    person who has facts for the year already (send it as 更正), a 更正 for a person with none.
+    Every 更正, and a 当初 line arriving after the year's main levy, queues the person's year
+    for the re-levy."""
+    digest, existing = _existing(data)
+    if existing is not None:
+        return Received(existing, created=False)
+    parsed = parse_tax_file(data, fiscal_year=fiscal_year)
+    _refuse(parsed)
+    errors = _Errors(parsed.errors)
+    records: list[TaxRecord] = parsed.records
+    known = _known_serials(TaxFact, [r.serial for r in records])
+    births = _birth_dates(sorted({r.person_id for r in records}))
+    now = timezone.now()
+    with transaction.atomic():
+        file = InboundFile.objects.create(kind=InboundKind.TAX, sha256=digest, file_name=file_name[:200],
+                                          fiscal_year=fiscal_year, total_lines=parsed.total_lines,
+                                          received_by=actor if getattr(actor, "pk", None) else None)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT resident_id, id FROM premiums_taxfact WHERE fiscal_year = %s "
+                           "AND recorded_to IS NULL AND resident_id = ANY(%s) FOR UPDATE",
+                           [fiscal_year, sorted(births)])
+            current = dict(cursor.fetchall())
+        duplicates, closing, rows, queued = 0, [], [], []
+        late = main_levy_done(fiscal_year)
+        for r in records:
+            if r.serial in known:
+                duplicates += 1
+                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                continue
+            if r.person_id not in births:
+                errors.add(r.line_no, "person_unknown", "宛名番号に該当する住民がいません。")
+                continue
+            if births[r.person_id] != r.birth_date:
+                errors.add(r.line_no, "birth_date_mismatch", "生年月日が住民記録と一致しません。")
+                continue
+            correction = r.kind == TaxRecordKind.CORRECTION
+            if not correction and r.person_id in current:
+                errors.add(r.line_no, "initial_exists", "この年度の課税情報は受信済みです（変更は更正で送ってください）。")
+                continue
+            if correction and r.person_id not in current:
+                errors.add(r.line_no, "correction_without_initial", "更正の対象となる当初の課税情報がありません。")
+                continue
+            if correction:
+                closing.append(current[r.person_id])
+            current[r.person_id] = -1  # a second line of the same person in this file is refused above
+            known.add(r.serial)
+            rows.append((r.person_id, fiscal_year, r.serial, correction, r.household_id, r.relation == "head",
+                         r.self_taxed, r.household_taxed, r.total_income, r.pension_misc_income,
+                         r.taxable_pension_income, r.salary_income, r.special_deduction,
+                         r.non_taxable_pension_income, r.public_assistance, r.old_age_welfare_pension, now, file.pk))
+            if correction or late:
+                queued.append((r.person_id, fiscal_year, date(fiscal_year, 4, 1), LevyPendingCause.TAX))
+        if closing:
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE premiums_taxfact SET recorded_to = %s WHERE id = ANY(%s)", [now, closing])
+        copy_rows(TaxFact, [*TAX_COLUMNS, "file_id"], rows, types=[*TAX_TYPES, "int8"])
+        levy_pending_add(queued)
+        errors.write(file)
+        InboundFile.objects.filter(pk=file.pk).update(applied=len(rows), rejected=len(errors.rows) - duplicates,
+                                                      duplicates=duplicates)
+    file.refresh_from_db()
+    return Received(file, created=True, applied=len(rows), rejected=len(errors.rows) - duplicates,
+                    duplicates=duplicates)
+
+
+# --- the pension insurers' listings -------------------------------------------------------------
+
+
+def _matches(records: list[PensionRecord]) -> dict[tuple, list[int]]:
+    """Residents by (kana name index, birth date, sex): the file names no 宛名番号 (DOMAIN 6.6)."""
+    keys = {(kana_name_index(r.name_kana), r.birth_date, r.sex) for r in records}
+    found: dict[tuple, list[int]] = defaultdict(list)
+    if not keys:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, kana_name_bidx, birth_date, sex FROM eligibility_resident "
+                       "WHERE kana_name_bidx = ANY(%s) AND status = 'resident'", [sorted({k[0] for k in keys})])
+        for pid, index, born, sex in cursor.fetchall():
+            if (index, born, sex) in keys:
+                found[(index, born, sex)].append(pid)
+    return found
+
+
+def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: tuple[int, int],
+                            actor=None) -> Received:
+    """Store the listed pensions of a 特別徴収対象者情報 (00) or 追加候補者情報 (01) file for
+    ``month``. Each line is matched to a resident by kana name, birth date and sex; none or more
+    than one is a rejected line (該当者なし / 複数該当) for staff to resolve. The listing counts for
+    the fiscal year its first deduction falls in (premiums.rules.schedule.first_deduction_month):
+    a person listed twice for a year keeps the first listing (the second line is reported)."""
+    if notice not in (Notice.TARGETS, Notice.ADDITIONAL_CANDIDATES):
+        raise ValueError("pension_listing_receive takes the listing notices 00 and 01")
+    digest, existing = _existing(data)
+    if existing is not None:
+        return Received(existing, created=False)
+    parsed = parse_pension_file(data, notice=notice, month=month)
+    _refuse(parsed)
+    errors = _Errors(parsed.errors)
+    plan = collection_plan_for(fiscal_year_of(date(*month, 1))).pension
+    first = first_deduction_month(month, plan)
+    fiscal_year = fiscal_year_of(date(*first, 1))
+    records = parsed.records
+    known = _known_serials(PensionFact, [r.serial for r in records])
+    matches = _matches(records)
+    now = timezone.now()
+    with transaction.atomic():
+        file = InboundFile.objects.create(kind=InboundKind.PENSION, sha256=digest, file_name=file_name[:200],
+                                          fiscal_year=fiscal_year, month=date(*month, 1), notice=notice,
+                                          total_lines=parsed.total_lines,
+                                          received_by=actor if getattr(actor, "pk", None) else None)
+        candidates = sorted({pid for pids in matches.values() for pid in pids})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT resident_id FROM premiums_pensionfact WHERE fiscal_year = %s "
+                           "AND recorded_to IS NULL AND resident_id = ANY(%s)", [fiscal_year, candidates])
+            listed = {r[0] for r in cursor.fetchall()}
+        duplicates, rows = 0, []
+        for r in records:
+            if r.serial in known:
+                duplicates += 1
+                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                continue
+            pids = matches.get((kana_name_index(r.name_kana), r.birth_date, r.sex), [])
+            if not pids:
+                errors.add(r.line_no, "person_not_found", "氏名カナ・生年月日・性別が一致する住民がいません（該当者なし）。")
+                continue
+            if len(pids) > 1:
+                errors.add(r.line_no, "person_ambiguous", "氏名カナ・生年月日・性別が一致する住民が複数います。")
+                continue
+            if pids[0] in listed:
+                errors.add(r.line_no, "already_listed", "この年度の特別徴収対象の年金は受信済みです（先の年金で特別徴収します）。")
+                continue
+            listed.add(pids[0])
+            known.add(r.serial)
+            rows.append((pids[0], fiscal_year, r.serial, date(*month, 1), r.insurer_code, r.pension_kind,
+                         r.annual_amount, r.withholdable, now, file.pk))
+        copy_rows(PensionFact, [*PENSION_COLUMNS, "file_id"], rows, types=[*PENSION_TYPES, "int8"])
+        errors.write(file)
+        InboundFile.objects.filter(pk=file.pk).update(applied=len(rows), rejected=len(errors.rows) - duplicates,
+                                                      duplicates=duplicates)
+    file.refresh_from_db()
+    return Received(file, created=True, applied=len(rows), rejected=len(errors.rows) - duplicates,
+                    duplicates=duplicates)
