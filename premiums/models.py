@@ -397,3 +397,33 @@ class LevyPending(models.Model):
             models.UniqueConstraint(fields=["resident", "fiscal_year"], condition=models.Q(processed_at__isnull=True),
                                     name="levypending_open_once"),
         ]
+
+
+class NoticeKind(models.TextChoices):
+    DECISION = "decision", "保険料額決定通知書"
+    CHANGE = "change", "保険料額変更通知書"
+    PAYMENT_SLIP = "payment_slip", "納付書"
+    PENSION_START = "pension_start", "特別徴収開始通知書"
+    REMINDER = "reminder", "督促状"
+    DEMAND = "demand", "催告書"
+
+
+class PremiumNotice(models.Model):
+    """A notice printed for a person (one row per print, a reprint marked as such): what the
+    premium tab lists as 'notices sent'. The PDF itself is not stored: it is drawn again from
+    the levy revision it names."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    kind = models.CharField("種類", max_length=16, choices=NoticeKind.choices)
+    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
+    installment_month = models.DateField("対象の納期の月", null=True, blank=True)  # reminders, demand letters
+    issued_on = models.DateField("発行日")
+    reprint = models.BooleanField("再発行", default=False)
+    issued_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "保険料の通知"
+        indexes = [models.Index(fields=["resident", "fiscal_year"], name="premiumnotice_person")]
