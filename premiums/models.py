@@ -427,3 +427,78 @@ class PremiumNotice(models.Model):
     class Meta:
         verbose_name = "保険料の通知"
         indexes = [models.Index(fields=["resident", "fiscal_year"], name="premiumnotice_person")]
+
+
+# --- payments (収納), refunds (還付) and offsets (充当) ------------------------------------------------
+
+
+class PaymentChannel(models.TextChoices):
+    COUNTER = "counter", "窓口"
+    BANK = "bank", "金融機関窓口"
+    TRANSFER = "transfer", "口座振替"
+    CONVENIENCE = "convenience", "コンビニエンスストア"
+    PENSION = "pension", "特別徴収（年金天引き）"
+    OFFSET = "offset", "充当"
+
+
+class Payment(models.Model):
+    """Money received for a person's premium of a fiscal year, applied to one installment (the
+    bill's 期 or the pension month: ``method`` and ``month``). Installments change with every levy
+    revision; payments do not: the balance of an installment is what the current revision asks for
+    that method and month minus the payments of that method and month. Rows are never changed:
+    a correction is a negative payment of the same installment."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    month = models.DateField("納期の月")
+    channel = models.CharField("収納方法", max_length=12, choices=PaymentChannel.choices)
+    amount = models.IntegerField("金額")
+    paid_on = models.DateField("納付日")
+    booked_on = models.DateField("収納日")
+    payment_number = models.CharField("納付番号", max_length=16, blank=True, default="")
+    agent_code = models.CharField("収納機関コード", max_length=5, blank=True, default="")
+    serial = models.CharField("受付番号", max_length=20, blank=True, default="")
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+    note = models.CharField("備考", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "収納"
+        indexes = [models.Index(fields=["resident", "fiscal_year"], name="payment_person_year")]
+        constraints = [
+            # one collecting agent's receipt is counted once, whatever file brings it again
+            models.UniqueConstraint(fields=["agent_code", "serial"], condition=~models.Q(serial=""),
+                                    name="payment_receipt_once"),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="payment_not_zero"),
+        ]
+
+
+class SettlementKind(models.TextChoices):
+    REFUND = "refund", "還付"
+    OFFSET = "offset", "充当"
+
+
+class Settlement(models.Model):
+    """A decision on an overpayment (過誤納金) of a fiscal year: refunded to the payer (還付) or
+    applied to another open installment of the same person (充当; the Payment it creates is
+    ``offset_payment``). Who decided and when is kept; decisions are never edited."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("過納の年度")
+    kind = models.CharField("種類", max_length=8, choices=SettlementKind.choices)
+    amount = models.PositiveIntegerField("金額")
+    offset_payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.CharField("理由", max_length=200, blank=True, default="")
+    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("決定日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "還付・充当"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="settlement_positive"),
+            models.CheckConstraint(condition=models.Q(kind="refund", offset_payment__isnull=True)
+                                   | models.Q(kind="offset", offset_payment__isnull=False),
+                                   name="settlement_offset_payment"),
+        ]

@@ -67,6 +67,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "premium.table.view": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.WARD_CLERK}),
     # draft and edit a rate table for new fiscal years; approval is the section chief's alone
     "premium.table.manage": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
+    # a person's premium tab: levy by year (stage and why, amount, schedule), payments, notices;
+    # the counter's premium simulator (試算). Inquiry staff answer residents' questions about it.
+    "premium.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK, Role.INQUIRY}),
+    # record a payment at the counter, print a person's notices and payment slips
+    "premium.collect": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
