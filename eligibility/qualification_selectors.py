@@ -491,3 +491,8 @@ def registry_file_lines(*, file_id: int, status: str = "", after: int | None = N
     lines = [LineRow(n, CHANGE_STATUS_LABELS.get(s, s), code, message, item) for n, s, code, message, item in rows]
     return FileLinesPage(file, file_summary(file), lines, rows[-1][0] if more else None,
                          status if status in LISTED_STATUSES else "all")
+
+
+def person_header(actor, request, resident_id: int, function: str, channel: str = "screen") -> tuple[PersonHeader, str]:
+    """The person's header for the tabs of other apps (premiums, benefits): see ``_person``."""
+    return _person(actor, request, resident_id, function, channel)

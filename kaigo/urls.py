@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kaigo.shell.urls")),
     path("batches/", include("kaigo.batches.urls")),
     path("persons/", include("eligibility.urls")),
+    path("persons/", include("premiums.urls")),
     path("eligibility/", include((eligibility_urls.office_urlpatterns, "eligibility_office"))),
     path("audit/", include("audit.urls")),
     path("staff/", include("kaigo.staff.urls")),

@@ -1,0 +1,84 @@
+"""The balance of a person's premium for a fiscal year (収納状況): what each installment of the
+current levy revision asks for, what was paid on it, and what is open or overpaid (DOMAIN 2.13).
+
+Payments are kept against (method, month), not against an installment row, because a correction
+(更正) writes new installment rows; an amount paid on a month the new revision no longer asks for
+is overpaid. Pure: no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class InstallmentDue:
+    method: str
+    month: date  # first day of the installment's month
+    label: str
+    due_date: date | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class InstallmentBalance:
+    method: str
+    month: date
+    label: str
+    due_date: date | None
+    due: int
+    paid: int
+
+    @property
+    def open(self) -> int:
+        """未納額 (0 when paid in full or more)."""
+        return max(self.due - self.paid, 0)
+
+    @property
+    def over(self) -> int:
+        """Paid beyond what the installment asks for."""
+        return max(self.paid - self.due, 0)
+
+    def overdue(self, today: date) -> bool:
+        return self.open > 0 and self.due_date is not None and self.due_date < today
+
+
+@dataclass(frozen=True)
+class YearBalance:
+    rows: tuple[InstallmentBalance, ...]
+    due: int
+    paid: int
+    settled: int  # refunded or applied to another installment (還付・充当) from this year
+
+    @property
+    def balance(self) -> int:
+        """Still to pay (> 0) or overpaid (< 0) for the year."""
+        return self.due - self.paid + self.settled
+
+    @property
+    def unpaid(self) -> int:
+        return sum(r.open for r in self.rows)
+
+    @property
+    def overpaid(self) -> int:
+        """過誤納金 not yet refunded or applied: what was paid beyond what is due, less settlements."""
+        return max(self.paid - self.due - self.settled, 0)
+
+
+def year_balance(dues: Iterable[InstallmentDue], paid: Mapping[tuple[str, date], int], *, amount: int | None = None,
+                 settled: int = 0, label_paid_only: str = "（現在の賦課にない納期）") -> YearBalance:
+    """The balance per installment and for the year. ``paid``: amounts by (method, month); a
+    month paid but no longer asked for appears as its own row (due 0). ``amount``: the year's
+    premium (調定額) when it is less than the installments kept after a decrease (the levy's
+    ``overpaid``); default the installments' sum."""
+    dues = list(dues)
+    rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0))
+            for d in dues]
+    asked = {(d.method, d.month) for d in dues}
+    rows += [InstallmentBalance(method, month, label_paid_only, None, 0, amount)
+             for (method, month), amount in sorted(paid.items()) if (method, month) not in asked and amount]
+    rows.sort(key=lambda r: (r.month, r.method != "pension"))
+    due = sum(d.amount for d in dues) if amount is None else amount
+    return YearBalance(tuple(rows), due, sum(paid.values()), settled)

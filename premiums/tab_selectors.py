@@ -1,0 +1,190 @@
+"""Reads of a person's premium tab (保険料): per fiscal year the stage and why, the amount and how
+it was computed, the collection method, the schedule with what was paid and what is open, the
+revisions (更正) and the notices sent. One access-log row per request, naming the person
+(audit.services.access_log_write), like the qualification tab.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+
+from django.db import connection
+
+from audit.services import access_log_write
+from eligibility.qualification_selectors import PersonHeader, person_header
+from premiums.models import (
+    LevySource,
+    NoticeKind,
+    PaymentChannel,
+    PremiumRateTable,
+    PremiumStage,
+    SettlementKind,
+)
+from premiums.rules.amount import annual_amount
+from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
+from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, StageReason
+from premiums.rules.stage import StageInputs, stage_of
+from premiums.rules.tables import RateTable
+from premiums.selectors import to_rule_table
+
+SOURCE_LABELS = dict(LevySource.choices)
+METHOD_LABELS = dict(CollectionMethod.choices)
+REASON_LABELS = dict(CollectionReason.choices)
+STAGE_REASON_LABELS = dict(StageReason.choices)
+NOTICE_LABELS = dict(NoticeKind.choices)
+CHANNEL_LABELS = dict(PaymentChannel.choices)
+SETTLEMENT_LABELS = dict(SettlementKind.choices)
+CAUSE_LABELS = {"qualification": "資格の異動", "tax": "課税情報の更正", "reduction": "減免の決定", "staff": "職員による再計算"}
+YEARS_SHOWN = 10
+
+
+@lru_cache(maxsize=64)
+def _rate_table(table_id: int) -> RateTable:
+    """Approved rate tables never change (premiums.services refuses edits after approval)."""
+    table = PremiumRateTable.objects.get(pk=table_id)
+    return to_rule_table(table, PremiumStage.objects.filter(table_id=table_id))
+
+
+def installment_label(method: str, kind: str, number: int, month: date) -> str:
+    if method == CollectionMethod.PENSION_DEDUCTION:
+        return f"{month.month}月 {InstallmentKind(kind).label}"
+    return "随時" if kind == InstallmentKind.EXTRA else f"第{number}期"
+
+
+@dataclass
+class RevisionRow:
+    revision: int
+    source: str
+    cause: str
+    recorded_from: datetime
+    stage: int
+    amount: int
+    method: str
+
+
+@dataclass
+class PaymentRow:
+    paid_on: date
+    booked_on: date
+    channel: str
+    installment: str
+    amount: int
+
+
+@dataclass
+class NoticeRow:
+    kind: str
+    issued_on: date
+    reprint: bool
+    revision: int | None
+
+
+@dataclass
+class PremiumYear:
+    fiscal_year: int
+    levy_id: int
+    revision: int
+    notice_number: int
+    stage: int
+    stage_message: str
+    stage_reason: str
+    steps: tuple[str, ...]
+    months: int
+    first_month: date | None
+    annual_amount: int
+    amount: int
+    method: str
+    method_reason: str
+    pension_from: date | None
+    balance: YearBalance
+    revisions: list[RevisionRow] = field(default_factory=list)
+    payments: list[PaymentRow] = field(default_factory=list)
+    notices: list[NoticeRow] = field(default_factory=list)
+    settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class PremiumTab(PersonHeader):
+    years: list[PremiumYear] = field(default_factory=list)
+    today: date | None = None
+
+
+def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
+    """The premium tab of a person: the last YEARS_SHOWN fiscal years with a levy, newest first."""
+    person, function = person_header(actor, request, resident_id, "premium.view")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
+            "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
+            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, t.self_taxed, "
+            "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
+            "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
+            "FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id "
+            "WHERE l.resident_id = %s AND l.fiscal_year >= (SELECT coalesce(max(fiscal_year), 0) - %s "
+            "FROM premiums_levy WHERE resident_id = %s) ORDER BY l.fiscal_year DESC, l.revision DESC",
+            [resident_id, YEARS_SHOWN - 1, resident_id])
+        levies = cursor.fetchall()
+        current_ids = [row[0] for row in levies if row[7] is None]
+        cursor.execute("SELECT levy_id, method, kind, number, month, due_date, amount FROM premiums_levyinstallment "
+                       "WHERE levy_id = ANY(%s) ORDER BY month, method DESC", [current_ids])
+        installments = cursor.fetchall()
+        cursor.execute("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM premiums_payment "
+                       "WHERE resident_id = %s ORDER BY paid_on, id", [resident_id])
+        payments = cursor.fetchall()
+        cursor.execute("SELECT fiscal_year, kind, amount, decided_at FROM premiums_settlement WHERE resident_id = %s "
+                       "ORDER BY decided_at", [resident_id])
+        settlements = cursor.fetchall()
+        cursor.execute("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
+                       "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
+                       "ORDER BY n.issued_on DESC, n.id DESC", [resident_id])
+        notices = cursor.fetchall()
+    dues: dict[int, list[InstallmentDue]] = defaultdict(list)
+    labels: dict[tuple[int, str, date], str] = {}
+    for levy_id, method, kind, number, month, due_date, amount in installments:
+        label = installment_label(method, kind, number, month)
+        dues[levy_id].append(InstallmentDue(method, month, label, due_date, amount))
+        labels[(levy_id, method, month)] = label
+    paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
+    for fiscal_year, method, month, _channel, amount, _paid_on, _booked_on in payments:
+        paid[fiscal_year][(method, month)] += amount
+    settled: dict[int, int] = defaultdict(int)
+    for fiscal_year, kind, amount, decided_at in settlements:
+        settled[fiscal_year] += amount
+    years: dict[int, PremiumYear] = {}
+    for row in levies:
+        (levy_id, fiscal_year, revision, notice_number, source, cause, recorded_from, recorded_to, stage,
+         stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
+         *tax) = row
+        if recorded_to is None:
+            table = _rate_table(table_id)
+            message = STAGE_REASON_LABELS.get(stage_reason, stage_reason)
+            if tax[0] is not None:
+                decision = stage_of(StageInputs(*tax), table)
+                if decision.stage == stage:
+                    message = decision.message
+            years[fiscal_year] = PremiumYear(
+                fiscal_year, levy_id, revision, notice_number, stage, message, STAGE_REASON_LABELS.get(stage_reason, ""),
+                annual_amount(stage, table).steps, months, first_month, annual, amount,
+                METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
+                year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year]))
+        if fiscal_year in years:
+            years[fiscal_year].revisions.append(RevisionRow(
+                revision, SOURCE_LABELS.get(source, source),
+                "、".join(CAUSE_LABELS.get(c, c) for c in cause.split(",") if c), recorded_from, stage, amount,
+                METHOD_LABELS.get(method, method)))
+    for fiscal_year, method, month, channel, amount, paid_on, booked_on in payments:
+        if fiscal_year in years:
+            label = labels.get((years[fiscal_year].levy_id, method, month)) or f"{month.month}月"
+            years[fiscal_year].payments.append(PaymentRow(paid_on, booked_on, CHANNEL_LABELS.get(channel, channel),
+                                                          label, amount))
+    for fiscal_year, kind, amount, decided_at in settlements:
+        if fiscal_year in years:
+            years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))
+    for fiscal_year, kind, issued_on, reprint, revision in notices:
+        if fiscal_year in years:
+            years[fiscal_year].notices.append(NoticeRow(NOTICE_LABELS.get(kind, kind), issued_on, reprint, revision))
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
+    return PremiumTab(**vars(person), years=sorted(years.values(), key=lambda y: -y.fiscal_year), today=today)

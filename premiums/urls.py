@@ -1,0 +1,10 @@
+from django.urls import path
+
+from premiums import views
+
+app_name = "premiums"
+
+urlpatterns = [
+    # a person's premium tab (保険料), next to the qualification tabs under /persons/<id>/
+    path("<int:resident_id>/premiums/", views.premium_tab, name="tab"),
+]

@@ -1,0 +1,98 @@
+"""A person's premium tab: per year the stage and why, the computation, the schedule with what was
+paid and what is open, the revisions and notices; one access-log row; roles without premium.view
+are refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AccessLogEntry
+from eligibility.models import ResidenceStatus, Resident
+from eligibility.qualification import Context, requalify
+from kaigo.outbox.services import relay
+from kaigo.staff.roles import Role
+from premiums.levy import main_levy_chunk
+from premiums.models import Levy, NoticeKind, Payment, PaymentChannel, PremiumNotice
+from premiums.relevy import relevy_chunk
+from premiums.rules.balance import InstallmentDue, year_balance
+from tests.eligibility.factories import make_elderly
+from tests.premiums.factories import make_tax_fact
+
+pytestmark = pytest.mark.django_db
+FY = 2026
+ALL = {"lo": 0, "hi": 10**12}
+
+
+def levied_person():
+    person = make_elderly()
+    make_tax_fact(person, FY, household_taxed=True)  # stage 4, 70,200 by bills
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    return person
+
+
+def test_the_tab_explains_the_stage_the_amount_and_the_balance(client_as):
+    person = levied_person()
+    Payment.objects.create(resident=person, fiscal_year=FY, method="billing", month=date(2026, 7, 1),
+                           channel=PaymentChannel.COUNTER, amount=7_200, paid_on=date(2026, 7, 20),
+                           booked_on=date(2026, 7, 20))
+    PremiumNotice.objects.create(resident=person, fiscal_year=FY, kind=NoticeKind.DECISION, issued_on=date(2026, 7, 10),
+                                 levy=Levy.objects.get())
+
+    response = client_as(Role.WARD_CLERK).get(f"/persons/{person.pk}/premiums/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2026年度" in body and "第4段階" in body
+    assert "本人非課税・世帯課税で、合計所得金額と課税年金収入額の合計が80.9万円以下のため第4段階" in body
+    assert "70,200円" in body and "第1期" in body and "普通徴収" in body
+    assert "収納済 7,200円" in body and "残額 63,000円" in body
+    assert "保険料額決定通知書" in body
+    assert AccessLogEntry.objects.filter(person_ids=[person.pk]).count() == 1
+
+
+def test_a_correction_shows_both_revisions_and_the_overpayment(client_as):
+    person = levied_person()
+    for month in (7, 8, 9, 10, 11):
+        Payment.objects.create(resident=person, fiscal_year=FY, method="billing", month=date(2026, month, 1),
+                               channel=PaymentChannel.TRANSFER, amount=7_200 if month == 7 else 7_000,
+                               paid_on=date(2026, month, 28), booked_on=date(2026, month, 28))
+    Resident.objects.filter(pk=person.pk).update(status=ResidenceStatus.DECEASED, died_on=date(2026, 9, 10))
+    requalify([person.pk], until=date(2026, 9, 10), context=Context(source="notification", event_key="d"))
+    relay()
+    relevy_chunk(fiscal_year=FY, business_date=timezone.localdate(), **ALL)
+
+    body = client_as(Role.WARD_CLERK).get(f"/persons/{person.pk}/premiums/").content.decode()
+
+    assert "第2版" in body and "異動による更正" in body and "資格の異動" in body
+    import re
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert "29,250円" in body and "過納額 5,950円" in body, text[text.find("2026年度"):][:1500]
+
+
+@pytest.mark.parametrize("role,status", [(Role.WARD_CLERK, 200), (Role.INQUIRY, 200), (Role.HEAD_OFFICE_CLERK, 200),
+                                         (Role.CERTIFICATION_CLERK, 403), (Role.OPERATOR, 403)])
+def test_who_may_see_the_tab(client_as, role, status):
+    person = levied_person()
+    assert client_as(role).get(f"/persons/{person.pk}/premiums/").status_code == status
+    assert AccessLogEntry.objects.count() == (1 if status == 200 else 0)
+
+
+@pytest.mark.parametrize("paid,balance,unpaid,overpaid", [
+    ({}, 300, 300, 0),
+    ({("billing", date(2026, 7, 1)): 100}, 200, 200, 0),
+    ({("billing", date(2026, 7, 1)): 100, ("billing", date(2026, 8, 1)): 200}, 0, 0, 0),
+    ({("billing", date(2026, 7, 1)): 150, ("billing", date(2026, 8, 1)): 200}, -50, 0, 50),
+    ({("billing", date(2026, 9, 1)): 80}, 220, 300, 0),  # paid on a month no longer asked for
+])
+def test_year_balance(paid, balance, unpaid, overpaid):
+    dues = [InstallmentDue("billing", date(2026, 7, 1), "第1期", date(2026, 7, 31), 100),
+            InstallmentDue("billing", date(2026, 8, 1), "第2期", date(2026, 8, 31), 200)]
+    result = year_balance(dues, paid)
+    assert (result.balance, result.unpaid, result.overpaid) == (balance, unpaid, overpaid)
+    assert year_balance(dues, paid, settled=max(-balance, 0)).overpaid == 0
+    # after a decrease the kept installments may exceed the year's amount: the difference is overpaid
+    assert year_balance(dues, {("billing", date(2026, 7, 1)): 100, ("billing", date(2026, 8, 1)): 200},
+                        amount=250).overpaid == 50
