@@ -72,6 +72,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "premium.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK, Role.INQUIRY}),
     # record a payment at the counter, print a person's notices and payment slips
     "premium.collect": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # decide on an overpayment: refund it (還付) or apply it to another open installment (充当)
+    "premium.settle": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
