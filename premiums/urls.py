@@ -7,4 +7,5 @@ app_name = "premiums"
 urlpatterns = [
     # a person's premium tab (保険料), next to the qualification tabs under /persons/<id>/
     path("<int:resident_id>/premiums/", views.premium_tab, name="tab"),
+    path("<int:resident_id>/premiums/payment/", views.counter_payment, name="counter-payment"),
 ]

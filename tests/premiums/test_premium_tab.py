@@ -96,3 +96,28 @@ def test_year_balance(paid, balance, unpaid, overpaid):
     # after a decrease the kept installments may exceed the year's amount: the difference is overpaid
     assert year_balance(dues, {("billing", date(2026, 7, 1)): 100, ("billing", date(2026, 8, 1)): 200},
                         amount=250).overpaid == 50
+
+
+def test_a_counter_payment_is_entered_with_the_keyboard_form_and_validated(client_as):
+    person = levied_person()
+    client = client_as(Role.WARD_CLERK)
+    page = client.get(f"/persons/{person.pk}/premiums/payment/")
+    assert page.status_code == 200 and "2026年度 第1期（納期限 2026-07-31、未納 7,200円）" in page.content.decode()
+
+    bad = client.post(f"/persons/{person.pk}/premiums/payment/", {"installment": "2026:billing:2026-07-01",
+                                                                   "amount": "abc", "paid_on": "2026-07-20"})
+    assert bad.status_code == 400 and "金額は半角数字" in bad.content.decode()
+    assert "abc" not in bad.content.decode().split("金額は半角数字")[1][:200]
+    ok = client.post(f"/persons/{person.pk}/premiums/payment/", {"installment": "2026:billing:2026-07-01",
+                                                                  "amount": "7200", "paid_on": "2026-07-20"})
+    assert ok.status_code == 302
+    assert Payment.objects.get().recorded_by == client.staff
+    page = client.get(f"/persons/{person.pk}/premiums/payment/").content.decode()
+    assert "第1期（納期限" not in page
+
+
+def test_inquiry_staff_see_the_tab_but_cannot_take_payments(client_as):
+    person = levied_person()
+    client = client_as(Role.INQUIRY)
+    assert "窓口収納の登録" not in client.get(f"/persons/{person.pk}/premiums/").content.decode()
+    assert client.post(f"/persons/{person.pk}/premiums/payment/", {}).status_code == 403
