@@ -102,13 +102,26 @@ class Cell:
     width: float = 0.0
     label: bool = False
     size: float = 10.5
-    align: str = "left"  # "left" or "center"
+    align: str = "left"  # "left", "center" or "right"
 
 
 class Form:
-    """A page drawn from the top down: title, rows of boxes, paragraphs."""
+    """Pages drawn from the top down: title, rows of boxes, paragraphs.
 
-    def __init__(self, *, title: str) -> None:
+    By default a document is one page and a layout that does not fit raises (``overflow="raise"``:
+    a layout bug, never data). With ``overflow="new_page"`` a row that does not fit starts a new
+    page instead. Several documents can share one canvas (batch printing: one embedded font subset
+    for the whole file): ``start_document`` begins each on a new page, with its own running footer
+    drawn at the bottom of each of its pages (continuation pages numbered 「（2枚目）」).
+    """
+
+    def __init__(self, *, title: str, overflow: str = "raise") -> None:
+        if overflow not in ("raise", "new_page"):
+            raise ValueError("overflow must be 'raise' or 'new_page'")
+        self.overflow = overflow
+        self.running_footer = ""
+        self.document_page = 1
+        self._documents = 0
         self.buffer = io.BytesIO()
         self.canvas = Canvas(
             self.buffer,
@@ -126,7 +139,8 @@ class Form:
         self.canvas.setLineWidth(LINE_WIDTH)
         self.left = MARGIN_X
         self.right = PAGE_WIDTH - MARGIN_X
-        self.y = PAGE_HEIGHT - MARGIN_TOP
+        self.top = PAGE_HEIGHT - MARGIN_TOP
+        self.y = self.top
 
     # -- text -------------------------------------------------------------------------
     def text_in_box(self, text: str, x: float, top: float, width: float, height: float, *,
@@ -141,6 +155,8 @@ class Form:
             baseline = first_top - i * fitted.leading - (fitted.leading - fitted.size) / 2 - fitted.size * ASCENT
             if align == "center":
                 lx = x + (width - fonts.text_width(line, fitted.size)) / 2
+            elif align == "right":
+                lx = x + width - PADDING - fonts.text_width(line, fitted.size)
             else:
                 lx = x + PADDING
             t = c.beginText(lx, baseline)
@@ -153,8 +169,35 @@ class Form:
 
     # -- structure ----------------------------------------------------------------------
     def need(self, height: float) -> None:
-        if self.y - height < MARGIN_BOTTOM - 0.01:
+        """Room for ``height`` below the current position: else a new page (``overflow="new_page"``)
+        or RuntimeError. Calling it for a group of rows keeps them together on one page."""
+        if self.y - height >= MARGIN_BOTTOM - 0.01:
+            return
+        if self.overflow == "raise" or height > self.top - MARGIN_BOTTOM:
             raise RuntimeError("layout does not fit on one page")  # a programming error, never data
+        self.new_page()
+
+    def new_page(self) -> None:
+        """End the current page (with the running footer) and continue the document on the next."""
+        self._close_page()
+        self.canvas.showPage()
+        self.canvas.setLineWidth(LINE_WIDTH)  # showPage resets the graphics state
+        self.y = self.top
+        self.document_page += 1
+
+    def start_document(self, *, footer: str = "") -> None:
+        """Begin the next document of a batch on a new page; ``footer`` runs at the bottom right
+        of each of its pages."""
+        if self._documents:
+            self.new_page()
+        self._documents += 1
+        self.running_footer = footer
+        self.document_page = 1
+
+    def _close_page(self) -> None:
+        if self.running_footer:
+            suffix = f"（{self.document_page}枚目）" if self.document_page > 1 else ""
+            self.footer(self.running_footer + suffix)
 
     def title(self, text: str, *, size: float = 20, height: float = 40) -> None:
         self.need(height)
@@ -258,6 +301,7 @@ class Form:
         c.drawRightString(self.right, MARGIN_BOTTOM - 4 - fitted.size, fitted.lines[0] if fitted.lines else "")
 
     def finish(self) -> bytes:
+        self._close_page()
         self.canvas.showPage()
         self.canvas.save()
         return self.buffer.getvalue()

@@ -28,6 +28,19 @@ def wareki_parts(day: date) -> tuple[str, int]:
 
 def wareki(day: date) -> str:
     """A date as printed on the documents: 令和7年4月1日; the first year of an era is 元年."""
+    return f"{_year_text(day)}{day.month}月{day.day}日"
+
+
+def _year_text(day: date) -> str:
     era, year = wareki_parts(day)
-    year_text = "元" if year == 1 else str(year)
-    return f"{era}{year_text}年{day.month}月{day.day}日"
+    return f"{era}{'元' if year == 1 else year}年"
+
+
+def wareki_month(day: date) -> str:
+    """The month of a date: 令和8年9月."""
+    return f"{_year_text(day)}{day.month}月"
+
+
+def wareki_fiscal_year(fiscal_year: int) -> str:
+    """A fiscal year (April to March) by the era of its first day: 2026 -> 令和8年度."""
+    return f"{_year_text(date(fiscal_year, 4, 1))}度"

@@ -1,0 +1,40 @@
+"""Printed premium notices (DOMAIN 2.6-2.13, 12): 保険料額決定通知書, 保険料額変更通知書, 納付書,
+特別徴収開始通知書, 督促状, 催告書.
+
+Pure rendering on the layout machinery of eligibility.documents: premiums.notices gathers the
+values, these functions return PDF bytes. See docs/subsystems/premium-notices.md.
+"""
+
+from .data import (
+    ChangeNotice,
+    DecisionNotice,
+    DemandLetter,
+    InstallmentLine,
+    LevyStatement,
+    Notice,
+    NoticeMeta,
+    PaymentSlip,
+    PaymentSlips,
+    PensionStartNotice,
+    Reminder,
+    UnpaidInstallment,
+)
+from .render import TITLES, render_notice, render_notices
+
+__all__ = [
+    "TITLES",
+    "ChangeNotice",
+    "DecisionNotice",
+    "DemandLetter",
+    "InstallmentLine",
+    "LevyStatement",
+    "Notice",
+    "NoticeMeta",
+    "PaymentSlip",
+    "PaymentSlips",
+    "PensionStartNotice",
+    "Reminder",
+    "UnpaidInstallment",
+    "render_notice",
+    "render_notices",
+]

@@ -1,0 +1,155 @@
+"""What the premium notices print: plain values prepared by premiums.notices (no models, no database).
+
+The person is eligibility.documents.CardHolder and the insurer eligibility.documents.InsurerInfo,
+the same value objects the cards use; neither has a field for My Number, so no notice can print it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from eligibility.documents import CardHolder, InsurerInfo
+
+PENSION = "pension"  # premiums.rules.codes.CollectionMethod values (kept as plain strings here)
+BILLING = "billing"
+
+
+@dataclass(frozen=True)
+class NoticeMeta:
+    """Issue facts of one notice: 発行日, the fiscal year, the year's 通知書番号 (Levy.notice_number);
+    ``reprint`` prints 「再発行」."""
+
+    issued_on: date
+    fiscal_year: int
+    notice_number: int
+    reprint: bool = False
+
+
+@dataclass(frozen=True)
+class InstallmentLine:
+    """One installment as printed: a bill (期別, 納期限) or a pension deduction (month, 支払日)."""
+
+    method: str  # PENSION or BILLING
+    month: date  # first day of the installment's month (pairs the rows of a change notice)
+    label: str  # "第1期", "随時", "10月 本徴収" (premiums.rules.schedule.Installment.label)
+    due_date: date  # 納期限, or the pension payment day
+    amount: int
+
+
+@dataclass(frozen=True)
+class LevyStatement:
+    """What one levy revision decided, with the sentences that explain it."""
+
+    stage_label: str  # "第4段階"
+    stage_message: str  # StageDecision.message: why this stage
+    steps: tuple[str, ...]  # AmountBreakdown.steps and the 月割 lines
+    annual_amount: int  # 年額保険料 (12 months)
+    months: int  # 賦課月数
+    first_month: date | None  # 賦課の開始月
+    amount: int  # the year's premium
+    method_label: str  # 特別徴収 / 普通徴収 / 特別徴収と普通徴収
+    method_message: str  # CollectionDecision.message: why this method
+    installments: tuple[InstallmentLine, ...]
+    overpaid: int = 0  # 過納額 (Levy.overpaid)
+
+    def of(self, method: str) -> tuple[InstallmentLine, ...]:
+        return tuple(i for i in self.installments if i.method == method)
+
+
+@dataclass(frozen=True)
+class UnpaidInstallment:
+    """An installment not (fully) paid by its 納期限: what a reminder or a demand letter names."""
+
+    fiscal_year: int
+    label: str  # "第3期"
+    due_date: date  # the original 納期限
+    unpaid: int  # 未納額
+    fee: int = 0  # 督促手数料 (by 条例; 0 unless the city charges one)
+
+    @property
+    def total(self) -> int:
+        return self.unpaid + self.fee
+
+
+@dataclass(frozen=True)
+class PaymentSlip:
+    """One 納付書 of a bill installment."""
+
+    label: str  # 期別
+    due_date: date  # 納期限
+    amount: int
+    payment_number: str  # 納付番号, 16 digits (premiums.payment_feed.format.payment_number)
+
+
+# --- the notices (one value object each; render_notice / render_notices draw them) --------------
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """保険料額決定通知書 (本算定)."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    levy: LevyStatement
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    """保険料額変更通知書 (更正): the revision before and after, and why it changed."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    before: LevyStatement
+    after: LevyStatement
+    causes: tuple[str, ...]  # Japanese reasons ("資格の異動", "課税情報の更正")
+
+
+@dataclass(frozen=True)
+class PaymentSlips:
+    """納付書: one slip per bill installment, three to an A4 page."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    slips: tuple[PaymentSlip, ...]
+
+
+@dataclass(frozen=True)
+class PensionStartNotice:
+    """特別徴収開始通知書: the pension months and amounts deducted, and by which 年金保険者."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    levy: LevyStatement
+    pension_insurer: str  # 年金保険者 (premiums.pension_feed.format.INSURERS)
+    pension_kind: str  # 年金の種類 ("老齢・退職年金")
+    pension_from: date  # first pension month deducted
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """督促状 (地方自治法 §231の3): one unpaid installment and the new 指定期限."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    unpaid: UnpaidInstallment
+    pay_by: date  # 指定期限
+
+
+@dataclass(frozen=True)
+class DemandLetter:
+    """催告書: every unpaid installment of the year, the 指定期限 and what not paying leads to."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    unpaid: tuple[UnpaidInstallment, ...]
+    pay_by: date
+
+
+Notice = DecisionNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter
