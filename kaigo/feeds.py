@@ -44,6 +44,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _NUMBER = re.compile(r"[0-9]{1,15}")
 _KANA_SPACES = re.compile(r"[\s\u3000]+")
+_SPACE = re.compile(r"\s")  # what str.strip() removes (in Python 3, \s covers U+3000 too)
 KATAKANA = re.compile(r"[ァ-ヶー]+")
 
 R = TypeVar("R")
@@ -196,9 +197,12 @@ class LineSplitter:
     def fields(self, values: list[str]) -> list[str]:
         if len(values) != self.field_count:
             raise Invalid("field_count", f"項目数が{len(values)}です（{self.field_count}項目必要です）。")
-        if CONTROL.search(",".join(values)):
+        joined = ",".join(values)
+        if CONTROL.search(joined):
             column = next(c for c, value in zip(self.columns, values, strict=True) if CONTROL.search(value))
             raise Invalid("control_character", f"{column.label}に制御文字が含まれています。")
+        if _SPACE.search(joined) is None:
+            return values  # nothing to trim (most lines): saves a strip per field
         return [value.strip() for value in values]
 
 
