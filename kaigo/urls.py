@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from eligibility import urls as eligibility_urls
+from premiums import urls as premiums_urls
 from kaigo.shell import views as shell_views
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("batches/", include("kaigo.batches.urls")),
     path("persons/", include("eligibility.urls")),
     path("persons/", include("premiums.urls")),
+    path("premiums/", include((premiums_urls.office_urlpatterns, "premiums_office"))),
     path("eligibility/", include((eligibility_urls.office_urlpatterns, "eligibility_office"))),
     path("audit/", include("audit.urls")),
     path("staff/", include("kaigo.staff.urls")),

@@ -1,4 +1,5 @@
-"""Batch kinds of premiums: the yearly main levy (本算定) and the re-levy of changes (更正).
+"""Batch kinds of premiums: the yearly main levy (本算定), the re-levy of changes (更正), the
+reminders (督促) and the prescription (時効による不納欠損).
 See docs/subsystems/levy.md."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
+from premiums.arrears import overdue_persons, prescription_chunk, reminders_chunk
 from premiums.levy import calculator_for, levy_candidates, main_levy_chunk
 from premiums.relevy import pending_persons, relevy_chunk, relevy_everyone
 
@@ -75,3 +77,42 @@ class Relevy(BatchKind):
                               everyone=bool(run.params.get("everyone")), batch_run_id=run.pk,
                               actor_id=run.operator_id)
         return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)
+
+
+class BusinessDateForm(forms.Form):
+    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
+        return data
+
+
+@register
+class Reminders(BatchKind):
+    name = "premiums.reminders"
+    label = "督促状の発行（納期限を過ぎた未納の普通徴収）"
+    form_class = BusinessDateForm
+
+    def plan(self, params):
+        return person_chunks(overdue_persons(date.fromisoformat(params["business_date"])), PERSONS_PER_CHUNK)
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        reminders_chunk(lo=chunk.lo, hi=chunk.hi, issued_on=date.fromisoformat(run.params["business_date"]),
+                        batch_run_id=run.pk)
+        return ChunkOutcome(succeeded=chunk.size)
+
+
+@register
+class Prescription(BatchKind):
+    name = "premiums.prescription"
+    label = "時効による不納欠損"
+    form_class = BusinessDateForm
+
+    def plan(self, params):
+        return person_chunks(overdue_persons(date.fromisoformat(params["business_date"])), PERSONS_PER_CHUNK)
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        prescription_chunk(lo=chunk.lo, hi=chunk.hi, today=date.fromisoformat(run.params["business_date"]),
+                           batch_run_id=run.pk)
+        return ChunkOutcome(succeeded=chunk.size)

@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 
+from eligibility.models import Ward
 from eligibility.qualification_forms import DATE_ERRORS, _Form
 
 AMOUNT_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "required": "金額を入力してください。",
@@ -37,3 +38,10 @@ class CounterPaymentForm(_Form):
     def installment_parts(self) -> tuple[int, str, date]:
         fiscal_year, method, month = self.cleaned_data["installment"].split(":")
         return int(fiscal_year), method, date.fromisoformat(month)
+
+
+class ArrearsFilterForm(_Form):
+    """The arrears list's ward (head office only) and page, by GET: codes only, no personal data."""
+
+    ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)
+    page = forms.IntegerField(label="ページ", min_value=1, required=False)

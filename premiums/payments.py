@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo.errors import ApplicationError
-from premiums.models import Levy, Payment, PaymentChannel, Settlement, SettlementKind
+from premiums.models import Levy, Payment, PaymentChannel, Settlement, SettlementKind, WriteOff
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 
 LOCK_NAMESPACE = 5_101  # pg_advisory_xact_lock(namespace, person): premium balances of a person
@@ -53,7 +53,9 @@ def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
         paid[(method, month)] += amount
     settled = sum(Settlement.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year)
                   .values_list("amount", flat=True))
-    return year_balance(dues, paid, amount=levy.amount, settled=settled)
+    written_off = {(method, month): amount for method, month, amount in WriteOff.objects.filter(
+        resident_id=resident_id, fiscal_year=fiscal_year).values_list("method", "month", "amount")}
+    return year_balance(dues, paid, amount=levy.amount, settled=settled, written_off=written_off)
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute("SELECT fiscal_year, kind, amount, decided_at FROM premiums_settlement WHERE resident_id = %s "
                        "ORDER BY decided_at", [resident_id])
         settlements = cursor.fetchall()
+        cursor.execute("SELECT fiscal_year, method, month, amount FROM premiums_writeoff WHERE resident_id = %s",
+                       [resident_id])
+        write_offs = cursor.fetchall()
         cursor.execute("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
                        "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
                        "ORDER BY n.issued_on DESC, n.id DESC", [resident_id])
@@ -150,6 +153,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
     for fiscal_year, method, month, _channel, amount, _paid_on, _booked_on in payments:
         paid[fiscal_year][(method, month)] += amount
+    written_off: dict[int, dict[tuple[str, date], int]] = defaultdict(dict)
+    for fiscal_year, method, month, amount in write_offs:
+        written_off[fiscal_year][(method, month)] = amount
     settled: dict[int, int] = defaultdict(int)
     for fiscal_year, kind, amount, decided_at in settlements:
         settled[fiscal_year] += amount
@@ -169,7 +175,8 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 fiscal_year, levy_id, revision, notice_number, stage, message, STAGE_REASON_LABELS.get(stage_reason, ""),
                 annual_amount(stage, table).steps, months, first_month, annual, amount,
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
-                year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year]))
+                year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
+                             written_off=written_off[fiscal_year]))
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),
@@ -188,3 +195,32 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             years[fiscal_year].notices.append(NoticeRow(NOTICE_LABELS.get(kind, kind), issued_on, reprint, revision))
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     return PremiumTab(**vars(person), years=sorted(years.values(), key=lambda y: -y.fiscal_year), today=today)
+
+
+# --- the arrears list of a ward ------------------------------------------------------------------
+
+
+ARREARS_PAGE_SIZE = 50
+
+
+@dataclass
+class ArrearsPage:
+    ward: str
+    rows: list[tuple]  # (ArrearsRow, Resident)
+    total: int
+    offset: int
+
+
+def arrears_page(*, actor, request, ward: str, today: date, offset: int = 0) -> ArrearsPage:
+    """One page of a ward's arrears list with the persons' names (decrypted for this page only);
+    one access-log row naming the page's persons."""
+    from eligibility.selectors import residents_with_keys
+    from premiums.arrears import arrears_rows
+
+    rows, total = arrears_rows(ward=ward, today=today, limit=ARREARS_PAGE_SIZE, offset=offset)
+    ids = [r.resident_id for r in rows]
+    residents = {resident.pk: resident for resident, _ in residents_with_keys("r.id = ANY(%s)", [ids])} if ids else {}
+    page = ArrearsPage(ward, [(r, residents[r.resident_id]) for r in rows if r.resident_id in residents], total, offset)
+    access_log_write(actor=actor, request=request, function="premium.arrears", channel="screen", person_ids=ids,
+                     hits=total)
+    return page

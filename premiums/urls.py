@@ -9,3 +9,8 @@ urlpatterns = [
     path("<int:resident_id>/premiums/", views.premium_tab, name="tab"),
     path("<int:resident_id>/premiums/payment/", views.counter_payment, name="counter-payment"),
 ]
+
+# office screens of premiums (not about one person), under /premiums/
+office_urlpatterns = [
+    path("arrears/", views.arrears, name="arrears"),
+]

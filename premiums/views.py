@@ -5,18 +5,20 @@ request); writes through premiums.payments."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from eligibility.models import Resident
+from eligibility.models import Resident, Ward
+from eligibility.scope import home_wards
 from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 from premiums import tab_selectors
-from premiums.forms import CounterPaymentForm
+from premiums.forms import ArrearsFilterForm, CounterPaymentForm
 from premiums.payments import CounterPayment, PaymentInvalid, payment_record_counter
 
 
@@ -69,3 +71,25 @@ def counter_payment(request, resident_id: int):
         "tab": tab, "resident": tab.resident, "form": form, "active_tab": "premiums",
         "can_update": has_permission(request.user, "qualification.update"),
     }, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_GET
+@permission_required("premium.arrears.view")
+def arrears(request):
+    wards = home_wards(request.user)
+    if not wards:
+        raise PermissionDenied
+    form = ArrearsFilterForm(request.GET or None)
+    ward, page_no = (sorted(wards)[0] if len(wards) == 1 else "kawasaki"), 1
+    if form.is_valid():
+        page_no = form.cleaned_data.get("page") or 1
+        if len(wards) > 1 and form.cleaned_data.get("ward"):
+            ward = form.cleaned_data["ward"]
+    page = tab_selectors.arrears_page(actor=request.user, request=request, ward=ward, today=timezone.localdate(),
+                                      offset=(page_no - 1) * tab_selectors.ARREARS_PAGE_SIZE)
+    last_page = max((page.total - 1) // tab_selectors.ARREARS_PAGE_SIZE + 1, 1)
+    return render(request, "premiums/arrears.html", {
+        "page": page, "form": form, "choose_ward": len(wards) > 1, "ward_label": dict(Ward.choices)[ward],
+        "page_no": page_no, "last_page": last_page,
+    })

@@ -30,11 +30,12 @@ class InstallmentBalance:
     due_date: date | None
     due: int
     paid: int
+    written_off: int = 0  # 不納欠損 after prescription
 
     @property
     def open(self) -> int:
-        """未納額 (0 when paid in full or more)."""
-        return max(self.due - self.paid, 0)
+        """未納額 (0 when paid in full or more, or written off)."""
+        return max(self.due - self.paid - self.written_off, 0)
 
     @property
     def over(self) -> int:
@@ -51,11 +52,12 @@ class YearBalance:
     due: int
     paid: int
     settled: int  # refunded or applied to another installment (還付・充当) from this year
+    written_off: int = 0
 
     @property
     def balance(self) -> int:
         """Still to pay (> 0) or overpaid (< 0) for the year."""
-        return self.due - self.paid + self.settled
+        return self.due - self.paid - self.written_off + self.settled
 
     @property
     def unpaid(self) -> int:
@@ -64,21 +66,24 @@ class YearBalance:
     @property
     def overpaid(self) -> int:
         """過誤納金 not yet refunded or applied: what was paid beyond what is due, less settlements."""
-        return max(self.paid - self.due - self.settled, 0)
+        return max(-self.balance, 0)
 
 
 def year_balance(dues: Iterable[InstallmentDue], paid: Mapping[tuple[str, date], int], *, amount: int | None = None,
-                 settled: int = 0, label_paid_only: str = "（現在の賦課にない納期）") -> YearBalance:
+                 settled: int = 0, written_off: Mapping[tuple[str, date], int] | None = None,
+                 label_paid_only: str = "（現在の賦課にない納期）") -> YearBalance:
     """The balance per installment and for the year. ``paid``: amounts by (method, month); a
     month paid but no longer asked for appears as its own row (due 0). ``amount``: the year's
     premium (調定額) when it is less than the installments kept after a decrease (the levy's
     ``overpaid``); default the installments' sum."""
     dues = list(dues)
-    rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0))
+    written_off = written_off or {}
+    rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0),
+                               written_off.get((d.method, d.month), 0))
             for d in dues]
     asked = {(d.method, d.month) for d in dues}
     rows += [InstallmentBalance(method, month, label_paid_only, None, 0, amount)
              for (method, month), amount in sorted(paid.items()) if (method, month) not in asked and amount]
     rows.sort(key=lambda r: (r.month, r.method != "pension"))
     due = sum(d.amount for d in dues) if amount is None else amount
-    return YearBalance(tuple(rows), due, sum(paid.values()), settled)
+    return YearBalance(tuple(rows), due, sum(paid.values()), settled, sum(written_off.values()))

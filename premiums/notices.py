@@ -1,0 +1,421 @@
+"""Printing the premium notices of a levy revision (保険料額決定通知書, 変更通知書, 納付書, 特別徴収開始
+通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch.
+
+The person is read through the eligibility selectors (``person_header``: ward scope, household
+protection, the refusal logged); the values are built from the stored revision (the stage
+sentence and the computation lines are rebuilt by premiums.rules from the revision's rate table
+and tax fact, the collection sentence from its pension fact and collection plan); premiums.documents
+draws them; each print is one PremiumNotice row (``reprint`` when the same notice was printed
+before) and one access-log row with channel ``print``. Nothing is stored of the PDF: it is drawn
+again from the revision. The views check the permission (``premium.collect``), as for the cards.
+See docs/subsystems/premium-notices.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from audit.services import access_log_write
+from eligibility.cards import card_holder, insurer_info
+from eligibility.models import InsuredNumber, Resident
+from eligibility.qualification_selectors import person_header, protected_ids
+from eligibility.selectors import log_function
+from kaigo.crypto.deks import dek_preload
+from kaigo.errors import ApplicationError, NotPermitted
+from premiums import documents
+from premiums.calendar import closed_days
+from premiums.models import (
+    Levy,
+    LevyInstallment,
+    LevyPendingCause,
+    LevySource,
+    NoticeKind,
+    PremiumNotice,
+    PremiumRateTable,
+)
+from premiums.pension_feed.format import INSURERS
+from premiums.rules.amount import annual_amount
+from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
+from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind, StageReason
+from premiums.rules.levy import _as_collected
+from premiums.rules.schedule import (
+    CollectionDecision,
+    Installment,
+    PensionFacts,
+    Schedule,
+    collection_method,
+    next_business_day,
+)
+from premiums.rules.stage import StageInputs, stage_of
+from premiums.rules.tables import CollectionPlan, RateTable, Rounding, yen
+from premiums.selectors import collection_plan_for, to_rule_table
+
+NOTICE_FUNCTION = "premium.notice.print"
+PRINT_PROTECTED = ("支援措置対象者（またはその世帯員）の通知書は住所を印字するため、その区の支援措置の閲覧権限がある職員のみ"
+                   "印刷できます。")
+LEFT_OUT_PROTECTED = "支援措置対象者のため一括印刷の対象外（区役所で個別に印刷）"
+METHOD_TEXT = {
+    CollectionMethod.PENSION_DEDUCTION: "特別徴収（年金からの差引き）",
+    CollectionMethod.BILLING: "普通徴収（納付書・口座振替）",
+    CollectionMethod.BOTH: "特別徴収と普通徴収（併徴）",
+}
+CAUSE_LABELS = dict(LevyPendingCause.choices)
+MONTHS_IN_YEAR = 12
+
+
+class NoticeInvalid(ApplicationError):
+    code = "premium_notice_invalid"
+
+
+# --- the values of a levy revision ----------------------------------------------------------------
+
+
+def _exact_yen(value: Fraction) -> str:
+    """An exact 月割 product: 40,950円, 22,265.5円, or 54,600.58…円 when it does not terminate."""
+    if value.denominator == 1:
+        return f"{value.numerator:,}円"
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d == 1:
+        return yen(Decimal(value.numerator) / Decimal(value.denominator))
+    return f"{Decimal(math.floor(value * 100)) / 100:,.2f}…円"
+
+
+def proration_steps(annual: int, months: int, amount: int, rounding: Rounding) -> tuple[str, ...]:
+    """The 月割 lines of a year levied for fewer than 12 months (DOMAIN 2.6): 年額 × 賦課月数/12."""
+    if months >= MONTHS_IN_YEAR:
+        return ()
+    if months == 0:
+        return (f"賦課月数 0か月のため保険料額 {yen(amount)}",)
+    exact = Fraction(annual * months, MONTHS_IN_YEAR)
+    lines = [f"月割: 年額 {yen(annual)} × 賦課月数 {months}/12 = {_exact_yen(exact)}"]
+    if exact != amount and rounding.apply(exact) == amount:
+        lines.append(f"{rounding.label}: {_exact_yen(exact)} → {yen(amount)}")
+    lines.append(f"保険料額（{months}か月） {yen(amount)}")
+    return tuple(lines)
+
+
+def stage_message(levy: Levy, table: RateTable) -> str:
+    """StageDecision.message rebuilt from the revision's tax fact and rate table; the stored reason's
+    label when the facts no longer give the stored stage (a stage set otherwise)."""
+    label = table.stage(levy.stage).label
+    fact = levy.tax_fact
+    if fact is not None:
+        decision = stage_of(StageInputs(
+            fact.self_taxed, fact.household_taxed, fact.total_income, fact.taxable_pension_income,
+            fact.pension_misc_income, fact.salary_income, fact.special_deduction, fact.non_taxable_pension_income,
+            fact.public_assistance, fact.old_age_welfare_pension), table)
+        if decision.stage == levy.stage:
+            return decision.message
+    return f"{StageReason(levy.stage_reason).label}のため{label}"
+
+
+def _rule_installments(installments: Sequence[LevyInstallment]) -> tuple[Installment, ...]:
+    return tuple(Installment(CollectionMethod(i.method), InstallmentKind(i.kind), i.number, i.month.year, i.month.month,
+                             i.due_date, i.amount) for i in installments)
+
+
+def collection_message(levy: Levy, installments: Sequence[Installment], plan: CollectionPlan) -> str:
+    """CollectionDecision.message rebuilt from the revision's pension fact and the year's plan, as
+    the levy decided it (premiums.rules.levy: a correction that stopped the deduction says so)."""
+    fact = levy.pension_fact
+    pension = None
+    if fact is not None:
+        pension = PensionFacts(PensionKind(fact.pension_kind), fact.annual_amount,
+                               (fact.listed_in.year, fact.listed_in.month),
+                               continuing=levy.collection_reason == CollectionReason.CONTINUING,
+                               withholdable=fact.withholdable)
+    decided: CollectionDecision = collection_method(pension, fiscal_year=levy.fiscal_year, plan=plan.pension)
+    if decided.reason != levy.collection_reason:
+        return CollectionReason(levy.collection_reason).label
+    if decided.method != levy.collection_method:
+        decided = _as_collected(Schedule(levy.amount, tuple(installments), levy.overpaid), decided)
+    return decided.message
+
+
+def levy_statement(levy: Levy, installments: Sequence[LevyInstallment], table: RateTable,
+                   plan: CollectionPlan) -> documents.LevyStatement:
+    """What a revision decided, with its sentences, as premiums.documents prints it."""
+    breakdown = annual_amount(levy.stage, table)
+    steps = breakdown.steps if breakdown.annual == levy.annual_amount else (f"年額保険料 {yen(levy.annual_amount)}",)
+    steps += proration_steps(levy.annual_amount, levy.months, levy.amount, table.proration_rounding)
+    rules = _rule_installments(installments)
+    return documents.LevyStatement(
+        stage_label=table.stage(levy.stage).label,
+        stage_message=stage_message(levy, table),
+        steps=tuple(steps),
+        annual_amount=levy.annual_amount,
+        months=levy.months,
+        first_month=levy.first_month,
+        amount=levy.amount,
+        method_label=METHOD_TEXT.get(levy.collection_method, levy.collection_method),
+        method_message=collection_message(levy, rules, plan),
+        installments=tuple(documents.InstallmentLine(str(i.method), date(i.year, i.month, 1), i.label, i.due_date,
+                                                     i.amount) for i in rules),
+        overpaid=levy.overpaid,
+    )
+
+
+def change_causes(levy: Levy) -> tuple[str, ...]:
+    """The reasons of a correction in Japanese (Levy.cause: codes of LevyPendingCause, comma-separated)."""
+    causes = tuple(CAUSE_LABELS.get(c, c) for c in levy.cause.split(",") if c)
+    return causes or (LevySource(levy.source).label,)
+
+
+def _payment_number(fiscal_year: int, notice_number: int, installment: int) -> str:
+    from premiums.payment_feed.format import payment_number  # the payment feed's own rule, imported lazily
+
+    return payment_number(fiscal_year, notice_number, installment)
+
+
+# --- loading many revisions at once ---------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    levies: dict[int, Levy]
+    previous: dict[int, Levy]  # levy id -> revision - 1 (change notices)
+    installments: dict[int, list[LevyInstallment]]
+    tables: dict[int, RateTable]
+    plans: dict[int, CollectionPlan] = field(default_factory=dict)
+
+    def plan(self, fiscal_year: int) -> CollectionPlan:
+        if fiscal_year not in self.plans:
+            self.plans[fiscal_year] = collection_plan_for(fiscal_year)
+        return self.plans[fiscal_year]
+
+    def statement(self, levy: Levy) -> documents.LevyStatement:
+        return levy_statement(levy, self.installments.get(levy.pk, []), self.tables[levy.rate_table_id],
+                              self.plan(levy.fiscal_year))
+
+
+def _load(levy_ids: Sequence[int], *, with_previous: bool) -> _Loaded:
+    """The revisions, the revisions before them, their installments and rate tables: a fixed number
+    of queries whatever the number of revisions."""
+    levies = Levy.objects.select_related("tax_fact", "pension_fact").in_bulk(levy_ids)
+    previous: dict[int, Levy] = {}
+    if with_previous and levies:
+        newer = Levy.objects.filter(pk__in=list(levies), resident_id=OuterRef("resident_id"),
+                                    fiscal_year=OuterRef("fiscal_year"), revision=OuterRef("revision") + 1)
+        by_key = {(p.resident_id, p.fiscal_year, p.revision): p for p in
+                  Levy.objects.select_related("tax_fact", "pension_fact").filter(Exists(newer))}
+        previous = {pk: by_key[key] for pk, levy in levies.items()
+                    if (key := (levy.resident_id, levy.fiscal_year, levy.revision - 1)) in by_key}
+    all_ids = [*levies, *(p.pk for p in previous.values())]
+    installments: dict[int, list[LevyInstallment]] = {pk: [] for pk in all_ids}
+    for row in LevyInstallment.objects.filter(levy_id__in=all_ids).order_by("month", "method"):
+        installments[row.levy_id].append(row)
+    table_ids = {levy.rate_table_id for levy in [*levies.values(), *previous.values()]}
+    tables = {t.pk: to_rule_table(t) for t in PremiumRateTable.objects.filter(pk__in=table_ids)
+              .prefetch_related("stages")}
+    return _Loaded(levies, previous, installments, tables)
+
+
+# --- one notice of a revision ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Built:
+    notice: documents.Notice
+    installment_month: date | None = None
+
+
+def _unpaid_bills(levy: Levy, today: date, plan: ArrearsPlan) -> list[tuple[date, documents.UnpaidInstallment]]:
+    """(month, unpaid installment) of the year's bills still open after their 納期限, oldest first
+    (premiums.payments.balance_of: the current revision less payments, settlements, write-offs)."""
+    from premiums.payments import balance_of  # the payments service reads the year's balance
+
+    balance = balance_of(levy.resident_id, levy.fiscal_year)
+    rows = [] if balance is None else [r for r in balance.rows
+                                       if r.method == CollectionMethod.BILLING and r.overdue(today)]
+    return [(r.month, documents.UnpaidInstallment(levy.fiscal_year, r.label, r.due_date, r.open, plan.reminder_fee))
+            for r in sorted(rows, key=lambda r: r.month)]
+
+
+def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.NoticeMeta, *, today: date,
+           installment_month: date | None = None, arrears: ArrearsPlan = ASSUMED_ARREARS_PLAN) -> _Built:
+    """The value object of one notice of ``kind`` for the revision; NoticeInvalid when the revision
+    has nothing such a notice could say (no earlier revision, no bill, no deduction, nothing unpaid)."""
+    insurer = insurer_info()
+    if kind == NoticeKind.DECISION:
+        return _Built(documents.DecisionNotice(holder, insurer, meta, loaded.statement(levy)))
+    if kind == NoticeKind.CHANGE:
+        before = loaded.previous.get(levy.pk)
+        if before is None:
+            raise NoticeInvalid("変更前の賦課がないため変更通知書は作成できません（最初の賦課は決定通知書です）。")
+        return _Built(documents.ChangeNotice(holder, insurer, meta, loaded.statement(before), loaded.statement(levy),
+                                             change_causes(levy)))
+    rows = loaded.installments.get(levy.pk, [])
+    if kind == NoticeKind.PAYMENT_SLIP:
+        bills = [r for r in _rule_installments(rows) if r.method == CollectionMethod.BILLING]
+        if not bills:
+            raise NoticeInvalid("普通徴収の納期がないため納付書は作成できません。")
+        slips = tuple(documents.PaymentSlip(
+            i.label, i.due_date, i.amount,
+            _payment_number(levy.fiscal_year, levy.notice_number, 0 if i.kind == InstallmentKind.EXTRA else i.number))
+            for i in bills)
+        return _Built(documents.PaymentSlips(holder, insurer, meta, slips))
+    if kind == NoticeKind.PENSION_START:
+        statement = loaded.statement(levy)
+        pension = statement.of(CollectionMethod.PENSION_DEDUCTION)
+        if not pension or levy.pension_fact is None:
+            raise NoticeInvalid("特別徴収の予定がないため特別徴収開始通知書は作成できません。")
+        fact = levy.pension_fact
+        return _Built(documents.PensionStartNotice(
+            holder, insurer, meta, statement, INSURERS.get(fact.insurer_code, fact.insurer_code),
+            PensionKind(fact.pension_kind).label, levy.pension_from or pension[0].month))
+    if kind in (NoticeKind.REMINDER, NoticeKind.DEMAND):
+        unpaid = _unpaid_bills(levy, today, arrears)
+        if installment_month is not None and kind == NoticeKind.REMINDER:
+            unpaid = [(month, u) for month, u in unpaid if month == installment_month]
+        if not unpaid:
+            raise NoticeInvalid("納期限を過ぎた未納の納期がないため督促状・催告書は作成できません。")
+        pay_by = next_business_day(reminder_pay_by(meta.issued_on, arrears), closed_days(levy.fiscal_year))
+        month = unpaid[0][0]
+        if kind == NoticeKind.REMINDER:
+            return _Built(documents.Reminder(holder, insurer, meta, unpaid[0][1], pay_by), month)
+        return _Built(documents.DemandLetter(holder, insurer, meta, tuple(u for _, u in unpaid), pay_by), month)
+    raise NoticeInvalid("通知書の種類が正しくありません。")
+
+
+def _reprinted(kind: str, pairs: Sequence[tuple[int, date | None]]) -> set[tuple[int, date | None]]:
+    """Which (levy, installment month) already have a notice of ``kind`` (one query). The month
+    counts for reminders only: each reminder names one installment."""
+    rows = PremiumNotice.objects.filter(kind=kind, levy_id__in={levy_id for levy_id, _ in pairs})
+    seen = set(rows.values_list("levy_id", "installment_month"))
+    if kind != NoticeKind.REMINDER:
+        levy_ids = {levy_id for levy_id, _ in seen}
+        return {(levy_id, month) for levy_id, month in pairs if levy_id in levy_ids}
+    return seen
+
+
+# --- the services ----------------------------------------------------------------------------------
+
+
+def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = False,
+               installment_month: date | None = None, today: date | None = None) -> bytes:
+    """The PDF of one notice of ``kind`` (NoticeKind) for the levy revision ``levy_id``, printed now
+    by ``actor``: one PremiumNotice row (``reprint`` when the same notice was printed before, or
+    when the caller says so) and one access-log row (channel print). Reminders name
+    ``installment_month`` (default: the oldest bill unpaid after its 納期限); demand letters every
+    unpaid bill of the year. Raises Levy.DoesNotExist, NotPermitted (outside the clerk's ward
+    scope, or a protected person's address the clerk may not see: both logged), NoticeInvalid."""
+    if kind not in NoticeKind.values:
+        raise NoticeInvalid("通知書の種類が正しくありません。")
+    today = today or timezone.localdate()
+    loaded = _load([levy_id], with_previous=kind == NoticeKind.CHANGE)
+    levy = loaded.levies.get(levy_id)
+    if levy is None:
+        raise Levy.DoesNotExist
+    person, function = person_header(actor, request, levy.resident_id, NOTICE_FUNCTION, channel="print")
+    if not person.sensitive_visible:  # every notice prints the address
+        access_log_write(actor=actor, request=request, channel="print", person_ids=[levy.resident_id],
+                         function=log_function(f"{NOTICE_FUNCTION}.denied", sensitive=True))
+        raise NotPermitted(PRINT_PROTECTED)
+    if person.insured_number is None:
+        raise NoticeInvalid("被保険者番号がないため通知書を作成できません。")
+    holder = card_holder(person.resident, person.insured_number)
+    meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
+    built = _build(kind, levy, loaded, holder, meta, today=today, installment_month=installment_month)
+    again = reprint or bool(_reprinted(kind, [(levy.pk, built.installment_month)]))
+    if again:
+        built = _Built(_with_meta(built.notice, documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number,
+                                                                     reprint=True)), built.installment_month)
+    pdf = documents.render_notice(built.notice)
+    with transaction.atomic(durable=True):
+        PremiumNotice.objects.create(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind, levy=levy,
+                                     installment_month=built.installment_month, issued_on=today, reprint=again,
+                                     issued_by=actor)
+        access_log_write(actor=actor, request=request, function=function, channel="print",
+                         person_ids=[levy.resident_id])
+    return pdf
+
+
+def _with_meta(notice: documents.Notice, meta: documents.NoticeMeta) -> documents.Notice:
+    return replace(notice, meta=meta)
+
+
+@dataclass
+class NoticeBatch:
+    """A batch print: the PDF (None when nothing printed), the revisions printed in order, and those
+    left out with the reason (protected persons, no insured number, nothing to notify)."""
+
+    pdf: bytes | None
+    printed: list[int] = field(default_factory=list)
+    left_out: dict[int, str] = field(default_factory=dict)
+
+
+def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_id: int | None = None,
+                  today: date | None = None) -> NoticeBatch:
+    """Notices of ``kind`` for many revisions as one PDF, in the order given, each starting on a
+    new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
+    row naming every person printed (channel print). Protected persons (支援措置) are left out, as
+    in the card batch print: their notices print at their ward office, one at a time."""
+    if kind not in NoticeKind.values:
+        raise NoticeInvalid("通知書の種類が正しくありません。")
+    today = today or timezone.localdate()
+    ids = list(dict.fromkeys(levy_ids))
+    loaded = _load(ids, with_previous=kind == NoticeKind.CHANGE)
+    result = NoticeBatch(None)
+    person_ids = {levy.resident_id for levy in loaded.levies.values()}
+    protected = protected_ids(person_ids)
+    dek_preload(person_ids - protected)
+    residents = Resident.objects.in_bulk(list(person_ids - protected))
+    numbers = dict(InsuredNumber.objects.filter(resident_id__in=list(residents)).values_list("resident_id", "number"))
+    built: list[tuple[Levy, _Built]] = []
+    for levy_id in ids:
+        levy = loaded.levies.get(levy_id)
+        if levy is None:
+            result.left_out[levy_id] = "賦課が見つかりません"
+            continue
+        if levy.resident_id in protected:
+            result.left_out[levy_id] = LEFT_OUT_PROTECTED
+            continue
+        if levy.resident_id not in residents or levy.resident_id not in numbers:
+            result.left_out[levy_id] = "被保険者番号がありません"
+            continue
+        holder = card_holder(residents[levy.resident_id], numbers[levy.resident_id])
+        meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
+        try:
+            built.append((levy, _build(kind, levy, loaded, holder, meta, today=today)))
+        except NoticeInvalid as error:
+            result.left_out[levy_id] = str(error)
+    if not built:
+        return result
+    again = _reprinted(kind, [(levy.pk, b.installment_month) for levy, b in built])
+    notices = []
+    for levy, b in built:
+        if (levy.pk, b.installment_month) in again:
+            b = _Built(_with_meta(b.notice, documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number,
+                                                                 reprint=True)), b.installment_month)
+        notices.append(b.notice)
+    result.pdf = documents.render_notices(notices)
+    with transaction.atomic():
+        PremiumNotice.objects.bulk_create([
+            PremiumNotice(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind, levy=levy,
+                          installment_month=b.installment_month, issued_on=today,
+                          reprint=(levy.pk, b.installment_month) in again, issued_by=actor, batch_run_id=batch_run_id)
+            for levy, b in built])
+        access_log_write(actor=actor, function=NOTICE_FUNCTION, channel="print",
+                         person_ids=[levy.resident_id for levy, _ in built], hits=len(built))
+    result.printed = [levy.pk for levy, _ in built]
+    return result
+
+
+def notices_batch_pdf(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_id: int | None = None) -> bytes:
+    """The PDF of ``notices_batch``; NoticeInvalid when none of the revisions gave a notice."""
+    result = notices_batch(kind, levy_ids, actor=actor, batch_run_id=batch_run_id)
+    if result.pdf is None:
+        raise NoticeInvalid("印刷できる通知書がありません。")
+    return result.pdf
