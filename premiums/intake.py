@@ -1,5 +1,6 @@
-"""Receiving the premiums' inbound files: the inhabitant-tax file (住民税課税情報, 当初 and 更正) and
-the pension insurers' listings (特別徴収対象者情報 / 追加候補者情報). Each file is received in one
+"""Receiving the premiums' inbound files: the inhabitant-tax file (住民税課税情報, 当初 and 更正),
+the pension insurers' listings (特別徴収対象者情報 / 追加候補者情報) and the payment files
+(収納データ). Each file is received in one
 transaction: the good lines become facts (TaxFact, PensionFact), every rejected line an
 InboundLineError with its line number and a Japanese reason (never a value of the line); the
 same bytes again, or a line whose serial was received before, change nothing. A tax correction
@@ -26,9 +27,12 @@ from premiums.models import (
     InboundKind,
     InboundLineError,
     LevyPendingCause,
+    PaymentChannel,
     PensionFact,
     TaxFact,
 )
+from premiums.payment_feed.format import TransferResult
+from premiums.payment_feed.parser import parse_payment_file
 from premiums.pension_feed.format import Notice
 from premiums.pension_feed.parser import PensionRecord, parse_pension_file
 from premiums.relevy import levy_pending_add
@@ -249,3 +253,87 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
     file.refresh_from_db()
     return Received(file, created=True, applied=len(rows), rejected=len(errors.rows) - duplicates,
                     duplicates=duplicates)
+
+
+# --- the payment files (収納データ) -----------------------------------------------------------------
+
+FEED_CHANNELS = {"counter": PaymentChannel.BANK, "account_transfer": PaymentChannel.TRANSFER,
+                 "store_final": PaymentChannel.CONVENIENCE}
+
+
+@dataclass
+class PaymentsReceived(Received):
+    preliminary: int = 0  # コンビニ速報: counted when its 確報 arrives
+    transfer_failed: int = 0  # 口座振替不能: listed for staff (a bill is sent instead)
+
+
+def payment_file_receive(data: bytes, *, file_name: str, actor=None) -> PaymentsReceived:
+    """Apply a payment file (docs/subsystems/payment-feed.md) in one transaction, set-based: the
+    lines go by COPY into a temporary table, are matched to the current levy's bill installment by
+    the 納付番号 (fiscal year, 通知書番号, 期), and become Payments with one INSERT ... SELECT. Refused
+    per line: a 納付番号 never issued (or of an installment the current levy no longer has), a
+    receipt the collecting agent reported before (its 受付番号: counted once, also within the
+    file). Failed account transfers are listed, not paid; store 速報 lines wait for their 確報."""
+    digest, existing = _existing(data)
+    if existing is not None:
+        return PaymentsReceived(existing, created=False)
+    parsed = parse_payment_file(data)
+    _refuse(parsed)
+    errors = _Errors(parsed.errors)
+    rows, preliminary, failed = [], 0, 0
+    for r in parsed.records:
+        if r.channel == "store_preliminary":
+            preliminary += 1
+            continue
+        if not r.paid:
+            failed += 1
+            errors.add(r.line_no, "transfer_failed",
+                       f"口座振替ができませんでした（{TransferResult(r.transfer_result).label}）。納付書を送付してください。")
+            continue
+        rows.append((r.line_no, r.fiscal_year, r.notice_number, r.installment, FEED_CHANNELS[r.channel], r.amount,
+                     r.paid_on, r.booked_on, r.payment_number, r.agent_code, r.serial))
+    with transaction.atomic():
+        file = InboundFile.objects.create(kind=InboundKind.PAYMENT, sha256=digest, file_name=file_name[:200],
+                                          total_lines=parsed.total_lines,
+                                          received_by=actor if getattr(actor, "pk", None) else None)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE payment_lines (line_no int, fiscal_year int, notice_number int, "
+                           "installment int, channel text, amount int, paid_on date, booked_on date, "
+                           "payment_number text, agent_code text, serial text, resident_id bigint, month date, "
+                           "first_line boolean) ON COMMIT DROP")
+            copy_rows("payment_lines", ["line_no", "fiscal_year", "notice_number", "installment", "channel", "amount",
+                                        "paid_on", "booked_on", "payment_number", "agent_code", "serial"], rows,
+                      types=["int4", "int4", "int4", "int4", "text", "int4", "date", "date", "text", "text", "text"])
+            cursor.execute(
+                "UPDATE payment_lines t SET resident_id = l.resident_id, month = i.month FROM premiums_levy l "
+                "JOIN premiums_levyinstallment i ON i.levy_id = l.id AND i.method = 'billing' "
+                "WHERE l.fiscal_year = t.fiscal_year AND l.notice_number = t.notice_number "
+                "AND l.recorded_to IS NULL AND i.number = t.installment")
+            cursor.execute(
+                "UPDATE payment_lines t SET first_line = NOT EXISTS (SELECT 1 FROM payment_lines e WHERE "
+                "e.agent_code = t.agent_code AND e.serial = t.serial AND e.line_no < t.line_no) AND NOT EXISTS ("
+                "SELECT 1 FROM premiums_payment p WHERE p.agent_code = t.agent_code AND p.serial = t.serial)")
+            cursor.execute(
+                "INSERT INTO premiums_payment (resident_id, fiscal_year, method, month, channel, amount, paid_on, "
+                "booked_on, payment_number, agent_code, serial, file_id, recorded_at, note) "
+                "SELECT resident_id, fiscal_year, 'billing', month, channel, amount, paid_on, booked_on, "
+                "payment_number, agent_code, serial, %s, now(), '' FROM payment_lines "
+                "WHERE resident_id IS NOT NULL AND first_line ORDER BY line_no", [file.pk])
+            applied = cursor.rowcount
+            cursor.execute("SELECT line_no, resident_id IS NOT NULL FROM payment_lines "
+                           "WHERE resident_id IS NULL OR NOT first_line")
+            refused = cursor.fetchall()
+            cursor.execute("DROP TABLE payment_lines")
+        duplicates = 0
+        for line_no, matched in refused:
+            if matched:
+                duplicates += 1
+                errors.add(line_no, "receipt_received", "この受付番号の収納は受信済みです（二重計上しません）。")
+            else:
+                errors.add(line_no, "payment_number_unknown", "納付番号に該当する納期がありません（未発行または更正により変更）。")
+        errors.write(file)
+        rejected = len(errors.rows) - duplicates - failed
+        InboundFile.objects.filter(pk=file.pk).update(applied=applied, rejected=rejected, duplicates=duplicates)
+    file.refresh_from_db()
+    return PaymentsReceived(file, created=True, applied=applied, rejected=rejected, duplicates=duplicates,
+                            preliminary=preliminary, transfer_failed=failed)

@@ -1,0 +1,72 @@
+"""The payment files against the simulator (real PostgreSQL): payments matched to installments by
+納付番号, unknown numbers and failed transfers listed, store 速報 waiting for the 確報, a receipt
+counted once across files, the same file twice changing nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from eligibility.synthetic.city import generate
+from linkage.payments.simulator import OpenInstallment, simulate_payment_day
+from premiums.intake import payment_file_receive
+from premiums.levy import main_levy_chunk
+from premiums.models import InboundLineError, Payment
+from premiums.payment_feed.format import payment_number
+from premiums.synthetic import premium_facts_generate
+
+pytestmark = pytest.mark.django_db
+FY = 2026
+
+
+def open_bills() -> list[OpenInstallment]:
+    generate(residents=3_000, seed=21, as_of=date(2026, 4, 1))
+    premium_facts_generate(fiscal_year=FY, seed=21)
+    main_levy_chunk(fiscal_year=FY, lo=0, hi=10**12)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT l.fiscal_year, l.notice_number, i.number, i.amount, i.due_date FROM premiums_levy l "
+                       "JOIN premiums_levyinstallment i ON i.levy_id = l.id WHERE i.method = 'billing'")
+        return [OpenInstallment(payment_number(fy, notice, number), amount, due)
+                for fy, notice, number, amount, due in cursor.fetchall()]
+
+
+def test_a_day_of_payments_is_matched_counted_once_and_listed():
+    bills = open_bills()
+    day = simulate_payment_day(bills, day=date(2026, 8, 3), seed=5, unknown=6, bad_lines=4)
+    outcomes = Counter(day.outcomes.values())
+
+    received = payment_file_receive(day.data, file_name="shuno.csv")
+    again = payment_file_receive(day.data, file_name="shuno.csv")
+
+    errors = dict(InboundLineError.objects.filter(file=received.file).values_list("line_no", "code"))
+    assert {n: errors.get(n) for n in day.injected} == day.injected
+    assert [errors.get(n) for n, o in day.outcomes.items() if o == "unknown"] == ["payment_number_unknown"] * 6
+    assert all(errors.get(n) == "transfer_failed" for n, o in day.outcomes.items() if o == "transfer_failed")
+    paying = sum(v for k, v in outcomes.items() if k not in ("unknown", "transfer_failed", "preliminary"))
+    assert received.applied == paying == Payment.objects.count() > 10
+    assert received.preliminary == outcomes["preliminary"] and received.transfer_failed == outcomes["transfer_failed"]
+    assert not again.created and Payment.objects.count() == paying
+    # each payment sits on the installment its 納付番号 names
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM premiums_payment p JOIN premiums_levy l ON l.resident_id = p.resident_id "
+                       "AND l.fiscal_year = p.fiscal_year AND l.recorded_to IS NULL "
+                       "WHERE substr(p.payment_number, 5, 9)::int <> l.notice_number")
+        assert cursor.fetchone() == (0,)
+
+
+def test_the_same_receipt_in_another_file_is_counted_once():
+    bills = open_bills()
+    day = simulate_payment_day(bills, day=date(2026, 8, 3), seed=6)
+    payment_file_receive(day.data, file_name="a.csv")
+    before = Payment.objects.count()
+    text = day.data.decode().split("\n")
+    resent = ("\n".join(text[:3]) + "\n").encode()  # the header and two lines again, as another file
+
+    received = payment_file_receive(resent, file_name="b.csv")
+
+    assert Payment.objects.count() == before
+    codes = set(InboundLineError.objects.filter(file=received.file).values_list("code", flat=True))
+    assert codes <= {"receipt_received", "transfer_failed"} and received.applied == 0
