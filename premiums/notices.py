@@ -297,7 +297,7 @@ def _reprinted(kind: str, pairs: Sequence[tuple[int, date | None]]) -> set[tuple
     if kind != NoticeKind.REMINDER:
         levy_ids = {levy_id for levy_id, _ in seen}
         return {(levy_id, month) for levy_id, month in pairs if levy_id in levy_ids}
-    return seen
+    return seen.intersection(pairs)
 
 
 # --- the services ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ TITLE_BATCH = "介護保険料通知書"
 SLIPS_PER_PAGE = 3
 
 ROW = 15.0  # a table row
+KEEP_ROWS = 12  # a table starts on a new page unless its heading and this many rows fit
 NOTE_SIZE = 7.5
 
 
@@ -153,7 +154,7 @@ NUMBER_LABELS = {PENSION: "年金支払月", BILLING: "期別"}
 
 def _single_schedule(form: Form, method: str, lines: Sequence[InstallmentLine]) -> None:
     label_w, amount_w = 40 * MM, 40 * MM
-    form.need(ROW * (len(lines) + 3))
+    form.need(ROW * (min(len(lines), KEEP_ROWS) + 3))
     form.row(ROW + 1, Cell(PENSION_TITLE if method == PENSION else BILLING_TITLE, label=True, size=9))
     form.row(ROW, Cell(NUMBER_LABELS[method], label_w, label=True, size=8.5),
              Cell(DUE_LABELS[method], label=True, size=8.5), Cell("金額", amount_w, label=True, size=8.5))
@@ -179,7 +180,7 @@ def _schedule(form: Form, levy: LevyStatement) -> None:
     lw, aw = 24 * MM, 25 * MM
     dw = half - lw - aw
     n = max(len(pension), len(bills))
-    form.need(ROW * (n + 3))
+    form.need(ROW * (min(n, KEEP_ROWS) + 3))
     form.row(ROW + 1, Cell(PENSION_TITLE, half, label=True, size=9), Cell(BILLING_TITLE, label=True, size=9))
     form.row(ROW, *(cell for method in (PENSION, BILLING) for cell in (
         Cell(NUMBER_LABELS[method], lw, label=True, size=8.5), Cell(DUE_LABELS[method], dw, label=True, size=8.5),
@@ -268,7 +269,7 @@ def _change_schedule(form: Form, before: LevyStatement, after: LevyStatement) ->
     keys = sorted(old.keys() | new.keys(), key=lambda k: (k[1], k[0] != PENSION))
     form.heading("各期の金額（変更前・変更後）")
     widths = (24 * MM, 26 * MM, 0.0, 28 * MM, 28 * MM, 28 * MM)
-    form.need(ROW * (min(len(keys), 10) + 2))
+    form.need(ROW * (min(len(keys), KEEP_ROWS) + 2))
     form.row(ROW, *(Cell(text, w, label=True, size=8.5) for text, w in zip(
         ("区分", "期別", "納期限・年金支払日", "変更前", "変更後", "差額"), widths, strict=True)))
     for key in keys:
