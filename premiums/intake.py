@@ -27,13 +27,14 @@ from premiums.models import (
     InboundKind,
     InboundLineError,
     LevyPendingCause,
+    Payment,
     PaymentChannel,
     PensionFact,
     TaxFact,
 )
 from premiums.payment_feed.format import TransferResult
 from premiums.payment_feed.parser import parse_payment_file
-from premiums.pension_feed.format import Notice
+from premiums.pension_feed.format import DeductionResult, Notice
 from premiums.pension_feed.parser import PensionRecord, parse_pension_file
 from premiums.relevy import levy_pending_add
 from premiums.rules.schedule import first_deduction_month
@@ -337,3 +338,63 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None) -> Payments
     file.refresh_from_db()
     return PaymentsReceived(file, created=True, applied=applied, rejected=rejected, duplicates=duplicates,
                             preliminary=preliminary, transfer_failed=failed)
+
+
+def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, int], actor=None) -> Received:
+    """Apply a 特別徴収結果通知 (10) for the pension month ``month``: every deducted line becomes a
+    Payment of the pension installment of that month (channel 特別徴収, paid on the pension
+    payment day), matched to the resident like the listings. A deduction the 年金保険者 could not
+    make is listed with its reason: the installment stays open for staff to bill (普通徴収へ切替)."""
+    digest, existing = _existing(data)
+    if existing is not None:
+        return Received(existing, created=False)
+    parsed = parse_pension_file(data, notice=Notice.RESULTS, month=month)
+    _refuse(parsed)
+    errors = _Errors(parsed.errors)
+    fiscal_year = fiscal_year_of(date(*month, 1))
+    matches = _matches(parsed.records)
+    known = set(Payment.objects.filter(channel=PaymentChannel.PENSION, serial__in=[
+        r.serial for r in parsed.records]).values_list("serial", flat=True))
+    first_of_month = date(*month, 1)
+    with transaction.atomic():
+        file = InboundFile.objects.create(kind=InboundKind.PENSION, sha256=digest, file_name=file_name[:200],
+                                          fiscal_year=fiscal_year, month=first_of_month, notice=Notice.RESULTS,
+                                          total_lines=parsed.total_lines,
+                                          received_by=actor if getattr(actor, "pk", None) else None)
+        persons = sorted({pid for pids in matches.values() for pid in pids})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT l.resident_id, i.due_date FROM premiums_levy l JOIN premiums_levyinstallment i "
+                "ON i.levy_id = l.id AND i.method = 'pension' AND i.month = %s WHERE l.recorded_to IS NULL "
+                "AND l.fiscal_year = %s AND l.resident_id = ANY(%s)", [first_of_month, fiscal_year, persons])
+            requested = dict(cursor.fetchall())
+        payments, duplicates = [], 0
+        for r in parsed.records:
+            if r.serial in known:
+                duplicates += 1
+                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                continue
+            pids = matches.get((kana_name_index(r.name_kana), r.birth_date, r.sex), [])
+            if len(pids) != 1:
+                errors.add(r.line_no, "person_not_found" if not pids else "person_ambiguous",
+                           "氏名カナ・生年月日・性別が一致する住民がいません（該当者なし）。" if not pids
+                           else "氏名カナ・生年月日・性別が一致する住民が複数います。")
+                continue
+            if pids[0] not in requested:
+                errors.add(r.line_no, "deduction_not_requested", "この月の特別徴収を依頼していない方です。")
+                continue
+            if not r.deducted:
+                errors.add(r.line_no, "not_deducted",
+                           f"特別徴収されませんでした（{DeductionResult(r.result).label}）。普通徴収への切替を確認してください。")
+                continue
+            known.add(r.serial)
+            payments.append(Payment(resident_id=pids[0], fiscal_year=fiscal_year, method="pension",
+                                    month=first_of_month, channel=PaymentChannel.PENSION, amount=r.deducted_amount,
+                                    paid_on=requested[pids[0]], booked_on=requested[pids[0]], serial=r.serial,
+                                    agent_code=r.insurer_code, file=file))
+        Payment.objects.bulk_create(payments)
+        errors.write(file)
+        rejected = len(errors.rows) - duplicates
+        InboundFile.objects.filter(pk=file.pk).update(applied=len(payments), rejected=rejected, duplicates=duplicates)
+    file.refresh_from_db()
+    return Received(file, created=True, applied=len(payments), rejected=rejected, duplicates=duplicates)

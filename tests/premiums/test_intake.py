@@ -113,3 +113,34 @@ def test_pension_listings_are_matched_by_kana_name_birth_date_and_sex():
     assert set(PensionFact.objects.values_list("fiscal_year", "listed_in")) == {(FY, date(FY, 5, 1))}
     assert Counter(errors.values()).get("already_listed", 0) == sum(
         1 for n in simulated.persons if errors.get(n) == "already_listed")
+
+
+def test_pension_deduction_results_become_payments_and_failures_are_listed():
+    from linkage.pension.simulator import PensionIdentity, simulate_results_file
+    from premiums.intake import pension_results_receive
+    from premiums.levy import main_levy_chunk
+    from premiums.models import Payment
+    from premiums.synthetic import premium_facts_generate
+
+    generate(residents=2_000, seed=9, as_of=date(2026, 4, 1))
+    premium_facts_generate(fiscal_year=FY, seed=9)
+    main_levy_chunk(fiscal_year=FY, lo=0, hi=10**12)
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT l.resident_id, i.amount FROM premiums_levy l JOIN premiums_levyinstallment i "
+                       "ON i.levy_id = l.id WHERE i.method = 'pension' AND i.month = '2026-04-01'")
+        april = dict(cursor.fetchall())
+    residents = {r.pk: r for r in Resident.objects.filter(pk__in=list(april))}
+    requested = {PensionIdentity("010", f"{pid:010d}", "1150", "old_age", residents[pid].birth_date,
+                                 residents[pid].sex, residents[pid].name_kana): amount for pid, amount in april.items()}
+    simulated = simulate_results_file(requested, month=(FY, 4), seed=3)
+
+    received = pension_results_receive(simulated.data, file_name="kekka.csv", month=(FY, 4))
+
+    errors = dict(InboundLineError.objects.filter(file=received.file).values_list("line_no", "code"))
+    assert {n: errors.get(n) for n in simulated.not_deducted} == dict.fromkeys(simulated.not_deducted, "not_deducted")
+    deducted = Payment.objects.filter(channel="pension", month=date(FY, 4, 1))
+    assert deducted.count() == received.applied == len(april) - len(simulated.not_deducted) - sum(
+        1 for code in errors.values() if code == "person_ambiguous")
+    assert all(p.amount == april[p.resident_id] for p in deducted)
+    assert pension_results_receive(simulated.data, file_name="kekka.csv", month=(FY, 4)).created is False
