@@ -330,8 +330,7 @@ def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = 
     built = _build(kind, levy, loaded, holder, meta, today=today, installment_month=installment_month)
     again = reprint or bool(_reprinted(kind, [(levy.pk, built.installment_month)]))
     if again:
-        built = _Built(_with_meta(built.notice, documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number,
-                                                                     reprint=True)), built.installment_month)
+        built = _reprint(built)
     pdf = documents.render_notice(built.notice)
     with transaction.atomic(durable=True):
         PremiumNotice.objects.create(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind, levy=levy,
@@ -340,10 +339,6 @@ def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = 
         access_log_write(actor=actor, request=request, function=function, channel="print",
                          person_ids=[levy.resident_id])
     return pdf
-
-
-def _with_meta(notice: documents.Notice, meta: documents.NoticeMeta) -> documents.Notice:
-    return replace(notice, meta=meta)
 
 
 @dataclass
@@ -356,60 +351,69 @@ class NoticeBatch:
     left_out: dict[int, str] = field(default_factory=dict)
 
 
-def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_id: int | None = None,
-                  today: date | None = None) -> NoticeBatch:
-    """Notices of ``kind`` for many revisions as one PDF, in the order given, each starting on a
-    new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
-    row naming every person printed (channel print). Protected persons (支援措置) are left out, as
-    in the card batch print: their notices print at their ward office, one at a time."""
-    if kind not in NoticeKind.values:
-        raise NoticeInvalid("通知書の種類が正しくありません。")
-    today = today or timezone.localdate()
-    ids = list(dict.fromkeys(levy_ids))
-    loaded = _load(ids, with_previous=kind == NoticeKind.CHANGE)
-    result = NoticeBatch(None)
+def _build_many(items: Sequence[tuple[str, int, date | None, date]]) -> tuple[list[tuple[Levy, str, _Built]],
+                                                                            dict[int, str]]:
+    """The notices of many (kind, levy id, installment month, issue date), in the order given, read
+    in a fixed number of queries; and the levies left out with the reason. Protected persons
+    (支援措置) are left out, as in the card batch print: their notices print at their ward office."""
+    loaded = _load([levy_id for _, levy_id, _, _ in items],
+                   with_previous=any(kind == NoticeKind.CHANGE for kind, _, _, _ in items))
     person_ids = {levy.resident_id for levy in loaded.levies.values()}
     protected = protected_ids(person_ids)
     dek_preload(person_ids - protected)
     residents = Resident.objects.in_bulk(list(person_ids - protected))
     numbers = dict(InsuredNumber.objects.filter(resident_id__in=list(residents)).values_list("resident_id", "number"))
-    built: list[tuple[Levy, _Built]] = []
-    for levy_id in ids:
+    built: list[tuple[Levy, str, _Built]] = []
+    left_out: dict[int, str] = {}
+    for kind, levy_id, month, issued_on in items:
         levy = loaded.levies.get(levy_id)
         if levy is None:
-            result.left_out[levy_id] = "賦課が見つかりません"
-            continue
-        if levy.resident_id in protected:
-            result.left_out[levy_id] = LEFT_OUT_PROTECTED
-            continue
-        if levy.resident_id not in residents or levy.resident_id not in numbers:
-            result.left_out[levy_id] = "被保険者番号がありません"
-            continue
-        holder = card_holder(residents[levy.resident_id], numbers[levy.resident_id])
-        meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
-        try:
-            built.append((levy, _build(kind, levy, loaded, holder, meta, today=today)))
-        except NoticeInvalid as error:
-            result.left_out[levy_id] = str(error)
+            left_out[levy_id] = "賦課が見つかりません"
+        elif levy.resident_id in protected:
+            left_out[levy_id] = LEFT_OUT_PROTECTED
+        elif levy.resident_id not in residents or levy.resident_id not in numbers:
+            left_out[levy_id] = "被保険者番号がありません"
+        else:
+            holder = card_holder(residents[levy.resident_id], numbers[levy.resident_id])
+            meta = documents.NoticeMeta(issued_on, levy.fiscal_year, levy.notice_number)
+            try:
+                built.append((levy, kind, _build(kind, levy, loaded, holder, meta, today=issued_on,
+                                                 installment_month=month)))
+            except NoticeInvalid as error:
+                left_out[levy_id] = str(error)
+    return built, left_out
+
+
+def _reprint(built: _Built) -> _Built:
+    return _Built(replace(built.notice, meta=replace(built.notice.meta, reprint=True)), built.installment_month)
+
+
+def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_id: int | None = None,
+                  today: date | None = None) -> NoticeBatch:
+    """Notices of ``kind`` for many revisions as one PDF, in the order given, each starting on a
+    new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
+    row naming every person printed (channel print). Left out, with the reason: protected persons
+    (支援措置), persons without an insured number, revisions the kind has nothing to say about."""
+    if kind not in NoticeKind.values:
+        raise NoticeInvalid("通知書の種類が正しくありません。")
+    today = today or timezone.localdate()
+    built, left_out = _build_many([(kind, levy_id, None, today) for levy_id in dict.fromkeys(levy_ids)])
+    result = NoticeBatch(None, left_out=left_out)
     if not built:
         return result
-    again = _reprinted(kind, [(levy.pk, b.installment_month) for levy, b in built])
-    notices = []
-    for levy, b in built:
-        if (levy.pk, b.installment_month) in again:
-            b = _Built(_with_meta(b.notice, documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number,
-                                                                 reprint=True)), b.installment_month)
-        notices.append(b.notice)
-    result.pdf = documents.render_notices(notices)
+    again = _reprinted(kind, [(levy.pk, b.installment_month) for levy, _, b in built])
+    marks = [(levy.pk, b.installment_month) in again for levy, _, b in built]
+    result.pdf = documents.render_notices([(_reprint(b) if reprint else b).notice
+                                           for reprint, (_, _, b) in zip(marks, built, strict=True)])
     with transaction.atomic():
         PremiumNotice.objects.bulk_create([
             PremiumNotice(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind, levy=levy,
-                          installment_month=b.installment_month, issued_on=today,
-                          reprint=(levy.pk, b.installment_month) in again, issued_by=actor, batch_run_id=batch_run_id)
-            for levy, b in built])
+                          installment_month=b.installment_month, issued_on=today, reprint=reprint, issued_by=actor,
+                          batch_run_id=batch_run_id)
+            for reprint, (levy, _, b) in zip(marks, built, strict=True)])
         access_log_write(actor=actor, function=NOTICE_FUNCTION, channel="print",
-                         person_ids=[levy.resident_id for levy, _ in built], hits=len(built))
-    result.printed = [levy.pk for levy, _ in built]
+                         person_ids=[levy.resident_id for levy, _, _ in built], hits=len(built))
+    result.printed = [levy.pk for levy, _, _ in built]
     return result
 
 
@@ -419,3 +423,23 @@ def notices_batch_pdf(kind: str, levy_ids: Sequence[int], *, actor=None, batch_r
     if result.pdf is None:
         raise NoticeInvalid("印刷できる通知書がありません。")
     return result.pdf
+
+
+def run_notices_pdf(batch_run_id: int, *, actor=None, request=None) -> NoticeBatch:
+    """The notices a batch run recorded (the reminders run, premiums.arrears.reminders_chunk, records
+    each 督促状 as a PremiumNotice row when it issues it), drawn from their revisions as of their issue
+    date, by person, as one PDF. The run's rows are the issue: no new row; one access-log row
+    (channel print). A reminder paid in full since is left out."""
+    rows = list(PremiumNotice.objects.filter(batch_run_id=batch_run_id, levy__isnull=False)
+                .order_by("resident_id", "fiscal_year", "installment_month", "id"))
+    built, left_out = _build_many([(r.kind, r.levy_id, r.installment_month, r.issued_on) for r in rows])
+    result = NoticeBatch(None, left_out=left_out)
+    if not built:
+        return result
+    reprinted = {(r.levy_id, r.installment_month) for r in rows if r.reprint}
+    result.pdf = documents.render_notices([
+        (_reprint(b) if (levy.pk, b.installment_month) in reprinted else b).notice for levy, _, b in built])
+    access_log_write(actor=actor, request=request, function=NOTICE_FUNCTION, channel="print",
+                     person_ids=[levy.resident_id for levy, _, _ in built], hits=len(built))
+    result.printed = [levy.pk for levy, _, _ in built]
+    return result

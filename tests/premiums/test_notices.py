@@ -454,3 +454,30 @@ def test_batch_queries_do_not_grow_with_the_number_of_notices():
             notices_batch(NoticeKind.DECISION, chunk)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_the_reminders_a_run_issued_print_as_issued_without_a_new_row():
+    from kaigo.batches.models import BatchRun
+    from premiums.arrears import reminders_chunk
+    from premiums.notices import run_notices_pdf
+
+    persons = [make_elderly() for _ in range(3)]
+    for person in persons:
+        make_tax_fact(person, FY, household_taxed=True)
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    paid_since = persons[2]
+    run = BatchRun.objects.create(kind="premiums.reminders", params={"business_date": "2026-08-10"}, origin="console")
+    assert reminders_chunk(**ALL, issued_on=date(2026, 8, 10), batch_run_id=run.pk).done == 3
+    Payment.objects.create(resident_id=paid_since.pk, fiscal_year=FY, method="billing", month=date(FY, 7, 1),
+                           channel=PaymentChannel.COUNTER, amount=7_200, paid_on=date(FY, 8, 12),
+                           booked_on=date(FY, 8, 12))
+
+    result = run_notices_pdf(run.pk)
+
+    pages = pages_of(result.pdf)
+    assert len(pages) == 2 and len(result.left_out) == 1
+    assert all("発行日令和8年8月10日" in p and "第1期令和8年7月31日7,200円" in p and "再発行" not in p for p in pages)
+    assert "指定期限令和8年8月20日まで" in pages[0]
+    assert PremiumNotice.objects.count() == 3  # the run's own rows: printing adds none
+    assert logged() == [("premium.notice.print", "print", [persons[0].pk, persons[1].pk])]
