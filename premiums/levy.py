@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -19,10 +20,11 @@ from django.utils import timezone
 from kaigo.batches.registry import RecordError
 from kaigo.db import copy_rows
 from premiums.calendar import closed_days
-from premiums.models import Levy, LevyInstallment, LevySource
+from premiums.models import Levy, LevyInstallment, LevySource, ReductionKind
 from premiums.rules.codes import CollectionMethod, InstallmentKind, PensionKind
 from premiums.rules.errors import PremiumRuleError
 from premiums.rules.levy import LevyCalculator, LevyDecision, LevyFacts
+from premiums.rules.reduction import ReductionGrant
 from premiums.rules.schedule import Installment, PensionFacts, Schedule
 from premiums.rules.stage import StageInputs
 from premiums.selectors import collection_plan_for, rate_table_row_for
@@ -30,15 +32,16 @@ from premiums.selectors import collection_plan_for, rate_table_row_for
 LEVY_COLUMNS = [
     "id", "resident_id", "fiscal_year", "revision", "notice_number", "source", "cause", "recorded_from",
     "recorded_by_id", "batch_run_id", "rate_table_id", "tax_fact_id", "stage", "stage_reason", "adjusted_income",
-    "measure", "annual_amount", "reduction", "first_month", "months", "amount", "pension_fact_id",
+    "measure", "annual_amount", "reduction", "first_month", "months", "amount", "exemption", "pension_fact_id",
     "collection_method", "collection_reason", "pension_from", "provisional_amount", "overpaid", "february_deduction",
 ]
 LEVY_TYPES = [
     "int8", "int8", "int2", "int2", "int4", "text", "text", "timestamptz",
     "int8", "int8", "int8", "int8", "int2", "text", "int8",
-    "int8", "int4", "int4", "date", "int2", "int4", "int8",
+    "int8", "int4", "int4", "date", "int2", "int4", "int4", "int8",
     "text", "text", "date", "int4", "int4", "int4",
 ]
+REDUCTION_LABELS = dict(ReductionKind.choices)
 INSTALLMENT_COLUMNS = ["levy_id", "method", "kind", "number", "month", "due_date", "amount"]
 INSTALLMENT_TYPES = ["int8", "text", "text", "int2", "date", "date", "int4"]
 
@@ -65,6 +68,7 @@ class PersonRows:
     pension: tuple | None = None  # (id, PensionFacts without ``continuing``)
     previous: tuple | None = None  # (amount, february_deduction, pension kind, pension amount, pension fact id)
     current: tuple | None = None  # (levy id, revision, notice_number, source, stage)
+    reductions: list = field(default_factory=list)  # approved ReductionGrant of the year
 
 
 def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
@@ -106,6 +110,13 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
             "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
         for pid, *current in cursor.fetchall():
             people[pid].current = tuple(current)
+        cursor.execute(
+            "SELECT resident_id, kind, first_month, last_month, rate, stage FROM premiums_reduction "
+            "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND status = 'approved' "
+            "ORDER BY decided_at, id", [lo, hi, fiscal_year])
+        for pid, kind, first, last, rate, stage in cursor.fetchall():
+            people[pid].reductions.append(ReductionGrant(REDUCTION_LABELS.get(kind, kind), (first.year, first.month),
+                                                         (last.year, last.month), rate or Decimal(0), stage))
     return people
 
 
@@ -143,7 +154,7 @@ def levy_facts(rows: PersonRows) -> LevyFacts:
             pension = PensionFacts(pension.kind, pension.annual_amount, pension.listed_in, continuing=True,
                                    withholdable=pension.withholdable)
             provisional, levelling = february, amount
-    return LevyFacts(tuple(rows.periods), rows.tax[1], pension, provisional, levelling)
+    return LevyFacts(tuple(rows.periods), rows.tax[1], pension, provisional, levelling, tuple(rows.reductions))
 
 
 def calculator_for(fiscal_year: int) -> tuple[int, LevyCalculator]:
@@ -221,7 +232,7 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
             levy_id, pid, fiscal_year, revision, notice_number, source, cause, now,
             actor_id, batch_run_id, table_id, rows.tax[0] if rows.tax else None, stage.stage, stage.reason,
             stage.adjusted_income, stage.measure if stage.measure is not None else 0, d.breakdown.annual,
-            d.breakdown.reduction, _month(d.months[0]) if d.months else None, len(d.months), d.amount,
+            d.breakdown.reduction, _month(d.months[0]) if d.months else None, len(d.months), d.amount, d.exemption,
             rows.pension[0] if rows.pension else (rows.previous[4] if rows.previous and d.collection.method
                                                   != CollectionMethod.BILLING else None),
             d.collection.method, d.collection.reason,

@@ -157,7 +157,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for fiscal_year, method, month, amount in write_offs:
         written_off[fiscal_year][(method, month)] = amount
     settled: dict[int, int] = defaultdict(int)
-    for fiscal_year, kind, amount, decided_at in settlements:
+    for fiscal_year, _kind, amount, _decided_at in settlements:
         settled[fiscal_year] += amount
     years: dict[int, PremiumYear] = {}
     for row in levies:

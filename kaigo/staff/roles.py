@@ -74,6 +74,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "premium.collect": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
     # decide on an overpayment: refund it (還付) or apply it to another open installment (充当)
     "premium.settle": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
+    # decide on an application for a reduction (減免) or the 境界層措置 (never the clerk who took it)
+    "premium.reduction.decide": frozenset({Role.SECTION_CHIEF}),
     # the arrears list of the own ward (head office: any ward) for collection work (滞納整理)
     "premium.arrears.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
 }

@@ -17,6 +17,7 @@ from functools import lru_cache
 from eligibility.rules import premium_months
 from premiums.rules.codes import CollectionMethod
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
+from premiums.rules.reduction import ReducedAmount, ReductionGrant, reduced_amount
 from premiums.rules.schedule import (
     CollectionDecision,
     PensionFacts,
@@ -38,6 +39,7 @@ class LevyFacts:
     pension: PensionFacts | None = None  # the listed pension, ``continuing`` set from last year
     provisional_amount: int | None = None  # last February's deduction (仮徴収額), when continuing
     levelling_base: int | None = None  # last year's amount (平準化), when continuing
+    reductions: tuple[ReductionGrant, ...] = ()  # approved 減免 and 境界層 of the year
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,11 @@ class LevyDecision:
     stage: StageDecision
     breakdown: AmountBreakdown
     months: tuple[YearMonth, ...]  # the owed months (取得月 <= 対象月 < 喪失月)
-    amount: int  # the year's premium: the annual amount prorated to the months
+    amount: int  # the year's premium: the annual amount prorated to the months, less reductions
     collection: CollectionDecision
     schedule: Schedule
+    exemption: int = 0  # 減免額: what the reductions remit
+    reduction_steps: tuple[str, ...] = ()
 
     @property
     def february_deduction(self) -> int:
@@ -81,6 +85,12 @@ class LevyCalculator:
     def amount_for(self, stage: int, months: int) -> int:
         return prorated_amount(self.breakdown(stage).annual, months, rounding=self.table.proration_rounding)
 
+    def reduced(self, stage: int, months: tuple[YearMonth, ...], grants) -> ReducedAmount:
+        """The year's amount with the reductions of ``grants`` (none: the plain 月割)."""
+        return reduced_amount(self.breakdown(stage).annual, months, grants, rounding=self.table.proration_rounding,
+                              unreduced=self.amount_for(stage, len(months)),
+                              annual_of_stage=lambda n: self.breakdown(n).annual)
+
     def first_provisional(self, amount: int) -> int:
         """仮徴収額 of a person deducted from April who was not deducted last February (listed
         during the last year): a sixth of this year's amount, truncated to the 平準化 unit
@@ -93,7 +103,8 @@ class LevyCalculator:
         ``billing_from`` (None: the first owed month)."""
         stage = stage_of(facts.stage_inputs, self.table)
         months = owed_months(facts.periods, self.fiscal_year)
-        amount = self.amount_for(stage.stage, len(months))
+        reduced = self.reduced(stage.stage, months, facts.reductions)
+        amount = reduced.amount
         collection = collection_method(facts.pension, fiscal_year=self.fiscal_year, plan=self.plan.pension)
         if billing_from is not None and months and billing_from < months[0]:
             billing_from = None
@@ -101,7 +112,8 @@ class LevyCalculator:
         if provisional is None and collection.pension_from == (self.fiscal_year, 4):
             provisional = self.first_provisional(amount)
         schedule = self._schedule(amount, collection, months, provisional, facts.levelling_base, billing_from)
-        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule)
+        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
+                            reduced.exemption, reduced.steps)
 
     def _schedule_uncached(self, amount, collection, months, provisional_amount, levelling_base, billing_from):
         return collection_schedule(
@@ -119,14 +131,16 @@ class LevyCalculator:
         from a correction: the 年金保険者 is asked only by the yearly and additional requests)."""
         stage = stage_of(facts.stage_inputs, self.table)
         months = owed_months(facts.periods, self.fiscal_year)
-        amount = self.amount_for(stage.stage, len(months))
+        reduced = self.reduced(stage.stage, months, facts.reductions)
+        amount = reduced.amount
         lost = not months or months[-1] < (self.fiscal_year + 1, 3)
         schedule = revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
                                     billing_from=billing_from, pension_stop_from=pension_stop_from,
                                     qualification_lost=lost, holidays=self.holidays)
         collection = _as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
                                                                plan=self.plan.pension))
-        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule)
+        return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
+                            reduced.exemption, reduced.steps)
 
 
 def _as_collected(schedule: Schedule, decided: CollectionDecision) -> CollectionDecision:
