@@ -41,10 +41,14 @@ from premiums.models import (
     NoticeKind,
     PremiumNotice,
     PremiumRateTable,
+    Reduction,
+    ReductionKind,
+    ReductionStatus,
 )
 from premiums.pension_feed.format import INSURERS
 from premiums.rules.amount import annual_amount
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
+from premiums.rules.reduction import ReductionGrant, reduced_amount
 from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind, StageReason
 from premiums.rules.levy import _as_collected
 from premiums.rules.schedule import (
@@ -56,7 +60,7 @@ from premiums.rules.schedule import (
     next_business_day,
 )
 from premiums.rules.stage import StageInputs, stage_of
-from premiums.rules.tables import CollectionPlan, RateTable, Rounding, yen
+from premiums.rules.tables import CollectionPlan, RateTable, Rounding, add_months, yen
 from premiums.selectors import collection_plan_for, to_rule_table
 
 NOTICE_FUNCTION = "premium.notice.print"
@@ -69,6 +73,7 @@ METHOD_TEXT = {
     CollectionMethod.BOTH: "特別徴収と普通徴収（併徴）",
 }
 CAUSE_LABELS = dict(LevyPendingCause.choices)
+REDUCTION_LABELS = dict(ReductionKind.choices)
 MONTHS_IN_YEAR = 12
 
 
@@ -144,12 +149,29 @@ def collection_message(levy: Levy, installments: Sequence[Installment], plan: Co
     return decided.message
 
 
+def reduction_steps(levy: Levy, table: RateTable, grants: Sequence[ReductionGrant]) -> tuple[str, ...]:
+    """The lines of the reductions (減免, 境界層) of a revision, rebuilt by premiums.rules.reduction
+    from the reductions approved before it; one line with the remitted amount when they no longer
+    give the stored amount (or the owed months are not one run from the first month)."""
+    fallback = (f"減免額 {yen(levy.exemption)} → 保険料額 {yen(levy.amount)}",)
+    if not levy.exemption:
+        return ()
+    if not grants or levy.first_month is None:
+        return fallback
+    months = tuple(add_months((levy.first_month.year, levy.first_month.month), k) for k in range(levy.months))
+    reduced = reduced_amount(levy.annual_amount, months, grants, rounding=table.proration_rounding,
+                             unreduced=levy.amount + levy.exemption,
+                             annual_of_stage=lambda n: annual_amount(n, table).annual)
+    return reduced.steps if reduced.amount == levy.amount else fallback
+
+
 def levy_statement(levy: Levy, installments: Sequence[LevyInstallment], table: RateTable,
-                   plan: CollectionPlan) -> documents.LevyStatement:
+                   plan: CollectionPlan, grants: Sequence[ReductionGrant] = ()) -> documents.LevyStatement:
     """What a revision decided, with its sentences, as premiums.documents prints it."""
     breakdown = annual_amount(levy.stage, table)
     steps = breakdown.steps if breakdown.annual == levy.annual_amount else (f"年額保険料 {yen(levy.annual_amount)}",)
-    steps += proration_steps(levy.annual_amount, levy.months, levy.amount, table.proration_rounding)
+    steps += proration_steps(levy.annual_amount, levy.months, levy.amount + levy.exemption, table.proration_rounding)
+    steps += reduction_steps(levy, table, grants)
     rules = _rule_installments(installments)
     return documents.LevyStatement(
         stage_label=table.stage(levy.stage).label,
@@ -188,6 +210,7 @@ class _Loaded:
     previous: dict[int, Levy]  # levy id -> revision - 1 (change notices)
     installments: dict[int, list[LevyInstallment]]
     tables: dict[int, RateTable]
+    reductions: dict[tuple[int, int], list[Reduction]] = field(default_factory=dict)  # (person, year), by decision
     plans: dict[int, CollectionPlan] = field(default_factory=dict)
 
     def plan(self, fiscal_year: int) -> CollectionPlan:
@@ -195,9 +218,16 @@ class _Loaded:
             self.plans[fiscal_year] = collection_plan_for(fiscal_year)
         return self.plans[fiscal_year]
 
+    def grants(self, levy: Levy) -> tuple[ReductionGrant, ...]:
+        """The reductions approved before the revision was recorded, as premiums.levy reads them."""
+        return tuple(ReductionGrant(REDUCTION_LABELS.get(r.kind, r.kind), (r.first_month.year, r.first_month.month),
+                                    (r.last_month.year, r.last_month.month), r.rate or Decimal(0), r.stage)
+                     for r in self.reductions.get((levy.resident_id, levy.fiscal_year), [])
+                     if r.decided_at and r.decided_at <= levy.recorded_from)
+
     def statement(self, levy: Levy) -> documents.LevyStatement:
         return levy_statement(levy, self.installments.get(levy.pk, []), self.tables[levy.rate_table_id],
-                              self.plan(levy.fiscal_year))
+                              self.plan(levy.fiscal_year), self.grants(levy) if levy.exemption else ())
 
 
 def _load(levy_ids: Sequence[int], *, with_previous: bool) -> _Loaded:
@@ -219,7 +249,14 @@ def _load(levy_ids: Sequence[int], *, with_previous: bool) -> _Loaded:
     table_ids = {levy.rate_table_id for levy in [*levies.values(), *previous.values()]}
     tables = {t.pk: to_rule_table(t) for t in PremiumRateTable.objects.filter(pk__in=table_ids)
               .prefetch_related("stages")}
-    return _Loaded(levies, previous, installments, tables)
+    reductions: dict[tuple[int, int], list[Reduction]] = {}
+    exempted = [levy for levy in [*levies.values(), *previous.values()] if levy.exemption]
+    if exempted:
+        for r in Reduction.objects.filter(status=ReductionStatus.APPROVED,
+                                          resident_id__in={lv.resident_id for lv in exempted},
+                                          fiscal_year__in={lv.fiscal_year for lv in exempted}).order_by("decided_at", "id"):
+            reductions.setdefault((r.resident_id, r.fiscal_year), []).append(r)
+    return _Loaded(levies, previous, installments, tables, reductions)
 
 
 # --- one notice of a revision ---------------------------------------------------------------------

@@ -481,3 +481,25 @@ def test_the_reminders_a_run_issued_print_as_issued_without_a_new_row():
     assert "指定期限令和8年8月20日まで" in pages[0]
     assert PremiumNotice.objects.count() == 3  # the run's own rows: printing adds none
     assert logged() == [("premium.notice.print", "print", [persons[0].pk, persons[1].pk])]
+
+
+@pytest.mark.django_db
+def test_a_reduction_shows_in_the_computation_of_the_change_notice(make_staff, clerk):
+    from decimal import Decimal
+
+    from premiums.reductions import ReductionApplication, reduction_apply, reduction_decide
+
+    levy = levied(self_taxed=True, household_taxed=True, total_income=1_000_000)  # stage 6: 93,600円
+    reduction = reduction_apply(actor=clerk, resident_id=levy.resident_id, application=ReductionApplication(
+        fiscal_year=FY, kind="detention", applied_on=date(2026, 9, 1), first_month=date(2026, 10, 1),
+        last_month=date(2026, 12, 1), evidence=("detention_certificate",)))
+    reduction_decide(actor=make_staff(Role.SECTION_CHIEF), reduction_id=reduction.pk, approve=True, rate=Decimal(1))
+    relevy_chunk(fiscal_year=FY, business_date=date(2026, 9, 15), **ALL)
+    changed = Levy.objects.get(resident_id=levy.resident_id, fiscal_year=FY, recorded_to__isnull=True)
+
+    text = text_of(notice_pdf(NoticeKind.CHANGE, changed.pk, actor=clerk, today=date(2026, 9, 20)))
+
+    for expected in ["変更の理由減免の決定", "保険料額93,600円70,200円",
+                     "刑事施設等への拘禁による免除:2026年10月から2026年12月のうち賦課月3か月に全額免除",
+                     "減免額23,400円→保険料額70,200円"]:
+        assert expected in text, expected
