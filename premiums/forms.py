@@ -8,6 +8,7 @@ from datetime import date
 from django import forms
 
 from eligibility.models import Ward
+from premiums.models import Evidence, ReductionKind
 from eligibility.qualification_forms import DATE_ERRORS, _Form
 
 AMOUNT_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "required": "金額を入力してください。",
@@ -45,3 +46,39 @@ class ArrearsFilterForm(_Form):
 
     ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)
     page = forms.IntegerField(label="ページ", min_value=1, required=False)
+
+
+class ReductionApplicationForm(_Form):
+    """減免の申請 at the counter."""
+
+    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+                                     error_messages={"invalid": "年度は西暦4桁で入力してください。",
+                                                     "required": "年度を入力してください。"})
+    kind = forms.ChoiceField(label="事由", choices=ReductionKind.choices, widget=forms.RadioSelect,
+                             error_messages={"invalid_choice": "選択肢から選んでください。", "required": "事由を選んでください。"})
+    applied_on = forms.DateField(label="申請日", error_messages=DATE_ERRORS,
+                                 widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    first_month = forms.DateField(label="適用開始月（その月の1日）", error_messages=DATE_ERRORS,
+                                  widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    last_month = forms.DateField(label="適用終了月（その月の1日）", error_messages=DATE_ERRORS,
+                                 widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    evidence = forms.MultipleChoiceField(label="添付書類", choices=Evidence.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         error_messages={"invalid_choice": "選択肢から選んでください。"})
+
+
+class ReductionDecisionForm(_Form):
+    """減免の決定 by the section chief: approve with a share (or a stage for 境界層), or reject."""
+
+    decision = forms.ChoiceField(label="決定", choices=[("approve", "承認"), ("reject", "却下")],
+                                 widget=forms.RadioSelect,
+                                 error_messages={"invalid_choice": "選択肢から選んでください。", "required": "決定を選んでください。"})
+    rate = forms.DecimalField(label="減免の割合（全額免除は1、半額は0.5）", required=False, min_value=0, max_value=1,
+                              max_digits=4, decimal_places=3,
+                              error_messages={"invalid": "割合は0から1の数で入力してください。",
+                                              "max_value": "割合は1以下で入力してください。",
+                                              "min_value": "割合は0より大きい数で入力してください。"})
+    stage = forms.IntegerField(label="適用する段階（境界層措置）", required=False, min_value=1, max_value=30,
+                               error_messages={"invalid": "段階は数字で入力してください。"})
+    rejection_reason = forms.CharField(label="却下の理由", required=False, max_length=200,
+                                       error_messages={"max_length": "却下の理由は200文字以内で入力してください。"})

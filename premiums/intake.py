@@ -268,7 +268,7 @@ class PaymentsReceived(Received):
     transfer_failed: int = 0  # 口座振替不能: listed for staff (a bill is sent instead)
 
 
-def payment_file_receive(data: bytes, *, file_name: str, actor=None) -> PaymentsReceived:
+def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date | None = None) -> PaymentsReceived:
     """Apply a payment file (docs/subsystems/payment-feed.md) in one transaction, set-based: the
     lines go by COPY into a temporary table, are matched to the current levy's bill installment by
     the 納付番号 (fiscal year, 通知書番号, 期), and become Payments with one INSERT ... SELECT. Refused
@@ -278,7 +278,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None) -> Payments
     digest, existing = _existing(data)
     if existing is not None:
         return PaymentsReceived(existing, created=False)
-    parsed = parse_payment_file(data)
+    parsed = parse_payment_file(data, today=today or timezone.localdate())
     _refuse(parsed)
     errors = _Errors(parsed.errors)
     rows, preliminary, failed = [], 0, 0

@@ -39,18 +39,26 @@ PENSION_STOP_LEAD_MONTHS = 2
 
 def levy_pending_add(rows: Iterable[tuple[int, int, date, str]]) -> int:
     """Queue (person, fiscal year, since, cause) for the re-levy; an open row of the same person
-    and year keeps the earliest ``since`` and gains the cause. Runs in the caller's transaction."""
-    rows = list(rows)
-    if not rows:
+    and year keeps the earliest ``since`` and gains the cause. One statement (rows of the same
+    person and year merged first); runs in the caller's transaction."""
+    merged: dict[tuple[int, int], tuple[date, set[str]]] = {}
+    for pid, year, since, cause in rows:
+        earlier, causes = merged.get((pid, year), (since, set()))
+        merged[(pid, year)] = (min(earlier, since), causes | {str(cause)})
+    if not merged:
         return 0
+    keys = sorted(merged)
     with connection.cursor() as cursor:
-        cursor.executemany(
+        cursor.execute(
             "INSERT INTO premiums_levypending (resident_id, fiscal_year, since, causes, created_at) "
-            "VALUES (%s, %s, %s, ARRAY[%s]::varchar[], now()) "
+            "SELECT r, y, s, string_to_array(c, ',')::varchar[], now() "
+            "FROM unnest(%s::bigint[], %s::int[], %s::date[], %s::text[]) AS t(r, y, s, c) "
             "ON CONFLICT (resident_id, fiscal_year) WHERE processed_at IS NULL DO UPDATE SET "
             "since = least(premiums_levypending.since, EXCLUDED.since), causes = ARRAY(SELECT DISTINCT unnest("
-            "premiums_levypending.causes || EXCLUDED.causes) ORDER BY 1)", rows)
-    return len(rows)
+            "premiums_levypending.causes || EXCLUDED.causes) ORDER BY 1)",
+            [[k[0] for k in keys], [k[1] for k in keys], [merged[k][0] for k in keys],
+             [",".join(sorted(merged[k][1])) for k in keys]])
+    return len(keys)
 
 
 def billing_from_for(business_date: date) -> YearMonth:

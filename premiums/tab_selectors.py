@@ -16,6 +16,7 @@ from django.db import connection
 from audit.services import access_log_write
 from eligibility.qualification_selectors import PersonHeader, person_header
 from premiums.models import (
+    Levy,
     LevySource,
     NoticeKind,
     PaymentChannel,
@@ -100,6 +101,7 @@ class PremiumYear:
     method_reason: str
     pension_from: date | None
     balance: YearBalance
+    exemption: int = 0
     revisions: list[RevisionRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
     notices: list[NoticeRow] = field(default_factory=list)
@@ -119,7 +121,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute(
             "SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
             "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
-            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, t.self_taxed, "
+            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, t.self_taxed, "
             "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
             "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
             "FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id "
@@ -163,7 +165,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for row in levies:
         (levy_id, fiscal_year, revision, notice_number, source, cause, recorded_from, recorded_to, stage,
          stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
-         *tax) = row
+         exemption, *tax) = row
         if recorded_to is None:
             table = _rate_table(table_id)
             message = STAGE_REASON_LABELS.get(stage_reason, stage_reason)
@@ -176,7 +178,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 annual_amount(stage, table).steps, months, first_month, annual, amount,
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
-                             written_off=written_off[fiscal_year]))
+                             written_off=written_off[fiscal_year]), exemption)
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),
@@ -224,3 +226,39 @@ def arrears_page(*, actor, request, ward: str, today: date, offset: int = 0) -> 
     access_log_write(actor=actor, request=request, function="premium.arrears", channel="screen", person_ids=ids,
                      hits=total)
     return page
+
+
+# --- reductions awaiting the section chief's decision ------------------------------------------------
+
+
+@dataclass
+class PendingReduction:
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    kind: str
+    applied_on: date
+    first_month: date
+    last_month: date
+    evidence: list[str]
+    stage: int | None
+    amount: int | None
+    received_by: str
+
+
+def reductions_pending(*, actor, request) -> list[PendingReduction]:
+    """The applications awaiting a decision with the person's current stage and amount; one
+    access-log row naming the persons."""
+    from premiums.models import Evidence, Reduction, ReductionKind
+
+    kinds, evidence = dict(ReductionKind.choices), dict(Evidence.choices)
+    rows = []
+    for r in Reduction.objects.filter(status="applied").select_related("received_by").order_by("applied_on", "id"):
+        levy = (Levy.objects.filter(resident_id=r.resident_id, fiscal_year=r.fiscal_year, recorded_to__isnull=True)
+                .values_list("stage", "amount").first()) or (None, None)
+        rows.append(PendingReduction(r.pk, r.resident_id, r.fiscal_year, kinds.get(r.kind, r.kind), r.applied_on,
+                                     r.first_month, r.last_month, [evidence.get(e, e) for e in r.evidence], *levy,
+                                     r.received_by.get_full_name() or r.received_by.username))
+    access_log_write(actor=actor, request=request, function="premium.reduction.decide", channel="screen",
+                     person_ids=sorted({r.resident_id for r in rows}))
+    return rows

@@ -8,9 +8,11 @@ urlpatterns = [
     # a person's premium tab (保険料), next to the qualification tabs under /persons/<id>/
     path("<int:resident_id>/premiums/", views.premium_tab, name="tab"),
     path("<int:resident_id>/premiums/payment/", views.counter_payment, name="counter-payment"),
+    path("<int:resident_id>/premiums/reduction/", views.reduction_apply_view, name="reduction-apply"),
 ]
 
 # office screens of premiums (not about one person), under /premiums/
 office_urlpatterns = [
     path("arrears/", views.arrears, name="arrears"),
+    path("reductions/", views.reductions, name="reductions"),
 ]

@@ -18,7 +18,14 @@ from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 from premiums import tab_selectors
-from premiums.forms import ArrearsFilterForm, CounterPaymentForm
+from premiums.forms import (
+    ArrearsFilterForm,
+    CounterPaymentForm,
+    ReductionApplicationForm,
+    ReductionDecisionForm,
+)
+from premiums.models import Reduction
+from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
 from premiums.payments import CounterPayment, PaymentInvalid, payment_record_counter
 
 
@@ -93,3 +100,64 @@ def arrears(request):
         "page": page, "form": form, "choose_ward": len(wards) > 1, "ward_label": dict(Ward.choices)[ward],
         "page_no": page_no, "last_page": last_page,
     })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("premium.collect")
+def reduction_apply_view(request, resident_id: int):
+    try:
+        tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
+                                        today=timezone.localdate())
+    except Resident.DoesNotExist:
+        raise Http404 from None
+    except NotPermitted as exc:
+        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    form = ReductionApplicationForm(request.POST if request.method == "POST" else None,
+                                    initial={"applied_on": timezone.localdate(),
+                                             "fiscal_year": tab.years[0].fiscal_year if tab.years else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reduction_apply(actor=request.user, resident_id=resident_id, application=ReductionApplication(
+                data["fiscal_year"], data["kind"], data["applied_on"], data["first_month"], data["last_month"],
+                tuple(data["evidence"])))
+        except ReductionInvalid as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "減免の申請を受け付けました。所管課長の決定後に保険料を更正します。")
+            return redirect("premiums:tab", resident_id=resident_id)
+    return render(request, "premiums/reduction_apply.html", {
+        "tab": tab, "resident": tab.resident, "form": form, "active_tab": "premiums",
+        "can_update": has_permission(request.user, "qualification.update"),
+    }, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("premium.reduction.decide")
+def reductions(request):
+    form, failed_id = None, None
+    if request.method == "POST":
+        form = ReductionDecisionForm(request.POST)
+        reduction_id = request.POST.get("reduction", "")
+        if not reduction_id.isdigit():
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                reduction_decide(actor=request.user, reduction_id=int(reduction_id),
+                                 approve=data["decision"] == "approve", rate=data.get("rate"),
+                                 stage=data.get("stage"), rejection_reason=data.get("rejection_reason") or "")
+            except Reduction.DoesNotExist:
+                raise Http404 from None
+            except ReductionInvalid as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "減免の申請を決定しました。")
+                return redirect("premiums_office:reductions")
+        failed_id = int(reduction_id)
+    pending = tab_selectors.reductions_pending(actor=request.user, request=request)
+    return render(request, "premiums/reductions.html", {
+        "pending": pending, "form": form, "failed_id": failed_id, "blank": ReductionDecisionForm(),
+    }, status=400 if form is not None and form.errors else 200)

@@ -29,6 +29,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("要確認案件", "eligibility_office:queue", "qualification.update", "住基異動のうち職員の判断が必要なもの（適用除外・住所地特例・過去日付・不一致）の処理", accesskey="w"),
     MenuEntry("住基異動の取込結果", "eligibility_office:intake", "intake.view", "夜間の住基異動取込の件数（適用・要確認・エラー）とエラーの理由", accesskey="i"),
     MenuEntry("滞納者一覧", "premiums_office:arrears", "premium.arrears.view", "納期限を過ぎた保険料の未納者（区別、未納額の多い順）と督促・時効の状況", accesskey="t"),
+    MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置の申請の承認・却下", accesskey="g"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("バッチ処理", "batches:list", "batch.view", "夜間・月次バッチの実行状況とエラーの確認", accesskey="b"),

@@ -38,8 +38,8 @@ def test_a_day_of_payments_is_matched_counted_once_and_listed():
     day = simulate_payment_day(bills, day=date(2026, 8, 3), seed=5, unknown=6, bad_lines=4)
     outcomes = Counter(day.outcomes.values())
 
-    received = payment_file_receive(day.data, file_name="shuno.csv")
-    again = payment_file_receive(day.data, file_name="shuno.csv")
+    received = payment_file_receive(day.data, file_name="shuno.csv", today=date(2026, 8, 3))
+    again = payment_file_receive(day.data, file_name="shuno.csv", today=date(2026, 8, 3))
 
     errors = dict(InboundLineError.objects.filter(file=received.file).values_list("line_no", "code"))
     assert {n: errors.get(n) for n in day.injected} == day.injected
@@ -60,12 +60,12 @@ def test_a_day_of_payments_is_matched_counted_once_and_listed():
 def test_the_same_receipt_in_another_file_is_counted_once():
     bills = open_bills()
     day = simulate_payment_day(bills, day=date(2026, 8, 3), seed=6)
-    payment_file_receive(day.data, file_name="a.csv")
+    payment_file_receive(day.data, file_name="a.csv", today=date(2026, 8, 3))
     before = Payment.objects.count()
     text = day.data.decode().split("\n")
     resent = ("\n".join(text[:3]) + "\n").encode()  # the header and two lines again, as another file
 
-    received = payment_file_receive(resent, file_name="b.csv")
+    received = payment_file_receive(resent, file_name="b.csv", today=date(2026, 8, 3))
 
     assert Payment.objects.count() == before
     codes = set(InboundLineError.objects.filter(file=received.file).values_list("code", flat=True))

@@ -112,3 +112,33 @@ def test_a_rejection_needs_a_reason_and_changes_nothing(people):
     assert not LevyPending.objects.exists()
     with pytest.raises(ReductionInvalid, match="決定済み"):
         reduction_decide(actor=chief, reduction_id=reduction.pk, approve=True, rate=Decimal(1))
+
+
+@pytest.mark.django_db
+def test_the_screens_take_an_application_and_the_chief_decides_it(client_as, make_staff):
+    from kaigo.staff.roles import Role as R
+
+    person = make_elderly()
+    make_tax_fact(person, FY, self_taxed=True, household_taxed=True, total_income=1_000_000)
+    main_levy_chunk(fiscal_year=FY, lo=0, hi=10**12)
+    clerk = client_as(R.WARD_CLERK)
+    url = f"/persons/{person.pk}/premiums/reduction/"
+    bad = clerk.post(url, {"fiscal_year": FY, "kind": "detention", "applied_on": "2026-09-01",
+                           "first_month": "2026-10-01", "last_month": "2026-12-01"})
+    assert bad.status_code == 400 and "在監（拘禁）証明書" in bad.content.decode()
+    ok = clerk.post(url, {"fiscal_year": FY, "kind": "detention", "applied_on": "2026-09-01",
+                          "first_month": "2026-10-01", "last_month": "2026-12-01",
+                          "evidence": ["detention_certificate"]})
+    assert ok.status_code == 302
+    reduction = __import__("premiums.models").models.Reduction.objects.get()
+
+    assert clerk.get("/premiums/reductions/").status_code == 403
+    chief = client_as(R.SECTION_CHIEF)
+    page = chief.get("/premiums/reductions/").content.decode()
+    assert "刑事施設等への拘禁による免除" in page and str(person.pk) in page
+    refused = chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve"})
+    assert refused.status_code == 400 and "減免の割合" in refused.content.decode()
+    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve",
+                                                "rate": "1"}).status_code == 302
+    reduction.refresh_from_db()
+    assert reduction.status == ReductionStatus.APPROVED
