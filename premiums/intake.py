@@ -274,7 +274,8 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     the 納付番号 (fiscal year, 通知書番号, 期), and become Payments with one INSERT ... SELECT. Refused
     per line: a 納付番号 never issued (or of an installment the current levy no longer has), a
     receipt the collecting agent reported before (its 受付番号: counted once, also within the
-    file). Failed account transfers are listed, not paid; store 速報 lines wait for their 確報."""
+    file). Failed account transfers are listed, not paid; store 速報 lines wait for their 確報.
+    ``today``: the processing day (a 納付日 after it is refused; default: today)."""
     digest, existing = _existing(data)
     if existing is not None:
         return PaymentsReceived(existing, created=False)

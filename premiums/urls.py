@@ -15,4 +15,5 @@ urlpatterns = [
 office_urlpatterns = [
     path("arrears/", views.arrears, name="arrears"),
     path("reductions/", views.reductions, name="reductions"),
+    path("simulator/", views.simulator, name="simulator"),
 ]

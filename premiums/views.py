@@ -19,12 +19,16 @@ from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 from premiums import tab_selectors
 from premiums.forms import (
+    SimulatorForm,
     ArrearsFilterForm,
     CounterPaymentForm,
     ReductionApplicationForm,
     ReductionDecisionForm,
 )
+from premiums.estimate import premium_estimate
 from premiums.models import Reduction
+from premiums.rules.errors import PremiumRuleError, RateTableError
+from premiums.rules.tables import fiscal_year_of
 from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
 from premiums.payments import CounterPayment, PaymentInvalid, payment_record_counter
 
@@ -161,3 +165,22 @@ def reductions(request):
     return render(request, "premiums/reductions.html", {
         "pending": pending, "form": form, "failed_id": failed_id, "blank": ReductionDecisionForm(),
     }, status=400 if form is not None and form.errors else 200)
+
+
+@never_cache
+@require_GET
+@permission_required("premium.view")
+def simulator(request):
+    """保険料の試算: the stage, the amount and how it is computed, from facts a resident tells at the
+    counter (GET: amounts and flags only, no name or number; nothing is stored or logged)."""
+    form = SimulatorForm(request.GET if "fiscal_year" in request.GET else None,
+                         initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
+    result = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = premium_estimate(data)
+        except (PremiumRuleError, RateTableError) as exc:
+            form.add_error(None, exc.message)
+    return render(request, "premiums/simulator.html", {"form": form, "result": result},
+                  status=400 if form.errors else 200)
