@@ -38,4 +38,19 @@ app.conf.beat_schedule = {
         "task": "eligibility.tasks.age65_monthly",
         "schedule": crontab(day_of_month=15, hour=1, minute=30),
     },
+    # Premiums: the re-levy of the month's changes (更正) on the 20th, after the registry and tax intake.
+    "premiums-relevy-monthly": {
+        "task": "premiums.tasks.relevy_monthly",
+        "schedule": crontab(day_of_month=20, hour=2, minute=0),
+    },
+    # 督促状 of bills unpaid after their 納期限, every weekday night (each installment once).
+    "premiums-reminders-daily": {
+        "task": "premiums.tasks.reminders_daily",
+        "schedule": crontab(day_of_week="mon-fri", hour=3, minute=0),
+    },
+    # 時効による不納欠損 on the 1st.
+    "premiums-prescription-monthly": {
+        "task": "premiums.tasks.prescription_monthly",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
 }

@@ -50,7 +50,7 @@ from premiums.rules.amount import annual_amount
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
 from premiums.rules.reduction import ReductionGrant, reduced_amount
 from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind, StageReason
-from premiums.rules.levy import _as_collected
+from premiums.rules.levy import as_collected
 from premiums.rules.schedule import (
     CollectionDecision,
     Installment,
@@ -145,7 +145,7 @@ def collection_message(levy: Levy, installments: Sequence[Installment], plan: Co
     if decided.reason != levy.collection_reason:
         return CollectionReason(levy.collection_reason).label
     if decided.method != levy.collection_method:
-        decided = _as_collected(Schedule(levy.amount, tuple(installments), levy.overpaid), decided)
+        decided = as_collected(Schedule(levy.amount, tuple(installments), levy.overpaid), decided)
     return decided.message
 
 

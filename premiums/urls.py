@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:resident_id>/premiums/", views.premium_tab, name="tab"),
     path("<int:resident_id>/premiums/payment/", views.counter_payment, name="counter-payment"),
     path("<int:resident_id>/premiums/reduction/", views.reduction_apply_view, name="reduction-apply"),
+    path("<int:resident_id>/premiums/<int:levy_id>/<slug:kind>.pdf", views.notice, name="notice"),
 ]
 
 # office screens of premiums (not about one person), under /premiums/
@@ -16,4 +17,5 @@ office_urlpatterns = [
     path("arrears/", views.arrears, name="arrears"),
     path("reductions/", views.reductions, name="reductions"),
     path("simulator/", views.simulator, name="simulator"),
+    path("notices/run/<int:run_id>.pdf", views.run_notices, name="run-notices"),
 ]

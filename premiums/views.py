@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -26,7 +26,8 @@ from premiums.forms import (
     ReductionDecisionForm,
 )
 from premiums.estimate import premium_estimate
-from premiums.models import Reduction
+from premiums.models import Levy, NoticeKind, Reduction
+from premiums.notices import NoticeInvalid, notice_pdf, run_notices_pdf
 from premiums.rules.errors import PremiumRuleError, RateTableError
 from premiums.rules.tables import fiscal_year_of
 from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
@@ -184,3 +185,43 @@ def simulator(request):
             form.add_error(None, exc.message)
     return render(request, "premiums/simulator.html", {"form": form, "result": result},
                   status=400 if form.errors else 200)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    # inline: the browser's viewer prints it; the file name carries no personal data
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP, NoticeKind.PENSION_START}
+
+
+@never_cache
+@require_GET
+@permission_required("premium.collect")
+def notice(request, resident_id: int, levy_id: int, kind: str):
+    """One notice of a levy revision as PDF (decision, change, payment slips, pension start); the
+    print is recorded (PremiumNotice, access log with channel print)."""
+    if kind not in PRINTABLE_KINDS or not Levy.objects.filter(pk=levy_id, resident_id=resident_id).exists():
+        raise Http404
+    try:
+        content = notice_pdf(kind, levy_id, actor=request.user, request=request)
+    except NotPermitted as exc:
+        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    except NoticeInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect("premiums:tab", resident_id=resident_id)
+    return _pdf(content, f"notice-{kind}-{levy_id}.pdf")
+
+
+@never_cache
+@require_GET
+@permission_required("card.batch_print")
+def run_notices(request, run_id: int):
+    """Every notice a batch run issued (the reminders of a day) as one PDF for the print room."""
+    batch = run_notices_pdf(run_id, actor=request.user, request=request)
+    if not batch.pdf:
+        raise Http404
+    return _pdf(batch.pdf, f"run-{run_id}-notices.pdf")

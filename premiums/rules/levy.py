@@ -137,13 +137,13 @@ class LevyCalculator:
         schedule = revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
                                     billing_from=billing_from, pension_stop_from=pension_stop_from,
                                     qualification_lost=lost, holidays=self.holidays)
-        collection = _as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
+        collection = as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
                                                                plan=self.plan.pension))
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
                             reduced.exemption, reduced.steps)
 
 
-def _as_collected(schedule: Schedule, decided: CollectionDecision) -> CollectionDecision:
+def as_collected(schedule: Schedule, decided: CollectionDecision) -> CollectionDecision:
     """The collection decision a revised schedule shows: stopped deductions make it billing."""
     pension, bills = schedule.of(CollectionMethod.PENSION_DEDUCTION), schedule.of(CollectionMethod.BILLING)
     method = (CollectionMethod.BOTH if pension and bills else CollectionMethod.PENSION_DEDUCTION if pension

@@ -136,3 +136,18 @@ def test_the_counter_simulator_explains_a_stage_without_storing_or_logging(clien
     assert "世帯も課税" in bad.content.decode()
     assert not AccessLogEntry.objects.exists()
     assert client_as(Role.OPERATOR).get("/premiums/simulator/").status_code == 403
+
+
+def test_notices_print_from_the_tab_and_are_recorded(client_as):
+    person = levied_person()
+    levy = Levy.objects.get()
+    client = client_as(Role.WARD_CLERK)
+    assert f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf" in client.get(
+        f"/persons/{person.pk}/premiums/").content.decode()
+    response = client.get(f"/persons/{person.pk}/premiums/{levy.pk}/payment_slip.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert PremiumNotice.objects.filter(resident=person, kind=NoticeKind.PAYMENT_SLIP).count() == 1
+    assert client.get(f"/persons/{person.pk}/premiums/{levy.pk}/unknown.pdf").status_code == 404
+    assert client.get(f"/persons/{person.pk + 1}/premiums/{levy.pk}/decision.pdf").status_code == 404
+    assert client_as(Role.INQUIRY).get(f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf").status_code == 403
+    assert client_as(Role.OPERATOR).get("/premiums/notices/run/999999.pdf").status_code == 404
