@@ -12,7 +12,7 @@ from django.utils import timezone
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
 from premiums.arrears import overdue_persons, prescription_chunk, reminders_chunk
-from premiums.levy import calculator_for, levy_candidates, main_levy_chunk
+from premiums.levy import calculator_for, levy_candidates, main_levy_chunk, provisional_levy_chunk
 from premiums.relevy import pending_persons, relevy_chunk, relevy_everyone
 
 PERSONS_PER_CHUNK = 10_000
@@ -115,4 +115,22 @@ class Prescription(BatchKind):
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         prescription_chunk(lo=chunk.lo, hi=chunk.hi, today=date.fromisoformat(run.params["business_date"]),
                            batch_run_id=run.pk)
+        return ChunkOutcome(succeeded=chunk.size)
+
+
+@register
+class ProvisionalLevy(BatchKind):
+    name = "premiums.provisional_levy"
+    label = "保険料の仮算定（特別徴収の仮徴収）"
+    form_class = FiscalYearForm
+
+    def plan(self, params):
+        fiscal_year = int(params["fiscal_year"])
+        calculator_for(fiscal_year)
+        return person_chunks(levy_candidates(fiscal_year), int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK))
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        result = provisional_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
+                                        batch_run_id=run.pk, actor_id=run.operator_id)
+        # persons not deducted last February have nothing to levy provisionally: counted as done
         return ChunkOutcome(succeeded=chunk.size)

@@ -25,8 +25,9 @@ from premiums.rules.codes import CollectionMethod, InstallmentKind, PensionKind
 from premiums.rules.errors import PremiumRuleError
 from premiums.rules.levy import LevyCalculator, LevyDecision, LevyFacts
 from premiums.rules.reduction import ReductionGrant
-from premiums.rules.schedule import Installment, PensionFacts, Schedule
+from premiums.rules.schedule import Installment, PensionFacts, Schedule, pension_payment_date
 from premiums.rules.stage import StageInputs
+from premiums.rules.tables import PROVISIONAL_MONTHS
 from premiums.selectors import collection_plan_for, rate_table_row_for
 
 LEVY_COLUMNS = [
@@ -249,3 +250,49 @@ def _provisional(d: LevyDecision) -> int | None:
     april = [i.amount for i in d.schedule.installments if i.method == CollectionMethod.PENSION_DEDUCTION
              and i.kind == "provisional" and i.month == 4]
     return april[0] if april else None
+
+
+def provisional_levy_chunk(*, fiscal_year: int, lo: int, hi: int, batch_run_id: int | None = None,
+                           actor_id: int | None = None, now: datetime | None = None) -> LevyChunkResult:
+    """The provisional levy (仮算定) in April of persons ``lo <= id < hi``: for everyone deducted from
+    a pension last February and still first-class in the year, a revision of source 仮算定 with the
+    provisional deductions of April, June and August at last February's amount (法 §140), the stage
+    of last year carried (the year's tax facts arrive in June). The main levy in July supersedes
+    it. A person with a levy of the year already is skipped (a re-run writes nothing twice)."""
+    now = now or timezone.now()
+    table_id, calculator = calculator_for(fiscal_year)
+    plan, holidays = calculator.plan.pension, calculator.holidays
+    facts = read_facts(fiscal_year, lo, hi)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT resident_id, stage, stage_reason, adjusted_income, measure, february_deduction, pension_fact_id "
+            "FROM premiums_levy WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s "
+            "AND recorded_to IS NULL AND february_deduction > 0", [lo, hi, fiscal_year - 1])
+        previous = {row[0]: row[1:] for row in cursor.fetchall()}
+    result = LevyChunkResult()
+    targets = [pid for pid, rows in sorted(facts.items()) if rows.periods and pid in previous]
+    todo = [pid for pid in targets if facts[pid].current is None]
+    result.skipped = len(targets) - len(todo)
+    if todo:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('premiums_levy', 'id')) FROM generate_series(1, %s)",
+                           [len(todo)])
+            ids = [r[0] for r in cursor.fetchall()]
+            cursor.execute("SELECT nextval('premiums_notice_number_seq') FROM generate_series(1, %s)", [len(todo)])
+            numbers = [r[0] for r in cursor.fetchall()]
+        levies, installments = [], []
+        for levy_id, number, pid in zip(ids, numbers, todo, strict=True):
+            stage, reason, adjusted, measure, february, pension_fact_id = previous[pid]
+            months = [(fiscal_year, m) for m in PROVISIONAL_MONTHS]
+            levies.append((
+                levy_id, pid, fiscal_year, 1, number, LevySource.PROVISIONAL, "", now, actor_id, batch_run_id,
+                table_id, None, stage, reason, adjusted, measure, calculator.breakdown(stage).annual, 0,
+                date(fiscal_year, 4, 1), 12, february * len(months), 0, pension_fact_id,
+                CollectionMethod.PENSION_DEDUCTION, "continuing", date(fiscal_year, 4, 1), february, 0, 0))
+            installments += [(levy_id, CollectionMethod.PENSION_DEDUCTION, "provisional", k, date(y, m, 1),
+                              pension_payment_date(plan, (y, m), holidays), february)
+                             for k, (y, m) in enumerate(months, start=1)]
+        copy_rows(Levy, LEVY_COLUMNS, levies, types=LEVY_TYPES)
+        copy_rows(LevyInstallment, INSTALLMENT_COLUMNS, installments, types=INSTALLMENT_TYPES)
+    result.levied = len(todo)
+    return result

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from premiums import levy as levy_module
 from eligibility.models import QualificationPeriod
-from premiums.levy import levy_candidates, main_levy_chunk
+from premiums.levy import levy_candidates, main_levy_chunk, provisional_levy_chunk
 from premiums.models import Levy, LevyInstallment, LevySource
 from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
 from tests.eligibility.factories import make_elderly
@@ -172,3 +172,29 @@ def test_a_person_who_moved_out_before_the_year_is_not_levied():
     make_tax_fact(person, FY)
     assert levy_candidates(FY) == []
     assert main_levy_chunk(fiscal_year=FY, **ALL).levied == 0
+
+
+def test_the_provisional_levy_deducts_last_februarys_amount_and_the_main_levy_supersedes_it():
+    continuing, billed = make_elderly(), make_elderly()
+    for person in (continuing, billed):
+        make_tax_fact(person, FY - 1, household_taxed=True)
+    make_pension_fact(continuing, FY - 1, listed_in=date(2024, 11, 1))
+    main_levy_chunk(fiscal_year=FY - 1, **ALL)
+    february = Levy.objects.get(resident=continuing, fiscal_year=FY - 1).february_deduction
+    assert february > 0
+
+    result = provisional_levy_chunk(fiscal_year=FY, **ALL)
+    again = provisional_levy_chunk(fiscal_year=FY, **ALL)
+
+    assert (result.levied, again.levied, again.skipped) == (1, 0, 1)
+    provisional = levy_of(continuing)
+    assert (provisional.source, provisional.amount, provisional.provisional_amount) == (
+        LevySource.PROVISIONAL, 3 * february, february)
+    assert [(r[2].month, r[4]) for r in installments_of(provisional)] == [(4, february), (6, february), (8, february)]
+    assert not Levy.objects.filter(resident=billed, fiscal_year=FY).exists()
+
+    make_tax_fact(continuing, FY, household_taxed=True)
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    main = levy_of(continuing)
+    assert (main.revision, main.source, main.notice_number) == (2, LevySource.MAIN, provisional.notice_number)
+    assert [r[4] for r in installments_of(main)][:1] == [february]  # April as deducted
