@@ -144,3 +144,21 @@ def test_pension_deduction_results_become_payments_and_failures_are_listed():
         1 for code in errors.values() if code == "person_ambiguous")
     assert all(p.amount == april[p.resident_id] for p in deducted)
     assert pension_results_receive(simulated.data, file_name="kekka.csv", month=(FY, 4)).created is False
+
+
+def test_the_receive_command_prints_the_counts_and_refuses_a_wrong_file(tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    people = city(residents=200, seed=12)
+    path = tmp_path / "tax.csv"
+    path.write_bytes(simulate_tax_file(people, fiscal_year=FY, seed=1, serial_start=1).data)
+    out = StringIO()
+    call_command("receive_premium_file", str(path), "--kind", "tax", "--fiscal-year", str(FY), stdout=out)
+    assert "applied" in out.getvalue() and TaxFact.objects.exists()
+    call_command("receive_premium_file", str(path), "--kind", "tax", "--fiscal-year", str(FY), stdout=out)
+    assert "received before" in out.getvalue()
+    path.write_bytes(b"x,y\n1,2\n")
+    with pytest.raises(CommandError, match="受け付けられません"):
+        call_command("receive_premium_file", str(path), "--kind", "payment")
