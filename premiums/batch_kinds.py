@@ -4,7 +4,7 @@ See docs/subsystems/levy.md."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django import forms
 from django.utils import timezone
@@ -47,6 +47,10 @@ class MainLevy(BatchKind):
         return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)
 
 
+def _queued_before(params) -> datetime | None:
+    return datetime.fromisoformat(params["queued_before"]) if params.get("queued_before") else None
+
+
 class RelevyForm(FiscalYearForm):
     business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
     everyone = forms.BooleanField(label="全員を再計算する（料率改定など）", required=False, initial=False)
@@ -54,6 +58,8 @@ class RelevyForm(FiscalYearForm):
     def clean(self):
         data = super().clean()
         data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
+        # the queue as it is now: causes arriving while the run works wait for the next run
+        data["queued_before"] = timezone.now().isoformat()
         return data
 
 
@@ -69,13 +75,13 @@ class Relevy(BatchKind):
         size = int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK)
         if params.get("everyone"):
             return person_chunks(relevy_everyone(fiscal_year), size)
-        return person_chunks(pending_persons(fiscal_year), size)
+        return person_chunks(pending_persons(fiscal_year, queued_before=_queued_before(params)), size)
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         result = relevy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
                               business_date=date.fromisoformat(run.params["business_date"]),
                               everyone=bool(run.params.get("everyone")), batch_run_id=run.pk,
-                              actor_id=run.operator_id)
+                              actor_id=run.operator_id, queued_before=_queued_before(run.params))
         return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)
 
 

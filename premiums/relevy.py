@@ -75,17 +75,21 @@ def pension_stop_from_for(business_date: date) -> YearMonth:
     return ym
 
 
-def pending_in(fiscal_year: int, lo: int, hi: int) -> dict[int, list[str]]:
+def pending_in(fiscal_year: int, lo: int, hi: int, *, queued_before: datetime | None = None) -> dict[int, list[str]]:
+    """The open queue rows of persons ``lo <= id < hi`` (those queued before ``queued_before``: a run
+    takes the queue as it was when it started; later causes wait for the next run)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT resident_id, causes FROM premiums_levypending WHERE resident_id >= %s "
-                       "AND resident_id < %s AND fiscal_year = %s AND processed_at IS NULL", [lo, hi, fiscal_year])
+                       "AND resident_id < %s AND fiscal_year = %s AND processed_at IS NULL "
+                       "AND created_at <= coalesce(%s, now())", [lo, hi, fiscal_year, queued_before])
         return dict(cursor.fetchall())
 
 
-def pending_persons(fiscal_year: int) -> list[int]:
+def pending_persons(fiscal_year: int, *, queued_before: datetime | None = None) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT resident_id FROM premiums_levypending WHERE fiscal_year = %s "
-                       "AND processed_at IS NULL ORDER BY resident_id", [fiscal_year])
+                       "AND processed_at IS NULL AND created_at <= coalesce(%s, now()) ORDER BY resident_id",
+                       [fiscal_year, queued_before])
         return [r[0] for r in cursor.fetchall()]
 
 
@@ -103,8 +107,8 @@ def _unchanged(rows: PersonRows, decision: LevyDecision, schedule) -> bool:
 
 
 def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, everyone: bool = False,
-                 batch_run_id: int | None = None, actor_id: int | None = None,
-                 now: datetime | None = None) -> LevyChunkResult:
+                 batch_run_id: int | None = None, actor_id: int | None = None, now: datetime | None = None,
+                 queued_before: datetime | None = None) -> LevyChunkResult:
     """Levy again the queued persons ``lo <= id < hi`` of ``fiscal_year`` (or, with ``everyone``,
     every person with a first-class period or a current levy in the year: the correction run after
     a rate change). A person whose levy comes out the same gets no new revision (``skipped``);
@@ -112,7 +116,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
     except for persons in error, who stay queued."""
     now = now or timezone.now()
     table_id, calculator = calculator_for(fiscal_year)
-    queued = pending_in(fiscal_year, lo, hi)
+    queued = pending_in(fiscal_year, lo, hi, queued_before=queued_before)
     facts = read_facts(fiscal_year, lo, hi)
     targets = sorted(pid for pid, rows in facts.items() if rows.periods or rows.current) if everyone \
         else sorted(queued)
@@ -152,6 +156,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
                      actor_id=actor_id, now=now)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE premiums_levypending SET processed_at = %s, batch_run_id = %s WHERE fiscal_year = %s "
-                       "AND resident_id = ANY(%s) AND processed_at IS NULL", [now, batch_run_id, fiscal_year, done])
+                       "AND resident_id = ANY(%s) AND processed_at IS NULL AND created_at <= coalesce(%s, now())",
+                       [now, batch_run_id, fiscal_year, done, queued_before])
     result.levied = len(decided)
     return result

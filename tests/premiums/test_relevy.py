@@ -159,3 +159,21 @@ def test_a_person_still_without_tax_facts_stays_queued_with_an_error():
     result = relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, **ALL)
     assert [e.code for e in result.errors] == ["tax_missing"]
     assert LevyPending.objects.filter(resident=person, processed_at__isnull=True).exists()
+
+
+def test_a_run_takes_the_queue_as_it_was_when_it_started():
+    from datetime import timedelta
+
+    early, late = make_elderly(), make_elderly()
+    for person in (early, late):
+        make_tax_fact(person, FY, household_taxed=True)
+    levy_pending_add([(early.pk, FY, date(FY, 4, 1), "tax")])
+    cutoff = timezone.now()
+    LevyPending.objects.update(created_at=cutoff - timedelta(seconds=1))
+    levy_pending_add([(late.pk, FY, date(FY, 4, 1), "tax")])  # queued while the run works
+    LevyPending.objects.filter(resident=late).update(created_at=cutoff + timedelta(seconds=1))
+
+    result = relevy_chunk(fiscal_year=FY, business_date=BUSINESS_DAY, queued_before=cutoff, **ALL)
+
+    assert result.levied == 1
+    assert list(LevyPending.objects.filter(processed_at__isnull=True).values_list("resident_id", flat=True)) == [late.pk]
