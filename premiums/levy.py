@@ -226,6 +226,7 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
         cursor.execute("SELECT nextval('premiums_notice_number_seq') FROM generate_series(1, %s)", [new_numbers])
         numbers = iter([r[0] for r in cursor.fetchall()])
     levies, installments = [], []
+    schedule_rows: dict[int, list[tuple]] = {}  # a schedule's rows without the levy id (schedules are shared)
     for levy_id, (pid, rows, d) in zip(ids, decided, strict=True):
         revision, notice_number = (rows.current[1] + 1, rows.current[2]) if rows.current else (1, next(numbers))
         stage = d.stage
@@ -240,8 +241,12 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
             _month(d.collection.pension_from) if d.collection.pension_from else None,
             _provisional(d), d.schedule.overpaid, d.february_deduction,
         ))
-        for i in d.schedule.installments:
-            installments.append((levy_id, i.method, i.kind, i.number, date(i.year, i.month, 1), i.due_date, i.amount))
+        shape = schedule_rows.get(id(d.schedule))
+        if shape is None:
+            shape = schedule_rows[id(d.schedule)] = [
+                (str(i.method), str(i.kind), i.number, date(i.year, i.month, 1), i.due_date, i.amount)
+                for i in d.schedule.installments]
+        installments += [(levy_id, *row) for row in shape]
     copy_rows(Levy, LEVY_COLUMNS, levies, types=LEVY_TYPES)
     copy_rows(LevyInstallment, INSTALLMENT_COLUMNS, installments, types=INSTALLMENT_TYPES)
 

@@ -300,7 +300,11 @@ class Levy(models.Model):
     One current revision per person and year (unique constraint). ``notice_number`` (通知書番号)
     stays the same across a year's revisions and is part of every bill's 納付番号."""
 
-    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    # fewer single-column indexes (a levy writes a million rows: each index costs): levy_history and
+    # levy_current_once lead with the resident; rate tables, staff and batch runs are never deleted
+    # (PROTECT) nor searched by. Tax and pension facts keep theirs: deleting a person's facts after
+    # the retention period checks the levies that name them.
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+", db_index=False)
     fiscal_year = models.PositiveSmallIntegerField("年度")
     revision = models.PositiveSmallIntegerField("版")
     notice_number = models.PositiveIntegerField("通知書番号")
@@ -308,10 +312,12 @@ class Levy(models.Model):
     cause = models.CharField("更正の理由", max_length=200, blank=True, default="")
     recorded_from = models.DateTimeField("記録日時")
     recorded_to = models.DateTimeField("取消日時", null=True, blank=True)
-    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    db_index=False)
+    batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  db_index=False)
     # the stage and what decided it
-    rate_table = models.ForeignKey(PremiumRateTable, on_delete=models.PROTECT, related_name="+")
+    rate_table = models.ForeignKey(PremiumRateTable, on_delete=models.PROTECT, related_name="+", db_index=False)
     tax_fact = models.ForeignKey(TaxFact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     stage = models.PositiveSmallIntegerField("所得段階")
     stage_reason = models.CharField("段階の判定理由", max_length=24, choices=StageReason.choices)
@@ -355,7 +361,8 @@ class LevyInstallment(models.Model):
     """One installment of a levy revision: a bill (普通徴収 期 or 随時) or a pension deduction
     (特別徴収 仮徴収 / 本徴収). A revision's installments are written with it and never change."""
 
-    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, related_name="installments")
+    # indexed by levyinstallment_once (levy, method, month)
+    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, related_name="installments", db_index=False)
     method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
     kind = models.CharField("区分", max_length=12, choices=InstallmentKind.choices)
     number = models.PositiveSmallIntegerField("期別")

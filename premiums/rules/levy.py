@@ -74,6 +74,8 @@ class LevyCalculator:
         self.plan = plan
         self.holidays = holidays
         self._annual: dict[int, AmountBreakdown] = {}
+        self._months: dict[tuple, tuple[YearMonth, ...]] = {}
+        self._amounts: dict[tuple[int, int], int] = {}
         self._schedule = lru_cache(maxsize=50_000)(self._schedule_uncached)
 
     def breakdown(self, stage: int) -> AmountBreakdown:
@@ -83,10 +85,25 @@ class LevyCalculator:
         return found
 
     def amount_for(self, stage: int, months: int) -> int:
-        return prorated_amount(self.breakdown(stage).annual, months, rounding=self.table.proration_rounding)
+        found = self._amounts.get((stage, months))
+        if found is None:
+            found = self._amounts[(stage, months)] = prorated_amount(
+                self.breakdown(stage).annual, months, rounding=self.table.proration_rounding)
+        return found
+
+    def owed_months(self, periods: Sequence[tuple[date, date | None]]) -> tuple[YearMonth, ...]:
+        """``owed_months`` of the year, cached by the periods' months (a million persons have a few
+        hundred distinct ones)."""
+        key = tuple(((s.year, s.month), (e.year, e.month) if e else None) for s, e in periods)
+        found = self._months.get(key)
+        if found is None:
+            found = self._months[key] = owed_months(periods, self.fiscal_year)
+        return found
 
     def reduced(self, stage: int, months: tuple[YearMonth, ...], grants) -> ReducedAmount:
         """The year's amount with the reductions of ``grants`` (none: the plain 月割)."""
+        if not grants:
+            return ReducedAmount(self.amount_for(stage, len(months)), 0, ())
         return reduced_amount(self.breakdown(stage).annual, months, grants, rounding=self.table.proration_rounding,
                               unreduced=self.amount_for(stage, len(months)),
                               annual_of_stage=lambda n: self.breakdown(n).annual)
@@ -102,7 +119,7 @@ class LevyCalculator:
         """The whole year's levy (本算定, or a new levy during the year): bills from
         ``billing_from`` (None: the first owed month)."""
         stage = stage_of(facts.stage_inputs, self.table)
-        months = owed_months(facts.periods, self.fiscal_year)
+        months = self.owed_months(facts.periods)
         reduced = self.reduced(stage.stage, months, facts.reductions)
         amount = reduced.amount
         collection = collection_method(facts.pension, fiscal_year=self.fiscal_year, plan=self.plan.pension)
@@ -130,7 +147,7 @@ class LevyCalculator:
         revision is the one the kept pension deductions show (no new 特別徴収 starts mid-year
         from a correction: the 年金保険者 is asked only by the yearly and additional requests)."""
         stage = stage_of(facts.stage_inputs, self.table)
-        months = owed_months(facts.periods, self.fiscal_year)
+        months = self.owed_months(facts.periods)
         reduced = self.reduced(stage.stage, months, facts.reductions)
         amount = reduced.amount
         lost = not months or months[-1] < (self.fiscal_year + 1, 3)

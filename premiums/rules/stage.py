@@ -147,7 +147,7 @@ def stage_of(inputs: StageInputs, table: RateTable) -> StageDecision:
         stage=band.number,
         label=band.label,
         reason=_REASON[group],
-        message=_message(table, group, previous, band),
+        message=_band_message(table, group, previous, band),
         group=group,
         adjusted_income=income,
         measure=measure,
@@ -179,6 +179,15 @@ def _measure_text(table: RateTable, group: StageGroup) -> str:
     if table.count_non_taxable_pension:
         return "合計所得金額、課税年金収入額及び非課税年金収入額の合計"
     return "合計所得金額と課税年金収入額の合計"
+
+
+def _band_message(table: RateTable, group: StageGroup, previous: Stage | None, band: Stage) -> str:
+    """The sentence of a band, built once per table object (a levy decides a million persons)."""
+    key = ("message", group, band.number)
+    found = table.derived.get(key)
+    if found is None:
+        found = table.derived[key] = _message(table, group, previous, band)
+    return found
 
 
 def _message(table: RateTable, group: StageGroup, previous: Stage | None, band: Stage) -> str:

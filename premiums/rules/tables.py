@@ -14,6 +14,7 @@ CONFIG values, listed in docs/subsystems/premium-rules.md.
 from __future__ import annotations
 
 import calendar
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -235,7 +236,16 @@ class RateTable:
 
     def bands(self, group: StageGroup) -> tuple[Stage, ...]:
         """The stages of ``group`` in ascending income order."""
-        return tuple(s for s in self.stages if s.group == group)
+        found = self.derived.get(("bands", group))
+        if found is None:
+            found = self.derived[("bands", group)] = tuple(s for s in self.stages if s.group == group)
+        return found
+
+    @functools.cached_property
+    def derived(self) -> dict:
+        """Values derived from this (immutable) table, computed once per table object: the bands
+        of a group, the sentence of a band (stage.py). Not part of equality or the hash."""
+        return {}
 
     def with_changes(self, **changes) -> RateTable:
         """A copy with some fields replaced (validated again): a city's own table or a new year."""
