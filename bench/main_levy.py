@@ -64,12 +64,12 @@ def set_based_sql(table_id: int, table) -> str:
     return f"""
     INSERT INTO bench_levy (id, resident_id, fiscal_year, revision, notice_number, source, cause, recorded_from,
         rate_table_id, tax_fact_id, stage, stage_reason, adjusted_income, measure, annual_amount, reduction,
-        first_month, months, amount, pension_fact_id, collection_method, collection_reason, overpaid,
+        first_month, months, amount, exemption, pension_fact_id, collection_method, collection_reason, overpaid,
         february_deduction)
     SELECT nextval('bench_levy_id'), q.resident_id, {FY}, 1, nextval('bench_notice'), 'main', '', now(),
         {table_id}, t.id, s.stage, 'x', 0, 0, floor({base} * r.rate)::int, floor({base} * r.standard)::int
             - floor({base} * r.rate)::int,
-        q.first_month, q.months, floor(floor({base} * r.rate) * q.months / 12)::int, p.id,
+        q.first_month, q.months, floor(floor({base} * r.rate) * q.months / 12)::int, 0, p.id,
         CASE WHEN p.id IS NULL OR p.pension_kind IN ('old_age_welfare', 'widow') OR p.annual_amount < 180000
                   OR NOT p.withholdable THEN 'billing'
              WHEN p.listed_in <= '{FY - 1}-11-01' THEN 'pension' ELSE 'both' END, 'x', 0, 0
@@ -107,7 +107,7 @@ def main() -> None:
     persons = len(levy_candidates(FY))
     table_id, table = rate_table_row_for(FY)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE premiums_levyinstallment, premiums_levy")
+        cursor.execute("TRUNCATE premiums_levyinstallment, premiums_premiumnotice, premiums_levy")
         cursor.execute("DROP TABLE IF EXISTS bench_levy; CREATE TABLE bench_levy (LIKE premiums_levy INCLUDING ALL);"
                        "DROP SEQUENCE IF EXISTS bench_levy_id; CREATE SEQUENCE bench_levy_id;"
                        "DROP SEQUENCE IF EXISTS bench_notice; CREATE SEQUENCE bench_notice;")
