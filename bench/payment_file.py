@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from kaigo.db import copy_rows  # noqa: E402
 from linkage.payments.simulator import OpenInstallment, simulate_payment_day  # noqa: E402
@@ -61,10 +62,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=300_000)
     args = parser.parse_args()
     call_command("migrate", "--no-input", verbosity=0)
-    bills, last_due = installments(args.records)
+    bills, _ = installments(args.records)
     if not bills:
         raise SystemExit("no levy in the benchmark database: run bench/main_levy.py first")
-    day = simulate_payment_day(bills, day=last_due, seed=1, unknown=100)
+    # the day after July's 納期限 had its store 速報; two days later come the transfer results, the
+    # counter payments and the 確報 of those 速報
+    first = min(i.due_date for i in bills)
+    before = simulate_payment_day(bills, day=first, seed=1)
+    day = simulate_payment_day(bills, day=first + timedelta(days=2), seed=2, confirm=before.preliminary, unknown=100,
+                               serial_start=10**9)
     lines = day.data.count(b"\n") - 1
     t = time.perf_counter()
     parsed = parse_payment_file(day.data)
@@ -72,20 +78,24 @@ def main() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM premiums_inboundlineerror WHERE file_id IN (SELECT id FROM premiums_inboundfile "
-                       "WHERE kind = 'payment'); DELETE FROM premiums_payment; "
-                       "DELETE FROM premiums_inboundfile WHERE kind = 'payment'; VACUUM ANALYZE premiums_payment")
+                       "WHERE kind = 'payment')")
+        cursor.execute("DELETE FROM premiums_payment")
+        cursor.execute("DELETE FROM premiums_inboundfile WHERE kind = 'payment'")
+        cursor.execute("VACUUM ANALYZE premiums_payment")
     started = time.perf_counter()
     received = payment_file_receive(day.data, file_name="bench-shuno.csv")
     elapsed = time.perf_counter() - started
 
-    rows = [(1, FY, "billing", date(FY, 7, 1), "bank", 1_000, date(FY, 7, 31), date(FY, 7, 31), "", "00000", str(n))
-            for n in range(received.applied)]
+    now = timezone.now()
+    rows = [(1, FY, "billing", date(FY, 7, 1), "bank", 1_000, date(FY, 7, 31), date(FY, 7, 31), "", "00000", str(n),
+             now, "") for n in range(received.applied)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE bench_payment (LIKE premiums_payment INCLUDING ALL) ON COMMIT DROP")
         t = time.perf_counter()
         copy_rows("bench_payment", ["resident_id", "fiscal_year", "method", "month", "channel", "amount", "paid_on",
-                                    "booked_on", "payment_number", "agent_code", "serial"], rows,
-                  types=["int8", "int2", "text", "date", "text", "int4", "date", "date", "text", "text", "text"])
+                                    "booked_on", "payment_number", "agent_code", "serial", "recorded_at", "note"], rows,
+                  types=["int8", "int2", "text", "date", "text", "int4", "date", "date", "text", "text", "text",
+                         "timestamptz", "text"])
         copy_seconds = time.perf_counter() - t
     print(f"payment file: {lines:,} records ({received.applied:,} payments applied, {received.preliminary:,} store "
           f"速報 waiting, {received.transfer_failed:,} failed transfers listed, {received.rejected:,} refused, "

@@ -306,15 +306,18 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
             copy_rows("payment_lines", ["line_no", "fiscal_year", "notice_number", "installment", "channel", "amount",
                                         "paid_on", "booked_on", "payment_number", "agent_code", "serial"], rows,
                       types=["int4", "int4", "int4", "int4", "text", "int4", "date", "date", "text", "text", "text"])
+            cursor.execute("ANALYZE payment_lines")
             cursor.execute(
                 "UPDATE payment_lines t SET resident_id = l.resident_id, month = i.month FROM premiums_levy l "
                 "JOIN premiums_levyinstallment i ON i.levy_id = l.id AND i.method = 'billing' "
                 "WHERE l.fiscal_year = t.fiscal_year AND l.notice_number = t.notice_number "
                 "AND l.recorded_to IS NULL AND i.number = t.installment")
+            # a receipt counts once: the first line of each (agent, 受付番号) in the file, if not received before
             cursor.execute(
-                "UPDATE payment_lines t SET first_line = NOT EXISTS (SELECT 1 FROM payment_lines e WHERE "
-                "e.agent_code = t.agent_code AND e.serial = t.serial AND e.line_no < t.line_no) AND NOT EXISTS ("
-                "SELECT 1 FROM premiums_payment p WHERE p.agent_code = t.agent_code AND p.serial = t.serial)")
+                "UPDATE payment_lines t SET first_line = d.first AND NOT EXISTS (SELECT 1 FROM premiums_payment p "
+                "WHERE p.agent_code = t.agent_code AND p.serial = t.serial AND p.serial <> '') "
+                "FROM (SELECT line_no, row_number() OVER (PARTITION BY agent_code, serial ORDER BY line_no) = 1 "
+                "AS first FROM payment_lines) d WHERE d.line_no = t.line_no")
             cursor.execute(
                 "INSERT INTO premiums_payment (resident_id, fiscal_year, method, month, channel, amount, paid_on, "
                 "booked_on, payment_number, agent_code, serial, file_id, recorded_at, note) "
