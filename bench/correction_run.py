@@ -49,9 +49,11 @@ def main() -> None:
         if not levied:
             raise SystemExit("no levy in the benchmark database: run bench/main_levy.py first")
         rates = ", ".join(f"({s.number}, {s.reduced_multiplier or s.multiplier})" for s in table.stages)
-        cursor.execute("DROP TABLE IF EXISTS bench_levy; CREATE TABLE bench_levy (LIKE premiums_levy INCLUDING ALL); "
-                       "INSERT INTO bench_levy SELECT * FROM premiums_levy WHERE fiscal_year = %s "
-                       "AND recorded_to IS NULL; VACUUM ANALYZE bench_levy", [FY])
+        cursor.execute("DROP TABLE IF EXISTS bench_levy")
+        cursor.execute("CREATE TABLE bench_levy (LIKE premiums_levy INCLUDING ALL)")
+        cursor.execute("INSERT INTO bench_levy SELECT * FROM premiums_levy WHERE fiscal_year = %s "
+                       "AND recorded_to IS NULL", [FY])
+        cursor.execute("VACUUM ANALYZE bench_levy")
         t = time.perf_counter()
         cursor.execute(
             f"UPDATE bench_levy b SET annual_amount = floor(%s * r.rate)::int, "
