@@ -45,8 +45,11 @@ def premium_tab(request, resident_id: int):
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    years = [y.fiscal_year for y in tab.years]
+    asked = request.GET.get("year", "")
+    shown = int(asked) if asked.isdigit() and int(asked) in years else (years[0] if years else None)
     return render(request, "premiums/tab.html", {
-        "tab": tab, "resident": tab.resident, "active_tab": "premiums",
+        "tab": tab, "resident": tab.resident, "active_tab": "premiums", "shown": shown,
         "can_update": has_permission(request.user, "qualification.update"),
         "can_collect": has_permission(request.user, "premium.collect"),
     })

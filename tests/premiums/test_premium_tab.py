@@ -151,3 +151,16 @@ def test_notices_print_from_the_tab_and_are_recorded(client_as):
     assert client.get(f"/persons/{person.pk + 1}/premiums/{levy.pk}/decision.pdf").status_code == 404
     assert client_as(Role.INQUIRY).get(f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf").status_code == 403
     assert client_as(Role.OPERATOR).get("/premiums/notices/run/999999.pdf").status_code == 404
+
+
+def test_the_tab_lists_every_year_and_shows_one_in_full(client_as):
+    person = make_elderly()
+    for year in (2025, 2026):
+        make_tax_fact(person, year, household_taxed=True)
+        main_levy_chunk(fiscal_year=year, **ALL)
+    client = client_as(Role.WARD_CLERK)
+    body = client.get(f"/persons/{person.pk}/premiums/").content.decode()
+    assert 'href="?year=2025"' in body and "2026年度（通知書番号" in body and "2025年度（通知書番号" not in body
+    body = client.get(f"/persons/{person.pk}/premiums/", {"year": "2025"}).content.decode()
+    assert "2025年度（通知書番号" in body and "2026年度（通知書番号" not in body
+    assert client.get(f"/persons/{person.pk}/premiums/", {"year": "x"}).status_code == 200
