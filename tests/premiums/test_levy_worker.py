@@ -17,9 +17,24 @@ from premiums.models import Levy
 from premiums.synthetic import premium_facts_generate
 from tests.kaigo.test_batches_worker import done_chunks, finished, wait_until
 
-# serialized_rollback: the rate tables and collection plans the migrations seed survive the flush
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 FY = 2026
+
+
+@pytest.fixture(autouse=True)
+def premium_tables(transactional_db):
+    """The rate tables and collection plan the migrations seed: an earlier transactional test's
+    flush removes them, so they are seeded again by the migrations' own functions."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from premiums.models import PremiumCollectionPlan, PremiumRateTable
+
+    if not PremiumRateTable.objects.exists():
+        importlib.import_module("premiums.migrations.0002_national_standard_9th").seed(django_apps, None)
+    if not PremiumCollectionPlan.objects.exists():
+        importlib.import_module("premiums.migrations.0004_assumed_collection_plan").seed(django_apps, None)
 
 
 def generated_city(seed: int) -> list[int]:
