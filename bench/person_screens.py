@@ -200,6 +200,20 @@ def measure(username: str, runs: dict[str, dict], *, seconds: int,
     return results
 
 
+def measure_tab(name: str, paths: list[str], *, sample: str, issue: str, seconds: int, rounds: int) -> None:
+    """A person tab beside the bare view, in this benchmark's set-up; prints the table and the
+    tab's p95 against the 50 ms target (qualification_tab.py, premium_tab.py)."""
+    results = measure(ensure_staff(), {"bare view": dict(paths=["/bench/bare"]), name: dict(paths=paths)},
+                      seconds=seconds, rounds=rounds)
+    bare = results["bare view"][0]
+    print(f"\n{name}: {Resident.objects.count():,} residents, {sample}, gunicorn 4 workers, wrk 8 connections, "
+          f"{seconds} s, median of {rounds} rounds, {os.cpu_count()} cores")
+    print(f"{'screen':<22} {'req/s':>9} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
+    for screen, (rps, p95, errors, _) in results.items():
+        print(f"{screen:<22} {rps:>9.0f} {p95:>8.1f} {rps / bare:>8.2f} {errors:>7}")
+    print(f"\ntarget ({issue}): {name} p95 {results[name][1]:.1f} ms (< 50 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_500_000)

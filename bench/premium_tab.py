@@ -14,7 +14,6 @@ benchmark database). Years before the national FY2024 table get a benchmark-only
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -118,20 +117,9 @@ def main() -> None:
     ids = ensure_sample()
     years = Levy.objects.filter(resident_id=ids[0], recorded_to__isnull=True).count()
     payments = Payment.objects.filter(resident_id=ids[0]).count()
-    username = ps.ensure_staff()
-    residents = Resident.objects.count()
-    results = ps.measure(username, {"bare view": dict(paths=["/bench/bare"]),
-                                    "premium tab": dict(paths=[f"/persons/{i}/premiums/" for i in ids])},
-                         seconds=args.seconds, rounds=args.rounds)
-    bare = results["bare view"][0]
-    print(f"\npremium tab: {residents:,} residents, sample of {len(ids)} persons with {years} levied years and "
-          f"{payments} payments each, gunicorn 4 workers, wrk 8 connections, {args.seconds} s, median of "
-          f"{args.rounds} rounds, {os.cpu_count()} cores")
-    print(f"{'screen':<22} {'req/s':>9} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
-    for name, (rps, p95, errors, _) in results.items():
-        print(f"{name:<22} {rps:>9.0f} {p95:>8.1f} {rps / bare:>8.2f} {errors:>7}")
-    tab = results["premium tab"]
-    print(f"\ntarget (issue #5): premium tab p95 {tab[1]:.1f} ms (< 50 ms)")
+    ps.measure_tab("premium tab", [f"/persons/{i}/premiums/" for i in ids], issue="issue #5",
+                   sample=f"sample of {len(ids)} persons with {years} levied years and {payments} payments each",
+                   seconds=args.seconds, rounds=args.rounds)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ benchmark database).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -26,7 +25,7 @@ import person_screens as ps  # noqa: E402  (sets up Django)
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from eligibility.models import FacilityStay, QualificationPeriod, Resident, StayKind  # noqa: E402
+from eligibility.models import FacilityStay, QualificationPeriod, StayKind  # noqa: E402
 from eligibility.qualification import Context, requalify  # noqa: E402
 from eligibility.synthetic.city import qualification_backfill  # noqa: E402
 
@@ -69,20 +68,9 @@ def main() -> None:
     ps.ensure_city(args.residents)
     ids = ensure_sample()
     periods = QualificationPeriod.objects.filter(resident_id=ids[0], recorded_to__isnull=True).count()
-    username = ps.ensure_staff()
-    residents = Resident.objects.count()
-    results = ps.measure(username, {"bare view": dict(paths=["/bench/bare"]),
-                                    "qualification tab": dict(paths=[f"/persons/{i}/qualification/" for i in ids])},
-                         seconds=args.seconds, rounds=args.rounds)
-    bare = results["bare view"][0]
-    print(f"\nqualification tab: {residents:,} residents, sample of {len(ids)} persons with {periods} current "
-          f"periods each, gunicorn 4 workers, wrk 8 connections, {args.seconds} s, median of {args.rounds} rounds, "
-          f"{os.cpu_count()} cores")
-    print(f"{'screen':<22} {'req/s':>9} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
-    for name, (rps, p95, errors, _) in results.items():
-        print(f"{name:<22} {rps:>9.0f} {p95:>8.1f} {rps / bare:>8.2f} {errors:>7}")
-    tab = results["qualification tab"]
-    print(f"\ntarget (issue #4): qualification tab p95 {tab[1]:.1f} ms (< 50 ms)")
+    ps.measure_tab("qualification tab", [f"/persons/{i}/qualification/" for i in ids], issue="issue #4",
+                   sample=f"sample of {len(ids)} persons with {periods} current periods each",
+                   seconds=args.seconds, rounds=args.rounds)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -37,17 +37,10 @@ from eligibility.qualification_forms import (
 from eligibility.work_queue import WorkAction, actions_for, work_item_resolve
 from kaigo.errors import ApplicationError, NotPermitted
 from kaigo.shell.permissions import permission_required
+from kaigo.shell.responses import pdf_response
 from kaigo.staff.roles import has_permission
 
 ACTION_LABELS = dict(WorkAction.choices)
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    # inline: the browser's viewer prints it; the file name carries no personal data
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _denied(request, exc: NotPermitted):
@@ -160,7 +153,7 @@ def card_pdf(request, resident_id: int, issue_id: int):
         raise Http404 from None
     except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
         return _denied(request, exc)
-    return _pdf(pdf, f"card-{issue.pk}.pdf")
+    return pdf_response(pdf, f"card-{issue.pk}.pdf")
 
 
 @never_cache
@@ -171,7 +164,7 @@ def run_cards_pdf(request, run_id: int):
         pdf = selectors.run_cards_print(actor=request.user, request=request, run_id=run_id)
     except CardIssue.DoesNotExist:
         raise Http404 from None
-    return _pdf(pdf, f"cards-run-{run_id}.pdf")
+    return pdf_response(pdf, f"cards-run-{run_id}.pdf")
 
 
 # --- the work queue --------------------------------------------------------------------------------

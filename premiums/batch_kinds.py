@@ -51,13 +51,20 @@ def _queued_before(params) -> datetime | None:
     return datetime.fromisoformat(params["queued_before"]) if params.get("queued_before") else None
 
 
-class RelevyForm(FiscalYearForm):
+class BusinessDateForm(forms.Form):
     business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
-    everyone = forms.BooleanField(label="全員を再計算する（料率改定など）", required=False, initial=False)
 
     def clean(self):
         data = super().clean()
         data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
+        return data
+
+
+class RelevyForm(FiscalYearForm, BusinessDateForm):
+    everyone = forms.BooleanField(label="全員を再計算する（料率改定など）", required=False, initial=False)
+
+    def clean(self):
+        data = super().clean()
         # the queue as it is now: causes arriving while the run works wait for the next run
         data["queued_before"] = timezone.now().isoformat()
         return data
@@ -85,43 +92,35 @@ class Relevy(BatchKind):
         return ChunkOutcome(succeeded=result.levied + result.skipped, errors=result.errors)
 
 
-class BusinessDateForm(forms.Form):
-    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
+class ArrearsKind(BatchKind):
+    """A run over the persons with a bill unpaid after its 納期限 on the business date."""
 
-    def clean(self):
-        data = super().clean()
-        data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
-        return data
+    form_class = BusinessDateForm
+
+    def plan(self, params):
+        return person_chunks(overdue_persons(date.fromisoformat(params["business_date"])), PERSONS_PER_CHUNK)
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        self.chunk(lo=chunk.lo, hi=chunk.hi, day=date.fromisoformat(run.params["business_date"]), run_id=run.pk)
+        return ChunkOutcome(succeeded=chunk.size)
 
 
 @register
-class Reminders(BatchKind):
+class Reminders(ArrearsKind):
     name = "premiums.reminders"
     label = "督促状の発行（納期限を過ぎた未納の普通徴収）"
-    form_class = BusinessDateForm
 
-    def plan(self, params):
-        return person_chunks(overdue_persons(date.fromisoformat(params["business_date"])), PERSONS_PER_CHUNK)
-
-    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
-        reminders_chunk(lo=chunk.lo, hi=chunk.hi, issued_on=date.fromisoformat(run.params["business_date"]),
-                        batch_run_id=run.pk)
-        return ChunkOutcome(succeeded=chunk.size)
+    def chunk(self, *, lo, hi, day, run_id):
+        reminders_chunk(lo=lo, hi=hi, issued_on=day, batch_run_id=run_id)
 
 
 @register
-class Prescription(BatchKind):
+class Prescription(ArrearsKind):
     name = "premiums.prescription"
     label = "時効による不納欠損"
-    form_class = BusinessDateForm
 
-    def plan(self, params):
-        return person_chunks(overdue_persons(date.fromisoformat(params["business_date"])), PERSONS_PER_CHUNK)
-
-    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
-        prescription_chunk(lo=chunk.lo, hi=chunk.hi, today=date.fromisoformat(run.params["business_date"]),
-                           batch_run_id=run.pk)
-        return ChunkOutcome(succeeded=chunk.size)
+    def chunk(self, *, lo, hi, day, run_id):
+        prescription_chunk(lo=lo, hi=hi, today=day, batch_run_id=run_id)
 
 
 @register
@@ -136,7 +135,7 @@ class ProvisionalLevy(BatchKind):
         return person_chunks(levy_candidates(fiscal_year), int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK))
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
-        result = provisional_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
-                                        batch_run_id=run.pk, actor_id=run.operator_id)
+        provisional_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
+                               batch_run_id=run.pk, actor_id=run.operator_id)
         # persons not deducted last February have nothing to levy provisionally: counted as done
         return ChunkOutcome(succeeded=chunk.size)

@@ -77,6 +77,9 @@ class _Errors:
     def add(self, line_no: int, code: str, reason: str) -> None:
         self.rows[line_no] = (code, f"{line_no}行目: {reason}"[:300])
 
+    def resent(self, line_no: int) -> None:
+        self.add(line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+
     def write(self, file: InboundFile) -> None:
         InboundLineError.objects.bulk_create(
             InboundLineError(file=file, line_no=n, code=code, message=message[:300])
@@ -139,7 +142,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
         for r in records:
             if r.serial in known:
                 duplicates += 1
-                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                errors.resent(r.line_no)
                 continue
             if r.person_id not in births:
                 errors.add(r.line_no, "person_unknown", "宛名番号に該当する住民がいません。")
@@ -180,19 +183,32 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
 # --- the pension insurers' listings -------------------------------------------------------------
 
 
-def _matches(records: list[PensionRecord]) -> dict[tuple, list[int]]:
-    """Residents by (kana name index, birth date, sex): the file names no 宛名番号 (DOMAIN 6.6)."""
-    keys = {(kana_name_index(r.name_kana), r.birth_date, r.sex) for r in records}
+def _matches(records: list[PensionRecord]) -> dict[int, list[int]]:
+    """The residents each line may be about, by line number: the file names no 宛名番号 (DOMAIN
+    6.6), so a line is matched by the blind index of the kana name, the birth date and the sex."""
+    key_of = {r.line_no: (kana_name_index(r.name_kana), r.birth_date, r.sex) for r in records}
     found: dict[tuple, list[int]] = defaultdict(list)
-    if not keys:
-        return found
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, kana_name_bidx, birth_date, sex FROM eligibility_resident "
-                       "WHERE kana_name_bidx = ANY(%s) AND status = 'resident'", [sorted({k[0] for k in keys})])
-        for pid, index, born, sex in cursor.fetchall():
-            if (index, born, sex) in keys:
-                found[(index, born, sex)].append(pid)
-    return found
+    if key_of:
+        keys = set(key_of.values())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, kana_name_bidx, birth_date, sex FROM eligibility_resident "
+                           "WHERE kana_name_bidx = ANY(%s) AND status = 'resident'", [sorted({k[0] for k in keys})])
+            for pid, index, born, sex in cursor.fetchall():
+                if (index, born, sex) in keys:
+                    found[(index, born, sex)].append(pid)
+    return {line_no: found.get(key, []) for line_no, key in key_of.items()}
+
+
+def _one_resident(line_no: int, matches: dict[int, list[int]], errors: _Errors) -> int | None:
+    """The one resident a pension line is about; none or several is a refused line for staff."""
+    pids = matches.get(line_no, [])
+    if len(pids) == 1:
+        return pids[0]
+    if pids:
+        errors.add(line_no, "person_ambiguous", "氏名カナ・生年月日・性別が一致する住民が複数います。")
+    else:
+        errors.add(line_no, "person_not_found", "氏名カナ・生年月日・性別が一致する住民がいません（該当者なし）。")
+    return None
 
 
 def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: tuple[int, int],
@@ -231,21 +247,17 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
         for r in records:
             if r.serial in known:
                 duplicates += 1
-                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                errors.resent(r.line_no)
                 continue
-            pids = matches.get((kana_name_index(r.name_kana), r.birth_date, r.sex), [])
-            if not pids:
-                errors.add(r.line_no, "person_not_found", "氏名カナ・生年月日・性別が一致する住民がいません（該当者なし）。")
+            pid = _one_resident(r.line_no, matches, errors)
+            if pid is None:
                 continue
-            if len(pids) > 1:
-                errors.add(r.line_no, "person_ambiguous", "氏名カナ・生年月日・性別が一致する住民が複数います。")
-                continue
-            if pids[0] in listed:
+            if pid in listed:
                 errors.add(r.line_no, "already_listed", "この年度の特別徴収対象の年金は受信済みです（先の年金で特別徴収します）。")
                 continue
-            listed.add(pids[0])
+            listed.add(pid)
             known.add(r.serial)
-            rows.append((pids[0], fiscal_year, r.serial, date(*month, 1), r.insurer_code, r.pension_kind,
+            rows.append((pid, fiscal_year, r.serial, date(*month, 1), r.insurer_code, r.pension_kind,
                          r.annual_amount, r.withholdable, now, file.pk))
         copy_rows(PensionFact, [*PENSION_COLUMNS, "file_id"], rows, types=[*PENSION_TYPES, "int8"])
         errors.write(file)
@@ -376,15 +388,12 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
         for r in parsed.records:
             if r.serial in known:
                 duplicates += 1
-                errors.add(r.line_no, "serial_received", "この連番は受信済みです（再送）。反映しません。")
+                errors.resent(r.line_no)
                 continue
-            pids = matches.get((kana_name_index(r.name_kana), r.birth_date, r.sex), [])
-            if len(pids) != 1:
-                errors.add(r.line_no, "person_not_found" if not pids else "person_ambiguous",
-                           "氏名カナ・生年月日・性別が一致する住民がいません（該当者なし）。" if not pids
-                           else "氏名カナ・生年月日・性別が一致する住民が複数います。")
+            pid = _one_resident(r.line_no, matches, errors)
+            if pid is None:
                 continue
-            if pids[0] not in requested:
+            if pid not in requested:
                 errors.add(r.line_no, "deduction_not_requested", "この月の特別徴収を依頼していない方です。")
                 continue
             if not r.deducted:
@@ -392,9 +401,9 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
                            f"特別徴収されませんでした（{DeductionResult(r.result).label}）。普通徴収への切替を確認してください。")
                 continue
             known.add(r.serial)
-            payments.append(Payment(resident_id=pids[0], fiscal_year=fiscal_year, method="pension",
+            payments.append(Payment(resident_id=pid, fiscal_year=fiscal_year, method="pension",
                                     month=first_of_month, channel=PaymentChannel.PENSION, amount=r.deducted_amount,
-                                    paid_on=requested[pids[0]], booked_on=requested[pids[0]], serial=r.serial,
+                                    paid_on=requested[pid], booked_on=requested[pid], serial=r.serial,
                                     agent_code=r.insurer_code, file=file))
         Payment.objects.bulk_create(payments)
         errors.write(file)

@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kaigo.batches.registry import RecordError
+from eligibility.services import number_allocate
 from kaigo.db import copy_rows
 from premiums.calendar import closed_days
 from premiums.models import Levy, LevyInstallment, LevySource, ReductionKind
@@ -43,6 +44,8 @@ LEVY_TYPES = [
     "text", "text", "date", "int4", "int4", "int4",
 ]
 REDUCTION_LABELS = dict(ReductionKind.choices)
+LEVY_ID_SEQUENCE = "premiums_levy_id_seq"  # ids are taken ahead so that installments can name their levy in COPY
+NOTICE_NUMBER_SEQUENCE = "premiums_notice_number_seq"  # 通知書番号 (migration 0005)
 INSTALLMENT_COLUMNS = ["levy_id", "method", "kind", "number", "month", "due_date", "amount"]
 INSTALLMENT_TYPES = ["int8", "text", "text", "int2", "date", "date", "int4"]
 
@@ -220,11 +223,8 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
                            [now, replaced])
             if cursor.rowcount != len(replaced):
                 raise RuntimeError("a levy revision was replaced concurrently")
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('premiums_levy', 'id')) FROM generate_series(1, %s)",
-                       [len(decided)])
-        ids = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT nextval('premiums_notice_number_seq') FROM generate_series(1, %s)", [new_numbers])
-        numbers = iter([r[0] for r in cursor.fetchall()])
+    ids = number_allocate(LEVY_ID_SEQUENCE, len(decided))
+    numbers = iter(number_allocate(NOTICE_NUMBER_SEQUENCE, new_numbers))
     levies, installments = [], []
     schedule_rows: dict[int, list[tuple]] = {}  # a schedule's rows without the levy id (schedules are shared)
     for levy_id, (pid, rows, d) in zip(ids, decided, strict=True):
@@ -279,12 +279,8 @@ def provisional_levy_chunk(*, fiscal_year: int, lo: int, hi: int, batch_run_id: 
     todo = [pid for pid in targets if facts[pid].current is None]
     result.skipped = len(targets) - len(todo)
     if todo:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('premiums_levy', 'id')) FROM generate_series(1, %s)",
-                           [len(todo)])
-            ids = [r[0] for r in cursor.fetchall()]
-            cursor.execute("SELECT nextval('premiums_notice_number_seq') FROM generate_series(1, %s)", [len(todo)])
-            numbers = [r[0] for r in cursor.fetchall()]
+        ids = number_allocate(LEVY_ID_SEQUENCE, len(todo))
+        numbers = number_allocate(NOTICE_NUMBER_SEQUENCE, len(todo))
         levies, installments = [], []
         for levy_id, number, pid in zip(ids, numbers, todo, strict=True):
             stage, reason, adjusted, measure, february, pension_fact_id = previous[pid]

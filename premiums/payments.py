@@ -20,6 +20,7 @@ from django.utils import timezone
 from kaigo.errors import ApplicationError
 from premiums.models import Levy, Payment, PaymentChannel, Settlement, SettlementKind, WriteOff
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
+from premiums.rules.schedule import installment_label
 
 LOCK_NAMESPACE = 5_101  # pg_advisory_xact_lock(namespace, person): premium balances of a person
 MAX_PAYMENT = 10_000_000
@@ -34,18 +35,13 @@ def person_lock(resident_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, resident_id])
 
 
-def _label(method: str, kind: str, number: int, month: date) -> str:
-    from premiums.tab_selectors import installment_label
-
-    return installment_label(method, kind, number, month)
-
-
 def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
     """The year's balance of a person from the current levy revision (None: not levied)."""
     levy = Levy.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year, recorded_to__isnull=True).first()
     if levy is None:
         return None
-    dues = [InstallmentDue(i.method, i.month, _label(i.method, i.kind, i.number, i.month), i.due_date, i.amount)
+    dues = [InstallmentDue(i.method, i.month, installment_label(i.method, i.kind, i.number, i.month.month), i.due_date,
+                           i.amount)
             for i in levy.installments.order_by("month")]
     paid: dict[tuple[str, date], int] = defaultdict(int)
     for method, month, amount in Payment.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year).values_list(

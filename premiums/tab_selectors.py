@@ -26,7 +26,8 @@ from premiums.models import (
 )
 from premiums.rules.amount import annual_amount
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
-from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, StageReason
+from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
+from premiums.rules.schedule import installment_label
 from premiums.rules.stage import StageInputs, stage_of
 from premiums.rules.tables import RateTable
 from premiums.selectors import to_rule_table
@@ -47,12 +48,6 @@ def _rate_table(table_id: int) -> RateTable:
     """Approved rate tables never change (premiums.services refuses edits after approval)."""
     table = PremiumRateTable.objects.get(pk=table_id)
     return to_rule_table(table, PremiumStage.objects.filter(table_id=table_id))
-
-
-def installment_label(method: str, kind: str, number: int, month: date) -> str:
-    if method == CollectionMethod.PENSION_DEDUCTION:
-        return f"{month.month}月 {InstallmentKind(kind).label}"
-    return "随時" if kind == InstallmentKind.EXTRA else f"第{number}期"
 
 
 @dataclass
@@ -149,7 +144,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     dues: dict[int, list[InstallmentDue]] = defaultdict(list)
     labels: dict[tuple[int, str, date], str] = {}
     for levy_id, method, kind, number, month, due_date, amount in installments:
-        label = installment_label(method, kind, number, month)
+        label = installment_label(method, kind, number, month.month)
         dues[levy_id].append(InstallmentDue(method, month, label, due_date, amount))
         labels[(levy_id, method, month)] = label
     paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
@@ -252,10 +247,13 @@ def reductions_pending(*, actor, request) -> list[PendingReduction]:
     from premiums.models import Evidence, Reduction, ReductionKind
 
     kinds, evidence = dict(ReductionKind.choices), dict(Evidence.choices)
+    applied = list(Reduction.objects.filter(status="applied").select_related("received_by").order_by("applied_on", "id"))
+    current = {(pid, year): (stage, amount) for pid, year, stage, amount in Levy.objects.filter(
+        resident_id__in={r.resident_id for r in applied}, recorded_to__isnull=True).values_list(
+        "resident_id", "fiscal_year", "stage", "amount")}
     rows = []
-    for r in Reduction.objects.filter(status="applied").select_related("received_by").order_by("applied_on", "id"):
-        levy = (Levy.objects.filter(resident_id=r.resident_id, fiscal_year=r.fiscal_year, recorded_to__isnull=True)
-                .values_list("stage", "amount").first()) or (None, None)
+    for r in applied:
+        levy = current.get((r.resident_id, r.fiscal_year), (None, None))
         rows.append(PendingReduction(r.pk, r.resident_id, r.fiscal_year, kinds.get(r.kind, r.kind), r.applied_on,
                                      r.first_month, r.last_month, [evidence.get(e, e) for e in r.evidence], *levy,
                                      r.received_by.get_full_name() or r.received_by.username))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from eligibility.models import Resident, Ward
 from eligibility.scope import home_wards
 from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
+from kaigo.shell.responses import pdf_response
 from kaigo.staff.roles import has_permission
 from premiums import tab_selectors
 from premiums.forms import (
@@ -172,12 +173,13 @@ def reductions(request):
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 @permission_required("premium.view")
 def simulator(request):
     """保険料の試算: the stage, the amount and how it is computed, from facts a resident tells at the
-    counter (GET: amounts and flags only, no name or number; nothing is stored or logged)."""
-    form = SimulatorForm(request.GET if "fiscal_year" in request.GET else None,
+    counter (by POST: a person's income figures never go into a URL, a server log or the browser's
+    history; nothing is stored or logged)."""
+    form = SimulatorForm(request.POST if request.method == "POST" else None,
                          initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
     result = None
     if form.is_bound and form.is_valid():
@@ -188,14 +190,6 @@ def simulator(request):
             form.add_error(None, exc.message)
     return render(request, "premiums/simulator.html", {"form": form, "result": result},
                   status=400 if form.errors else 200)
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    # inline: the browser's viewer prints it; the file name carries no personal data
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP, NoticeKind.PENSION_START}
@@ -216,7 +210,7 @@ def notice(request, resident_id: int, levy_id: int, kind: str):
     except NoticeInvalid as exc:
         messages.error(request, exc.message)
         return redirect("premiums:tab", resident_id=resident_id)
-    return _pdf(content, f"notice-{kind}-{levy_id}.pdf")
+    return pdf_response(content, f"notice-{kind}-{levy_id}.pdf")
 
 
 @never_cache
@@ -227,4 +221,4 @@ def run_notices(request, run_id: int):
     batch = run_notices_pdf(run_id, actor=request.user, request=request)
     if not batch.pdf:
         raise Http404
-    return _pdf(batch.pdf, f"run-{run_id}-notices.pdf")
+    return pdf_response(batch.pdf, f"run-{run_id}-notices.pdf")

@@ -60,11 +60,16 @@ class Installment:
 
     @property
     def label(self) -> str:
-        if self.method == PENSION:
-            return f"{self.month}月 {InstallmentKind(self.kind).label}"
-        if self.kind == InstallmentKind.EXTRA:
-            return "随時"
-        return f"第{self.number}期"
+        return installment_label(self.method, self.kind, self.number, self.month)
+
+
+def installment_label(method: str, kind: str, number: int, month: int) -> str:
+    """"第3期", "随時", "10月 本徴収": how staff and notices name an installment."""
+    if method == PENSION:
+        return f"{month}月 {InstallmentKind(kind).label}"
+    if kind == InstallmentKind.EXTRA:
+        return "随時"
+    return f"第{number}期"
 
 
 def _order(i: Installment) -> tuple:

@@ -128,10 +128,10 @@ def test_the_counter_simulator_explains_a_stage_without_storing_or_logging(clien
     query = {"fiscal_year": 2026, "self_taxed": "on", "household_taxed": "on", "total_income": "2500000",
              "taxable_pension_income": "0", "pension_misc_income": "0", "salary_income": "0",
              "special_deduction": "0", "months": "7"}
-    body = client.get("/premiums/simulator/", query).content.decode()
+    body = client.post("/premiums/simulator/", query).content.decode()
     assert "第8段階" in body and "本人課税で、合計所得金額が210万円以上320万円未満のため第8段階" in body
     assert "68,250円" in body  # 78,000 × 1.5 = 117,000; × 7/12
-    bad = client.get("/premiums/simulator/", {**query, "self_taxed": "on", "household_taxed": "", "total_income": "x"})
+    bad = client.post("/premiums/simulator/", {**query, "self_taxed": "on", "household_taxed": "", "total_income": "x"})
     assert bad.status_code == 400 and "金額は半角数字" in bad.content.decode()
     assert "世帯も課税" in bad.content.decode()
     assert not AccessLogEntry.objects.exists()
