@@ -17,12 +17,17 @@ from django.db import connection
 
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, prescribed_on, reminder_pay_by
 
-# the open bill installments of current levies: (resident, fiscal year, levy, month, due date, open)
+# the open bill installments of current levies: (resident, fiscal year, levy, month, 納期限 in force,
+# open). The 納期限 in force is the latest 猶予期限 of an approved deferral (徴収猶予) covering the
+# installment's own 納期限, else that date: the SQL form of premiums.rules.deferral.deferred_due.
 OPEN_BILLS_SQL = """
-SELECT l.resident_id, l.fiscal_year, l.id, i.month, i.due_date,
+SELECT l.resident_id, l.fiscal_year, l.id, i.month, coalesce(d.until, i.due_date) AS due_date,
        i.amount - coalesce(p.paid, 0) - coalesce(w.amount, 0) AS open
 FROM premiums_levy l
 JOIN premiums_levyinstallment i ON i.levy_id = l.id AND i.method = 'billing'
+LEFT JOIN LATERAL (SELECT max(r.deferred_until) AS until FROM premiums_reduction r
+                   WHERE r.resident_id = l.resident_id AND r.fiscal_year = l.fiscal_year AND r.kind = 'deferral'
+                     AND r.status = 'approved' AND i.due_date BETWEEN r.first_month AND r.deferred_until) d ON true
 LEFT JOIN (SELECT resident_id, fiscal_year, month, sum(amount) AS paid FROM premiums_payment
            WHERE method = 'billing' AND resident_id >= %(lo)s AND resident_id < %(hi)s
            GROUP BY resident_id, fiscal_year, month) p
@@ -30,7 +35,7 @@ LEFT JOIN (SELECT resident_id, fiscal_year, month, sum(amount) AS paid FROM prem
 LEFT JOIN premiums_writeoff w ON w.resident_id = l.resident_id AND w.fiscal_year = l.fiscal_year
        AND w.method = 'billing' AND w.month = i.month AND w.resident_id >= %(lo)s AND w.resident_id < %(hi)s
 WHERE l.recorded_to IS NULL AND l.resident_id >= %(lo)s AND l.resident_id < %(hi)s
-  AND i.due_date < %(today)s AND i.amount - coalesce(p.paid, 0) - coalesce(w.amount, 0) > 0
+  AND coalesce(d.until, i.due_date) < %(today)s AND i.amount - coalesce(p.paid, 0) - coalesce(w.amount, 0) > 0
 """
 
 

@@ -117,7 +117,7 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
         cursor.execute(
             "SELECT resident_id, kind, first_month, last_month, rate, stage FROM premiums_reduction "
             "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND status = 'approved' "
-            "ORDER BY decided_at, id", [lo, hi, fiscal_year])
+            "AND kind <> 'deferral' ORDER BY decided_at, id", [lo, hi, fiscal_year])
         for pid, kind, first, last, rate, stage in cursor.fetchall():
             people[pid].reductions.append(ReductionGrant(REDUCTION_LABELS.get(kind, kind), (first.year, first.month),
                                                          (last.year, last.month), rate or Decimal(0), stage))

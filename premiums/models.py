@@ -542,6 +542,7 @@ class ReductionKind(models.TextChoices):
     BREADWINNER = "breadwinner", "生計維持者の死亡・障害・長期入院による減免"
     DETENTION = "detention", "刑事施設等への拘禁による免除"
     BORDERLINE = "borderline", "境界層措置"
+    DEFERRAL = "deferral", "徴収猶予"
 
 
 class ReductionStatus(models.TextChoices):
@@ -561,11 +562,14 @@ class Evidence(models.TextChoices):
 
 
 class Reduction(models.Model):
-    """An application for a reduction (減免) or the 境界層措置 of a fiscal year and its decision.
+    """An application for a reduction (減免), the 境界層措置 or a deferral (徴収猶予) of a fiscal
+    year and its decision.
 
     Taken at the counter (申請), decided by the section chief (承認: the months and the share
     remitted, or the stage applied; 却下 with its reason). An approval puts the year on the
-    re-levy queue; the levy applies approved reductions month by month."""
+    re-levy queue; the levy applies approved reductions month by month. An approved deferral
+    changes no amount: it records the 猶予期限 to which the bills due within its months move
+    (premiums.rules.deferral)."""
 
     resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField("年度")
@@ -578,6 +582,7 @@ class Reduction(models.Model):
     last_month = models.DateField("適用終了月")
     rate = models.DecimalField("減免の割合", max_digits=4, decimal_places=3, null=True, blank=True)
     stage = models.PositiveSmallIntegerField("適用する段階（境界層）", null=True, blank=True)
+    deferred_until = models.DateField("猶予期限（徴収猶予）", null=True, blank=True)
     received_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField("受付日時", auto_now_add=True)
     decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -594,5 +599,7 @@ class Reduction(models.Model):
                                    | (models.Q(decided_by__isnull=False) & models.Q(decided_at__isnull=False)),
                                    name="reduction_decided_by"),
             models.CheckConstraint(condition=~models.Q(status="approved") | models.Q(stage__isnull=False)
-                                   | (models.Q(rate__gt=0) & models.Q(rate__lte=1)), name="reduction_grant"),
+                                   | (models.Q(rate__gt=0) & models.Q(rate__lte=1))
+                                   | (models.Q(kind="deferral") & models.Q(deferred_until__isnull=False)),
+                                   name="reduction_grant"),
         ]

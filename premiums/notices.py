@@ -254,7 +254,8 @@ def _load(levy_ids: Sequence[int], *, with_previous: bool) -> _Loaded:
     if exempted:
         for r in Reduction.objects.filter(status=ReductionStatus.APPROVED,
                                           resident_id__in={lv.resident_id for lv in exempted},
-                                          fiscal_year__in={lv.fiscal_year for lv in exempted}).order_by("decided_at", "id"):
+                                          fiscal_year__in={lv.fiscal_year for lv in exempted}).exclude(
+                kind=ReductionKind.DEFERRAL).order_by("decided_at", "id"):
             reductions.setdefault((r.resident_id, r.fiscal_year), []).append(r)
     return _Loaded(levies, previous, installments, tables, reductions)
 

@@ -20,7 +20,9 @@ from django.utils import timezone
 from kaigo.errors import ApplicationError
 from premiums.models import Levy, Payment, PaymentChannel, Settlement, SettlementKind, WriteOff
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
+from premiums.rules.deferral import defer_dues
 from premiums.rules.schedule import installment_label
+from premiums.selectors import approved_deferrals
 
 LOCK_NAMESPACE = 5_101  # pg_advisory_xact_lock(namespace, person): premium balances of a person
 MAX_PAYMENT = 10_000_000
@@ -36,13 +38,14 @@ def person_lock(resident_id: int) -> None:
 
 
 def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
-    """The year's balance of a person from the current levy revision (None: not levied)."""
+    """The year's balance of a person from the current levy revision (None: not levied), with the
+    納期限 in force (a deferred bill is due on its 猶予期限)."""
     levy = Levy.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year, recorded_to__isnull=True).first()
     if levy is None:
         return None
-    dues = [InstallmentDue(i.method, i.month, installment_label(i.method, i.kind, i.number, i.month.month), i.due_date,
-                           i.amount)
-            for i in levy.installments.order_by("month")]
+    dues = defer_dues([InstallmentDue(i.method, i.month, installment_label(i.method, i.kind, i.number, i.month.month),
+                                      i.due_date, i.amount) for i in levy.installments.order_by("month")],
+                      approved_deferrals(resident_id, [fiscal_year]).get(fiscal_year, ()))
     paid: dict[tuple[str, date], int] = defaultdict(int)
     for method, month, amount in Payment.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year).values_list(
             "method", "month", "amount"):

@@ -1,7 +1,8 @@
-"""Reductions (減免) and the 境界層措置 as services: an application taken at the counter with its
-evidence, decided by the section chief (never by the clerk who took it), and, once approved,
-the year queued for the re-levy (cause "reduction"). Japanese errors for staff. See
-docs/subsystems/levy.md, "Reductions"."""
+"""Reductions (減免), the 境界層措置 and deferrals (徴収猶予) as services: an application taken at the
+counter with its evidence, decided by the section chief (never by the clerk who took it), and,
+once approved, the year queued for the re-levy (cause "reduction"); an approved deferral changes
+no amount and records its 猶予期限 instead (premiums.rules.deferral). Japanese errors for staff.
+See docs/subsystems/levy.md, "Reductions" and "Deferral"."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from django.utils import timezone
 
 from kaigo.errors import ApplicationError
 from premiums.models import Evidence, Levy, LevyPendingCause, Reduction, ReductionKind, ReductionStatus
+from premiums.calendar import closed_days
 from premiums.relevy import levy_pending_add
+from premiums.rules.deferral import MAX_DEFERRAL_MONTHS, deferral_months, deferral_until
 
 # the evidence each kind needs at least one of (条例施行規則; [CONFIG])
 REQUIRED_EVIDENCE = {
@@ -23,6 +26,7 @@ REQUIRED_EVIDENCE = {
     ReductionKind.BREADWINNER: {Evidence.DEATH_OR_HOSPITAL, Evidence.INCOME_PROOF},
     ReductionKind.DETENTION: {Evidence.DETENTION_CERTIFICATE},
     ReductionKind.BORDERLINE: {Evidence.BORDERLINE_CERTIFICATE},
+    ReductionKind.DEFERRAL: {Evidence.DISASTER_CERTIFICATE, Evidence.INCOME_PROOF, Evidence.DEATH_OR_HOSPITAL},
 }
 
 
@@ -52,6 +56,8 @@ def reduction_apply(*, actor, resident_id: int, application: ReductionApplicatio
         problems.append("減免の事由を選んでください。")
     if not (first <= a.first_month.replace(day=1) <= a.last_month.replace(day=1) <= last):
         problems.append(f"適用の月は{a.fiscal_year}年4月から{a.fiscal_year + 1}年3月の間で、開始月から終了月の順に入力してください。")
+    elif a.kind == ReductionKind.DEFERRAL and deferral_months(a.first_month, a.last_month) > MAX_DEFERRAL_MONTHS:
+        problems.append(f"徴収猶予の期間は{MAX_DEFERRAL_MONTHS}か月以内で入力してください。")
     if a.applied_on > timezone.localdate():
         problems.append("申請日に未来の日付は入力できません。")
     needed = REQUIRED_EVIDENCE.get(a.kind, set())
@@ -69,7 +75,8 @@ def reduction_apply(*, actor, resident_id: int, application: ReductionApplicatio
 
 def reduction_decide(*, actor, reduction_id: int, approve: bool, rate: Decimal | None = None,
                      stage: int | None = None, rejection_reason: str = "") -> Reduction:
-    """Approve (with the share remitted, or for 境界層 the stage applied) or reject (with a reason).
+    """Approve (with the share remitted, for 境界層 the stage applied, for a deferral nothing more:
+    its 猶予期限 follows from its months) or reject (with a reason).
     The section chief decides; the clerk who took the application may not (four eyes)."""
     with transaction.atomic():
         reduction = Reduction.objects.select_for_update().get(pk=reduction_id)
@@ -78,7 +85,10 @@ def reduction_decide(*, actor, reduction_id: int, approve: bool, rate: Decimal |
         if reduction.received_by_id == actor.pk:
             raise ReductionInvalid("申請を受け付けた職員は決定できません。")
         if approve:
-            if reduction.kind == ReductionKind.BORDERLINE:
+            if reduction.kind == ReductionKind.DEFERRAL:
+                reduction.rate, reduction.stage = None, None
+                reduction.deferred_until = deferral_until(reduction.last_month, closed_days(reduction.fiscal_year))
+            elif reduction.kind == ReductionKind.BORDERLINE:
                 current = Levy.objects.get(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year,
                                            recorded_to__isnull=True)
                 if stage is None or not 1 <= stage < current.stage:
@@ -95,7 +105,7 @@ def reduction_decide(*, actor, reduction_id: int, approve: bool, rate: Decimal |
             reduction.status, reduction.rejection_reason = ReductionStatus.REJECTED, rejection_reason.strip()[:200]
         reduction.decided_by, reduction.decided_at = actor, timezone.now()
         reduction.save()
-        if approve:
+        if approve and reduction.kind != ReductionKind.DEFERRAL:  # a deferral changes no amount
             levy_pending_add([(reduction.resident_id, reduction.fiscal_year, reduction.first_month,
                                LevyPendingCause.REDUCTION)])
     return reduction

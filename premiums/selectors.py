@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from premiums.models import PremiumCollectionPlan, PremiumRateTable, RateTableStatus
+from premiums.models import (
+    PremiumCollectionPlan,
+    PremiumRateTable,
+    RateTableStatus,
+    Reduction,
+    ReductionKind,
+    ReductionStatus,
+)
 from premiums.rules.codes import PensionKind, RoundingMode, StageGroup
+from premiums.rules.deferral import Deferral
 from premiums.rules.errors import RateTableError
 from premiums.rules.tables import (
     BillingPlan,
@@ -127,3 +135,15 @@ def collection_plan_list() -> list[PremiumCollectionPlan]:
     """Every stored collection plan, newest fiscal years first."""
     return list(PremiumCollectionPlan.objects.select_related("created_by", "approved_by")
                 .order_by("-valid_from", "-id"))
+
+
+def approved_deferrals(resident_id: int, fiscal_years=None) -> dict[int, list[Deferral]]:
+    """The approved deferrals (徴収猶予) of a person by fiscal year (all years, or ``fiscal_years``)."""
+    rows = Reduction.objects.filter(resident_id=resident_id, kind=ReductionKind.DEFERRAL,
+                                    status=ReductionStatus.APPROVED)
+    if fiscal_years is not None:
+        rows = rows.filter(fiscal_year__in=list(fiscal_years))
+    found: dict[int, list[Deferral]] = {}
+    for fiscal_year, first_month, until in rows.values_list("fiscal_year", "first_month", "deferred_until"):
+        found.setdefault(fiscal_year, []).append(Deferral(first_month, until))
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from django.db import connection
@@ -22,11 +23,14 @@ from premiums.models import (
     PaymentChannel,
     PremiumRateTable,
     PremiumStage,
+    ReductionKind,
+    ReductionStatus,
     SettlementKind,
 )
 from premiums.rules.amount import annual_amount
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
+from premiums.rules.deferral import Deferral, defer_dues
 from premiums.rules.schedule import installment_label
 from premiums.rules.stage import StageInputs, stage_of
 from premiums.rules.tables import RateTable
@@ -39,6 +43,8 @@ STAGE_REASON_LABELS = dict(StageReason.choices)
 NOTICE_LABELS = dict(NoticeKind.choices)
 CHANNEL_LABELS = dict(PaymentChannel.choices)
 SETTLEMENT_LABELS = dict(SettlementKind.choices)
+REDUCTION_LABELS = dict(ReductionKind.choices)
+REDUCTION_STATUS_LABELS = dict(ReductionStatus.choices)
 CAUSE_LABELS = {"qualification": "資格の異動", "tax": "課税情報の更正", "reduction": "減免の決定", "staff": "職員による再計算"}
 YEARS_SHOWN = 10
 
@@ -79,6 +85,17 @@ class NoticeRow:
 
 
 @dataclass
+class ReductionRow:
+    kind: str
+    status: str
+    first_month: date
+    last_month: date
+    rate: Decimal | None
+    stage: int | None
+    deferred_until: date | None
+
+
+@dataclass
 class PremiumYear:
     fiscal_year: int
     levy_id: int
@@ -101,6 +118,7 @@ class PremiumYear:
     payments: list[PaymentRow] = field(default_factory=list)
     notices: list[NoticeRow] = field(default_factory=list)
     settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
+    reductions: list[ReductionRow] = field(default_factory=list)
 
 
 @dataclass
@@ -137,16 +155,27 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute("SELECT fiscal_year, method, month, amount FROM premiums_writeoff WHERE resident_id = %s",
                        [resident_id])
         write_offs = cursor.fetchall()
+        cursor.execute("SELECT fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until "
+                       "FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id", [resident_id])
+        reductions = cursor.fetchall()
         cursor.execute("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
                        "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
                        "ORDER BY n.issued_on DESC, n.id DESC", [resident_id])
         notices = cursor.fetchall()
+    deferrals: dict[int, list[Deferral]] = defaultdict(list)
+    for fiscal_year, kind, status, first_month, _last, _rate, _stage, until in reductions:
+        if kind == ReductionKind.DEFERRAL and status == ReductionStatus.APPROVED:
+            deferrals[fiscal_year].append(Deferral(first_month, until))
+    year_of = {row[0]: row[1] for row in levies}
     dues: dict[int, list[InstallmentDue]] = defaultdict(list)
     labels: dict[tuple[int, str, date], str] = {}
     for levy_id, method, kind, number, month, due_date, amount in installments:
         label = installment_label(method, kind, number, month.month)
         dues[levy_id].append(InstallmentDue(method, month, label, due_date, amount))
         labels[(levy_id, method, month)] = label
+    for levy_id in dues:
+        if deferrals.get(year_of[levy_id]):
+            dues[levy_id] = defer_dues(dues[levy_id], deferrals[year_of[levy_id]])
     paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
     for fiscal_year, method, month, _channel, amount, _paid_on, _booked_on in payments:
         paid[fiscal_year][(method, month)] += amount
@@ -187,6 +216,11 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for fiscal_year, kind, amount, decided_at in settlements:
         if fiscal_year in years:
             years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))
+    for fiscal_year, kind, status, first_month, last_month, rate, stage, until in reductions:
+        if fiscal_year in years:
+            years[fiscal_year].reductions.append(ReductionRow(
+                REDUCTION_LABELS.get(kind, kind), REDUCTION_STATUS_LABELS.get(status, status), first_month, last_month,
+                rate, stage, until))
     for fiscal_year, kind, issued_on, reprint, revision in notices:
         if fiscal_year in years:
             years[fiscal_year].notices.append(NoticeRow(NOTICE_LABELS.get(kind, kind), issued_on, reprint, revision))
@@ -239,6 +273,7 @@ class PendingReduction:
     stage: int | None
     amount: int | None
     received_by: str
+    is_deferral: bool = False
 
 
 def reductions_pending(*, actor, request) -> list[PendingReduction]:
@@ -256,7 +291,8 @@ def reductions_pending(*, actor, request) -> list[PendingReduction]:
         levy = current.get((r.resident_id, r.fiscal_year), (None, None))
         rows.append(PendingReduction(r.pk, r.resident_id, r.fiscal_year, kinds.get(r.kind, r.kind), r.applied_on,
                                      r.first_month, r.last_month, [evidence.get(e, e) for e in r.evidence], *levy,
-                                     r.received_by.get_full_name() or r.received_by.username))
+                                     r.received_by.get_full_name() or r.received_by.username,
+                                     r.kind == ReductionKind.DEFERRAL))
     access_log_write(actor=actor, request=request, function="premium.reduction.decide", channel="screen",
                      person_ids=sorted({r.resident_id for r in rows}))
     return rows

@@ -18,8 +18,9 @@ class InstallmentDue:
     method: str
     month: date  # first day of the installment's month
     label: str
-    due_date: date | None
+    due_date: date | None  # the 納期限 in force (a deferral's 猶予期限 when deferred)
     amount: int
+    deferred_from: date | None = None  # the installment's own 納期限 when a deferral (徴収猶予) moved it
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class InstallmentBalance:
     due: int
     paid: int
     written_off: int = 0  # 不納欠損 after prescription
+    deferred_from: date | None = None  # own 納期限 when deferred (徴収猶予); due_date is then the 猶予期限
 
     @property
     def open(self) -> int:
@@ -79,7 +81,7 @@ def year_balance(dues: Iterable[InstallmentDue], paid: Mapping[tuple[str, date],
     dues = list(dues)
     written_off = written_off or {}
     rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0),
-                               written_off.get((d.method, d.month), 0))
+                               written_off.get((d.method, d.month), 0), d.deferred_from)
             for d in dues]
     asked = {(d.method, d.month) for d in dues}
     rows += [InstallmentBalance(method, month, label_paid_only, None, 0, amount)
