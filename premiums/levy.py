@@ -71,7 +71,7 @@ class PersonRows:
     tax: tuple | None = None  # (id, StageInputs)
     pension: tuple | None = None  # (id, PensionFacts without ``continuing``)
     previous: tuple | None = None  # (amount, february_deduction, pension kind, pension amount, pension fact id)
-    current: tuple | None = None  # (levy id, revision, notice_number, source, stage)
+    current: tuple | None = None  # (levy id, revision, notice_number, source, stage, amount)
     reductions: list = field(default_factory=list)  # approved ReductionGrant of the year
 
 
@@ -110,7 +110,8 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
         for pid, *previous in cursor.fetchall():
             people[pid].previous = tuple(previous)
         cursor.execute(
-            "SELECT resident_id, id, revision, notice_number, source, stage FROM premiums_levy WHERE resident_id >= %s "
+            "SELECT resident_id, id, revision, notice_number, source, stage, amount FROM premiums_levy "
+            "WHERE resident_id >= %s "
             "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
         for pid, *current in cursor.fetchall():
             people[pid].current = tuple(current)

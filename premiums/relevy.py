@@ -29,7 +29,7 @@ from premiums.levy import (
 )
 from premiums.models import LevySource
 from premiums.rules.errors import PremiumRuleError
-from premiums.rules.levy import LevyDecision
+from premiums.rules.levy import LevyDecision, levy_decision_deadline
 from premiums.rules.tables import PENSION_MONTHS, YearMonth, add_months
 
 # a stop of the pension deduction (資格喪失等の通知) reaches the 年金保険者 for the pension month
@@ -102,6 +102,10 @@ def relevy_everyone(fiscal_year: int) -> list[int]:
     return sorted(levied.union(levy_candidates(fiscal_year)))
 
 
+PERIOD_EXPIRED = ("賦課決定の期間制限（介護保険法第200条の2: 最初の納期の翌日から2年）を過ぎているため、{}年度の保険料は"
+                  "増額も新たな賦課もできません（減額の更正のみ可能です）。")
+
+
 def _unchanged(rows: PersonRows, decision: LevyDecision, schedule) -> bool:
     return rows.current[4] == decision.stage.stage and decision.schedule == schedule
 
@@ -112,8 +116,10 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
     """Levy again the queued persons ``lo <= id < hi`` of ``fiscal_year`` (or, with ``everyone``,
     every person with a first-class period or a current levy in the year: the correction run after
     a rate change). A person whose levy comes out the same gets no new revision (``skipped``);
-    one without a levy yet gets a first one with bills from next month. The queue rows are closed
-    except for persons in error, who stay queued."""
+    one without a levy yet gets a first one with bills from next month. From the year's deadline
+    of levy decisions (法 §200の2) a levy is only lowered: a raise or a first levy is refused as the
+    person's error and the queue row closed (waiting cannot make it possible). The queue rows are
+    closed except for persons in other errors, who stay queued."""
     now = now or timezone.now()
     table_id, calculator = calculator_for(fiscal_year)
     queued = pending_in(fiscal_year, lo, hi, queued_before=queued_before)
@@ -123,6 +129,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
     schedules = current_schedules(fiscal_year, lo, hi)
     billing_from = billing_from_for(business_date)
     stop_from = pension_stop_from_for(business_date)
+    barred = business_date >= levy_decision_deadline(fiscal_year, calculator.plan, calculator.holidays)
     result = LevyChunkResult()
     decided, done = [], []
     for pid in targets:
@@ -145,6 +152,9 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
             result.errors.append(RecordError(str(pid), error.code, str(error)))
             continue
         done.append(pid)
+        if barred and (rows.current is None or decision.amount > rows.current[5]):
+            result.errors.append(RecordError(str(pid), "levy_period_expired", PERIOD_EXPIRED.format(fiscal_year)))
+            continue
         if rows.current is not None and _unchanged(rows, decision, schedules[pid]):
             result.skipped += 1
             continue

@@ -17,11 +17,13 @@ from functools import lru_cache
 from eligibility.rules import premium_months
 from premiums.rules.codes import CollectionMethod
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
+from premiums.rules.arrears import ONE_DAY, add_years
 from premiums.rules.reduction import ReducedAmount, ReductionGrant, reduced_amount
 from premiums.rules.schedule import (
     CollectionDecision,
     PensionFacts,
     Schedule,
+    billing_due_date,
     collection_method,
     collection_schedule,
     revised_schedule,
@@ -158,6 +160,15 @@ class LevyCalculator:
                                                                plan=self.plan.pension))
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
                             reduced.exemption, reduced.steps)
+
+
+def levy_decision_deadline(fiscal_year: int, plan: CollectionPlan, holidays: frozenset[date] = frozenset()) -> date:
+    """The first day no levy decision of ``fiscal_year`` may be made any more (賦課決定の期間制限,
+    法 §200の2): two years from the day after the year's first 納期 (the first 普通徴収 期 of the
+    plan, its 納期限 moved past closed days). From that day a correction may lower a levy (the
+    overpayment is refunded) but may neither raise it nor make a first levy of the year."""
+    first_slot = plan.billing.slots(fiscal_year)[0][1]
+    return add_years(billing_due_date(plan.billing, first_slot, holidays) + ONE_DAY, 2)
 
 
 def as_collected(schedule: Schedule, decided: CollectionDecision) -> CollectionDecision:

@@ -177,3 +177,56 @@ def test_a_run_takes_the_queue_as_it_was_when_it_started():
 
     assert result.levied == 1
     assert list(LevyPending.objects.filter(processed_at__isnull=True).values_list("resident_id", flat=True)) == [late.pk]
+
+
+@pytest.mark.parametrize("fiscal_year,deadline", [
+    (2024, date(2026, 8, 1)),  # first 期 due 2024-07-31 (a Wednesday)
+    (2025, date(2027, 8, 1)),  # 2025-07-31 a Thursday
+    (2026, date(2028, 8, 1)),  # 2026-07-31 a Friday
+])
+def test_the_deadline_of_levy_decisions_is_two_years_after_the_first_due_date(fiscal_year, deadline):
+    from premiums.levy import calculator_for
+    from premiums.rules.levy import levy_decision_deadline
+
+    _, calculator = calculator_for(fiscal_year)
+    assert levy_decision_deadline(fiscal_year, calculator.plan, calculator.holidays) == deadline
+
+
+@pytest.mark.parametrize("business_day,raised", [(date(2026, 7, 31), True), (date(2026, 8, 1), False)])
+def test_after_the_deadline_a_levy_is_not_raised_nor_first_made(business_day, raised):
+    person, late = make_elderly(), make_elderly()
+    fact = make_tax_fact(person, 2024, household_taxed=False, taxable_pension_income=1_000_000)  # stage 2
+    main_levy_chunk(fiscal_year=2024, **ALL)
+    before = current(person, 2024)
+    TaxFact.objects.filter(pk=fact.pk).update(recorded_to=timezone.now())
+    make_tax_fact(person, 2024, correction=True, self_taxed=True, household_taxed=True, total_income=1_500_000)
+    make_tax_fact(late, 2024, household_taxed=True)
+    levy_pending_add([(person.pk, 2024, date(2024, 4, 1), "tax"), (late.pk, 2024, date(2024, 4, 1), "tax")])
+
+    result = relevy_chunk(fiscal_year=2024, business_date=business_day, **ALL)
+
+    if raised:
+        assert current(person, 2024).amount > before.amount and Levy.objects.filter(resident=late).exists()
+        assert not result.errors
+    else:
+        assert current(person, 2024).pk == before.pk and not Levy.objects.filter(resident=late).exists()
+        assert sorted((e.record_key, e.code) for e in result.errors) == sorted(
+            [(str(person.pk), "levy_period_expired"), (str(late.pk), "levy_period_expired")])
+        assert "第200条の2" in result.errors[0].message
+        # the queue rows are closed: waiting cannot make the raise possible
+        assert not LevyPending.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_after_the_deadline_a_levy_may_still_be_lowered():
+    person = make_elderly()
+    fact = make_tax_fact(person, 2024, self_taxed=True, household_taxed=True, total_income=1_500_000)
+    main_levy_chunk(fiscal_year=2024, **ALL)
+    before = current(person, 2024)
+    TaxFact.objects.filter(pk=fact.pk).update(recorded_to=timezone.now())
+    make_tax_fact(person, 2024, correction=True, household_taxed=False, taxable_pension_income=1_000_000)
+    levy_pending_add([(person.pk, 2024, date(2024, 4, 1), "tax")])
+
+    result = relevy_chunk(fiscal_year=2024, business_date=date(2026, 9, 1), **ALL)
+
+    after = current(person, 2024)
+    assert not result.errors and after.amount < before.amount and after.revision == 2
