@@ -125,10 +125,16 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
     return people
 
 
+_METHODS = {m.value: m for m in CollectionMethod}
+_KINDS = {k.value: k for k in InstallmentKind}
+
+
 def current_schedules(fiscal_year: int, lo: int, hi: int) -> dict[int, Schedule]:
-    """The schedule of each current levy of persons ``lo <= id < hi`` for ``fiscal_year``."""
+    """The schedule of each current levy of persons ``lo <= id < hi`` for ``fiscal_year``. Equal
+    schedules come back as one shared (immutable) object: most persons share their schedule with
+    many others, and the re-levy caches its revisions by schedule."""
     levies: dict[int, tuple[int, int, int]] = {}
-    installments: dict[int, list[Installment]] = defaultdict(list)
+    rows_of: dict[int, list[tuple]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, resident_id, amount, overpaid FROM premiums_levy WHERE resident_id >= %s "
                        "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
@@ -138,11 +144,19 @@ def current_schedules(fiscal_year: int, lo: int, hi: int) -> dict[int, Schedule]
             "SELECT i.levy_id, i.method, i.kind, i.number, i.month, i.due_date, i.amount FROM premiums_levyinstallment i "
             "JOIN premiums_levy l ON l.id = i.levy_id WHERE l.resident_id >= %s AND l.resident_id < %s "
             "AND l.fiscal_year = %s AND l.recorded_to IS NULL", [lo, hi, fiscal_year])
-        for levy_id, method, kind, number, month, due_date, amount in cursor.fetchall():
-            installments[levy_id].append(Installment(CollectionMethod(method), InstallmentKind(kind), number,
-                                                     month.year, month.month, due_date, amount))
-    return {pid: Schedule(amount, tuple(installments[levy_id]), overpaid)
-            for levy_id, (pid, amount, overpaid) in levies.items()}
+        for levy_id, *row in cursor.fetchall():
+            rows_of[levy_id].append(tuple(row))
+    shared: dict[tuple, Schedule] = {}
+    result = {}
+    for levy_id, (pid, amount, overpaid) in levies.items():
+        key = (amount, overpaid, *sorted(rows_of[levy_id]))
+        schedule = shared.get(key)
+        if schedule is None:
+            schedule = shared[key] = Schedule(amount, tuple(
+                Installment(_METHODS[method], _KINDS[kind], number, month.year, month.month, due_date, value)
+                for method, kind, number, month, due_date, value in rows_of[levy_id]), overpaid)
+        result[pid] = schedule
+    return result
 
 
 def levy_facts(rows: PersonRows) -> LevyFacts:

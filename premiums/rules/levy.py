@@ -3,8 +3,9 @@ amount, the collection method and the schedule out. Pure: the batch reads the fa
 of persons, calls ``decide_levy`` for each, and writes the decisions by COPY.
 
 ``LevyCalculator`` holds a year's table, plan and closed days, and caches what many persons
-share (the annual amount of a stage, the schedule of an amount under a decision): a city has
-a few thousand distinct schedules for a million persons.
+share (the annual amount of a stage, the schedule of an amount under a decision, the revision
+of a schedule to a new amount): a city has a few thousand distinct schedules for a million
+persons. Schedules are immutable values, so a cached one is shared safely.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class LevyCalculator:
         self._months: dict[tuple, tuple[YearMonth, ...]] = {}
         self._amounts: dict[tuple[int, int], int] = {}
         self._schedule = lru_cache(maxsize=50_000)(self._schedule_uncached)
+        self._revised = lru_cache(maxsize=50_000)(self._revised_uncached)
 
     def breakdown(self, stage: int) -> AmountBreakdown:
         found = self._annual.get(stage)
@@ -142,6 +144,11 @@ class LevyCalculator:
             billing_from=billing_from, holidays=self.holidays,
         )
 
+    def _revised_uncached(self, current, amount, billing_from, pension_stop_from, lost):
+        return revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
+                                billing_from=billing_from, pension_stop_from=pension_stop_from,
+                                qualification_lost=lost, holidays=self.holidays)
+
     def revise(self, facts: LevyFacts, current: Schedule, *, billing_from: YearMonth,
                pension_stop_from: YearMonth) -> LevyDecision:
         """A correction (更正) during the year: the new stage and amount; installments already
@@ -153,9 +160,7 @@ class LevyCalculator:
         reduced = self.reduced(stage.stage, months, facts.reductions)
         amount = reduced.amount
         lost = not months or months[-1] < (self.fiscal_year + 1, 3)
-        schedule = revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
-                                    billing_from=billing_from, pension_stop_from=pension_stop_from,
-                                    qualification_lost=lost, holidays=self.holidays)
+        schedule = self._revised(current, amount, billing_from, pension_stop_from, lost)
         collection = as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
                                                                plan=self.plan.pension))
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
