@@ -57,7 +57,8 @@ def reminders_chunk(*, lo: int, hi: int, issued_on: date, batch_run_id: int | No
                     plan: ArrearsPlan = ASSUMED_ARREARS_PLAN) -> ArrearsChunkResult:
     """One reminder (督促状) per bill installment of persons ``lo <= id < hi`` unpaid after a 納期限
     that lies within the reminder window before ``issued_on`` (up to ``reminder_within_days``),
-    unless one was issued already (a re-run issues none). Returns the reminders written."""
+    unless one was issued already (a re-run issues none) or a store 速報 of it awaits its 確報 (the
+    resident has paid). Returns the reminders written."""
     earliest = issued_on - timedelta(days=plan.reminder_within_days)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -66,7 +67,9 @@ def reminders_chunk(*, lo: int, hi: int, issued_on: date, batch_run_id: int | No
             "SELECT o.resident_id, o.fiscal_year, 'reminder', o.id, o.month, %(today)s, false, %(run)s, now() "
             "FROM (" + OPEN_BILLS_SQL + ") o WHERE o.due_date >= %(earliest)s AND NOT EXISTS ("
             "SELECT 1 FROM premiums_premiumnotice n WHERE n.resident_id = o.resident_id AND n.fiscal_year = "
-            "o.fiscal_year AND n.kind = 'reminder' AND n.installment_month = o.month) RETURNING resident_id",
+            "o.fiscal_year AND n.kind = 'reminder' AND n.installment_month = o.month) AND NOT EXISTS ("
+            "SELECT 1 FROM premiums_preliminarypayment pp WHERE pp.resident_id = o.resident_id AND pp.fiscal_year = "
+            "o.fiscal_year AND pp.month = o.month AND pp.confirmed_by_id IS NULL) RETURNING resident_id",
             {"lo": lo, "hi": hi, "today": issued_on, "earliest": earliest, "run": batch_run_id})
         persons = [r[0] for r in cursor.fetchall()]
     return ArrearsChunkResult(len(persons), set(persons))

@@ -272,11 +272,12 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
 
 FEED_CHANNELS = {"counter": PaymentChannel.BANK, "account_transfer": PaymentChannel.TRANSFER,
                  "store_final": PaymentChannel.CONVENIENCE}
+PRELIMINARY = "store_preliminary"  # コンビニ速報: kept as PreliminaryPayment until its 確報
 
 
 @dataclass
 class PaymentsReceived(Received):
-    preliminary: int = 0  # コンビニ速報: counted when its 確報 arrives
+    preliminary: int = 0  # コンビニ速報: kept (PreliminaryPayment), counted as paid when its 確報 arrives
     transfer_failed: int = 0  # 口座振替不能: listed for staff (a bill is sent instead)
 
 
@@ -286,7 +287,8 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     the 納付番号 (fiscal year, 通知書番号, 期), and become Payments with one INSERT ... SELECT. Refused
     per line: a 納付番号 never issued (or of an installment the current levy no longer has), a
     receipt the collecting agent reported before (its 受付番号: counted once, also within the
-    file). Failed account transfers are listed, not paid; store 速報 lines wait for their 確報.
+    file). Failed account transfers are listed, not paid; store 速報 lines are kept as
+    PreliminaryPayment (no reminder meanwhile) and confirmed by their 確報, which alone is paid.
     ``today``: the processing day (a 納付日 after it is refused; default: today)."""
     digest, existing = _existing(data)
     if existing is not None:
@@ -296,8 +298,10 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     errors = _Errors(parsed.errors)
     rows, preliminary, failed = [], 0, 0
     for r in parsed.records:
-        if r.channel == "store_preliminary":
+        if r.channel == PRELIMINARY:
             preliminary += 1
+            rows.append((r.line_no, r.fiscal_year, r.notice_number, r.installment, PRELIMINARY, r.amount,
+                         r.paid_on, r.booked_on, r.payment_number, r.agent_code, r.serial))
             continue
         if not r.paid:
             failed += 1
@@ -335,10 +339,26 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
                 "booked_on, payment_number, agent_code, serial, file_id, recorded_at, note) "
                 "SELECT resident_id, fiscal_year, 'billing', month, channel, amount, paid_on, booked_on, "
                 "payment_number, agent_code, serial, %s, now(), '' FROM payment_lines "
-                "WHERE resident_id IS NOT NULL AND first_line ORDER BY line_no", [file.pk])
+                "WHERE resident_id IS NOT NULL AND first_line AND channel <> %s ORDER BY line_no",
+                [file.pk, PRELIMINARY])
             applied = cursor.rowcount
+            # 速報: kept until their 確報 (a resent 速報 changes nothing; an unknown 納付番号 waits for the 確報's error)
+            cursor.execute(
+                "INSERT INTO premiums_preliminarypayment (resident_id, fiscal_year, month, amount, paid_on, "
+                "payment_number, agent_code, serial, file_id, recorded_at) "
+                "SELECT resident_id, fiscal_year, month, amount, paid_on, payment_number, agent_code, serial, %s, now() "
+                "FROM payment_lines WHERE resident_id IS NOT NULL AND first_line AND channel = %s ORDER BY line_no "
+                "ON CONFLICT (agent_code, serial) DO NOTHING", [file.pk, PRELIMINARY])
+            # 確報: each confirms the open 速報 of the same 納付番号, amount, 納付日 and agent (one each)
+            cursor.execute(
+                "UPDATE premiums_preliminarypayment pp SET confirmed_by_id = m.payment_id FROM ("
+                "SELECT DISTINCT ON (p.id) p.id AS payment_id, pp2.id AS preliminary_id FROM premiums_payment p "
+                "JOIN premiums_preliminarypayment pp2 ON pp2.payment_number = p.payment_number "
+                "AND pp2.amount = p.amount AND pp2.paid_on = p.paid_on AND pp2.agent_code = p.agent_code "
+                "AND pp2.confirmed_by_id IS NULL WHERE p.file_id = %s AND p.channel = %s ORDER BY p.id, pp2.id) m "
+                "WHERE pp.id = m.preliminary_id", [file.pk, PaymentChannel.CONVENIENCE])
             cursor.execute("SELECT line_no, resident_id IS NOT NULL FROM payment_lines "
-                           "WHERE resident_id IS NULL OR NOT first_line")
+                           "WHERE channel <> %s AND (resident_id IS NULL OR NOT first_line)", [PRELIMINARY])
             refused = cursor.fetchall()
             cursor.execute("DROP TABLE payment_lines")
         duplicates = 0

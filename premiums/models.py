@@ -483,6 +483,34 @@ class Payment(models.Model):
         ]
 
 
+class PreliminaryPayment(models.Model):
+    """A convenience-store 速報 (preliminary report of a payment): the store took the money, the
+    confirmed record (確報) with the money itself follows some days later and only that becomes a
+    Payment. Until then the installment is "paid, awaiting 確報": no reminder is issued for it and
+    the premium tab says so. Confirmed when a 確報 of the same 納付番号, amount, 納付日 and
+    collecting agent arrives."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    month = models.DateField("納期の月")
+    amount = models.IntegerField("金額")
+    paid_on = models.DateField("納付日")
+    payment_number = models.CharField("納付番号", max_length=16)
+    agent_code = models.CharField("収納機関コード", max_length=5)
+    serial = models.CharField("受付番号", max_length=20)
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+    confirmed_by = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name="確報")
+
+    class Meta:
+        verbose_name = "コンビニ速報"
+        indexes = [models.Index(fields=["resident", "fiscal_year", "month"], name="preliminary_installment"),
+                   models.Index(fields=["payment_number"], name="preliminary_number",
+                                condition=models.Q(confirmed_by__isnull=True))]
+        constraints = [models.UniqueConstraint(fields=["agent_code", "serial"], name="preliminary_receipt_once")]
+
+
 class SettlementKind(models.TextChoices):
     REFUND = "refund", "還付"
     OFFSET = "offset", "充当"

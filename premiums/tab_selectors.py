@@ -41,7 +41,8 @@ METHOD_LABELS = dict(CollectionMethod.choices)
 REASON_LABELS = dict(CollectionReason.choices)
 STAGE_REASON_LABELS = dict(StageReason.choices)
 NOTICE_LABELS = dict(NoticeKind.choices)
-CHANNEL_LABELS = dict(PaymentChannel.choices)
+PRELIMINARY = "preliminary"
+CHANNEL_LABELS = {**dict(PaymentChannel.choices), PRELIMINARY: "コンビニ速報（確報待ち）"}
 SETTLEMENT_LABELS = dict(SettlementKind.choices)
 REDUCTION_LABELS = dict(ReductionKind.choices)
 REDUCTION_STATUS_LABELS = dict(ReductionStatus.choices)
@@ -119,6 +120,7 @@ class PremiumYear:
     notices: list[NoticeRow] = field(default_factory=list)
     settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
     reductions: list[ReductionRow] = field(default_factory=list)
+    awaiting_final: set[date] = field(default_factory=set)  # bill months with a store 速報 awaiting its 確報
 
 
 @dataclass
@@ -146,8 +148,12 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute("SELECT levy_id, method, kind, number, month, due_date, amount FROM premiums_levyinstallment "
                        "WHERE levy_id = ANY(%s) ORDER BY month, method DESC", [current_ids])
         installments = cursor.fetchall()
-        cursor.execute("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM premiums_payment "
-                       "WHERE resident_id = %s ORDER BY paid_on, id", [resident_id])
+        # payments, and the store 速報 awaiting their 確報 (channel PRELIMINARY: not paid yet)
+        cursor.execute("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM ("
+                       "SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on, id FROM premiums_payment "
+                       "WHERE resident_id = %s UNION ALL SELECT fiscal_year, 'billing', month, %s, amount, paid_on, "
+                       "NULL, id FROM premiums_preliminarypayment WHERE resident_id = %s AND confirmed_by_id IS NULL"
+                       ") p ORDER BY paid_on, id", [resident_id, PRELIMINARY, resident_id])
         payments = cursor.fetchall()
         cursor.execute("SELECT fiscal_year, kind, amount, decided_at FROM premiums_settlement WHERE resident_id = %s "
                        "ORDER BY decided_at", [resident_id])
@@ -177,8 +183,12 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         if deferrals.get(year_of[levy_id]):
             dues[levy_id] = defer_dues(dues[levy_id], deferrals[year_of[levy_id]])
     paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
-    for fiscal_year, method, month, _channel, amount, _paid_on, _booked_on in payments:
-        paid[fiscal_year][(method, month)] += amount
+    awaiting: set[tuple[int, date]] = set()
+    for fiscal_year, method, month, channel, amount, _paid_on, _booked_on in payments:
+        if channel == PRELIMINARY:
+            awaiting.add((fiscal_year, month))
+        else:
+            paid[fiscal_year][(method, month)] += amount
     written_off: dict[int, dict[tuple[str, date], int]] = defaultdict(dict)
     for fiscal_year, method, month, amount in write_offs:
         written_off[fiscal_year][(method, month)] = amount
@@ -213,6 +223,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             label = labels.get((years[fiscal_year].levy_id, method, month)) or f"{month.month}月"
             years[fiscal_year].payments.append(PaymentRow(paid_on, booked_on, CHANNEL_LABELS.get(channel, channel),
                                                           label, amount))
+    for fiscal_year, month in awaiting:
+        if fiscal_year in years:
+            years[fiscal_year].awaiting_final.add(month)
     for fiscal_year, kind, amount, decided_at in settlements:
         if fiscal_year in years:
             years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))

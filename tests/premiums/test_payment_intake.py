@@ -73,3 +73,41 @@ def test_the_same_receipt_in_another_file_is_counted_once():
     assert Payment.objects.count() == before
     codes = set(InboundLineError.objects.filter(file=received.file).values_list("code", flat=True))
     assert codes <= {"receipt_received", "transfer_failed"} and received.applied == 0
+
+
+def test_a_store_preliminary_waits_for_its_final_and_stops_a_reminder_meanwhile(client_as):
+    from kaigo.staff.roles import Role
+    from premiums.arrears import reminders_chunk
+    from premiums.models import PremiumNotice, PreliminaryPayment
+
+    bills = open_bills()
+    due = {b.payment_number: b.due_date for b in bills}
+    first = simulate_payment_day(bills, day=date(2026, 8, 3), seed=5)
+    received = payment_file_receive(first.data, file_name="d1.csv", today=date(2026, 8, 3))
+    kept = list(PreliminaryPayment.objects.filter(confirmed_by__isnull=True).order_by("id"))
+    assert received.preliminary == len(kept) > 0
+    assert not Payment.objects.filter(payment_number__in=[p.payment_number for p in kept]).exists()
+    # an overdue installment paid at a store: no reminder while its 速報 awaits the 確報
+    overdue = [p for p in kept if due[p.payment_number] < date(2026, 8, 10)]
+    assert overdue, "the simulated day has a 速報 of an installment due before the reminder run"
+    reminders_chunk(lo=0, hi=10**12, issued_on=date(2026, 8, 10))
+    reminded = set(PremiumNotice.objects.filter(kind="reminder").values_list("resident_id", "installment_month"))
+    assert reminded and not reminded & {(p.resident_id, p.month) for p in overdue}
+    page = client_as(Role.WARD_CLERK).get(f"/persons/{overdue[0].resident_id}/premiums/?year={FY}")
+    assert "コンビニ速報あり・確報待ち" in page.content.decode()
+
+    # the 確報 arrive: each confirms its 速報 and alone becomes the payment
+    second = simulate_payment_day(bills, day=date(2026, 8, 10), seed=7, confirm=first.preliminary,
+                                  serial_start=10_000)
+    second_file = payment_file_receive(second.data, file_name="d2.csv", today=date(2026, 8, 10)).file
+    assert not PreliminaryPayment.objects.filter(pk__in=[p.pk for p in kept], confirmed_by__isnull=True).exists()
+    confirmed = PreliminaryPayment.objects.get(pk=overdue[0].pk).confirmed_by
+    assert (confirmed.resident_id, confirmed.month, confirmed.amount, confirmed.channel) == (
+        overdue[0].resident_id, overdue[0].month, overdue[0].amount, "convenience")
+
+    # the same 速報 lines in another file add nothing
+    lines = first.data.decode().split("\n")
+    resent = "\n".join([lines[0]] + [lines[n - 1] for n, o in first.outcomes.items() if o == "preliminary"]) + "\n"
+    again = payment_file_receive(resent.encode(), file_name="d1-again.csv", today=date(2026, 8, 10))
+    assert again.created and PreliminaryPayment.objects.filter(file=received.file).count() == len(kept)
+    assert PreliminaryPayment.objects.exclude(file__in=[received.file, second_file]).count() == 0
