@@ -23,6 +23,7 @@ from kaigo.crypto.blind_index import kana_name_index
 from kaigo.db import copy_rows
 from kaigo.errors import ApplicationError
 from premiums.models import (
+    DeductionStop,
     InboundFile,
     InboundKind,
     InboundLineError,
@@ -380,7 +381,8 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
     """Apply a 特別徴収結果通知 (10) for the pension month ``month``: every deducted line becomes a
     Payment of the pension installment of that month (channel 特別徴収, paid on the pension
     payment day), matched to the resident like the listings. A deduction the 年金保険者 could not
-    make is listed with its reason: the installment stays open for staff to bill (普通徴収へ切替)."""
+    make is listed with its reason and recorded as a DeductionStop, and the person's year queued
+    for the re-levy, which drops that month's and later deductions and bills them (普通徴収へ切替)."""
     digest, existing = _existing(data)
     if existing is not None:
         return Received(existing, created=False)
@@ -404,7 +406,7 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
                 "ON i.levy_id = l.id AND i.method = 'pension' AND i.month = %s WHERE l.recorded_to IS NULL "
                 "AND l.fiscal_year = %s AND l.resident_id = ANY(%s)", [first_of_month, fiscal_year, persons])
             requested = dict(cursor.fetchall())
-        payments, duplicates = [], 0
+        payments, stops, duplicates = [], [], 0
         for r in parsed.records:
             if r.serial in known:
                 duplicates += 1
@@ -418,7 +420,10 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
                 continue
             if not r.deducted:
                 errors.add(r.line_no, "not_deducted",
-                           f"特別徴収されませんでした（{DeductionResult(r.result).label}）。普通徴収への切替を確認してください。")
+                           f"特別徴収されませんでした（{DeductionResult(r.result).label}）。この月以降の特別徴収は"
+                           "次の更正で普通徴収に切り替えます。")
+                stops.append(DeductionStop(resident_id=pid, fiscal_year=fiscal_year, month=first_of_month,
+                                           result=r.result, file=file))
                 continue
             known.add(r.serial)
             payments.append(Payment(resident_id=pid, fiscal_year=fiscal_year, method="pension",
@@ -426,6 +431,8 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
                                     paid_on=requested[pid], booked_on=requested[pid], serial=r.serial,
                                     agent_code=r.insurer_code, file=file))
         Payment.objects.bulk_create(payments)
+        DeductionStop.objects.bulk_create(stops, ignore_conflicts=True)
+        levy_pending_add([(stop.resident_id, fiscal_year, first_of_month, LevyPendingCause.PENSION) for stop in stops])
         errors.write(file)
         rejected = len(errors.rows) - duplicates
         InboundFile.objects.filter(pk=file.pk).update(applied=len(payments), rejected=rejected, duplicates=duplicates)

@@ -383,6 +383,7 @@ class LevyPendingCause(models.TextChoices):
     TAX = "tax", "課税情報の更正"
     REDUCTION = "reduction", "減免の決定"
     STAFF = "staff", "職員による再計算"
+    PENSION = "pension", "特別徴収の不能（普通徴収へ切替）"
 
 
 class LevyPending(models.Model):
@@ -481,6 +482,25 @@ class Payment(models.Model):
                                     name="payment_receipt_once"),
             models.CheckConstraint(condition=~models.Q(amount=0), name="payment_not_zero"),
         ]
+
+
+class DeductionStop(models.Model):
+    """A pension deduction the 年金保険者 reported as not made (特別徴収結果通知: 未徴収): from this
+    month on the year's deductions stop, and the re-levy bills what they would have collected
+    (普通徴収への切替). Written by the results intake, with the person's year queued for the
+    re-levy (cause ``pension``)."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    month = models.DateField("特別徴収されなかった月")
+    result = models.CharField("処理結果", max_length=12)  # premiums.pension_feed.format.DeductionResult
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "特別徴収の不能"
+        constraints = [models.UniqueConstraint(fields=["resident", "fiscal_year", "month"],
+                                               name="deduction_stop_once")]
 
 
 class PreliminaryPayment(models.Model):

@@ -93,6 +93,14 @@ def pending_persons(fiscal_year: int, *, queued_before: datetime | None = None) 
         return [r[0] for r in cursor.fetchall()]
 
 
+def deduction_stops(fiscal_year: int, lo: int, hi: int) -> dict[int, YearMonth]:
+    """The first month of ``fiscal_year`` whose pension deduction was reported not made, by person."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT resident_id, min(month) FROM premiums_deductionstop WHERE resident_id >= %s "
+                       "AND resident_id < %s AND fiscal_year = %s GROUP BY resident_id", [lo, hi, fiscal_year])
+        return {pid: (month.year, month.month) for pid, month in cursor.fetchall()}
+
+
 def relevy_everyone(fiscal_year: int) -> list[int]:
     """Every person with a first-class period in the year or a current levy of it."""
     with connection.cursor() as cursor:
@@ -127,6 +135,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
     targets = sorted(pid for pid, rows in facts.items() if rows.periods or rows.current) if everyone \
         else sorted(queued)
     schedules = current_schedules(fiscal_year, lo, hi)
+    failed = deduction_stops(fiscal_year, lo, hi)
     billing_from = billing_from_for(business_date)
     stop_from = pension_stop_from_for(business_date)
     barred = business_date >= levy_decision_deadline(fiscal_year, calculator.plan, calculator.holidays)
@@ -147,7 +156,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
                 decision = calculator.decide(levy_facts(rows), billing_from=billing_from)
             else:
                 decision = calculator.revise(levy_facts(rows), schedules[pid], billing_from=billing_from,
-                                             pension_stop_from=stop_from)
+                                             pension_stop_from=stop_from, pension_failed_from=failed.get(pid))
         except PremiumRuleError as error:
             result.errors.append(RecordError(str(pid), error.code, str(error)))
             continue

@@ -18,6 +18,7 @@ from audit.services import access_log_write
 from eligibility.qualification_selectors import PersonHeader, person_header
 from premiums.models import (
     Levy,
+    LevyPendingCause,
     LevySource,
     NoticeKind,
     PaymentChannel,
@@ -46,7 +47,7 @@ CHANNEL_LABELS = {**dict(PaymentChannel.choices), PRELIMINARY: "コンビニ速�
 SETTLEMENT_LABELS = dict(SettlementKind.choices)
 REDUCTION_LABELS = dict(ReductionKind.choices)
 REDUCTION_STATUS_LABELS = dict(ReductionStatus.choices)
-CAUSE_LABELS = {"qualification": "資格の異動", "tax": "課税情報の更正", "reduction": "減免の決定", "staff": "職員による再計算"}
+CAUSE_LABELS = dict(LevyPendingCause.choices)
 YEARS_SHOWN = 10
 
 

@@ -144,23 +144,25 @@ class LevyCalculator:
             billing_from=billing_from, holidays=self.holidays,
         )
 
-    def _revised_uncached(self, current, amount, billing_from, pension_stop_from, lost):
+    def _revised_uncached(self, current, amount, billing_from, pension_stop_from, lost, pension_failed_from):
         return revised_schedule(current, amount, fiscal_year=self.fiscal_year, plan=self.plan,
                                 billing_from=billing_from, pension_stop_from=pension_stop_from,
-                                qualification_lost=lost, holidays=self.holidays)
+                                qualification_lost=lost, holidays=self.holidays,
+                                pension_failed_from=pension_failed_from)
 
     def revise(self, facts: LevyFacts, current: Schedule, *, billing_from: YearMonth,
-               pension_stop_from: YearMonth) -> LevyDecision:
+               pension_stop_from: YearMonth, pension_failed_from: YearMonth | None = None) -> LevyDecision:
         """A correction (更正) during the year: the new stage and amount; installments already
         due are kept, the rest re-split (``revised_schedule``). The collection decision of the
         revision is the one the kept pension deductions show (no new 特別徴収 starts mid-year
-        from a correction: the 年金保険者 is asked only by the yearly and additional requests)."""
+        from a correction: the 年金保険者 is asked only by the yearly and additional requests).
+        ``pension_failed_from``: the first month the 年金保険者 reported a deduction not made."""
         stage = stage_of(facts.stage_inputs, self.table)
         months = self.owed_months(facts.periods)
         reduced = self.reduced(stage.stage, months, facts.reductions)
         amount = reduced.amount
         lost = not months or months[-1] < (self.fiscal_year + 1, 3)
-        schedule = self._revised(current, amount, billing_from, pension_stop_from, lost)
+        schedule = self._revised(current, amount, billing_from, pension_stop_from, lost, pension_failed_from)
         collection = as_collected(schedule, collection_method(facts.pension, fiscal_year=self.fiscal_year,
                                                                plan=self.plan.pension))
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,

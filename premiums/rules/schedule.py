@@ -481,9 +481,11 @@ def revised_schedule(
     pension_stop_from: YearMonth,
     qualification_lost: bool = False,
     holidays: frozenset[date] = frozenset(),
+    pension_failed_from: YearMonth | None = None,
 ) -> Schedule:
     """The schedule after a change of the year's amount to ``new_amount`` (更正, loss of
-    qualification; DOMAIN 2.6, 2.8).
+    qualification; DOMAIN 2.6, 2.8), or after the 年金保険者 reported a deduction not made
+    (``pension_failed_from``: that month's and every later deduction is dropped and billed).
 
     Kept as they are: bills due before ``billing_from`` (issued, paid or in arrears) and
     pension deductions before ``pension_stop_from`` (the first pension month a stop still
@@ -499,7 +501,8 @@ def revised_schedule(
         i
         for i in current.installments
         if (i.method == BILLING and i.ym < billing_from)
-        or (i.method == PENSION and (i.ym < pension_stop_from or not stop))
+        or (i.method == PENSION and (i.ym < pension_stop_from or not stop)
+            and (pension_failed_from is None or i.ym < pension_failed_from))
     ]
     rest = new_amount - sum(i.amount for i in kept)
     if rest <= 0:

@@ -230,3 +230,33 @@ def test_after_the_deadline_a_levy_may_still_be_lowered():
 
     after = current(person, 2024)
     assert not result.errors and after.amount < before.amount and after.revision == 2
+
+
+def test_a_deduction_the_pension_insurer_could_not_make_is_billed_from_next_month():
+    from linkage.pension.simulator import PensionIdentity, simulate_results_file
+    from premiums.intake import pension_results_receive
+    from premiums.models import DeductionStop, InboundLineError
+
+    person = make_elderly()
+    make_tax_fact(person, FY, household_taxed=True)  # 70,200
+    make_pension_fact(person, FY, listed_in=date(2025, 11, 1))  # deducted from April
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    before = current(person)
+    october = next(r for r in rows(before) if r[0] == CollectionMethod.PENSION_DEDUCTION and r[1].month == 10)
+    identity = PensionIdentity("010", f"{person.pk:010d}", "1150", "old_age", person.birth_date, person.sex,
+                               person.name_kana)
+    results = simulate_results_file({identity: october[2]}, month=(FY, 10), seed=1, not_deducted_share=1.0)
+
+    received = pension_results_receive(results.data, file_name="kekka.csv", month=(FY, 10))
+
+    assert InboundLineError.objects.get(file=received.file).code == "not_deducted"
+    assert DeductionStop.objects.get(resident=person).month == date(FY, 10, 1)
+    assert LevyPending.objects.get(resident=person).causes == ["pension"]
+    relevy_chunk(fiscal_year=FY, business_date=date(2026, 10, 20), **ALL)
+    after = current(person)
+    deductions = [r for r in rows(after) if r[0] == CollectionMethod.PENSION_DEDUCTION]
+    bills = [r for r in rows(after) if r[0] == CollectionMethod.BILLING]
+    assert [r[1].month for r in deductions] == [4, 6, 8]  # October on: not deducted
+    assert bills and all(r[1] >= date(2026, 11, 1) for r in bills)
+    assert (after.amount, after.cause, after.collection_method) == (before.amount, "pension", CollectionMethod.BOTH)
+    assert sum(r[2] for r in rows(after)) == after.amount

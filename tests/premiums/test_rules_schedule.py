@@ -693,6 +693,23 @@ REVISIONS = [
         0,
         id="no-change",
     ),
+    # the 年金保険者 reports October's deduction not made: October on is billed from December (切替)
+    pytest.param(
+        DEDUCTED,
+        61_000,
+        {"billing_from": (2025, 12), "pension_stop_from": (2026, 2), "pension_failed_from": (2025, 10)},
+        P_APR_DEC[:3] + [bill(6, 6_700)] + bills(7, 10, 6_600),
+        0,
+        id="deduction-failed-rest-billed",
+    ),
+    pytest.param(
+        DEDUCTED,
+        61_000,
+        {"billing_from": (2025, 12), "pension_stop_from": (2026, 2), "pension_failed_from": (2026, 2)},
+        P_APR_DEC + bills(6, 10, 2_200),
+        0,
+        id="last-deduction-failed-billed",
+    ),
     # gained in August, pension from February; moves out 15 Nov (loss 16 Nov): 3 months = 19,500
     pytest.param(
         GAINED,
