@@ -94,7 +94,12 @@ def access_log_write(
     terminal = terminal_of(request)
     params = [staff_id, username, terminal.client_ip, terminal.terminal_id, terminal.session_hash,
               function, channel, ids, hits, criteria_kind, purpose]
-    return AccessLogEntry.objects.raw(ACCESS_APPEND_SQL, params)[0]
+    # a cursor and from_db rather than a raw queryset: half the Python time of a page's append
+    with connection.cursor() as cursor:
+        cursor.execute(ACCESS_APPEND_SQL, params)
+        by_column = dict(zip((column.name for column in cursor.description), cursor.fetchone(), strict=True))
+    fields = AccessLogEntry._meta.concrete_fields
+    return AccessLogEntry.from_db(connection.alias, [f.attname for f in fields], [by_column[f.column] for f in fields])
 
 
 def _clean_detail(detail: Mapping | None) -> dict:

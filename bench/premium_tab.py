@@ -14,6 +14,7 @@ benchmark database). Years before the national FY2024 table get a benchmark-only
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import shutil
 import sys
@@ -41,6 +42,7 @@ from premiums.models import (  # noqa: E402
     RateTableStatus,
     TaxFact,
 )
+from tests.premiums import factories  # noqa: E402
 from tests.premiums.factories import make_tax_fact  # noqa: E402
 
 SAMPLE = 200
@@ -76,6 +78,11 @@ def ensure_sample() -> list[int]:
                       .values_list("resident_id", flat=True)[:50_000])
     chosen = sorted(random.Random(13).sample(candidates, SAMPLE))
     rng = random.Random(14)
+    # the test factory numbers facts from a fixed start: continue after the serials of earlier runs
+    # (bench/main_levy.py truncates the levies of every year, not the facts)
+    last = max((int(s) for s in TaxFact.objects.filter(serial__startswith="9").values_list("serial", flat=True)
+                if s.isdigit()), default=0)
+    factories._serials = itertools.count(max(last + 1, 900_000_000_000))
     with transaction.atomic():
         for pid in chosen:
             person = Resident(pk=pid)
