@@ -37,7 +37,19 @@ from audit.trail import RESIDENT_NOT_COPIED, STAFF_NOT_COPIED
 from eligibility.models import FacilityStay, Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.staff.models import RoleGrant, Staff
-from premiums.models import PremiumCollectionPlan, PremiumRateTable, PremiumStage
+from premiums.models import (
+    DeductionStop,
+    Payment,
+    PensionFact,
+    PreliminaryPayment,
+    PremiumCollectionPlan,
+    PremiumRateTable,
+    PremiumStage,
+    Reduction,
+    Settlement,
+    TaxFact,
+    WriteOff,
+)
 
 
 class TrailEventQuerySet(EventQuerySet):
@@ -153,6 +165,62 @@ class TrackedPremiumCollectionPlan(PremiumCollectionPlan):
         verbose_name = "徴収計画（変更履歴の記録対象）"
 
 
+class TrackedTaxFact(TaxFact):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "課税情報（変更履歴の記録対象）"
+
+
+class TrackedPensionFact(PensionFact):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "特別徴収対象者情報（変更履歴の記録対象）"
+
+
+class TrackedPayment(Payment):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "収納（変更履歴の記録対象）"
+
+
+class TrackedSettlement(Settlement):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "還付・充当（変更履歴の記録対象）"
+
+
+class TrackedWriteOff(WriteOff):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "不納欠損（変更履歴の記録対象）"
+
+
+class TrackedReduction(Reduction):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "減免・徴収猶予（変更履歴の記録対象）"
+
+
+class TrackedDeductionStop(DeductionStop):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "特別徴収の不能（変更履歴の記録対象）"
+
+
+class TrackedPreliminaryPayment(PreliminaryPayment):
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = "コンビニ速報（変更履歴の記録対象）"
+
+
 def _changed(columns: list[str]) -> pghistory.Condition:
     """An UPDATE writes an event when one of these columns changed (written out here rather
     than with pghistory.AnyChange, whose field lookups encrypted fields refuse)."""
@@ -218,6 +286,21 @@ PremiumStageEvent = _event_model(TrackedPremiumStage, model_name="PremiumStageEv
 PremiumCollectionPlanEvent = _event_model(TrackedPremiumCollectionPlan, model_name="PremiumCollectionPlanEvent",
                                           verbose_name="徴収計画の変更履歴", exclude=["created_at"])
 
+# A person's premium facts and money (issue #3: every write path of personal data): tax facts and
+# pension listings (their revisions), payments, refunds and offsets, write-offs, reductions and
+# deferrals with their decisions, deductions not made, store 速報. Levies and their installments
+# are not tracked: they are revisions written only by the levy batches (a million levy rows and
+# seven million installments a year), each naming its batch run.
+TaxFactEvent = _event_model(TrackedTaxFact, model_name="TaxFactEvent", verbose_name="課税情報の変更履歴", exclude=[])
+PensionFactEvent = _event_model(TrackedPensionFact, model_name="PensionFactEvent", verbose_name="特別徴収対象者情報の変更履歴", exclude=[])
+PaymentEvent = _event_model(TrackedPayment, model_name="PaymentEvent", verbose_name="収納の変更履歴", exclude=[])
+SettlementEvent = _event_model(TrackedSettlement, model_name="SettlementEvent", verbose_name="還付・充当の変更履歴", exclude=[])
+WriteOffEvent = _event_model(TrackedWriteOff, model_name="WriteOffEvent", verbose_name="不納欠損の変更履歴", exclude=[])
+ReductionEvent = _event_model(TrackedReduction, model_name="ReductionEvent", verbose_name="減免・徴収猶予の変更履歴", exclude=[])
+DeductionStopEvent = _event_model(TrackedDeductionStop, model_name="DeductionStopEvent", verbose_name="特別徴収の不能の変更履歴", exclude=[])
+PreliminaryPaymentEvent = _event_model(TrackedPreliminaryPayment, model_name="PreliminaryPaymentEvent", verbose_name="コンビニ速報の変更履歴", exclude=[])
+
 TRAIL_EVENT_MODELS = [ResidentEvent, HouseholdEvent, StaffEvent, RoleGrantEvent, ResidenceSpellEvent,
                       FacilityStayEvent, InsuredNumberEvent, QualificationPeriodEvent, PremiumRateTableEvent,
-                      PremiumStageEvent, PremiumCollectionPlanEvent]
+                      PremiumStageEvent, PremiumCollectionPlanEvent, TaxFactEvent, PensionFactEvent, PaymentEvent,
+                      SettlementEvent, WriteOffEvent, ReductionEvent, DeductionStopEvent, PreliminaryPaymentEvent]

@@ -22,6 +22,7 @@ from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from audit.trail import TrailMiddleware, trail_context, trail_context_active, trail_context_bind
@@ -45,7 +46,9 @@ pytestmark = pytest.mark.django_db
 EVENT_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent",
                 "audit_residencespellevent", "audit_facilitystayevent", "audit_insurednumberevent",
                 "audit_qualificationperiodevent", "audit_premiumratetableevent", "audit_premiumstageevent",
-                "audit_premiumcollectionplanevent"]
+                "audit_premiumcollectionplanevent", "audit_taxfactevent", "audit_pensionfactevent",
+                "audit_paymentevent", "audit_settlementevent", "audit_writeoffevent", "audit_reductionevent",
+                "audit_deductionstopevent", "audit_preliminarypaymentevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -111,7 +114,9 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
         for table in ["eligibility_resident", "eligibility_household", "staff_staff", "staff_rolegrant",
                       "eligibility_residencespell", "eligibility_facilitystay", "eligibility_insurednumber",
                       "eligibility_qualificationperiod", "premiums_premiumratetable", "premiums_premiumstage",
-                      "premiums_premiumcollectionplan"]
+                      "premiums_premiumcollectionplan", "premiums_taxfact", "premiums_pensionfact",
+                      "premiums_payment", "premiums_settlement", "premiums_writeoff", "premiums_reduction",
+                      "premiums_deductionstop", "premiums_preliminarypayment"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
@@ -527,3 +532,41 @@ def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(role
     with pytest.raises(CommandError):
         call_command("audit_lockdown", role=app, check=True)
     assert f"NG: role {app} cannot INSERT into audit_staffevent" in capsys.readouterr().out
+
+
+def test_a_persons_premium_facts_and_money_are_in_the_trail(make_staff):
+    """Tax facts, payments (also the set-based payment file) and reductions: every write an event."""
+    from audit.trail_models import PaymentEvent, ReductionEvent, TaxFactEvent
+    from premiums.levy import main_levy_chunk
+    from premiums.models import Payment, Reduction, TaxFact
+    from premiums.payments import CounterPayment, payment_record_counter
+    from premiums.reductions import ReductionApplication, reduction_apply, reduction_decide
+    from tests.eligibility.factories import make_elderly
+    from tests.premiums.factories import make_tax_fact
+
+    clerk, chief = make_staff(Role.WARD_CLERK, username="clerk02"), make_staff(Role.SECTION_CHIEF)
+    person = make_elderly()
+    fact = make_tax_fact(person, 2026, household_taxed=True)
+    TaxFact.objects.filter(pk=fact.pk).update(recorded_to=timezone.now())  # a correction closes it
+    make_tax_fact(person, 2026, correction=True, household_taxed=True)
+    assert [e.pgh_label for e in TaxFactEvent.objects.filter(pgh_obj_id=fact.pk).order_by("pgh_id")] == [
+        "insert", "update"]
+
+    main_levy_chunk(fiscal_year=2026, lo=0, hi=10**12)
+    with trail_context(actor=clerk, function="premium.collect"):
+        payment = payment_record_counter(actor=clerk, resident_id=person.pk, data=CounterPayment(
+            2026, "billing", date(2026, 7, 1), 7_200, date(2026, 7, 30)))
+    event = PaymentEvent.objects.get(pgh_obj_id=payment.pk)
+    assert (event.pgh_label, event.amount, event.pgh_context["username"]) == ("insert", 7_200, "clerk02")
+    with connection.cursor() as cursor:  # raw SQL too
+        cursor.execute("DELETE FROM premiums_payment WHERE id = %s", [payment.pk])
+    assert PaymentEvent.objects.filter(pgh_obj_id=payment.pk, pgh_label="delete").exists()
+    assert not Payment.objects.exists()
+
+    reduction = reduction_apply(actor=clerk, resident_id=person.pk, application=ReductionApplication(
+        fiscal_year=2026, kind="deferral", applied_on=date(2026, 7, 10), first_month=date(2026, 7, 1),
+        last_month=date(2026, 9, 1), evidence=("income_proof",)))
+    reduction_decide(actor=chief, reduction_id=reduction.pk, approve=True)
+    assert [(e.pgh_label, e.status) for e in ReductionEvent.objects.filter(pgh_obj_id=reduction.pk)
+            .order_by("pgh_id")] == [("insert", "applied"), ("update", "approved")]
+    assert Reduction.objects.get().deferred_until == date(2026, 9, 30)

@@ -48,7 +48,7 @@ def test_a_day_of_payments_is_matched_counted_once_and_listed():
     # the store half of a double payment ("twice_store") is a 速報 like any other: counted, applied on its 確報
     waiting = ("unknown", "transfer_failed", "preliminary", "twice_store")
     paying = sum(v for k, v in outcomes.items() if k not in waiting)
-    assert received.applied == paying == Payment.objects.count() > 10
+    assert received.applied == paying == Payment.objects.count() > 5
     assert received.preliminary == outcomes["preliminary"] + outcomes["twice_store"]
     assert received.transfer_failed == outcomes["transfer_failed"]
     assert not again.created and Payment.objects.count() == paying
@@ -86,7 +86,7 @@ def test_a_store_preliminary_waits_for_its_final_and_stops_a_reminder_meanwhile(
     received = payment_file_receive(first.data, file_name="d1.csv", today=date(2026, 8, 3))
     kept = list(PreliminaryPayment.objects.filter(confirmed_by__isnull=True).order_by("id"))
     assert received.preliminary == len(kept) > 0
-    assert not Payment.objects.filter(payment_number__in=[p.payment_number for p in kept]).exists()
+    assert not Payment.objects.filter(channel="convenience").exists()  # no 確報 yet: no store payment
     # an overdue installment paid at a store: no reminder while its 速報 awaits the 確報
     overdue = [p for p in kept if due[p.payment_number] < date(2026, 8, 10)]
     assert overdue, "the simulated day has a 速報 of an installment due before the reminder run"
