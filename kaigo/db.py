@@ -80,3 +80,17 @@ class AnyLookup(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+def constraints_immediate() -> None:
+    """Check foreign keys at the end of each statement for the rest of the current transaction.
+
+    Django declares foreign keys DEFERRABLE INITIALLY DEFERRED. On a table the change trail tracks,
+    a statement writing many rows then queues one deferred check per row, and the trail's row
+    trigger, itself an INSERT, walks that queue each time: the cost grows with the square of the
+    rows (20,000 payments 3.0 s, 40,000 11.5 s; checked at each statement's end, 40,000 in 0.96 s).
+    Call it first in a transaction whose bulk writes reference rows that already exist."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("constraints_immediate() needs a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

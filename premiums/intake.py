@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo.crypto.blind_index import kana_name_index
-from kaigo.db import copy_rows
+from kaigo.db import constraints_immediate, copy_rows
 from kaigo.errors import ApplicationError
 from premiums.models import (
     DeductionStop,
@@ -130,6 +130,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
     births = _birth_dates(sorted({r.person_id for r in records}))
     now = timezone.now()
     with transaction.atomic():
+        constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
         file = InboundFile.objects.create(kind=InboundKind.TAX, sha256=digest, file_name=file_name[:200],
                                           fiscal_year=fiscal_year, total_lines=parsed.total_lines,
                                           received_by=actor if getattr(actor, "pk", None) else None)
@@ -235,6 +236,7 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
     matches = _matches(records)
     now = timezone.now()
     with transaction.atomic():
+        constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
         file = InboundFile.objects.create(kind=InboundKind.PENSION, sha256=digest, file_name=file_name[:200],
                                           fiscal_year=fiscal_year, month=date(*month, 1), notice=notice,
                                           total_lines=parsed.total_lines,
@@ -312,6 +314,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
         rows.append((r.line_no, r.fiscal_year, r.notice_number, r.installment, FEED_CHANNELS[r.channel], r.amount,
                      r.paid_on, r.booked_on, r.payment_number, r.agent_code, r.serial))
     with transaction.atomic():
+        constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
         file = InboundFile.objects.create(kind=InboundKind.PAYMENT, sha256=digest, file_name=file_name[:200],
                                           total_lines=parsed.total_lines,
                                           received_by=actor if getattr(actor, "pk", None) else None)
@@ -395,6 +398,7 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
         r.serial for r in parsed.records]).values_list("serial", flat=True))
     first_of_month = date(*month, 1)
     with transaction.atomic():
+        constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
         file = InboundFile.objects.create(kind=InboundKind.PENSION, sha256=digest, file_name=file_name[:200],
                                           fiscal_year=fiscal_year, month=first_of_month, notice=Notice.RESULTS,
                                           total_lines=parsed.total_lines,

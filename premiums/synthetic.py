@@ -17,7 +17,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kaigo.db import copy_rows
+from kaigo.db import constraints_immediate, copy_rows
 from linkage.tax.simulator import TaxSnapshot, tax_facts_for
 from premiums.models import PensionFact, TaxFact
 from premiums.rules.codes import PensionKind
@@ -108,6 +108,7 @@ def premium_facts_generate(*, fiscal_year: int, seed: int, progress: Callable[[i
                     if listing:
                         pension_rows.append((m.person_id, fiscal_year, f"{next(pension_serials):012d}", *listing, now))
         with transaction.atomic():
+            constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
             written[0] += copy_rows(TaxFact, TAX_COLUMNS, tax_rows, types=TAX_TYPES)
             written[1] += copy_rows(PensionFact, PENSION_COLUMNS, pension_rows, types=PENSION_TYPES)
         if progress:

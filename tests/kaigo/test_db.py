@@ -45,3 +45,21 @@ def test_update_rows_sets_only_the_named_columns_of_the_keyed_rows(rows):
     assert updated == 2
     assert dict(DemoResult.objects.filter(run=rows).values_list("record_no", "value")) == {
         1: 1, 2: -2, 3: 9, 4: -4, 5: 25}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_constraints_immediate_checks_each_statement_and_needs_a_transaction():
+    from django.db import IntegrityError, transaction
+
+    from kaigo.db import constraints_immediate
+
+    with pytest.raises(RuntimeError, match="transaction"):
+        constraints_immediate()
+    with transaction.atomic():
+        constraints_immediate()
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            # a payment naming no existing person fails at the statement, not at the commit
+            cursor.execute("INSERT INTO premiums_payment (resident_id, fiscal_year, method, month, channel, amount, "
+                           "paid_on, booked_on, payment_number, agent_code, serial, recorded_at, note) VALUES "
+                           "(-1, 2026, 'billing', '2026-07-01', 'bank', 100, '2026-07-30', '2026-07-30', '', '', "
+                           "'', now(), '')")
