@@ -32,7 +32,7 @@ from kaigo.crypto import envelope
 from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
 from kaigo.crypto.models import PersonKey
-from kaigo.db import copy_rows
+from kaigo.db import constraints_immediate, copy_rows
 
 # Residents per ward (weights close to the city's real ward populations).
 WARD_WEIGHTS = {
@@ -298,6 +298,7 @@ def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person
                   types=["int8", "text", "bytea", "int2", "timestamptz"])
         copy_rows(Household, ["id", "ward", "head_id"], household_rows, types=["int8", "text", "int8"])
         copy_rows(Resident, RESIDENT_COLUMNS, resident_rows, types=RESIDENT_TYPES)
+        constraints_immediate()  # the households' heads exist now; what follows references written rows
         copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spell_rows,
                   types=["int8", "date", "date", "bool", "text"])
         copy_rows(QualificationPeriod, PERIOD_COLUMNS, period_rows, types=PERIOD_TYPES)
@@ -396,6 +397,7 @@ def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | Non
         insured = sorted({p[0] for p in periods})
         with transaction.atomic():
             _bind_trail()
+            constraints_immediate()  # the residents exist (kaigo.db: trail triggers and deferred checks)
             copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spells,
                       types=["int8", "date", "date", "bool", "text"])
             copy_rows(QualificationPeriod, PERIOD_COLUMNS, periods, types=PERIOD_TYPES)
