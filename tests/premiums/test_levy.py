@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from django.db import transaction
 
 from premiums import levy as levy_module
@@ -76,7 +77,12 @@ def test_a_pension_deducted_last_february_continues_from_april_at_that_amount():
     pension = make_pension_fact(person, FY, listed_in=date(FY, 5, 1))
     last_year = make_tax_fact(person, FY - 1, household_taxed=False, total_income=0, taxable_pension_income=1_000_000)
     main_levy_chunk(fiscal_year=FY - 1, **ALL)
-    Levy.objects.filter(resident=person, fiscal_year=FY - 1).update(february_deduction=6_000, amount=37_800)
+    # last year's levy as a correction left it: a second revision with February's deduction 6,000
+    previous = Levy.objects.get(resident=person, fiscal_year=FY - 1)
+    Levy.objects.filter(pk=previous.pk).update(recorded_to=timezone.now())
+    previous.pk, previous.revision, previous.recorded_to = None, 2, None
+    previous.february_deduction, previous.amount = 6_000, 37_800
+    previous.save()
     assert last_year.pk
 
     main_levy_chunk(fiscal_year=FY, **ALL)
@@ -198,3 +204,28 @@ def test_the_provisional_levy_deducts_last_februarys_amount_and_the_main_levy_su
     main = levy_of(continuing)
     assert (main.revision, main.source, main.notice_number) == (2, LevySource.MAIN, provisional.notice_number)
     assert [r[4] for r in installments_of(main)][:1] == [february]  # April as deducted
+
+
+def test_a_levy_revision_never_changes_only_its_closing_is_recorded():
+    from django.db import DatabaseError, transaction
+
+    from premiums.models import LevyInstallment
+
+    person = make_elderly()
+    make_tax_fact(person, FY, household_taxed=True)
+    main_levy_chunk(fiscal_year=FY, **ALL)
+    levy = levy_of(person)
+    for change in ({"amount": 1}, {"stage": 1}, {"collection_method": "billing"}):
+        with pytest.raises(DatabaseError, match="never change") as refused, transaction.atomic():
+            Levy.objects.filter(pk=levy.pk).update(**change)
+        assert refused.value.__cause__.sqlstate == "42501"
+    with pytest.raises(DatabaseError, match="never change"), transaction.atomic():
+        LevyInstallment.objects.filter(levy=levy).update(amount=1)
+    # closing the current revision is the one change allowed, and only once, and alone
+    with pytest.raises(DatabaseError, match="never change"), transaction.atomic():
+        Levy.objects.filter(pk=levy.pk).update(recorded_to=timezone.now(), amount=1)
+    Levy.objects.filter(pk=levy.pk).update(recorded_to=timezone.now())
+    with pytest.raises(DatabaseError, match="never change"), transaction.atomic():
+        Levy.objects.filter(pk=levy.pk).update(recorded_to=None)
+    levy.refresh_from_db()
+    assert levy.recorded_to is not None and levy.amount == 70_200
