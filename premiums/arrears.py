@@ -146,3 +146,31 @@ def arrears_rows(*, ward: str, today: date, limit: int, offset: int = 0,
                                  min(i[2] for i in items), reminded, min(lapses) if lapses else None))
     result.sort(key=lambda r: (-r.amount, r.resident_id))
     return result[offset:offset + limit], len(result)
+
+
+PRELIMINARY_WAIT_DAYS = 14  # a 確報 normally follows its 速報 within about a week [CONFIG]
+
+
+@dataclass
+class StalePreliminary:
+    resident_id: int
+    fiscal_year: int
+    month: date
+    amount: int
+    paid_on: date
+    agent_code: str
+    days: int
+
+
+def stale_preliminaries(*, ward: str, today: date, wait_days: int = PRELIMINARY_WAIT_DAYS,
+                        limit: int = 100) -> list[StalePreliminary]:
+    """Store 速報 of ``ward``'s residents still without their 確報 ``wait_days`` after the payment,
+    the oldest first: the store chain may have cancelled them, and while they wait no reminder is
+    issued for their installment, so staff check them with the collecting agent."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pp.resident_id, pp.fiscal_year, pp.month, pp.amount, pp.paid_on, pp.agent_code "
+            "FROM premiums_preliminarypayment pp JOIN eligibility_resident r ON r.id = pp.resident_id "
+            "WHERE pp.confirmed_by_id IS NULL AND pp.paid_on <= %s AND r.ward = %s "
+            "ORDER BY pp.paid_on, pp.id LIMIT %s", [today - timedelta(days=wait_days), ward, limit])
+        return [StalePreliminary(*row, (today - row[4]).days) for row in cursor.fetchall()]

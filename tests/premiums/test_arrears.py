@@ -85,3 +85,35 @@ def test_the_arrears_list_shows_the_wards_persons_with_one_access_log_row(client
     entry = AccessLogEntry.objects.get()
     assert entry.person_ids == [behind.pk] and entry.function == "premium.arrears"
     assert client_as(Role.INQUIRY).get("/premiums/arrears/").status_code == 403
+
+
+def test_store_preliminaries_waiting_too_long_for_their_final_are_listed_for_the_ward(client_as):
+    from premiums.arrears import stale_preliminaries
+    from premiums.models import InboundFile, PreliminaryPayment
+
+    file = InboundFile.objects.create(kind="payment", sha256="0" * 64, file_name="d.csv")
+    waiting, recent, confirmed, elsewhere = (levied(ward="nakahara"), levied(ward="nakahara"),
+                                             levied(ward="nakahara"), levied(ward="tama"))
+
+    def preliminary(person, paid_on, serial, confirmed_by=None):
+        return PreliminaryPayment.objects.create(
+            resident=person, fiscal_year=2024, month=date(2024, 10, 1), amount=7_000, paid_on=paid_on,
+            payment_number="2024000000011014", agent_code="90001", serial=serial, file=file,
+            confirmed_by=confirmed_by)
+
+    today = date(2024, 11, 20)
+    preliminary(waiting, date(2024, 11, 6), "1")  # 14 days ago: listed
+    preliminary(recent, date(2024, 11, 7), "2")  # 13 days: not yet
+    pay(confirmed, date(2024, 10, 1), 7_000, date(2024, 11, 1))
+    preliminary(confirmed, date(2024, 11, 1), "3", confirmed_by=Payment.objects.get(resident=confirmed))
+    preliminary(elsewhere, date(2024, 11, 1), "4")
+
+    stale = stale_preliminaries(ward="nakahara", today=today)
+    assert [(s.resident_id, s.days, s.amount) for s in stale] == [(waiting.pk, 14, 7_000)]
+
+    client = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
+    body = client.get("/premiums/arrears/").content.decode()  # today: 2026-11-26, all four are old
+    assert "確報が届かないコンビニ速報" in body and waiting.name_kanji in body and recent.name_kanji in body
+    assert elsewhere.name_kanji not in body
+    entry = AccessLogEntry.objects.get()
+    assert {waiting.pk, recent.pk} <= set(entry.person_ids) and elsewhere.pk not in entry.person_ids
