@@ -39,6 +39,7 @@ from premiums.models import (
     LevyPendingCause,
     LevySource,
     NoticeKind,
+    PreliminaryPayment,
     PremiumNotice,
     PremiumRateTable,
     Reduction,
@@ -270,13 +271,17 @@ class _Built:
 
 
 def _unpaid_bills(levy: Levy, today: date, plan: ArrearsPlan) -> list[tuple[date, documents.UnpaidInstallment]]:
-    """(month, unpaid installment) of the year's bills still open after their 納期限, oldest first
-    (premiums.payments.balance_of: the current revision less payments, settlements, write-offs)."""
+    """(month, unpaid installment) of the year's bills still open after their 納期限 (a deferral's
+    猶予期限), oldest first, but not those paid at a store awaiting the 確報 (premiums.payments.
+    balance_of: the current revision less payments, settlements, write-offs)."""
     from premiums.payments import balance_of  # the payments service reads the year's balance
 
     balance = balance_of(levy.resident_id, levy.fiscal_year)
-    rows = [] if balance is None else [r for r in balance.rows
-                                       if r.method == CollectionMethod.BILLING and r.overdue(today)]
+    # a bill paid at a store whose 確報 has not come yet is not named (the resident has paid)
+    awaiting = set(PreliminaryPayment.objects.filter(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year,
+                                                     confirmed_by__isnull=True).values_list("month", flat=True))
+    rows = [] if balance is None else [r for r in balance.rows if r.method == CollectionMethod.BILLING
+                                       and r.overdue(today) and r.month not in awaiting]
     return [(r.month, documents.UnpaidInstallment(levy.fiscal_year, r.label, r.due_date, r.open, plan.reminder_fee))
             for r in sorted(rows, key=lambda r: r.month)]
 

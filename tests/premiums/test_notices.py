@@ -503,3 +503,19 @@ def test_a_reduction_shows_in_the_computation_of_the_change_notice(make_staff, c
                      "刑事施設等への拘禁による免除:2026年10月から2026年12月のうち賦課月3か月に全額免除",
                      "減免額23,400円→保険料額70,200円"]:
         assert expected in text, expected
+
+
+@pytest.mark.django_db
+def test_a_demand_letter_leaves_out_a_bill_paid_at_a_store_awaiting_its_final(clerk):
+    from premiums.models import InboundFile, PreliminaryPayment
+
+    levy = levied()
+    file = InboundFile.objects.create(kind="payment", sha256="1" * 64, file_name="d.csv")
+    PreliminaryPayment.objects.create(resident_id=levy.resident_id, fiscal_year=FY, month=date(FY, 8, 1),
+                                      amount=7_000, paid_on=date(2026, 10, 2), payment_number="2026000000012013",
+                                      agent_code="90001", serial="1", file=file)
+
+    text = text_of(notice_pdf(NoticeKind.DEMAND, levy.pk, actor=clerk, today=date(2026, 10, 5)))
+
+    assert "第1期令和8年7月31日7,200円" in text and "第3期令和8年9月30日7,000円" in text
+    assert "第2期" not in text and "未納額の合計14,200円" in text
