@@ -91,8 +91,10 @@ def test_worker_killed_during_the_intake_then_resumed_applies_each_change_once(s
     pending = RegistryChange.objects.filter(file=received.file, status=ChangeStatus.PENDING).count()
     assert pending == sum(c.size for c in unfinished)
 
-    second = start_worker(concurrency=2)
+    # resume before the new worker starts: it would otherwise take the chunks still queued from the
+    # first start and could finish the run before the resume, which refuses a finished run
     batch_resume(run_id=run.pk, actor=None)
+    second = start_worker(concurrency=2)
     wait_until(lambda: finished(run), timeout=180, what="the resumed intake to finish", worker=second)
     assert run.status == BatchRun.Status.SUCCEEDED, second.log_tail()[-3000:]
     assert_each_change_settled_once(received.file, day.injected)

@@ -80,8 +80,10 @@ def test_worker_killed_mid_run_then_resumed_processes_every_record_exactly_once(
     assert run.processed == done_at_kill * chunk_size  # nothing of a half-done chunk was kept
     assert DemoResult.objects.filter(run=run).count() == done_at_kill * chunk_size
 
-    second = start_worker(concurrency=2)
+    # resume before the new worker starts: it would otherwise take the chunks still queued from the
+    # first start and could finish the run before the resume, which refuses a finished run
     batch_resume(run_id=run.pk, actor=None)
+    second = start_worker(concurrency=2)
     wait_until(lambda: finished(run), timeout=90, what="the resumed run to finish", worker=second)
 
     assert run.status == BatchRun.Status.SUCCEEDED

@@ -81,8 +81,10 @@ def test_worker_killed_during_the_main_levy_then_resumed_levies_each_person_once
     done = BatchChunk.objects.filter(run=run, status=BatchChunk.Status.DONE)
     assert Levy.objects.count() == sum(c.size for c in done)
 
-    second = start_worker(concurrency=2)
+    # resume before the new worker starts: it would otherwise take the chunks still queued from the
+    # first start and could finish the run before the resume, which refuses a finished run
     batch_resume(run_id=run.pk, actor=None)
+    second = start_worker(concurrency=2)
     wait_until(lambda: finished(run), timeout=180, what="the resumed levy to finish", worker=second)
     assert run.status == BatchRun.Status.SUCCEEDED, second.log_tail()[-3000:]
     assert run.processed == run.total == len(persons)
