@@ -84,6 +84,16 @@ class ReductionDecisionForm(_Form):
                                        error_messages={"max_length": "却下の理由は200文字以内で入力してください。"})
 
 
+class DeferralEndForm(_Form):
+    """徴収猶予の取消 by the section chief: the new 猶予期限 and the reason."""
+
+    until = forms.DateField(label="新しい猶予期限", error_messages=DATE_ERRORS,
+                            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    reason = forms.CharField(label="取消の理由", max_length=200,
+                             error_messages={"required": "取消の理由を入力してください。",
+                                             "max_length": "取消の理由は200文字以内で入力してください。"})
+
+
 YEN_FIELD_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "min_value": "金額に負の値は入力できません。",
                     "max_value": "金額が大きすぎます。"}
 

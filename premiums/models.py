@@ -631,6 +631,10 @@ class Reduction(models.Model):
     rate = models.DecimalField("減免の割合", max_digits=4, decimal_places=3, null=True, blank=True)
     stage = models.PositiveSmallIntegerField("適用する段階（境界層）", null=True, blank=True)
     deferred_until = models.DateField("猶予期限（徴収猶予）", null=True, blank=True)
+    ended_at = models.DateTimeField("徴収猶予の取消日時", null=True, blank=True)
+    ended_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name="徴収猶予を取り消した職員")
+    end_reason = models.CharField("徴収猶予の取消の理由", max_length=200, blank=True, default="")
     received_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField("受付日時", auto_now_add=True)
     decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

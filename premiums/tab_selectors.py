@@ -294,10 +294,28 @@ class PendingReduction:
     is_deferral: bool = False
 
 
-def reductions_pending(*, actor, request) -> list[PendingReduction]:
-    """The applications awaiting a decision with the person's current stage and amount; one
-    access-log row naming the persons."""
+@dataclass
+class RunningDeferral:
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    first_month: date
+    deferred_until: date
+
+
+def reductions_pending(*, actor, request, today: date | None = None
+                       ) -> tuple[list[PendingReduction], list[RunningDeferral]]:
+    """The applications awaiting a decision with the person's current stage and amount, and the
+    approved deferrals still running on ``today`` (to end one early); one access-log row naming
+    the persons of both."""
+    from django.utils import timezone
+
     from premiums.models import Evidence, Reduction, ReductionKind
+
+    today = today or timezone.localdate()
+    running = [RunningDeferral(*row) for row in Reduction.objects.filter(
+        kind=ReductionKind.DEFERRAL, status="approved", ended_at__isnull=True, deferred_until__gte=today).order_by(
+        "deferred_until", "id").values_list("pk", "resident_id", "fiscal_year", "first_month", "deferred_until")]
 
     kinds, evidence = dict(ReductionKind.choices), dict(Evidence.choices)
     applied = list(Reduction.objects.filter(status="applied").select_related("received_by").order_by("applied_on", "id"))
@@ -312,5 +330,5 @@ def reductions_pending(*, actor, request) -> list[PendingReduction]:
                                      r.received_by.get_full_name() or r.received_by.username,
                                      r.kind == ReductionKind.DEFERRAL))
     access_log_write(actor=actor, request=request, function="premium.reduction.decide", channel="screen",
-                     person_ids=sorted({r.resident_id for r in rows}))
-    return rows
+                     person_ids=sorted({r.resident_id for r in rows} | {d.resident_id for d in running}))
+    return rows, running

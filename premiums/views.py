@@ -23,6 +23,7 @@ from premiums.forms import (
     SimulatorForm,
     ArrearsFilterForm,
     CounterPaymentForm,
+    DeferralEndForm,
     ReductionApplicationForm,
     ReductionDecisionForm,
 )
@@ -31,7 +32,13 @@ from premiums.models import Levy, NoticeKind, Reduction
 from premiums.notices import NoticeInvalid, notice_pdf, run_notices_pdf
 from premiums.rules.errors import PremiumRuleError, RateTableError
 from premiums.rules.tables import fiscal_year_of
-from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
+from premiums.reductions import (
+    ReductionApplication,
+    ReductionInvalid,
+    deferral_end,
+    reduction_apply,
+    reduction_decide,
+)
 from premiums.payments import CounterPayment, PaymentInvalid, payment_record_counter
 
 
@@ -147,6 +154,8 @@ def reduction_apply_view(request, resident_id: int):
 @permission_required("premium.reduction.decide")
 def reductions(request):
     form, failed_id = None, None
+    if request.method == "POST" and request.POST.get("action") == "end":
+        return _deferral_end(request)
     if request.method == "POST":
         form = ReductionDecisionForm(request.POST)
         reduction_id = request.POST.get("reduction", "")
@@ -166,10 +175,36 @@ def reductions(request):
                 messages.success(request, "減免の申請を決定しました。")
                 return redirect("premiums_office:reductions")
         failed_id = int(reduction_id)
-    pending = tab_selectors.reductions_pending(actor=request.user, request=request)
+    return _reductions_page(request, form=form, failed_id=failed_id)
+
+
+def _reductions_page(request, *, form=None, failed_id=None, end_form=None, end_failed_id=None):
+    pending, running = tab_selectors.reductions_pending(actor=request.user, request=request)
+    failed = (form is not None and form.errors) or (end_form is not None and end_form.errors)
     return render(request, "premiums/reductions.html", {
         "pending": pending, "form": form, "failed_id": failed_id, "blank": ReductionDecisionForm(),
-    }, status=400 if form is not None and form.errors else 200)
+        "running": running, "end_form": end_form, "end_failed_id": end_failed_id, "end_blank": DeferralEndForm(),
+    }, status=400 if failed else 200)
+
+
+def _deferral_end(request):
+    """徴収猶予の取消 by the section chief (premiums.reductions.deferral_end)."""
+    form = DeferralEndForm(request.POST)
+    reduction_id = request.POST.get("reduction", "")
+    if not reduction_id.isdigit():
+        raise Http404
+    if form.is_valid():
+        try:
+            deferral_end(actor=request.user, reduction_id=int(reduction_id), until=form.cleaned_data["until"],
+                         reason=form.cleaned_data["reason"])
+        except Reduction.DoesNotExist:
+            raise Http404 from None
+        except ReductionInvalid as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "徴収猶予を取り消しました。")
+            return redirect("premiums_office:reductions")
+    return _reductions_page(request, end_form=form, end_failed_id=int(reduction_id))
 
 
 @never_cache

@@ -190,3 +190,67 @@ def test_the_chief_approves_a_deferral_on_the_screen_without_a_rate(client_as, m
     assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve"}).status_code == 302
     reduction = Reduction.objects.get(pk=reduction.pk)
     assert (reduction.status, reduction.deferred_until) == (ReductionStatus.APPROVED, date(2024, 9, 30))
+
+
+@pytest.mark.django_db
+def test_the_chief_ends_a_deferral_early_and_the_bills_fall_due_again(staff):
+    from audit.trail_models import ReductionEvent
+    from premiums.reductions import deferral_end
+
+    clerk, chief = staff
+    person = levied()
+    reduction = defer(person, clerk, chief)  # July to September 2024, 猶予期限 2024-09-30
+    for until, reason, message in [(date(2024, 8, 14), "収入が回復した", "本日から"),
+                                   (date(2024, 10, 1), "収入が回復した", "本日から"),
+                                   (date(2024, 8, 20), " ", "理由")]:
+        with pytest.raises(ReductionInvalid, match=message):
+            deferral_end(actor=chief, reduction_id=reduction.pk, until=until, reason=reason, today=date(2024, 8, 15))
+
+    ended = deferral_end(actor=chief, reduction_id=reduction.pk, until=date(2024, 8, 20), reason="収入が回復した",
+                         today=date(2024, 8, 15))
+
+    assert (ended.deferred_until, ended.ended_by, ended.end_reason) == (date(2024, 8, 20), chief, "収入が回復した")
+    # July's bill (7/31) is due on the new 猶予期限; August's (9/2) and September's keep their own dates
+    dues = {r.month.month: (r.due_date, r.deferred_from) for r in balance_of(person.pk, FY).rows
+            if r.method == "billing" and r.month.month in (7, 8, 9)}
+    assert dues == {7: (date(2024, 8, 20), date(2024, 7, 31)), 8: (date(2024, 9, 2), None), 9: (date(2024, 9, 30), None)}
+    assert reminders_chunk(**ALL, issued_on=date(2024, 8, 25)).persons == {person.pk}
+    # the trail keeps the 猶予期限 the approval had recorded
+    assert [e.deferred_until for e in ReductionEvent.objects.filter(pgh_obj_id=reduction.pk).order_by("pgh_id")][-2:] == [
+        date(2024, 9, 30), date(2024, 8, 20)]
+    with pytest.raises(ReductionInvalid, match="取消済み"):
+        deferral_end(actor=chief, reduction_id=reduction.pk, until=date(2024, 8, 20), reason="再度",
+                     today=date(2024, 8, 15))
+
+
+@pytest.mark.django_db
+def test_the_reductions_screen_lists_running_deferrals_and_ends_one(client_as, make_staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from premiums.models import Reduction
+
+    clerk = make_staff(Role.WARD_CLERK)
+    chief = client_as(Role.SECTION_CHIEF)
+    person = make_elderly()
+    make_tax_fact(person, 2026, household_taxed=True)
+    main_levy_chunk(fiscal_year=2026, **ALL)
+    today = timezone.localdate()
+    reduction = reduction_apply(actor=clerk, resident_id=person.pk, application=ReductionApplication(
+        fiscal_year=2026, kind="deferral", applied_on=today, first_month=date(2026, 11, 1), last_month=date(2027, 3, 1),
+        evidence=("income_proof",)))
+    reduction_decide(actor=chief.staff, reduction_id=reduction.pk, approve=True)
+
+    page = chief.get("/premiums/reductions/").content.decode()
+    assert "実施中の徴収猶予" in page and f"徴収猶予 {reduction.pk}" in page
+    bad = chief.post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end", "until": "",
+                                               "reason": ""})
+    assert bad.status_code == 400 and "取消の理由を入力してください。" in bad.content.decode()
+    until = today + timedelta(days=3)
+    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end",
+                                                "until": until.isoformat(), "reason": "収入が回復した"}).status_code == 302
+    assert Reduction.objects.get(pk=reduction.pk).deferred_until == until
+    assert client_as(Role.WARD_CLERK).post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end",
+                                                                    "until": until.isoformat(),
+                                                                    "reason": "x"}).status_code == 403
