@@ -153,29 +153,42 @@ def reduction_apply_view(request, resident_id: int):
 @require_http_methods(["GET", "POST"])
 @permission_required("premium.reduction.decide")
 def reductions(request):
-    form, failed_id = None, None
+    """減免の決定 (section chief): decide pending applications, end a running deferral early."""
     if request.method == "POST" and request.POST.get("action") == "end":
-        return _deferral_end(request)
+        form = DeferralEndForm(request.POST)
+        failed_id = _reduction_post(request, form, lambda pk, data: deferral_end(
+            actor=request.user, reduction_id=pk, until=data["until"], reason=data["reason"]), "徴収猶予を取り消しました。")
+        if failed_id is None:
+            return redirect("premiums_office:reductions")
+        return _reductions_page(request, end_form=form, end_failed_id=failed_id)
     if request.method == "POST":
         form = ReductionDecisionForm(request.POST)
-        reduction_id = request.POST.get("reduction", "")
-        if not reduction_id.isdigit():
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                reduction_decide(actor=request.user, reduction_id=int(reduction_id),
-                                 approve=data["decision"] == "approve", rate=data.get("rate"),
-                                 stage=data.get("stage"), rejection_reason=data.get("rejection_reason") or "")
-            except Reduction.DoesNotExist:
-                raise Http404 from None
-            except ReductionInvalid as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "減免の申請を決定しました。")
-                return redirect("premiums_office:reductions")
-        failed_id = int(reduction_id)
-    return _reductions_page(request, form=form, failed_id=failed_id)
+        failed_id = _reduction_post(request, form, lambda pk, data: reduction_decide(
+            actor=request.user, reduction_id=pk, approve=data["decision"] == "approve", rate=data.get("rate"),
+            stage=data.get("stage"), rejection_reason=data.get("rejection_reason") or ""), "減免の申請を決定しました。")
+        if failed_id is None:
+            return redirect("premiums_office:reductions")
+        return _reductions_page(request, form=form, failed_id=failed_id)
+    return _reductions_page(request)
+
+
+def _reduction_post(request, form, act, done_message: str) -> int | None:
+    """Run ``act(reduction id, cleaned data)`` for a valid form; None when done, else the reduction's
+    id with the errors on ``form`` (a service refusal as a non-field error)."""
+    reduction_id = request.POST.get("reduction", "")
+    if not reduction_id.isdigit():
+        raise Http404
+    if form.is_valid():
+        try:
+            act(int(reduction_id), form.cleaned_data)
+        except Reduction.DoesNotExist:
+            raise Http404 from None
+        except ReductionInvalid as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, done_message)
+            return None
+    return int(reduction_id)
 
 
 def _reductions_page(request, *, form=None, failed_id=None, end_form=None, end_failed_id=None):
@@ -185,26 +198,6 @@ def _reductions_page(request, *, form=None, failed_id=None, end_form=None, end_f
         "pending": pending, "form": form, "failed_id": failed_id, "blank": ReductionDecisionForm(),
         "running": running, "end_form": end_form, "end_failed_id": end_failed_id, "end_blank": DeferralEndForm(),
     }, status=400 if failed else 200)
-
-
-def _deferral_end(request):
-    """徴収猶予の取消 by the section chief (premiums.reductions.deferral_end)."""
-    form = DeferralEndForm(request.POST)
-    reduction_id = request.POST.get("reduction", "")
-    if not reduction_id.isdigit():
-        raise Http404
-    if form.is_valid():
-        try:
-            deferral_end(actor=request.user, reduction_id=int(reduction_id), until=form.cleaned_data["until"],
-                         reason=form.cleaned_data["reason"])
-        except Reduction.DoesNotExist:
-            raise Http404 from None
-        except ReductionInvalid as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "徴収猶予を取り消しました。")
-            return redirect("premiums_office:reductions")
-    return _reductions_page(request, end_form=form, end_failed_id=int(reduction_id))
 
 
 @never_cache
