@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import person_screens as ps  # noqa: E402  (sets up Django)
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from eligibility.models import QualificationPeriod, Resident  # noqa: E402
@@ -80,9 +81,8 @@ def ensure_sample() -> list[int]:
     rng = random.Random(14)
     # the test factory numbers facts from a fixed start: continue after the serials of earlier runs
     # (bench/main_levy.py truncates the levies of every year, not the facts)
-    last = max((int(s) for s in TaxFact.objects.filter(serial__startswith="9").values_list("serial", flat=True)
-                if s.isdigit()), default=0)
-    factories._serials = itertools.count(max(last + 1, 900_000_000_000))
+    last = TaxFact.objects.filter(serial__regex=r"^9[0-9]{11}$").aggregate(last=Max("serial"))["last"]
+    factories._serials = itertools.count(int(last) + 1 if last else 900_000_000_000)
     with transaction.atomic():
         for pid in chosen:
             person = Resident(pk=pid)

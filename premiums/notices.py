@@ -39,7 +39,6 @@ from premiums.models import (
     LevyPendingCause,
     LevySource,
     NoticeKind,
-    PreliminaryPayment,
     PremiumNotice,
     PremiumRateTable,
     Reduction,
@@ -277,11 +276,8 @@ def _unpaid_bills(levy: Levy, today: date, plan: ArrearsPlan) -> list[tuple[date
     from premiums.payments import balance_of  # the payments service reads the year's balance
 
     balance = balance_of(levy.resident_id, levy.fiscal_year)
-    # a bill paid at a store whose 確報 has not come yet is not named (the resident has paid)
-    awaiting = set(PreliminaryPayment.objects.filter(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year,
-                                                     confirmed_by__isnull=True).values_list("month", flat=True))
-    rows = [] if balance is None else [r for r in balance.rows if r.method == CollectionMethod.BILLING
-                                       and r.overdue(today) and r.month not in awaiting]
+    rows = [] if balance is None else [r for r in balance.rows
+                                       if r.method == CollectionMethod.BILLING and r.overdue(today)]
     return [(r.month, documents.UnpaidInstallment(levy.fiscal_year, r.label, r.due_date, r.open, plan.reminder_fee))
             for r in sorted(rows, key=lambda r: r.month)]
 

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo.errors import ApplicationError
-from premiums.models import Levy, Payment, PaymentChannel, Settlement, SettlementKind, WriteOff
+from premiums.models import Levy, Payment, PaymentChannel, PreliminaryPayment, Settlement, SettlementKind, WriteOff
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.deferral import defer_dues
 from premiums.rules.schedule import installment_label
@@ -39,13 +39,13 @@ def person_lock(resident_id: int) -> None:
 
 def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
     """The year's balance of a person from the current levy revision (None: not levied), with the
-    納期限 in force (a deferred bill is due on its 猶予期限)."""
+    納期限 in force (a deferred bill is due on its 猶予期限) and the bills awaiting a store's 確報."""
     levy = Levy.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year, recorded_to__isnull=True).first()
     if levy is None:
         return None
     dues = defer_dues([InstallmentDue(i.method, i.month, installment_label(i.method, i.kind, i.number, i.month.month),
                                       i.due_date, i.amount) for i in levy.installments.order_by("month")],
-                      approved_deferrals(resident_id, [fiscal_year]).get(fiscal_year, ()))
+                      approved_deferrals(resident_id, fiscal_year))
     paid: dict[tuple[str, date], int] = defaultdict(int)
     for method, month, amount in Payment.objects.filter(resident_id=resident_id, fiscal_year=fiscal_year).values_list(
             "method", "month", "amount"):
@@ -54,7 +54,10 @@ def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
                   .values_list("amount", flat=True))
     written_off = {(method, month): amount for method, month, amount in WriteOff.objects.filter(
         resident_id=resident_id, fiscal_year=fiscal_year).values_list("method", "month", "amount")}
-    return year_balance(dues, paid, amount=levy.amount, settled=settled, written_off=written_off)
+    awaiting = {("billing", month) for month in PreliminaryPayment.objects.filter(
+        resident_id=resident_id, fiscal_year=fiscal_year, confirmed_by__isnull=True).values_list("month", flat=True)}
+    return year_balance(dues, paid, amount=levy.amount, settled=settled, written_off=written_off,
+                        awaiting_final=awaiting)
 
 
 @dataclass(frozen=True)

@@ -137,13 +137,8 @@ def collection_plan_list() -> list[PremiumCollectionPlan]:
                 .order_by("-valid_from", "-id"))
 
 
-def approved_deferrals(resident_id: int, fiscal_years=None) -> dict[int, list[Deferral]]:
-    """The approved deferrals (徴収猶予) of a person by fiscal year (all years, or ``fiscal_years``)."""
-    rows = Reduction.objects.filter(resident_id=resident_id, kind=ReductionKind.DEFERRAL,
-                                    status=ReductionStatus.APPROVED)
-    if fiscal_years is not None:
-        rows = rows.filter(fiscal_year__in=list(fiscal_years))
-    found: dict[int, list[Deferral]] = {}
-    for fiscal_year, first_month, until in rows.values_list("fiscal_year", "first_month", "deferred_until"):
-        found.setdefault(fiscal_year, []).append(Deferral(first_month, until))
-    return found
+def approved_deferrals(resident_id: int, fiscal_year: int) -> list[Deferral]:
+    """The approved deferrals (徴収猶予) of a person's fiscal year."""
+    return [Deferral(first_month, until) for first_month, until in Reduction.objects.filter(
+        resident_id=resident_id, fiscal_year=fiscal_year, kind=ReductionKind.DEFERRAL,
+        status=ReductionStatus.APPROVED).values_list("first_month", "deferred_until")]

@@ -42,8 +42,8 @@ METHOD_LABELS = dict(CollectionMethod.choices)
 REASON_LABELS = dict(CollectionReason.choices)
 STAGE_REASON_LABELS = dict(StageReason.choices)
 NOTICE_LABELS = dict(NoticeKind.choices)
-PRELIMINARY = "preliminary"
-CHANNEL_LABELS = {**dict(PaymentChannel.choices), PRELIMINARY: "コンビニ速報（確報待ち）"}
+AWAITING_FINAL = "awaiting_final"  # a store 速報 listed with the payments, not yet paid
+CHANNEL_LABELS = {**dict(PaymentChannel.choices), AWAITING_FINAL: "コンビニ速報（確報待ち）"}
 SETTLEMENT_LABELS = dict(SettlementKind.choices)
 REDUCTION_LABELS = dict(ReductionKind.choices)
 REDUCTION_STATUS_LABELS = dict(ReductionStatus.choices)
@@ -121,7 +121,6 @@ class PremiumYear:
     notices: list[NoticeRow] = field(default_factory=list)
     settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
     reductions: list[ReductionRow] = field(default_factory=list)
-    awaiting_final: set[date] = field(default_factory=set)  # bill months with a store 速報 awaiting its 確報
 
 
 @dataclass
@@ -149,12 +148,12 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute("SELECT levy_id, method, kind, number, month, due_date, amount FROM premiums_levyinstallment "
                        "WHERE levy_id = ANY(%s) ORDER BY month, method DESC", [current_ids])
         installments = cursor.fetchall()
-        # payments, and the store 速報 awaiting their 確報 (channel PRELIMINARY: not paid yet)
+        # payments, and the store 速報 awaiting their 確報 (channel AWAITING_FINAL: not paid yet)
         cursor.execute("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM ("
                        "SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on, id FROM premiums_payment "
                        "WHERE resident_id = %s UNION ALL SELECT fiscal_year, 'billing', month, %s, amount, paid_on, "
                        "NULL, id FROM premiums_preliminarypayment WHERE resident_id = %s AND confirmed_by_id IS NULL"
-                       ") p ORDER BY paid_on, id", [resident_id, PRELIMINARY, resident_id])
+                       ") p ORDER BY paid_on, id", [resident_id, AWAITING_FINAL, resident_id])
         payments = cursor.fetchall()
         cursor.execute("SELECT fiscal_year, kind, amount, decided_at FROM premiums_settlement WHERE resident_id = %s "
                        "ORDER BY decided_at", [resident_id])
@@ -184,10 +183,10 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         if deferrals.get(year_of[levy_id]):
             dues[levy_id] = defer_dues(dues[levy_id], deferrals[year_of[levy_id]])
     paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
-    awaiting: set[tuple[int, date]] = set()
+    awaiting: dict[int, set[tuple[str, date]]] = defaultdict(set)
     for fiscal_year, method, month, channel, amount, _paid_on, _booked_on in payments:
-        if channel == PRELIMINARY:
-            awaiting.add((fiscal_year, month))
+        if channel == AWAITING_FINAL:
+            awaiting[fiscal_year].add((method, month))
         else:
             paid[fiscal_year][(method, month)] += amount
     written_off: dict[int, dict[tuple[str, date], int]] = defaultdict(dict)
@@ -213,7 +212,8 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 annual_amount(stage, table).steps, months, first_month, annual, amount,
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
-                             written_off=written_off[fiscal_year]), exemption)
+                             written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),
+                exemption)
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),
@@ -224,9 +224,6 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             label = labels.get((years[fiscal_year].levy_id, method, month)) or f"{month.month}月"
             years[fiscal_year].payments.append(PaymentRow(paid_on, booked_on, CHANNEL_LABELS.get(channel, channel),
                                                           label, amount))
-    for fiscal_year, month in awaiting:
-        if fiscal_year in years:
-            years[fiscal_year].awaiting_final.add(month)
     for fiscal_year, kind, amount, decided_at in settlements:
         if fiscal_year in years:
             years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))
@@ -314,11 +311,11 @@ def reductions_pending(*, actor, request, today: date | None = None
 
     today = today or timezone.localdate()
     running = [RunningDeferral(*row) for row in Reduction.objects.filter(
-        kind=ReductionKind.DEFERRAL, status="approved", ended_at__isnull=True, deferred_until__gte=today).order_by(
+        kind=ReductionKind.DEFERRAL, status=ReductionStatus.APPROVED, ended_at__isnull=True, deferred_until__gte=today).order_by(
         "deferred_until", "id").values_list("pk", "resident_id", "fiscal_year", "first_month", "deferred_until")]
 
     kinds, evidence = dict(ReductionKind.choices), dict(Evidence.choices)
-    applied = list(Reduction.objects.filter(status="applied").select_related("received_by").order_by("applied_on", "id"))
+    applied = list(Reduction.objects.filter(status=ReductionStatus.APPLIED).select_related("received_by").order_by("applied_on", "id"))
     current = {(pid, year): (stage, amount) for pid, year, stage, amount in Levy.objects.filter(
         resident_id__in={r.resident_id for r in applied}, recorded_to__isnull=True).values_list(
         "resident_id", "fiscal_year", "stage", "amount")}

@@ -8,7 +8,7 @@ is overpaid. Pure: no database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,6 +33,7 @@ class InstallmentBalance:
     paid: int
     written_off: int = 0  # 不納欠損 after prescription
     deferred_from: date | None = None  # own 納期限 when deferred (徴収猶予); due_date is then the 猶予期限
+    awaiting_final: bool = False  # paid at a store: its 速報 came, its 確報 (the money) not yet
 
     @property
     def open(self) -> int:
@@ -45,7 +46,8 @@ class InstallmentBalance:
         return max(self.paid - self.due, 0)
 
     def overdue(self, today: date) -> bool:
-        return self.open > 0 and self.due_date is not None and self.due_date < today
+        """Open after its 納期限 in force, and not paid at a store awaiting the 確報."""
+        return self.open > 0 and self.due_date is not None and self.due_date < today and not self.awaiting_final
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,18 @@ class YearBalance:
 
 def year_balance(dues: Iterable[InstallmentDue], paid: Mapping[tuple[str, date], int], *, amount: int | None = None,
                  settled: int = 0, written_off: Mapping[tuple[str, date], int] | None = None,
+                 awaiting_final: Collection[tuple[str, date]] = (),
                  label_paid_only: str = "（現在の賦課にない納期）") -> YearBalance:
     """The balance per installment and for the year. ``paid``: amounts by (method, month); a
     month paid but no longer asked for appears as its own row (due 0). ``amount``: the year's
     premium (調定額) when it is less than the installments kept after a decrease (the levy's
-    ``overpaid``); default the installments' sum."""
+    ``overpaid``); default the installments' sum. ``awaiting_final``: (method, month) of the
+    installments paid at a store whose 確報 has not come yet (premiums.models.PreliminaryPayment)."""
     dues = list(dues)
     written_off = written_off or {}
     rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0),
-                               written_off.get((d.method, d.month), 0), d.deferred_from)
+                               written_off.get((d.method, d.month), 0), d.deferred_from,
+                               (d.method, d.month) in awaiting_final)
             for d in dues]
     asked = {(d.method, d.month) for d in dues}
     rows += [InstallmentBalance(method, month, label_paid_only, None, 0, amount)

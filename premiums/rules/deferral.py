@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from premiums.rules.balance import InstallmentDue
-from premiums.rules.schedule import next_business_day
+from premiums.rules.schedule import BILLING, next_business_day
 
 MAX_DEFERRAL_MONTHS = 6  # 条例: 6 months at most [CONFIG; DOMAIN 2.10]
-BILLING = "billing"
 
 
 def deferral_months(first_month: date, last_month: date) -> int:

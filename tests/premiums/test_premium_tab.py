@@ -164,3 +164,16 @@ def test_the_tab_lists_every_year_and_shows_one_in_full(client_as):
     body = client.get(f"/persons/{person.pk}/premiums/", {"year": "2025"}).content.decode()
     assert "2025年度（通知書番号" in body and "2026年度（通知書番号" not in body
     assert client.get(f"/persons/{person.pk}/premiums/", {"year": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("awaiting,overdue", [
+    ((), [True, True]),
+    ({("billing", date(2026, 7, 1))}, [False, True]),  # paid at a store, 確報 not yet: not overdue
+    ({("pension", date(2026, 7, 1))}, [True, True]),  # only the same method and month
+])
+def test_an_installment_awaiting_a_stores_final_is_not_overdue(awaiting, overdue):
+    dues = [InstallmentDue("billing", date(2026, 7, 1), "第1期", date(2026, 7, 31), 100),
+            InstallmentDue("billing", date(2026, 8, 1), "第2期", date(2026, 8, 31), 200)]
+    rows = year_balance(dues, {}, awaiting_final=awaiting).rows
+    assert [r.overdue(date(2026, 9, 10)) for r in rows] == overdue
+    assert [r.open for r in rows] == [100, 200]  # still open: the money comes with the 確報
