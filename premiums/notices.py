@@ -1,5 +1,6 @@
 """Printing the premium notices of a levy revision (保険料額決定通知書, 変更通知書, 納付書, 特別徴収開始
-通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch.
+通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch; and the notices of a
+reduction's decision (減免決定通知書, 徴収猶予決定通知書, 徴収猶予取消通知書, 申請却下通知書), one at a time.
 
 The person is read through the eligibility selectors (``person_header``: ward scope, household
 protection, the refusal logged); the values are built from the stored revision (the stage
@@ -50,6 +51,7 @@ from premiums.rules.amount import annual_amount
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
 from premiums.rules.reduction import ReductionGrant, reduced_amount
 from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind, StageReason
+from premiums.rules.deferral import Deferral, deferral_until, deferred_due
 from premiums.rules.levy import as_collected
 from premiums.rules.schedule import (
     CollectionDecision,
@@ -342,6 +344,22 @@ def _reprinted(kind: str, pairs: Sequence[tuple[int, date | None]]) -> set[tuple
 # --- the services ----------------------------------------------------------------------------------
 
 
+def _printable_holder(actor, request, resident_id: int):
+    """The person a notice is addressed to (eligibility.cards.CardHolder) and the access-log function
+    of the print, read through ``person_header`` (ward scope: the refusal logged as
+    premium.notice.print.denied, NotPermitted). Every notice prints the address: a protected
+    household's prints only for staff who may see it (refusal logged as
+    premium.notice.print.denied.sensitive). NoticeInvalid without an insured number."""
+    person, function = person_header(actor, request, resident_id, NOTICE_FUNCTION, channel="print")
+    if not person.sensitive_visible:  # every notice prints the address
+        access_log_write(actor=actor, request=request, channel="print", person_ids=[resident_id],
+                         function=log_function(f"{NOTICE_FUNCTION}.denied", sensitive=True))
+        raise NotPermitted(PRINT_PROTECTED)
+    if person.insured_number is None:
+        raise NoticeInvalid("被保険者番号がないため通知書を作成できません。")
+    return card_holder(person.resident, person.insured_number), function
+
+
 def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = False,
                installment_month: date | None = None, today: date | None = None) -> bytes:
     """The PDF of one notice of ``kind`` (NoticeKind) for the levy revision ``levy_id``, printed now
@@ -349,22 +367,16 @@ def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = 
     when the caller says so) and one access-log row (channel print). Reminders name
     ``installment_month`` (default: the oldest bill unpaid after its 納期限); demand letters every
     unpaid bill of the year. Raises Levy.DoesNotExist, NotPermitted (outside the clerk's ward
-    scope, or a protected person's address the clerk may not see: both logged), NoticeInvalid."""
-    if kind not in NoticeKind.values:
+    scope, or a protected person's address the clerk may not see: both logged), NoticeInvalid.
+    The notices of a reduction's decision are ``reduction_notice_pdf``'s."""
+    if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
     loaded = _load([levy_id], with_previous=kind == NoticeKind.CHANGE)
     levy = loaded.levies.get(levy_id)
     if levy is None:
         raise Levy.DoesNotExist
-    person, function = person_header(actor, request, levy.resident_id, NOTICE_FUNCTION, channel="print")
-    if not person.sensitive_visible:  # every notice prints the address
-        access_log_write(actor=actor, request=request, channel="print", person_ids=[levy.resident_id],
-                         function=log_function(f"{NOTICE_FUNCTION}.denied", sensitive=True))
-        raise NotPermitted(PRINT_PROTECTED)
-    if person.insured_number is None:
-        raise NoticeInvalid("被保険者番号がないため通知書を作成できません。")
-    holder = card_holder(person.resident, person.insured_number)
+    holder, function = _printable_holder(actor, request, levy.resident_id)
     meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
     built = _build(kind, levy, loaded, holder, meta, today=today, installment_month=installment_month)
     again = reprint or bool(_reprinted(kind, [(levy.pk, built.installment_month)]))
@@ -433,7 +445,7 @@ def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_i
     new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
     row naming every person printed (channel print). Left out, with the reason: protected persons
     (支援措置), persons without an insured number, revisions the kind has nothing to say about."""
-    if kind not in NoticeKind.values:
+    if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
     built, left_out = _build_many([(kind, levy_id, None, today) for levy_id in dict.fromkeys(levy_ids)])
@@ -482,3 +494,115 @@ def run_notices_pdf(batch_run_id: int, *, actor=None, request=None) -> NoticeBat
                      person_ids=[levy.resident_id for levy, _, _ in built], hits=len(built))
     result.printed = [levy.pk for levy, _, _ in built]
     return result
+
+
+# --- the notices of a reduction's decision (減免・境界層措置・徴収猶予) ---------------------------------
+
+REDUCTION_NOTICE_KINDS = (NoticeKind.REDUCTION, NoticeKind.DEFERRAL, NoticeKind.DEFERRAL_END,
+                          NoticeKind.REDUCTION_REJECTION)
+REDUCTION_UNDECIDED = "この申請はまだ決定されていないため、通知書は作成できません（所管課長の決定後に印刷できます）。"
+REDUCTION_NOT_FOR = {
+    NoticeKind.REDUCTION: "承認された減免・境界層措置の申請ではないため、減免決定通知書は作成できません。",
+    NoticeKind.DEFERRAL: "承認された徴収猶予の申請ではないため、徴収猶予決定通知書は作成できません。",
+    NoticeKind.DEFERRAL_END: "取り消された徴収猶予ではないため、徴収猶予取消通知書は作成できません。",
+    NoticeKind.REDUCTION_REJECTION: "却下された申請ではないため、申請却下通知書は作成できません。",
+}
+
+
+def reduction_notice_kinds(kind: str, status: str, ended: bool) -> tuple[str, ...]:
+    """The notices (NoticeKind) a reduction's decision gives, the latest last: none while it awaits
+    the decision; the rejection; the approval (徴収猶予決定 for a deferral, 減免決定 for a reduction or
+    the 境界層措置) and, for a deferral ended early, also its 取消."""
+    if status == ReductionStatus.REJECTED:
+        return (NoticeKind.REDUCTION_REJECTION,)
+    if status != ReductionStatus.APPROVED:
+        return ()
+    if kind == ReductionKind.DEFERRAL:
+        return (NoticeKind.DEFERRAL, NoticeKind.DEFERRAL_END) if ended else (NoticeKind.DEFERRAL,)
+    return (NoticeKind.REDUCTION,)
+
+
+def decided_until(reduction: Reduction) -> date | None:
+    """The 猶予期限 the approval recorded: ``deferred_until`` until the deferral is ended early; then
+    rebuilt by the same rule (the last day of the last month, past closed days)."""
+    if reduction.ended_at is None:
+        return reduction.deferred_until
+    return deferral_until(reduction.last_month, closed_days(reduction.fiscal_year))
+
+
+def deferred_bills(levy: Levy | None, starts: date, covered_until: date, until: date
+                   ) -> tuple[documents.DeferredBill, ...]:
+    """The bills (普通徴収) of the revision whose own 納期限 falls within ``starts``..``covered_until``
+    (the deferral as approved), each with its 納期限 under a deferral to ``until``
+    (premiums.rules.deferral.deferred_due: the 猶予期限, or its own date when that comes later)."""
+    if levy is None:
+        return ()
+    rows = LevyInstallment.objects.filter(levy=levy, method=CollectionMethod.BILLING).order_by("month")
+    approved, now = Deferral(starts, covered_until), [Deferral(starts, until)]
+    return tuple(documents.DeferredBill(i.label, i.due_date, deferred_due(i.method, i.due_date, now), i.amount)
+                 for i in _rule_installments(rows)
+                 if i.method == CollectionMethod.BILLING and approved.covers(i.due_date))
+
+
+def reduction_notice(kind: str, reduction: Reduction, levy: Levy | None, holder,
+                     meta: documents.NoticeMeta) -> documents.Notice:
+    """The value object of the notice ``kind`` of a decided reduction; ``levy`` is the year's revision
+    (the 通知書番号, the 境界層's own stage and the deferred bills come from it; None: none)."""
+    insurer = insurer_info()
+    facts = documents.ReductionFacts(REDUCTION_LABELS.get(reduction.kind, reduction.kind), reduction.applied_on,
+                                     timezone.localdate(reduction.decided_at), reduction.first_month,
+                                     reduction.last_month)
+    if kind == NoticeKind.REDUCTION_REJECTION:
+        return documents.RejectionNotice(holder, insurer, meta, facts, reduction.rejection_reason,
+                                         deferral=reduction.kind == ReductionKind.DEFERRAL,
+                                         borderline=reduction.kind == ReductionKind.BORDERLINE)
+    if kind == NoticeKind.REDUCTION:
+        if reduction.stage is not None:
+            return documents.ReductionNotice(holder, insurer, meta, facts, stage=reduction.stage,
+                                             own_stage=levy.stage if levy is not None else None)
+        return documents.ReductionNotice(holder, insurer, meta, facts, rate=reduction.rate)
+    approved_until = decided_until(reduction)
+    if kind == NoticeKind.DEFERRAL:
+        return documents.DeferralNotice(holder, insurer, meta, facts, approved_until,
+                                        deferred_bills(levy, reduction.first_month, approved_until, approved_until))
+    if kind == NoticeKind.DEFERRAL_END:
+        return documents.DeferralEndNotice(
+            holder, insurer, meta, facts, approved_until, timezone.localdate(reduction.ended_at),
+            reduction.deferred_until, reduction.end_reason,
+            deferred_bills(levy, reduction.first_month, approved_until, reduction.deferred_until))
+    raise NoticeInvalid("通知書の種類が正しくありません。")
+
+
+def reduction_notice_pdf(reduction_id: int, *, actor, request=None, kind: str | None = None, reprint: bool = False,
+                         today: date | None = None) -> bytes:
+    """The PDF of the notice of a reduction's decision (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下),
+    printed now by ``actor``; ``kind`` (NoticeKind) defaults to the latest the decision gives
+    (``reduction_notice_kinds``). As ``notice_pdf``: the person read through person_header (refusals
+    logged), one PremiumNotice row naming the reduction (and the year's revision, whose 通知書番号
+    it prints; none when the year has no levy) with ``reprint`` when the same notice of the same
+    reduction was printed before, and one access-log row (channel print), in one transaction after
+    rendering. Raises Reduction.DoesNotExist, NotPermitted, NoticeInvalid (not decided, or a notice
+    the decision does not give: nothing is recorded then)."""
+    if kind is not None and kind not in REDUCTION_NOTICE_KINDS:
+        raise NoticeInvalid("通知書の種類が正しくありません。")
+    today = today or timezone.localdate()
+    reduction = Reduction.objects.get(pk=reduction_id)
+    holder, function = _printable_holder(actor, request, reduction.resident_id)
+    kinds = reduction_notice_kinds(reduction.kind, reduction.status, reduction.ended_at is not None)
+    if not kinds:
+        raise NoticeInvalid(REDUCTION_UNDECIDED)
+    kind = kind or kinds[-1]
+    if kind not in kinds:
+        raise NoticeInvalid(REDUCTION_NOT_FOR[kind])
+    levy = (Levy.objects.filter(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year)
+            .order_by("-revision").first())
+    meta = documents.NoticeMeta(today, reduction.fiscal_year, levy.notice_number if levy is not None else None)
+    again = reprint or PremiumNotice.objects.filter(kind=kind, reduction=reduction).exists()
+    notice = reduction_notice(kind, reduction, levy, holder, replace(meta, reprint=again))
+    pdf = documents.render_notice(notice)
+    with transaction.atomic(durable=True):
+        PremiumNotice.objects.create(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year, kind=kind,
+                                     levy=levy, reduction=reduction, issued_on=today, reprint=again, issued_by=actor)
+        access_log_write(actor=actor, request=request, function=function, channel="print",
+                         person_ids=[reduction.resident_id])
+    return pdf

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 
 from audit.services import access_log_write
 from eligibility.qualification_selectors import PersonHeader, person_header
@@ -28,6 +30,7 @@ from premiums.models import (
     ReductionStatus,
     SettlementKind,
 )
+from premiums.notices import reduction_notice_kinds
 from premiums.rules.amount import annual_amount
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
@@ -95,6 +98,9 @@ class ReductionRow:
     rate: Decimal | None
     stage: int | None
     deferred_until: date | None
+    pk: int | None = None
+    ended: bool = False
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (NoticeKind, label): the decision's notices
 
 
 @dataclass
@@ -161,15 +167,16 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute("SELECT fiscal_year, method, month, amount FROM premiums_writeoff WHERE resident_id = %s",
                        [resident_id])
         write_offs = cursor.fetchall()
-        cursor.execute("SELECT fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until "
-                       "FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id", [resident_id])
+        cursor.execute("SELECT fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until, id, "
+                       "ended_at IS NOT NULL FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id",
+                       [resident_id])
         reductions = cursor.fetchall()
         cursor.execute("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
                        "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
                        "ORDER BY n.issued_on DESC, n.id DESC", [resident_id])
         notices = cursor.fetchall()
     deferrals: dict[int, list[Deferral]] = defaultdict(list)
-    for fiscal_year, kind, status, first_month, _last, _rate, _stage, until in reductions:
+    for fiscal_year, kind, status, first_month, _last, _rate, _stage, until, _pk, _ended in reductions:
         if kind == ReductionKind.DEFERRAL and status == ReductionStatus.APPROVED:
             deferrals[fiscal_year].append(Deferral(first_month, until))
     year_of = {row[0]: row[1] for row in levies}
@@ -227,16 +234,21 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for fiscal_year, kind, amount, decided_at in settlements:
         if fiscal_year in years:
             years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))
-    for fiscal_year, kind, status, first_month, last_month, rate, stage, until in reductions:
+    for fiscal_year, kind, status, first_month, last_month, rate, stage, until, pk, ended in reductions:
         if fiscal_year in years:
             years[fiscal_year].reductions.append(ReductionRow(
                 REDUCTION_LABELS.get(kind, kind), REDUCTION_STATUS_LABELS.get(status, status), first_month, last_month,
-                rate, stage, until))
+                rate, stage, until, pk, ended, _notice_links(kind, status, ended)))
     for fiscal_year, kind, issued_on, reprint, revision in notices:
         if fiscal_year in years:
             years[fiscal_year].notices.append(NoticeRow(NOTICE_LABELS.get(kind, kind), issued_on, reprint, revision))
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     return PremiumTab(**vars(person), years=sorted(years.values(), key=lambda y: -y.fiscal_year), today=today)
+
+
+def _notice_links(kind: str, status: str, ended: bool) -> list[tuple[str, str]]:
+    """(NoticeKind, label) of the notices a reduction's decision gives (premiums.notices)."""
+    return [(k, NOTICE_LABELS[k]) for k in reduction_notice_kinds(kind, status, ended)]
 
 
 # --- the arrears list of a ward ------------------------------------------------------------------
@@ -300,11 +312,28 @@ class RunningDeferral:
     deferred_until: date
 
 
+@dataclass
+class DecidedReduction:
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    kind: str
+    status: str
+    decided_at: datetime
+    ended_at: datetime | None
+    notices: list[tuple[str, str]]  # (NoticeKind, label) of the notices the decision gives
+
+
+DECIDED_DAYS = 30  # the decisions (and early ends of deferrals) listed for printing their notices
+DECIDED_LIMIT = 50
+
+
 def reductions_pending(*, actor, request, today: date | None = None
-                       ) -> tuple[list[PendingReduction], list[RunningDeferral]]:
-    """The applications awaiting a decision with the person's current stage and amount, and the
-    approved deferrals still running on ``today`` (to end one early); one access-log row naming
-    the persons of both."""
+                       ) -> tuple[list[PendingReduction], list[RunningDeferral], list[DecidedReduction]]:
+    """The applications awaiting a decision with the person's current stage and amount, the
+    approved deferrals still running on ``today`` (to end one early), and the decisions of the last
+    DECIDED_DAYS days (at most DECIDED_LIMIT, newest first, a deferral's early end counting as a
+    decision) with the notices they give; one access-log row naming the persons of all three."""
     from django.utils import timezone
 
     from premiums.models import Evidence, Reduction, ReductionKind
@@ -326,6 +355,17 @@ def reductions_pending(*, actor, request, today: date | None = None
                                      r.first_month, r.last_month, [evidence.get(e, e) for e in r.evidence], *levy,
                                      r.received_by.get_full_name() or r.received_by.username,
                                      r.kind == ReductionKind.DEFERRAL))
+    since = timezone.now() - timedelta(days=DECIDED_DAYS)
+    statuses = dict(ReductionStatus.choices)
+    decided = [
+        DecidedReduction(pk, pid, year, kinds.get(kind, kind), statuses.get(status, status), decided_at, ended_at,
+                         _notice_links(kind, status, ended_at is not None))
+        for pk, pid, year, kind, status, decided_at, ended_at in Reduction.objects.filter(
+            Q(decided_at__gte=since) | Q(ended_at__gte=since), status__in=[ReductionStatus.APPROVED,
+                                                                           ReductionStatus.REJECTED])
+        .annotate(last=Greatest("decided_at", Coalesce("ended_at", "decided_at"))).order_by("-last", "-id")
+        .values_list("pk", "resident_id", "fiscal_year", "kind", "status", "decided_at", "ended_at")[:DECIDED_LIMIT]]
     access_log_write(actor=actor, request=request, function="premium.reduction.decide", channel="screen",
-                     person_ids=sorted({r.resident_id for r in rows} | {d.resident_id for d in running}))
-    return rows, running
+                     person_ids=sorted({r.resident_id for r in rows} | {d.resident_id for d in running}
+                                       | {d.resident_id for d in decided}))
+    return rows, running, decided

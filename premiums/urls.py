@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:resident_id>/premiums/payment/", views.counter_payment, name="counter-payment"),
     path("<int:resident_id>/premiums/reduction/", views.reduction_apply_view, name="reduction-apply"),
     path("<int:resident_id>/premiums/<int:levy_id>/<slug:kind>.pdf", views.notice, name="notice"),
+    path("<int:resident_id>/premiums/reductions/<int:reduction_id>/<slug:kind>.pdf", views.reduction_notice,
+         name="reduction-notice"),
 ]
 
 # office screens of premiums (not about one person), under /premiums/

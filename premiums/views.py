@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,7 +30,7 @@ from premiums.forms import (
 )
 from premiums.estimate import premium_estimate
 from premiums.models import Levy, NoticeKind, Reduction
-from premiums.notices import NoticeInvalid, notice_pdf, run_notices_pdf
+from premiums.notices import REDUCTION_NOTICE_KINDS, NoticeInvalid, notice_pdf, reduction_notice_pdf, run_notices_pdf
 from premiums.rules.errors import PremiumRuleError, RateTableError
 from premiums.rules.tables import fiscal_year_of
 from premiums.reductions import (
@@ -192,11 +193,13 @@ def _reduction_post(request, form, act, done_message: str) -> int | None:
 
 
 def _reductions_page(request, *, form=None, failed_id=None, end_form=None, end_failed_id=None):
-    pending, running = tab_selectors.reductions_pending(actor=request.user, request=request)
+    pending, running, decided = tab_selectors.reductions_pending(actor=request.user, request=request)
     failed = (form is not None and form.errors) or (end_form is not None and end_form.errors)
     return render(request, "premiums/reductions.html", {
         "pending": pending, "form": form, "failed_id": failed_id, "blank": ReductionDecisionForm(),
         "running": running, "end_form": end_form, "end_failed_id": end_failed_id, "end_blank": DeferralEndForm(),
+        "decided": decided, "decided_days": tab_selectors.DECIDED_DAYS,
+        "can_print": has_permission(request.user, "premium.collect"),
     }, status=400 if failed else 200)
 
 
@@ -239,6 +242,25 @@ def notice(request, resident_id: int, levy_id: int, kind: str):
         messages.error(request, exc.message)
         return redirect("premiums:tab", resident_id=resident_id)
     return pdf_response(content, f"notice-{kind}-{levy_id}.pdf")
+
+
+@never_cache
+@require_GET
+@permission_required("premium.collect")
+def reduction_notice(request, resident_id: int, reduction_id: int, kind: str):
+    """The notice of a reduction's decision as PDF (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下); the
+    print is recorded (PremiumNotice naming the reduction, access log with channel print)."""
+    reduction = Reduction.objects.filter(pk=reduction_id, resident_id=resident_id).only("fiscal_year").first()
+    if kind not in REDUCTION_NOTICE_KINDS or reduction is None:
+        raise Http404
+    try:
+        content = reduction_notice_pdf(reduction_id, kind=kind, actor=request.user, request=request)
+    except NotPermitted as exc:
+        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    except NoticeInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("premiums:tab", args=[resident_id]) + f"?year={reduction.fiscal_year}")
+    return pdf_response(content, f"notice-{kind}-{reduction_id}.pdf")
 
 
 @never_cache

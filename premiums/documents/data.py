@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from eligibility.documents import CardHolder, InsurerInfo
 
@@ -17,12 +18,13 @@ BILLING = "billing"
 
 @dataclass(frozen=True)
 class NoticeMeta:
-    """Issue facts of one notice: 発行日, the fiscal year, the year's 通知書番号 (Levy.notice_number);
+    """Issue facts of one notice: 発行日, the fiscal year, the year's 通知書番号 (Levy.notice_number;
+    None for a reduction's notice when the year has no levy: then it is not printed);
     ``reprint`` prints 「再発行」."""
 
     issued_on: date
     fiscal_year: int
-    notice_number: int
+    notice_number: int | None
     reprint: bool = False
 
 
@@ -152,4 +154,82 @@ class DemandLetter:
     pay_by: date
 
 
-Notice = DecisionNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter
+# --- the notices of a reduction's decision (減免・境界層措置・徴収猶予) ----------------------------
+
+
+@dataclass(frozen=True)
+class ReductionFacts:
+    """The application and its decision, as every notice of a reduction names them."""
+
+    kind_label: str  # 事由: ReductionKind label ("災害による減免", "境界層措置", "徴収猶予")
+    applied_on: date  # 申請日
+    decided_on: date  # 決定日
+    first_month: date  # the months applied for / decided (first days of the months)
+    last_month: date
+
+
+@dataclass(frozen=True)
+class DeferredBill:
+    """A bill (普通徴収) whose 納期限 falls within a deferral: its own 納期限 and the one in force."""
+
+    label: str  # 期別
+    due_date: date  # its own 納期限
+    new_due_date: date  # 猶予期限 (decision), or the 納期限 after the deferral was ended
+    amount: int
+
+
+@dataclass(frozen=True)
+class ReductionNotice:
+    """減免決定通知書: a reduction (the share remitted) or the 境界層措置 (the stage applied)."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    facts: ReductionFacts
+    rate: Decimal | None = None  # share remitted, 1 = 全額免除
+    stage: int | None = None  # 境界層: the stage applied
+    own_stage: int | None = None  # 境界層: the stage of the year's levy (without the measure)
+
+
+@dataclass(frozen=True)
+class DeferralNotice:
+    """徴収猶予決定通知書: the months, the 猶予期限 and the bills deferred."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    facts: ReductionFacts
+    until: date  # 猶予期限 as decided
+    bills: tuple[DeferredBill, ...]
+
+
+@dataclass(frozen=True)
+class DeferralEndNotice:
+    """徴収猶予取消通知書: a deferral ended early, its new 猶予期限, the reason, the bills' 納期限 now."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    facts: ReductionFacts
+    decided_until: date  # 猶予期限 as decided
+    ended_on: date  # 取消日
+    until: date  # the new 猶予期限
+    reason: str
+    bills: tuple[DeferredBill, ...]
+
+
+@dataclass(frozen=True)
+class RejectionNotice:
+    """減免（徴収猶予）申請却下通知書: what was applied for and why it was rejected."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    facts: ReductionFacts
+    reason: str
+    deferral: bool = False  # the application was for a deferral (徴収猶予)
+    borderline: bool = False  # the application was for the 境界層措置
+
+
+Notice = (DecisionNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter | ReductionNotice
+          | DeferralNotice | DeferralEndNotice | RejectionNotice)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from eligibility.documents import InsurerInfo
 from eligibility.documents.layout import LABEL_WIDTH, MM, Cell, Form
@@ -22,6 +23,9 @@ from .data import (
     PENSION,
     ChangeNotice,
     DecisionNotice,
+    DeferralEndNotice,
+    DeferralNotice,
+    DeferredBill,
     DemandLetter,
     InstallmentLine,
     LevyStatement,
@@ -29,6 +33,9 @@ from .data import (
     NoticeMeta,
     PaymentSlips,
     PensionStartNotice,
+    ReductionFacts,
+    ReductionNotice,
+    RejectionNotice,
     Reminder,
 )
 
@@ -41,6 +48,10 @@ TITLES: dict[type, str] = {
     PensionStartNotice: "介護保険料特別徴収開始通知書",
     Reminder: "介護保険料督促状",
     DemandLetter: "介護保険料催告書",
+    ReductionNotice: "介護保険料減免決定通知書",
+    DeferralNotice: "介護保険料徴収猶予決定通知書",
+    DeferralEndNotice: "介護保険料徴収猶予取消通知書",
+    RejectionNotice: "介護保険料減免（徴収猶予）申請却下通知書",
 }
 TITLE_BATCH = "介護保険料通知書"
 SLIPS_PER_PAGE = 3
@@ -67,6 +78,12 @@ def notice_number_text(number: int) -> str:
     return f"{number:09d}"
 
 
+def footer_text(title: str, meta: NoticeMeta) -> str:
+    """The running footer: the kind, the fiscal year and the 通知書番号 (left out when there is none)."""
+    number = f"　通知書番号 {notice_number_text(meta.notice_number)}" if meta.notice_number is not None else ""
+    return f"{title}　{wareki_fiscal_year(meta.fiscal_year)}{number}"
+
+
 def payment_number_text(number: str) -> str:
     """16 digits in groups of four, as read out at a counter."""
     return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
@@ -76,8 +93,7 @@ def payment_number_text(number: str) -> str:
 
 
 def _start(form: Form, title: str, meta: NoticeMeta, insurer: InsurerInfo) -> None:
-    form.start_document(footer=(f"{title}　{wareki_fiscal_year(meta.fiscal_year)}　"
-                                f"通知書番号 {notice_number_text(meta.notice_number)}"))
+    form.start_document(footer=footer_text(title, meta))
     if meta.reprint:
         form.stamp(REPRINT_MARK)
     form.title(title, size=18, height=30)
@@ -88,9 +104,12 @@ def _start(form: Form, title: str, meta: NoticeMeta, insurer: InsurerInfo) -> No
 
 def _holder(form: Form, notice: Notice) -> None:
     holder, meta = notice.holder, notice.meta
-    form.row(22, Cell("通知書番号", LABEL_WIDTH, label=True, size=9),
-             Cell(notice_number_text(meta.notice_number), size=11),
-             Cell("被保険者番号", 24 * MM, label=True, size=9), Cell(holder.insured_number, 50 * MM, size=11))
+    if meta.notice_number is None:  # a reduction's notice of a year without a levy: no 通知書番号
+        form.field("被保険者番号", holder.insured_number, height=22, size=11)
+    else:
+        form.row(22, Cell("通知書番号", LABEL_WIDTH, label=True, size=9),
+                 Cell(notice_number_text(meta.notice_number), size=11),
+                 Cell("被保険者番号", 24 * MM, label=True, size=9), Cell(holder.insured_number, 50 * MM, size=11))
     form.field("住所", holder.address, height=26, size=10.5)
     form.field("フリガナ", holder.name_kana, height=16, size=8.5)
     form.field("氏名", f"{holder.name_kanji}　様", height=26, size=13)
@@ -434,6 +453,144 @@ def _draw_demand(form: Form, notice: DemandLetter) -> None:
     ), size=8.5)
 
 
+# --- the notices of a reduction's decision ------------------------------------------------------
+
+
+def months_text(first: date, last: date) -> str:
+    """令和8年10月から令和8年12月まで（3か月）; one month: 令和8年10月（1か月）."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    if count == 1:
+        return f"{wareki_month(first)}（1か月）"
+    return f"{wareki_month(first)}から{wareki_month(last)}まで（{count}か月）"
+
+
+def share_text(rate: Decimal) -> str:
+    """The share remitted (Reduction.rate, 1 = 全額免除): 全額免除（保険料の100%）, 保険料の50%を減額."""
+    if rate >= 1:
+        return "全額免除（保険料の100%）"
+    percent = (rate * 100).normalize()
+    return f"保険料の{percent:f}%を減額"
+
+
+def _application_rows(form: Form, facts: ReductionFacts, *, months_label: str) -> None:
+    form.row(22, Cell("申請日", LABEL_WIDTH, label=True, size=9), Cell(wareki(facts.applied_on), size=10.5),
+             Cell("決定日", 24 * MM, label=True, size=9), Cell(wareki(facts.decided_on), 50 * MM, size=10.5))
+    form.field("事由", facts.kind_label, height=22, size=11)
+    form.field(months_label, months_text(facts.first_month, facts.last_month), height=22, size=11)
+
+
+def _deferred_bills(form: Form, bills: Sequence[DeferredBill], *, new_label: str, total_label: str) -> None:
+    widths = (30 * MM, 0.0, 0.0, 34 * MM)
+    form.need(ROW * (min(len(bills), KEEP_ROWS) + 3))
+    form.row(ROW + 1, *(Cell(h, w, label=True, size=8.5) for h, w in zip(
+        ("期別", "本来の納期限", new_label, "金額"), widths, strict=True)))
+    for bill in bills:
+        texts = (bill.label, wareki(bill.due_date), wareki(bill.new_due_date), yen(bill.amount))
+        form.row(ROW + 2, *(Cell(t, w, size=9.5, align=a) for t, w, a in zip(
+            texts, widths, ("center", "center", "center", "right"), strict=True)))
+    form.row(ROW + 2, Cell(total_label, LABEL_WIDTH, label=True, size=8.5),
+             Cell(yen(sum(b.amount for b in bills)), size=10.5, align="right"))
+
+
+REDUCTION_NOTES = (
+    "減免後の保険料額と各期の金額は、別にお送りする「介護保険料額変更通知書」でお知らせします。",
+    "減免は、上記の対象の月のうち保険料が賦課される月に適用します。",
+)
+BORDERLINE_NOTES = (
+    "境界層措置により、上記の対象の月の保険料は適用する所得段階の額で計算します。"
+    "変更後の保険料額と各期の金額は、別にお送りする「介護保険料額変更通知書」でお知らせします。",
+)
+DEFERRAL_NOTES = (
+    "徴収を猶予した保険料は、猶予期限までに納めてください。猶予期限までは督促状をお送りしません。"
+    "猶予期限を過ぎても納付がないときは、督促状をお送りします。",
+    "年金から差し引く保険料（特別徴収）は、徴収猶予の対象になりません。",
+    "猶予の理由がなくなったときなどは、猶予を取り消し、猶予期限を繰り上げることがあります。",
+)
+DEFERRAL_END_NOTES = (
+    "上の表の保険料は、取消後の納期限までに納めてください。取消後の納期限を過ぎても納付がないときは、"
+    "督促状をお送りします。",
+)
+
+
+def _draw_reduction(form: Form, notice: ReductionNotice) -> None:
+    facts, year = notice.facts, wareki_fiscal_year(notice.meta.fiscal_year)
+    borderline = notice.stage is not None
+    _start(form, TITLES[ReductionNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    subject = "境界層措置の適用" if borderline else "減免"
+    form.paragraph(f"{wareki(facts.applied_on)}付けで申請のあった{year}の介護保険料の{subject}について、"
+                   "次のとおり決定しましたので通知します。", size=10)
+    _application_rows(form, facts, months_label="対象の月")
+    if borderline:
+        if notice.own_stage is not None:
+            form.field("本来の所得段階", f"第{notice.own_stage}段階", height=22, size=11)
+        form.field("適用する所得段階", f"第{notice.stage}段階", height=24, size=13)
+    elif notice.rate is not None:
+        form.field("減免の割合", share_text(notice.rate), height=24, size=13)
+    form.space(3)
+    _paragraphs(form, BORDERLINE_NOTES if borderline else REDUCTION_NOTES, size=8.5)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
+def _draw_deferral(form: Form, notice: DeferralNotice) -> None:
+    facts, year = notice.facts, wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[DeferralNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.paragraph(f"{wareki(facts.applied_on)}付けで申請のあった{year}の介護保険料の徴収猶予について、"
+                   "次のとおり徴収を猶予することに決定しましたので通知します。", size=10)
+    _application_rows(form, facts, months_label="猶予の期間")
+    form.field("猶予期限", f"{wareki(notice.until)}まで", height=26, size=14)
+    form.space(4)
+    form.heading("徴収を猶予する保険料（普通徴収）")
+    if notice.bills:
+        _deferred_bills(form, notice.bills, new_label="猶予後の納期限", total_label="猶予する保険料額")
+    else:
+        form.field("納期", "猶予の期間内に納期限のある普通徴収の保険料はありません。", height=22, size=10)
+    form.space(3)
+    _paragraphs(form, DEFERRAL_NOTES, size=8.5)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
+def _draw_deferral_end(form: Form, notice: DeferralEndNotice) -> None:
+    facts, year = notice.facts, wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[DeferralEndNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.paragraph(f"{wareki(facts.decided_on)}付けで決定した{year}の介護保険料の徴収猶予について、次の理由により"
+                   f"猶予を取り消し、猶予期限を{wareki(notice.until)}に繰り上げましたので通知します。", size=10)
+    _application_rows(form, facts, months_label="猶予の期間")
+    form.row(22, Cell("当初の猶予期限", LABEL_WIDTH, label=True, size=8.5), Cell(wareki(notice.decided_until), size=10.5),
+             Cell("取消日", 24 * MM, label=True, size=9), Cell(wareki(notice.ended_on), 50 * MM, size=10.5))
+    form.field("取消後の猶予期限", f"{wareki(notice.until)}まで", height=26, size=14)
+    form.field("取消の理由", notice.reason, height=30, size=10.5)
+    form.space(4)
+    form.heading("猶予していた保険料（普通徴収）と取消後の納期限")
+    if notice.bills:
+        _deferred_bills(form, notice.bills, new_label="取消後の納期限", total_label="合計")
+    else:
+        form.field("納期", "猶予の期間内に納期限のある普通徴収の保険料はありません。", height=22, size=10)
+    form.space(3)
+    _paragraphs(form, DEFERRAL_END_NOTES, size=8.5)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
+def _draw_rejection(form: Form, notice: RejectionNotice) -> None:
+    facts, year = notice.facts, wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[RejectionNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    subject = "徴収猶予" if notice.deferral else "境界層措置の適用" if notice.borderline else "減免"
+    form.paragraph(f"{wareki(facts.applied_on)}付けで申請のあった{year}の介護保険料の{subject}について、"
+                   "次の理由により申請を却下しましたので通知します。", size=10)
+    _application_rows(form, facts, months_label="申請のあった月")
+    form.field("却下の理由", notice.reason, height=40, size=10.5)
+    form.space(3)
+    _paragraphs(form, ("保険料は、これまでにお知らせした各納期限までに納めてください。",), size=8.5)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
 DRAW = {
     DecisionNotice: _draw_decision,
     ChangeNotice: _draw_change,
@@ -441,6 +598,10 @@ DRAW = {
     PensionStartNotice: _draw_pension_start,
     Reminder: _draw_reminder,
     DemandLetter: _draw_demand,
+    ReductionNotice: _draw_reduction,
+    DeferralNotice: _draw_deferral,
+    DeferralEndNotice: _draw_deferral_end,
+    RejectionNotice: _draw_rejection,
 }
 
 
