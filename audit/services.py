@@ -34,6 +34,7 @@ FUNCTION_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 CRITERIA_KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*")
 MAX_PERSON_ID = 2**63 - 1
 DETAIL_MAX_STRING = 200
+ACCESS_CHANNELS = frozenset(AccessLogEntry.Channel.values)  # the enum's .values builds a new list on every call
 USERNAME_HASH_SALT = "kaigo.audit.attempted-username"
 
 ACCESS_APPEND_SQL = (
@@ -80,7 +81,7 @@ def access_log_write(
     """
     if not isinstance(function, str) or len(function) > 64 or not FUNCTION_PATTERN.fullmatch(function):
         raise ValueError("function must be a code such as 'person.search'")
-    if channel not in AccessLogEntry.Channel.values:
+    if channel not in ACCESS_CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(AccessLogEntry.Channel.values)}")
     ids = _clean_person_ids(person_ids)
     if hits is not None and (isinstance(hits, bool) or not isinstance(hits, int) or not 0 <= hits < 2**31):

@@ -8,8 +8,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from eligibility import selectors
+from audit.services import access_log_write
+from eligibility import scope, selectors
 from eligibility.models import Resident
+from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import has_permission
 
 PLAIN_TABLE = "bench_plain_resident"
 PLAIN_COLUMNS = ["id", "household_id", "relation", "my_number", "name_kanji", "name_kana", "address", "phone",
@@ -21,15 +24,34 @@ def bare(request):
     return HttpResponse("ok")
 
 
+def _page(request, overview: selectors.Overview, *, log: bool):
+    """What eligibility.views.resident_overview does after reading the data: the scope check, the
+    access-log row (when ``log``) with the flags of its function code, the same context."""
+    resident = overview.resident
+    if not scope.person_view_allowed(request.user, resident):
+        return render(request, "eligibility/resident_overview.html", {"denied": scope.VIEW_OUTSIDE_WARD}, status=403)
+    function = selectors.log_function("person.view", sensitive=overview.protected,
+                                      outside_ward=not scope.in_home_ward(request.user, resident.ward))
+    if log:
+        access_log_write(actor=request.user, request=request, channel="screen", function=function,
+                         person_ids=[resident.pk, *[m.pk for m in overview.household if m.pk != resident.pk]])
+    return render(request, "eligibility/resident_overview.html", {
+        "overview": overview, "resident": resident,
+        "show_my_number": has_permission(request.user, "my_number.view"),
+        "show_protected": overview.protected and scope.sensitive_visible(request.user, resident),
+    })
+
+
 @never_cache
+@permission_required("person.view")
 def overview_without_log(request, resident_id: int):
-    """The overview exactly as the real view renders it, without its access-log row."""
+    """The overview exactly as the real view serves it (same permission, scope check, function
+    flags and context), without its access-log row."""
     try:
         overview = selectors.overview_read(resident_id)
     except Resident.DoesNotExist:
         raise Http404 from None
-    return render(request, "eligibility/resident_overview.html",
-                  {"overview": overview, "resident": overview.resident, "show_my_number": True})
+    return _page(request, overview, log=False)
 
 
 def _plain_residents(where: str, params: list) -> list[Resident]:
@@ -47,16 +69,12 @@ def _plain_residents(where: str, params: list) -> list[Resident]:
 
 
 @never_cache
+@permission_required("person.view")
 def overview_plain(request, resident_id: int):
-    """The same page from an unencrypted copy of the data (and with its access-log row)."""
+    """The same page, access-log row included, from an unencrypted copy of the data."""
     found = _plain_residents("id = %s", [resident_id])
     if not found:
         raise Http404
     resident = found[0]
     members = _plain_residents("household_id = %s", [resident.household_id])
-    from audit.services import access_log_write
-
-    access_log_write(actor=request.user, request=request, function="person.view", channel="screen",
-                     person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]])
-    return render(request, "eligibility/resident_overview.html",
-                  {"overview": selectors.Overview(resident, members), "resident": resident, "show_my_number": True})
+    return _page(request, selectors.Overview(resident, members), log=True)
