@@ -16,6 +16,10 @@ length followed by that many bytes (NULL: length -1, no bytes):
 The first field is the chain's tag (``kaigo.audit.access.v1`` / ``kaigo.audit.auth.v1``), then
 the row's columns in the order of ``ChainSpec.columns``.
 ``row_hash = SHA-256(prev_hash || canonical)``; ``prev_hash`` of seq 1 is 32 zero bytes.
+
+The access log's links are rows of ``audit_accessseal`` (written by the sealing job, in the order
+it found the committed rows); its seq and hashes come from there, the other columns from the
+access-log row the link names. An authentication event carries its own link.
 """
 
 from __future__ import annotations
@@ -67,13 +71,27 @@ class ChainSpec:
     lock_key: int
     # (SQL expression selecting the column, encoder); id and seq must be the first two.
     columns: tuple[tuple[str, Callable], ...]
+    # where the links are: the rows themselves, or a link table joined to the rows
+    source: str = ""
+    seq_column: str = "seq"
+    hash_columns: str = "prev_hash, row_hash"
+    # ids increase with seq (the row got its link when it was appended, under the chain's lock);
+    # false for links sealed later, which follow the order of commits
+    ids_follow_seq: bool = True
+
+    @property
+    def names(self) -> list[str]:
+        """The fields of the canonical form by name: id, seq, then the row's columns."""
+        return ["id", "seq", *(expr.split(".")[-1].split("::")[0].strip('"') for expr, _ in self.columns[2:])]
 
     def canonical(self, values: Sequence) -> bytes:
         return enc_text(self.tag) + b"".join(encode(v) for (_, encode), v in zip(self.columns, values, strict=True))
 
-    def select_sql(self) -> str:
+    def select_sql(self, where: str = "") -> str:
+        """Every link in seq order (``where``: a condition instead, for one row)."""
         exprs = ", ".join(expr for expr, _ in self.columns)
-        return f"SELECT {exprs}, prev_hash, row_hash FROM {self.table} ORDER BY seq"
+        tail = f"WHERE {where}" if where else f"ORDER BY {self.seq_column}"
+        return f"SELECT {exprs}, {self.hash_columns} FROM {self.source or self.table} {tail}"
 
 
 ACCESS = ChainSpec(
@@ -81,23 +99,27 @@ ACCESS = ChainSpec(
     label="アクセス記録",
     table="audit_accesslogentry",
     tag="kaigo.audit.access.v1",
-    lock_key=0x6B6169676F0001,
+    lock_key=0x6B6169676F0001,  # the sealer's
     columns=(
-        ("id", enc_int),
-        ("seq", enc_int),
-        ("created_at", enc_ts),
-        ("staff_id", enc_int),
-        ("username", enc_text),
-        ("client_ip::text", enc_text),
-        ("terminal_id", enc_text),
-        ("session_hash", enc_text),
-        ('"function"', enc_text),
-        ("channel", enc_text),
-        ("person_ids", enc_int_array),
-        ("hits", enc_int),
-        ("criteria_kind", enc_text),
-        ("purpose", enc_text),
+        ("s.entry_id", enc_int),
+        ("s.seq", enc_int),
+        ("e.created_at", enc_ts),
+        ("e.staff_id", enc_int),
+        ("e.username", enc_text),
+        ("e.client_ip::text", enc_text),
+        ("e.terminal_id", enc_text),
+        ("e.session_hash", enc_text),
+        ('e."function"', enc_text),
+        ("e.channel", enc_text),
+        ("e.person_ids", enc_int_array),
+        ("e.hits", enc_int),
+        ("e.criteria_kind", enc_text),
+        ("e.purpose", enc_text),
     ),
+    source="audit_accessseal s LEFT JOIN audit_accesslogentry e ON e.id = s.entry_id",
+    seq_column="s.seq",
+    hash_columns="s.prev_hash, s.row_hash",
+    ids_follow_seq=False,
 )
 
 AUTH = ChainSpec(
@@ -189,6 +211,11 @@ class Row:
     prev_hash: bytes
     row_hash: bytes
 
+    @property
+    def missing(self) -> bool:
+        """A link whose row is gone (every row has its creation time)."""
+        return self.values[2] is None
+
 
 def rows_of(tuples: Iterable[Sequence]) -> Iterator[Row]:
     """Rows from the tuples of ``ChainSpec.select_sql()``."""
@@ -223,9 +250,12 @@ def verify_rows(
         """Report the breaks at ``cur``; true when ``cur`` itself was found altered or moved."""
         expected_seq = prev.seq + 1 if prev else 1
         expected_prev_hash = prev.row_hash if prev else GENESIS
-        hash_ok = row_hash(spec, cur.prev_hash, cur.values) == cur.row_hash
-        out_of_order = (prev is not None and cur.id <= prev.id) or (nxt is not None and cur.id >= nxt.id)
+        hash_ok = cur.missing or row_hash(spec, cur.prev_hash, cur.values) == cur.row_hash
+        out_of_order = spec.ids_follow_seq and (
+            (prev is not None and cur.id <= prev.id) or (nxt is not None and cur.id >= nxt.id))
         where = f"seq {cur.seq}（id {cur.id}）"
+        if cur.missing:  # the link is there, its row is not
+            report(BreakKind.DELETED, cur.seq, cur.id, f"{where}の行がありません（削除）。連鎖には記録されています。")
         if cur.seq != expected_seq:
             missing = f"seq {expected_seq}" if cur.seq == expected_seq + 1 else f"seq {expected_seq}〜{cur.seq - 1}"
             report(BreakKind.DELETED, expected_seq, cur.id,

@@ -15,7 +15,7 @@ class AccessLogSearchForm(forms.Form):
     date_to = forms.DateField(
         label="期間（終了日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    # Keyset pagination: show entries with seq below this one.
+    # Keyset pagination: show entries with an id below this one.
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

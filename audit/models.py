@@ -1,10 +1,14 @@
 """The record of what everyone did: the access log and the authentication events.
 
-Both tables are hash chains (docs/subsystems/audit.md, docs/adr/0003-access-log-hash-chain.md):
-each row carries ``seq`` (1, 2, 3, ... without gaps), ``prev_hash`` (the previous row's
-``row_hash``; 32 zero bytes for seq 1) and ``row_hash = SHA-256(prev_hash || canonical bytes)``.
-Rows are appended only by the SQL functions ``audit_access_append`` and ``audit_auth_append``
-(created by migration 0002, called from audit/services.py); a trigger refuses UPDATE and DELETE.
+Both are hash chains (docs/subsystems/audit.md, docs/adr/0003-access-log-hash-chain.md): a link
+carries ``seq`` (1, 2, 3, ... without gaps), ``prev_hash`` (the previous link's ``row_hash``; 32
+zero bytes for seq 1) and ``row_hash = SHA-256(prev_hash || canonical bytes of the row)``. An
+authentication event carries its link itself, written by ``audit_auth_append`` when it is
+appended. An access-log row is inserted plainly by ``audit_access_append`` (no lock, so the
+pages' commits can share a WAL flush) and chained shortly after by the sealing job
+(``audit_access_seal``), which writes its link as an ``AccessSeal`` row. The functions are
+created by migrations 0002 and 0012 and called from audit/services.py; triggers refuse UPDATE
+and DELETE.
 
 No personal data in these rows beyond internal numbers: a search stores the *kind* of its
 criteria and its number of hits, never the criteria; a failed login with an unknown user name
@@ -64,9 +68,8 @@ class AccessLogEntry(AppendOnlyModel):
         PRINT = "print", "印刷"
         BATCH = "batch", "バッチ"
 
-    seq = models.BigIntegerField("連番", unique=True)
-    created_at = models.DateTimeField("日時")  # set by the database: clock_timestamp() under the chain's lock
-    # No index of its own: searches use (staff, seq). PROTECT: an account with traces stays.
+    created_at = models.DateTimeField("日時")  # set by the database: clock_timestamp() at the append
+    # No index of its own: searches use (staff, id). PROTECT: an account with traces stays.
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="職員", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", db_index=False,
@@ -81,8 +84,6 @@ class AccessLogEntry(AppendOnlyModel):
     hits = models.IntegerField("検索の該当件数", null=True, blank=True)
     criteria_kind = models.CharField("検索条件の種類", max_length=100, blank=True)
     purpose = models.CharField("利用目的", max_length=200, blank=True)
-    prev_hash = models.BinaryField("直前の行のハッシュ", max_length=32)
-    row_hash = models.BinaryField("行のハッシュ", max_length=32)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -90,12 +91,11 @@ class AccessLogEntry(AppendOnlyModel):
         verbose_name = "アクセス記録"
         verbose_name_plural = "アクセス記録"
         indexes = [
-            models.Index(fields=["staff", "seq"], name="audit_access_staff_seq"),
+            models.Index(fields=["staff", "id"], name="audit_access_staff_id"),
             GinIndex(fields=["person_ids"], name="audit_access_person_ids"),
             BrinIndex(fields=["created_at"], name="audit_access_created_brin"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(seq__gte=1), name="audit_access_seq_positive"),
             models.CheckConstraint(
                 condition=Q(channel__in=["screen", "api", "export", "print", "batch"]), name="audit_access_channel"
             ),
@@ -103,7 +103,7 @@ class AccessLogEntry(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"access #{self.seq}"
+        return f"access #{self.pk}"
 
     PERSON_IDS_SHOWN = 10
 
@@ -115,6 +115,29 @@ class AccessLogEntry(AppendOnlyModel):
     @property
     def person_ids_more(self) -> int:
         return max(0, len(self.person_ids) - self.PERSON_IDS_SHOWN)
+
+
+class AccessSeal(AppendOnlyModel):
+    """The access log's chain: one link per access-log row, in the order the sealing job chained
+    them (``seq``), which is the order their rows committed, not always the order of their ids.
+    The canonical bytes hashed are the row's with this ``seq`` (the v1 form, in which the row
+    carried its own ``seq``). No foreign key: a link outlives a deleted row, and names it."""
+
+    seq = models.BigIntegerField("連番", primary_key=True)
+    entry_id = models.BigIntegerField("アクセス記録の番号", unique=True)
+    prev_hash = models.BinaryField("直前の行のハッシュ", max_length=32)
+    row_hash = models.BinaryField("行のハッシュ", max_length=32)
+    sealed_at = models.DateTimeField("封印日時")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "アクセス記録の連鎖"
+        verbose_name_plural = "アクセス記録の連鎖"
+        constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="audit_accessseal_seq_positive")]
+
+    def __str__(self) -> str:
+        return f"seal #{self.seq} (access #{self.entry_id})"
 
 
 class AuthEvent(AppendOnlyModel):

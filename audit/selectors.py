@@ -1,7 +1,7 @@
 """Reads of the audit records, for supervisors' screens.
 
-Lists are keyset-paginated, newest first: the page of the access log after one ending at seq N is
-``seq < N``; a person's change trail pages by (time, table, event id). Nothing counts a table.
+Lists are keyset-paginated, newest first: the page of the access log after one ending at id N is
+``id < N``; a person's change trail pages by (time, table, event id). Nothing counts a table.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ALERT_LIST_LIMIT = 200
 @dataclass(frozen=True)
 class AccessLogPage:
     entries: list[AccessLogEntry]
-    next_before: int | None  # the seq to pass as ``before_seq`` for the next page; None on the last page
+    next_before: int | None  # the id to pass as ``before_id`` for the next page; None on the last page
 
 
 def access_log_search(
@@ -36,7 +36,7 @@ def access_log_search(
     function: str = "",
     created_from: datetime | None = None,
     created_before: datetime | None = None,
-    before_seq: int | None = None,
+    before_id: int | None = None,
     page_size: int = PAGE_SIZE,
 ) -> AccessLogPage:
     """Entries matching every given criterion, newest first, one page.
@@ -44,7 +44,7 @@ def access_log_search(
     ``username`` is matched against the staff account (so it finds the account's entries under
     an earlier name too); ``person_id`` against the internal numbers an entry covers.
     """
-    qs: QuerySet[AccessLogEntry] = AccessLogEntry.objects.defer("prev_hash", "row_hash")
+    qs: QuerySet[AccessLogEntry] = AccessLogEntry.objects.all()
     if username:
         qs = qs.filter(staff__username=username)
     if person_id is not None:
@@ -55,12 +55,12 @@ def access_log_search(
         qs = qs.filter(created_at__gte=created_from)
     if created_before is not None:
         qs = qs.filter(created_at__lt=created_before)
-    if before_seq is not None:
-        qs = qs.filter(seq__lt=before_seq)
-    rows = list(qs.order_by("-seq")[: page_size + 1])
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    rows = list(qs.order_by("-id")[: page_size + 1])
     more = len(rows) > page_size
     entries = rows[:page_size]
-    return AccessLogPage(entries=entries, next_before=entries[-1].seq if more else None)
+    return AccessLogPage(entries=entries, next_before=entries[-1].id if more else None)
 
 
 def alert_list(*, limit: int = ALERT_LIST_LIMIT) -> list[AuditAlert]:

@@ -2,11 +2,13 @@
 
 ``access_log_write`` is the single entry point every selector calls when it reads personal
 data; ``auth_event_write`` records sign-in, sign-out and access-right events. Each appends one
-row with one SQL statement (the chain's append function: advisory lock, read of the last row,
-INSERT). Neither opens a transaction of its own: called inside the caller's transaction, the row
-commits or rolls back with the read or change it records, and the chain's lock is held until
-that transaction ends, so call them as the last write of a transaction and keep it short. If the
-row cannot be written the caller fails with it: no log, no data.
+row with one SQL statement: an access-log row is a plain INSERT (``access_log_seal``, every
+minute and before each verification, chains the committed rows); an authentication event is
+chained at once (advisory lock, read of the last row, INSERT), and that lock is held until the
+caller's transaction ends, so call ``auth_event_write`` as the last write of a transaction and
+keep it short. Neither opens a transaction of its own: called inside the caller's transaction,
+the row commits or rolls back with the read or change it records. If the row cannot be written
+the caller fails with it: no log, no data.
 
 Exception messages here never quote the values they refuse (they may be personal data).
 """
@@ -17,13 +19,14 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from audit.chain import CHAINS, VerifyResult, rows_of, verify_rows
+from audit.chain import ACCESS, CHAINS, VerifyResult, rows_of, verify_rows
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
 from audit.terminal import terminal_of
 from kaigo.errors import ApplicationError, InvalidState
@@ -170,16 +173,38 @@ def _stream_rows(sql: str, batch_size: int):
             yield from batch
 
 
+SEAL_WINDOW = timedelta(hours=1)  # the minute job looks back this far for rows without a link
+SEAL_LIMIT = 100_000  # rows sealed by one call at most (a call holds the sealer's lock)
+
+
+def access_log_seal(*, window: timedelta | None = SEAL_WINDOW, limit: int = SEAL_LIMIT) -> int:
+    """Chain the committed access-log rows created within ``window`` (None: all of them) that
+    have no link yet, in id order; returns how many. One sealer at a time (the chain's advisory
+    lock); runs in the caller's transaction (READ COMMITTED), or as its own statement.
+
+    A row that commits after a pass has gone by (a long transaction) is sealed by a later pass
+    while it is younger than ``window``, and in any case by the full pass before each
+    verification. Until its row is sealed, a deletion of it by someone able to bypass the
+    append-only trigger leaves no trace: the sealing interval (a minute) is that window."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT audit_access_seal(%s, %s)", [window, limit])
+        return cursor.fetchone()[0]
+
+
 def chain_verify(
     *, chain: str, batch_size: int = VERIFY_BATCH_SIZE, max_breaks: int = 100, record_checkpoint: bool = True
 ) -> VerifyResult:
     """Walk one chain in seq order, recompute every hash, and compare with earlier checkpoints.
 
-    Reads in one REPEATABLE READ, READ ONLY snapshot (rows appended meanwhile are left for the
-    next run); then records the head it saw as a new checkpoint, unless ``record_checkpoint`` is
-    false (e.g. on a read-only standby).
+    The access log is sealed first (every committed row, however old), unless
+    ``record_checkpoint`` is false (a read-only standby can write neither). Reads in one
+    REPEATABLE READ, READ ONLY snapshot (rows appended meanwhile are left for the next run); then
+    records the head it saw as a new checkpoint, unless ``record_checkpoint`` is false.
     """
     spec = CHAINS[chain]
+    if chain == ACCESS.name and record_checkpoint:
+        while access_log_seal(window=None, limit=SEAL_LIMIT) == SEAL_LIMIT:
+            pass
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:

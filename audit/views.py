@@ -42,7 +42,7 @@ def access_log(request):
             function=data.get("function", ""),
             created_from=_start_of_day(data["date_from"]) if data.get("date_from") else None,
             created_before=_start_of_day(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None,
-            before_seq=data.get("before"),
+            before_id=data.get("before"),
         )
         # Looking at the log is itself a read about the person searched for: it is logged too.
         services.access_log_write(

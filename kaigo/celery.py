@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "kaigo.batches.tasks.batch_resume_stalled",
         "schedule": crontab(minute="*/10"),
     },
+    # Chain the access-log rows committed since the last pass (an unsealed row is unprotected).
+    "audit-seal-access-log": {
+        "task": "audit.tasks.audit_seal_access_log",
+        "schedule": crontab(minute="*"),
+    },
     # Verify the audit hash chains; a break is logged as ERROR and raised as an alert.
     "audit-verify-nightly": {
         "task": "audit.tasks.audit_verify_nightly",

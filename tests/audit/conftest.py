@@ -9,6 +9,7 @@ from kaigo.staff.roles import PERMISSIONS, Role
 
 APPEND_ONLY_TRIGGERS = {
     "audit_accesslogentry": "audit_accesslogentry_append_only",
+    "audit_accessseal": "audit_accessseal_append_only",
     "audit_authevent": "audit_authevent_append_only",
     "audit_chaincheckpoint": "audit_chaincheckpoint_append_only",
 }

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, connections, transaction
 
 from audit import services
 from audit.chain import ACCESS, GENESIS, row_hash, rows_of
-from audit.models import AccessLogEntry, AuthEvent, ChainCheckpoint
+from audit.models import AccessLogEntry, AccessSeal, AuthEvent, ChainCheckpoint
 
 
 def write(actor=None, **kwargs) -> AccessLogEntry:
@@ -28,22 +28,55 @@ def test_access_log_write_stores_one_row_with_exactly_what_was_given(make_staff)
     entry = write(staff, function="person.search", channel="api", person_ids=[1000003, 1000001, 1000003, 1000002],
                   hits=3, criteria_kind="kana_name,birth_date", purpose=" 認定調査のため ")
     stored = AccessLogEntry.objects.get()
-    assert (stored.pk, stored.seq, stored.staff_id, stored.username) == (entry.pk, 1, staff.pk, "clerk01")
+    assert (stored.pk, stored.staff_id, stored.username) == (entry.pk, staff.pk, "clerk01")
     assert (stored.function, stored.channel, stored.person_ids, stored.hits, stored.criteria_kind, stored.purpose) == (
         "person.search", "api", [1000003, 1000001, 1000002], 3, "kana_name,birth_date", "認定調査のため",
     )
     assert (stored.client_ip, stored.terminal_id, stored.session_hash) == (None, "", "")
-    assert bytes(stored.prev_hash) == GENESIS
     assert stored.created_at.tzinfo is not None
+    assert not AccessSeal.objects.exists()  # chained by the sealing job, not by the append
 
 
 @pytest.mark.django_db
-def test_each_append_links_to_the_previous_row():
-    first, second, third = write(), write(channel="print"), write(channel="export")
-    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
-    assert bytes(second.prev_hash) == bytes(first.row_hash)
-    assert bytes(third.prev_hash) == bytes(second.row_hash)
+def test_sealing_links_each_committed_row_to_the_previous_one_in_id_order():
+    first, second = write(), write(channel="print")
+    assert services.access_log_seal() == 2
+    third = write(channel="export")
+    assert services.access_log_seal() == 1
+    assert services.access_log_seal() == 0  # nothing twice
+    seals = list(AccessSeal.objects.order_by("seq"))
+    assert [(s.seq, s.entry_id) for s in seals] == [(1, first.pk), (2, second.pk), (3, third.pk)]
+    assert bytes(seals[0].prev_hash) == GENESIS
+    assert bytes(seals[1].prev_hash) == bytes(seals[0].row_hash)
+    assert bytes(seals[2].prev_hash) == bytes(seals[1].row_hash)
     assert first.pk < second.pk < third.pk
+
+
+@pytest.mark.django_db
+def test_the_minute_pass_looks_back_its_window_and_the_verification_seals_everything():
+    old, recent = write(), write()
+    with connection.cursor() as cursor:  # as if the first row had been committed two hours ago
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred FK check
+        cursor.execute("ALTER TABLE audit_accesslogentry DISABLE TRIGGER audit_accesslogentry_append_only")
+        cursor.execute("UPDATE audit_accesslogentry SET created_at = created_at - interval '2 hours' WHERE id = %s",
+                       [old.pk])
+        cursor.execute("ALTER TABLE audit_accesslogentry ENABLE TRIGGER audit_accesslogentry_append_only")
+    assert services.access_log_seal() == 1  # the default window: the last hour
+    assert list(AccessSeal.objects.values_list("entry_id", flat=True)) == [recent.pk]
+    result = services.chain_verify(chain="access")  # the full pass first
+    assert (result.ok, result.rows, result.head_seq) == (True, 2, 2)
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [recent.pk, old.pk]
+
+
+@pytest.mark.django_db
+def test_one_pass_seals_at_most_its_limit_and_the_verification_loops_until_all_are_sealed(monkeypatch):
+    for _ in range(5):
+        write()
+    assert services.access_log_seal(limit=2) == 2
+    assert AccessSeal.objects.count() == 2
+    monkeypatch.setattr(services, "SEAL_LIMIT", 2)
+    assert services.chain_verify(chain="access").rows == 5  # passes of at most two, until one seals fewer
+    assert AccessSeal.objects.count() == 5
 
 
 @pytest.mark.django_db
@@ -104,9 +137,11 @@ def test_auth_event_refusals(kwargs, message):
 @pytest.mark.parametrize(
     "attempt",
     [
-        pytest.param(lambda: AccessLogEntry(seq=1, function="person.view", channel="screen").save(), id="save"),
-        pytest.param(lambda: AccessLogEntry.objects.create(seq=1, function="person.view", channel="screen"), id="create"),
-        pytest.param(lambda: AccessLogEntry.objects.bulk_create([AccessLogEntry(seq=1)]), id="bulk-create"),
+        pytest.param(lambda: AccessLogEntry(function="person.view", channel="screen").save(), id="save"),
+        pytest.param(lambda: AccessLogEntry.objects.create(function="person.view", channel="screen"), id="create"),
+        pytest.param(lambda: AccessLogEntry.objects.bulk_create([AccessLogEntry()]), id="bulk-create"),
+        pytest.param(lambda: AccessSeal.objects.create(seq=1, entry_id=1), id="seal-create"),
+        pytest.param(lambda: AccessSeal(seq=1, entry_id=1).save(), id="seal-save"),
         pytest.param(lambda: AccessLogEntry.objects.all().update(purpose="x"), id="queryset-update"),
         pytest.param(lambda: AccessLogEntry.objects.all().delete(), id="queryset-delete"),
         pytest.param(lambda: AccessLogEntry.objects.get().delete(), id="instance-delete"),
@@ -126,6 +161,8 @@ def test_the_orm_cannot_write_chain_rows(attempt):
     [
         pytest.param("UPDATE audit_accesslogentry SET purpose = 'x'", "audit_accesslogentry", "UPDATE", id="access-update"),
         pytest.param("DELETE FROM audit_accesslogentry", "audit_accesslogentry", "DELETE", id="access-delete"),
+        pytest.param("UPDATE audit_accessseal SET seq = 2", "audit_accessseal", "UPDATE", id="seal-update"),
+        pytest.param("DELETE FROM audit_accessseal", "audit_accessseal", "DELETE", id="seal-delete"),
         pytest.param("UPDATE audit_authevent SET kind = 'logout'", "audit_authevent", "UPDATE", id="auth-update"),
         pytest.param("DELETE FROM audit_authevent", "audit_authevent", "DELETE", id="auth-delete"),
         pytest.param("DELETE FROM audit_chaincheckpoint", "audit_chaincheckpoint", "DELETE", id="checkpoint-delete"),
@@ -139,14 +176,15 @@ def test_the_database_refuses_update_and_delete_even_to_a_superuser(statement, t
         cursor.execute(statement)
     assert str(refused.value).splitlines()[0] == f"{table} is append-only: {operation} refused"
     assert refused.value.__cause__.sqlstate == "42501"
-    assert (AccessLogEntry.objects.count(), AuthEvent.objects.count(), ChainCheckpoint.objects.count()) == (1, 1, 1)
+    assert (AccessLogEntry.objects.count(), AccessSeal.objects.count(), AuthEvent.objects.count(),
+            ChainCheckpoint.objects.count()) == (1, 1, 1, 1)
 
 
 @pytest.mark.django_db
 def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncate():
     from audit.trail_models import TRAIL_EVENT_MODELS
 
-    tables = ["audit_accesslogentry", "audit_authevent", "audit_chaincheckpoint",
+    tables = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint",
               *(m._meta.db_table for m in TRAIL_EVENT_MODELS)]  # the change trail's event tables too
     with connection.cursor() as cursor:
         cursor.execute(
@@ -158,51 +196,55 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
             "SELECT tgname, (tgtype & 32) <> 0 AS on_truncate FROM pg_trigger"
             " WHERE tgname LIKE 'audit_%%_append_only' ORDER BY tgname"
         )
-        # one per table (migrations 0002, 0004, 0006, 0008, 0010), none on TRUNCATE
+        # one per table (migrations 0002, 0004, 0006, 0008, 0010, 0012), none on TRUNCATE
         assert cursor.fetchall() == sorted((f"{table}_append_only", False) for table in tables)
-        assert len(tables) == 22
+        assert len(tables) == 23
 
 
 @pytest.mark.django_db(transaction=True)
-def test_appending_outside_read_committed_is_refused_clearly():
+def test_sealing_outside_read_committed_is_refused_clearly():
+    write()
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        write()
-    assert "audit_access_append needs READ COMMITTED isolation, not repeatable read" in str(refused.value)
-    assert not AccessLogEntry.objects.exists()
+        services.access_log_seal()
+    assert "audit_access_seal needs READ COMMITTED isolation, not repeatable read" in str(refused.value)
+    assert not AccessSeal.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_appends_from_many_connections_keep_one_gapless_chain():
+def test_concurrent_appends_and_sealers_keep_one_gapless_chain_with_every_row_once():
+    """Eight connections append (some inside a longer transaction, committing out of id order)
+    while two of them also seal, as the minute job would."""
     threads, per_thread = 8, 25
     start = threading.Barrier(threads)
 
     def work(n: int) -> list[int]:
         try:
             start.wait()
-            seqs = []
+            ids = []
             for i in range(per_thread):
                 if i % 5 == 4:
                     services.auth_event_write(kind="login", detail={"worker": n})
                 with transaction.atomic():  # also inside a caller's transaction, as selectors will be
-                    seqs.append(write(person_ids=[n * 1000 + i + 1]).seq)
-            return seqs
+                    ids.append(write(person_ids=[n * 1000 + i + 1]).pk)
+                if n <= 2 and i % 3 == 0:
+                    services.access_log_seal()
+            return ids
         finally:
             connections.close_all()
 
     with ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(work, range(1, threads + 1)))
     total = threads * per_thread
-    assert sorted(s for seqs in results for s in seqs) == list(range(1, total + 1))
-    for seqs in results:
-        assert seqs == sorted(seqs)
-    rows = list(AccessLogEntry.objects.order_by("seq").values_list("seq", "id"))
-    assert [seq for seq, _ in rows] == list(range(1, total + 1))
-    assert [pk for _, pk in rows] == sorted(pk for _, pk in rows)  # ids taken under the lock too
+    appended = sorted(pk for ids in results for pk in ids)
+    assert len(set(appended)) == total
     access, auth = services.chain_verify(chain="access"), services.chain_verify(chain="auth")
     assert (access.ok, access.rows, access.head_seq) == (True, total, total)
     assert (auth.ok, auth.rows, auth.head_seq) == (True, threads * per_thread // 5, threads * per_thread // 5)
+    links = list(AccessSeal.objects.order_by("seq").values_list("seq", "entry_id"))
+    assert [seq for seq, _ in links] == list(range(1, total + 1))
+    assert sorted(entry for _, entry in links) == appended
 
 
 @pytest.mark.django_db
@@ -211,19 +253,22 @@ def test_a_rolled_back_read_leaves_no_row_and_no_gap():
     with pytest.raises(RuntimeError), transaction.atomic():
         write()
         raise RuntimeError("the read failed after logging")
-    third = write()
-    assert third.seq == 2
+    write()
+    assert services.access_log_seal() == 2
+    assert list(AccessSeal.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
     assert services.chain_verify(chain="access").ok
 
 
 @pytest.mark.django_db
 def test_the_row_hash_is_sha256_of_prev_hash_and_the_canonical_form():
-    entry = write(hits=1)
+    write(hits=1)
+    services.access_log_seal()
+    link = AccessSeal.objects.get()
     with connection.cursor() as cursor:
         cursor.execute(ACCESS.select_sql())
         (row,) = rows_of(cursor.fetchall())
-    assert bytes(entry.row_hash) == hashlib.sha256(GENESIS + ACCESS.canonical(row.values)).digest()
-    assert bytes(entry.row_hash) == row_hash(ACCESS, GENESIS, row.values)
+    assert bytes(link.row_hash) == hashlib.sha256(GENESIS + ACCESS.canonical(row.values)).digest()
+    assert bytes(link.row_hash) == row_hash(ACCESS, GENESIS, row.values)
 
 
 # --- lockdown of the application's role ----------------------------------------------------------------
@@ -262,6 +307,7 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
     assert before.value.returncode == 1
     assert f"NG: role {app} holds UPDATE on audit_accesslogentry" in capsys.readouterr().out
 
+    services.access_log_seal()
     call_command("audit_lockdown", role=app, owner=owner)
     assert f"{app} は監査記録を参照と追記（追記用の関数経由）しかできなくなりました。" in capsys.readouterr().out
     call_command("audit_lockdown", role=app, check=True)
@@ -273,9 +319,12 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
         "TRUNCATE audit_accesslogentry",
         "TRUNCATE audit_authevent",
         "ALTER TABLE audit_accesslogentry DISABLE TRIGGER audit_accesslogentry_append_only",
-        "INSERT INTO audit_accesslogentry (seq, created_at, username, terminal_id, session_hash, function, channel,"
-        " person_ids, criteria_kind, purpose, prev_hash, row_hash) SELECT 99, now(), '', '', '', 'person.view',"
-        " 'screen', '{}', '', '', prev_hash, row_hash FROM audit_accesslogentry",
+        "INSERT INTO audit_accesslogentry (created_at, username, terminal_id, session_hash, function, channel,"
+        " person_ids, criteria_kind, purpose) VALUES (now(), '', '', '', 'person.view', 'screen', '{}', '', '')",
+        "INSERT INTO audit_accessseal (seq, entry_id, prev_hash, row_hash, sealed_at)"
+        " SELECT 99, 1, row_hash, row_hash, now() FROM audit_accessseal",
+        "UPDATE audit_accessseal SET row_hash = prev_hash",
+        "TRUNCATE audit_accessseal",
         "DELETE FROM audit_chaincheckpoint",
     ]:
         with pytest.raises(DatabaseError) as refused:
@@ -284,16 +333,17 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
 
     assert as_role(app, "SELECT count(*) FROM audit_accesslogentry") == [(1,)]
     (appended,) = as_role(
-        app, "SELECT seq FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')"
+        app, "SELECT id FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')"
     )
-    assert appended == (2,)
+    assert appended[0] > first.pk
+    assert as_role(app, "SELECT audit_access_seal(NULL, 10)") == [(1,)]  # sealing only through its function
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET ROLE {app}")
         services.auth_event_write(kind="login")
-        result = services.chain_verify(chain="access")  # reads, and records its checkpoint
+        result = services.chain_verify(chain="access")  # seals, reads, and records its checkpoint
         cursor.execute("RESET ROLE")
     assert (result.ok, result.head_seq) == (True, 2)
-    assert AccessLogEntry.objects.get(seq=1).pk == first.pk
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [first.pk, appended[0]]
 
 
 @pytest.mark.django_db
@@ -327,9 +377,10 @@ def test_lockdown_dry_run_prints_the_statements_and_changes_nothing(roles, capsy
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f'ALTER TABLE "audit_accesslogentry" OWNER TO "{owner}";'
     assert (
-        f'REVOKE ALL ON TABLE "audit_accesslogentry", "audit_authevent", "audit_chaincheckpoint" FROM "{app}";' in out
+        f'REVOKE ALL ON TABLE "audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint" '
+        f'FROM "{app}";' in out
     )
-    assert f'GRANT SELECT ON TABLE "audit_accesslogentry", "audit_authevent" TO "{app}";' in out
+    assert f'GRANT SELECT ON TABLE "audit_accesslogentry", "audit_accessseal", "audit_authevent" TO "{app}";' in out
     with connection.cursor() as cursor:
         cursor.execute("SELECT has_table_privilege(%s, 'audit_accesslogentry', 'UPDATE')", [app])
         assert cursor.fetchone() == (True,)

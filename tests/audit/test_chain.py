@@ -76,13 +76,12 @@ def test_canonical_form_of_a_known_row_is_pinned():
     assert len(canonical) == 291
     assert hashlib.sha256(canonical).hexdigest() == PINNED_SAMPLE_DIGEST
     assert row_hash(ACCESS, GENESIS, SAMPLE_ACCESS_ROW) == hashlib.sha256(GENESIS + canonical).digest()
-    names = [expr.strip('"').split("::")[0] for expr, _ in ACCESS.columns]
-    record = dict(zip(names, SAMPLE_ACCESS_ROW, strict=True))
+    record = dict(zip(ACCESS.names, SAMPLE_ACCESS_ROW, strict=True))
     record["created_at"] = record["created_at"].isoformat()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # the row has no seq of its own: its link's is passed
         cursor.execute(
-            "SELECT audit_access_canonical(jsonb_populate_record(NULL::audit_accesslogentry, %s::jsonb))",
-            [json.dumps(record)],
+            "SELECT audit_access_canonical(jsonb_populate_record(NULL::audit_accesslogentry, %s::jsonb), %s)",
+            [json.dumps(record), record["seq"]],
         )
         assert bytes(cursor.fetchone()[0]) == canonical
 
@@ -145,13 +144,15 @@ ACCESS_CASES = [
 def test_python_recomputes_the_hash_postgresql_wrote_for_access_rows(make_staff, kwargs, remote):
     staff = make_staff(display_name="職員 一")
     entry = services.access_log_write(actor=staff, request=_request(remote) if remote else None, **kwargs)
+    services.access_log_seal()
     with connection.cursor() as cursor:
-        cursor.execute(ACCESS.select_sql().replace("ORDER BY seq", "WHERE id = %s"), [entry.pk])
+        cursor.execute(ACCESS.select_sql(where="s.entry_id = %s"), [entry.pk])
         (row,) = rows_of(cursor.fetchall())
-        cursor.execute("SELECT audit_access_canonical(t) FROM audit_accesslogentry t WHERE id = %s", [entry.pk])
-        sql_canonical = bytes(cursor.fetchone()[0])
-    assert ACCESS.canonical(row.values) == sql_canonical
-    assert row_hash(ACCESS, row.prev_hash, row.values) == row.row_hash == bytes(entry.row_hash)
+        cursor.execute("SELECT audit_access_canonical(t, s.seq), s.row_hash FROM audit_accesslogentry t "
+                       "JOIN audit_accessseal s ON s.entry_id = t.id WHERE t.id = %s", [entry.pk])
+        sql_canonical, sealed_hash = cursor.fetchone()
+    assert ACCESS.canonical(row.values) == bytes(sql_canonical)
+    assert row_hash(ACCESS, row.prev_hash, row.values) == row.row_hash == bytes(sealed_hash)
 
 
 AUTH_CASES = [
@@ -170,7 +171,7 @@ def test_python_recomputes_the_hash_postgresql_wrote_for_auth_rows(make_staff, k
     staff = make_staff()
     event = services.auth_event_write(actor=staff, request=_request("192.0.2.10"), **kwargs)
     with connection.cursor() as cursor:
-        cursor.execute(AUTH.select_sql().replace("ORDER BY seq", "WHERE id = %s"), [event.pk])
+        cursor.execute(AUTH.select_sql(where="id = %s"), [event.pk])
         (row,) = rows_of(cursor.fetchall())
         cursor.execute("SELECT audit_auth_canonical(t) FROM audit_authevent t WHERE id = %s", [event.pk])
         sql_canonical = bytes(cursor.fetchone()[0])
@@ -180,6 +181,10 @@ def test_python_recomputes_the_hash_postgresql_wrote_for_auth_rows(make_staff, k
 
 # --- the walk, on rows built in Python -----------------------------------------------------------
 
+# The walk is the same for both chains; only a chain whose rows get their link when appended
+# (ids follow seq: the authentication events) can tell a moved row from an altered one.
+ORDERED = replace(ACCESS, ids_follow_seq=True)
+
 
 def synthetic_chain(n: int = 5) -> list[Row]:
     rows, prev = [], GENESIS
@@ -187,7 +192,7 @@ def synthetic_chain(n: int = 5) -> list[Row]:
     for seq in range(1, n + 1):
         values = (100 + seq, seq, start + timedelta(seconds=seq), 1, "staff0001", "127.0.0.1", "", "",
                   "person.view", "screen", [seq], None, "", "")
-        digest = row_hash(ACCESS, prev, values)
+        digest = row_hash(ORDERED, prev, values)
         rows.append(Row(id=100 + seq, seq=seq, values=values, prev_hash=prev, row_hash=digest))
         prev = digest
     return rows
@@ -198,17 +203,16 @@ def rehash_from(rows: list[Row], index: int) -> list[Row]:
     out = rows[:index]
     prev = out[-1].row_hash if out else GENESIS
     for row in rows[index:]:
-        digest = row_hash(ACCESS, prev, row.values)
+        digest = row_hash(ORDERED, prev, row.values)
         out.append(replace(row, prev_hash=prev, row_hash=digest))
         prev = digest
     return out
 
 
 def with_values(row: Row, **changes) -> Row:
-    names = [expr.strip('"').split("::")[0] for expr, _ in ACCESS.columns]
     values = list(row.values)
     for name, value in changes.items():
-        values[names.index(name)] = value
+        values[ACCESS.names.index(name)] = value
     return replace(row, values=tuple(values), id=values[0], seq=values[1])
 
 
@@ -239,14 +243,40 @@ WALK_CASES = [
 
 @pytest.mark.parametrize(("tamper", "expected"), WALK_CASES)
 def test_walk_names_each_break(tamper, expected):
-    result = verify_rows(ACCESS, tamper(synthetic_chain()))
+    result = verify_rows(ORDERED, tamper(synthetic_chain()))
+    assert [(b.kind, b.seq, b.row_id) for b in result.breaks] == expected
+    assert result.ok is (expected == [])
+
+
+def _gone(row: Row) -> Row:
+    """The link of a row whose access-log row was deleted: the LEFT JOIN gives no columns."""
+    return replace(row, values=(row.id, row.seq, *([None] * (len(row.values) - 2))))
+
+
+SEALED_WALK_CASES = [
+    pytest.param(lambda r: r, [], id="intact"),
+    pytest.param(lambda r: swap_seq(r, 2, 3), [(BreakKind.ALTERED, 3, 104), (BreakKind.ALTERED, 4, 103)],
+                 id="two-rows-swapped"),
+    pytest.param(lambda r: r[:2] + [_gone(r[2])] + r[3:], [(BreakKind.DELETED, 3, 103)], id="row-deleted-link-kept"),
+    pytest.param(lambda r: r[:2] + r[3:], [(BreakKind.DELETED, 3, 104)], id="row-and-link-deleted"),
+]
+
+
+@pytest.mark.parametrize(("tamper", "expected"), SEALED_WALK_CASES)
+def test_walk_of_the_sealed_access_chain(tamper, expected):
+    """Links are sealed in commit order, so ids need not grow with seq (a row committed late);
+    a link whose row is gone is a deletion, named by the row's id."""
+    rows = synthetic_chain()
+    late = rehash_from([rows[0], with_values(rows[2], seq=2), with_values(rows[1], seq=3), *rows[3:]], 1)
+    assert verify_rows(ACCESS, late).ok and not verify_rows(ORDERED, late).ok
+    result = verify_rows(ACCESS, tamper(rows))
     assert [(b.kind, b.seq, b.row_id) for b in result.breaks] == expected
     assert result.ok is (expected == [])
 
 
 def test_walk_reports_the_head_and_counts_rows():
     rows = synthetic_chain(5)
-    result = verify_rows(ACCESS, rows)
+    result = verify_rows(ORDERED, rows)
     assert (result.rows, result.head_seq, result.head_hash) == (5, 5, rows[-1].row_hash)
     assert (verify_rows(ACCESS, []).head_seq, verify_rows(ACCESS, []).head_hash) == (0, GENESIS)
 

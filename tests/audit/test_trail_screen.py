@@ -175,7 +175,7 @@ def test_keyset_pages_newest_first_without_gaps_or_repeats(client_as):
         household_ids = [f"h{pgh_id}" for (pgh_id,) in cursor.fetchall()]
     assert seen == resident_ids + household_ids  # 121 + 2, in pages of 50, 50, 23
     assert f"次の {TRAIL_PAGE_SIZE} 件" not in response.content.decode()
-    logged = AccessLogEntry.objects.filter(function="audit.trail").order_by("seq")
+    logged = AccessLogEntry.objects.filter(function="audit.trail").order_by("id")
     assert [e.hits for e in logged] == [50, 50, 23]
 
 

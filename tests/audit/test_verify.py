@@ -4,14 +4,16 @@ superuser who disabled the triggers would. The command, the nightly task, alerts
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from celery.schedules import crontab
+from django.db import connections, transaction
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit import services
-from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
+from audit.models import AccessSeal, AuditAlert, AuthEvent, ChainCheckpoint
 from kaigo.celery import app as celery_app
 
 SYNTHETIC_NAME = "山田太郎"  # synthetic: must never reach a log line or an alert
@@ -19,17 +21,15 @@ SYNTHETIC_NAME = "山田太郎"  # synthetic: must never reach a log line or an 
 
 @pytest.fixture
 def chain(db, make_staff):
-    """Six access-log rows and three auth events; returns the access rows' ids by seq."""
+    """Six access-log rows, sealed, and three auth events; returns the access rows' ids by the
+    seq of their links."""
     staff = make_staff(username="clerk01")
-    ids = {}
-    for seq in range(1, 7):
-        entry = services.access_log_write(
-            actor=staff, function="person.view", channel="screen", person_ids=[1000000 + seq]
-        )
-        ids[entry.seq] = entry.pk
+    for n in range(1, 7):
+        services.access_log_write(actor=staff, function="person.view", channel="screen", person_ids=[1000000 + n])
+    assert services.access_log_seal() == 6
     for kind in ["login", "logout", "login"]:
         services.auth_event_write(kind=kind, actor=staff)
-    return ids
+    return dict(AccessSeal.objects.values_list("seq", "entry_id"))
 
 
 def verify(capsys, *args) -> tuple[int, str]:
@@ -40,49 +40,63 @@ def verify(capsys, *args) -> tuple[int, str]:
     return 0, capsys.readouterr().out
 
 
-REHASH = "UPDATE audit_accesslogentry t SET row_hash = sha256(t.prev_hash || audit_access_canonical(t)) WHERE seq = {seq}"
+def row(seq: int) -> str:
+    """The access-log row of the link with this seq."""
+    return f"(SELECT entry_id FROM audit_accessseal WHERE seq = {seq})"
+
+
+REHASH = (
+    "UPDATE audit_accessseal s SET row_hash = sha256(s.prev_hash || audit_access_canonical(e, s.seq))"
+    " FROM audit_accesslogentry e WHERE e.id = s.entry_id AND s.seq = {seq}"
+)
 RELINK = (
-    "UPDATE audit_accesslogentry t SET prev_hash = p.row_hash FROM audit_accesslogentry p"
+    "UPDATE audit_accessseal t SET prev_hash = p.row_hash FROM audit_accessseal p"
     " WHERE p.seq = t.seq - 1 AND t.seq = {seq}"
 )
 
 TAMPERING = [
     pytest.param(
-        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3"],
+        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}"],
         "altered", 3, 3, "seq 3（id {id3}）の内容が変更されています", id="purpose-altered",
     ),
     pytest.param(
-        ["UPDATE audit_accesslogentry SET person_ids = '{}' WHERE seq = 2"],
+        [f"UPDATE audit_accesslogentry SET person_ids = '{{}}' WHERE id = {row(2)}"],
         "altered", 2, 2, "seq 2（id {id2}）の内容が変更されています", id="person-removed-from-row",
     ),
     pytest.param(
-        ["UPDATE audit_accesslogentry SET created_at = created_at - interval '3 hours' WHERE seq = 5"],
+        [f"UPDATE audit_accesslogentry SET created_at = created_at - interval '3 hours' WHERE id = {row(5)}"],
         "altered", 5, 5, "seq 5（id {id5}）の内容が変更されています", id="time-moved",
     ),
     pytest.param(
-        ["DELETE FROM audit_accesslogentry WHERE seq = 3"],
-        "deleted", 3, 4, "seq 3 がありません（削除）。欠落の次の行は seq 4（id {id4}）です。", id="row-deleted",
+        [f"DELETE FROM audit_accesslogentry WHERE id = {row(3)}"],
+        "deleted", 3, 3, "seq 3（id {id3}）の行がありません（削除）。連鎖には記録されています。", id="row-deleted",
     ),
     pytest.param(
-        ["DELETE FROM audit_accesslogentry WHERE seq IN (1, 2)"],
+        [f"DELETE FROM audit_accesslogentry WHERE id = {row(3)}", "DELETE FROM audit_accessseal WHERE seq = 3"],
+        "deleted", 3, 4, "seq 3 がありません（削除）。欠落の次の行は seq 4（id {id4}）です。", id="row-and-link-deleted",
+    ),
+    pytest.param(
+        [f"DELETE FROM audit_accesslogentry WHERE id IN ({row(1)}, {row(2)})",
+         "DELETE FROM audit_accessseal WHERE seq IN (1, 2)"],
         "deleted", 1, 3, "seq 1〜2 がありません（削除）。欠落の次の行は seq 3（id {id3}）です。", id="first-rows-deleted",
     ),
     pytest.param(
         [
-            "UPDATE audit_accesslogentry SET seq = seq + 1000 WHERE seq IN (3, 4)",
-            "UPDATE audit_accesslogentry SET seq = CASE seq WHEN 1003 THEN 4 ELSE 3 END WHERE seq > 1000",
+            "UPDATE audit_accessseal SET seq = seq + 1000 WHERE seq IN (3, 4)",
+            "UPDATE audit_accessseal SET seq = CASE seq WHEN 1003 THEN 4 ELSE 3 END WHERE seq > 1000",
         ],
-        "reordered", 3, 4, "seq 3（id {id4}）の位置が入れ替えられています", id="rows-swapped",
+        "altered", 3, 4, "seq 3（id {id4}）の内容が変更されています", id="links-swapped",
     ),
     pytest.param(
-        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3", REHASH.format(seq=3)],
+        [f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}", REHASH.format(seq=3)],
         "link", 4, 4, "seq 4（id {id4}）の直前ハッシュが seq 3（id {id3}）の行ハッシュと一致しません", id="altered-and-rehashed",
     ),
 ]
 
 DELETE_AND_RECHAIN = [
-    "DELETE FROM audit_accesslogentry WHERE seq = 3",
-    "UPDATE audit_accesslogentry SET seq = seq - 1 WHERE seq > 3",
+    f"DELETE FROM audit_accesslogentry WHERE id = {row(3)}",
+    "DELETE FROM audit_accessseal WHERE seq = 3",
+    "UPDATE audit_accessseal SET seq = seq - 1 WHERE seq > 3",
     *[step.format(seq=s) for s in (3, 4, 5) for step in (RELINK, REHASH)],
 ]
 
@@ -102,7 +116,7 @@ def test_verify_names_the_first_broken_row(chain, tamper, capsys, statements, ki
 
 def test_an_intact_chain_passes_and_its_head_is_printed(chain, capsys):
     code, out = verify(capsys)
-    head = AccessLogEntry.objects.get(seq=6)
+    head = AccessSeal.objects.get(seq=6)
     assert code == 0
     assert out.splitlines() == [
         f"アクセス記録（access）: 6 行を検証しました。最終 seq 6、最終行のハッシュ {bytes(head.row_hash).hex()}",
@@ -117,7 +131,7 @@ def test_an_intact_chain_passes_and_its_head_is_printed(chain, capsys):
 
 
 def test_small_batches_give_the_same_result(chain, tamper):
-    tamper("DELETE FROM audit_accesslogentry WHERE seq = 5")
+    tamper("DELETE FROM audit_accessseal WHERE seq = 5")
     result = services.chain_verify(chain="access", batch_size=2, record_checkpoint=False)
     assert ([(b.kind, b.seq, b.row_id) for b in result.breaks], result.rows) == ([("deleted", 5, chain[6])], 5)
     assert not ChainCheckpoint.objects.exists()
@@ -125,7 +139,8 @@ def test_small_batches_give_the_same_result(chain, tamper):
 
 def test_rows_cut_off_the_end_after_a_verification_are_found(chain, tamper, capsys):
     assert verify(capsys)[0] == 0  # records the head: seq 6
-    tamper("DELETE FROM audit_accesslogentry WHERE seq IN (5, 6)")
+    tamper(f"DELETE FROM audit_accesslogentry WHERE id IN ({row(5)}, {row(6)})",
+           "DELETE FROM audit_accessseal WHERE seq IN (5, 6)")
     code, out = verify(capsys, "--chain", "access")
     assert code == 1
     assert "最初の不整合: seq 5 末尾の行の削除: seq 5〜6 がありません" in out
@@ -135,7 +150,7 @@ def test_rows_cut_off_the_end_after_a_verification_are_found(chain, tamper, caps
 def test_a_whole_rewritten_tail_is_found_through_the_checkpoint(chain, tamper, capsys):
     assert verify(capsys)[0] == 0
     tamper(
-        f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3",
+        f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}",
         *[step.format(seq=s) for s in (3, 4, 5, 6) for step in (RELINK, REHASH)],
     )
     result = services.chain_verify(chain="access", record_checkpoint=False)
@@ -172,7 +187,7 @@ def test_the_auth_chain_is_verified_on_its_own(chain, tamper, capsys):
 def test_the_nightly_task_logs_an_error_and_alerts_supervisors_once(chain, tamper, caplog):
     from audit.tasks import audit_verify_nightly
 
-    tamper(f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE seq = 3")
+    tamper(f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}")
     with caplog.at_level(logging.INFO, logger="audit"):
         assert audit_verify_nightly() == {"access": 1, "auth": 0}
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -190,6 +205,54 @@ def test_the_nightly_task_logs_an_error_and_alerts_supervisors_once(chain, tampe
     assert AuditAlert.objects.count() == 2
     assert all(SYNTHETIC_NAME not in r.getMessage() for r in caplog.records)
     assert list(ChainCheckpoint.objects.filter(chain="access").values_list("ok", flat=True)) == [False, False, False]
+
+
+def test_a_row_deleted_before_it_was_sealed_leaves_no_trace_the_honest_window(chain, tamper):
+    """Until the minute job seals it, a row is as unprotected as any table row (against someone
+    who can bypass the append-only trigger): the sealing interval is that window (ADR 0003)."""
+    late = services.access_log_write(actor=None, function="person.view", channel="screen", person_ids=[1])
+    tamper(f"DELETE FROM audit_accesslogentry WHERE id = {late.pk}")
+    result = services.chain_verify(chain="access")
+    assert (result.ok, result.rows) == (True, 6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_after_later_rows_were_sealed_joins_the_chain_where_it_is_found():
+    """Links follow the order rows are found committed, not their ids: a read logged early in a
+    long transaction commits after rows logged later were sealed, and the walk accepts that."""
+    appended, release, done = threading.Event(), threading.Event(), []
+
+    def long_transaction():
+        try:
+            with transaction.atomic():
+                done.append(services.access_log_write(actor=None, function="batch.read", channel="batch",
+                                                      person_ids=[1]).pk)
+                appended.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=long_transaction)
+    worker.start()
+    assert appended.wait(30)
+    later = services.access_log_write(actor=None, function="person.view", channel="screen", person_ids=[2])
+    assert services.access_log_seal() == 1  # the earlier row is not committed yet
+    release.set()
+    worker.join(30)
+    assert services.access_log_seal() == 1
+    (early,) = done
+    assert early < later.pk
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [later.pk, early]
+    result = services.chain_verify(chain="access")
+    assert (result.ok, result.rows, result.head_seq) == (True, 2, 2)
+
+
+def test_the_sealing_job_runs_every_minute():
+    celery_app.loader.import_default_modules()
+    entry = celery_app.conf.beat_schedule["audit-seal-access-log"]
+    assert entry["task"] == "audit.tasks.audit_seal_access_log"
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"] == crontab(minute="*")
 
 
 def test_the_nightly_check_is_scheduled_at_0230_tokyo_time():
@@ -219,4 +282,4 @@ def test_the_walk_streams_through_a_server_side_cursor(chain, monkeypatch):
     monkeypatch.setattr(services, "rows_of", spying_rows_of)
     assert services.chain_verify(chain="access", batch_size=2, record_checkpoint=False).rows == 6
     ((holdable, statement),) = seen_cursors
-    assert holdable is False and "FROM audit_accesslogentry ORDER BY seq" in statement
+    assert holdable is False and "LEFT JOIN audit_accesslogentry e ON e.id = s.entry_id ORDER BY s.seq" in statement

@@ -92,7 +92,7 @@ def test_number_users_search_by_my_number_and_see_it(client_as, role):
     overview = client.get(f"/persons/{target.pk}/").content.decode()
     number = target.my_number
     assert f"{number[:4]} {number[4:8]} {number[8:]}" in overview
-    assert [e.criteria_kind for e in AccessLogEntry.objects.order_by("seq")] == ["my_number", ""]
+    assert [e.criteria_kind for e in AccessLogEntry.objects.order_by("id")] == ["my_number", ""]
 
 
 def test_others_cannot_search_by_my_number_and_see_it_masked(client_as):

@@ -58,7 +58,7 @@ def elderly(ward=Ward.NAKAHARA, **kwargs) -> Resident:
 
 
 def logged() -> list[tuple[str, str, list[int]]]:
-    return [(e.function, e.channel, e.person_ids) for e in AccessLogEntry.objects.order_by("seq")]
+    return [(e.function, e.channel, e.person_ids) for e in AccessLogEntry.objects.order_by("id")]
 
 
 def pdf_text(content: bytes) -> str:

@@ -281,7 +281,7 @@ def test_the_head_office_sees_every_ward_or_the_one_chosen(client_as):
     assert f"/eligibility/queue/{ours.pk}/" in every and f"/eligibility/queue/{theirs.pk}/" in every
     asao = client.get("/eligibility/queue/?ward=asao").content.decode()
     assert f"/eligibility/queue/{ours.pk}/" not in asao and f"/eligibility/queue/{theirs.pk}/" in asao
-    entries = list(AccessLogEntry.objects.order_by("seq"))
+    entries = list(AccessLogEntry.objects.order_by("id"))
     assert [(e.function, e.person_ids) for e in entries] == [
         ("workqueue.list", [ours.person_id, theirs.person_id]), ("workqueue.list", [theirs.person_id])]
 

@@ -68,7 +68,7 @@ def assert_no_my_number(pdf: bytes, person: Resident) -> None:
 
 
 def logged() -> list[tuple[str, str, list[int]]]:
-    return [(e.function, e.channel, e.person_ids) for e in AccessLogEntry.objects.order_by("seq")]
+    return [(e.function, e.channel, e.person_ids) for e in AccessLogEntry.objects.order_by("id")]
 
 
 # --- pure: values in, PDF out ------------------------------------------------------------------
@@ -417,7 +417,7 @@ def test_batch_prints_each_notice_on_its_own_pages_records_each_and_logs_once():
         (lv.pk, None, None, False) for lv in levies[:3]]
     assert logged() == [("premium.notice.print", "print", [p.pk for p in persons[:3]]),
                         ("premium.notice.print", "print", [p.pk for p in persons[:2]])]
-    assert AccessLogEntry.objects.order_by("seq").first().hits == 3
+    assert AccessLogEntry.objects.order_by("id").first().hits == 3
     for person in persons:
         assert_no_my_number(pdf, Resident.objects.select_related("insured_number").get(pk=person.pk))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-CHAIN_TABLES = ["audit_accesslogentry", "audit_authevent"]
+CHAIN_TABLES = ["audit_accesslogentry", "audit_accessseal", "audit_authevent"]
 CHECKPOINT_TABLE = "audit_chaincheckpoint"
 # The change trail's event tables: the triggers on the tracked tables insert into them with the
 # rights of whoever writes, so the application's role keeps SELECT and INSERT (and the id
@@ -32,16 +32,18 @@ FUNCTIONS = [
     "audit_int(bigint)",
     "audit_ts(timestamptz)",
     "audit_int_array(bigint[])",
-    "audit_access_canonical(audit_accesslogentry)",
+    "audit_access_canonical(audit_accesslogentry, bigint)",
     "audit_auth_canonical(audit_authevent)",
     "audit_refuse_change()",
     "audit_trail_guard()",
     "audit_access_append(bigint, text, inet, text, text, text, text, bigint[], integer, text, text)",
     "audit_auth_append(text, bigint, text, text, inet, text, text, jsonb)",
+    "audit_access_seal(interval, integer)",
 ]
-APPEND_FUNCTIONS = FUNCTIONS[-2:]
+APPEND_FUNCTIONS = FUNCTIONS[-3:]  # appending and sealing: the application's only ways to write the chains
 FORBIDDEN = {
     "audit_accesslogentry": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    "audit_accessseal": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     "audit_authevent": ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     CHECKPOINT_TABLE: ["UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
     **{table: ["UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] for table in TRAIL_TABLES},
