@@ -173,7 +173,7 @@ def _stream_rows(sql: str, batch_size: int):
             yield from batch
 
 
-SEAL_WINDOW = timedelta(hours=1)  # the minute job looks back this far for rows without a link
+SEAL_WINDOW = timedelta(minutes=5)  # the minute job looks back this far for rows without a link
 SEAL_LIMIT = 100_000  # rows sealed by one call at most (a call holds the sealer's lock)
 
 

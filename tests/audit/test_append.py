@@ -61,7 +61,7 @@ def test_the_minute_pass_looks_back_its_window_and_the_verification_seals_everyt
         cursor.execute("UPDATE audit_accesslogentry SET created_at = created_at - interval '2 hours' WHERE id = %s",
                        [old.pk])
         cursor.execute("ALTER TABLE audit_accesslogentry ENABLE TRIGGER audit_accesslogentry_append_only")
-    assert services.access_log_seal() == 1  # the default window: the last hour
+    assert services.access_log_seal() == 1  # the default window: the last five minutes
     assert list(AccessSeal.objects.values_list("entry_id", flat=True)) == [recent.pk]
     result = services.chain_verify(chain="access")  # the full pass first
     assert (result.ok, result.rows, result.head_seq) == (True, 2, 2)
