@@ -8,7 +8,9 @@ them their context, the JSON object stored in each event row's ``pgh_context``:
 
 - ``TrailMiddleware`` sets ``staff_id``, ``username`` and ``url`` (the path, never the query
   string) for POST, PUT, PATCH and DELETE requests. GET, HEAD and OPTIONS pass straight through:
-  no context, not even a look at ``request.user``, so no query is added to the read screens.
+  no context, not even a look at ``request.user``, so no query is added to the read screens;
+  so do the POSTs of views marked ``@trail_not_needed`` (a search sent by POST so that names
+  stay out of URLs: it writes nothing the trail tracks).
 - ``trail_context(actor=..., batch_run_id=..., function=...)`` is what services, batch kinds
   and commands wrap around their writes. Nested in a request's context (or another
   ``trail_context``), it adds its keys for its block and restores the outer ones afterwards.
@@ -31,6 +33,7 @@ from contextlib import contextmanager
 import pghistory
 from django.db import connection
 from django.db.transaction import TransactionManagementError
+from django.urls import Resolver404, resolve
 from pghistory import config as pghistory_config
 from pghistory import runtime as pghistory_runtime
 from pghistory.middleware import HistoryMiddleware
@@ -104,6 +107,23 @@ def trail_context_bind() -> None:
         )
 
 
+def trail_not_needed(view):
+    """Mark a view that answers POST without writing anything the trail tracks (the access log
+    is not tracked): ``TrailMiddleware`` gives its requests no context, which spares the
+    ``set_config`` prefix on each of its statements. Should such a view ever write a tracked
+    table, the triggers still record the change, only without who made it: mark only views
+    whose POST is a read."""
+    view.trail_not_needed = True
+    return view
+
+
+def _not_needed(request) -> bool:
+    try:
+        return getattr(resolve(request.path_info).func, "trail_not_needed", False)
+    except Resolver404:
+        return False
+
+
 class TrailMiddleware(HistoryMiddleware):
     """pghistory's HistoryMiddleware, for writes only, with the staff member's id and user name.
 
@@ -117,7 +137,7 @@ class TrailMiddleware(HistoryMiddleware):
         return {**_actor_metadata(getattr(request, "user", None)), "url": request.path}
 
     def __call__(self, request):
-        if request.method not in WRITE_METHODS:
+        if request.method not in WRITE_METHODS or _not_needed(request):
             return self.get_response(request)
         with pghistory.context(**self.get_context(request)):
             return self.get_response(request)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from audit.trail import trail_not_needed
 from eligibility import scope, selectors
 from eligibility.forms import ResidentSearchForm
 from eligibility.models import Resident
@@ -14,6 +15,7 @@ from kaigo.staff.roles import has_permission
 
 
 @never_cache
+@trail_not_needed  # its POST is a read (the criteria stay out of the URL)
 @permission_required("person.view")
 def resident_search(request):
     """Search by POST: names and numbers never travel in a URL (nor in proxy and server logs)."""

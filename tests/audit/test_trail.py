@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -476,6 +476,25 @@ def test_the_middleware_records_staff_and_path_on_writes(rf, method, make_staff)
     TrailMiddleware(view)(request)
     assert seen == [{"staff_id": staff.pk, "username": "clerk_mw", "url": "/persons/100000001/"}]
     assert getattr(pghistory.runtime._tracker, "value", None) is None
+
+
+def test_the_search_sent_by_post_runs_without_a_trail_context_and_a_change_with_one(make_staff):
+    """The person search is a POST only to keep names out of URLs: it gets no context (no
+    set_config prefix on its statements); a screen that changes data still does."""
+    clerk = make_staff(Role.WARD_CLERK)
+    client = Client()
+    client.force_login(clerk)
+    satisfy_second_factor(client, clerk)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/persons/", {"kana_name": "ヤマダ タロウ"})
+    assert response.status_code == 200
+    assert any("audit_access_append" in q["sql"] for q in captured.captured_queries)  # the search ran, logged
+    assert not any("pghistory" in q["sql"] for q in captured.captured_queries)
+    request = RequestFactory().post("/persons/100000001/")  # a path whose view is not marked
+    request.user = clerk
+    view, seen = _context_seen_by_the_view()
+    TrailMiddleware(view)(request)
+    assert seen == [{"staff_id": clerk.pk, "username": clerk.username, "url": "/persons/100000001/"}]
 
 
 @pytest.mark.urls("tests.audit.urls")
