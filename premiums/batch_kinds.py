@@ -14,6 +14,8 @@ from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
 from premiums.arrears import overdue_persons, prescription_chunk, reminders_chunk
 from premiums.levy import calculator_for, levy_candidates, main_levy_chunk, provisional_levy_chunk
 from premiums.relevy import pending_persons, relevy_chunk, relevy_everyone
+from premiums.rules.errors import PremiumRuleError
+from premiums.rules.levy import levy_decision_deadline
 
 PERSONS_PER_CHUNK = 10_000
 
@@ -30,15 +32,39 @@ def person_chunks(ids: list[int], size: int) -> list[ChunkSpec]:
             (ids[i:i + size] for i in range(0, len(ids), size))]
 
 
+class BusinessDateForm(forms.Form):
+    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
+        return data
+
+
+class MainLevyForm(FiscalYearForm, BusinessDateForm):
+    pass
+
+
+MAIN_LEVY_EXPIRED = ("{year}年度の本算定は、賦課決定の期間制限（介護保険法第200条の2: 最初の納期の翌日から2年）により"
+                     "{deadline} から行えません（処理基準日 {business_date}）。")
+
+
 @register
 class MainLevy(BatchKind):
     name = "premiums.main_levy"
     label = "保険料の本算定（年次賦課）"
-    form_class = FiscalYearForm
+    form_class = MainLevyForm
 
     def plan(self, params):
         fiscal_year = int(params["fiscal_year"])
-        calculator_for(fiscal_year)  # no table or plan for the year: the run is refused before it starts
+        _, calculator = calculator_for(fiscal_year)  # no table or plan for the year: refused before it starts
+        business_date = date.fromisoformat(params["business_date"]) if params.get("business_date") \
+            else timezone.localdate()
+        deadline = levy_decision_deadline(fiscal_year, calculator.plan, calculator.holidays)
+        if business_date >= deadline:  # every levy of the run would be a first levy: none is lawful
+            raise PremiumRuleError(MAIN_LEVY_EXPIRED.format(year=fiscal_year, deadline=deadline.isoformat(),
+                                                            business_date=business_date.isoformat()),
+                                   code="levy_period_expired")
         return person_chunks(levy_candidates(fiscal_year), int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK))
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
@@ -49,15 +75,6 @@ class MainLevy(BatchKind):
 
 def _queued_before(params) -> datetime | None:
     return datetime.fromisoformat(params["queued_before"]) if params.get("queued_before") else None
-
-
-class BusinessDateForm(forms.Form):
-    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
-
-    def clean(self):
-        data = super().clean()
-        data["business_date"] = (data.get("business_date") or timezone.localdate()).isoformat()
-        return data
 
 
 class RelevyForm(FiscalYearForm, BusinessDateForm):

@@ -58,7 +58,7 @@ def assert_each_person_levied_once(persons: list[int]):
 def test_the_main_levy_runs_end_to_end_on_a_generated_city(start_worker):
     persons = generated_city(seed=51)
     worker = start_worker(concurrency=2)
-    run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "persons_per_chunk": 300}, actor=None,
+    run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "persons_per_chunk": 300, "business_date": "2026-07-15"}, actor=None,
                       origin=BatchRun.Origin.COMMAND)
     wait_until(lambda: finished(run), timeout=120, what="the main levy to finish", worker=worker)
     assert run.status == BatchRun.Status.SUCCEEDED, worker.log_tail()
@@ -70,7 +70,7 @@ def test_the_main_levy_runs_end_to_end_on_a_generated_city(start_worker):
 def test_worker_killed_during_the_main_levy_then_resumed_levies_each_person_once(start_worker):
     persons = generated_city(seed=52)
     first = start_worker(concurrency=2)
-    run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "persons_per_chunk": 40}, actor=None,
+    run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "persons_per_chunk": 40, "business_date": "2026-07-15"}, actor=None,
                       origin=BatchRun.Origin.COMMAND)
     wait_until(lambda: done_chunks(run) >= 3, timeout=120, what="some chunks to be done", worker=first)
     first.kill()

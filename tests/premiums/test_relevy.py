@@ -217,6 +217,27 @@ def test_after_the_deadline_a_levy_is_not_raised_nor_first_made(business_day, ra
         assert not LevyPending.objects.filter(processed_at__isnull=True).exists()
 
 
+@pytest.mark.parametrize("business_day,refused", [("2026-07-31", False), ("2026-08-01", True)])
+def test_a_main_levy_past_the_years_deadline_is_refused_before_it_starts(business_day, refused):
+    from kaigo.batches.models import BatchRun
+    from kaigo.batches.services import batch_start
+    from premiums.rules.errors import PremiumRuleError
+
+    person = make_elderly()
+    make_tax_fact(person, 2024, household_taxed=True)
+    params = {"fiscal_year": 2024, "business_date": business_day}
+    if not refused:
+        run = batch_start(kind="premiums.main_levy", params=params, actor=None, origin=BatchRun.Origin.COMMAND)
+        assert (run.total, run.params["business_date"]) == (1, business_day)
+        return
+    with pytest.raises(PremiumRuleError) as refusal:
+        batch_start(kind="premiums.main_levy", params=params, actor=None, origin=BatchRun.Origin.COMMAND)
+    assert refusal.value.code == "levy_period_expired"
+    assert refusal.value.message == ("2024年度の本算定は、賦課決定の期間制限（介護保険法第200条の2: 最初の納期の翌日から2年）"
+                                     "により2026-08-01 から行えません（処理基準日 2026-08-01）。")
+    assert not BatchRun.objects.exists() and not Levy.objects.exists()
+
+
 def test_after_the_deadline_a_levy_may_still_be_lowered():
     person = make_elderly()
     fact = make_tax_fact(person, 2024, self_taxed=True, household_taxed=True, total_income=1_500_000)
