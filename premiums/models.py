@@ -410,6 +410,7 @@ class LevyPending(models.Model):
 
 class NoticeKind(models.TextChoices):
     DECISION = "decision", "保険料額決定通知書"
+    PROVISIONAL = "provisional", "仮算定通知書"  # April: the 仮徴収 of a 仮算定 revision (LevySource.PROVISIONAL)
     CHANGE = "change", "保険料額変更通知書"
     PAYMENT_SLIP = "payment_slip", "納付書"
     PENSION_START = "pension_start", "特別徴収開始通知書"

@@ -1,5 +1,5 @@
-"""Printing the premium notices of a levy revision (保険料額決定通知書, 変更通知書, 納付書, 特別徴収開始
-通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch; and the notices of a
+"""Printing the premium notices of a levy revision (保険料額決定通知書, 仮算定通知書, 変更通知書, 納付書,
+特別徴収開始通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch; and the notices of a
 reduction's decision (減免決定通知書, 徴収猶予決定通知書, 徴収猶予取消通知書, 申請却下通知書), one at a time.
 
 The person is read through the eligibility selectors (``person_header``: ward scope, household
@@ -289,8 +289,15 @@ def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.Notic
     """The value object of one notice of ``kind`` for the revision; NoticeInvalid when the revision
     has nothing such a notice could say (no earlier revision, no bill, no deduction, nothing unpaid)."""
     insurer = insurer_info()
+    provisional = levy.source == LevySource.PROVISIONAL
     if kind == NoticeKind.DECISION:
+        if provisional:
+            raise NoticeInvalid(DECISION_OF_PROVISIONAL)
         return _Built(documents.DecisionNotice(holder, insurer, meta, loaded.statement(levy)))
+    if kind == NoticeKind.PROVISIONAL:
+        if not provisional:
+            raise NoticeInvalid(PROVISIONAL_OF_OTHER)
+        return _Built(provisional_notice(levy, loaded.installments.get(levy.pk, []), holder, insurer, meta))
     if kind == NoticeKind.CHANGE:
         before = loaded.previous.get(levy.pk)
         if before is None:
@@ -339,6 +346,28 @@ def _reprinted(kind: str, pairs: Sequence[tuple[int, date | None]]) -> set[tuple
         levy_ids = {levy_id for levy_id, _ in seen}
         return {(levy_id, month) for levy_id, month in pairs if levy_id in levy_ids}
     return seen.intersection(pairs)
+
+
+DECISION_OF_PROVISIONAL = ("仮算定の賦課のため保険料額決定通知書は作成できません。仮算定通知書を印刷してください"
+                           "（今年度の保険料額は7月の本算定で決定します）。")
+PROVISIONAL_OF_OTHER = "仮算定の賦課ではないため仮算定通知書は作成できません（本算定・更正の賦課は決定通知書・変更通知書です）。"
+PROVISIONAL_NO_DEDUCTION = "仮徴収の予定がないため仮算定通知書は作成できません。"
+
+
+def provisional_notice(levy: Levy, rows: Sequence[LevyInstallment], holder, insurer,
+                       meta: documents.NoticeMeta) -> documents.ProvisionalNotice:
+    """The 仮算定通知書 of a 仮算定 revision: its 仮徴収 (pension installments of kind provisional) with
+    their 年金支払日, and the pension as the start notice names it (NoticeInvalid without a 仮徴収)."""
+    deductions = tuple(documents.InstallmentLine(str(i.method), date(i.year, i.month, 1), i.label, i.due_date, i.amount)
+                       for i in _rule_installments(rows)
+                       if i.method == CollectionMethod.PENSION_DEDUCTION and i.kind == InstallmentKind.PROVISIONAL)
+    if not deductions:
+        raise NoticeInvalid(PROVISIONAL_NO_DEDUCTION)
+    fact = levy.pension_fact
+    return documents.ProvisionalNotice(
+        holder, insurer, meta, deductions,
+        INSURERS.get(fact.insurer_code, fact.insurer_code) if fact is not None else None,
+        PensionKind(fact.pension_kind).label if fact is not None else None)
 
 
 # --- the services ----------------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class PremiumYear:
     notices: list[NoticeRow] = field(default_factory=list)
     settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
     reductions: list[ReductionRow] = field(default_factory=list)
+    provisional: bool = False  # the current revision is the 仮算定 (April): its notice is the 仮算定通知書
 
 
 @dataclass
@@ -220,7 +221,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
                              written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),
-                exemption)
+                exemption, provisional=source == LevySource.PROVISIONAL)
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),

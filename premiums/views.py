@@ -223,14 +223,15 @@ def simulator(request):
                   status=400 if form.errors else 200)
 
 
-PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP, NoticeKind.PENSION_START}
+PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.PROVISIONAL, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP,
+                   NoticeKind.PENSION_START}
 
 
 @never_cache
 @require_GET
 @permission_required("premium.collect")
 def notice(request, resident_id: int, levy_id: int, kind: str):
-    """One notice of a levy revision as PDF (decision, change, payment slips, pension start); the
+    """One notice of a levy revision as PDF (decision, provisional, change, payment slips, pension start); the
     print is recorded (PremiumNotice, access log with channel print)."""
     if kind not in PRINTABLE_KINDS or not Levy.objects.filter(pk=levy_id, resident_id=resident_id).exists():
         raise Http404

@@ -133,6 +133,23 @@ class PensionStartNotice:
 
 
 @dataclass(frozen=True)
+class ProvisionalNotice:
+    """仮算定通知書 (April, 法 §140): the 仮徴収 of April, June and August at last February's amount,
+    deducted from the pension until the 本算定 in July decides the year's premium."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    deductions: tuple[InstallmentLine, ...]  # the 仮徴収 (PENSION), month order
+    pension_insurer: str | None  # 年金保険者 (premiums.pension_feed.format.INSURERS); None: not known
+    pension_kind: str | None  # 年金の種類 ("老齢・退職年金")
+
+    @property
+    def total(self) -> int:
+        return sum(i.amount for i in self.deductions)
+
+
+@dataclass(frozen=True)
 class Reminder:
     """督促状 (地方自治法 §231の3): one unpaid installment and the new 指定期限."""
 
@@ -231,5 +248,5 @@ class RejectionNotice:
     borderline: bool = False  # the application was for the 境界層措置
 
 
-Notice = (DecisionNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter | ReductionNotice
+Notice = (DecisionNotice | ProvisionalNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter | ReductionNotice
           | DeferralNotice | DeferralEndNotice | RejectionNotice)

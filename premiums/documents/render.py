@@ -33,6 +33,7 @@ from .data import (
     NoticeMeta,
     PaymentSlips,
     PensionStartNotice,
+    ProvisionalNotice,
     ReductionFacts,
     ReductionNotice,
     RejectionNotice,
@@ -43,6 +44,7 @@ REPRINT_MARK = "再発行"
 REVIEW_BOARD = "神奈川県介護保険審査会"  # DOMAIN 13: the prefecture's board hears the appeals
 TITLES: dict[type, str] = {
     DecisionNotice: "介護保険料額決定通知書",
+    ProvisionalNotice: "介護保険料仮算定通知書（特別徴収仮徴収額のお知らせ）",
     ChangeNotice: "介護保険料額変更通知書",
     PaymentSlips: "介護保険料納付書",
     PensionStartNotice: "介護保険料特別徴収開始通知書",
@@ -387,6 +389,38 @@ def _draw_pension_start(form: Form, notice: PensionStartNotice) -> None:
     _paragraphs(form, appeal_notes(notice.insurer.name))
 
 
+PROVISIONAL_BASIS = ("前年度から引き続き年金からの差引き（特別徴収）となる方は、介護保険法第140条の規定により、"
+                     "4月・6月・8月の年金からは、前年度2月の特別徴収額と同額を仮に徴収すること（仮徴収）とされています。")
+PROVISIONAL_NOTES = (
+    "今年度の保険料額は、市民税の課税状況などが確定した後、7月の本算定で決定し、「介護保険料額決定通知書」で"
+    "お知らせします。",
+    "仮徴収額と本算定で決定した保険料額との差は、10月からの年金からの差引き（本徴収：10月・12月・2月）で"
+    "調整します。仮徴収額の合計が保険料額を超えるときは、納め過ぎの額を還付又は充当します。",
+    "年金の支払が止まったときなどは特別徴収が中止され、残りは普通徴収となります。",
+)
+
+
+def _draw_provisional(form: Form, notice: ProvisionalNotice) -> None:
+    year = wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[ProvisionalNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.paragraph(f"{year}の介護保険料は、本算定までの間、次のとおり年金から仮に差し引いて納めていただきます"
+                   "（特別徴収の仮徴収）ので通知します。", size=10)
+    form.paragraph(PROVISIONAL_BASIS, size=9)
+    if notice.pension_insurer:
+        form.field("年金保険者", notice.pension_insurer, height=22, size=11)
+    if notice.pension_kind:
+        form.field("年金の種類", notice.pension_kind, height=22, size=11)
+    form.field("仮徴収額の合計", yen(notice.total), height=24, size=13)
+    form.space(4)
+    form.heading("年金から仮に差し引く保険料（仮徴収）")
+    _single_schedule(form, PENSION, notice.deductions)
+    form.space(3)
+    _paragraphs(form, (*PENSION_NOTES, *PROVISIONAL_NOTES))
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
 def _unpaid_table(form: Form, rows, *, fee_column: bool) -> None:
     widths = (28 * MM, 22 * MM, 0.0, 30 * MM, *((24 * MM,) if fee_column else ()), 30 * MM)
     heads = ("年度", "期別", "納期限", "未納額", *(("督促手数料",) if fee_column else ()), "合計")
@@ -593,6 +627,7 @@ def _draw_rejection(form: Form, notice: RejectionNotice) -> None:
 
 DRAW = {
     DecisionNotice: _draw_decision,
+    ProvisionalNotice: _draw_provisional,
     ChangeNotice: _draw_change,
     PaymentSlips: _draw_slips,
     PensionStartNotice: _draw_pension_start,
