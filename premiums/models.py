@@ -414,6 +414,7 @@ class NoticeKind(models.TextChoices):
     CHANGE = "change", "保険料額変更通知書"
     PAYMENT_SLIP = "payment_slip", "納付書"
     PENSION_START = "pension_start", "特別徴収開始通知書"
+    PENSION_STOP = "pension_stop", "特別徴収中止通知書"  # a correction that stops deductions the revision before made
     REMINDER = "reminder", "督促状"
     DEMAND = "demand", "催告書"
     # the notices of a reduction's decision (PremiumNotice.reduction names it)

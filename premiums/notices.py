@@ -1,6 +1,6 @@
 """Printing the premium notices of a levy revision (保険料額決定通知書, 仮算定通知書, 変更通知書, 納付書,
-特別徴収開始通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a batch; and the notices of a
-reduction's decision (減免決定通知書, 徴収猶予決定通知書, 徴収猶予取消通知書, 申請却下通知書), one at a time.
+特別徴収開始通知書, 特別徴収中止通知書, 督促状, 催告書) as PDF, one at a time at the counter or many in a
+batch; and the notices of a reduction's decision (減免決定通知書, 徴収猶予決定通知書, 徴収猶予取消通知書, 申請却下通知書), one at a time.
 
 The person is read through the eligibility selectors (``person_header``: ward scope, household
 protection, the refusal logged); the values are built from the stored revision (the stage
@@ -323,6 +323,8 @@ def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.Notic
         return _Built(documents.PensionStartNotice(
             holder, insurer, meta, statement, INSURERS.get(fact.insurer_code, fact.insurer_code),
             PensionKind(fact.pension_kind).label, levy.pension_from or pension[0].month))
+    if kind == NoticeKind.PENSION_STOP:
+        return _Built(pension_stop_notice(levy, loaded, holder, insurer, meta))
     if kind in (NoticeKind.REMINDER, NoticeKind.DEMAND):
         unpaid = _unpaid_bills(levy, today, arrears)
         if installment_month is not None and kind == NoticeKind.REMINDER:
@@ -370,6 +372,40 @@ def provisional_notice(levy: Levy, rows: Sequence[LevyInstallment], holder, insu
         PensionKind(fact.pension_kind).label if fact is not None else None)
 
 
+PENSION_STOP_NONE = "特別徴収の中止がないため特別徴収中止通知書は作成できません。"
+WITH_PREVIOUS = (NoticeKind.CHANGE, NoticeKind.PENSION_STOP)  # the notices that compare with the revision before
+
+
+def stopped_month(before: Sequence[LevyInstallment], after: Sequence[LevyInstallment]) -> date | None:
+    """The first pension month the revision before deducted and the revision after no longer does
+    (中止する月); None when the correction stops no deduction."""
+    kept = {i.month for i in after if i.method == CollectionMethod.PENSION_DEDUCTION}
+    return min((i.month for i in before if i.method == CollectionMethod.PENSION_DEDUCTION and i.month not in kept),
+               default=None)
+
+
+def pension_stop_notice(levy: Levy, loaded: _Loaded, holder, insurer,
+                        meta: documents.NoticeMeta) -> documents.PensionStopNotice:
+    """The 特別徴収中止通知書 of a correction that stops the pension deduction: the first month no
+    longer deducted, why (the correction's causes, as the change notice names them), the pension
+    as the start notice named it (the revision before's pension fact), the deductions that remain
+    and the bills of the new revision (NoticeInvalid when no deduction stops)."""
+    before = loaded.previous.get(levy.pk)
+    rows = loaded.installments.get(levy.pk, [])
+    month = None if before is None else stopped_month(loaded.installments.get(before.pk, []), rows)
+    if month is None:
+        raise NoticeInvalid(PENSION_STOP_NONE)
+    statement = loaded.statement(levy)
+    fact = before.pension_fact or levy.pension_fact
+    return documents.PensionStopNotice(
+        holder, insurer, meta,
+        INSURERS.get(fact.insurer_code, fact.insurer_code) if fact is not None else None,
+        PensionKind(fact.pension_kind).label if fact is not None else None,
+        month, change_causes(levy), statement.method_label,
+        statement.of(CollectionMethod.PENSION_DEDUCTION), statement.of(CollectionMethod.BILLING),
+        levy.amount, levy.overpaid)
+
+
 # --- the services ----------------------------------------------------------------------------------
 
 
@@ -401,7 +437,7 @@ def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = 
     if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
-    loaded = _load([levy_id], with_previous=kind == NoticeKind.CHANGE)
+    loaded = _load([levy_id], with_previous=kind in WITH_PREVIOUS)
     levy = loaded.levies.get(levy_id)
     if levy is None:
         raise Levy.DoesNotExist
@@ -437,7 +473,7 @@ def _build_many(items: Sequence[tuple[str, int, date | None, date]]) -> tuple[li
     in a fixed number of queries; and the levies left out with the reason. Protected persons
     (支援措置) are left out, as in the card batch print: their notices print at their ward office."""
     loaded = _load([levy_id for _, levy_id, _, _ in items],
-                   with_previous=any(kind == NoticeKind.CHANGE for kind, _, _, _ in items))
+                   with_previous=any(kind in WITH_PREVIOUS for kind, _, _, _ in items))
     person_ids = {levy.resident_id for levy in loaded.levies.values()}
     protected = protected_ids(person_ids)
     dek_preload(person_ids - protected)

@@ -128,6 +128,7 @@ class PremiumYear:
     settlements: list[tuple[str, int, datetime]] = field(default_factory=list)
     reductions: list[ReductionRow] = field(default_factory=list)
     provisional: bool = False  # the current revision is the 仮算定 (April): its notice is the 仮算定通知書
+    pension_stopped: bool = False  # the current revision stops a deduction: it gives a 特別徴収中止通知書
 
 
 @dataclass
@@ -143,7 +144,13 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute(
             "SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
             "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
-            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, t.self_taxed, "
+            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, "
+            # the revision stops a deduction the revision before made: it gives a 特別徴収中止通知書
+            "EXISTS (SELECT 1 FROM premiums_levy p JOIN premiums_levyinstallment pi ON pi.levy_id = p.id "
+            "AND pi.method = 'pension' WHERE p.resident_id = l.resident_id AND p.fiscal_year = l.fiscal_year "
+            "AND p.revision = l.revision - 1 AND l.recorded_to IS NULL AND NOT EXISTS (SELECT 1 FROM "
+            "premiums_levyinstallment li WHERE li.levy_id = l.id AND li.method = 'pension' AND li.month = pi.month)), "
+            "t.self_taxed, "
             "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
             "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
             "FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id "
@@ -207,7 +214,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for row in levies:
         (levy_id, fiscal_year, revision, notice_number, source, cause, recorded_from, recorded_to, stage,
          stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
-         exemption, *tax) = row
+         exemption, stopped, *tax) = row
         if recorded_to is None:
             table = _rate_table(table_id)
             message = STAGE_REASON_LABELS.get(stage_reason, stage_reason)
@@ -221,7 +228,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
                              written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),
-                exemption, provisional=source == LevySource.PROVISIONAL)
+                exemption, provisional=source == LevySource.PROVISIONAL, pension_stopped=stopped)
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),

@@ -224,7 +224,7 @@ def simulator(request):
 
 
 PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.PROVISIONAL, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP,
-                   NoticeKind.PENSION_START}
+                   NoticeKind.PENSION_START, NoticeKind.PENSION_STOP}
 
 
 @never_cache

@@ -133,6 +133,25 @@ class PensionStartNotice:
 
 
 @dataclass(frozen=True)
+class PensionStopNotice:
+    """特別徴収中止通知書: a correction (更正) stops the pension deduction from ``stop_month``; the
+    deductions that remain and the bills (普通徴収) that now collect the rest."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    pension_insurer: str | None  # 年金保険者 of the revision before (premiums.pension_feed.format.INSURERS)
+    pension_kind: str | None  # 年金の種類 ("老齢・退職年金")
+    stop_month: date  # first pension month no longer deducted (中止する月)
+    reasons: tuple[str, ...]  # why: the correction's causes ("資格の異動", "特別徴収の不能（普通徴収へ切替）")
+    method_label: str  # the collection method from now on (特別徴収 / 普通徴収 / 特別徴収と普通徴収)
+    deductions: tuple[InstallmentLine, ...]  # the deductions that remain (PENSION), month order
+    bills: tuple[InstallmentLine, ...]  # the bills of the new revision (BILLING), month order
+    amount: int  # the year's premium after the correction
+    overpaid: int = 0  # 過納額 of the new revision
+
+
+@dataclass(frozen=True)
 class ProvisionalNotice:
     """仮算定通知書 (April, 法 §140): the 仮徴収 of April, June and August at last February's amount,
     deducted from the pension until the 本算定 in July decides the year's premium."""
@@ -248,5 +267,5 @@ class RejectionNotice:
     borderline: bool = False  # the application was for the 境界層措置
 
 
-Notice = (DecisionNotice | ProvisionalNotice | ChangeNotice | PaymentSlips | PensionStartNotice | Reminder | DemandLetter | ReductionNotice
+Notice = (DecisionNotice | ProvisionalNotice | ChangeNotice | PaymentSlips | PensionStartNotice | PensionStopNotice | Reminder | DemandLetter | ReductionNotice
           | DeferralNotice | DeferralEndNotice | RejectionNotice)

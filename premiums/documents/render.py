@@ -33,6 +33,7 @@ from .data import (
     NoticeMeta,
     PaymentSlips,
     PensionStartNotice,
+    PensionStopNotice,
     ProvisionalNotice,
     ReductionFacts,
     ReductionNotice,
@@ -48,6 +49,7 @@ TITLES: dict[type, str] = {
     ChangeNotice: "介護保険料額変更通知書",
     PaymentSlips: "介護保険料納付書",
     PensionStartNotice: "介護保険料特別徴収開始通知書",
+    PensionStopNotice: "介護保険料特別徴収中止通知書",
     Reminder: "介護保険料督促状",
     DemandLetter: "介護保険料催告書",
     ReductionNotice: "介護保険料減免決定通知書",
@@ -389,6 +391,49 @@ def _draw_pension_start(form: Form, notice: PensionStartNotice) -> None:
     _paragraphs(form, appeal_notes(notice.insurer.name))
 
 
+PENSION_STOP_NOTES = (  # [K?] wording assumed, to be confirmed with the city's form
+    "中止する月以降の年金からは、介護保険料は差し引かれません。年金保険者への中止の連絡には日数がかかるため、"
+    "それより前の月の差引きはそのまま行われます。",
+    "更正後の保険料額、これまでの差引き・納付の額、納め過ぎの額の還付又は充当は「介護保険料額変更通知書」の"
+    "とおりです。",
+)
+
+
+def _draw_pension_stop(form: Form, notice: PensionStopNotice) -> None:
+    year = wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[PensionStopNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.paragraph(f"{year}の介護保険料の年金からの差引き（特別徴収）は、保険料の更正により、次のとおり中止することと"
+                   "なりましたので通知します。", size=10)
+    if notice.pension_insurer:
+        form.field("年金保険者", notice.pension_insurer, height=22, size=11)
+    if notice.pension_kind:
+        form.field("年金の種類", notice.pension_kind, height=22, size=11)
+    form.field("中止する月", f"{wareki_month(notice.stop_month)}の年金から", height=22, size=11)
+    form.field("中止の理由", "、".join(notice.reasons), height=22, size=10.5)
+    form.field("今後の徴収方法", notice.method_label, height=22, size=10.5)
+    form.field("更正後の保険料額", yen(notice.amount), height=24, size=13)
+    form.space(4)
+    form.heading("年金から差し引く（差し引いた）保険料")
+    if notice.deductions:
+        _single_schedule(form, PENSION, notice.deductions)
+    else:
+        form.paragraph("年金からの差引きはありません。", size=9.5)
+    form.space(4)
+    form.heading("納付書又は口座振替で納めていただく保険料（普通徴収）")
+    if notice.bills:
+        _single_schedule(form, BILLING, notice.bills)
+        form.paragraph("残りの保険料は、上の各納期限までに納付書又は口座振替で納めてください。", size=9)
+    else:
+        form.paragraph("普通徴収で納めていただく保険料はありません。", size=9.5)
+    if notice.overpaid:
+        form.field("過納額", f"{yen(notice.overpaid)}（還付又は充当します）", height=22, size=10.5)
+    form.space(3)
+    _paragraphs(form, PENSION_STOP_NOTES)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
 PROVISIONAL_BASIS = ("前年度から引き続き年金からの差引き（特別徴収）となる方は、介護保険法第140条の規定により、"
                      "4月・6月・8月の年金からは、前年度2月の特別徴収額と同額を仮に徴収すること（仮徴収）とされています。")
 PROVISIONAL_NOTES = (
@@ -631,6 +676,7 @@ DRAW = {
     ChangeNotice: _draw_change,
     PaymentSlips: _draw_slips,
     PensionStartNotice: _draw_pension_start,
+    PensionStopNotice: _draw_pension_stop,
     Reminder: _draw_reminder,
     DemandLetter: _draw_demand,
     ReductionNotice: _draw_reduction,
