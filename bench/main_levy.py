@@ -120,8 +120,8 @@ def main() -> None:
     worker = start_worker()
     try:
         started = time.perf_counter()
-        run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "business_date": f"{FY}-07-15"}, actor=None,
-                          origin=BatchRun.Origin.COMMAND)
+        run = batch_start(kind="premiums.main_levy", params={"fiscal_year": FY, "business_date": f"{FY}-07-15"},
+                          actor=None, origin=BatchRun.Origin.COMMAND)
         wait(run)
         elapsed = time.perf_counter() - started
     finally:

@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from audit.services import access_log_write
 from eligibility import scope, selectors
 from eligibility.models import Resident
+from eligibility.views import overview_context
 from kaigo.shell.permissions import permission_required
-from kaigo.staff.roles import has_permission
 
 PLAIN_TABLE = "bench_plain_resident"
 PLAIN_COLUMNS = ["id", "household_id", "relation", "my_number", "name_kanji", "name_kana", "address", "phone",
@@ -30,16 +30,11 @@ def _page(request, overview: selectors.Overview, *, log: bool):
     resident = overview.resident
     if not scope.person_view_allowed(request.user, resident):
         return render(request, "eligibility/resident_overview.html", {"denied": scope.VIEW_OUTSIDE_WARD}, status=403)
-    function = selectors.log_function("person.view", sensitive=overview.protected,
-                                      outside_ward=not scope.in_home_ward(request.user, resident.ward))
+    function = selectors.overview_function(request.user, overview)
     if log:
         access_log_write(actor=request.user, request=request, channel="screen", function=function,
                          person_ids=[resident.pk, *[m.pk for m in overview.household if m.pk != resident.pk]])
-    return render(request, "eligibility/resident_overview.html", {
-        "overview": overview, "resident": resident,
-        "show_my_number": has_permission(request.user, "my_number.view"),
-        "show_protected": overview.protected and scope.sensitive_visible(request.user, resident),
-    })
+    return render(request, "eligibility/resident_overview.html", overview_context(request, overview))
 
 
 @never_cache

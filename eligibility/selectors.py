@@ -299,12 +299,16 @@ def resident_overview(*, actor, request, resident_id: int) -> Overview:
             "person.view.denied", sensitive=overview.protected), channel="screen", person_ids=[resident.pk])
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     access_log_write(  # one statement in autocommit: its own short transaction
-        actor=actor, request=request, channel="screen",
-        function=log_function("person.view", sensitive=overview.protected,
-                              outside_ward=not scope.in_home_ward(actor, resident.ward)),
+        actor=actor, request=request, channel="screen", function=overview_function(actor, overview),
         person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
     )
     return overview
+
+
+def overview_function(actor, overview: Overview) -> str:
+    """The access log's function code of an overview shown to ``actor``, with its flags."""
+    return log_function("person.view", sensitive=overview.protected,
+                        outside_ward=not scope.in_home_ward(actor, overview.resident.ward))
 
 
 def log_function(base: str, *, sensitive: bool = False, outside_ward: bool = False) -> str:

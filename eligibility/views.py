@@ -55,9 +55,13 @@ def resident_overview(request, resident_id: int):
         raise Http404 from None
     except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
         return render(request, "eligibility/resident_overview.html", {"denied": exc.message}, status=403)
-    return render(request, "eligibility/resident_overview.html", {
+    return render(request, "eligibility/resident_overview.html", overview_context(request, overview))
+
+
+def overview_context(request, overview: selectors.Overview) -> dict:
+    return {
         "overview": overview, "resident": overview.resident,
         "show_my_number": has_permission(request.user, "my_number.view"),
         # address, phone and reason of a protected household (支援措置): designated staff of its ward
         "show_protected": overview.protected and scope.sensitive_visible(request.user, overview.resident),
-    })
+    }

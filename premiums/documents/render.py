@@ -145,6 +145,14 @@ def _paragraphs(form: Form, lines: Sequence[str], *, size: float = NOTE_SIZE) ->
         form.paragraph(line, size=size)
 
 
+def _notes_and_appeal(form: Form, notice, notes: Sequence[str], *, size: float = NOTE_SIZE) -> None:
+    """The end of a notice that is a decision: its notes, then the 教示 (how to appeal)."""
+    form.space(3)
+    _paragraphs(form, notes, size=size)
+    form.space(3)
+    _paragraphs(form, appeal_notes(notice.insurer.name))
+
+
 def _steps_height(steps: Sequence[str], size: float = 9) -> float:
     return max(20.0, len(steps) * size * 1.2 + 7)
 
@@ -247,10 +255,8 @@ def _draw_decision(form: Form, notice: DecisionNotice) -> None:
     if levy.overpaid:
         form.field("過納額", yen(levy.overpaid), height=20, size=11)
         form.paragraph(OVERPAID_NOTE, size=NOTE_SIZE)
-    form.space(3)
-    _paragraphs(form, (*(PENSION_NOTES if levy.of(PENSION) else ()), *(BILLING_NOTES if levy.of(BILLING) else ())))
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _notes_and_appeal(form, notice, (*(PENSION_NOTES if levy.of(PENSION) else ()),
+                                     *(BILLING_NOTES if levy.of(BILLING) else ())))
 
 
 def _draw_change(form: Form, notice: ChangeNotice) -> None:
@@ -380,15 +386,12 @@ def _draw_pension_start(form: Form, notice: PensionStartNotice) -> None:
         form.field("普通徴収", f"特別徴収が始まるまでの分など {yen(sum(i.amount for i in bills))}"
                    f"（{len(bills)}回）は、納付書又は口座振替で納めてください。納期は保険料額決定通知書のとおりです。",
                    height=30, size=9.5)
-    form.space(3)
-    _paragraphs(form, (
+    _notes_and_appeal(form, notice, (
         *PENSION_NOTES,
         "4月・6月・8月の差引き（仮徴収）は前年度2月の額などによる仮の額で、10月・12月・2月の差引き（本徴収）で"
         "年間の保険料額との差を調整します。",
         "年金の支払が止まったときや保険料額が減ったときは特別徴収が中止され、残りは普通徴収となります。",
     ))
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
 
 
 PENSION_STOP_NOTES = (  # [K?] wording assumed, to be confirmed with the city's form
@@ -428,10 +431,7 @@ def _draw_pension_stop(form: Form, notice: PensionStopNotice) -> None:
         form.paragraph("普通徴収で納めていただく保険料はありません。", size=9.5)
     if notice.overpaid:
         form.field("過納額", f"{yen(notice.overpaid)}（還付又は充当します）", height=22, size=10.5)
-    form.space(3)
-    _paragraphs(form, PENSION_STOP_NOTES)
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _notes_and_appeal(form, notice, PENSION_STOP_NOTES)
 
 
 PROVISIONAL_BASIS = ("前年度から引き続き年金からの差引き（特別徴収）となる方は、介護保険法第140条の規定により、"
@@ -460,10 +460,7 @@ def _draw_provisional(form: Form, notice: ProvisionalNotice) -> None:
     form.space(4)
     form.heading("年金から仮に差し引く保険料（仮徴収）")
     _single_schedule(form, PENSION, notice.deductions)
-    form.space(3)
-    _paragraphs(form, (*PENSION_NOTES, *PROVISIONAL_NOTES))
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _notes_and_appeal(form, notice, (*PENSION_NOTES, *PROVISIONAL_NOTES))
 
 
 def _unpaid_table(form: Form, rows, *, fee_column: bool) -> None:
@@ -559,6 +556,9 @@ def _application_rows(form: Form, facts: ReductionFacts, *, months_label: str) -
 
 
 def _deferred_bills(form: Form, bills: Sequence[DeferredBill], *, new_label: str, total_label: str) -> None:
+    if not bills:
+        form.field("納期", "猶予の期間内に納期限のある普通徴収の保険料はありません。", height=22, size=10)
+        return
     widths = (30 * MM, 0.0, 0.0, 34 * MM)
     form.need(ROW * (min(len(bills), KEEP_ROWS) + 3))
     form.row(ROW + 1, *(Cell(h, w, label=True, size=8.5) for h, w in zip(
@@ -606,10 +606,7 @@ def _draw_reduction(form: Form, notice: ReductionNotice) -> None:
         form.field("適用する所得段階", f"第{notice.stage}段階", height=24, size=13)
     elif notice.rate is not None:
         form.field("減免の割合", share_text(notice.rate), height=24, size=13)
-    form.space(3)
-    _paragraphs(form, BORDERLINE_NOTES if borderline else REDUCTION_NOTES, size=8.5)
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _notes_and_appeal(form, notice, BORDERLINE_NOTES if borderline else REDUCTION_NOTES, size=8.5)
 
 
 def _draw_deferral(form: Form, notice: DeferralNotice) -> None:
@@ -622,14 +619,8 @@ def _draw_deferral(form: Form, notice: DeferralNotice) -> None:
     form.field("猶予期限", f"{wareki(notice.until)}まで", height=26, size=14)
     form.space(4)
     form.heading("徴収を猶予する保険料（普通徴収）")
-    if notice.bills:
-        _deferred_bills(form, notice.bills, new_label="猶予後の納期限", total_label="猶予する保険料額")
-    else:
-        form.field("納期", "猶予の期間内に納期限のある普通徴収の保険料はありません。", height=22, size=10)
-    form.space(3)
-    _paragraphs(form, DEFERRAL_NOTES, size=8.5)
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _deferred_bills(form, notice.bills, new_label="猶予後の納期限", total_label="猶予する保険料額")
+    _notes_and_appeal(form, notice, DEFERRAL_NOTES, size=8.5)
 
 
 def _draw_deferral_end(form: Form, notice: DeferralEndNotice) -> None:
@@ -645,14 +636,8 @@ def _draw_deferral_end(form: Form, notice: DeferralEndNotice) -> None:
     form.field("取消の理由", notice.reason, height=30, size=10.5)
     form.space(4)
     form.heading("猶予していた保険料（普通徴収）と取消後の納期限")
-    if notice.bills:
-        _deferred_bills(form, notice.bills, new_label="取消後の納期限", total_label="合計")
-    else:
-        form.field("納期", "猶予の期間内に納期限のある普通徴収の保険料はありません。", height=22, size=10)
-    form.space(3)
-    _paragraphs(form, DEFERRAL_END_NOTES, size=8.5)
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _deferred_bills(form, notice.bills, new_label="取消後の納期限", total_label="合計")
+    _notes_and_appeal(form, notice, DEFERRAL_END_NOTES, size=8.5)
 
 
 def _draw_rejection(form: Form, notice: RejectionNotice) -> None:
@@ -664,10 +649,7 @@ def _draw_rejection(form: Form, notice: RejectionNotice) -> None:
                    "次の理由により申請を却下しましたので通知します。", size=10)
     _application_rows(form, facts, months_label="申請のあった月")
     form.field("却下の理由", notice.reason, height=40, size=10.5)
-    form.space(3)
-    _paragraphs(form, ("保険料は、これまでにお知らせした各納期限までに納めてください。",), size=8.5)
-    form.space(3)
-    _paragraphs(form, appeal_notes(notice.insurer.name))
+    _notes_and_appeal(form, notice, ("保険料は、これまでにお知らせした各納期限までに納めてください。",), size=8.5)
 
 
 DRAW = {
