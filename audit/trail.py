@@ -91,11 +91,17 @@ def trail_context_active() -> bool:
     return _active() is not None
 
 
-def trail_context_bind() -> None:
+def trail_context_current():
+    """The active trail context (None outside one), for ``trail_context_bind`` in another thread."""
+    return _active()
+
+
+def trail_context_bind(context=None) -> None:
     """Attach the active trail context to the current transaction now, for writes that do not go
     through Django's ``cursor.execute`` (psycopg's ``cursor.copy``). Call it inside the
-    transaction, inside ``trail_context``, before the COPY."""
-    active = _active()
+    transaction, inside ``trail_context``, before the COPY. ``context``: one taken with
+    ``trail_context_current`` in the thread that opened it (a writer thread has none of its own)."""
+    active = context if context is not None else _active()
     if active is None:
         raise RuntimeError("no trail context is active: wrap the writes in audit.trail.trail_context(...)")
     if not connection.in_atomic_block:

@@ -94,3 +94,13 @@ def constraints_immediate() -> None:
         raise RuntimeError("constraints_immediate() needs a transaction")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def constraints_deferred() -> None:
+    """Back to Django's declaration (foreign keys checked at commit) for the rest of the current
+    transaction: for writes whose rows reference each other both ways, in a transaction that an
+    earlier ``constraints_immediate`` may have switched (an outer one, a test's)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("constraints_deferred() needs a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -2,7 +2,8 @@
 tests and benchmarks. Every person is made up; the banner on every screen says so.
 
 Rows are written as ciphertext through the same encryption code as the application
-(kaigo.crypto), in bulk with binary COPY, in chunks of households of one transaction each.
+(kaigo.crypto), in bulk with binary COPY, in chunks of households of one transaction each,
+by a writer thread while the next chunk is laid out (``ChunkWriter``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from kaigo.crypto import envelope
 from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
 from kaigo.crypto.models import PersonKey
-from kaigo.db import constraints_immediate, copy_rows
+from kaigo.db import constraints_deferred, constraints_immediate, copy_rows
 
 # Residents per ward (weights close to the city's real ward populations).
 WARD_WEIGHTS = {
@@ -213,7 +214,9 @@ def reserve_numbers(sequence: str, count: int) -> int:
 
 
 def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int], None] | None = None) -> int:
-    """Create about ``residents`` residents (whole households; the last is cut to fit). Returns the count."""
+    """Create about ``residents`` residents (whole households; the last is cut to fit). Returns the count.
+
+    Python lays out and encrypts one chunk while PostgreSQL takes the one before (``ChunkWriter``)."""
     plan = CityPlan(seed=seed, as_of=as_of)
     writer = RowWriter()
     first_person = reserve_numbers("eligibility_resident_number_seq", residents)
@@ -224,13 +227,14 @@ def generate(*, residents: int, seed: int, as_of: date, progress: Callable[[int]
     used: set[str] = set()
     written, chunk = 0, 0
     try:
-        while written < residents:
-            households = plan.households(chunk, CHUNK_HOUSEHOLDS, used)
-            written += _write_chunk(writer, households, first_person + written,
-                                    first_household + chunk * CHUNK_HOUSEHOLDS, residents - written, as_of)
-            chunk += 1
-            if progress:
-                progress(written)
+        with ChunkWriter(as_of=as_of) as write:
+            while written < residents:
+                households = plan.households(chunk, CHUNK_HOUSEHOLDS, used)
+                rows = chunk_rows(writer, households, first_person + written,
+                                  first_household + chunk * CHUNK_HOUSEHOLDS, residents - written, as_of)
+                write(rows, done=(lambda n=written + rows.residents: progress(n)) if progress else None)
+                written += rows.residents
+                chunk += 1
     finally:
         if fresh:
             _create_secondary_indexes()
@@ -267,57 +271,151 @@ def qualification_rows(person_id: int, person: Person, as_of: date, now):
     return spell, periods
 
 
-def _write_chunk(writer: RowWriter, households: list[HouseholdPlan], next_person: int, next_household: int,
-                 room: int, as_of: date | None = None) -> int:
-    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
-    from eligibility.numbers import insured_number_from_serial
-    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
+@dataclass
+class ChunkRows:
+    """One chunk's rows, laid out for COPY."""
 
+    keys: list
+    households: list
+    residents_rows: list
+    spells: list
+    periods: list
+
+    @property
+    def residents(self) -> int:
+        return len(self.residents_rows)
+
+
+def chunk_rows(writer: RowWriter, households: list[HouseholdPlan], next_person: int, next_household: int,
+               room: int, as_of: date | None = None) -> ChunkRows:
+    """The rows of a chunk of households (at most ``room`` persons), encrypted; no database work."""
     as_of = as_of or date.today()
-    resident_rows, key_rows, household_rows = [], [], []
-    spell_rows, period_rows = [], []
+    rows = ChunkRows([], [], [], [], [])
     for offset, household in enumerate(households):
         if room <= 0:
             break
         members = household.members[:room]
         household_id = next_household + offset
-        head_id = next_person
-        household_rows.append((household_id, household.ward, head_id))
+        rows.households.append((household_id, household.ward, next_person))
         for person in members:
             resident, key = writer.person_rows(next_person, household_id, household, person)
-            resident_rows.append(resident)
-            key_rows.append(key)
+            rows.residents_rows.append(resident)
+            rows.keys.append(key)
             spell, periods = qualification_rows(next_person, person, as_of, writer.now)
-            spell_rows.append(spell)
-            period_rows += periods
+            rows.spells.append(spell)
+            rows.periods += periods
             next_person += 1
         room -= len(members)
+    return rows
+
+
+def write_chunk(rows: ChunkRows, as_of: date, trail=None) -> None:
+    """COPY one chunk's rows in one transaction (insured numbers taken here, in chunk order).
+    ``trail``: the change trail's context to bind (that of the thread that started the writes)."""
+    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
+    from eligibility.numbers import insured_number_from_serial
+    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
+
     with transaction.atomic():
-        _bind_trail()
-        copy_rows(PersonKey, ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"], key_rows,
+        _bind_trail(trail)
+        constraints_deferred()  # households and residents name each other (an outer transaction may be immediate)
+        copy_rows(PersonKey, ["person_id", "kek_version", "wrapped_dek", "dek_gen", "created_at"], rows.keys,
                   types=["int8", "text", "bytea", "int2", "timestamptz"])
-        copy_rows(Household, ["id", "ward", "head_id"], household_rows, types=["int8", "text", "int8"])
-        copy_rows(Resident, RESIDENT_COLUMNS, resident_rows, types=RESIDENT_TYPES)
+        copy_rows(Household, ["id", "ward", "head_id"], rows.households, types=["int8", "text", "int8"])
+        copy_rows(Resident, RESIDENT_COLUMNS, rows.residents_rows, types=RESIDENT_TYPES)
         constraints_immediate()  # the households' heads exist now; what follows references written rows
-        copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], spell_rows,
+        copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], rows.spells,
                   types=["int8", "date", "date", "bool", "text"])
-        copy_rows(QualificationPeriod, PERIOD_COLUMNS, period_rows, types=PERIOD_TYPES)
-        insured = sorted({row[0] for row in period_rows})
+        copy_rows(QualificationPeriod, PERIOD_COLUMNS, rows.periods, types=PERIOD_TYPES)
+        insured = sorted({row[0] for row in rows.periods})
         if insured:
             first = reserve_numbers("eligibility_insured_number_seq", len(insured))
             copy_rows(InsuredNumber, ["resident_id", "number", "issued_on"],
                       [(pid, insured_number_from_serial(first + i), as_of) for i, pid in enumerate(insured)],
                       types=["int8", "text", "date"])
-    return len(resident_rows)
 
 
-def _bind_trail() -> None:
+class ChunkWriter:
+    """Writes chunks in order. Outside a transaction (the command), in a thread of its own with its
+    own database connection, at most ``PENDING`` chunks behind: PostgreSQL takes one chunk while
+    Python lays out and encrypts the next (COPY waits on the server with the GIL released). Inside
+    a transaction (a test's), inline in it. The first failure is raised, from the next ``write``
+    or on leaving the block; chunks written before it stay (each is whole), none after it is."""
+
+    PENDING = 2
+
+    def __init__(self, *, as_of: date):
+        import threading
+
+        self.as_of = as_of
+        self.threaded = not connection.in_atomic_block
+        self.pool = None
+        self.pending: list = []
+        self.failed = threading.Event()
+
+    def __enter__(self):
+        if self.threaded:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="city-writer")
+        return self
+
+    def __call__(self, rows: ChunkRows, done: Callable[[], None] | None = None) -> None:
+        if not self.threaded:
+            write_chunk(rows, self.as_of)
+            if done:
+                done()
+            return
+        from audit.trail import trail_context_current
+
+        while len(self.pending) >= self.PENDING:
+            self._settle_first()
+        self.pending.append((self.pool.submit(self._write, rows, trail_context_current()), done))
+
+    def _write(self, rows: ChunkRows, trail) -> None:
+        if self.failed.is_set():  # a chunk before this one failed: write nothing after it
+            return
+        try:
+            write_chunk(rows, self.as_of, trail)
+        except BaseException:
+            self.failed.set()
+            raise
+
+    def _settle_first(self) -> None:
+        future, done = self.pending.pop(0)
+        future.result()
+        if done:
+            done()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.pool is None:
+            return
+        try:
+            if exc_type is None:
+                while self.pending:
+                    self._settle_first()
+        finally:
+            if self.pending:  # left by a failure: what is still queued writes nothing
+                self.failed.set()
+                for future, _ in self.pending:
+                    future.cancel()
+            self.pool.submit(_close_connection).result()
+            self.pool.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _bind_trail(trail=None) -> None:
     """Name the generator in the change trail of the rows this transaction COPYs (inside a
-    ``trail_context``; the command opens one)."""
+    ``trail_context``; the command opens one). ``trail``: a context taken from another thread."""
     from audit.trail import trail_context_active, trail_context_bind
 
-    if trail_context_active():
-        trail_context_bind()
+    if trail is not None or trail_context_active():
+        trail_context_bind(trail)
 
 
 def _table_has_rows() -> bool:

@@ -109,3 +109,62 @@ def test_the_command_names_itself_in_the_change_trail_of_every_row():
     assert events.count() == 200
     assert {e.pgh_context.get("function") for e in events} == {"city.generate"}
     assert not QualificationPeriodEvent.objects.exclude(pgh_context__function="city.generate").exists()
+
+
+def _writer_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("city-writer")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_writer_thread_copies_the_chunks_in_order(monkeypatch):
+    """The command's path: chunks laid out here, written by a thread of their own (own connection),
+    in order, with the caller's trail context; the same city as written inline."""
+    from audit.trail import trail_context
+    from audit.trail_models import ResidentEvent
+    from eligibility.models import InsuredNumber
+    from eligibility.synthetic import city
+
+    monkeypatch.setattr(city, "CHUNK_HOUSEHOLDS", 15)  # about 20 chunks
+    seen = []
+    with trail_context(function="city.generate"):
+        count = generate(residents=600, seed=8, as_of=AS_OF, progress=seen.append)
+    assert count == 600 and Resident.objects.count() == 600
+    assert seen == sorted(seen) and seen[-1] == 600 and len(seen) > 10  # progress once per chunk, in order
+    assert _writer_threads() == []
+    ids = list(Resident.objects.order_by("id").values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 600))  # no chunk lost or swapped
+    numbers = list(InsuredNumber.objects.order_by("resident_id").values_list("number", flat=True))
+    assert numbers == sorted(numbers)  # insured numbers taken in chunk order
+    assert {e.pgh_context.get("function") for e in ResidentEvent.objects.all()} == {"city.generate"}
+    threaded = people()
+
+    from django.db import transaction
+
+    city_clear()
+    with transaction.atomic():  # a test's path: inline, in the caller's transaction
+        generate(residents=600, seed=8, as_of=AS_OF)
+    assert people() == threaded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_chunk_stops_the_writer_and_leaves_whole_chunks_only(monkeypatch):
+    from eligibility.synthetic import city
+
+    monkeypatch.setattr(city, "CHUNK_HOUSEHOLDS", 15)
+    real_write, calls = city.write_chunk, []
+
+    def failing(rows, as_of, trail=None):
+        calls.append(rows.residents)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real_write(rows, as_of, trail)
+
+    monkeypatch.setattr(city, "write_chunk", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate(residents=600, seed=8, as_of=AS_OF)
+    assert _writer_threads() == []
+    assert len(calls) == 3  # nothing written after the failure
+    assert Resident.objects.count() == calls[0] + calls[1]
+    assert Household.objects.filter(head__isnull=True).count() == 0
