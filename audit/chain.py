@@ -160,6 +160,7 @@ class BreakKind:
     LINK = "link"  # prev_hash is not the previous row's row_hash (a re-hashed or inserted row)
     TRUNCATED = "truncated"  # the chain ends before the head an earlier verification saw
     REWRITTEN = "rewritten"  # the row an earlier verification saw at the head has another hash now
+    CHECKPOINT = "checkpoint"  # a signed checkpoint that does not verify (changed, or one before it removed)
 
 
 BREAK_LABELS = {
@@ -169,7 +170,18 @@ BREAK_LABELS = {
     BreakKind.LINK: "連鎖の断絶",
     BreakKind.TRUNCATED: "末尾の行の削除",
     BreakKind.REWRITTEN: "検証済みの行の書き換え",
+    BreakKind.CHECKPOINT: "検証記録の改ざん",
 }
+
+CHECKPOINT_TAG = "kaigo.audit.checkpoint.v1"
+
+
+def checkpoint_message(*, chain: str, seq: int, row_hash: bytes, rows: int, ok: bool, created_at: datetime,
+                       prev_signature: bytes | None) -> bytes:
+    """The bytes a checkpoint's signature covers: what the verification saw, when, and the
+    signature of the chain's previous signed checkpoint (so that removing one breaks the next)."""
+    return (enc_text(CHECKPOINT_TAG) + enc_text(chain) + enc_int(seq) + enc_field(row_hash) + enc_int(rows)
+            + enc_int(1 if ok else 0) + enc_ts(created_at) + enc_field(prev_signature or b""))
 
 
 @dataclass(frozen=True)

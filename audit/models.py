@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 
 
@@ -212,7 +213,12 @@ class ChainCheckpoint(models.Model):
     row_hash = models.BinaryField("最終行のハッシュ", max_length=32)
     rows = models.BigIntegerField("検証した行数")
     ok = models.BooleanField("改ざんなし")
-    created_at = models.DateTimeField("検証日時", auto_now_add=True)
+    created_at = models.DateTimeField("検証日時", default=timezone.now)  # signed: set before saving
+    # Ed25519 over audit.chain.checkpoint_message (which names the chain's previous signed
+    # checkpoint): a checkpoint changed or removed by someone who can bypass the append-only
+    # trigger no longer verifies. Empty when the keyring had no seal key.
+    key_version = models.CharField("署名鍵", max_length=32, blank=True, default="")
+    signature = models.BinaryField("署名", max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = "検証の記録"

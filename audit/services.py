@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from audit.chain import ACCESS, CHAINS, VerifyResult, rows_of, verify_rows
+from audit.chain import ACCESS, CHAINS, Break, BreakKind, VerifyResult, checkpoint_message, rows_of, verify_rows
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
 from audit.terminal import terminal_of
 from kaigo.errors import ApplicationError, InvalidState
@@ -210,22 +210,78 @@ def chain_verify(
         if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        checkpoints: dict[int, set[bytes]] = {}
-        for seq, seen in ChainCheckpoint.objects.filter(chain=chain, seq__gt=0).values_list("seq", "row_hash"):
-            checkpoints.setdefault(seq, set()).add(bytes(seen))
+        checkpoints, forged = checkpoints_verified(chain)
         result = verify_rows(
             spec, rows_of(_stream_rows(spec.select_sql(), batch_size)), checkpoints=checkpoints, max_breaks=max_breaks
         )
+    for found in forged:
+        result.breaks_total += 1
+        if len(result.breaks) < max_breaks:
+            result.breaks.append(found)
+    signature = b""
     if record_checkpoint:
-        ChainCheckpoint.objects.create(
-            chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok
-        )
-    # The head's hash in the log: copied to the log server, it anchors the chain outside the database.
+        signature = checkpoint_record(chain, result).signature or b""
+    # The head's hash (and the checkpoint's signature) in the log: copied to the log server, they
+    # anchor the chain outside the database.
     logger.info(
-        "audit chain %s verified: rows=%d head_seq=%d head_hash=%s breaks=%d",
-        chain, result.rows, result.head_seq, result.head_hash.hex(), result.breaks_total,
+        "audit chain %s verified: rows=%d head_seq=%d head_hash=%s breaks=%d signature=%s",
+        chain, result.rows, result.head_seq, result.head_hash.hex(), result.breaks_total, bytes(signature).hex(),
     )
     return result
+
+
+def checkpoint_record(chain: str, result: VerifyResult) -> ChainCheckpoint:
+    """Record what a verification saw at the head, signed with the keyring's seal key (if it has
+    one) over the checkpoint and the signature of the chain's previous signed checkpoint."""
+    from kaigo.crypto.keyring import get_keyring
+
+    created_at = timezone.now()
+    signer = get_keyring().seal_signer()
+    version, signature = "", None
+    if signer is not None:
+        version, key = signer
+        previous = (ChainCheckpoint.objects.filter(chain=chain, signature__isnull=False).order_by("-id")
+                    .values_list("signature", flat=True).first())
+        signature = key.sign(checkpoint_message(
+            chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
+            created_at=created_at, prev_signature=bytes(previous) if previous is not None else None))
+    return ChainCheckpoint.objects.create(
+        chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
+        created_at=created_at, key_version=version, signature=signature)
+
+
+def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]]:
+    """The heads earlier verifications saw ({seq: hashes}) from the checkpoints that can be
+    trusted, and a break for each signed checkpoint whose signature fails (changed, its key
+    unknown, or a signed checkpoint before it removed: each signature covers the previous one).
+    Unsigned checkpoints (a keyring without a seal key) count as before."""
+    from cryptography.exceptions import InvalidSignature
+
+    from kaigo.crypto.errors import MissingKey
+    from kaigo.crypto.keyring import get_keyring
+
+    ring = get_keyring()
+    trusted: dict[int, set[bytes]] = {}
+    forged: list[Break] = []
+    previous: bytes | None = None
+    rows = ChainCheckpoint.objects.filter(chain=chain).order_by("id").values_list(
+        "id", "seq", "row_hash", "rows", "ok", "created_at", "key_version", "signature")
+    for checkpoint_id, seq, seen, rows_seen, ok, created_at, version, signature in rows.iterator(chunk_size=2000):
+        if signature is not None:
+            message = checkpoint_message(chain=chain, seq=seq, row_hash=bytes(seen), rows=rows_seen, ok=ok,
+                                         created_at=created_at, prev_signature=previous)
+            try:
+                ring.seal_public(version).verify(bytes(signature), message)
+            except (InvalidSignature, MissingKey, ValueError):
+                forged.append(Break(chain, BreakKind.CHECKPOINT, seq, None,
+                                    f"検証記録 {checkpoint_id}（seq {seq}）の署名が一致しません（検証記録の書き換え、"
+                                    f"またはそれ以前の検証記録の削除）。"))
+                previous = bytes(signature)
+                continue
+            previous = bytes(signature)
+        if seq > 0:
+            trusted.setdefault(seq, set()).add(bytes(seen))
+    return trusted, forged
 
 
 def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[VerifyResult]:

@@ -5,10 +5,14 @@ Keyring JSON::
 
     {"environment": "development",          # production refuses a development keyring
      "kek":  {"active": "kek-2026-11", "keys": {"kek-2026-11": "<base64 of 32 bytes>"}},
-     "bidx": {"active": "bidx-1",      "keys": {"bidx-1": "<base64 of 32 bytes>"}}}
+     "bidx": {"active": "bidx-1",      "keys": {"bidx-1": "<base64 of 32 bytes>"}},
+     "seal": {"active": "seal-1",      "keys": {"seal-1": "<base64 of 32 bytes>"}}}
 
 KEK: key-encryption keys, versioned; the active one wraps new data keys, all listed ones unwrap.
 BIDX: root keys of the blind indexes (one per field is derived from it with HKDF).
+SEAL: Ed25519 private keys (32-byte seeds) that sign the audit chains' checkpoints; the active one
+signs, all listed ones verify (docs/subsystems/audit.md). Optional: without it checkpoints are
+recorded unsigned.
 Keys never sit beside the data: not in the database, the repository, or a log line.
 """
 
@@ -38,6 +42,31 @@ class Keyring:
     keks: dict[str, bytes] = field(repr=False)
     bidx_active: str = "bidx-1"
     bidx_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    seal_active: str = ""
+    seal_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def seal_signer(self):
+        """(version, Ed25519 private key) of the active seal key, or None without one."""
+        if not self.seal_active:
+            return None
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return self.seal_active, Ed25519PrivateKey.from_private_bytes(self.seal_keys[self.seal_active])
+
+    def seal_public(self, version: str):
+        """The Ed25519 public key of a seal key version (MissingKey if not in the keyring)."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        try:
+            return Ed25519PrivateKey.from_private_bytes(self.seal_keys[version]).public_key()
+        except KeyError:
+            raise MissingKey(f"署名鍵（バージョン {version}）が鍵リングにありません。") from None
+
+    def with_seal_key(self, version: str) -> Keyring:
+        if version in self.seal_keys:
+            raise ValueError(f"key version {version} exists already")
+        return Keyring(self.environment, self.kek_active, self.keks, self.bidx_active, self.bidx_keys,
+                       version, {**self.seal_keys, version: secrets.token_bytes(KEY_BYTES)})
 
     def kek(self, version: str) -> bytes:
         try:
@@ -54,11 +83,14 @@ class Keyring:
 
     def to_json(self) -> str:
         enc = lambda keys: {k: base64.b64encode(v).decode() for k, v in keys.items()}  # noqa: E731
-        return json.dumps({
+        data = {
             "environment": self.environment,
             "kek": {"active": self.kek_active, "keys": enc(self.keks)},
             "bidx": {"active": self.bidx_active, "keys": enc(self.bidx_keys)},
-        }, indent=2)
+        }
+        if self.seal_active:
+            data["seal"] = {"active": self.seal_active, "keys": enc(self.seal_keys)}
+        return json.dumps(data, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> Keyring:
@@ -69,25 +101,29 @@ class Keyring:
                 environment=data.get("environment", "production"),
                 kek_active=data["kek"]["active"], keks=dec(data["kek"]["keys"]),
                 bidx_active=data["bidx"]["active"], bidx_keys=dec(data["bidx"]["keys"]),
+                seal_active=data.get("seal", {}).get("active", ""), seal_keys=dec(data.get("seal", {}).get("keys", {})),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ImproperlyConfigured(f"the keyring is malformed ({type(exc).__name__})") from None
-        if any(len(k) != KEY_BYTES for k in [*ring.keks.values(), *ring.bidx_keys.values()]):
+        if any(len(k) != KEY_BYTES for k in [*ring.keks.values(), *ring.bidx_keys.values(), *ring.seal_keys.values()]):
             raise ImproperlyConfigured("every key in the keyring must be 32 bytes")
         ring.kek(ring.kek_active)
         ring.bidx_root  # noqa: B018 - validates
+        if ring.seal_active and ring.seal_active not in ring.seal_keys:
+            raise ImproperlyConfigured("the keyring's active seal key is not among its seal keys")
         return ring
 
     def with_new_kek(self, version: str) -> Keyring:
         if version in self.keks:
             raise ValueError(f"key version {version} exists already")
         return Keyring(self.environment, version, {**self.keks, version: secrets.token_bytes(KEY_BYTES)},
-                       self.bidx_active, self.bidx_keys)
+                       self.bidx_active, self.bidx_keys, self.seal_active, self.seal_keys)
 
 
 def new_keyring(*, environment: str, kek_version: str) -> Keyring:
     return Keyring(environment, kek_version, {kek_version: secrets.token_bytes(KEY_BYTES)},
-                   "bidx-1", {"bidx-1": secrets.token_bytes(KEY_BYTES)})
+                   "bidx-1", {"bidx-1": secrets.token_bytes(KEY_BYTES)},
+                   "seal-1", {"seal-1": secrets.token_bytes(KEY_BYTES)})
 
 
 class KeyStore(Protocol):

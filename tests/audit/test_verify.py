@@ -283,3 +283,66 @@ def test_the_walk_streams_through_a_server_side_cursor(chain, monkeypatch):
     assert services.chain_verify(chain="access", batch_size=2, record_checkpoint=False).rows == 6
     ((holdable, statement),) = seen_cursors
     assert holdable is False and "LEFT JOIN audit_accesslogentry e ON e.id = s.entry_id ORDER BY s.seq" in statement
+
+
+def _signed(checkpoint) -> bool:
+    from audit.chain import checkpoint_message
+    from kaigo.crypto.keyring import get_keyring
+
+    before = (ChainCheckpoint.objects.filter(chain=checkpoint.chain, id__lt=checkpoint.id, signature__isnull=False)
+              .order_by("-id").first())
+    message = checkpoint_message(chain=checkpoint.chain, seq=checkpoint.seq, row_hash=bytes(checkpoint.row_hash),
+                                 rows=checkpoint.rows, ok=checkpoint.ok, created_at=checkpoint.created_at,
+                                 prev_signature=bytes(before.signature) if before else None)
+    get_keyring().seal_public(checkpoint.key_version).verify(bytes(checkpoint.signature), message)
+    return True
+
+
+def test_each_checkpoint_is_signed_over_the_one_before(chain, capsys):
+    assert verify(capsys)[0] == 0
+    assert verify(capsys, "--chain", "access")[0] == 0
+    first, second = ChainCheckpoint.objects.filter(chain="access").order_by("id")
+    assert first.key_version == second.key_version == "seal-1"
+    assert _signed(first) and _signed(second)
+    assert services.chain_verify(chain="access", record_checkpoint=False).ok
+
+
+def test_a_rewritten_tail_with_its_checkpoint_rewritten_too_is_found_by_the_signature(chain, tamper, capsys):
+    """The intruder of the test above, who also puts the new head hash into the checkpoint: the
+    checkpoint's signature (key outside the database) no longer verifies."""
+    assert verify(capsys, "--chain", "access")[0] == 0
+    tamper(
+        f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}",
+        *[step.format(seq=s) for s in (3, 4, 5, 6) for step in (RELINK, REHASH)],
+        "UPDATE audit_chaincheckpoint c SET row_hash = s.row_hash FROM audit_accessseal s "
+        "WHERE s.seq = 6 AND c.chain = 'access'",
+    )
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    assert [(b.kind, b.seq) for b in result.breaks] == [("checkpoint", 6)]
+    code, out = verify(capsys, "--chain", "access", "--no-checkpoint")
+    assert code == 1 and "の署名が一致しません" in out and SYNTHETIC_NAME not in out
+
+
+def test_a_removed_checkpoint_is_found_by_the_next_one(chain, tamper, capsys):
+    for _ in range(3):
+        assert verify(capsys, "--chain", "access")[0] == 0
+    middle = ChainCheckpoint.objects.filter(chain="access").order_by("id")[1]
+    tamper(f"DELETE FROM audit_chaincheckpoint WHERE id = {middle.id}")
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    last = ChainCheckpoint.objects.filter(chain="access").order_by("-id").first()
+    assert [(b.kind, b.seq) for b in result.breaks] == [("checkpoint", last.seq)]
+    assert f"検証記録 {last.id}（seq 6）の署名が一致しません" in result.breaks[0].message
+
+
+def test_without_a_seal_key_checkpoints_are_unsigned_and_still_guard_the_tail(chain, tamper, capsys, monkeypatch):
+    import dataclasses
+
+    from kaigo.crypto import keyring
+
+    monkeypatch.setattr(keyring, "_cached", dataclasses.replace(keyring.get_keyring(), seal_active="", seal_keys={}))
+    assert verify(capsys, "--chain", "access")[0] == 0
+    checkpoint = ChainCheckpoint.objects.get(chain="access")
+    assert checkpoint.signature is None and checkpoint.key_version == ""
+    tamper(f"DELETE FROM audit_accesslogentry WHERE id = {row(6)}", "DELETE FROM audit_accessseal WHERE seq = 6")
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    assert [(b.kind, b.seq) for b in result.breaks] == [("truncated", 6)]

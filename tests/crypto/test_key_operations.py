@@ -118,3 +118,19 @@ def test_shred_needs_a_reason_and_cannot_happen_twice():
     assert key.wrapped_dek is None and key.shredded_at is not None
     (event,) = AuthEvent.objects.filter(kind="key_operation")
     assert event.detail == {"operation": "shred", "person": resident.pk}
+
+
+def test_keys_create_adds_a_seal_key_to_a_keyring_from_before_it(keyring_file, settings):
+    import json
+
+    settings.PRODUCTION = False
+    older = json.loads(keyring_file.read_text())
+    del older["seal"]
+    keyring_file.write_text(json.dumps(older))
+    reset_keyring()
+    call_command("keys_create", verbosity=0)
+    ring = get_keyring()
+    assert ring.seal_signer()[0] == "seal-1" and ring.kek_active == older["kek"]["active"]
+    assert AuthEvent.objects.filter(kind="key_operation", detail__operation="seal_key_created").count() == 1
+    call_command("keys_create", verbosity=0)  # a keyring with a seal key is left alone
+    assert get_keyring().seal_keys == ring.seal_keys

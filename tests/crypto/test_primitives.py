@@ -71,6 +71,23 @@ def test_keyring_round_trips_and_names_a_missing_version():
     assert "keks" not in repr(ring) or ring.kek("kek-1").hex() not in repr(ring)
 
 
+def test_the_seal_key_signs_and_a_keyring_from_before_it_still_loads():
+    ring = new_keyring(environment="development", kek_version="kek-1")
+    again = Keyring.from_json(ring.to_json())
+    version, key = again.seal_signer()
+    assert version == "seal-1" and ring.seal_keys["seal-1"].hex() not in repr(ring)
+    again.seal_public("seal-1").verify(key.sign(b"head"), b"head")  # raises if it does not verify
+    with pytest.raises(MissingKey, match="seal-9"):
+        again.seal_public("seal-9")
+    import json
+
+    older = json.loads(ring.to_json())
+    del older["seal"]
+    loaded = Keyring.from_json(json.dumps(older))
+    assert loaded.seal_signer() is None
+    assert loaded.with_seal_key("seal-1").seal_signer()[0] == "seal-1"
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -15,6 +15,13 @@ class Command(BaseCommand):
         if not isinstance(store, FileKeyStore):
             raise CommandError("the keyring comes from the environment (KAIGO_KEYRING)")
         if store.path.exists():
+            ring = store.load()
+            if not ring.seal_active:  # a keyring from before the audit checkpoints were signed
+                store.save(ring.with_seal_key("seal-1"))
+                reset_keyring()
+                key_operation_record(actor=None, operation="seal_key_created", kek_version=ring.kek_active)
+                self.stdout.write(f"keyring exists: {store.path}; seal key seal-1 added")
+                return
             self.stdout.write(f"keyring exists: {store.path}")
             return
         store.save(new_keyring(environment="development", kek_version="kek-1"))
