@@ -196,6 +196,7 @@ def test_alerts_list_unacknowledged_first_and_acknowledge_records_who(client_as)
     assert f"確認済み（{client.staff.username}、" in body
     assert f'aria-label="警告 #{open_alert.pk} を確認済みにする"' in body
     assert "改ざんなし" in body and "まだ検証されていません。" in body  # access verified, auth not yet
+    assert "署名あり（seal-1）" in body  # the checkpoint is signed with the test keyring's seal key
     again = client.post(f"/audit/alerts/{done.pk}/acknowledge/", follow=True)
     assert "この警告は既に確認済みです。" in again.content.decode()
     assert client.post("/audit/alerts/999999/acknowledge/").status_code == 404
