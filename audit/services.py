@@ -253,14 +253,17 @@ def checkpoint_record(chain: str, result: VerifyResult) -> ChainCheckpoint:
 def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]]:
     """The heads earlier verifications saw ({seq: hashes}) from the checkpoints that can be
     trusted, and a break for each signed checkpoint whose signature fails (changed, its key
-    unknown, or a signed checkpoint before it removed: each signature covers the previous one).
-    Unsigned checkpoints (a keyring without a seal key) count as before."""
+    unknown, or a signed checkpoint before it removed: each signature covers the previous one),
+    and for each unsigned checkpoint after a signed one (a replaced one). Unsigned checkpoints
+    count as before only while the keyring has no seal key; with one, those from before it are
+    passed over (stripping a signature must not turn a checkpoint into a trusted one)."""
     from cryptography.exceptions import InvalidSignature
 
     from kaigo.crypto.errors import MissingKey
     from kaigo.crypto.keyring import get_keyring
 
     ring = get_keyring()
+    signing = ring.seal_signer() is not None
     trusted: dict[int, set[bytes]] = {}
     forged: list[Break] = []
     previous: bytes | None = None
@@ -279,6 +282,13 @@ def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]
                 previous = bytes(signature)
                 continue
             previous = bytes(signature)
+        elif previous is not None:  # unsigned after a signed one: not how this code records them
+            forged.append(Break(chain, BreakKind.CHECKPOINT, seq, None,
+                                f"検証記録 {checkpoint_id}（seq {seq}）に署名がありません（署名のある検証記録の後の"
+                                f"ため、書き換えまたは差し替えの疑い）。"))
+            continue
+        elif signing:  # from before the seal key: a stripped signature would look the same
+            continue
         if seq > 0:
             trusted.setdefault(seq, set()).add(bytes(seen))
     return trusted, forged

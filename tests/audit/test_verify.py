@@ -346,3 +346,35 @@ def test_without_a_seal_key_checkpoints_are_unsigned_and_still_guard_the_tail(ch
     tamper(f"DELETE FROM audit_accesslogentry WHERE id = {row(6)}", "DELETE FROM audit_accessseal WHERE seq = 6")
     result = services.chain_verify(chain="access", record_checkpoint=False)
     assert [(b.kind, b.seq) for b in result.breaks] == [("truncated", 6)]
+
+
+
+def test_a_checkpoint_stripped_of_its_signature_is_not_trusted(chain, tamper, capsys):
+    """An intruder who rebuilds the tail and writes the new head into the last checkpoint with its
+    signature removed: after a signed checkpoint, an unsigned one is a finding, not a head."""
+    assert verify(capsys, "--chain", "access")[0] == 0
+    assert verify(capsys, "--chain", "access")[0] == 0
+    last = ChainCheckpoint.objects.filter(chain="access").order_by("-id").first()
+    tamper(
+        f"UPDATE audit_accesslogentry SET purpose = '{SYNTHETIC_NAME}' WHERE id = {row(3)}",
+        *[step.format(seq=s) for s in (3, 4, 5, 6) for step in (RELINK, REHASH)],
+        "UPDATE audit_chaincheckpoint c SET row_hash = s.row_hash, signature = NULL, key_version = '' "
+        f"FROM audit_accessseal s WHERE s.seq = 6 AND c.id = {last.id}",
+    )
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    assert [(b.kind, b.seq) for b in result.breaks] == [("rewritten", 6), ("checkpoint", 6)]
+    assert f"検証記録 {last.id}（seq 6）に署名がありません" in result.breaks[1].message
+
+
+def test_with_a_seal_key_unsigned_checkpoints_from_before_it_are_passed_over(chain, tamper, capsys, monkeypatch):
+    import dataclasses
+
+    from kaigo.crypto import keyring
+
+    signing = keyring.get_keyring()
+    monkeypatch.setattr(keyring, "_cached", dataclasses.replace(signing, seal_active="", seal_keys={}))
+    assert verify(capsys, "--chain", "access")[0] == 0  # unsigned: the keyring had no seal key yet
+    monkeypatch.setattr(keyring, "_cached", signing)
+    tamper("UPDATE audit_chaincheckpoint SET row_hash = sha256('another head') WHERE chain = 'access'")
+    result = services.chain_verify(chain="access", record_checkpoint=False)
+    assert result.ok  # the old unsigned checkpoint is neither a head nor a finding
