@@ -30,7 +30,7 @@ from premiums.models import (
     ReductionStatus,
     SettlementKind,
 )
-from premiums.notices import reduction_notice_kinds
+from premiums.notices import reduction_notice_kinds, stopped_month
 from premiums.rules.amount import annual_amount
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
@@ -144,13 +144,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         cursor.execute(
             "SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
             "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
-            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, "
-            # the revision stops a deduction the revision before made: it gives a 特別徴収中止通知書
-            "EXISTS (SELECT 1 FROM premiums_levy p JOIN premiums_levyinstallment pi ON pi.levy_id = p.id "
-            "AND pi.method = 'pension' WHERE p.resident_id = l.resident_id AND p.fiscal_year = l.fiscal_year "
-            "AND p.revision = l.revision - 1 AND l.recorded_to IS NULL AND NOT EXISTS (SELECT 1 FROM "
-            "premiums_levyinstallment li WHERE li.levy_id = l.id AND li.method = 'pension' AND li.month = pi.month)), "
-            "t.self_taxed, "
+            "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, t.self_taxed, "
             "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
             "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
             "FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id "
@@ -159,8 +153,13 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             [resident_id, YEARS_SHOWN - 1, resident_id])
         levies = cursor.fetchall()
         current_ids = [row[0] for row in levies if row[7] is None]
+        # each current revision's predecessor: its pension months say whether the revision stops a
+        # deduction (the 特別徴収中止通知書; premiums.notices.stopped_month)
+        revision_ids = {(row[1], row[2]): row[0] for row in levies}
+        previous_of = {row[0]: revision_ids.get((row[1], row[2] - 1)) for row in levies if row[7] is None}
         cursor.execute("SELECT levy_id, method, kind, number, month, due_date, amount FROM premiums_levyinstallment "
-                       "WHERE levy_id = ANY(%s) ORDER BY month, method DESC", [current_ids])
+                       "WHERE levy_id = ANY(%s) ORDER BY month, method DESC",
+                       [current_ids + [i for i in previous_of.values() if i is not None]])
         installments = cursor.fetchall()
         # payments, and the store 速報 awaiting their 確報 (channel AWAITING_FINAL: not paid yet)
         cursor.execute("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM ("
@@ -190,9 +189,15 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     year_of = {row[0]: row[1] for row in levies}
     dues: dict[int, list[InstallmentDue]] = defaultdict(list)
     labels: dict[tuple[int, str, date], str] = {}
+    previous_rows: dict[int, list[InstallmentDue]] = defaultdict(list)
+    current = set(current_ids)
     for levy_id, method, kind, number, month, due_date, amount in installments:
         label = installment_label(method, kind, number, month.month)
-        dues[levy_id].append(InstallmentDue(method, month, label, due_date, amount))
+        due = InstallmentDue(method, month, label, due_date, amount)
+        if levy_id not in current:
+            previous_rows[levy_id].append(due)
+            continue
+        dues[levy_id].append(due)
         labels[(levy_id, method, month)] = label
     for levy_id in dues:
         if deferrals.get(year_of[levy_id]):
@@ -214,7 +219,7 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     for row in levies:
         (levy_id, fiscal_year, revision, notice_number, source, cause, recorded_from, recorded_to, stage,
          stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
-         exemption, stopped, *tax) = row
+         exemption, *tax) = row
         if recorded_to is None:
             table = _rate_table(table_id)
             message = STAGE_REASON_LABELS.get(stage_reason, stage_reason)
@@ -228,7 +233,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
                              written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),
-                exemption, provisional=source == LevySource.PROVISIONAL, pension_stopped=stopped)
+                exemption, provisional=source == LevySource.PROVISIONAL,
+                pension_stopped=previous_of[levy_id] is not None
+                and stopped_month(previous_rows[previous_of[levy_id]], dues[levy_id]) is not None)
         if fiscal_year in years:
             years[fiscal_year].revisions.append(RevisionRow(
                 revision, SOURCE_LABELS.get(source, source),
