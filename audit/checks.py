@@ -25,3 +25,23 @@ def check_change_trail(app_configs, **kwargs):
             id="audit.W002",
         ))
     return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_seal_key(app_configs, **kwargs):
+    """`manage.py check --deploy`: the audit checkpoints are signed only with a seal key."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from kaigo.crypto.keyring import get_keyring
+
+    try:
+        ring = get_keyring()
+    except ImproperlyConfigured:
+        return []  # no keyring at all: the settings' own production checks say so
+    if ring.seal_signer() is None:
+        return [checks.Warning(
+            "The keyring has no seal key: the audit chains' checkpoints are recorded unsigned.",
+            hint="Add a \"seal\" section with an Ed25519 key (docs/subsystems/audit.md, 'Signed checkpoints').",
+            id="audit.W003",
+        )]
+    return []

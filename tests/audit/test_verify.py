@@ -378,3 +378,14 @@ def test_with_a_seal_key_unsigned_checkpoints_from_before_it_are_passed_over(cha
     tamper("UPDATE audit_chaincheckpoint SET row_hash = sha256('another head') WHERE chain = 'access'")
     result = services.chain_verify(chain="access", record_checkpoint=False)
     assert result.ok  # the old unsigned checkpoint is neither a head nor a finding
+
+
+def test_the_deploy_check_warns_of_a_keyring_without_a_seal_key(monkeypatch):
+    import dataclasses
+
+    from audit.checks import check_seal_key
+    from kaigo.crypto import keyring
+
+    assert check_seal_key(None) == []
+    monkeypatch.setattr(keyring, "_cached", dataclasses.replace(keyring.get_keyring(), seal_active="", seal_keys={}))
+    assert [w.id for w in check_seal_key(None)] == ["audit.W003"]
