@@ -230,24 +230,32 @@ def chain_verify(
     return result
 
 
+CHECKPOINT_LOCK_CLASS = 0x6B61  # advisory-lock class of the checkpoint recorders ("ka"), one key per chain
+
+
 def checkpoint_record(chain: str, result: VerifyResult) -> ChainCheckpoint:
     """Record what a verification saw at the head, signed with the keyring's seal key (if it has
     one) over the checkpoint and the signature of the chain's previous signed checkpoint."""
     from kaigo.crypto.keyring import get_keyring
 
-    created_at = timezone.now()
     signer = get_keyring().seal_signer()
-    version, signature = "", None
-    if signer is not None:
-        version, key = signer
-        previous = (ChainCheckpoint.objects.filter(chain=chain, signature__isnull=False).order_by("-id")
-                    .values_list("signature", flat=True).first())
-        signature = key.sign(checkpoint_message(
+    with transaction.atomic():
+        # one recorder per chain at a time: two verifications signing over the same previous
+        # checkpoint would make the later one look like it follows a removed checkpoint
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CHECKPOINT_LOCK_CLASS, chain])
+        created_at = timezone.now()
+        version, signature = "", None
+        if signer is not None:
+            version, key = signer
+            previous = (ChainCheckpoint.objects.filter(chain=chain, signature__isnull=False).order_by("-id")
+                        .values_list("signature", flat=True).first())
+            signature = key.sign(checkpoint_message(
+                chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
+                created_at=created_at, prev_signature=bytes(previous) if previous is not None else None))
+        return ChainCheckpoint.objects.create(
             chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
-            created_at=created_at, prev_signature=bytes(previous) if previous is not None else None))
-    return ChainCheckpoint.objects.create(
-        chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
-        created_at=created_at, key_version=version, signature=signature)
+            created_at=created_at, key_version=version, signature=signature)
 
 
 def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]]:

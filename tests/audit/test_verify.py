@@ -389,3 +389,32 @@ def test_the_deploy_check_warns_of_a_keyring_without_a_seal_key(monkeypatch):
     assert check_seal_key(None) == []
     monkeypatch.setattr(keyring, "_cached", dataclasses.replace(keyring.get_keyring(), seal_active="", seal_keys={}))
     assert [w.id for w in check_seal_key(None)] == ["audit.W003"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifications_at_the_same_time_sign_their_checkpoints_one_after_the_other():
+    """The nightly job and an operator's audit_verify at once: each checkpoint is signed over the
+    one recorded before it, so neither is later taken for one that follows a removed checkpoint."""
+    from audit.chain import VerifyResult
+
+    barrier, errors = threading.Barrier(4), []
+
+    def record(n: int) -> None:
+        try:
+            for _ in range(5):
+                barrier.wait(timeout=10)
+                services.checkpoint_record("auth", VerifyResult(chain="auth", rows=n))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=record, args=(n,)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert ChainCheckpoint.objects.filter(chain="auth").count() == 20
+    _, forged = services.checkpoints_verified("auth")
+    assert forged == []
