@@ -319,10 +319,9 @@ def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.Notic
         pension = statement.of(CollectionMethod.PENSION_DEDUCTION)
         if not pension or levy.pension_fact is None:
             raise NoticeInvalid("特別徴収の予定がないため特別徴収開始通知書は作成できません。")
-        fact = levy.pension_fact
         return _Built(documents.PensionStartNotice(
-            holder, insurer, meta, statement, INSURERS.get(fact.insurer_code, fact.insurer_code),
-            PensionKind(fact.pension_kind).label, levy.pension_from or pension[0].month))
+            holder, insurer, meta, statement, *pension_named(levy.pension_fact),
+            levy.pension_from or pension[0].month))
     if kind == NoticeKind.PENSION_STOP:
         return _Built(pension_stop_notice(levy, loaded, holder, insurer, meta))
     if kind in (NoticeKind.REMINDER, NoticeKind.DEMAND):
@@ -350,6 +349,13 @@ def _reprinted(kind: str, pairs: Sequence[tuple[int, date | None]]) -> set[tuple
     return seen.intersection(pairs)
 
 
+def pension_named(fact) -> tuple[str | None, str | None]:
+    """(年金保険者, 年金の種類) of a PensionFact as the notices print them; (None, None) without one."""
+    if fact is None:
+        return None, None
+    return INSURERS.get(fact.insurer_code, fact.insurer_code), PensionKind(fact.pension_kind).label
+
+
 DECISION_OF_PROVISIONAL = ("仮算定の賦課のため保険料額決定通知書は作成できません。仮算定通知書を印刷してください"
                            "（今年度の保険料額は7月の本算定で決定します）。")
 PROVISIONAL_OF_OTHER = "仮算定の賦課ではないため仮算定通知書は作成できません（本算定・更正の賦課は決定通知書・変更通知書です）。"
@@ -365,11 +371,7 @@ def provisional_notice(levy: Levy, rows: Sequence[LevyInstallment], holder, insu
                        if i.method == CollectionMethod.PENSION_DEDUCTION and i.kind == InstallmentKind.PROVISIONAL)
     if not deductions:
         raise NoticeInvalid(PROVISIONAL_NO_DEDUCTION)
-    fact = levy.pension_fact
-    return documents.ProvisionalNotice(
-        holder, insurer, meta, deductions,
-        INSURERS.get(fact.insurer_code, fact.insurer_code) if fact is not None else None,
-        PensionKind(fact.pension_kind).label if fact is not None else None)
+    return documents.ProvisionalNotice(holder, insurer, meta, deductions, *pension_named(levy.pension_fact))
 
 
 PENSION_STOP_NONE = "特別徴収の中止がないため特別徴収中止通知書は作成できません。"
@@ -396,11 +398,8 @@ def pension_stop_notice(levy: Levy, loaded: _Loaded, holder, insurer,
     if month is None:
         raise NoticeInvalid(PENSION_STOP_NONE)
     statement = loaded.statement(levy)
-    fact = before.pension_fact or levy.pension_fact
     return documents.PensionStopNotice(
-        holder, insurer, meta,
-        INSURERS.get(fact.insurer_code, fact.insurer_code) if fact is not None else None,
-        PensionKind(fact.pension_kind).label if fact is not None else None,
+        holder, insurer, meta, *pension_named(before.pension_fact or levy.pension_fact),
         month, change_causes(levy), statement.method_label,
         statement.of(CollectionMethod.PENSION_DEDUCTION), statement.of(CollectionMethod.BILLING),
         levy.amount, levy.overpaid)
@@ -605,8 +604,7 @@ def deferred_bills(levy: Levy | None, starts: date, covered_until: date, until: 
     rows = LevyInstallment.objects.filter(levy=levy, method=CollectionMethod.BILLING).order_by("month")
     approved, now = Deferral(starts, covered_until), [Deferral(starts, until)]
     return tuple(documents.DeferredBill(i.label, i.due_date, deferred_due(i.method, i.due_date, now), i.amount)
-                 for i in _rule_installments(rows)
-                 if i.method == CollectionMethod.BILLING and approved.covers(i.due_date))
+                 for i in _rule_installments(rows) if approved.covers(i.due_date))
 
 
 def reduction_notice(kind: str, reduction: Reduction, levy: Levy | None, holder,

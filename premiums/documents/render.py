@@ -367,14 +367,21 @@ def _cut_line(form: Form) -> None:
     form.space(SLIP_GAP)
 
 
+def _pension_fields(form: Form, notice) -> None:
+    """年金保険者 and 年金の種類 of a notice about a pension deduction, each where it is known."""
+    if notice.pension_insurer:
+        form.field("年金保険者", notice.pension_insurer, height=22, size=11)
+    if notice.pension_kind:
+        form.field("年金の種類", notice.pension_kind, height=22, size=11)
+
+
 def _draw_pension_start(form: Form, notice: PensionStartNotice) -> None:
     levy = notice.levy
     _start(form, TITLES[PensionStartNotice], notice.meta, notice.insurer)
     _holder(form, notice)
     form.paragraph(f"{wareki_fiscal_year(notice.meta.fiscal_year)}の介護保険料は、次のとおり年金から差し引いて"
                    "納めていただく（特別徴収）ことになりましたので通知します。", size=10)
-    form.field("年金保険者", notice.pension_insurer, height=22, size=11)
-    form.field("年金の種類", notice.pension_kind, height=22, size=11)
+    _pension_fields(form, notice)
     form.field("特別徴収の開始月", wareki_month(notice.pension_from), height=22, size=11)
     form.field("保険料額", yen(levy.amount), height=24, size=13)
     form.space(4)
@@ -408,10 +415,7 @@ def _draw_pension_stop(form: Form, notice: PensionStopNotice) -> None:
     _holder(form, notice)
     form.paragraph(f"{year}の介護保険料の年金からの差引き（特別徴収）は、保険料の更正により、次のとおり中止することと"
                    "なりましたので通知します。", size=10)
-    if notice.pension_insurer:
-        form.field("年金保険者", notice.pension_insurer, height=22, size=11)
-    if notice.pension_kind:
-        form.field("年金の種類", notice.pension_kind, height=22, size=11)
+    _pension_fields(form, notice)
     form.field("中止する月", f"{wareki_month(notice.stop_month)}の年金から", height=22, size=11)
     form.field("中止の理由", "、".join(notice.reasons), height=22, size=10.5)
     form.field("今後の徴収方法", notice.method_label, height=22, size=10.5)
@@ -452,10 +456,7 @@ def _draw_provisional(form: Form, notice: ProvisionalNotice) -> None:
     form.paragraph(f"{year}の介護保険料は、本算定までの間、次のとおり年金から仮に差し引いて納めていただきます"
                    "（特別徴収の仮徴収）ので通知します。", size=10)
     form.paragraph(PROVISIONAL_BASIS, size=9)
-    if notice.pension_insurer:
-        form.field("年金保険者", notice.pension_insurer, height=22, size=11)
-    if notice.pension_kind:
-        form.field("年金の種類", notice.pension_kind, height=22, size=11)
+    _pension_fields(form, notice)
     form.field("仮徴収額の合計", yen(notice.total), height=24, size=13)
     form.space(4)
     form.heading("年金から仮に差し引く保険料（仮徴収）")

@@ -71,6 +71,19 @@ def logged() -> list[tuple[str, str, list[int]]]:
     return [(e.function, e.channel, e.person_ids) for e in AccessLogEntry.objects.order_by("id")]
 
 
+def assert_printed_once_then_reprinted(pdf: bytes, *, kind: str, levy: Levy, person: Resident, clerk,
+                                       today: date) -> None:
+    """A one-page notice without the My Number, recorded and logged once; printed again, a reprint."""
+    assert len(pages_of(pdf)) == 1
+    assert_no_my_number(pdf, person)
+    assert list(PremiumNotice.objects.values_list("kind", "levy_id", "issued_on", "reprint", "issued_by")) == [
+        (kind, levy.pk, today, False, clerk.pk)]
+    assert logged() == [("premium.notice.print", "print", [person.pk])]
+    again = notice_pdf(kind, levy.pk, actor=clerk, today=today)
+    assert "再発行" in text_of(again) and PremiumNotice.objects.filter(reprint=True).count() == 1
+    assert len(logged()) == 2
+
+
 # --- pure: values in, PDF out ------------------------------------------------------------------
 
 HOLDER = CardHolder("0000012344", "試験　花子", "シケン　ハナコ", date(1950, 6, 15), "女",

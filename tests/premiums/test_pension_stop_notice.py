@@ -26,7 +26,7 @@ from tests.premiums.test_notices import (
     INSURER,
     META,
     assert_embedded_font,
-    assert_no_my_number,
+    assert_printed_once_then_reprinted,
     die,
     logged,
     pages_of,
@@ -137,15 +137,7 @@ def test_a_deduction_not_made_stops_from_october_and_the_notice_names_what_remai
     for _, due, amount in bills:
         assert f"令和{due.year - 2018}年{due.month}月{due.day}日{amount:,}円" in text
     assert "10月本徴収" not in text
-    assert len(pages_of(pdf)) == 1
-    assert_no_my_number(pdf, person)
-    assert list(PremiumNotice.objects.values_list("kind", "levy_id", "issued_on", "reprint", "issued_by")) == [
-        (NoticeKind.PENSION_STOP, levy.pk, ISSUED, False, clerk.pk)]
-    assert logged() == [("premium.notice.print", "print", [person.pk])]
-
-    again = notice_pdf(NoticeKind.PENSION_STOP, levy.pk, actor=clerk, today=ISSUED)
-    assert "再発行" in text_of(again) and PremiumNotice.objects.filter(reprint=True).count() == 1
-    assert len(logged()) == 2
+    assert_printed_once_then_reprinted(pdf, kind=NoticeKind.PENSION_STOP, levy=levy, person=person, clerk=clerk, today=ISSUED)
 
 
 def died() -> Levy:

@@ -21,7 +21,7 @@ from tests.premiums.test_notices import (
     INSURER,
     META,
     assert_embedded_font,
-    assert_no_my_number,
+    assert_printed_once_then_reprinted,
     logged,
     pages_of,
     person_of,
@@ -90,15 +90,7 @@ def test_provisional_notice_shows_the_three_months_their_amounts_the_total_and_w
     for month, due, amount in deductions:
         assert f"{month.month}月仮徴収令和8年{due.month}月{due.day}日{amount:,}円" in text
     assert "所得段階" not in text and "保険料額決定通知書（" not in text
-    assert len(pages_of(pdf)) == 1
-    assert_no_my_number(pdf, person)
-    assert list(PremiumNotice.objects.values_list("kind", "levy_id", "issued_on", "reprint", "issued_by")) == [
-        (NoticeKind.PROVISIONAL, levy.pk, APRIL, False, clerk.pk)]
-    assert logged() == [("premium.notice.print", "print", [person.pk])]
-
-    again = notice_pdf(NoticeKind.PROVISIONAL, levy.pk, actor=clerk, today=APRIL)
-    assert "再発行" in text_of(again) and PremiumNotice.objects.filter(reprint=True).count() == 1
-    assert len(logged()) == 2
+    assert_printed_once_then_reprinted(pdf, kind=NoticeKind.PROVISIONAL, levy=levy, person=person, clerk=clerk, today=APRIL)
 
 
 @pytest.mark.django_db
