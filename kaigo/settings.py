@@ -194,7 +194,7 @@ if not PRODUCTION:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kaigo.cache.RedisCache",  # one Redis client per pool (kaigo/cache.py)
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "kaigo",
     }
