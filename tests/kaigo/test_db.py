@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kaigo.batches.models import BatchRun, DemoResult
-from kaigo.db import copy_rows, update_rows
+from kaigo.db import copy_rows, fetch_sets, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,40 @@ def test_constraints_immediate_checks_each_statement_and_needs_a_transaction():
                            "paid_on, booked_on, payment_number, agent_code, serial, recorded_at, note) VALUES "
                            "(-1, 2026, 'billing', '2026-07-01', 'bank', 100, '2026-07-30', '2026-07-30', '', '', "
                            "'', now(), '')")
+
+
+def _reads(run):
+    return (
+        ("SELECT record_no, value FROM batches_demoresult WHERE run_id = %s AND record_no <= %s "
+         "ORDER BY record_no", [run.pk, 2]),
+        ("SELECT record_no FROM batches_demoresult WHERE run_id = %s AND record_no > %s", [run.pk, 99]),
+        ("SELECT count(*), %s FROM batches_demoresult WHERE run_id = %s", ["50%", run.pk]),
+    )
+
+
+def test_fetch_sets_returns_each_querys_rows_in_one_round_trip(rows):
+    with CaptureQueriesContext(connection) as queries:
+        found = fetch_sets(*_reads(rows))
+    assert found == [[(1, 1), (2, 4)], [], [(5, "50%")]]
+    assert len(queries.captured_queries) == 1
+
+
+def test_fetch_sets_under_an_execute_wrapper_goes_one_query_at_a_time(rows):
+    """The change trail's context wrapper prefixes each statement and skips to its last result:
+    with any wrapper installed the reads go one by one, with the same answer."""
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        found = fetch_sets(*_reads(rows))
+    assert found == [[(1, 1), (2, 4)], [], [(5, "50%")]]
+    assert len(seen) == 3
+
+
+def test_fetch_sets_of_nothing_sends_nothing():
+    with CaptureQueriesContext(connection) as queries:
+        assert fetch_sets() == []
+    assert queries.captured_queries == []
