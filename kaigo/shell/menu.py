@@ -43,6 +43,12 @@ def _url(url_name: str, script_prefix: str) -> str:
     return reverse(url_name)
 
 
+def fixed_url(url_name: str) -> str:
+    """The URL of a page without arguments, reversed once per process and script prefix (the
+    menu and the header are on every page)."""
+    return _url(url_name, get_script_prefix())
+
+
 def menu_for(user) -> list[dict]:
     """The menu entries the user may use, with their URLs (reversed once per process and prefix:
     the menu is on every page)."""

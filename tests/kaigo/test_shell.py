@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 import pytest
 from django.test import Client
@@ -107,6 +109,25 @@ def test_every_screen_carries_the_synthetic_data_banner_when_enabled(client_as, 
 def test_logout_is_a_post_and_ends_the_session(client_as):
     client = client_as(Role.WARD_CLERK)
     response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_frame_names_the_staff_member_marks_the_page_and_logs_out_with_its_own_token(make_staff):
+    """The header and menu of base.html (kaigo/shell/templatetags/shell_parts.py), with CSRF
+    checks on as in a browser: the logout form's token is the one the middleware accepts."""
+    staff = make_staff(Role.WARD_CLERK, display_name="山田<花子>")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    html = client.get("/persons/").content.decode()
+    assert "山田&lt;花子&gt;（" in html and "<花子>" not in html
+    assert '<a href="/persons/" accesskey="p" aria-current="page">宛名検索</a>' in html
+    assert '<a href="/" accesskey="h">ホーム</a>' in html
+    token = re.search(r'action="/logout/" class="inline"><input type="hidden" name="csrfmiddlewaretoken" '
+                      r'value="([^"]+)">', html).group(1)
+    assert client.post("/logout/").status_code == 403  # without the token
+    response = client.post("/logout/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert client.get("/").status_code == 302
 
