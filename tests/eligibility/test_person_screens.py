@@ -222,3 +222,18 @@ def test_a_common_name_shows_the_first_page_and_says_so(client_as):
     assert f"上位{SEARCH_LIMIT}件のみ表示" in body
     entry = AccessLogEntry.objects.get()
     assert entry.person_ids == [r.pk for r in common[:SEARCH_LIMIT]] and entry.hits == SEARCH_LIMIT + 5
+
+
+@pytest.mark.parametrize(("role", "notify_link"), [(Role.WARD_CLERK, True), (Role.INQUIRY, False)])
+def test_the_person_heading_of_the_tabs_escapes_names_and_marks_the_tab(client_as, role, notify_link):
+    """The heading every person tab shares (eligibility/templatetags/person_screens.py,
+    person_heading): escaped names, the insured number or 未付番, the current tab marked, the
+    notification tab only for those who may record one."""
+    target = make_resident(name_kanji="<i>見出</i> 花子", name_kana="ミダシ ハナコ", birth_date=date(1950, 2, 3), ward="asao")
+    body = client_as(role).get(f"/persons/{target.pk}/premiums/").content.decode()
+    assert "<h1>&lt;i&gt;見出&lt;/i&gt; 花子（ミダシ ハナコ）</h1>" in body and "<i>" not in body
+    assert f'<a href="/persons/{target.pk}/">← 宛名（{target.pk}）</a>' in body
+    assert f'<a href="/persons/{target.pk}/premiums/" accesskey="4" aria-current="page">保険料</a>' in body
+    assert f'<a href="/persons/{target.pk}/qualification/" accesskey="1">資格・履歴</a>' in body
+    assert ('accesskey="2"' in body) is notify_link
+    assert "1950-02-03" in body and "麻生区" in body
