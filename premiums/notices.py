@@ -50,7 +50,7 @@ from premiums.pension_feed.format import INSURERS
 from premiums.rules.amount import annual_amount
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
 from premiums.rules.reduction import ReductionGrant, reduced_amount
-from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind, StageReason
+from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind
 from premiums.rules.deferral import Deferral, deferral_until, deferred_due
 from premiums.rules.levy import as_collected
 from premiums.rules.schedule import (
@@ -61,7 +61,7 @@ from premiums.rules.schedule import (
     collection_method,
     next_business_day,
 )
-from premiums.rules.stage import StageInputs, stage_of
+from premiums.rules.stage import StageInputs, stage_sentence
 from premiums.rules.tables import CollectionPlan, RateTable, Rounding, add_months, yen
 from premiums.selectors import collection_plan_for, to_rule_table
 
@@ -114,18 +114,13 @@ def proration_steps(annual: int, months: int, amount: int, rounding: Rounding) -
 
 
 def stage_message(levy: Levy, table: RateTable) -> str:
-    """StageDecision.message rebuilt from the revision's tax fact and rate table; the stored reason's
-    label when the facts no longer give the stored stage (a stage set otherwise)."""
-    label = table.stage(levy.stage).label
+    """Why the revision has its stage (premiums.rules.stage.stage_sentence), from its tax fact."""
     fact = levy.tax_fact
-    if fact is not None:
-        decision = stage_of(StageInputs(
-            fact.self_taxed, fact.household_taxed, fact.total_income, fact.taxable_pension_income,
-            fact.pension_misc_income, fact.salary_income, fact.special_deduction, fact.non_taxable_pension_income,
-            fact.public_assistance, fact.old_age_welfare_pension), table)
-        if decision.stage == levy.stage:
-            return decision.message
-    return f"{StageReason(levy.stage_reason).label}のため{label}"
+    inputs = None if fact is None else StageInputs(
+        fact.self_taxed, fact.household_taxed, fact.total_income, fact.taxable_pension_income,
+        fact.pension_misc_income, fact.salary_income, fact.special_deduction, fact.non_taxable_pension_income,
+        fact.public_assistance, fact.old_age_welfare_pension)
+    return stage_sentence(levy.stage, levy.stage_reason, inputs, table)
 
 
 def _rule_installments(installments: Sequence[LevyInstallment]) -> tuple[Installment, ...]:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db import connection
 from django.db.models import Q
@@ -34,17 +34,16 @@ from premiums.models import (
 from premiums.notices import reduction_notice_kinds, stopped_month
 from premiums.rules.amount import annual_amount
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
-from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
+from premiums.rules.codes import CollectionMethod, CollectionReason
 from premiums.rules.deferral import Deferral, defer_dues
 from premiums.rules.schedule import installment_label
-from premiums.rules.stage import StageInputs, stage_of
+from premiums.rules.stage import StageInputs, stage_sentence
 from premiums.rules.tables import RateTable
 from premiums.selectors import to_rule_table
 
 SOURCE_LABELS = dict(LevySource.choices)
 METHOD_LABELS = dict(CollectionMethod.choices)
 REASON_LABELS = dict(CollectionReason.choices)
-STAGE_REASON_LABELS = dict(StageReason.choices)
 NOTICE_LABELS = dict(NoticeKind.choices)
 AWAITING_FINAL = "awaiting_final"  # a store 速報 listed with the payments, not yet paid
 CHANNEL_LABELS = {**dict(PaymentChannel.choices), AWAITING_FINAL: "コンビニ速報（確報待ち）"}
@@ -111,9 +110,9 @@ class PremiumYear:
     revision: int
     notice_number: int
     stage: int
-    stage_message: str
-    stage_reason: str
-    steps: tuple[str, ...]
+    stage_reason: str  # StageReason code
+    rate_table: RateTable
+    stage_inputs: StageInputs | None  # the revision's tax facts (None: levied without them)
     months: int
     first_month: date | None
     annual_amount: int
@@ -130,6 +129,17 @@ class PremiumYear:
     reductions: list[ReductionRow] = field(default_factory=list)
     provisional: bool = False  # the current revision is the 仮算定 (April): its notice is the 仮算定通知書
     pension_stopped: bool = False  # the current revision stops a deduction: it gives a 特別徴収中止通知書
+
+    # The explanation is worked out only for the year shown in full (one of up to ten).
+    @cached_property
+    def stage_message(self) -> str:
+        """Why this stage (premiums.rules.stage.stage_sentence, as on the notices)."""
+        return stage_sentence(self.stage, self.stage_reason, self.stage_inputs, self.rate_table)
+
+    @cached_property
+    def steps(self) -> tuple[str, ...]:
+        """The computation of the annual amount, line by line."""
+        return annual_amount(self.stage, self.rate_table).steps
 
 
 @dataclass
@@ -219,15 +229,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
          stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
          exemption, *tax) = row
         if recorded_to is None:
-            table = _rate_table(table_id)
-            message = STAGE_REASON_LABELS.get(stage_reason, stage_reason)
-            if tax[0] is not None:
-                decision = stage_of(StageInputs(*tax), table)
-                if decision.stage == stage:
-                    message = decision.message
             years[fiscal_year] = PremiumYear(
-                fiscal_year, levy_id, revision, notice_number, stage, message, STAGE_REASON_LABELS.get(stage_reason, ""),
-                annual_amount(stage, table).steps, months, first_month, annual, amount,
+                fiscal_year, levy_id, revision, notice_number, stage, stage_reason, _rate_table(table_id),
+                StageInputs(*tax) if tax[0] is not None else None, months, first_month, annual, amount,
                 METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
                 year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
                              written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),

@@ -209,3 +209,14 @@ def _message(table: RateTable, group: StageGroup, previous: Stage | None, band: 
         condition = f"{lower or ''}{upper}"
     tail = "ため" if condition.endswith("える") else "のため"
     return f"{_PREFIX[group]}、{_measure_text(table, group)}が{condition}{tail}{band.label}"
+
+
+def stage_sentence(stage: int, reason: str, inputs: StageInputs | None, table: RateTable) -> str:
+    """Why a stored levy has its stage, for a notice or a screen: the decision's sentence rebuilt
+    from the revision's tax facts when they still give that stage; otherwise (no facts, or a stage
+    set otherwise, such as a 境界層措置) the stored reason's label with the stage."""
+    if inputs is not None:
+        decision = stage_of(inputs, table)
+        if decision.stage == stage:
+            return decision.message
+    return f"{StageReason(reason).label}のため{table.stage(stage).label}"

@@ -22,6 +22,7 @@ from premiums.rules import (
     stage_of,
     table_for,
 )
+from premiums.rules.stage import stage_sentence
 from premiums.rules.tables import man_yen
 
 HE, SE, ST = StageGroup.HOUSEHOLD_EXEMPT, StageGroup.SELF_EXEMPT, StageGroup.SELF_TAXED
@@ -725,3 +726,17 @@ def test_rate_table_is_a_plain_value():
     assert isinstance(FY25, RateTable)
     assert FY25.with_changes(base_amount=79_200).base_amount == 79_200
     assert FY25.base_amount == 78_000
+
+
+# --- stage_sentence: why a stored levy has its stage (notices and the premium tab) ---------------
+
+
+@pytest.mark.parametrize(("stage", "reason", "inputs", "expected"), [
+    pytest.param(1, StageReason.PUBLIC_ASSISTANCE, household_exempt(0, public_assistance=True),
+                 "生活保護を受給しているため第1段階", id="facts-give-the-stage"),
+    pytest.param(1, StageReason.HOUSEHOLD_EXEMPT, household_exempt(2_000_000),
+                 "世帯非課税・所得区分のため第1段階", id="stage-set-otherwise"),
+    pytest.param(9, StageReason.SELF_TAXED, None, "本人課税・所得区分のため第9段階", id="no-facts"),
+])
+def test_stage_sentence(stage, reason, inputs, expected):
+    assert stage_sentence(stage, reason, inputs, FY25) == expected
