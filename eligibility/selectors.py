@@ -134,19 +134,25 @@ def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
     )
 
 
-def _matches(value: str | None, birth_date, criteria: SearchCriteria) -> bool:
-    """Blind indexes are truncated: candidates are confirmed by comparing decrypted values."""
-    if value is None:
-        return False
+def _matcher(criteria: SearchCriteria):
+    """The test that confirms a candidate (blind indexes are truncated: candidates are confirmed
+    by comparing decrypted values): ``(decrypted value, birth date) -> bool``, with the criteria
+    normalised once per search, not once per candidate."""
     if criteria.insured_number:
-        return True  # an exact number, not a truncated index: nothing to confirm
+        return lambda value, birth_date: value is not None  # an exact number: nothing to confirm
     if criteria.my_number:
-        return value == my_number_validate(criteria.my_number)
+        number = my_number_validate(criteria.my_number)
+        return lambda value, birth_date: value == number
     if criteria.kana_surname:
-        parts = value.split()
-        surname = normalise_kana(parts[0]) if parts else ""
-        return surname == normalise_kana(criteria.kana_surname) and birth_date == criteria.birth_date
-    return normalise_kana(value) == normalise_kana(criteria.kana_name)
+        surname, born = normalise_kana(criteria.kana_surname), criteria.birth_date
+
+        def same_surname(value, birth_date) -> bool:
+            parts = value.split() if value is not None else ()
+            return birth_date == born and bool(parts) and normalise_kana(parts[0]) == surname
+        return same_surname
+    name = normalise_kana(criteria.kana_name)
+    # stored names are already folded (full-width katakana, one space): most compare as they are
+    return lambda value, birth_date: value is not None and (value.replace(" ", "") == name or normalise_kana(value) == name)
 
 
 def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult:
@@ -173,6 +179,7 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
     sql = _candidate_sql(index[0], by_ward=by_ward)
     params = {"number": bool(criteria.my_number), "index": index[1], "wards": sorted(wards), "limit": CONFIRM_BATCH}
     compared = _field("my_number" if criteria.my_number else "name_kana")
+    matches = _matcher(criteria)
     # Candidates share the truncated index value. They are read in id order, a batch at a time
     # with the columns the list shows (one query for all but the commonest names), confirmed by
     # decrypting only the compared value, and the reading stops once more than a page matched.
@@ -189,7 +196,7 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
         dek_preload(row.id for row in batch)
         for row in batch:
             value = compared.decrypt_raw(person_id=row.id, row_id=row.id, blob=getattr(row, compared.attname))
-            if _matches(value, row.birth_date, criteria):
+            if matches(value, row.birth_date):
                 found.append((row, value))
         if len(found) > SEARCH_LIMIT or len(batch) < CONFIRM_BATCH:
             break

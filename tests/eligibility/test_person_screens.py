@@ -237,3 +237,23 @@ def test_the_person_heading_of_the_tabs_escapes_names_and_marks_the_tab(client_a
     assert f'<a href="/persons/{target.pk}/qualification/" accesskey="1">資格・履歴</a>' in body
     assert ('accesskey="2"' in body) is notify_link
     assert "1950-02-03" in body and "麻生区" in body
+
+
+@pytest.mark.parametrize(("criteria", "value", "born", "expected"), [
+    pytest.param(dict(kana_name="やまだ　たろう"), "ヤマダ タロウ", None, True, id="hiragana-full-width-space"),
+    pytest.param(dict(kana_name="ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ タロウ", None, True, id="half-width"),
+    pytest.param(dict(kana_name="ヤマダタロウ"), "ヤマダ　タロウ", None, True, id="stored-with-full-width-space"),
+    pytest.param(dict(kana_name="ヤマダ タロウ"), "ヤマダ ジロウ", None, False, id="other-name"),
+    pytest.param(dict(kana_name="ヤマダ タロウ"), None, None, False, id="no-value"),
+    pytest.param(dict(kana_surname="やまだ", birth_date=date(1950, 1, 2)), "ヤマダ タロウ", date(1950, 1, 2), True,
+                 id="surname-and-birth-date"),
+    pytest.param(dict(kana_surname="ヤマダ", birth_date=date(1950, 1, 2)), "ヤマダ タロウ", date(1950, 1, 3), False,
+                 id="surname-other-birth-date"),
+    pytest.param(dict(kana_surname="ヤマダ", birth_date=date(1950, 1, 2)), "", date(1950, 1, 2), False,
+                 id="surname-empty-value"),
+    pytest.param(dict(insured_number="0000000001"), "ヤマダ タロウ", None, True, id="insured-number"),
+])
+def test_candidates_are_confirmed_on_the_normalised_value(criteria, value, born, expected):
+    from eligibility.selectors import SearchCriteria, _matcher
+
+    assert _matcher(SearchCriteria(**criteria))(value, born) is expected
