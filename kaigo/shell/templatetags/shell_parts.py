@@ -10,7 +10,6 @@ escaped here.
 from __future__ import annotations
 
 from django import template
-from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
@@ -21,9 +20,10 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def site_who(context) -> SafeString:
-    """The signed-in staff member, the account links and the logout form (a POST with its token)."""
-    request, user = context["request"], context["user"]
-    token = escape(get_token(request))
+    """The signed-in staff member, the account links and the logout form (a POST with the page's token)."""
+    user = context["user"]
+    # the page's token (the csrf context processor's, masked once per page; the <body> sends it too)
+    token = escape(str(context["csrf_token"]))
     return SafeString(
         '<div class="who">\n'
         f"      <span>{escape(user.display_name)}（{escape(user.get_organisation_display())}）</span>\n"
