@@ -35,10 +35,6 @@ def _yen(value: int) -> str:
     return f"{value:,}"
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value is not None else ""
-
-
 @register.simple_tag
 def year_rows(years, shown) -> SafeString:
     """The <tr> of the table of years: one per fiscal year, the shown one in bold, the others links."""
@@ -75,7 +71,7 @@ def schedule_rows(rows, today) -> SafeString:
         return SafeString('    <tr><td colspan="6">納期はありません。</td></tr>\n')
     return SafeString("".join(
         f'    <tr><td>{escape(r.label)}</td><td>{"特別徴収" if r.method == "pension" else "普通徴収"}</td>'
-        f'<td>{_iso(r.due_date) or "—"}{f"（徴収猶予。当初の納期限 {_iso(r.deferred_from)}）" if r.deferred_from else ""}</td>'
+        f'<td>{ymd(r.due_date) or "—"}{f"（徴収猶予。当初の納期限 {ymd(r.deferred_from)}）" if r.deferred_from else ""}</td>'
         f'<td class="num">{_yen(r.due)}円</td><td class="num">{_yen(r.paid)}円</td><td class="num">{_open_cell(r, today)}</td></tr>\n'
         for r in rows))
 
@@ -84,7 +80,7 @@ def schedule_rows(rows, today) -> SafeString:
 def payment_rows(payments) -> SafeString:
     """The <tr> of a year's payments (収納の記録)."""
     return SafeString("".join(
-        f"<tr><td>{_iso(p.paid_on)}</td><td>{_iso(p.booked_on)}</td><td>{escape(p.channel)}</td>"
+        f"<tr><td>{ymd(p.paid_on)}</td><td>{ymd(p.booked_on)}</td><td>{escape(p.channel)}</td>"
         f'<td>{escape(p.installment)}</td><td class="num">{_yen(p.amount)}円</td></tr>'
         for p in payments))
 
@@ -105,6 +101,6 @@ def notice_rows(notices) -> SafeString:
     if not notices:
         return SafeString('<tr><td colspan="4">通知の記録はありません。</td></tr>')
     return SafeString("".join(
-        f"<tr><td>{escape(n.kind)}</td><td>{_iso(n.issued_on)}</td><td>{n.revision or '—'}</td>"
+        f"<tr><td>{escape(n.kind)}</td><td>{ymd(n.issued_on)}</td><td>{n.revision or '—'}</td>"
         f"<td>{'再発行' if n.reprint else '—'}</td></tr>"
         for n in notices))
