@@ -53,6 +53,16 @@ def test_the_tab_explains_the_stage_the_amount_and_the_balance(client_as):
     assert AccessLogEntry.objects.filter(person_ids=[person.pk]).count() == 1
 
 
+def test_the_tab_query_count_is_pinned(client_as, django_assert_max_num_queries):
+    person = levied_person()
+    client = client_as(Role.WARD_CLERK)
+    client.get(f"/persons/{person.pk}/premiums/")  # session, roles and the approved rate table (cached) warm
+    # account, the person, the six reads keyed by the person in one message (levies, payments,
+    # settlements, write-offs, reductions, notices), installments, access log
+    with django_assert_max_num_queries(5):
+        assert "第4段階" in client.get(f"/persons/{person.pk}/premiums/").content.decode()
+
+
 def test_a_correction_shows_both_revisions_and_the_overpayment(client_as):
     person = levied_person()
     for month in (7, 8, 9, 10, 11):
