@@ -152,7 +152,10 @@ def _matcher(criteria: SearchCriteria):
         return same_surname
     name = normalise_kana(criteria.kana_name)
     # stored names are already folded (full-width katakana, one space): most compare as they are
-    return lambda value, birth_date: value is not None and (value.replace(" ", "") == name or normalise_kana(value) == name)
+
+    def same_name(value, birth_date) -> bool:
+        return value is not None and (value.replace(" ", "") == name or normalise_kana(value) == name)
+    return same_name
 
 
 def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult:
