@@ -9,13 +9,12 @@ not see has already been left out or replaced.
 
 from __future__ import annotations
 
-import functools
-
 from django import forms, template
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+
+from kaigo.shell.menu import record_url
 
 register = template.Library()
 
@@ -91,20 +90,13 @@ def period_rows(periods) -> SafeString:
     ))
 
 
-_PK = 987654321987  # a stand-in person number, replaced in the reversed URLs
-
-
-@functools.lru_cache(maxsize=8)
-def _tab_urls(script_prefix: str) -> dict[str, str]:
-    """The person tabs' URLs with "{pk}" for the person, reversed once per process and prefix."""
-    names = {"overview": "eligibility:overview", "qualification": "eligibility:qualification",
+_TAB_URLS = {"overview": "eligibility:overview", "qualification": "eligibility:qualification",
              "notify": "eligibility:notify", "cards": "eligibility:cards", "premiums": "premiums:tab"}
-    return {key: reverse(name, args=[_PK]).replace(str(_PK), "{pk}") for key, name in names.items()}
 
 
-def _tab_link(urls, pk: int, key: str, accesskey: str, label: str, active_tab: str) -> str:
+def _tab_link(pk: int, key: str, accesskey: str, label: str, active_tab: str) -> str:
     current = ' aria-current="page"' if active_tab == key else ""
-    return f'<a href="{escape(urls[key].format(pk=pk))}" accesskey="{accesskey}"{current}>{label}</a>'
+    return f'<a href="{escape(record_url(_TAB_URLS[key], pk))}" accesskey="{accesskey}"{current}>{label}</a>'
 
 
 @register.simple_tag
@@ -114,7 +106,6 @@ def person_heading(person, active_tab: str = "", can_update: bool = False) -> Sa
     (eligibility.qualification_selectors), names already decrypted for this request."""
     r = person.resident
     pk = r.pk
-    urls = _tab_urls(get_script_prefix())
     who = "支援措置対象者" if r.sensitive else "支援措置対象者の世帯員"
     warning = ""
     if person.protected and person.sensitive_visible:
@@ -122,14 +113,14 @@ def person_heading(person, active_tab: str = "", can_update: bool = False) -> Sa
                    "本人以外（家族・関係者を名乗る者、他機関からの照会を含む）に伝えないでください。この宛名の閲覧はすべて記録されています。</p>\n</div>\n")
     elif person.protected:
         warning = f'<p class="note" role="note">{who}です。住所を印字する証の印刷は、その区の支援措置の閲覧権限がある職員のみ行えます。</p>\n'
-    notify = f"｜ {_tab_link(urls, pk, 'notify', '2', '届出の登録', active_tab)}\n    " if can_update else ""
+    notify = f"｜ {_tab_link(pk, 'notify', '2', '届出の登録', active_tab)}\n    " if can_update else ""
     return SafeString(
-        f'<p><a href="{escape(urls["overview"].format(pk=pk))}">← 宛名（{pk}）</a></p>\n'
+        f'<p><a href="{escape(record_url(_TAB_URLS["overview"], pk))}">← 宛名（{pk}）</a></p>\n'
         f"<h1>{escape(r.name_kanji)}（{escape(r.name_kana)}）</h1>\n{warning}"
         '<nav aria-label="被保険者の画面">\n  <p>\n'
-        f"    {_tab_link(urls, pk, 'qualification', '1', '資格・履歴', active_tab)}\n    {notify}"
-        f"｜ {_tab_link(urls, pk, 'cards', '3', '証の交付', active_tab)}\n"
-        f"    ｜ {_tab_link(urls, pk, 'premiums', '4', '保険料', active_tab)}\n  </p>\n</nav>\n"
+        f"    {_tab_link(pk, 'qualification', '1', '資格・履歴', active_tab)}\n    {notify}"
+        f"｜ {_tab_link(pk, 'cards', '3', '証の交付', active_tab)}\n"
+        f"    ｜ {_tab_link(pk, 'premiums', '4', '保険料', active_tab)}\n  </p>\n</nav>\n"
         '<table class="grid">\n  <tbody>\n'
         f'    <tr><th scope="row">宛名番号</th><td>{pk}</td><th scope="row">被保険者番号</th>'
         f'<td id="insured-number">{escape(person.insured_number or "（未付番）")}</td></tr>\n'

@@ -49,6 +49,24 @@ def fixed_url(url_name: str) -> str:
     return _url(url_name, get_script_prefix())
 
 
+_STAND_IN = 987654321987  # a stand-in record number, cut out of the reversed URL
+
+
+@functools.lru_cache(maxsize=256)
+def _url_around(url_name: str, script_prefix: str) -> tuple[str, str]:
+    before, found, after = reverse(url_name, args=[_STAND_IN]).partition(str(_STAND_IN))
+    if not found:
+        raise ValueError(f"{url_name}: the URL does not show its argument")
+    return before, after
+
+
+def record_url(url_name: str, pk: int) -> str:
+    """The URL of a page about one record (its one integer argument), from the pattern reversed
+    once per process and script prefix (the person tabs' links are on every tab)."""
+    before, after = _url_around(url_name, get_script_prefix())
+    return f"{before}{pk}{after}"
+
+
 def menu_for(user) -> list[dict]:
     """The menu entries the user may use, with their URLs (reversed once per process and prefix:
     the menu is on every page)."""

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaigo.shell import health
-from kaigo.shell.menu import MENU
+from kaigo.shell.menu import MENU, record_url
 from kaigo.staff.roles import PERMISSIONS, ROLE_DUTIES, Role
 from tests.factories import TEST_PASSWORD
 
@@ -88,6 +88,12 @@ def test_every_menu_entry_resolves_and_names_a_known_permission():
         assert reverse(entry.url_name)
         assert entry.permission is None or entry.permission in PERMISSIONS
     assert len({e.accesskey for e in MENU if e.accesskey}) == len([e for e in MENU if e.accesskey])
+
+
+@pytest.mark.parametrize("url_name", ["eligibility:overview", "eligibility:qualification", "premiums:tab"])
+@pytest.mark.parametrize("pk", [1, 100000013, 987654321987])
+def test_record_urls_are_the_reversed_ones(url_name, pk):
+    assert record_url(url_name, pk) == reverse(url_name, args=[pk])
 
 
 def test_every_role_has_duties_text():
