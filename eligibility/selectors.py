@@ -31,7 +31,8 @@ from kaigo.crypto.blind_index import (
     my_number_index,
     normalise_kana,
 )
-from kaigo.crypto.deks import dek_preload, dek_remember_unwrapped
+from kaigo.crypto.deks import dek_remember_unwrapped
+from kaigo.crypto.models import PersonKey
 from kaigo.errors import ApplicationError, NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -109,6 +110,9 @@ class _Candidate(NamedTuple):
     name_kanji_ct: bytes
     address_ct: bytes
     my_number_ct: bytes | None
+    kek_version: str | None  # the person's wrapped data key, read with the row
+    wrapped_dek: bytes | None
+    dek_gen: int | None
 
 
 # Whether a member of the resident ``r``'s household is under a support measure (支援措置): the
@@ -118,8 +122,10 @@ HOUSEHOLD_PROTECTED_SQL = (f'EXISTS (SELECT 1 FROM "{Resident._meta.db_table}" h
 
 
 def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
-    """One batch of candidates, in id order after a given id. Raw SQL: this is the busiest query
-    of the screens, and the ORM took longer to compile it (with its EXISTS) than PostgreSQL to run it.
+    """One batch of candidates, in id order after a given id, each with its wrapped data key (no
+    second query for the keys a worker has not cached: on a city of a million residents most are
+    not). Raw SQL: this is the busiest query of the screens, and the ORM took longer to compile it
+    (with its EXISTS) than PostgreSQL to run it.
     ``index_column`` is a blind-index column, or "insured_number" (an exact, unique number)."""
     table = Resident._meta.db_table
     match = (f'r.id = (SELECT n.resident_id FROM "{InsuredNumber._meta.db_table}" n WHERE n.number = %(index)s)'
@@ -127,8 +133,10 @@ def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
     return (
         f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
         f" {HOUSEHOLD_PROTECTED_SQL},"
-        f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END'
-        f' FROM "{table}" r WHERE {match}'
+        f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END,'
+        f' k.kek_version, k.wrapped_dek, k.dek_gen'
+        f' FROM "{table}" r LEFT JOIN "{PersonKey._meta.db_table}" k'
+        f' ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL WHERE {match}'
         + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")
         + " AND r.id > %(after)s ORDER BY r.id LIMIT %(limit)s"
     )
@@ -196,8 +204,9 @@ def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult
             break
         examined += len(batch)
         last_id = batch[-1].id
-        dek_preload(row.id for row in batch)
         for row in batch:
+            if row.wrapped_dek is not None:
+                dek_remember_unwrapped(row.id, row.kek_version, bytes(row.wrapped_dek), row.dek_gen)
             value = compared.decrypt_raw(person_id=row.id, row_id=row.id, blob=getattr(row, compared.attname))
             if matches(value, row.birth_date):
                 found.append((row, value))

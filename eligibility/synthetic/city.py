@@ -65,12 +65,11 @@ RESIDENT_TYPES = [
     "int8", "int8", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "int4", "int4", "int4", "text", "date",
     "text", "text", "bool", "timestamptz", "timestamptz",
 ]
-SECONDARY_INDEXES = {
-    "resident_my_number_bidx": "CREATE INDEX resident_my_number_bidx ON eligibility_resident (my_number_bidx)",
-    "resident_kana_name_bidx": "CREATE INDEX resident_kana_name_bidx ON eligibility_resident (kana_name_bidx)",
-    "resident_kana_birth_bidx": "CREATE INDEX resident_kana_birth_bidx ON eligibility_resident (kana_surname_birth_bidx)",
-    "resident_ward_birth": "CREATE INDEX resident_ward_birth ON eligibility_resident (ward, birth_date)",
-}
+def _secondary_indexes() -> dict[str, str]:
+    """The resident table's declared indexes (Resident.Meta.indexes) as DDL: dropped before a
+    bulk load into an empty table and built once after it."""
+    editor = connection.schema_editor()
+    return {index.name: str(index.create_sql(Resident, editor)) for index in Resident._meta.indexes}
 
 
 def address_make(rng: random.Random, ward: str) -> str:
@@ -426,14 +425,14 @@ def _table_has_rows() -> bool:
 
 def _drop_secondary_indexes() -> None:
     with connection.cursor() as cursor:
-        for name in SECONDARY_INDEXES:
+        for name in _secondary_indexes():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def _create_secondary_indexes() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # inside an outer transaction (tests)
-        for name, ddl in SECONDARY_INDEXES.items():
+        for name, ddl in _secondary_indexes().items():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
             cursor.execute(ddl)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to how Django declares them
