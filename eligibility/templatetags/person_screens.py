@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django import forms, template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from kaigo.shell.html import escape_text as escape
 from kaigo.shell.menu import record_url
 
 register = template.Library()

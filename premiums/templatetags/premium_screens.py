@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString
+
+from kaigo.shell.html import escape_text as escape
 
 register = template.Library()
 

@@ -17,7 +17,7 @@ from audit.chain import ACCESS, GENESIS, row_hash, rows_of
 from audit.models import AccessLogEntry, AccessSeal, AuthEvent, ChainCheckpoint
 
 
-def write(actor=None, **kwargs) -> AccessLogEntry:
+def write(actor=None, **kwargs) -> int:
     defaults = {"function": "person.view", "channel": "screen", "person_ids": [1000001]}
     return services.access_log_write(actor=actor, **{**defaults, **kwargs})
 
@@ -25,10 +25,10 @@ def write(actor=None, **kwargs) -> AccessLogEntry:
 @pytest.mark.django_db
 def test_access_log_write_stores_one_row_with_exactly_what_was_given(make_staff):
     staff = make_staff(username="clerk01")
-    entry = write(staff, function="person.search", channel="api", person_ids=[1000003, 1000001, 1000003, 1000002],
+    entry_id = write(staff, function="person.search", channel="api", person_ids=[1000003, 1000001, 1000003, 1000002],
                   hits=3, criteria_kind="kana_name,birth_date", purpose=" 認定調査のため ")
     stored = AccessLogEntry.objects.get()
-    assert (stored.pk, stored.staff_id, stored.username) == (entry.pk, staff.pk, "clerk01")
+    assert (stored.pk, stored.staff_id, stored.username) == (entry_id, staff.pk, "clerk01")
     assert (stored.function, stored.channel, stored.person_ids, stored.hits, stored.criteria_kind, stored.purpose) == (
         "person.search", "api", [1000003, 1000001, 1000002], 3, "kana_name,birth_date", "認定調査のため",
     )
@@ -45,11 +45,11 @@ def test_sealing_links_each_committed_row_to_the_previous_one_in_id_order():
     assert services.access_log_seal() == 1
     assert services.access_log_seal() == 0  # nothing twice
     seals = list(AccessSeal.objects.order_by("seq"))
-    assert [(s.seq, s.entry_id) for s in seals] == [(1, first.pk), (2, second.pk), (3, third.pk)]
+    assert [(s.seq, s.entry_id) for s in seals] == [(1, first), (2, second), (3, third)]
     assert bytes(seals[0].prev_hash) == GENESIS
     assert bytes(seals[1].prev_hash) == bytes(seals[0].row_hash)
     assert bytes(seals[2].prev_hash) == bytes(seals[1].row_hash)
-    assert first.pk < second.pk < third.pk
+    assert first < second < third
 
 
 @pytest.mark.django_db
@@ -59,13 +59,13 @@ def test_the_minute_pass_looks_back_its_window_and_the_verification_seals_everyt
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred FK check
         cursor.execute("ALTER TABLE audit_accesslogentry DISABLE TRIGGER audit_accesslogentry_append_only")
         cursor.execute("UPDATE audit_accesslogentry SET created_at = created_at - interval '2 hours' WHERE id = %s",
-                       [old.pk])
+                       [old])
         cursor.execute("ALTER TABLE audit_accesslogentry ENABLE TRIGGER audit_accesslogentry_append_only")
     assert services.access_log_seal() == 1  # the default window: the last five minutes
-    assert list(AccessSeal.objects.values_list("entry_id", flat=True)) == [recent.pk]
+    assert list(AccessSeal.objects.values_list("entry_id", flat=True)) == [recent]
     result = services.chain_verify(chain="access")  # the full pass first
     assert (result.ok, result.rows, result.head_seq) == (True, 2, 2)
-    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [recent.pk, old.pk]
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [recent, old]
 
 
 @pytest.mark.django_db
@@ -227,7 +227,7 @@ def test_concurrent_appends_and_sealers_keep_one_gapless_chain_with_every_row_on
                 if i % 5 == 4:
                     services.auth_event_write(kind="login", detail={"worker": n})
                 with transaction.atomic():  # also inside a caller's transaction, as selectors will be
-                    ids.append(write(person_ids=[n * 1000 + i + 1]).pk)
+                    ids.append(write(person_ids=[n * 1000 + i + 1]))
                 if n <= 2 and i % 3 == 0:
                     services.access_log_seal()
             return ids
@@ -335,7 +335,7 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
     (appended,) = as_role(
         app, "SELECT id FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')"
     )
-    assert appended[0] > first.pk
+    assert appended[0] > first
     assert as_role(app, "SELECT audit_access_seal(NULL, 10)") == [(1,)]  # sealing only through its function
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET ROLE {app}")
@@ -343,7 +343,7 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
         result = services.chain_verify(chain="access")  # seals, reads, and records its checkpoint
         cursor.execute("RESET ROLE")
     assert (result.ok, result.head_seq) == (True, 2)
-    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [first.pk, appended[0]]
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [first, appended[0]]
 
 
 @pytest.mark.django_db

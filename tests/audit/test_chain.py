@@ -143,13 +143,13 @@ ACCESS_CASES = [
 @pytest.mark.parametrize(("kwargs", "remote"), ACCESS_CASES)
 def test_python_recomputes_the_hash_postgresql_wrote_for_access_rows(make_staff, kwargs, remote):
     staff = make_staff(display_name="職員 一")
-    entry = services.access_log_write(actor=staff, request=_request(remote) if remote else None, **kwargs)
+    entry_id = services.access_log_write(actor=staff, request=_request(remote) if remote else None, **kwargs)
     services.access_log_seal()
     with connection.cursor() as cursor:
-        cursor.execute(ACCESS.select_sql(where="s.entry_id = %s"), [entry.pk])
+        cursor.execute(ACCESS.select_sql(where="s.entry_id = %s"), [entry_id])
         (row,) = rows_of(cursor.fetchall())
         cursor.execute("SELECT audit_access_canonical(t, s.seq), s.row_hash FROM audit_accesslogentry t "
-                       "JOIN audit_accessseal s ON s.entry_id = t.id WHERE t.id = %s", [entry.pk])
+                       "JOIN audit_accessseal s ON s.entry_id = t.id WHERE t.id = %s", [entry_id])
         sql_canonical, sealed_hash = cursor.fetchone()
     assert ACCESS.canonical(row.values) == bytes(sql_canonical)
     assert row_hash(ACCESS, row.prev_hash, row.values) == row.row_hash == bytes(sealed_hash)

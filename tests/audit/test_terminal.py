@@ -8,6 +8,7 @@ import pytest
 from django.test import RequestFactory
 
 from audit import services
+from audit.models import AccessLogEntry
 from audit.terminal import terminal_of
 
 PROXY = "10.0.0.5"
@@ -76,9 +77,8 @@ def test_the_access_log_records_the_terminal_and_a_hash_of_the_session(client_as
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.7",
                                    HTTP_X_TERMINAL_ID="TERM-0001")
     request.session = client.session
-    entry = services.access_log_write(actor=client.staff, request=request, function="person.view",
-                                      channel="screen", person_ids=[1000001])
-    entry.refresh_from_db()
+    entry = AccessLogEntry.objects.get(pk=services.access_log_write(
+        actor=client.staff, request=request, function="person.view", channel="screen", person_ids=[1000001]))
     assert (entry.client_ip, entry.terminal_id) == expected
     assert entry.session_hash == hashlib.sha256(session_key.encode()).hexdigest()
     assert session_key not in str(entry.__dict__)

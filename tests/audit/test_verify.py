@@ -211,7 +211,7 @@ def test_a_row_deleted_before_it_was_sealed_leaves_no_trace_the_honest_window(ch
     """Until the minute job seals it, a row is as unprotected as any table row (against someone
     who can bypass the append-only trigger): the sealing interval is that window (ADR 0003)."""
     late = services.access_log_write(actor=None, function="person.view", channel="screen", person_ids=[1])
-    tamper(f"DELETE FROM audit_accesslogentry WHERE id = {late.pk}")
+    tamper(f"DELETE FROM audit_accesslogentry WHERE id = {late}")
     result = services.chain_verify(chain="access")
     assert (result.ok, result.rows) == (True, 6)
 
@@ -226,7 +226,7 @@ def test_a_row_committed_after_later_rows_were_sealed_joins_the_chain_where_it_i
         try:
             with transaction.atomic():
                 done.append(services.access_log_write(actor=None, function="batch.read", channel="batch",
-                                                      person_ids=[1]).pk)
+                                                      person_ids=[1]))
                 appended.set()
                 release.wait(30)
         finally:
@@ -241,8 +241,8 @@ def test_a_row_committed_after_later_rows_were_sealed_joins_the_chain_where_it_i
     worker.join(30)
     assert services.access_log_seal() == 1
     (early,) = done
-    assert early < later.pk
-    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [later.pk, early]
+    assert early < later
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [later, early]
     result = services.chain_verify(chain="access")
     assert (result.ok, result.rows, result.head_seq) == (True, 2, 2)
 
