@@ -21,6 +21,8 @@ from celery.app.utils import find_app
 from django.core.management import get_commands
 from django.urls import Resolver404, resolve
 
+from kaigo.devenv import SERVER_SETTINGS
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 COMPOSE = BASE_DIR / "docker-compose.yml"
 DOCKERFILE = BASE_DIR / "Dockerfile"
@@ -159,8 +161,19 @@ def check_web_healthcheck(compose: dict) -> list[str]:
     return problems
 
 
+def check_postgres_settings(compose: dict) -> list[str]:
+    """The PostgreSQL server runs with the settings of the embedded one (kaigo.devenv.SERVER_SETTINGS:
+    group commit of the access-log rows), given as ``-c name=value`` after ``postgres``."""
+    argv = as_argv(compose["services"]["postgres"].get("command") or [])
+    if argv[:1] != ["postgres"]:
+        return [f"postgres command does not start postgres: {argv}"]
+    given = dict(a.split("=", 1) for flag, a in zip(argv[1::2], argv[2::2], strict=False) if flag == "-c" and "=" in a)
+    return [] if given == SERVER_SETTINGS else [f"postgres settings are {given}, expected {SERVER_SETTINGS}"]
+
+
 COMPOSE_CHECKS = [check_services, check_one_image, check_healthchecks, check_named_volumes, check_secrets,
-                  check_worker_scalable, check_env_names, check_depends_on, check_web_healthcheck]
+                  check_worker_scalable, check_env_names, check_depends_on, check_web_healthcheck,
+                  check_postgres_settings]
 
 
 # --- entry points ----------------------------------------------------------------------
@@ -275,6 +288,8 @@ BREAKAGES = [
     (check_depends_on, _delete("services.beat.depends_on.migrate")),
     (check_web_healthcheck, _set("services.web.healthcheck.test",
                                  ["CMD", "python", "-c", "u.urlopen('http://127.0.0.1:8000/nothere')"])),
+    (check_postgres_settings, _delete("services.postgres.command")),
+    (check_postgres_settings, _set("services.postgres.command", ["postgres", "-c", "commit_delay=300"])),
     (check_web_healthcheck, _set("services.web.healthcheck.test",
                                  ["CMD", "python", "-c", "u.urlopen('http://127.0.0.1:9000/healthz')"])),
 ]
