@@ -5,7 +5,9 @@ hundred amounts it was most of the rendering time)."""
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.safestring import SafeString
 
 from kaigo.shell.html import escape_text as escape
@@ -105,3 +107,123 @@ def notice_rows(notices) -> SafeString:
         f"<tr><td>{escape(n.kind)}</td><td>{ymd(n.issued_on)}</td><td>{n.revision or '—'}</td>"
         f"<td>{'再発行' if n.reprint else '—'}</td></tr>"
         for n in notices))
+
+
+def _month(value) -> str:
+    """A month as 2026年4月 (the date filter's "Y年n月")."""
+    return f"{value.year}年{value.month}月"
+
+
+def _notice_url(resident_pk: int, levy_id: int, kind: str) -> str:
+    return escape(reverse("premiums:notice", args=[resident_pk, levy_id, kind]))
+
+
+def _detail_table(y) -> str:
+    months = ""
+    if y.months < 12:
+        months = f"<br>月割: {_yen(y.annual_amount)}円 × {y.months}/12"
+        if y.first_month:
+            months += f"（{_month(y.first_month)}から）"
+    b = y.balance
+    status = [f"調定額 {_yen(b.due)}円、収納済 {_yen(b.paid)}円"]
+    if b.settled:
+        status.append(f"、還付・充当 {_yen(b.settled)}円")
+    if b.written_off:
+        status.append(f"、不納欠損 {_yen(b.written_off)}円")
+    status.append("、<strong>残額 " + _yen(b.balance) + "円</strong>" if b.balance > 0
+                  else "、<strong>過納額 " + _yen(b.overpaid) + "円</strong>" if b.balance < 0 else "、完納")
+    return (
+        '<table class="grid">\n  <tbody>\n'
+        f'    <tr><th scope="row">所得段階</th><td>第{y.stage}段階</td></tr>\n'
+        f'    <tr><th scope="row">段階の理由</th><td>{escape(y.stage_message)}</td></tr>\n'
+        f'    <tr><th scope="row">保険料の計算</th><td>{"<br>".join(escape(step) for step in y.steps)}{months}</td></tr>\n'
+        f'    <tr><th scope="row">保険料額（年度）</th><td><strong>{_yen(y.amount)}円</strong>（賦課月数 {y.months}か月'
+        f'{f"、減免額 {_yen(y.exemption)}円" if y.exemption else ""}）</td></tr>\n'
+        f'    <tr><th scope="row">徴収方法</th><td>{escape(y.method)}（{escape(y.method_reason)}）'
+        f'{f"、特別徴収の開始 {_month(y.pension_from)}" if y.pension_from else ""}</td></tr>\n'
+        f'    <tr><th scope="row">収納状況</th><td>{"".join(status)}</td></tr>\n'
+        "  </tbody>\n</table>\n"
+    )
+
+
+def _reduction_rows(y, resident_pk: int, can_collect: bool) -> str:
+    html = []
+    for d in y.reductions:
+        if d.deferred_until:
+            content = f"猶予期限 {ymd(d.deferred_until)}"
+        elif d.stage:
+            content = f"第{d.stage}段階を適用"
+        elif d.rate:
+            content = f"割合 {escape(localize(d.rate))}"
+        else:
+            content = "—"
+        cells = (f"<tr><td>{escape(d.kind)}</td><td>{escape(d.status)}{'（取消）' if d.ended else ''}</td>"
+                 f"<td>{_month(d.first_month)}〜{_month(d.last_month)}</td><td>{content}</td>")
+        if can_collect:
+            links = " ｜ ".join(
+                f'<a href="{escape(reverse("premiums:reduction-notice", args=[resident_pk, d.pk, kind]))}">'
+                f"{escape(label)}</a>" for kind, label in d.notices) or "決定後に印刷できます"
+            cells += f"<td>{links}</td>"
+        html.append(cells + "</tr>")
+    return "".join(html)
+
+
+def _print_links(y, resident_pk: int) -> str:
+    if y.provisional:
+        return (f"<p>通知の印刷（第{y.revision}版・仮算定）: "
+                f'<a href="{_notice_url(resident_pk, y.levy_id, "provisional")}">仮算定通知書</a>'
+                "（決定通知書は7月の本算定の後に印刷できます）</p>\n")
+    links = [f'<a href="{_notice_url(resident_pk, y.levy_id, "decision")}">決定通知書</a>']
+    if y.revision > 1:
+        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "change")}">変更通知書</a>')
+    links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "payment_slip")}">納付書</a>')
+    if y.pension_from:
+        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "pension_start")}">特別徴収開始通知書</a>')
+    if y.pension_stopped:
+        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "pension_stop")}">特別徴収中止通知書</a>')
+    return f"<p>通知の印刷（第{y.revision}版）: {' ｜ '.join(links)}</p>\n"
+
+
+@register.simple_tag
+def year_detail(tab, shown, can_collect: bool) -> SafeString:
+    """The shown fiscal year in full (premiums/tab.html): why the stage, how the amount, the
+    balance, the installments, payments, reductions, settlements, revisions, the print links and
+    the notices sent. Every text is escaped here; nothing for the years not shown."""
+    y = next((y for y in tab.years if y.fiscal_year == shown), None)
+    if y is None:
+        return SafeString("")
+    pk, fy = tab.resident.pk, y.fiscal_year
+    html = [f'<section aria-labelledby="fy-{fy}">\n'
+            f'<h2 id="fy-{fy}">{fy}年度（通知書番号 {y.notice_number}・第{y.revision}版）</h2>\n',
+            _detail_table(y),
+            '<table class="grid">\n'
+            f"  <caption>納期と収納（{fy}年度）</caption>\n"
+            '  <thead><tr><th scope="col">期別</th><th scope="col">徴収方法</th><th scope="col">納期限・支払日</th>'
+            '<th scope="col">金額</th><th scope="col">収納済</th><th scope="col">未納</th></tr></thead>\n'
+            f"  <tbody>\n{schedule_rows(y.balance.rows, tab.today)}  </tbody>\n</table>\n"]
+    if y.payments:
+        html.append('<table class="grid">\n  <caption>収納の記録</caption>\n'
+                    '  <thead><tr><th scope="col">納付日</th><th scope="col">収納日</th><th scope="col">収納方法</th>'
+                    '<th scope="col">期別</th><th scope="col">金額</th></tr></thead>\n'
+                    f"  <tbody>{payment_rows(y.payments)}</tbody>\n</table>\n")
+    if y.reductions:
+        html.append('<table class="grid">\n  <caption>減免・徴収猶予の申請と決定</caption>\n'
+                    '  <thead><tr><th scope="col">事由</th><th scope="col">状態</th><th scope="col">対象の月</th>'
+                    '<th scope="col">内容</th>'
+                    + ('<th scope="col">通知書の印刷（PDF）</th>' if can_collect else "")
+                    + f"</tr></thead>\n  <tbody>{_reduction_rows(y, pk, can_collect)}</tbody>\n</table>\n")
+    if y.settlements:
+        html.append("<ul>" + "".join(
+            f"<li>{escape(kind)} {_yen(amount)}円（{timezone.localdate(at).isoformat()}決定）</li>"
+            for kind, amount, at in y.settlements) + "</ul>\n")
+    html.append('<table class="grid">\n  <caption>賦課の履歴（更正を含むすべての版）</caption>\n'
+                '  <thead><tr><th scope="col">版</th><th scope="col">種類</th><th scope="col">理由</th>'
+                '<th scope="col">記録日時</th><th scope="col">段階</th><th scope="col">保険料額</th>'
+                f'<th scope="col">徴収方法</th></tr></thead>\n  <tbody>{revision_rows(y.revisions)}</tbody>\n</table>\n')
+    if can_collect:
+        html.append(_print_links(y, pk))
+    html.append('<table class="grid">\n  <caption>送付した通知</caption>\n'
+                '  <thead><tr><th scope="col">通知</th><th scope="col">発行日</th><th scope="col">版</th>'
+                f'<th scope="col">再発行</th></tr></thead>\n  <tbody>{notice_rows(y.notices)}</tbody>\n</table>\n'
+                "</section>\n")
+    return SafeString("".join(html))

@@ -1,15 +1,23 @@
-"""The premium tab's table rows joined in Python (premiums/templatetags/premium_screens.py): the
-cell of each installment's state, empty tables, escaping and the office's time zone."""
+"""The premium tab's tables and shown year joined in Python (premiums/templatetags/premium_screens.py):
+the cell of each installment's state, empty tables, escaping, the office's time zone, print links."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone as dt_timezone
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
-from premiums.rules.balance import InstallmentBalance
-from premiums.tab_selectors import NoticeRow, PaymentRow, RevisionRow
-from premiums.templatetags.premium_screens import notice_rows, payment_rows, revision_rows, schedule_rows
+from premiums.rules.balance import InstallmentBalance, YearBalance
+from premiums.tab_selectors import NoticeRow, PaymentRow, ReductionRow, RevisionRow
+from premiums.templatetags.premium_screens import (
+    notice_rows,
+    payment_rows,
+    revision_rows,
+    schedule_rows,
+    year_detail,
+)
 
 TODAY = date(2026, 11, 27)
 
@@ -57,3 +65,56 @@ def test_revisions_show_their_time_in_the_offices_zone_and_a_dash_without_cause(
 def test_notices_without_a_revision_show_a_dash():
     html = notice_rows([NoticeRow("督促状", date(2026, 8, 20), True, None)])
     assert "<td>督促状</td><td>2026-08-20</td><td>—</td><td>再発行</td>" in html
+
+
+def _year(**kw):
+    base = dict(fiscal_year=2026, notice_number=123, revision=1, stage=5, stage_message="本人非課税<世帯課税>",
+                steps=("基準額 80,000円", "× 1.0"), months=12, annual_amount=80_000, first_month=None, amount=80_000,
+                exemption=0, method="普通徴収", method_reason="年金が年18万円未満", pension_from=None,
+                balance=YearBalance(rows=(_row(),), due=10_000, paid=0, settled=0), payments=[], reductions=[],
+                settlements=[], revisions=[], notices=[], provisional=False, pension_stopped=False, levy_id=77)
+    return SimpleNamespace(**{**base, **kw})
+
+
+def _detail(year, *, can_collect=True, shown=2026) -> str:
+    return year_detail(SimpleNamespace(years=[year], resident=SimpleNamespace(pk=100000001), today=TODAY), shown,
+                       can_collect)
+
+
+def test_the_shown_year_in_full_escapes_its_texts_and_prorates():
+    html = _detail(_year(months=9, first_month=date(2026, 7, 1), pension_from=date(2026, 10, 1)))
+    assert "本人非課税&lt;世帯課税&gt;" in html and "<世帯" not in html
+    assert "基準額 80,000円<br>× 1.0<br>月割: 80,000円 × 9/12（2026年7月から）" in html
+    assert "、特別徴収の開始 2026年10月" in html and "<strong>残額 10,000円</strong>" in html
+    assert _detail(_year(), shown=2025) == ""  # a year not in the tab: nothing
+
+
+@pytest.mark.parametrize(("year", "links"), [
+    pytest.param(_year(), ["決定通知書", "納付書"], id="first-revision"),
+    pytest.param(_year(revision=2, pension_from=date(2026, 10, 1), pension_stopped=True),
+                 ["決定通知書", "変更通知書", "納付書", "特別徴収開始通知書", "特別徴収中止通知書"], id="corrected"),
+    pytest.param(_year(provisional=True), ["仮算定通知書"], id="provisional"),
+])
+def test_print_links_follow_the_revision_and_only_for_staff_who_collect(year, links):
+    html = _detail(year)
+    shown = [label for label in ("決定通知書", "変更通知書", "納付書", "特別徴収開始通知書", "特別徴収中止通知書",
+                                 "仮算定通知書") if f">{label}</a>" in html]
+    assert shown == links
+    assert "/persons/100000001/premiums/" in html
+    assert "通知の印刷" not in _detail(year, can_collect=False)
+
+
+def test_reductions_and_settlements_of_the_year():
+    year = _year(
+        reductions=[ReductionRow("災害", "承認", date(2026, 4, 1), date(2026, 9, 1), Decimal("0.5"), None, None, pk=9,
+                                 notices=[("reduction_decision", "減免決定通知書")]),
+                    ReductionRow("徴収猶予", "申請中", date(2026, 4, 1), date(2026, 6, 1), None, None,
+                                 date(2026, 6, 30), pk=10)],
+        settlements=[("還付", 2_500, datetime(2026, 8, 31, 16, 0, tzinfo=dt_timezone.utc))],
+        balance=YearBalance(rows=(_row(paid=12_500),), due=10_000, paid=12_500, settled=2_500))
+    html = _detail(year)
+    assert "<td>2026年4月〜2026年9月</td><td>割合 0.5</td>" in html and ">減免決定通知書</a>" in html
+    assert "<td>猶予期限 2026-06-30</td><td>決定後に印刷できます</td>" in html
+    assert "<li>還付 2,500円（2026-09-01決定）</li>" in html  # the decision's date in the office's zone
+    assert "、還付・充当 2,500円、完納" in html
+    assert "通知書の印刷（PDF）" not in _detail(year, can_collect=False)
