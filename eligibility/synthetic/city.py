@@ -65,6 +65,8 @@ RESIDENT_TYPES = [
     "int8", "int8", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "int4", "int4", "int4", "text", "date",
     "text", "text", "bool", "timestamptz", "timestamptz",
 ]
+
+
 def _secondary_indexes() -> dict[str, str]:
     """The resident table's declared indexes (Resident.Meta.indexes) as DDL: dropped before a
     bulk load into an empty table and built once after it."""
