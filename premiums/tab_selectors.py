@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
-from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest
 
@@ -151,16 +150,17 @@ class PremiumTab(PersonHeader):
 def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     """The premium tab of a person: the last YEARS_SHOWN fiscal years with a levy, newest first."""
     person, function = person_header(actor, request, resident_id, "premium.view")
-    # two round trips: everything keyed by the person, then the installments of the levies found
-    levies, payments, settlements, write_offs, reductions, notices = fetch_sets(
+    # one round trip: everything keyed by the person (the installments through their levies)
+    shown_years = ("l.resident_id = %s AND l.fiscal_year >= (SELECT coalesce(max(fiscal_year), 0) - %s "
+                   "FROM premiums_levy WHERE resident_id = %s)")
+    levies, payments, settlements, write_offs, reductions, notices, installments = fetch_sets(
         ("SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
          "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
          "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, t.self_taxed, "
          "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
          "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
-         "FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id "
-         "WHERE l.resident_id = %s AND l.fiscal_year >= (SELECT coalesce(max(fiscal_year), 0) - %s "
-         "FROM premiums_levy WHERE resident_id = %s) ORDER BY l.fiscal_year DESC, l.revision DESC",
+         f"FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id WHERE {shown_years} "
+         "ORDER BY l.fiscal_year DESC, l.revision DESC",
          [resident_id, YEARS_SHOWN - 1, resident_id]),
         # payments, and the store 速報 awaiting their 確報 (channel AWAITING_FINAL: not paid yet)
         ("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM ("
@@ -177,19 +177,19 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         ("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
          "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
          "ORDER BY n.issued_on DESC, n.id DESC", [resident_id]),
+        # the installments of the current levies and of each one's predecessor: its pension months
+        # say whether the current revision stops a deduction (the 特別徴収中止通知書;
+        # premiums.notices.stopped_month)
+        ("SELECT i.levy_id, i.method, i.kind, i.number, i.month, i.due_date, i.amount "
+         "FROM premiums_levyinstallment i JOIN premiums_levy l ON l.id = i.levy_id "
+         f"WHERE {shown_years} AND (l.recorded_to IS NULL OR EXISTS (SELECT 1 FROM premiums_levy c "
+         "WHERE c.resident_id = l.resident_id AND c.fiscal_year = l.fiscal_year AND c.revision = l.revision + 1 "
+         "AND c.recorded_to IS NULL)) ORDER BY i.month, i.method DESC",
+         [resident_id, YEARS_SHOWN - 1, resident_id]),
     )
     current_ids = [row[0] for row in levies if row[7] is None]
-    # each current revision's predecessor: its pension months say whether the revision stops a
-    # deduction (the 特別徴収中止通知書; premiums.notices.stopped_month)
     revision_ids = {(row[1], row[2]): row[0] for row in levies}
     previous_of = {row[0]: revision_ids.get((row[1], row[2] - 1)) for row in levies if row[7] is None}
-    installments = []
-    if levies:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT levy_id, method, kind, number, month, due_date, amount FROM "
-                           "premiums_levyinstallment WHERE levy_id = ANY(%s) ORDER BY month, method DESC",
-                           [current_ids + [i for i in previous_of.values() if i is not None]])
-            installments = cursor.fetchall()
     deferrals: dict[int, list[Deferral]] = defaultdict(list)
     for fiscal_year, kind, status, first_month, _last, _rate, _stage, until, _pk, _ended in reductions:
         if kind == ReductionKind.DEFERRAL and status == ReductionStatus.APPROVED:

@@ -57,9 +57,9 @@ def test_the_tab_query_count_is_pinned(client_as, django_assert_max_num_queries)
     person = levied_person()
     client = client_as(Role.WARD_CLERK)
     client.get(f"/persons/{person.pk}/premiums/")  # session, roles and the approved rate table (cached) warm
-    # account, the person, the six reads keyed by the person in one message (levies, payments,
-    # settlements, write-offs, reductions, notices), installments, access log
-    with django_assert_max_num_queries(5):
+    # account, the person, the seven reads keyed by the person in one message (levies, payments,
+    # settlements, write-offs, reductions, notices, installments), access log
+    with django_assert_max_num_queries(4):
         assert "第4段階" in client.get(f"/persons/{person.pk}/premiums/").content.decode()
 
 
