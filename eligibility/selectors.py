@@ -115,6 +115,11 @@ class _Candidate(NamedTuple):
     dek_gen: int | None
 
 
+# Each resident row with its person's wrapped data key (alias ``k``), for raw queries on alias ``r``:
+# the key is unwrapped from the same row (dek_remember_unwrapped), without a query of its own.
+KEY_COLUMNS = "k.kek_version, k.wrapped_dek, k.dek_gen"
+KEY_JOIN = f'LEFT JOIN "{PersonKey._meta.db_table}" k ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL'
+
 # Whether a member of the resident ``r``'s household is under a support measure (支援措置): the
 # household shares the address, so it is protected as a whole. For raw queries on alias ``r``.
 HOUSEHOLD_PROTECTED_SQL = (f'EXISTS (SELECT 1 FROM "{Resident._meta.db_table}" h'
@@ -134,9 +139,7 @@ def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
         f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
         f" {HOUSEHOLD_PROTECTED_SQL},"
         f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END,'
-        f' k.kek_version, k.wrapped_dek, k.dek_gen'
-        f' FROM "{table}" r LEFT JOIN "{PersonKey._meta.db_table}" k'
-        f' ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL WHERE {match}'
+        f' {KEY_COLUMNS} FROM "{table}" r {KEY_JOIN} WHERE {match}'
         + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")
         + " AND r.id > %(after)s ORDER BY r.id LIMIT %(limit)s"
     )
@@ -277,10 +280,8 @@ def residents_with_keys(where: str, params: list, *, extra: tuple[str, ...] = ()
     the cache in the same query, and the values of the ``extra`` SQL expressions: a list of
     (Resident, extras). Raw SQL: for the person screens' few rows the ORM took longer to build the
     query (a key subquery per column) than PostgreSQL takes to run it."""
-    sql = (f"SELECT {_RESIDENT_SELECT}, k.kek_version, k.wrapped_dek, k.dek_gen"
-           + "".join(f", {e}" for e in extra)
-           + f' FROM "{Resident._meta.db_table}" r LEFT JOIN crypto_personkey k'
-           f" ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL WHERE {where} ORDER BY {order}")
+    sql = (f"SELECT {_RESIDENT_SELECT}, {KEY_COLUMNS}" + "".join(f", {e}" for e in extra)
+           + f' FROM "{Resident._meta.db_table}" r {KEY_JOIN} WHERE {where} ORDER BY {order}')
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -34,10 +34,6 @@ def ymd(value) -> str:
 # every text is escaped here; the rows come from premiums.tab_selectors.
 
 
-def _yen(value: int) -> str:
-    return f"{value:,}"
-
-
 @register.simple_tag
 def year_rows(years, shown) -> SafeString:
     """The <tr> of the table of years: one per fiscal year, the shown one in bold, the others links."""
@@ -46,9 +42,9 @@ def year_rows(years, shown) -> SafeString:
         year = (f"<strong>{y.fiscal_year}年度</strong>" if y.fiscal_year == shown
                 else f'<a href="?year={y.fiscal_year}">{y.fiscal_year}年度</a>')
         b = y.balance
-        rest = (f"残 {_yen(b.balance)}円" if b.balance > 0 else f"過納 {_yen(b.overpaid)}円" if b.balance < 0 else "完納")
-        html.append(f'<tr><td>{year}</td><td>第{y.stage}段階</td><td class="num">{_yen(y.amount)}円</td>'
-                    f'<td>{escape(y.method)}</td><td class="num">{_yen(b.paid)}円</td><td class="num">{rest}</td>'
+        rest = (f"残 {yen(b.balance)}円" if b.balance > 0 else f"過納 {yen(b.overpaid)}円" if b.balance < 0 else "完納")
+        html.append(f'<tr><td>{year}</td><td>第{y.stage}段階</td><td class="num">{yen(y.amount)}円</td>'
+                    f'<td>{escape(y.method)}</td><td class="num">{yen(b.paid)}円</td><td class="num">{rest}</td>'
                     f"<td>{y.revision}</td></tr>")
     return SafeString("".join(html))
 
@@ -56,14 +52,14 @@ def year_rows(years, shown) -> SafeString:
 def _open_cell(r, today) -> str:
     if r.open:
         if r.awaiting_final:
-            return f"{_yen(r.open)}円（コンビニ速報あり・確報待ち）"
+            return f"{yen(r.open)}円（コンビニ速報あり・確報待ち）"
         if r.due_date and r.due_date < today:
-            return f"<strong>{_yen(r.open)}円（滞納）</strong>"
-        return f"{_yen(r.open)}円"
+            return f"<strong>{yen(r.open)}円（滞納）</strong>"
+        return f"{yen(r.open)}円"
     if r.written_off:
-        return f"時効により欠損 {_yen(r.written_off)}円"
+        return f"時効により欠損 {yen(r.written_off)}円"
     if r.over:
-        return f"過納 {_yen(r.over)}円"
+        return f"過納 {yen(r.over)}円"
     return "—"
 
 
@@ -75,7 +71,7 @@ def schedule_rows(rows, today) -> SafeString:
     return SafeString("".join(
         f'    <tr><td>{escape(r.label)}</td><td>{"特別徴収" if r.method == "pension" else "普通徴収"}</td>'
         f'<td>{ymd(r.due_date) or "—"}{f"（徴収猶予。当初の納期限 {ymd(r.deferred_from)}）" if r.deferred_from else ""}</td>'
-        f'<td class="num">{_yen(r.due)}円</td><td class="num">{_yen(r.paid)}円</td><td class="num">{_open_cell(r, today)}</td></tr>\n'
+        f'<td class="num">{yen(r.due)}円</td><td class="num">{yen(r.paid)}円</td><td class="num">{_open_cell(r, today)}</td></tr>\n'
         for r in rows))
 
 
@@ -84,7 +80,7 @@ def payment_rows(payments) -> SafeString:
     """The <tr> of a year's payments (収納の記録)."""
     return SafeString("".join(
         f"<tr><td>{ymd(p.paid_on)}</td><td>{ymd(p.booked_on)}</td><td>{escape(p.channel)}</td>"
-        f'<td>{escape(p.installment)}</td><td class="num">{_yen(p.amount)}円</td></tr>'
+        f'<td>{escape(p.installment)}</td><td class="num">{yen(p.amount)}円</td></tr>'
         for p in payments))
 
 
@@ -94,7 +90,7 @@ def revision_rows(revisions) -> SafeString:
     return SafeString("".join(
         f"<tr><td>{r.revision}</td><td>{escape(r.source)}</td><td>{escape(r.cause) or '—'}</td>"
         f"<td>{timezone.localtime(r.recorded_from).strftime('%Y-%m-%d %H:%M')}</td><td>第{r.stage}段階</td>"
-        f'<td class="num">{_yen(r.amount)}円</td><td>{escape(r.method)}</td></tr>'
+        f'<td class="num">{yen(r.amount)}円</td><td>{escape(r.method)}</td></tr>'
         for r in revisions))
 
 
@@ -121,24 +117,24 @@ def _notice_url(resident_pk: int, levy_id: int, kind: str) -> str:
 def _detail_table(y) -> str:
     months = ""
     if y.months < 12:
-        months = f"<br>月割: {_yen(y.annual_amount)}円 × {y.months}/12"
+        months = f"<br>月割: {yen(y.annual_amount)}円 × {y.months}/12"
         if y.first_month:
             months += f"（{_month(y.first_month)}から）"
     b = y.balance
-    status = [f"調定額 {_yen(b.due)}円、収納済 {_yen(b.paid)}円"]
+    status = [f"調定額 {yen(b.due)}円、収納済 {yen(b.paid)}円"]
     if b.settled:
-        status.append(f"、還付・充当 {_yen(b.settled)}円")
+        status.append(f"、還付・充当 {yen(b.settled)}円")
     if b.written_off:
-        status.append(f"、不納欠損 {_yen(b.written_off)}円")
-    status.append("、<strong>残額 " + _yen(b.balance) + "円</strong>" if b.balance > 0
-                  else "、<strong>過納額 " + _yen(b.overpaid) + "円</strong>" if b.balance < 0 else "、完納")
+        status.append(f"、不納欠損 {yen(b.written_off)}円")
+    status.append("、<strong>残額 " + yen(b.balance) + "円</strong>" if b.balance > 0
+                  else "、<strong>過納額 " + yen(b.overpaid) + "円</strong>" if b.balance < 0 else "、完納")
     return (
         '<table class="grid">\n  <tbody>\n'
         f'    <tr><th scope="row">所得段階</th><td>第{y.stage}段階</td></tr>\n'
         f'    <tr><th scope="row">段階の理由</th><td>{escape(y.stage_message)}</td></tr>\n'
         f'    <tr><th scope="row">保険料の計算</th><td>{"<br>".join(escape(step) for step in y.steps)}{months}</td></tr>\n'
-        f'    <tr><th scope="row">保険料額（年度）</th><td><strong>{_yen(y.amount)}円</strong>（賦課月数 {y.months}か月'
-        f'{f"、減免額 {_yen(y.exemption)}円" if y.exemption else ""}）</td></tr>\n'
+        f'    <tr><th scope="row">保険料額（年度）</th><td><strong>{yen(y.amount)}円</strong>（賦課月数 {y.months}か月'
+        f'{f"、減免額 {yen(y.exemption)}円" if y.exemption else ""}）</td></tr>\n'
         f'    <tr><th scope="row">徴収方法</th><td>{escape(y.method)}（{escape(y.method_reason)}）'
         f'{f"、特別徴収の開始 {_month(y.pension_from)}" if y.pension_from else ""}</td></tr>\n'
         f'    <tr><th scope="row">収納状況</th><td>{"".join(status)}</td></tr>\n'
@@ -173,15 +169,18 @@ def _print_links(y, resident_pk: int) -> str:
         return (f"<p>通知の印刷（第{y.revision}版・仮算定）: "
                 f'<a href="{_notice_url(resident_pk, y.levy_id, "provisional")}">仮算定通知書</a>'
                 "（決定通知書は7月の本算定の後に印刷できます）</p>\n")
-    links = [f'<a href="{_notice_url(resident_pk, y.levy_id, "decision")}">決定通知書</a>']
-    if y.revision > 1:
-        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "change")}">変更通知書</a>')
-    links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "payment_slip")}">納付書</a>')
-    if y.pension_from:
-        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "pension_start")}">特別徴収開始通知書</a>')
-    if y.pension_stopped:
-        links.append(f'<a href="{_notice_url(resident_pk, y.levy_id, "pension_stop")}">特別徴収中止通知書</a>')
-    return f"<p>通知の印刷（第{y.revision}版）: {' ｜ '.join(links)}</p>\n"
+    kinds = [("decision", "決定通知書"), *([("change", "変更通知書")] if y.revision > 1 else []),
+             ("payment_slip", "納付書"), *([("pension_start", "特別徴収開始通知書")] if y.pension_from else []),
+             *([("pension_stop", "特別徴収中止通知書")] if y.pension_stopped else [])]
+    links = " ｜ ".join(f'<a href="{_notice_url(resident_pk, y.levy_id, kind)}">{label}</a>' for kind, label in kinds)
+    return f"<p>通知の印刷（第{y.revision}版）: {links}</p>\n"
+
+
+def _grid(caption: str, headers: list[str], body: str) -> str:
+    """A <table class="grid"> of the shown year: caption, column headers and the rows (HTML)."""
+    columns = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    return (f'<table class="grid">\n  <caption>{caption}</caption>\n  <thead><tr>{columns}</tr></thead>\n'
+            f"  <tbody>{body}</tbody>\n</table>\n")
 
 
 @register.simple_tag
@@ -196,34 +195,21 @@ def year_detail(tab, shown, can_collect: bool) -> SafeString:
     html = [f'<section aria-labelledby="fy-{fy}">\n'
             f'<h2 id="fy-{fy}">{fy}年度（通知書番号 {y.notice_number}・第{y.revision}版）</h2>\n',
             _detail_table(y),
-            '<table class="grid">\n'
-            f"  <caption>納期と収納（{fy}年度）</caption>\n"
-            '  <thead><tr><th scope="col">期別</th><th scope="col">徴収方法</th><th scope="col">納期限・支払日</th>'
-            '<th scope="col">金額</th><th scope="col">収納済</th><th scope="col">未納</th></tr></thead>\n'
-            f"  <tbody>\n{schedule_rows(y.balance.rows, tab.today)}  </tbody>\n</table>\n"]
+            _grid(f"納期と収納（{fy}年度）", ["期別", "徴収方法", "納期限・支払日", "金額", "収納済", "未納"],
+                  f"\n{schedule_rows(y.balance.rows, tab.today)}  ")]
     if y.payments:
-        html.append('<table class="grid">\n  <caption>収納の記録</caption>\n'
-                    '  <thead><tr><th scope="col">納付日</th><th scope="col">収納日</th><th scope="col">収納方法</th>'
-                    '<th scope="col">期別</th><th scope="col">金額</th></tr></thead>\n'
-                    f"  <tbody>{payment_rows(y.payments)}</tbody>\n</table>\n")
+        html.append(_grid("収納の記録", ["納付日", "収納日", "収納方法", "期別", "金額"], payment_rows(y.payments)))
     if y.reductions:
-        html.append('<table class="grid">\n  <caption>減免・徴収猶予の申請と決定</caption>\n'
-                    '  <thead><tr><th scope="col">事由</th><th scope="col">状態</th><th scope="col">対象の月</th>'
-                    '<th scope="col">内容</th>'
-                    + ('<th scope="col">通知書の印刷（PDF）</th>' if can_collect else "")
-                    + f"</tr></thead>\n  <tbody>{_reduction_rows(y, pk, can_collect)}</tbody>\n</table>\n")
+        html.append(_grid("減免・徴収猶予の申請と決定",
+                          ["事由", "状態", "対象の月", "内容", *(["通知書の印刷（PDF）"] if can_collect else [])],
+                          _reduction_rows(y, pk, can_collect)))
     if y.settlements:
         html.append("<ul>" + "".join(
-            f"<li>{escape(kind)} {_yen(amount)}円（{timezone.localdate(at).isoformat()}決定）</li>"
+            f"<li>{escape(kind)} {yen(amount)}円（{timezone.localdate(at).isoformat()}決定）</li>"
             for kind, amount, at in y.settlements) + "</ul>\n")
-    html.append('<table class="grid">\n  <caption>賦課の履歴（更正を含むすべての版）</caption>\n'
-                '  <thead><tr><th scope="col">版</th><th scope="col">種類</th><th scope="col">理由</th>'
-                '<th scope="col">記録日時</th><th scope="col">段階</th><th scope="col">保険料額</th>'
-                f'<th scope="col">徴収方法</th></tr></thead>\n  <tbody>{revision_rows(y.revisions)}</tbody>\n</table>\n')
+    html.append(_grid("賦課の履歴（更正を含むすべての版）", ["版", "種類", "理由", "記録日時", "段階", "保険料額", "徴収方法"],
+                      revision_rows(y.revisions)))
     if can_collect:
         html.append(_print_links(y, pk))
-    html.append('<table class="grid">\n  <caption>送付した通知</caption>\n'
-                '  <thead><tr><th scope="col">通知</th><th scope="col">発行日</th><th scope="col">版</th>'
-                f'<th scope="col">再発行</th></tr></thead>\n  <tbody>{notice_rows(y.notices)}</tbody>\n</table>\n'
-                "</section>\n")
+    html.append(_grid("送付した通知", ["通知", "発行日", "版", "再発行"], notice_rows(y.notices)) + "</section>\n")
     return SafeString("".join(html))

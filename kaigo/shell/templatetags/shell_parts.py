@@ -24,7 +24,7 @@ def site_who(context) -> SafeString:
     """The signed-in staff member, the account links and the logout form (a POST with the page's token)."""
     user = context["user"]
     # the page's token (the csrf context processor's, masked once per page; the <body> sends it too)
-    token = escape(str(context.get("csrf_token") or get_token(context["request"])))
+    token = escape(context.get("csrf_token") or get_token(context["request"]))
     return SafeString(
         '<div class="who">\n'
         f"      <span>{escape(user.display_name)}（{escape(user.get_organisation_display())}）</span>\n"
