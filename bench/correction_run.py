@@ -44,7 +44,7 @@ from bench.registry_intake import start_worker, wait  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from premiums.models import Levy  # noqa: E402
-from premiums.selectors import rate_table_row_for  # noqa: E402
+from premiums.rates.selectors import rate_table_row_for
 
 FY = 2026
 RAISE_STEP = 1_200

@@ -41,8 +41,8 @@ from django.db import connection  # noqa: E402
 from bench.registry_intake import ensure_city, start_worker, wait  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
-from premiums.levy import levy_candidates  # noqa: E402
-from premiums.selectors import rate_table_row_for  # noqa: E402
+from premiums.levy.selectors import levy_candidates
+from premiums.rates.selectors import rate_table_row_for
 from premiums.synthetic import premium_facts_generate  # noqa: E402
 
 FY = 2026

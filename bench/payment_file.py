@@ -34,9 +34,9 @@ from django.utils import timezone  # noqa: E402
 
 from kaigo.db import copy_rows  # noqa: E402
 from linkage.payments.simulator import OpenInstallment, simulate_payment_day  # noqa: E402
-from premiums.intake import payment_file_receive  # noqa: E402
-from premiums.payment_feed.format import payment_number  # noqa: E402
-from premiums.payment_feed.parser import parse_payment_file  # noqa: E402
+from premiums.intake.payment_feed.format import payment_number
+from premiums.intake.payment_feed.parser import parse_payment_file
+from premiums.intake.services import payment_file_receive
 
 FY = 2026
 

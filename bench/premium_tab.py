@@ -31,7 +31,7 @@ from django.utils import timezone  # noqa: E402
 
 from eligibility.models import QualificationPeriod, Resident  # noqa: E402
 from eligibility.synthetic.city import qualification_backfill  # noqa: E402
-from premiums.levy import main_levy_chunk  # noqa: E402
+from premiums.levy.services import main_levy_chunk
 from premiums.models import (  # noqa: E402
     Levy,
     NoticeKind,

@@ -5,11 +5,14 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from kaigo.discovery import app_packages
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaigo.settings")
 
 app = Celery("kaigo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# every app's and sub-domain package's tasks.py (kaigo/discovery.py), looked up once Django is set up
+app.autodiscover_tasks(app_packages)
 
 # All schedules of the system (Celery beat). Times are Asia/Tokyo (CELERY_TIMEZONE).
 # Each entry names a task; tests check that every task named here exists.
@@ -45,17 +48,17 @@ app.conf.beat_schedule = {
     },
     # Premiums: the re-levy of the month's changes (更正) on the 20th, after the registry and tax intake.
     "premiums-relevy-monthly": {
-        "task": "premiums.tasks.relevy_monthly",
+        "task": "premiums.levy.tasks.relevy_monthly",
         "schedule": crontab(day_of_month=20, hour=2, minute=0),
     },
     # 督促状 of bills unpaid after their 納期限, every weekday night (each installment once).
     "premiums-reminders-daily": {
-        "task": "premiums.tasks.reminders_daily",
+        "task": "premiums.arrears.tasks.reminders_daily",
         "schedule": crontab(day_of_week="mon-fri", hour=3, minute=0),
     },
     # 時効による不納欠損 on the 1st.
     "premiums-prescription-monthly": {
-        "task": "premiums.tasks.prescription_monthly",
+        "task": "premiums.arrears.tasks.prescription_monthly",
         "schedule": crontab(day_of_month=1, hour=3, minute=30),
     },
 }

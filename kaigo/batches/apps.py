@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 
 
 class BatchesConfig(AppConfig):
@@ -8,5 +7,7 @@ class BatchesConfig(AppConfig):
     verbose_name = "バッチ処理"
 
     def ready(self) -> None:
-        # Each app declares its batch kinds in a module named batch_kinds.py.
-        autodiscover_modules("batch_kinds")
+        from kaigo.discovery import autodiscover
+
+        # Each app declares its batch kinds in modules named batch_kinds.py (kaigo/discovery.py).
+        autodiscover("batch_kinds")

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 
 
 class OutboxConfig(AppConfig):
@@ -8,5 +7,7 @@ class OutboxConfig(AppConfig):
     verbose_name = "ドメインイベント"
 
     def ready(self) -> None:
-        # Each app subscribes to events in a module named consumers.py.
-        autodiscover_modules("consumers")
+        from kaigo.discovery import autodiscover
+
+        # Each app subscribes to events in modules named consumers.py (kaigo/discovery.py).
+        autodiscover("consumers")

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from premiums.payment_feed.format import (
+from premiums.intake.payment_feed.format import (
     CHANNEL_FILE_CODES,
     HEADER,
     PaymentChannel,
@@ -28,7 +28,7 @@ from premiums.payment_feed.format import (
     payment_number,
     payment_number_parts,
 )
-from premiums.payment_feed.parser import PaymentRecord
+from premiums.intake.payment_feed.parser import PaymentRecord
 
 # Made-up 収納機関コード (5 digits): banks, the post office, convenience-store payment agents.
 BANKS = ("10005", "10009", "10017", "10033", "10138", "10158", "10397", "11330", "11345", "12012")

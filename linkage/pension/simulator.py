@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from eligibility.models import Sex
-from premiums.pension_feed.format import (
+from premiums.intake.pension_feed.format import (
     ATTRS,
     HEADER,
+    NOTICE_MONTHS,
     PENSION_KIND_FILE_CODES,
     RESULT_FILE_CODES,
     WITHHOLDABLE_FILE_CODES,
     DeductionResult,
     Notice,
-    NOTICE_MONTHS,
     line_encode,
 )
-from premiums.pension_feed.parser import PensionRecord, YearMonth
+from premiums.intake.pension_feed.parser import PensionRecord, YearMonth
 from premiums.rules.codes import PensionKind
 
 MAN = 10_000

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from eligibility.models import Relation, Sex
-from premiums.tax_feed.format import (
+from premiums.intake.tax_feed.format import (
     ATTRS,
     FLAG_FILE_CODES,
     HEADER,
@@ -42,7 +42,7 @@ from premiums.tax_feed.format import (
     TaxRecordKind,
     line_encode,
 )
-from premiums.tax_feed.parser import TaxRecord
+from premiums.intake.tax_feed.parser import TaxRecord
 
 MAN = 10_000  # 1万円
 

@@ -16,9 +16,9 @@ from datetime import date
 from functools import lru_cache
 
 from eligibility.rules import premium_months
-from premiums.rules.codes import CollectionMethod
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
 from premiums.rules.arrears import ONE_DAY, add_years
+from premiums.rules.codes import CollectionMethod
 from premiums.rules.reduction import ReducedAmount, ReductionGrant, reduced_amount
 from premiums.rules.schedule import (
     CollectionDecision,

@@ -556,10 +556,10 @@ def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(role
 def test_a_persons_premium_facts_and_money_are_in_the_trail(make_staff):
     """Tax facts, payments (also the set-based payment file) and reductions: every write an event."""
     from audit.trail_models import PaymentEvent, ReductionEvent, TaxFactEvent
-    from premiums.levy import main_levy_chunk
+    from premiums.collection.services import CounterPayment, payment_record_counter
+    from premiums.levy.services import main_levy_chunk
     from premiums.models import Payment, Reduction, TaxFact
-    from premiums.payments import CounterPayment, payment_record_counter
-    from premiums.reductions import ReductionApplication, reduction_apply, reduction_decide
+    from premiums.reductions.services import ReductionApplication, reduction_apply, reduction_decide
     from tests.eligibility.factories import make_elderly
     from tests.premiums.factories import make_tax_fact
 

@@ -20,7 +20,7 @@ from linkage.payments.simulator import (
     installments_of,
     simulate_payment_day,
 )
-from premiums.payment_feed.format import (
+from premiums.intake.payment_feed.format import (
     ATTRS,
     HEADER,
     line_encode,
@@ -28,7 +28,7 @@ from premiums.payment_feed.format import (
     payment_number,
     payment_number_parts,
 )
-from premiums.payment_feed.parser import PaymentRecord, check_digit_ok, parse_payment_file
+from premiums.intake.payment_feed.parser import PaymentRecord, check_digit_ok, parse_payment_file
 
 TODAY = date(2026, 8, 3)
 COUNTER = {"serial": "B2608030002", "channel": "1", "payment_number": "2026000001234018", "amount": "8600",
@@ -244,7 +244,7 @@ def test_the_general_path_gives_the_same_errors_as_the_fast_path():
 
 
 def test_every_error_code_of_the_parser_is_tested():
-    source = (Path(__file__).resolve().parents[2] / "premiums/payment_feed/parser.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "premiums/intake/payment_feed/parser.py").read_text(encoding="utf-8")
     codes = set(re.findall(r'Invalid\("([a-z_]+)"', source))
     assert codes and codes <= {c.code for c in CASES.values()}
 

@@ -26,8 +26,8 @@ from linkage.pension.simulator import (
     simulate_results_file,
     simulate_targets_file,
 )
-from premiums.pension_feed.format import ATTRS, HEADER, line_encode
-from premiums.pension_feed.parser import PensionRecord, parse_pension_file
+from premiums.intake.pension_feed.format import ATTRS, HEADER, line_encode
+from premiums.intake.pension_feed.parser import PensionRecord, parse_pension_file
 from tests.eligibility.factories import make_resident
 
 MAY = (2026, 5)
@@ -214,7 +214,7 @@ def test_line_error(case):
 
 
 def test_every_error_code_of_the_parser_is_tested():
-    source = (Path(__file__).resolve().parents[2] / "premiums/pension_feed/parser.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "premiums/intake/pension_feed/parser.py").read_text(encoding="utf-8")
     codes = set(re.findall(r'(?:Invalid|_WrongFile|reject)\([^"]*"([a-z_]+)"', source))
     tested = {c.code for c in CASES.values()} | {"notice_month_impossible", "notice_mismatch", "month_mismatch"}
     assert codes and codes <= tested

@@ -16,10 +16,6 @@ from django.core.management import call_command
 
 from eligibility.models import ResidenceStatus, Resident
 from eligibility.synthetic.city import CityPlan
-from premiums.rules import StageInputs, stage_of
-from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
-from premiums.tax_feed.format import ATTRS, HEADER, line_encode
-from premiums.tax_feed.parser import TaxRecord, parse_tax_file
 from linkage.tax.simulator import (
     FAULTS,
     TaxSnapshot,
@@ -30,6 +26,10 @@ from linkage.tax.simulator import (
     simulate_tax_file,
     tax_facts_for,
 )
+from premiums.intake.tax_feed.format import ATTRS, HEADER, line_encode
+from premiums.intake.tax_feed.parser import TaxRecord, parse_tax_file
+from premiums.rules import StageInputs, stage_of
+from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
 from tests.eligibility.factories import make_resident
 
 FY = 2026
@@ -200,7 +200,7 @@ def test_line_error(case):
 
 
 def test_every_error_code_of_the_parser_is_tested():
-    source = (Path(__file__).resolve().parents[2] / "premiums/tax_feed/parser.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / "premiums/intake/tax_feed/parser.py").read_text(encoding="utf-8")
     codes = set(re.findall(r'Invalid\(\s*"([a-z_]+)"', source)) | {"household_head_missing", "household_head_duplicate"}
     tested = {c.code for c in CASES.values()} | {"household_head_missing", "household_head_duplicate"}
     assert codes <= tested

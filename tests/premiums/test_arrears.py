@@ -9,10 +9,11 @@ import pytest
 
 from audit.models import AccessLogEntry
 from kaigo.staff.roles import Organisation, Role
-from premiums.arrears import arrears_rows, overdue_persons, prescription_chunk, reminders_chunk
-from premiums.levy import main_levy_chunk
+from premiums.arrears.selectors import arrears_rows, overdue_persons
+from premiums.arrears.services import prescription_chunk, reminders_chunk
+from premiums.collection.selectors import balance_of
+from premiums.levy.services import main_levy_chunk
 from premiums.models import Payment, PaymentChannel, PremiumNotice, WriteOff
-from premiums.payments import balance_of
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
 
@@ -88,7 +89,7 @@ def test_the_arrears_list_shows_the_wards_persons_with_one_access_log_row(client
 
 
 def test_store_preliminaries_waiting_too_long_for_their_final_are_listed_for_the_ward(client_as):
-    from premiums.arrears import stale_preliminaries
+    from premiums.arrears.selectors import stale_preliminaries
     from premiums.models import InboundFile, PreliminaryPayment
 
     file = InboundFile.objects.create(kind="payment", sha256="0" * 64, file_name="d.csv")

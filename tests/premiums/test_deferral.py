@@ -9,14 +9,19 @@ from datetime import date
 import pytest
 
 from kaigo.staff.roles import Role
-from premiums.arrears import arrears_rows, overdue_persons, prescription_chunk, reminders_chunk
-from premiums.calendar import closed_days
-from premiums.levy import main_levy_chunk
+from premiums.arrears.selectors import arrears_rows, overdue_persons
+from premiums.arrears.services import prescription_chunk, reminders_chunk
+from premiums.collection.selectors import balance_of
+from premiums.levy.services import levy_pending_add, main_levy_chunk, relevy_chunk
 from premiums.models import Levy, LevyPending, PremiumNotice, ReductionStatus
-from premiums.payments import balance_of
-from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
-from premiums.relevy import levy_pending_add, relevy_chunk
+from premiums.reductions.services import (
+    ReductionApplication,
+    ReductionInvalid,
+    reduction_apply,
+    reduction_decide,
+)
 from premiums.rules.balance import InstallmentDue
+from premiums.rules.calendar import closed_days
 from premiums.rules.deferral import Deferral, defer_dues, deferral_months, deferral_until, deferred_due
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
@@ -195,7 +200,7 @@ def test_the_chief_approves_a_deferral_on_the_screen_without_a_rate(client_as, m
 @pytest.mark.django_db
 def test_the_chief_ends_a_deferral_early_and_the_bills_fall_due_again(staff):
     from audit.trail_models import ReductionEvent
-    from premiums.reductions import deferral_end
+    from premiums.reductions.services import deferral_end
 
     clerk, chief = staff
     person = levied()

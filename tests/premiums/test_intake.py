@@ -13,7 +13,7 @@ from eligibility.models import Resident
 from eligibility.synthetic.city import generate
 from linkage.pension.simulator import PensionSnapshot, simulate_targets_file
 from linkage.tax.simulator import TaxSnapshot, simulate_tax_corrections, simulate_tax_file
-from premiums.intake import InboundFileInvalid, pension_listing_receive, tax_file_receive
+from premiums.intake.services import InboundFileInvalid, pension_listing_receive, tax_file_receive
 from premiums.models import InboundLineError, LevyPending, PensionFact, TaxFact
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +117,8 @@ def test_pension_listings_are_matched_by_kana_name_birth_date_and_sex():
 
 def test_pension_deduction_results_become_payments_and_failures_are_listed():
     from linkage.pension.simulator import PensionIdentity, simulate_results_file
-    from premiums.intake import pension_results_receive
-    from premiums.levy import main_levy_chunk
+    from premiums.intake.services import pension_results_receive
+    from premiums.levy.services import main_levy_chunk
     from premiums.models import Payment
     from premiums.synthetic import premium_facts_generate
 

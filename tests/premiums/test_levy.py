@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.utils import timezone
 from django.db import transaction
+from django.utils import timezone
 
-from premiums import levy as levy_module
 from eligibility.models import QualificationPeriod
-from premiums.levy import levy_candidates, main_levy_chunk, provisional_levy_chunk
+from premiums.levy import services as levy_module
+from premiums.levy.selectors import levy_candidates
+from premiums.levy.services import main_levy_chunk, provisional_levy_chunk
 from premiums.models import Levy, LevyInstallment, LevySource
 from premiums.rules.codes import CollectionMethod, CollectionReason, StageReason
 from tests.eligibility.factories import make_elderly

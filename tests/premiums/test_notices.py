@@ -20,12 +20,17 @@ from eligibility.qualification import Context, requalify
 from kaigo.errors import NotPermitted
 from kaigo.outbox.services import relay
 from kaigo.staff.roles import Organisation, Role
-from premiums import documents
-from premiums.levy import main_levy_chunk
+from premiums.intake.payment_feed.format import payment_number_parts
+from premiums.levy.services import main_levy_chunk, relevy_chunk
 from premiums.models import Levy, NoticeKind, Payment, PaymentChannel, PremiumNotice
-from premiums.notices import NoticeInvalid, notice_pdf, notices_batch, notices_batch_pdf, proration_steps
-from premiums.payment_feed.format import payment_number_parts
-from premiums.relevy import relevy_chunk
+from premiums.notices import documents
+from premiums.notices.services import (
+    NoticeInvalid,
+    notice_pdf,
+    notices_batch,
+    notices_batch_pdf,
+    proration_steps,
+)
 from premiums.rules.codes import RoundingMode
 from premiums.rules.tables import Rounding
 from tests.eligibility.factories import make_elderly
@@ -472,8 +477,8 @@ def test_batch_queries_do_not_grow_with_the_number_of_notices():
 @pytest.mark.django_db
 def test_the_reminders_a_run_issued_print_as_issued_without_a_new_row():
     from kaigo.batches.models import BatchRun
-    from premiums.arrears import reminders_chunk
-    from premiums.notices import run_notices_pdf
+    from premiums.arrears.services import reminders_chunk
+    from premiums.notices.services import run_notices_pdf
 
     persons = [make_elderly() for _ in range(3)]
     for person in persons:
@@ -500,7 +505,7 @@ def test_the_reminders_a_run_issued_print_as_issued_without_a_new_row():
 def test_a_reduction_shows_in_the_computation_of_the_change_notice(make_staff, clerk):
     from decimal import Decimal
 
-    from premiums.reductions import ReductionApplication, reduction_apply, reduction_decide
+    from premiums.reductions.services import ReductionApplication, reduction_apply, reduction_decide
 
     levy = levied(self_taxed=True, household_taxed=True, total_income=1_000_000)  # stage 6: 93,600円
     reduction = reduction_apply(actor=clerk, resident_id=levy.resident_id, application=ReductionApplication(

@@ -12,10 +12,10 @@ from django.db import connection
 
 from eligibility.synthetic.city import generate
 from linkage.payments.simulator import OpenInstallment, simulate_payment_day
-from premiums.intake import payment_file_receive
-from premiums.levy import main_levy_chunk
+from premiums.intake.payment_feed.format import payment_number
+from premiums.intake.services import payment_file_receive
+from premiums.levy.services import main_levy_chunk
 from premiums.models import InboundLineError, Payment
-from premiums.payment_feed.format import payment_number
 from premiums.synthetic import premium_facts_generate
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +77,8 @@ def test_the_same_receipt_in_another_file_is_counted_once():
 
 def test_a_store_preliminary_waits_for_its_final_and_stops_a_reminder_meanwhile(client_as):
     from kaigo.staff.roles import Role
-    from premiums.arrears import reminders_chunk
-    from premiums.models import PremiumNotice, PreliminaryPayment
+    from premiums.arrears.services import reminders_chunk
+    from premiums.models import PreliminaryPayment, PremiumNotice
 
     bills = open_bills()
     due = {b.payment_number: b.due_date for b in bills}

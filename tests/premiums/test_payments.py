@@ -8,16 +8,16 @@ from datetime import date
 import pytest
 
 from kaigo.staff.roles import Role
-from premiums.levy import main_levy_chunk
-from premiums.models import Payment, PaymentChannel, Settlement
-from premiums.payments import (
+from premiums.collection.selectors import balance_of
+from premiums.collection.services import (
     CounterPayment,
     PaymentInvalid,
-    balance_of,
     offset_decide,
     payment_record_counter,
     refund_decide,
 )
+from premiums.levy.services import main_levy_chunk
+from premiums.models import Payment, PaymentChannel, Settlement
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
 

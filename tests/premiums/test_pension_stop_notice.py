@@ -13,11 +13,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kaigo.staff.roles import Organisation, Role
-from premiums import documents
-from premiums.levy import main_levy_chunk
+from premiums.levy.services import levy_pending_add, main_levy_chunk, relevy_chunk
 from premiums.models import Levy, NoticeKind, PremiumNotice, TaxFact
-from premiums.notices import NoticeInvalid, notice_pdf, notices_batch
-from premiums.relevy import levy_pending_add, relevy_chunk
+from premiums.notices import documents
+from premiums.notices.services import NoticeInvalid, notice_pdf, notices_batch
 from premiums.rules.codes import CollectionMethod
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_pension_fact, make_tax_fact
@@ -65,7 +64,7 @@ def not_deducted_in_october(person=None) -> Levy:
     """The 年金保険者 reports October's deduction not made (DeductionStop, queued with cause pension);
     the correction keeps April to August and bills the rest from November."""
     from linkage.pension.simulator import PensionIdentity, simulate_results_file
-    from premiums.intake import pension_results_receive
+    from premiums.intake.services import pension_results_receive
 
     first = deducted(person)
     person = person_of(first)

@@ -14,9 +14,8 @@ from eligibility.models import ResidenceStatus, Resident
 from eligibility.qualification import Context, requalify
 from kaigo.outbox.services import relay
 from kaigo.staff.roles import Role
-from premiums.levy import main_levy_chunk
+from premiums.levy.services import main_levy_chunk, relevy_chunk
 from premiums.models import Levy, NoticeKind, Payment, PaymentChannel, PremiumNotice
-from premiums.relevy import relevy_chunk
 from premiums.rules.balance import InstallmentDue, year_balance
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact

@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from kaigo.staff.roles import Organisation, Role
-from premiums import documents
-from premiums.levy import main_levy_chunk, provisional_levy_chunk
+from premiums.levy.services import main_levy_chunk, provisional_levy_chunk
 from premiums.models import Levy, LevySource, NoticeKind, PremiumNotice
-from premiums.notices import NoticeInvalid, notice_pdf, notices_batch
+from premiums.notices import documents
+from premiums.notices.services import NoticeInvalid, notice_pdf, notices_batch
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_pension_fact, make_tax_fact
 from tests.premiums.test_notices import (

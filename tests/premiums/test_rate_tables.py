@@ -1,4 +1,4 @@
-"""Rate tables by fiscal year stored in the database (premiums/models.py, premiums/services.py):
+"""Rate tables by fiscal year stored in the database (premiums/rates/models.py, premiums/rates/services.py):
 the seeded national standard, rate_table_for, drafts, approval and its refusals. Real PostgreSQL."""
 
 from __future__ import annotations
@@ -18,22 +18,8 @@ from premiums.models import (
     PremiumStage,
     RateTableStatus,
 )
-from premiums.rules import (
-    ASSUMED_COLLECTION_PLAN,
-    NATIONAL_STANDARD_FY2024,
-    NATIONAL_STANDARD_FY2025_2026,
-    RateTableError,
-    StageInputs,
-    annual_amount,
-    stage_of,
-)
-from premiums.selectors import (
-    approved_rate_tables,
-    collection_plan_for,
-    rate_table_for,
-    to_rule_plan,
-)
-from premiums.services import (
+from premiums.rates.selectors import approved_rate_tables, collection_plan_for, rate_table_for, to_rule_plan
+from premiums.rates.services import (
     StageValues,
     collection_plan_approve,
     collection_plan_close,
@@ -46,6 +32,15 @@ from premiums.services import (
     rate_table_set_stage,
     rate_table_update,
     rate_table_update_stage,
+)
+from premiums.rules import (
+    ASSUMED_COLLECTION_PLAN,
+    NATIONAL_STANDARD_FY2024,
+    NATIONAL_STANDARD_FY2025_2026,
+    RateTableError,
+    StageInputs,
+    annual_amount,
+    stage_of,
 )
 
 pytestmark = pytest.mark.django_db

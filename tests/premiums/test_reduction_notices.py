@@ -18,21 +18,11 @@ from pypdf import PdfReader
 from eligibility.models import Resident
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Organisation, Role
-from premiums import documents
-from premiums.levy import main_levy_chunk
+from premiums.levy.services import main_levy_chunk
 from premiums.models import Levy, LevyInstallment, NoticeKind, PremiumNotice, Reduction
-from premiums.notices import (
-    NoticeInvalid,
-    notice_pdf,
-    reduction_notice_kinds,
-    reduction_notice_pdf,
-)
-from premiums.reductions import (
-    ReductionApplication,
-    deferral_end,
-    reduction_apply,
-    reduction_decide,
-)
+from premiums.notices import documents
+from premiums.notices.services import NoticeInvalid, notice_pdf, reduction_notice_kinds, reduction_notice_pdf
+from premiums.reductions.services import ReductionApplication, deferral_end, reduction_apply, reduction_decide
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
 from tests.premiums.test_notices import (

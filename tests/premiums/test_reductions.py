@@ -10,13 +10,17 @@ from decimal import Decimal
 import pytest
 
 from kaigo.staff.roles import Role
-from premiums.levy import main_levy_chunk
+from premiums.levy.services import main_levy_chunk, relevy_chunk
 from premiums.models import Levy, LevyPending, ReductionStatus
-from premiums.reductions import ReductionApplication, ReductionInvalid, reduction_apply, reduction_decide
-from premiums.relevy import relevy_chunk
+from premiums.reductions.services import (
+    ReductionApplication,
+    ReductionInvalid,
+    reduction_apply,
+    reduction_decide,
+)
+from premiums.rules.codes import RoundingMode
 from premiums.rules.reduction import ReductionGrant, reduced_amount
 from premiums.rules.tables import Rounding
-from premiums.rules.codes import RoundingMode
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 from eligibility.models import ResidenceStatus, Resident
 from eligibility.qualification import Context, requalify
 from kaigo.outbox.services import relay
-from premiums.levy import main_levy_chunk
+from premiums.levy.services import levy_pending_add, main_levy_chunk, pension_stop_from_for, relevy_chunk
 from premiums.models import Levy, LevyPending, LevySource, TaxFact
-from premiums.relevy import levy_pending_add, pension_stop_from_for, relevy_chunk
 from premiums.rules.codes import CollectionMethod
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_pension_fact, make_tax_fact
@@ -185,7 +184,7 @@ def test_a_run_takes_the_queue_as_it_was_when_it_started():
     (2026, date(2028, 8, 1)),  # 2026-07-31 a Friday
 ])
 def test_the_deadline_of_levy_decisions_is_two_years_after_the_first_due_date(fiscal_year, deadline):
-    from premiums.levy import calculator_for
+    from premiums.levy.selectors import calculator_for
     from premiums.rules.levy import levy_decision_deadline
 
     _, calculator = calculator_for(fiscal_year)
@@ -255,7 +254,7 @@ def test_after_the_deadline_a_levy_may_still_be_lowered():
 
 def test_a_deduction_the_pension_insurer_could_not_make_is_billed_from_next_month():
     from linkage.pension.simulator import PensionIdentity, simulate_results_file
-    from premiums.intake import pension_results_receive
+    from premiums.intake.services import pension_results_receive
     from premiums.models import DeductionStop, InboundLineError
 
     person = make_elderly()

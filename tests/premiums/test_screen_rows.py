@@ -3,14 +3,15 @@ the cell of each installment's state, empty tables, escaping, the office's time 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
 from premiums.rules.balance import InstallmentBalance, YearBalance
-from premiums.tab_selectors import NoticeRow, PaymentRow, ReductionRow, RevisionRow
+from premiums.tab.selectors import NoticeRow, PaymentRow, ReductionRow, RevisionRow
 from premiums.templatetags.premium_screens import (
     notice_rows,
     payment_rows,

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from kaigo.errors import ApplicationError
-from premiums import intake
+from premiums.intake import services as intake
 
 
 def year_month(text: str) -> tuple[int, int]:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from linkage.payments.simulator import installments_of, simulate_payment_day
-from premiums.payment_feed.format import PaymentChannel
-from premiums.payment_feed.parser import parse_payment_file
+from premiums.intake.payment_feed.format import PaymentChannel
+from premiums.intake.payment_feed.parser import parse_payment_file
 
 
 class Command(BaseCommand):

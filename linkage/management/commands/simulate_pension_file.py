@@ -18,8 +18,8 @@ from linkage.pension.simulator import (
     simulate_results_file,
     simulate_targets_file,
 )
-from premiums.pension_feed.format import NOTICE_MONTHS, Notice
-from premiums.pension_feed.parser import parse_pension_file
+from premiums.intake.pension_feed.format import NOTICE_MONTHS, Notice
+from premiums.intake.pension_feed.parser import parse_pension_file
 
 CHUNK = 5_000
 

@@ -1,0 +1,15 @@
+"""Forms of the arrears screens: shape only (the selectors decide what is shown)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from eligibility.models import Ward
+from eligibility.qualification_forms import _Form
+
+
+class ArrearsFilterForm(_Form):
+    """The arrears list's ward (head office only) and page, by GET: codes only, no personal data."""
+
+    ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)
+    page = forms.IntegerField(label="ページ", min_value=1, required=False)

@@ -1,0 +1,148 @@
+"""Reads of arrears (滞納): the open bill installments past their 納期限 (set-based, for a range of
+persons at a time: the current levy revision's bill installments minus the payments and
+write-offs of the same person, year and month), the persons to plan the reminder and
+prescription runs over, the arrears list of a ward for collection work (滞納整理) with the
+persons' names (one access-log row per page), and the store 速報 waiting too long for their
+確報. The rules are premiums.rules.arrears."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+
+from audit.services import access_log_write
+from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, prescribed_on, reminder_pay_by
+
+# the open bill installments of current levies: (resident, fiscal year, levy, month, 納期限 in force,
+# open). The 納期限 in force is the latest 猶予期限 of an approved deferral (徴収猶予) covering the
+# installment's own 納期限, else that date: the SQL form of premiums.rules.deferral.deferred_due.
+OPEN_BILLS_SQL = """
+SELECT l.resident_id, l.fiscal_year, l.id, i.month, coalesce(d.until, i.due_date) AS due_date,
+       i.amount - coalesce(p.paid, 0) - coalesce(w.amount, 0) AS open
+FROM premiums_levy l
+JOIN premiums_levyinstallment i ON i.levy_id = l.id AND i.method = 'billing'
+LEFT JOIN LATERAL (SELECT max(r.deferred_until) AS until FROM premiums_reduction r
+                   WHERE r.resident_id = l.resident_id AND r.fiscal_year = l.fiscal_year AND r.kind = 'deferral'
+                     AND r.status = 'approved' AND i.due_date BETWEEN r.first_month AND r.deferred_until) d ON true
+LEFT JOIN (SELECT resident_id, fiscal_year, month, sum(amount) AS paid FROM premiums_payment
+           WHERE method = 'billing' AND resident_id >= %(lo)s AND resident_id < %(hi)s
+           GROUP BY resident_id, fiscal_year, month) p
+       ON p.resident_id = l.resident_id AND p.fiscal_year = l.fiscal_year AND p.month = i.month
+LEFT JOIN premiums_writeoff w ON w.resident_id = l.resident_id AND w.fiscal_year = l.fiscal_year
+       AND w.method = 'billing' AND w.month = i.month AND w.resident_id >= %(lo)s AND w.resident_id < %(hi)s
+WHERE l.recorded_to IS NULL AND l.resident_id >= %(lo)s AND l.resident_id < %(hi)s
+  AND coalesce(d.until, i.due_date) < %(today)s AND i.amount - coalesce(p.paid, 0) - coalesce(w.amount, 0) > 0
+"""
+
+
+def overdue_persons(today: date) -> list[int]:
+    """Persons with a bill installment unpaid after its 納期限 (for planning chunks)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT resident_id FROM (" + OPEN_BILLS_SQL + ") o ORDER BY resident_id",
+                       {"lo": 0, "hi": 2**62, "today": today})
+        return [r[0] for r in cursor.fetchall()]
+
+
+@dataclass
+class ArrearsRow:
+    resident_id: int
+    years: list[int]
+    installments: int
+    amount: int
+    oldest_due: date
+    reminded: int
+    next_prescription: date | None
+
+
+def arrears_rows(*, ward: str, today: date, limit: int, offset: int = 0,
+                 plan: ArrearsPlan = ASSUMED_ARREARS_PLAN) -> tuple[list[ArrearsRow], int]:
+    """The persons of ``ward`` with bills unpaid after their 納期限, the largest arrears first, and
+    how many there are in all (the collection worklist, 滞納整理)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT o.resident_id, o.fiscal_year, o.month, o.due_date, o.open FROM (" + OPEN_BILLS_SQL + ") o "
+            "JOIN eligibility_resident r ON r.id = o.resident_id WHERE r.ward = %(ward)s",
+            {"lo": 0, "hi": 2**62, "today": today, "ward": ward})
+        rows = cursor.fetchall()
+        persons = sorted({r[0] for r in rows})
+        cursor.execute("SELECT resident_id, fiscal_year, installment_month, issued_on FROM premiums_premiumnotice "
+                       "WHERE kind = 'reminder' AND resident_id = ANY(%s)", [persons])
+        reminders: dict[tuple, list[date]] = defaultdict(list)
+        for pid, fiscal_year, month, issued in cursor.fetchall():
+            reminders[(pid, fiscal_year, month)].append(issued)
+    by_person: dict[int, list[tuple]] = defaultdict(list)
+    for pid, fiscal_year, month, due_date, open_amount in rows:
+        by_person[pid].append((fiscal_year, month, due_date, open_amount))
+    result = []
+    for pid, items in by_person.items():
+        reminded = sum(1 for fy, month, _, _ in items if reminders.get((pid, fy, month)))
+        lapses = [prescribed_on(due, [reminder_pay_by(d, plan) for d in reminders.get((pid, fy, month), [])], plan)
+                  for fy, month, due, _ in items]
+        result.append(ArrearsRow(pid, sorted({i[0] for i in items}), len(items), sum(i[3] for i in items),
+                                 min(i[2] for i in items), reminded, min(lapses) if lapses else None))
+    result.sort(key=lambda r: (-r.amount, r.resident_id))
+    return result[offset:offset + limit], len(result)
+
+
+PRELIMINARY_WAIT_DAYS = 14  # a 確報 normally follows its 速報 within about a week [CONFIG]
+
+
+@dataclass
+class StalePreliminary:
+    resident_id: int
+    fiscal_year: int
+    month: date
+    amount: int
+    paid_on: date
+    agent_code: str
+    days: int
+
+
+def stale_preliminaries(*, ward: str, today: date, wait_days: int = PRELIMINARY_WAIT_DAYS,
+                        limit: int = 100) -> list[StalePreliminary]:
+    """Store 速報 of ``ward``'s residents still without their 確報 ``wait_days`` after the payment,
+    the oldest first: the store chain may have cancelled them, and while they wait no reminder is
+    issued for their installment, so staff check them with the collecting agent."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pp.resident_id, pp.fiscal_year, pp.month, pp.amount, pp.paid_on, pp.agent_code "
+            "FROM premiums_preliminarypayment pp JOIN eligibility_resident r ON r.id = pp.resident_id "
+            "WHERE pp.confirmed_by_id IS NULL AND pp.paid_on <= %s AND r.ward = %s "
+            "ORDER BY pp.paid_on, pp.id LIMIT %s", [today - timedelta(days=wait_days), ward, limit])
+        return [StalePreliminary(*row, (today - row[4]).days) for row in cursor.fetchall()]
+
+
+# --- the arrears list of a ward ------------------------------------------------------------------
+
+
+ARREARS_PAGE_SIZE = 50
+
+
+@dataclass
+class ArrearsPage:
+    ward: str
+    rows: list[tuple]  # (ArrearsRow, Resident)
+    total: int
+    offset: int
+    stale: list[tuple] = field(default_factory=list)  # (StalePreliminary, Resident): 速報 waiting too long
+
+
+def arrears_page(*, actor, request, ward: str, today: date, offset: int = 0) -> ArrearsPage:
+    """One page of a ward's arrears list with the persons' names (decrypted for this page only),
+    and on the first page the store 速報 waiting too long for their 確報; one access-log row naming
+    the page's persons."""
+    from eligibility.selectors import residents_with_keys
+    from premiums.arrears.selectors import arrears_rows, stale_preliminaries
+
+    rows, total = arrears_rows(ward=ward, today=today, limit=ARREARS_PAGE_SIZE, offset=offset)
+    stale = stale_preliminaries(ward=ward, today=today) if offset == 0 else []
+    ids = sorted({r.resident_id for r in rows} | {s.resident_id for s in stale})
+    residents = {resident.pk: resident for resident, _ in residents_with_keys("r.id = ANY(%s)", [ids])} if ids else {}
+    page = ArrearsPage(ward, [(r, residents[r.resident_id]) for r in rows if r.resident_id in residents], total, offset,
+                       [(s, residents[s.resident_id]) for s in stale if s.resident_id in residents])
+    access_log_write(actor=actor, request=request, function="premium.arrears", channel="screen", person_ids=ids,
+                     hits=total)
+    return page
