@@ -1,4 +1,5 @@
-"""Database helpers shared by all apps: bulk writes through COPY, several reads in one round trip."""
+"""Database helpers shared by all apps: bulk writes through COPY, reads of raw SQL as named rows
+(several in one round trip)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection
 from django.db.models import Field, Lookup, Model
 from psycopg import sql
+from psycopg.rows import namedtuple_row
 
 
 def copy_rows(
@@ -68,10 +70,21 @@ def update_rows(
     return updated
 
 
-def fetch_sets(*queries: tuple[str, Sequence]) -> list[list[tuple]]:
-    """The rows of each of several read queries, sent to PostgreSQL as one message: one round trip
-    instead of one per query (a screen's handful of small queries spent more time travelling than
-    running). Each query is ``(sql, params)`` with ``%s`` placeholders, as for ``cursor.execute``.
+def fetch_rows(query: str, params: Sequence) -> list:
+    """The rows of one read query as named tuples (``row.amount``, not ``row[7]``), one type per
+    column list (psycopg's ``namedtuple_row``): select each column under the name the code reads
+    it by (``l.id AS levy_id``), every name once."""
+    with connection.cursor() as cursor:
+        cursor.cursor.row_factory = namedtuple_row
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def fetch_sets(*queries: tuple[str, Sequence]) -> list[list]:
+    """The rows of each of several read queries as named tuples (as ``fetch_rows``), sent to
+    PostgreSQL as one message: one round trip instead of one per query (a screen's handful of
+    small queries spent more time travelling than running). Each query is ``(sql, params)`` with
+    ``%s`` placeholders, as for ``cursor.execute``.
 
     Relies on client-side parameter binding (psycopg's ClientCursor, Django's default; not with
     the ``server_side_binding`` option). Outside a transaction the statements run in one implicit
@@ -81,13 +94,9 @@ def fetch_sets(*queries: tuple[str, Sequence]) -> list[list[tuple]]:
     if not queries:
         return []
     if connection.execute_wrappers:
-        results = []
-        with connection.cursor() as cursor:
-            for query, params in queries:
-                cursor.execute(query, params)
-                results.append(cursor.fetchall())
-        return results
+        return [fetch_rows(query, params) for query, params in queries]
     with connection.cursor() as cursor:
+        cursor.cursor.row_factory = namedtuple_row
         cursor.execute(";\n".join(q for q, _ in queries), [p for _, params in queries for p in params])
         results = [cursor.fetchall()]
         while cursor.nextset():

@@ -10,9 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 
+from premiums.intake.selectors import stage_input_columns
 from premiums.rates.selectors import collection_plan_for, rate_table_for, rate_table_row_for
 from premiums.reductions.models import ReductionKind
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
@@ -63,15 +65,46 @@ def levy_candidates(fiscal_year: int, *, lo: int | None = None, hi: int | None =
         return [r[0] for r in cursor.fetchall()]
 
 
+class TaxRow(NamedTuple):
+    fact_id: int
+    inputs: StageInputs
+
+
+class PensionRow(NamedTuple):
+    fact_id: int
+    facts: PensionFacts  # without ``continuing`` (levy_facts decides it)
+
+
+class PreviousLevy(NamedTuple):
+    """The person's current levy of the year before, with the pension it was deducted from."""
+
+    amount: int
+    february_deduction: int
+    pension_kind: str | None
+    pension_amount: int | None
+    pension_fact_id: int | None
+
+
+class CurrentLevy(NamedTuple):
+    """The person's current levy revision of the year."""
+
+    id: int
+    revision: int
+    notice_number: int
+    source: str
+    stage: int
+    amount: int
+
+
 @dataclass
 class PersonRows:
     """The stored facts of one person for one year (ids kept for the levy row)."""
 
     periods: list[tuple[date, date | None]] = field(default_factory=list)
-    tax: tuple | None = None  # (id, StageInputs)
-    pension: tuple | None = None  # (id, PensionFacts without ``continuing``)
-    previous: tuple | None = None  # (amount, february_deduction, pension kind, pension amount, pension fact id)
-    current: tuple | None = None  # (levy id, revision, notice_number, source, stage, amount)
+    tax: TaxRow | None = None
+    pension: PensionRow | None = None
+    previous: PreviousLevy | None = None
+    current: CurrentLevy | None = None
     reductions: list = field(default_factory=list)  # approved ReductionGrant of the year
 
 
@@ -88,18 +121,17 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
         for pid, start, end in cursor.fetchall():
             people[pid].periods.append((start, end))
         cursor.execute(
-            "SELECT id, resident_id, self_taxed, household_taxed, total_income, taxable_pension_income, "
-            "pension_misc_income, salary_income, special_deduction, non_taxable_pension_income, public_assistance, "
-            "old_age_welfare_pension FROM premiums_taxfact WHERE resident_id >= %s AND resident_id < %s "
-            "AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
-        for row in cursor.fetchall():
-            people[row[1]].tax = (row[0], StageInputs(*row[2:]))
+            f"SELECT t.id, t.resident_id, {stage_input_columns('t')} FROM premiums_taxfact t "
+            "WHERE t.resident_id >= %s AND t.resident_id < %s AND t.fiscal_year = %s AND t.recorded_to IS NULL",
+            [lo, hi, fiscal_year])
+        for fact_id, pid, *inputs in cursor.fetchall():  # the inputs in StageInputs' field order
+            people[pid].tax = TaxRow(fact_id, StageInputs(*inputs))
         cursor.execute(
             "SELECT id, resident_id, pension_kind, annual_amount, listed_in, withholdable FROM premiums_pensionfact "
             "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL",
             [lo, hi, fiscal_year])
         for fid, pid, kind, amount, listed_in, withholdable in cursor.fetchall():
-            people[pid].pension = (fid, PensionFacts(PensionKind(kind), amount, (listed_in.year, listed_in.month),
+            people[pid].pension = PensionRow(fid, PensionFacts(PensionKind(kind), amount, (listed_in.year, listed_in.month),
                                                      withholdable=withholdable))
         cursor.execute(
             "SELECT l.resident_id, l.amount, l.february_deduction, p.pension_kind, p.annual_amount, p.id "
@@ -108,13 +140,13 @@ def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
             "WHERE l.resident_id >= %s AND l.resident_id < %s AND l.fiscal_year = %s AND l.recorded_to IS NULL",
             [lo, hi, lo, hi, fiscal_year - 1])
         for pid, *previous in cursor.fetchall():
-            people[pid].previous = tuple(previous)
+            people[pid].previous = PreviousLevy._make(previous)
         cursor.execute(
             "SELECT resident_id, id, revision, notice_number, source, stage, amount FROM premiums_levy "
             "WHERE resident_id >= %s "
             "AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL", [lo, hi, fiscal_year])
         for pid, *current in cursor.fetchall():
-            people[pid].current = tuple(current)
+            people[pid].current = CurrentLevy._make(current)
         cursor.execute(
             "SELECT resident_id, kind, first_month, last_month, rate, stage FROM premiums_reduction "
             "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND status = 'approved' "
@@ -163,17 +195,17 @@ def levy_facts(rows: PersonRows) -> LevyFacts:
     """The rules' facts from the stored rows: a pension deducted last February continues (仮徴収
     at last February's amount, 平準化 on last year's amount); with no listing this year it
     continues on last year's listed pension (the 年金保険者 has not reported a stop)."""
-    pension = rows.pension[1] if rows.pension else None
+    pension = rows.pension.facts if rows.pension else None
     provisional = levelling = None
-    if rows.previous and rows.previous[1] > 0:
-        amount, february, kind, pension_amount, _ = rows.previous
-        if pension is None and kind is not None:
-            pension = PensionFacts(PensionKind(kind), pension_amount)
+    previous = rows.previous
+    if previous and previous.february_deduction > 0:
+        if pension is None and previous.pension_kind is not None:
+            pension = PensionFacts(PensionKind(previous.pension_kind), previous.pension_amount)
         if pension is not None:
             pension = PensionFacts(pension.kind, pension.annual_amount, pension.listed_in, continuing=True,
                                    withholdable=pension.withholdable)
-            provisional, levelling = february, amount
-    return LevyFacts(tuple(rows.periods), rows.tax[1], pension, provisional, levelling, tuple(rows.reductions))
+            provisional, levelling = previous.february_deduction, previous.amount
+    return LevyFacts(tuple(rows.periods), rows.tax.inputs, pension, provisional, levelling, tuple(rows.reductions))
 
 
 def calculator_for(fiscal_year: int) -> tuple[int, LevyCalculator]:

@@ -79,7 +79,7 @@ def main_levy_chunk(*, fiscal_year: int, lo: int, hi: int, source: str = LevySou
     for pid, rows in sorted(read_facts(fiscal_year, lo, hi).items()):
         if not rows.periods:
             continue
-        if rows.current and rows.current[3] != LevySource.PROVISIONAL:
+        if rows.current and rows.current.source != LevySource.PROVISIONAL:
             result.skipped += 1
             continue
         if rows.tax is None:
@@ -106,7 +106,7 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
     installments (two COPYs). A person keeps the year's 通知書番号 across revisions."""
     if not decided:
         return
-    replaced = [rows.current[0] for _, rows, _ in decided if rows.current]
+    replaced = [rows.current.id for _, rows, _ in decided if rows.current]
     new_numbers = sum(1 for _, rows, _ in decided if not rows.current)
     with connection.cursor() as cursor:
         if replaced:
@@ -119,14 +119,14 @@ def write_levies(decided: list[tuple[int, PersonRows, LevyDecision]], *, fiscal_
     levies, installments = [], []
     schedule_rows: dict[int, list[tuple]] = {}  # a schedule's rows without the levy id (schedules are shared)
     for levy_id, (pid, rows, d) in zip(ids, decided, strict=True):
-        revision, notice_number = (rows.current[1] + 1, rows.current[2]) if rows.current else (1, next(numbers))
+        revision, notice_number = (rows.current.revision + 1, rows.current.notice_number) if rows.current else (1, next(numbers))
         stage = d.stage
         levies.append((
             levy_id, pid, fiscal_year, revision, notice_number, source, cause, now,
-            actor_id, batch_run_id, table_id, rows.tax[0] if rows.tax else None, stage.stage, stage.reason,
+            actor_id, batch_run_id, table_id, rows.tax.fact_id if rows.tax else None, stage.stage, stage.reason,
             stage.adjusted_income, stage.measure if stage.measure is not None else 0, d.breakdown.annual,
             d.breakdown.reduction, _month(d.months[0]) if d.months else None, len(d.months), d.amount, d.exemption,
-            rows.pension[0] if rows.pension else (rows.previous[4] if rows.previous and d.collection.method
+            rows.pension.fact_id if rows.pension else (rows.previous.pension_fact_id if rows.previous and d.collection.method
                                                   != CollectionMethod.BILLING else None),
             d.collection.method, d.collection.reason,
             _month(d.collection.pension_from) if d.collection.pension_from else None,
@@ -237,7 +237,7 @@ PERIOD_EXPIRED = ("賦課決定の期間制限（介護保険法第200条の2: �
 
 
 def _unchanged(rows: PersonRows, decision: LevyDecision, schedule) -> bool:
-    return rows.current[4] == decision.stage.stage and decision.schedule == schedule
+    return rows.current.stage == decision.stage.stage and decision.schedule == schedule
 
 
 def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, everyone: bool = False,
@@ -283,7 +283,7 @@ def relevy_chunk(*, fiscal_year: int, lo: int, hi: int, business_date: date, eve
             result.errors.append(RecordError(str(pid), error.code, str(error)))
             continue
         done.append(pid)
-        if barred and (rows.current is None or decision.amount > rows.current[5]):
+        if barred and (rows.current is None or decision.amount > rows.current.amount):
             result.errors.append(RecordError(str(pid), "levy_period_expired", PERIOD_EXPIRED.format(fiscal_year)))
             continue
         if rows.current is not None and _unchanged(rows, decision, schedules[pid]):

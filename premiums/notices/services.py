@@ -33,6 +33,7 @@ from eligibility.selectors import log_function
 from kaigo.crypto.deks import dek_preload
 from kaigo.errors import ApplicationError, NotPermitted
 from premiums.intake.pension_feed.format import INSURERS
+from premiums.intake.selectors import stage_inputs_of
 from premiums.levy.models import Levy, LevyInstallment, LevyPendingCause, LevySource
 from premiums.notices import documents
 from premiums.notices.models import NoticeKind, PremiumNotice
@@ -54,7 +55,7 @@ from premiums.rules.schedule import (
     collection_method,
     next_business_day,
 )
-from premiums.rules.stage import StageInputs, stage_sentence
+from premiums.rules.stage import stage_sentence
 from premiums.rules.tables import CollectionPlan, RateTable, Rounding, add_months, yen
 
 NOTICE_FUNCTION = "premium.notice.print"
@@ -109,11 +110,7 @@ def proration_steps(annual: int, months: int, amount: int, rounding: Rounding) -
 def stage_message(levy: Levy, table: RateTable) -> str:
     """Why the revision has its stage (premiums.rules.stage.stage_sentence), from its tax fact."""
     fact = levy.tax_fact
-    inputs = None if fact is None else StageInputs(
-        fact.self_taxed, fact.household_taxed, fact.total_income, fact.taxable_pension_income,
-        fact.pension_misc_income, fact.salary_income, fact.special_deduction, fact.non_taxable_pension_income,
-        fact.public_assistance, fact.old_age_welfare_pension)
-    return stage_sentence(levy.stage, levy.stage_reason, inputs, table)
+    return stage_sentence(levy.stage, levy.stage_reason, None if fact is None else stage_inputs_of(fact), table)
 
 
 def _rule_installments(installments: Sequence[LevyInstallment]) -> tuple[Installment, ...]:

@@ -15,24 +15,23 @@ from audit.services import access_log_write
 from eligibility.qualification_selectors import PersonHeader, person_header
 from kaigo.db import fetch_sets
 from premiums.collection.models import PaymentChannel, SettlementKind
+from premiums.collection.selectors import AWAITING_FINAL, balance_from_rows, installment_dues, payments_query
+from premiums.intake.selectors import stage_input_columns, stage_inputs_of
 from premiums.levy.models import LevyPendingCause, LevySource
-from premiums.notices.models import NoticeKind
 from premiums.notices.services import NOTICE_LABELS, notice_links, stopped_month
 from premiums.rates.models import PremiumRateTable, PremiumStage
 from premiums.rates.selectors import to_rule_table
 from premiums.reductions.models import ReductionKind, ReductionStatus
 from premiums.rules.amount import annual_amount
-from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
+from premiums.rules.balance import YearBalance
 from premiums.rules.codes import CollectionMethod, CollectionReason
-from premiums.rules.deferral import Deferral, defer_dues
-from premiums.rules.schedule import installment_label
+from premiums.rules.deferral import Deferral
 from premiums.rules.stage import StageInputs, stage_sentence
 from premiums.rules.tables import RateTable
 
 SOURCE_LABELS = dict(LevySource.choices)
 METHOD_LABELS = dict(CollectionMethod.choices)
 REASON_LABELS = dict(CollectionReason.choices)
-AWAITING_FINAL = "awaiting_final"  # a store 速報 listed with the payments, not yet paid
 CHANNEL_LABELS = {**dict(PaymentChannel.choices), AWAITING_FINAL: "コンビニ速報（確報待ち）"}
 SETTLEMENT_LABELS = dict(SettlementKind.choices)
 REDUCTION_LABELS = dict(ReductionKind.choices)
@@ -144,30 +143,24 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     levies, payments, settlements, write_offs, reductions, notices, installments = fetch_sets(
         ("SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
          "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
-         "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, t.self_taxed, "
-         "t.household_taxed, t.total_income, t.taxable_pension_income, t.pension_misc_income, t.salary_income, "
-         "t.special_deduction, t.non_taxable_pension_income, t.public_assistance, t.old_age_welfare_pension "
+         "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, "
+         f"l.tax_fact_id, {stage_input_columns('t')} "
          f"FROM premiums_levy l LEFT JOIN premiums_taxfact t ON t.id = l.tax_fact_id WHERE {shown_years} "
          "ORDER BY l.fiscal_year DESC, l.revision DESC",
          [resident_id, YEARS_SHOWN - 1, resident_id]),
-        # payments, and the store 速報 awaiting their 確報 (channel AWAITING_FINAL: not paid yet)
-        ("SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on FROM ("
-         "SELECT fiscal_year, method, month, channel, amount, paid_on, booked_on, id FROM premiums_payment "
-         "WHERE resident_id = %s UNION ALL SELECT fiscal_year, 'billing', month, %s, amount, paid_on, "
-         "NULL, id FROM premiums_preliminarypayment WHERE resident_id = %s AND confirmed_by_id IS NULL"
-         ") p ORDER BY paid_on, id", [resident_id, AWAITING_FINAL, resident_id]),
+        payments_query(resident_id),
         ("SELECT fiscal_year, kind, amount, decided_at FROM premiums_settlement WHERE resident_id = %s "
          "ORDER BY decided_at", [resident_id]),
         ("SELECT fiscal_year, method, month, amount FROM premiums_writeoff WHERE resident_id = %s", [resident_id]),
-        ("SELECT fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until, id, "
-         "ended_at IS NOT NULL FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id",
+        ("SELECT id, fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until, "
+         "ended_at IS NOT NULL AS ended FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id",
          [resident_id]),
         ("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
          "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
          "ORDER BY n.issued_on DESC, n.id DESC", [resident_id]),
         # the installments of the current levies and of each one's predecessor: its pension months
         # say whether the current revision stops a deduction (the 特別徴収中止通知書;
-        # premiums.notices.stopped_month)
+        # premiums.notices.services.stopped_month)
         ("SELECT i.levy_id, i.method, i.kind, i.number, i.month, i.due_date, i.amount "
          "FROM premiums_levyinstallment i JOIN premiums_levy l ON l.id = i.levy_id "
          f"WHERE {shown_years} AND (l.recorded_to IS NULL OR EXISTS (SELECT 1 FROM premiums_levy c "
@@ -175,77 +168,56 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
          "AND c.recorded_to IS NULL)) ORDER BY i.month, i.method DESC",
          [resident_id, YEARS_SHOWN - 1, resident_id]),
     )
-    current_ids = [row[0] for row in levies if row[7] is None]
-    revision_ids = {(row[1], row[2]): row[0] for row in levies}
-    previous_of = {row[0]: revision_ids.get((row[1], row[2] - 1)) for row in levies if row[7] is None}
-    deferrals: dict[int, list[Deferral]] = defaultdict(list)
-    for fiscal_year, kind, status, first_month, _last, _rate, _stage, until, _pk, _ended in reductions:
-        if kind == ReductionKind.DEFERRAL and status == ReductionStatus.APPROVED:
-            deferrals[fiscal_year].append(Deferral(first_month, until))
-    year_of = {row[0]: row[1] for row in levies}
-    dues: dict[int, list[InstallmentDue]] = defaultdict(list)
-    labels: dict[tuple[int, str, date], str] = {}
-    previous_rows: dict[int, list[InstallmentDue]] = defaultdict(list)
-    current = set(current_ids)
-    for levy_id, method, kind, number, month, due_date, amount in installments:
-        label = installment_label(method, kind, number, month.month)
-        due = InstallmentDue(method, month, label, due_date, amount)
-        if levy_id not in current:
-            previous_rows[levy_id].append(due)
+    revision_ids = {(levy.fiscal_year, levy.revision): levy.id for levy in levies}
+    installments_of: dict[int, list] = defaultdict(list)
+    for row in installments:
+        installments_of[row.levy_id].append(row)
+    by_year: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for kind, rows in (("payments", payments), ("write_offs", write_offs), ("settlements", settlements),
+                       ("reductions", reductions), ("notices", notices)):
+        for row in rows:
+            by_year[row.fiscal_year][kind].append(row)
+    years: list[PremiumYear] = []
+    for levy in levies:
+        if levy.recorded_to is not None:  # an earlier revision: listed with its year's current one
+            if years and years[-1].fiscal_year == levy.fiscal_year:
+                years[-1].revisions.append(_revision_row(levy))
             continue
-        dues[levy_id].append(due)
-        labels[(levy_id, method, month)] = label
-    for levy_id in dues:
-        if deferrals.get(year_of[levy_id]):
-            dues[levy_id] = defer_dues(dues[levy_id], deferrals[year_of[levy_id]])
-    paid: dict[int, dict[tuple[str, date], int]] = defaultdict(lambda: defaultdict(int))
-    awaiting: dict[int, set[tuple[str, date]]] = defaultdict(set)
-    for fiscal_year, method, month, channel, amount, _paid_on, _booked_on in payments:
-        if channel == AWAITING_FINAL:
-            awaiting[fiscal_year].add((method, month))
-        else:
-            paid[fiscal_year][(method, month)] += amount
-    written_off: dict[int, dict[tuple[str, date], int]] = defaultdict(dict)
-    for fiscal_year, method, month, amount in write_offs:
-        written_off[fiscal_year][(method, month)] = amount
-    settled: dict[int, int] = defaultdict(int)
-    for fiscal_year, _kind, amount, _decided_at in settlements:
-        settled[fiscal_year] += amount
-    years: dict[int, PremiumYear] = {}
-    for row in levies:
-        (levy_id, fiscal_year, revision, notice_number, source, cause, recorded_from, recorded_to, stage,
-         stage_reason, amount, annual, months, first_month, method, method_reason, pension_from, table_id,
-         exemption, *tax) = row
-        if recorded_to is None:
-            years[fiscal_year] = PremiumYear(
-                fiscal_year, levy_id, revision, notice_number, stage, stage_reason, _rate_table(table_id),
-                StageInputs(*tax) if tax[0] is not None else None, months, first_month, annual, amount,
-                METHOD_LABELS.get(method, method), REASON_LABELS.get(method_reason, method_reason), pension_from,
-                year_balance(dues[levy_id], paid[fiscal_year], amount=amount, settled=settled[fiscal_year],
-                             written_off=written_off[fiscal_year], awaiting_final=awaiting[fiscal_year]),
-                exemption, provisional=source == LevySource.PROVISIONAL,
-                pension_stopped=previous_of[levy_id] is not None
-                and stopped_month(previous_rows[previous_of[levy_id]], dues[levy_id]) is not None)
-        if fiscal_year in years:
-            years[fiscal_year].revisions.append(RevisionRow(
-                revision, SOURCE_LABELS.get(source, source),
-                "、".join(CAUSE_LABELS.get(c, c) for c in cause.split(",") if c), recorded_from, stage, amount,
-                METHOD_LABELS.get(method, method)))
-    for fiscal_year, method, month, channel, amount, paid_on, booked_on in payments:
-        if fiscal_year in years:
-            label = labels.get((years[fiscal_year].levy_id, method, month)) or f"{month.month}月"
-            years[fiscal_year].payments.append(PaymentRow(paid_on, booked_on, CHANNEL_LABELS.get(channel, channel),
-                                                          label, amount))
-    for fiscal_year, kind, amount, decided_at in settlements:
-        if fiscal_year in years:
-            years[fiscal_year].settlements.append((SETTLEMENT_LABELS.get(kind, kind), amount, decided_at))
-    for fiscal_year, kind, status, first_month, last_month, rate, stage, until, pk, ended in reductions:
-        if fiscal_year in years:
-            years[fiscal_year].reductions.append(ReductionRow(
-                REDUCTION_LABELS.get(kind, kind), REDUCTION_STATUS_LABELS.get(status, status), first_month, last_month,
-                rate, stage, until, pk, ended, notice_links(kind, status, ended)))
-    for fiscal_year, kind, issued_on, reprint, revision in notices:
-        if fiscal_year in years:
-            years[fiscal_year].notices.append(NoticeRow(NOTICE_LABELS.get(kind, kind), issued_on, reprint, revision))
+        facts = by_year[levy.fiscal_year]
+        previous = revision_ids.get((levy.fiscal_year, levy.revision - 1))
+        balance = balance_from_rows(
+            amount=levy.amount, installments=installments_of[levy.id], payments=facts["payments"],
+            write_offs=facts["write_offs"], settled=sum(s.amount for s in facts["settlements"]),
+            deferrals=[Deferral(r.first_month, r.deferred_until) for r in facts["reductions"]
+                       if r.kind == ReductionKind.DEFERRAL and r.status == ReductionStatus.APPROVED])
+        labels = {(d.method, d.month): d.label for d in installment_dues(installments_of[levy.id])}
+        years.append(PremiumYear(
+            fiscal_year=levy.fiscal_year, levy_id=levy.id, revision=levy.revision, notice_number=levy.notice_number,
+            stage=levy.stage, stage_reason=levy.stage_reason, rate_table=_rate_table(levy.rate_table_id),
+            stage_inputs=stage_inputs_of(levy) if levy.tax_fact_id is not None else None, months=levy.months,
+            first_month=levy.first_month, annual_amount=levy.annual_amount, amount=levy.amount,
+            method=METHOD_LABELS.get(levy.collection_method, levy.collection_method),
+            method_reason=REASON_LABELS.get(levy.collection_reason, levy.collection_reason),
+            pension_from=levy.pension_from, balance=balance, exemption=levy.exemption,
+            provisional=levy.source == LevySource.PROVISIONAL,
+            pension_stopped=previous is not None
+            and stopped_month(installments_of[previous], installments_of[levy.id]) is not None,
+            revisions=[_revision_row(levy)],
+            payments=[PaymentRow(p.paid_on, p.booked_on, CHANNEL_LABELS.get(p.channel, p.channel),
+                                 labels.get((p.method, p.month)) or f"{p.month.month}月", p.amount)
+                      for p in facts["payments"]],
+            settlements=[(SETTLEMENT_LABELS.get(s.kind, s.kind), s.amount, s.decided_at) for s in facts["settlements"]],
+            reductions=[ReductionRow(REDUCTION_LABELS.get(r.kind, r.kind),
+                                     REDUCTION_STATUS_LABELS.get(r.status, r.status), r.first_month, r.last_month,
+                                     r.rate, r.stage, r.deferred_until, r.id, r.ended,
+                                     notice_links(r.kind, r.status, r.ended)) for r in facts["reductions"]],
+            notices=[NoticeRow(NOTICE_LABELS.get(n.kind, n.kind), n.issued_on, n.reprint, n.revision)
+                     for n in facts["notices"]]))
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
-    return PremiumTab(**vars(person), years=sorted(years.values(), key=lambda y: -y.fiscal_year), today=today)
+    return PremiumTab(**vars(person), years=years, today=today)
+
+
+def _revision_row(levy) -> RevisionRow:
+    return RevisionRow(levy.revision, SOURCE_LABELS.get(levy.source, levy.source),
+                       "、".join(CAUSE_LABELS.get(c, c) for c in levy.cause.split(",") if c), levy.recorded_from,
+                       levy.stage, levy.amount, METHOD_LABELS.get(levy.collection_method, levy.collection_method))
