@@ -24,7 +24,7 @@ def arrears(request):
     if not wards:
         raise PermissionDenied
     form = ArrearsFilterForm(request.GET or None)
-    ward, page_no = (sorted(wards)[0] if len(wards) == 1 else "kawasaki"), 1
+    ward, page_no = next(code for code, _ in Ward.choices if code in wards), 1  # the first ward of the city's list
     if form.is_valid():
         page_no = form.cleaned_data.get("page") or 1
         if len(wards) > 1 and form.cleaned_data.get("ward"):

@@ -5,19 +5,43 @@ the late-payment charge (延滞金), and the 2-year prescription (時効) that e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from premiums.rules.errors import PremiumRuleError
+
 ONE_DAY = timedelta(days=1)
 
-# 延滞金特例基準割合 based rates per calendar year: (first period, later) [V: S14 Setagaya]
-LATE_CHARGE_RATES: dict[int, tuple[Decimal, Decimal]] = {
-    **{year: (Decimal("0.024"), Decimal("0.087")) for year in range(2022, 2026)},
-    2026: (Decimal("0.028"), Decimal("0.091")),
-}
+
+@dataclass(frozen=True)
+class LateChargeRate:
+    """The 延滞金 rates of one calendar year (DOMAIN 2.11): by 条例 modelled on 地方税法 §369 and its
+    附則 §3の2 (延滞金特例基準割合 = 平均貸付割合 + 1%): the first period after the 納期限 at the
+    特例基準割合 + 1% (at most 7.3%), the rest at the 特例基準割合 + 7.3% (at most 14.6%). The
+    特例基準割合 is announced for each calendar year, so each year is a row of its own."""
+
+    year: int  # calendar year (暦年): a delinquency spanning years is split by year
+    first: Decimal  # the first period (1 or 3 months after the 納期限, ArrearsPlan.first_period_months)
+    later: Decimal
+
+
+# [V: S14 Setagaya] (2019 was 2.6 % / 8.9 %): a new year's row is added when its rate is announced
+LATE_CHARGE_RATES: tuple[LateChargeRate, ...] = (
+    *(LateChargeRate(year, Decimal("0.024"), Decimal("0.087")) for year in range(2022, 2026)),
+    LateChargeRate(2026, Decimal("0.028"), Decimal("0.091")),
+)
+
+
+def late_charge_rate(rates: Iterable[LateChargeRate], day: date) -> LateChargeRate:
+    """The rates in force on ``day``. A day of a year the table does not cover is refused: no
+    amount is charged at a guessed rate."""
+    for rate in rates:
+        if rate.year == day.year:
+            return rate
+    raise PremiumRuleError(f"{day.year}年の延滞金の割合が登録されていません。", code="late_charge_rate_missing")
 
 
 @dataclass(frozen=True)
@@ -30,7 +54,7 @@ class ArrearsPlan:
     prescription_years: int = 2  # 法 §200(1)
     charge_late_fees: bool = False  # many cities do not charge 延滞金 on 介護保険料 [CONFIG]
     first_period_months: int = 1  # 7.3% period after the 納期限: 1 (Atsugi) or 3 months [CONFIG]
-    late_charge_rates: Mapping[int, tuple[Decimal, Decimal]] = field(default_factory=lambda: LATE_CHARGE_RATES)
+    late_charge_rates: tuple[LateChargeRate, ...] = LATE_CHARGE_RATES
 
 
 ASSUMED_ARREARS_PLAN = ArrearsPlan()
@@ -83,8 +107,9 @@ def late_charge(unpaid: int, due_date: date, paid_on: date, plan: ArrearsPlan = 
     """延滞金 on ``unpaid`` paid on ``paid_on`` after the 納期限 ``due_date`` (DOMAIN 10.5): the base is
     the unpaid amount truncated to 1,000円 (none under 2,000円); the rate is the year's first-period
     rate for ``first_period_months`` after the 納期限, the later rate afterwards, split by calendar
-    year; days from the day after the 納期限 to the day before payment; the sum truncated to 100円,
-    none under 1,000円. 0 when the city does not charge it."""
+    year (``LATE_CHARGE_RATES``; a year without its row is refused, PremiumRuleError); days from the day
+    after the 納期限 to the day before payment; the sum truncated to 100円, none under 1,000円. 0 when
+    the city does not charge it."""
     if not plan.charge_late_fees or unpaid < 2_000 or paid_on <= due_date + ONE_DAY:
         return 0
     base = unpaid // 1_000 * 1_000
@@ -97,8 +122,8 @@ def late_charge(unpaid: int, due_date: date, paid_on: date, plan: ArrearsPlan = 
         period_end = first_end if day <= first_end else last
         segment_end = min(last, period_end, date(day.year, 12, 31))
         days = (segment_end - day).days + 1
-        rates = plan.late_charge_rates.get(day.year) or plan.late_charge_rates[max(plan.late_charge_rates)]
-        rate = rates[0] if day <= first_end else rates[1]
+        rates = late_charge_rate(plan.late_charge_rates, day)
+        rate = rates.first if day <= first_end else rates.later
         total += Fraction(base) * Fraction(rate) * days / 365
         day = segment_end + ONE_DAY
     charge = int(total) // 100 * 100

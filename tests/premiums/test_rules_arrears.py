@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from premiums.rules.errors import PremiumRuleError
+
 from premiums.rules.arrears import (
     ASSUMED_ARREARS_PLAN,
+    LATE_CHARGE_RATES,
     late_charge,
+    late_charge_rate,
     prescribed_on,
     reminder_pay_by,
     reminder_window,
@@ -50,3 +55,24 @@ def test_late_charge(unpaid, due, paid, expected):
 
 def test_no_late_charge_where_the_city_does_not_charge_it():
     assert late_charge(70_000, date(2026, 7, 31), date(2026, 12, 31)) == 0
+
+
+@pytest.mark.parametrize("day,first,later", [
+    (date(2022, 1, 1), "0.024", "0.087"),  # 延滞金特例基準割合 + 1% / + 7.3% of each calendar year [S14 Setagaya]
+    (date(2025, 12, 31), "0.024", "0.087"),
+    (date(2026, 1, 1), "0.028", "0.091"),
+    (date(2026, 12, 31), "0.028", "0.091"),
+])
+def test_late_charge_rate_of_each_calendar_year(day, first, later):
+    rate = late_charge_rate(LATE_CHARGE_RATES, day)
+    assert (rate.first, rate.later) == (Decimal(first), Decimal(later))
+
+
+@pytest.mark.parametrize("day", [date(2021, 12, 31), date(2027, 1, 1)])
+def test_a_year_without_its_rate_is_refused_not_guessed(day):
+    with pytest.raises(PremiumRuleError) as refused:
+        late_charge_rate(LATE_CHARGE_RATES, day)
+    assert refused.value.code == "late_charge_rate_missing"
+    # and so is a charge reaching into that year (before: the latest year's rate, silently)
+    with pytest.raises(PremiumRuleError):
+        late_charge(70_000, date(2026, 11, 30), date(2027, 2, 1), CHARGING)
