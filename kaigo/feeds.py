@@ -206,6 +206,50 @@ class LineSplitter:
         return [value.strip() for value in values]
 
 
+class LineReader(Generic[R]):
+    """The reading of a file's data lines that every feed shares: split a line (``LineSplitter``),
+    note its serial (the first field, when it has the serial's form: even a line with a wrong
+    number of fields is reported with it), check that the serial is well formed and not used by
+    an earlier line of the file, then hand the trimmed values to ``record``, the feed's own rules.
+    The first fault of a line becomes its ``LineError``.
+
+    A feed subclasses it: ``serial_pattern``, ``serial_label`` (the column's name, 課税連番),
+    ``serial_form`` (how it is written, 12桁の数字) and ``record(line_no, serial, values)``."""
+
+    serial_pattern: ClassVar[re.Pattern[str]]
+    serial_label: ClassVar[str]
+    serial_form: ClassVar[str]
+
+    def __init__(self, *, columns: Sequence[Column], max_line_bytes: int):
+        self.splitter = LineSplitter(columns=columns, max_line_bytes=max_line_bytes)
+        self.max_line_bytes = max_line_bytes
+        self.serials: dict[str, int] = {}
+
+    def read(self, line_no: int, raw: bytes) -> R | LineError:
+        serial = None
+        try:
+            values = self.splitter.split(raw)
+            first = values[0].strip()
+            if self.serial_pattern.fullmatch(first):
+                serial = first
+            values = self.splitter.fields(values)
+            return self.record(line_no, self.serial_once(line_no, values[0]), values)
+        except Invalid as invalid:
+            return line_error(line_no, serial, invalid)
+
+    def serial_once(self, line_no: int, serial: str) -> str:
+        """``serial`` when it is well formed and no earlier line of the file has it."""
+        if not self.serial_pattern.fullmatch(serial):
+            raise Invalid("serial_invalid", f"{self.serial_label}は{self.serial_form}で記録してください。")
+        earlier = self.serials.setdefault(serial, line_no)
+        if earlier != line_no:
+            raise Invalid("serial_duplicate", f"{self.serial_label}が{earlier}行目と重複しています（後の行を受け付けません）。")
+        return serial
+
+    def record(self, line_no: int, serial: str, values: list[str]) -> R:
+        raise NotImplementedError
+
+
 def lines_read(parsed: ParsedFile, lines: Iterable[bytes], read: Callable[[int, bytes], object]) -> None:
     """Apply ``read(line_no, raw)`` to each data line (line 2 onwards): a LineError goes to the errors,
     anything else to the records."""

@@ -19,7 +19,7 @@ from datetime import date
 from kaigo.feeds import (
     Invalid,
     LineError,
-    LineSplitter,
+    LineReader,
     ParsedFile,
     date_field,
     file_open,
@@ -106,78 +106,72 @@ def parse_payment_file(data: bytes, *, today: date | None = None, max_line_bytes
     return parsed
 
 
-class _LineReader:
+class _LineReader(LineReader[PaymentRecord]):
+    serial_pattern, serial_label, serial_form = _SERIAL, "受付番号", "20文字以内の英数字"
+
     def __init__(self, *, today: date, max_line_bytes: int):
+        super().__init__(columns=COLUMNS, max_line_bytes=max_line_bytes)
         self.today = today
-        self.max_line_bytes = max_line_bytes
-        self.splitter = LineSplitter(columns=COLUMNS, max_line_bytes=max_line_bytes)
-        self.serials: dict[str, int] = {}
 
     def read(self, line_no: int, raw: bytes) -> PaymentRecord | LineError:
-        fields = None
-        values = None
+        # Fast path: a line of plain fields in the usual shape (almost every line) is split by one
+        # regular expression and its fields' formats need no further check. Any other line goes
+        # the general way (kaigo.feeds.LineReader), which finds its first fault.
+        match = _WELL_FORMED.fullmatch(raw.decode("utf-8")) if len(raw) <= self.max_line_bytes else None
+        if match is None:
+            return super().read(line_no, raw)
+        fields = match.groups()
         try:
-            # Fast path: a line of plain fields in the usual shape (almost every line) is split by one
-            # regular expression and its fields' formats need no further check. Any other line goes
-            # the general way (kaigo.feeds.LineSplitter), which finds its first fault.
-            match = _WELL_FORMED.fullmatch(raw.decode("utf-8")) if len(raw) <= self.max_line_bytes else None
-            if match is not None:
-                fields = match.groups()
-                formats_known = True
-            else:
-                values = self.splitter.split(raw)
-                fields = self.splitter.fields(values)
-                formats_known = False
-            serial_text, channel_code, number, amount_text, paid_text, booked_text, result, agent = fields
-            if not formats_known and not _SERIAL.fullmatch(serial_text):
-                raise Invalid("serial_invalid", "受付番号は20文字以内の英数字で記録してください。")
-            earlier = self.serials.setdefault(serial_text, line_no)
-            if earlier != line_no:
-                raise Invalid("serial_duplicate", f"受付番号が{earlier}行目と重複しています（後の行を受け付けません）。")
-            channel = CHANNEL_CODES.get(channel_code)
-            if channel is None:
-                raise Invalid("channel_unknown", "収納区分のコードが正しくありません（1: 窓口, 2: 口座振替, 3: コンビニ速報, "
-                                                 "4: コンビニ確報）。")
-            if not number:
-                raise Invalid("required_missing", "納付番号がありません。")
-            if not amount_text:
-                raise Invalid("required_missing", "金額がありません。")
-            if not paid_text:
-                raise Invalid("required_missing", "納付日がありません。")
-            if not booked_text:
-                raise Invalid("required_missing", "収納日がありません。")
-            if channel == _TRANSFER:
-                if not result:
-                    raise Invalid("required_missing", "振替結果がありません（口座振替では必須です）。")
-            elif result:
-                raise Invalid("field_not_allowed", f"振替結果は{_CHANNEL_LABELS[channel_code]}では記録できません。")
-            if not agent:
-                raise Invalid("required_missing", "収納機関コードがありません。")
-
-            if not formats_known and not _PAYMENT_NUMBER.fullmatch(number):
-                raise Invalid("payment_number_invalid", "納付番号は16桁の数字で記録してください。")
-            if not check_digit_ok(number):
-                raise Invalid("payment_number_check_digit", "納付番号の検査数字が正しくありません。")
-            if number[4:13] == "000000000" or number[13:15] > "12":
-                raise Invalid("payment_number_invalid", "納付番号の通知書番号または期が正しくありません。")
-            if not formats_known and not _AMOUNT.fullmatch(amount_text):
-                raise Invalid("amount_invalid", f"金額は{AMOUNT_DIGITS}桁以内の整数（円）で記録してください。")
-            amount = int(amount_text)
-            if amount == 0:
-                raise Invalid("amount_invalid", "金額が0円です（1円以上で記録してください）。")
-            paid_on = date_field(paid_text, _PAID_ON)
-            booked_on = date_field(booked_text, _BOOKED_ON)
-            if result and result not in _TRANSFER_RESULTS:
-                raise Invalid("transfer_result_invalid", "振替結果のコードが正しくありません（0, 1, 2, 3, 9）。")
-            if not formats_known and not _AGENT.fullmatch(agent):
-                raise Invalid("agent_code_invalid", "収納機関コードは5桁の数字で記録してください。")
-
-            if booked_on < paid_on:
-                raise Invalid("booked_before_paid", "収納日が納付日より前です。")
-            if booked_on > self.today:
-                raise Invalid("date_in_future", "収納日が処理日より後です。")
-            return PaymentRecord(serial_text, channel, number, amount, paid_on, booked_on, result or None, agent,
-                                 line_no)
+            return self.payment(line_no, self.serial_once(line_no, fields[0]), fields, formats_known=True)
         except Invalid as invalid:
-            first = fields[0] if fields is not None else values[0].strip() if values else ""
-            return line_error(line_no, first if _SERIAL.fullmatch(first) else None, invalid)
+            return line_error(line_no, fields[0], invalid)  # the serial's form: _WELL_FORMED's
+
+    def record(self, line_no: int, serial: str, values: list[str]) -> PaymentRecord:
+        return self.payment(line_no, serial, values, formats_known=False)
+
+    def payment(self, line_no: int, serial: str, fields, *, formats_known: bool) -> PaymentRecord:
+        _, channel_code, number, amount_text, paid_text, booked_text, result, agent = fields
+        channel = CHANNEL_CODES.get(channel_code)
+        if channel is None:
+            raise Invalid("channel_unknown", "収納区分のコードが正しくありません（1: 窓口, 2: 口座振替, 3: コンビニ速報, "
+                                             "4: コンビニ確報）。")
+        if not number:
+            raise Invalid("required_missing", "納付番号がありません。")
+        if not amount_text:
+            raise Invalid("required_missing", "金額がありません。")
+        if not paid_text:
+            raise Invalid("required_missing", "納付日がありません。")
+        if not booked_text:
+            raise Invalid("required_missing", "収納日がありません。")
+        if channel == _TRANSFER:
+            if not result:
+                raise Invalid("required_missing", "振替結果がありません（口座振替では必須です）。")
+        elif result:
+            raise Invalid("field_not_allowed", f"振替結果は{_CHANNEL_LABELS[channel_code]}では記録できません。")
+        if not agent:
+            raise Invalid("required_missing", "収納機関コードがありません。")
+
+        if not formats_known and not _PAYMENT_NUMBER.fullmatch(number):
+            raise Invalid("payment_number_invalid", "納付番号は16桁の数字で記録してください。")
+        if not check_digit_ok(number):
+            raise Invalid("payment_number_check_digit", "納付番号の検査数字が正しくありません。")
+        if number[4:13] == "000000000" or number[13:15] > "12":
+            raise Invalid("payment_number_invalid", "納付番号の通知書番号または期が正しくありません。")
+        if not formats_known and not _AMOUNT.fullmatch(amount_text):
+            raise Invalid("amount_invalid", f"金額は{AMOUNT_DIGITS}桁以内の整数（円）で記録してください。")
+        amount = int(amount_text)
+        if amount == 0:
+            raise Invalid("amount_invalid", "金額が0円です（1円以上で記録してください）。")
+        paid_on = date_field(paid_text, _PAID_ON)
+        booked_on = date_field(booked_text, _BOOKED_ON)
+        if result and result not in _TRANSFER_RESULTS:
+            raise Invalid("transfer_result_invalid", "振替結果のコードが正しくありません（0, 1, 2, 3, 9）。")
+        if not formats_known and not _AGENT.fullmatch(agent):
+            raise Invalid("agent_code_invalid", "収納機関コードは5桁の数字で記録してください。")
+
+        if booked_on < paid_on:
+            raise Invalid("booked_before_paid", "収納日が納付日より前です。")
+        if booked_on > self.today:
+            raise Invalid("date_in_future", "収納日が処理日より後です。")
+        return PaymentRecord(serial, channel, number, amount, paid_on, booked_on, result or None, agent,
+                             line_no)

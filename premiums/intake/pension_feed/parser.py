@@ -23,14 +23,13 @@ from eligibility.services import MAX_NAME_KANA
 from kaigo.feeds import (
     FILE_ERRORS,
     Invalid,
-    LineError,
-    LineSplitter,
+    LineReader,
     ParsedFile,
     code_field,
     date_field,
     file_open,
     kana_name_field,
-    line_error,
+    lines_read,
     reject,
 )
 from premiums.intake.pension_feed.format import (
@@ -100,8 +99,11 @@ class ParsedPensionFile(ParsedFile[PensionRecord]):
 
 
 class _WrongFile(Exception):
-    def __init__(self, code: str, message: str):
+    """A line showing that the whole file is not the one being received (another notice or month)."""
+
+    def __init__(self, line_no: int, code: str, message: str):
         super().__init__(code)
+        self.line_no = line_no
         self.code = code
         self.message = message
 
@@ -121,57 +123,32 @@ def parse_pension_file(data: bytes, *, notice: str, month: YearMonth, max_line_b
         return reject(parsed, 1, "notice_month_impossible",
                       f"{_NOTICE_LABELS[notice]}（{notice}）は{NOTICE_MONTH_TEXT[notice]}です。"
                       f"{month_text(month)}分としては取り込めません。ファイル全体を受け付けません。")
-    reader = _LineReader(notice=notice, month=month, max_line_bytes=max_line_bytes)
-    records, errors = parsed.records, parsed.errors
     try:
-        for line_no, raw in enumerate(lines, start=2):
-            result = reader.read(line_no, raw)
-            if isinstance(result, LineError):
-                errors.append(result)
-            else:
-                records.append(result)
+        lines_read(parsed, lines, _LineReader(notice=notice, month=month, max_line_bytes=max_line_bytes).read)
     except _WrongFile as wrong:
         parsed.records, parsed.errors = [], []
-        return reject(parsed, reader.line_no, wrong.code, wrong.message)
+        return reject(parsed, wrong.line_no, wrong.code, wrong.message)
     return parsed
 
 
-class _LineReader:
+class _LineReader(LineReader[PensionRecord]):
+    serial_pattern, serial_label, serial_form = _SERIAL, "通知連番", "12桁の数字"
+
     def __init__(self, *, notice: str, month: YearMonth, max_line_bytes: int):
+        super().__init__(columns=COLUMNS, max_line_bytes=max_line_bytes)
         self.notice = notice
         self.month = month
         self.month_text = f"{month[0]:04d}-{month[1]:02d}"
         self.presence = _PRESENCE[notice]
-        self.splitter = LineSplitter(columns=COLUMNS, max_line_bytes=max_line_bytes)
-        self.serials: dict[str, int] = {}
         self.pensions: dict[tuple[str, str, str], int] = {}  # (insurer, number, code) -> line
-        self.line_no = 0
 
-    def read(self, line_no: int, raw: bytes) -> PensionRecord | LineError:
-        self.line_no = line_no
-        serial = None
-        try:
-            values = self.splitter.split(raw)
-            first = values[0].strip()
-            if _SERIAL.fullmatch(first):
-                serial = first
-            return self._record(line_no, self.splitter.fields(values))
-        except Invalid as invalid:
-            return line_error(line_no, serial, invalid)
-
-    def _record(self, line_no: int, values: list[str]) -> PensionRecord:
+    def record(self, line_no: int, serial: str, values: list[str]) -> PensionRecord:
         v = dict(zip(ATTRS, values, strict=True))
-        serial = v["serial"]
-        if not _SERIAL.fullmatch(serial):
-            raise Invalid("serial_invalid", "通知連番は12桁の数字で記録してください。")
-        earlier = self.serials.setdefault(serial, line_no)
-        if earlier != line_no:
-            raise Invalid("serial_duplicate", f"通知連番が{earlier}行目と重複しています（後の行を受け付けません）。")
         notice = v["notice"]
         if notice not in _PRESENCE:
             raise Invalid("notice_unknown", "通知内容コードが正しくありません（00, 01, 10）。")
         if notice != self.notice:
-            raise _WrongFile("notice_mismatch",
+            raise _WrongFile(line_no, "notice_mismatch",
                              f"{line_no}行目: 通知内容コードが取り込む通知と異なります（{_NOTICE_LABELS[self.notice]}"
                              f"（{self.notice}）のファイルとして取り込んでいます）。ファイル全体を受け付けません。")
         text = v["month"]
@@ -179,7 +156,7 @@ class _LineReader:
             match = _MONTH.fullmatch(text)
             if match is None or not 1 <= int(match[2]) <= 12:
                 raise Invalid("month_invalid", "対象年月の形式が正しくありません（YYYY-MM）。")
-            raise _WrongFile("month_mismatch",
+            raise _WrongFile(line_no, "month_mismatch",
                              f"{line_no}行目: 対象年月が取り込む月と異なります（{month_text(self.month)}分のファイルとして"
                              "取り込んでいます）。ファイル全体を受け付けません。")
         for (attr, required), value in zip(self.presence, values, strict=True):

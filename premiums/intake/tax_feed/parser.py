@@ -21,8 +21,7 @@ from datetime import date
 from eligibility.models import Relation
 from kaigo.feeds import (
     Invalid,
-    LineError,
-    LineSplitter,
+    LineReader,
     ParsedFile,
     code_field,
     date_field,
@@ -92,32 +91,16 @@ def parse_tax_file(data: bytes, *, fiscal_year: int, max_line_bytes: int = 4096)
     return parsed
 
 
-class _LineReader:
+class _LineReader(LineReader[TaxRecord]):
+    serial_pattern, serial_label, serial_form = _SERIAL, "課税連番", "12桁の数字"
+
     def __init__(self, *, fiscal_year: int, max_line_bytes: int):
+        super().__init__(columns=COLUMNS, max_line_bytes=max_line_bytes)
         self.fiscal_year = fiscal_year
-        self.splitter = LineSplitter(columns=COLUMNS, max_line_bytes=max_line_bytes)
-        self.serials: dict[str, int] = {}
         self.initial_persons: dict[int, int] = {}  # person -> the line of their (good) 当初 line
 
-    def read(self, line_no: int, raw: bytes) -> TaxRecord | LineError:
-        serial = None
-        try:
-            values = self.splitter.split(raw)
-            first = values[0].strip()
-            if _SERIAL.fullmatch(first):
-                serial = first
-            return self._record(line_no, self.splitter.fields(values))
-        except Invalid as invalid:
-            return line_error(line_no, serial, invalid)
-
-    def _record(self, line_no: int, values: list[str]) -> TaxRecord:
+    def record(self, line_no: int, serial: str, values: list[str]) -> TaxRecord:
         v = dict(zip(ATTRS, values, strict=True))
-        serial = v["serial"]
-        if not _SERIAL.fullmatch(serial):
-            raise Invalid("serial_invalid", "課税連番は12桁の数字で記録してください。")
-        earlier = self.serials.setdefault(serial, line_no)
-        if earlier != line_no:
-            raise Invalid("serial_duplicate", f"課税連番が{earlier}行目と重複しています（後の行を受け付けません）。")
         kind = KIND_CODES.get(v["kind"])
         if kind is None:
             raise Invalid("kind_unknown", "当初更正区分のコードが正しくありません（1: 当初, 2: 更正）。")
