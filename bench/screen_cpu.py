@@ -8,7 +8,8 @@ premium_tab.py and qualification_tab.py prepared), after a warm-up: the Python C
 (``time.process_time``) and the wall time per request, the median of ``--rounds`` rounds. The
 wall time includes PostgreSQL's work; the CPU time is this process's only. A figure for
 comparing two versions of the code on the same machine and data, not a throughput: the screen
-benchmarks (wrk, gunicorn) measure that.
+benchmarks (wrk, gunicorn) measure that. The bare view (a short string through the same
+middleware stack, bench/views.py) is measured first in the same run: the floor of a request.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaigo.settings")
+os.environ["KAIGO_BENCH"] = "1"  # the bare view (bench/views.py): the floor beside the screens
 
 import django  # noqa: E402
 
@@ -93,6 +95,7 @@ def main() -> None:
     qualification_ids = sorted(set(FacilityStay.objects.filter(kind=StayKind.EXEMPTION, facility__isnull=True)
                                    .values_list("resident_id", flat=True)))[:200]
     screens = {
+        "bare view": [("GET", "/bench/bare", "")],
         "person search (POST)": [("POST", "/persons/", urlencode({"kana_name": r.name_kana, "csrfmiddlewaretoken": token}))
                                  for r in sample],
         "person overview": [("GET", f"/persons/{r.pk}/", "") for r in sample],
