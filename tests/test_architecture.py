@@ -114,13 +114,12 @@ def test_each_break_is_reported_by_the_right_contract(config, graph, importer, i
 
 def test_the_public_modules_contract_names_the_import_and_the_rule(config, graph, capsys):
     broken = copy.deepcopy(graph)
-    broken.add_import(importer="premiums.forms", imported="eligibility.qualification_forms", line_number=3,
-                      line_contents="from eligibility.qualification_forms import DATE_ERRORS")
+    broken.add_import(importer="premiums.example", imported="eligibility.forms", line_number=3,
+                      line_contents="from eligibility.forms import DATE_ERRORS")
     public = contract(config, "public-modules")
     public.render_broken_contract(public.check(broken, verbose=False))
     shown = " ".join(capsys.readouterr().out.split())  # as one line, whatever the console's width
-    assert "premiums.forms -> eligibility.qualification_forms (l.3): not a public module" in shown
-    assert "from eligibility.qualification_forms import DATE_ERRORS" in shown
+    assert "- premiums.example -> eligibility.forms (l.3): not a public module from eligibility.forms import DATE_ERRORS" in shown
     assert "one of: codes, events, format, rules, selectors, services" in shown
 
 
