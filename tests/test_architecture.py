@@ -66,6 +66,16 @@ def test_every_import_contract_is_kept():
     assert result.returncode == 0, f"import contracts broken:\n{result.stdout}\n{result.stderr}"
 
 
+def test_every_package_of_the_project_is_under_contract(config):
+    """A new top-level package (the synthetic city's, for one) must be added to root_packages and
+    to the layers, or nothing would check its imports nor anyone's imports of it."""
+    packages = {p.parent.name for p in BASE_DIR.glob("*/__init__.py")} - {"tests", "bench"}
+    assert set(config["session_options"]["root_packages"]) == packages
+    (layers,) = [o["layers"] for o in config["contracts_options"] if o["type"] == "layers"]
+    layered = {name.strip().strip("()") for layer in layers for name in layer.split("|")}
+    assert packages <= layered
+
+
 BOTH = {"layers", "public-modules"}
 
 
