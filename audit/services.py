@@ -28,8 +28,8 @@ from django.utils.crypto import salted_hmac
 
 from audit.chain import ACCESS, CHAINS, Break, BreakKind, VerifyResult, checkpoint_message, rows_of, verify_rows
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
-from audit.terminal import terminal_of
 from kaigo.errors import ApplicationError, InvalidState
+from kaigo.terminal import terminal_of
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,13 @@ Write results with COPY or set-based SQL, keyed uniquely (see docs/subsystems/ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 
 from kaigo.errors import ApplicationError
 
@@ -100,3 +103,33 @@ def ranges(lo: int, hi: int, chunk_size: int) -> list[ChunkSpec]:
     if chunk_size <= 0:
         raise ValueError("chunk_size must be positive")
     return [ChunkSpec(start, min(start + chunk_size, hi), min(start + chunk_size, hi) - start) for start in range(lo, hi, chunk_size)]
+
+
+# --- the chunk's context -------------------------------------------------------------------------
+# Every chunk's ``process`` runs inside a context that another app provides: the audit app's
+# change-trail context (audit/receivers.py ``batch_chunk_trail``, provided from its
+# AppConfig.ready), so that every change a chunk makes, COPY included, carries the run's id, its
+# kind as the function and its operator. The core imports no app, hence this hook. It fails
+# closed: without a provider a chunk refuses to run rather than write changes that the trail
+# could not attribute to their run.
+
+ChunkContext = Callable[["BatchRun"], AbstractContextManager[Any]]
+_chunk_context: ChunkContext | None = None
+
+
+def chunk_context_provide(provider: ChunkContext) -> None:
+    """Set the context every chunk runs in (once; providing the same one again is a no-op)."""
+    global _chunk_context
+    if _chunk_context is not None and _chunk_context is not provider:
+        raise RuntimeError("the batches' chunk context is provided twice")
+    _chunk_context = provider
+
+
+def chunk_context(run: BatchRun) -> AbstractContextManager[Any]:
+    """The context a chunk of ``run`` runs in, inside the chunk's transaction."""
+    if _chunk_context is None:
+        raise ImproperlyConfigured(
+            "no chunk context is provided: the audit app provides it in its AppConfig.ready "
+            "(audit/receivers.py); is 'audit' in INSTALLED_APPS?"
+        )
+    return _chunk_context(run)

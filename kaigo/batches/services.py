@@ -18,9 +18,8 @@ from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from audit.trail import trail_context, trail_context_bind
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
-from kaigo.batches.registry import get_kind
+from kaigo.batches.registry import chunk_context, get_kind
 from kaigo.errors import ApplicationError, InvalidState
 
 logger = logging.getLogger(__name__)
@@ -88,9 +87,9 @@ def chunk_process(chunk_id: int) -> str:
         if chunk.status != BatchChunk.Status.PENDING:
             return "skipped-finished"
         run = chunk.run
-        # Every change the chunk makes carries the run in the change trail (COPY included).
-        with trail_context(actor=run.operator, batch_run_id=run.pk, function=run.kind):
-            trail_context_bind()
+        # Every change the chunk makes carries the run in the change trail (COPY included): the
+        # context the audit app provides (registry.chunk_context; refuses to run without one).
+        with chunk_context(run):
             outcome = get_kind(run.kind).process(run=run, chunk=chunk)
         failed = len(outcome.errors)
         if outcome.succeeded + failed != chunk.size:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Count, F, Max, Min
 
-from audit.services import access_log_write
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import (
     BatchKind,
@@ -21,6 +20,7 @@ from kaigo.crypto.envelope import wrap, wrap_aad
 from kaigo.crypto.keyring import get_keyring, reset_keyring
 from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import verify_persons
+from kaigo.crypto.signals import persons_read
 from kaigo.db import copy_rows
 
 CHUNK_PERSONS = 10_000
@@ -111,9 +111,11 @@ class VerifyEncryption(BatchKind):
 
     def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
         ids = list(PersonKey.objects.filter(person_id__gte=chunk.lo, person_id__lt=chunk.hi).values_list("person_id", flat=True))
+        # Decrypting is reading: one access-log row per chunk, with every person in it, written by
+        # the audit app's receiver in the chunk's transaction, before anything is decrypted.
+        persons_read.send(sender=VerifyEncryption, actor=run.operator, function=self.name, channel="batch",
+                          person_ids=ids)
         failures = verify_persons(ids)
-        # Decrypting is reading: one access-log row per chunk, with every person in it.
-        access_log_write(actor=run.operator, function="crypto.verify", channel="batch", person_ids=ids)
         bad = {}
         for person_id, where, reason in failures:
             bad.setdefault(person_id, RecordError(str(person_id), "undecryptable", f"{where}: {reason}"))

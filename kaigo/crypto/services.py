@@ -22,6 +22,7 @@ from kaigo.crypto.envelope import field_aad, open_sealed
 from kaigo.crypto.errors import CryptoError
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.crypto.models import PersonKey
+from kaigo.crypto.signals import key_operation
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,10 @@ def person_shred(*, person_id: int, actor, reason: str) -> None:
 
 
 def key_operation_record(*, actor, operation: str, **detail) -> None:
-    """A key operation in the audit chain of access-right and key events (codes and numbers only)."""
-    from audit.services import auth_event_write
-
-    auth_event_write(kind="key_operation", actor=actor, detail={"operation": operation, **detail})
+    """A key operation in the audit chain of access-right and key events (codes and numbers only),
+    written by the audit app's receiver of ``key_operation`` in the caller's transaction; raises
+    when no receiver is connected (kaigo/crypto/signals.py)."""
+    key_operation.send(sender=PersonKey, actor=actor, operation=operation, detail=detail)
 
 
 def encrypted_models() -> list[tuple[type, list[EncryptedTextField]]]:

@@ -15,15 +15,15 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from audit.terminal import client_ip_of, trusted_proxies
 from kaigo.staff.models import Staff
 from kaigo.staff.services import require_section_chief
 from kaigo.staff.signals import account_changed
+from kaigo.terminal import client_ip_of, trusted_proxies
 
 
 def client_ip(request) -> str | None:
     """The client's address for the lockout (AXES_CLIENT_IP_CALLABLE): the same rule as the
-    access log's (audit/terminal.py), X-Forwarded-For believed only from KAIGO_TRUSTED_PROXIES.
+    access log's (kaigo/terminal.py), X-Forwarded-For believed only from KAIGO_TRUSTED_PROXIES.
     Anyone else could forge the header to dodge the lockout or to lock out a colleague's terminal.
     """
     return client_ip_of(request.META, trusted_proxies())[0]

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from audit import services
 from audit.models import AccessLogEntry
-from audit.terminal import terminal_of
+from kaigo.terminal import terminal_of
 
 PROXY = "10.0.0.5"
 

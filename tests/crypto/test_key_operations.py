@@ -134,3 +134,54 @@ def test_keys_create_adds_a_seal_key_to_a_keyring_from_before_it(keyring_file, s
     assert AuthEvent.objects.filter(kind="key_operation", detail__operation="seal_key_created").count() == 1
     call_command("keys_create", verbosity=0)  # a keyring with a seal key is left alone
     assert get_keyring().seal_keys == ring.seal_keys
+
+
+@pytest.fixture
+def without_audit_receiver():
+    """Disconnect one of the audit app's receivers of kaigo/crypto/signals.py for the test."""
+    from audit import receivers
+    from kaigo.crypto import signals
+
+    def disconnect(name: str) -> None:
+        assert getattr(signals, name).disconnect(dispatch_uid=f"audit.{name}")
+
+    yield disconnect
+    receivers.connect()
+
+
+def test_a_shred_that_nothing_would_record_is_refused_and_undone(without_audit_receiver):
+    from django.core.exceptions import ImproperlyConfigured
+
+    resident = make_resident()
+    without_audit_receiver("key_operation")
+    with pytest.raises(ImproperlyConfigured, match="no receiver records this operation"):
+        person_shred(person_id=resident.pk, actor=None, reason="保存期間経過")
+    key = PersonKey.objects.get(person_id=resident.pk)
+    assert (key.wrapped_dek is not None, key.shredded_at) == (True, None)
+    assert not AuthEvent.objects.filter(kind="key_operation").exists()
+    dek_cache_clear()
+    assert Resident.objects.get(pk=resident.pk).name_kanji == resident.name_kanji
+
+
+def test_a_check_whose_reads_nothing_would_log_fails_its_chunk(no_dispatch, without_audit_receiver):
+    from django.core.exceptions import ImproperlyConfigured
+
+    make_resident()
+    without_audit_receiver("persons_read")
+    run = batches.batch_start(kind="crypto.verify", params={}, actor=None, origin=BatchRun.Origin.COMMAND)
+    chunk = run.chunks.get()
+    with pytest.raises(ImproperlyConfigured, match="no receiver records this operation"):
+        batches.chunk_process(chunk.pk)
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.succeeded) == ("pending", 0)
+    assert not AccessLogEntry.objects.filter(function="crypto.verify").exists()
+
+
+def test_a_check_run_by_an_operator_logs_the_operator(no_dispatch, make_staff):
+    resident = make_resident()
+    operator = make_staff(username="operator01")
+    run = batches.batch_start(kind="crypto.verify", params={}, actor=operator, origin=BatchRun.Origin.SCREEN)
+    run_chunks(run)
+    (entry,) = AccessLogEntry.objects.filter(function="crypto.verify")
+    assert (entry.staff_id, entry.username, entry.channel, entry.person_ids) == (
+        operator.pk, "operator01", "batch", [resident.pk])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import psycopg
 import pytest
@@ -209,3 +209,58 @@ def test_changes_made_by_a_chunk_carry_the_run_in_the_change_trail(monkeypatch):
     services.chunk_process(run.chunks.get().pk)
     event = ResidentEvent.objects.filter(pgh_obj_id=resident.pk, pgh_label="update").get()
     assert event.pgh_context == {"function": "demo.squares", "batch_run_id": run.pk}
+
+
+@pytest.mark.django_db
+def test_a_chunk_binds_its_run_and_operator_to_the_transaction_for_copy_writes(monkeypatch, make_staff):
+    """psycopg's COPY does not go through Django's execute: the chunk's context must already be
+    bound to the transaction (read here through the raw connection, past pghistory's prefix)."""
+    import json
+
+    from kaigo.batches.batch_kinds import DemoSquares
+    from kaigo.batches.registry import ChunkOutcome
+
+    operator = make_staff(username="operator01")
+    seen = []
+
+    def process(self, run, chunk):
+        seen.append(connection.connection.execute(
+            "SELECT current_setting('pghistory.context_metadata', true)").fetchone()[0])
+        return ChunkOutcome(succeeded=chunk.size)
+
+    monkeypatch.setattr(DemoSquares, "process", process)
+    run = services.batch_start(kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=operator,
+                               origin=BatchRun.Origin.SCREEN)
+    assert services.chunk_process(run.chunks.get().pk) == "done"
+    assert [json.loads(s) for s in seen] == [
+        {"staff_id": operator.pk, "username": "operator01", "function": "demo.squares", "batch_run_id": run.pk}]
+
+
+@pytest.mark.django_db
+def test_without_a_chunk_context_a_chunk_refuses_to_run_and_writes_nothing(monkeypatch):
+    """Fails closed: with no provider (the audit app's, from its AppConfig.ready), a chunk's
+    changes could not be traced to their run, so the chunk does not run at all."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from kaigo.batches import registry
+
+    monkeypatch.setattr(registry, "_chunk_context", None)
+    run = start(records=10, chunk_size=10)
+    chunk = run.chunks.get()
+    with pytest.raises(ImproperlyConfigured, match="no chunk context"):
+        services.chunk_process(chunk.pk)
+    chunk.refresh_from_db()
+    run.refresh_from_db()
+    assert (chunk.status, run.processed) == (BatchChunk.Status.PENDING, 0)
+    assert not DemoResult.objects.exists()
+
+
+def test_the_chunk_context_is_provided_once(monkeypatch):
+    from audit.receivers import batch_chunk_trail
+    from kaigo.batches import registry
+
+    assert registry._chunk_context is batch_chunk_trail  # the audit app's, from its AppConfig.ready
+    registry.chunk_context_provide(batch_chunk_trail)  # again, the same: nothing changes
+    with pytest.raises(RuntimeError, match="provided twice"):
+        registry.chunk_context_provide(lambda run: nullcontext())
+    assert registry._chunk_context is batch_chunk_trail

@@ -1,5 +1,9 @@
 """Which terminal a request came from: its client IP and its terminal id.
 
+Generic request handling, used by the access log and the authentication events
+(audit/services.py) and by the login lockout (kaigo/staff/lockout.py), which must agree on the
+client's address. Imports nothing of the project.
+
 Headers sent by a client can say anything. X-Forwarded-For and the terminal-id header (set by
 the city's reverse proxy from the terminal's client certificate, overwriting any value the
 client sent) are believed only when the request's REMOTE_ADDR is one of
