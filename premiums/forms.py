@@ -7,15 +7,15 @@ from datetime import date
 
 from django import forms
 
-from eligibility.models import Ward
+from eligibility.codes import Ward
 from premiums.models import Evidence, ReductionKind
-from eligibility.qualification_forms import DATE_ERRORS, _Form
+from kaigo.forms import DATE_ERRORS, StaffForm
 
 AMOUNT_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "required": "金額を入力してください。",
                  "min_value": "金額は1円以上で入力してください。", "max_value": "金額が大きすぎます。"}
 
 
-class CounterPaymentForm(_Form):
+class CounterPaymentForm(StaffForm):
     """窓口での収納: one open installment of a levied year."""
 
     installment = forms.ChoiceField(label="納期", widget=forms.RadioSelect,
@@ -41,14 +41,14 @@ class CounterPaymentForm(_Form):
         return int(fiscal_year), method, date.fromisoformat(month)
 
 
-class ArrearsFilterForm(_Form):
+class ArrearsFilterForm(StaffForm):
     """The arrears list's ward (head office only) and page, by GET: codes only, no personal data."""
 
     ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)
     page = forms.IntegerField(label="ページ", min_value=1, required=False)
 
 
-class ReductionApplicationForm(_Form):
+class ReductionApplicationForm(StaffForm):
     """減免の申請 at the counter."""
 
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
@@ -67,7 +67,7 @@ class ReductionApplicationForm(_Form):
                                          error_messages={"invalid_choice": "選択肢から選んでください。"})
 
 
-class ReductionDecisionForm(_Form):
+class ReductionDecisionForm(StaffForm):
     """減免の決定 by the section chief: approve with a share (or a stage for 境界層), or reject."""
 
     decision = forms.ChoiceField(label="決定", choices=[("approve", "承認"), ("reject", "却下")],
@@ -84,7 +84,7 @@ class ReductionDecisionForm(_Form):
                                        error_messages={"max_length": "却下の理由は200文字以内で入力してください。"})
 
 
-class DeferralEndForm(_Form):
+class DeferralEndForm(StaffForm):
     """徴収猶予の取消 by the section chief: the new 猶予期限 and the reason."""
 
     until = forms.DateField(label="新しい猶予期限", error_messages=DATE_ERRORS,
@@ -104,7 +104,7 @@ def _yen(label: str, *, required: bool = False, min_value: int | None = 0) -> fo
                               widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
 
 
-class SimulatorForm(_Form):
+class SimulatorForm(StaffForm):
     """保険料の試算 at the counter: the facts a resident tells, nothing stored, nothing logged."""
 
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,

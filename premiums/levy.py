@@ -18,8 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kaigo.batches.registry import RecordError
-from eligibility.services import number_allocate
-from kaigo.db import copy_rows
+from kaigo.db import copy_rows, number_allocate
 from premiums.calendar import closed_days
 from premiums.models import Levy, LevyInstallment, LevySource, ReductionKind
 from premiums.rules.codes import CollectionMethod, InstallmentKind, PensionKind

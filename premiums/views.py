@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from eligibility.models import Resident, Ward
-from eligibility.scope import home_wards
+from eligibility.codes import Ward
+from eligibility.residents.selectors import ResidentNotFound, home_wards
 from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.shell.responses import pdf_response
@@ -50,7 +50,7 @@ def premium_tab(request, resident_id: int):
     try:
         tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
                                         today=timezone.localdate())
-    except Resident.DoesNotExist:
+    except ResidentNotFound:
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
@@ -71,7 +71,7 @@ def counter_payment(request, resident_id: int):
     try:
         tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
                                         today=timezone.localdate())
-    except Resident.DoesNotExist:
+    except ResidentNotFound:
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
@@ -126,7 +126,7 @@ def reduction_apply_view(request, resident_id: int):
     try:
         tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
                                         today=timezone.localdate())
-    except Resident.DoesNotExist:
+    except ResidentNotFound:
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)

@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from eligibility.numbers import insured_number_check_digit
-from linkage.payments.simulator import (
-    FAULTS,
-    OpenInstallment,
-    installments_of,
-    simulate_payment_day,
-)
+from eligibility.residents.rules import insured_number_check_digit
+from linkage.payments.simulator import FAULTS, OpenInstallment, installments_of, simulate_payment_day
 from premiums.payment_feed.format import (
     ATTRS,
     HEADER,

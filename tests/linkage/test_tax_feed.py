@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from eligibility.models import ResidenceStatus, Resident
+from eligibility.codes import ResidenceStatus
+from eligibility.models import Resident
 from eligibility.synthetic.city import CityPlan
-from premiums.rules import StageInputs, stage_of
-from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
-from premiums.tax_feed.format import ATTRS, HEADER, line_encode
-from premiums.tax_feed.parser import TaxRecord, parse_tax_file
 from linkage.tax.simulator import (
     FAULTS,
     TaxSnapshot,
@@ -30,6 +27,10 @@ from linkage.tax.simulator import (
     simulate_tax_file,
     tax_facts_for,
 )
+from premiums.rules import StageInputs, stage_of
+from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
+from premiums.tax_feed.format import ATTRS, HEADER, line_encode
+from premiums.tax_feed.parser import TaxRecord, parse_tax_file
 from tests.eligibility.factories import make_resident
 
 FY = 2026
