@@ -56,7 +56,8 @@ def capture(out: Path, persons: int) -> None:
     from django.db.models import Max, Min
     from django.test import Client
 
-    from eligibility.models import FacilityStay, Resident, StayKind, Ward
+    from eligibility.codes import StayKind, Ward
+    from eligibility.models import FacilityStay, Resident
     from kaigo.staff.models import Staff
     from kaigo.staff.roles import Organisation, Role
     from kaigo.staff.services import staff_create

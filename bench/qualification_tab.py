@@ -25,8 +25,9 @@ import person_screens as ps  # noqa: E402  (sets up Django)
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from eligibility.models import FacilityStay, QualificationPeriod, StayKind  # noqa: E402
-from eligibility.qualification import Context, requalify  # noqa: E402
+from eligibility.codes import StayKind  # noqa: E402
+from eligibility.models import FacilityStay, QualificationPeriod  # noqa: E402
+from eligibility.qualification.services import Context, requalify  # noqa: E402
 from eligibility.synthetic.city import qualification_backfill  # noqa: E402
 
 SAMPLE = 200

@@ -37,16 +37,13 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from eligibility.intake import registry_file_receive_and_start  # noqa: E402
-from eligibility.models import (  # noqa: E402
-    ChangeStatus,
-    Facility,
-    FacilityKind,
-    RegistryChange,
-    Resident,
-)
-from eligibility.registry_feed.parser import parse_feed  # noqa: E402
-from eligibility.rules import next_month_start  # noqa: E402
+from eligibility.codes import FacilityKind  # noqa: E402
+from eligibility.intake.models import ChangeStatus, RegistryChange  # noqa: E402
+from eligibility.intake.parser import parse_feed  # noqa: E402
+from eligibility.intake.services import registry_file_receive_and_start  # noqa: E402
+from eligibility.qualification.models import Facility  # noqa: E402
+from eligibility.qualification.rules import next_month_start  # noqa: E402
+from eligibility.residents.models import Resident  # noqa: E402
 from eligibility.synthetic.city import generate, qualification_backfill  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402

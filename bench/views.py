@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from audit.services import access_log_write
-from eligibility import scope, selectors
-from eligibility.models import Resident
-from eligibility.views import overview_context
+from eligibility.residents import scope, selectors
+from eligibility.residents.models import Resident
+from eligibility.residents.views import overview_context
 from kaigo.shell.permissions import permission_required
 
 PLAIN_TABLE = "bench_plain_resident"
@@ -25,7 +25,7 @@ def bare(request):
 
 
 def _page(request, overview: selectors.Overview, *, log: bool):
-    """What eligibility.views.resident_overview does after reading the data: the scope check, the
+    """What eligibility.residents.views.resident_overview does after reading the data: the scope check, the
     access-log row (when ``log``) with the flags of its function code, the same context."""
     resident = overview.resident
     if not scope.person_view_allowed(request.user, resident):

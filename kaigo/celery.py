@@ -38,12 +38,12 @@ app.conf.beat_schedule = {
     },
     # Nightly resident-registry intake: every file waiting in the inbox (KAIGO_REGISTRY_INBOX).
     "eligibility-registry-intake-nightly": {
-        "task": "eligibility.tasks.registry_intake_nightly",
+        "task": "eligibility.intake.tasks.registry_intake_nightly",
         "schedule": crontab(hour=1, minute=0),
     },
     # Monthly 65th-birthday run on the 15th: everyone reaching 65 next month.
     "eligibility-age65-monthly": {
-        "task": "eligibility.tasks.age65_monthly",
+        "task": "eligibility.qualification.tasks.age65_monthly",
         "schedule": crontab(day_of_month=15, hour=1, minute=30),
     },
     # Premiums: the re-levy of the month's changes (更正) on the 20th, after the registry and tax intake.

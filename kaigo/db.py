@@ -1,5 +1,5 @@
-"""Database helpers shared by all apps: bulk writes through COPY, reads of raw SQL as named rows
-(several in one round trip)."""
+"""Database helpers shared by all apps: numbers from a sequence, bulk writes through COPY, reads of
+raw SQL as named rows (several in one round trip)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from django.db import connection
 from django.db.models import Field, Lookup, Model
 from psycopg import sql
 from psycopg.rows import namedtuple_row
+
+
+def number_allocate(sequence: str, count: int = 1) -> list[int]:
+    """``count`` numbers from the PostgreSQL sequence ``sequence`` (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def copy_rows(

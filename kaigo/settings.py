@@ -295,9 +295,10 @@ KAIGO_ORGANISATION_NAME = env("KAIGO_ORGANISATION_NAME", "健康福祉局 介護
 # (証記載保険者番号, 6 digits, and its name). Confirm the number against the 国保連 master.
 KAIGO_INSURER_NUMBER = env("KAIGO_INSURER_NUMBER", "141309")
 KAIGO_INSURER_NAME = env("KAIGO_INSURER_NAME", "川崎市")
-# KAIGO_WARD_VIEW_SCOPE: which residents ward-office staff may search and open (eligibility/scope.py):
-# "city" (default: any resident; those outside the own ward are flagged in the access log) or
-# "ward" (only their own ward's residents). Updates are limited to the own ward either way.
+# KAIGO_WARD_VIEW_SCOPE: which residents ward-office staff may search and open
+# (eligibility/residents/scope.py): "city" (default: any resident; those outside the own ward are
+# flagged in the access log) or "ward" (only their own ward's residents). Updates are limited to
+# the own ward either way.
 KAIGO_WARD_VIEW_SCOPE = env("KAIGO_WARD_VIEW_SCOPE", "city")
 if KAIGO_WARD_VIEW_SCOPE not in {"city", "ward"}:
     raise ImproperlyConfigured("KAIGO_WARD_VIEW_SCOPE must be 'city' or 'ward'")

@@ -5,17 +5,7 @@ domain app"); this module only re-exports them. Code of the app imports a model 
 sub-domain (``premiums.levy.models``), never from here.
 """
 
-from premiums.rates.models import (  # noqa: F401
-    FiscalYearRange,
-    PremiumCollectionPlan,
-    PremiumRateTable,
-    PremiumStage,
-    RateTableStatus,
-    fiscal_year_version_constraints,
-)
-from premiums.intake.models import InboundFile, InboundKind, InboundLineError, PensionFact, TaxFact  # noqa: F401
-from premiums.levy.models import Levy, LevyInstallment, LevyPending, LevyPendingCause, LevySource  # noqa: F401
-from premiums.notices.models import NoticeKind, PremiumNotice  # noqa: F401
+from premiums.arrears.models import WriteOff  # noqa: F401
 from premiums.collection.models import (  # noqa: F401
     DeductionStop,
     Payment,
@@ -24,5 +14,15 @@ from premiums.collection.models import (  # noqa: F401
     Settlement,
     SettlementKind,
 )
-from premiums.arrears.models import WriteOff  # noqa: F401
+from premiums.intake.models import InboundFile, InboundKind, InboundLineError, PensionFact, TaxFact  # noqa: F401
+from premiums.levy.models import Levy, LevyInstallment, LevyPending, LevyPendingCause, LevySource  # noqa: F401
+from premiums.notices.models import NoticeKind, PremiumNotice  # noqa: F401
+from premiums.rates.models import (  # noqa: F401
+    FiscalYearRange,
+    PremiumCollectionPlan,
+    PremiumRateTable,
+    PremiumStage,
+    RateTableStatus,
+    fiscal_year_version_constraints,
+)
 from premiums.reductions.models import Evidence, Reduction, ReductionKind, ReductionStatus  # noqa: F401

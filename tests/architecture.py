@@ -3,7 +3,7 @@
 - ``PublicModulesContract`` (contract type ``public_modules``, registered in pyproject.toml's
   ``[tool.importlinter]``): a domain app imports another domain app only through that app's
   public modules: a module whose path, below the app, has a component named ``selectors``,
-  ``services``, ``events``, ``codes``, ``rules`` or ``format``.
+  ``services``, ``events``, ``codes``, ``rules``, or a feed's ``format`` and ``parser``.
 - ``private_imports``: a module imports no private name (``_Form``) and no private module
   (``eligibility._x``) of another top-level package of the project. import-linter sees modules,
   not names, so tests/test_architecture.py runs this check over the apps' sources.

@@ -130,7 +130,7 @@ def test_the_public_modules_contract_names_the_import_and_the_rule(config, graph
     public.render_broken_contract(public.check(broken, verbose=False))
     shown = " ".join(capsys.readouterr().out.split())  # as one line, whatever the console's width
     assert "- premiums.example -> eligibility.forms (l.3): not a public module from eligibility.forms import DATE_ERRORS" in shown
-    assert "one of: codes, events, format, rules, selectors, services" in shown
+    assert "one of: codes, events, format, parser, rules, selectors, services" in shown
 
 
 # --- private names ---------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.models import Household, Relation, Resident, Sex, Ward
-from eligibility.numbers import my_number_check_digit
+from eligibility.codes import Relation, Sex, Ward
+from eligibility.models import Household, Resident
+from eligibility.residents.rules import my_number_check_digit
 from eligibility.synthetic.names import (
     GIVEN_FEMALE,
     GIVEN_FEMALE_COMPOSED,
@@ -261,7 +262,7 @@ def moved_in_on(person: Person, as_of: date) -> date | None:
 def qualification_rows(person_id: int, person: Person, as_of: date, now):
     """The residence spell and the qualification periods of a generated resident: derived with the
     same rules as the intake, so that the consistency check finds the generated city consistent."""
-    from eligibility.rules import PersonFacts, ResidenceSpell, derive_periods
+    from eligibility.qualification.rules import PersonFacts, ResidenceSpell, derive_periods
 
     start = moved_in_on(person, as_of)
     spell = (person_id, start, None, start is not None, "")
@@ -314,8 +315,8 @@ def write_chunk(rows: ChunkRows, as_of: date, trail=None) -> None:
     """COPY one chunk's rows in one transaction (insured numbers taken here, in chunk order).
     ``trail``: the change trail's context to bind (that of the thread that started the writes)."""
     from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
-    from eligibility.numbers import insured_number_from_serial
-    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
+    from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
+    from eligibility.residents.rules import insured_number_from_serial
 
     with transaction.atomic():
         _bind_trail(trail)
@@ -471,10 +472,10 @@ def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | Non
     yet (a city generated before qualification existed). Same rules as the generator; COPY in
     chunks of one transaction each. Returns the number of residents completed."""
     from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
-    from eligibility.numbers import insured_number_from_serial
-    from eligibility.qualification import PERIOD_COLUMNS, PERIOD_TYPES
-    from eligibility.rules import PersonFacts, derive_periods
-    from eligibility.rules import ResidenceSpell as Spell
+    from eligibility.qualification.rules import PersonFacts, derive_periods
+    from eligibility.qualification.rules import ResidenceSpell as Spell
+    from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
+    from eligibility.residents.rules import insured_number_from_serial
 
     now = timezone.now()
     done, last = 0, 0

@@ -1,6 +1,6 @@
 from django import template
 
-from eligibility.scope import SENSITIVE_HIDDEN
+from eligibility.residents.scope import SENSITIVE_HIDDEN
 
 register = template.Library()
 

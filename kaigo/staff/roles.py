@@ -52,8 +52,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # see and search by My Number: only the number-use work (個人番号利用事務); masked for all others
     "my_number.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
     # see the address, phone and reason of a person under a support measure (支援措置, e.g. DV
-    # protection), and only for residents of the own ward (eligibility.scope.sensitive_visible):
-    # the counter and the certification survey need it; inquiries and other agencies' requests must not
+    # protection), and only for residents of the own ward (eligibility/residents/scope.py,
+    # sensitive_visible): the counter and the certification survey need it; inquiries and other
+    # agencies' requests must not
     "person.sensitive.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK}),
     # register qualification notifications (届出) by hand and resolve the intake's work queue (要確認案件)
     "qualification.update": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from eligibility.models import Sex
+from eligibility.codes import Sex
 from premiums.intake.pension_feed.format import (
     ATTRS,
     HEADER,

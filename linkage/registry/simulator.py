@@ -22,17 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
-from eligibility.models import Relation, ResidenceStatus, Sex
-from eligibility.numbers import my_number_check_digit
-from eligibility.registry_feed.format import (
+from eligibility.codes import Relation, ResidenceStatus, Sex, municipality_code
+from eligibility.intake.format import (
     ABROAD,
     ATTRS,
     HEADER,
     KindOfChange,
     line_encode,
-    municipality_code,
 )
-from eligibility.rules import years_before
+from eligibility.qualification.rules import years_before
+from eligibility.residents.rules import my_number_check_digit
 from eligibility.synthetic.city import (
     WARD_WEIGHTS,
     CityPlan,

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from eligibility.models import Relation, Sex
+from eligibility.codes import Relation, Sex
 from premiums.intake.tax_feed.format import (
     ATTRS,
     FLAG_FILE_CODES,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from eligibility.models import Ward
-from eligibility.qualification_forms import _Form
+from eligibility.codes import Ward
+from kaigo.forms import StaffForm
 
 
-class ArrearsFilterForm(_Form):
+class ArrearsFilterForm(StaffForm):
     """The arrears list's ward (head office only) and page, by GET: codes only, no personal data."""
 
     ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from audit.services import access_log_write
+from eligibility.residents.selectors import residents_by_id
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, prescribed_on, reminder_pay_by
 
 # the open bill installments of current levies: (resident, fiscal year, levy, month, 納期限 in force,
@@ -134,13 +135,12 @@ def arrears_page(*, actor, request, ward: str, today: date, offset: int = 0) -> 
     """One page of a ward's arrears list with the persons' names (decrypted for this page only),
     and on the first page the store 速報 waiting too long for their 確報; one access-log row naming
     the page's persons."""
-    from eligibility.selectors import residents_with_keys
     from premiums.arrears.selectors import arrears_rows, stale_preliminaries
 
     rows, total = arrears_rows(ward=ward, today=today, limit=ARREARS_PAGE_SIZE, offset=offset)
     stale = stale_preliminaries(ward=ward, today=today) if offset == 0 else []
     ids = sorted({r.resident_id for r in rows} | {s.resident_id for s in stale})
-    residents = {resident.pk: resident for resident, _ in residents_with_keys("r.id = ANY(%s)", [ids])} if ids else {}
+    residents = residents_by_id(ids)
     page = ArrearsPage(ward, [(r, residents[r.resident_id]) for r in rows if r.resident_id in residents], total, offset,
                        [(s, residents[s.resident_id]) for s in stale if s.resident_id in residents])
     access_log_write(actor=actor, request=request, function="premium.arrears", channel="screen", person_ids=ids,

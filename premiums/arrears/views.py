@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from eligibility.models import Ward
-from eligibility.scope import home_wards
+from eligibility.codes import Ward
+from eligibility.residents.selectors import home_wards
 from kaigo.shell.permissions import permission_required
 from premiums.arrears import selectors
 from premiums.arrears.forms import ArrearsFilterForm

@@ -7,13 +7,13 @@ from datetime import date
 
 from django import forms
 
-from eligibility.qualification_forms import DATE_ERRORS, _Form
+from kaigo.forms import DATE_ERRORS, StaffForm
 
 AMOUNT_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "required": "金額を入力してください。",
                  "min_value": "金額は1円以上で入力してください。", "max_value": "金額が大きすぎます。"}
 
 
-class CounterPaymentForm(_Form):
+class CounterPaymentForm(StaffForm):
     """窓口での収納: one open installment of a levied year."""
 
     installment = forms.ChoiceField(label="納期", widget=forms.RadioSelect,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from eligibility.models import Resident
+from eligibility.residents.selectors import ResidentNotFound
 from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
@@ -27,7 +27,7 @@ def counter_payment(request, resident_id: int):
     try:
         tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
                                         today=timezone.localdate())
-    except Resident.DoesNotExist:
+    except ResidentNotFound:
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)

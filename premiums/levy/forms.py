@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from eligibility.qualification_forms import _Form
+from kaigo.forms import StaffForm
 
 YEN_FIELD_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "min_value": "金額に負の値は入力できません。",
                     "max_value": "金額が大きすぎます。"}
@@ -17,7 +17,7 @@ def _yen(label: str, *, required: bool = False, min_value: int | None = 0) -> fo
                               widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
 
 
-class SimulatorForm(_Form):
+class SimulatorForm(StaffForm):
     """保険料の試算 at the counter: the facts a resident tells, nothing stored, nothing logged."""
 
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,

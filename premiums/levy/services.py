@@ -22,9 +22,8 @@ from datetime import date, datetime
 from django.db import connection
 from django.utils import timezone
 
-from eligibility.services import number_allocate
 from kaigo.batches.registry import RecordError
-from kaigo.db import copy_rows
+from kaigo.db import copy_rows, number_allocate
 from premiums.levy.models import Levy, LevyInstallment, LevySource
 from premiums.levy.selectors import (
     PersonRows,

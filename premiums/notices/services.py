@@ -26,11 +26,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from audit.services import access_log_write
-from eligibility.cards import card_holder, insurer_info
-from eligibility.models import InsuredNumber, Resident
-from eligibility.qualification_selectors import person_header, protected_ids
-from eligibility.selectors import log_function
-from kaigo.crypto.deks import dek_preload
+from eligibility.cards.selectors import card_holder, card_holders
+from eligibility.residents.selectors import log_function, person_header
+from kaigo.documents import insurer_info
 from kaigo.errors import ApplicationError, NotPermitted
 from premiums.intake.pension_feed.format import INSURERS
 from premiums.intake.selectors import stage_inputs_of
@@ -459,22 +457,19 @@ def _build_many(items: Sequence[tuple[str, int, date | None, date]]) -> tuple[li
     loaded = _load([levy_id for _, levy_id, _, _ in items],
                    with_previous=any(kind in WITH_PREVIOUS for kind, _, _, _ in items))
     person_ids = {levy.resident_id for levy in loaded.levies.values()}
-    protected = protected_ids(person_ids)
-    dek_preload(person_ids - protected)
-    residents = Resident.objects.in_bulk(list(person_ids - protected))
-    numbers = dict(InsuredNumber.objects.filter(resident_id__in=list(residents)).values_list("resident_id", "number"))
+    printed = card_holders(person_ids)
     built: list[tuple[Levy, str, _Built]] = []
     left_out: dict[int, str] = {}
     for kind, levy_id, month, issued_on in items:
         levy = loaded.levies.get(levy_id)
         if levy is None:
             left_out[levy_id] = "賦課が見つかりません"
-        elif levy.resident_id in protected:
+        elif levy.resident_id in printed.protected:
             left_out[levy_id] = LEFT_OUT_PROTECTED
-        elif levy.resident_id not in residents or levy.resident_id not in numbers:
+        elif levy.resident_id not in printed.holders:
             left_out[levy_id] = "被保険者番号がありません"
         else:
-            holder = card_holder(residents[levy.resident_id], numbers[levy.resident_id])
+            holder = printed.holders[levy.resident_id]
             meta = documents.NoticeMeta(issued_on, levy.fiscal_year, levy.notice_number)
             try:
                 built.append((levy, kind, _build(kind, levy, loaded, holder, meta, today=issued_on,

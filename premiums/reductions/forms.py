@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django import forms
 
-from eligibility.qualification_forms import DATE_ERRORS, _Form
+from kaigo.forms import DATE_ERRORS, StaffForm
 from premiums.reductions.models import Evidence, ReductionKind
 
 
-class ReductionApplicationForm(_Form):
+class ReductionApplicationForm(StaffForm):
     """減免の申請 at the counter."""
 
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
@@ -28,7 +28,7 @@ class ReductionApplicationForm(_Form):
                                          error_messages={"invalid_choice": "選択肢から選んでください。"})
 
 
-class ReductionDecisionForm(_Form):
+class ReductionDecisionForm(StaffForm):
     """減免の決定 by the section chief: approve with a share (or a stage for 境界層), or reject."""
 
     decision = forms.ChoiceField(label="決定", choices=[("approve", "承認"), ("reject", "却下")],
@@ -45,7 +45,7 @@ class ReductionDecisionForm(_Form):
                                        error_messages={"max_length": "却下の理由は200文字以内で入力してください。"})
 
 
-class DeferralEndForm(_Form):
+class DeferralEndForm(StaffForm):
     """徴収猶予の取消 by the section chief: the new 猶予期限 and the reason."""
 
     until = forms.DateField(label="新しい猶予期限", error_messages=DATE_ERRORS,

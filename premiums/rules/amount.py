@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from eligibility.rules import premium_months
+from eligibility.qualification.rules import premium_months
 from premiums.rules.tables import RateTable, Rounding, rate_text, yen
 
 MONTHS_IN_YEAR = 12  # the 月割 divides the annual amount by the months of a year (not CONFIG)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from eligibility.rules import premium_months
+from eligibility.qualification.rules import premium_months
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
 from premiums.rules.arrears import ONE_DAY, add_years
 from premiums.rules.codes import CollectionMethod

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from audit.services import access_log_write
-from eligibility.qualification_selectors import PersonHeader, person_header
+from eligibility.residents.selectors import PersonHeader, person_header
 from kaigo.db import fetch_sets
 from premiums.collection.models import PaymentChannel, SettlementKind
 from premiums.collection.selectors import AWAITING_FINAL, balance_from_rows, installment_dues, payments_query

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from eligibility.models import Resident
+from eligibility.residents.selectors import ResidentNotFound
 from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
@@ -23,7 +23,7 @@ def premium_tab(request, resident_id: int):
     try:
         tab = selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
                                     today=timezone.localdate())
-    except Resident.DoesNotExist:
+    except ResidentNotFound:
         raise Http404 from None
     except NotPermitted as exc:
         return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)

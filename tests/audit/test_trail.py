@@ -27,14 +27,15 @@ from django.utils.functional import SimpleLazyObject
 
 from audit.trail import TrailMiddleware, trail_context, trail_context_active, trail_context_bind
 from audit.trail_models import TRAIL_EVENT_MODELS, HouseholdEvent, ResidentEvent, RoleGrantEvent, StaffEvent
-from eligibility.models import Household, Resident, Ward
-from eligibility.services import number_allocate
+from eligibility.codes import Ward
+from eligibility.models import Household, Resident
 from eligibility.synthetic.city import generate
 from kaigo.crypto import envelope
 from kaigo.crypto.deks import dek_for
 from kaigo.crypto.errors import CorruptCiphertext, ShreddedPerson
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.crypto.services import person_key_create, person_shred
+from kaigo.db import number_allocate
 from kaigo.staff.models import RoleGrant, Staff
 from kaigo.staff.roles import Role
 from tests.audit.test_append import as_role, roles  # noqa: F401  (a fixture)

@@ -15,7 +15,8 @@ if not (apps.is_installed("pghistory") and apps.is_installed("pgtrigger")):  # s
 from audit.models import AccessLogEntry
 from audit.selectors import TRAIL_PAGE_SIZE
 from audit.trail import trail_context
-from eligibility.models import Resident, Ward
+from eligibility.codes import Ward
+from eligibility.models import Resident
 from kaigo.staff.roles import Role
 from tests.eligibility.factories import make_resident
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from playwright.sync_api import expect
 
-from eligibility.qualification import Context, requalify
+from eligibility.qualification.services import Context, requalify
 from kaigo.staff.roles import Organisation, Role
 from tests.eligibility.factories import make_resident
 from tests.factories import TEST_PASSWORD, StaffFactory

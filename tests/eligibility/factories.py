@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from eligibility.models import Sex, Ward
-from eligibility.numbers import my_number_check_digit
-from eligibility.services import ResidentInput, resident_create
+from eligibility.codes import Sex, Ward
+from eligibility.residents.rules import my_number_check_digit
+from eligibility.residents.services import ResidentInput, resident_create
 
 _serial = itertools.count(1)
 
@@ -45,7 +45,7 @@ _registry_serials = itertools.count(700_000_000_000)
 def registry_line(who=None, **values) -> str:
     """One line of a registry change file; ``who`` (a Resident) fills the person number and the
     birth date (the feed's cross-check); serials are unique, the notification date is today."""
-    from eligibility.registry_feed.format import ATTRS, line_encode
+    from eligibility.intake.format import ATTRS, line_encode
 
     if who is not None:
         values.setdefault("person_id", who.pk)
@@ -56,14 +56,14 @@ def registry_line(who=None, **values) -> str:
 
 
 def registry_file(*lines: str) -> bytes:
-    from eligibility.registry_feed.format import HEADER
+    from eligibility.intake.format import HEADER
 
     return ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
 
 
 def make_elderly(**overrides):
     """A resident born 1950-06-15 (first class since 2015-06-14), with their qualification recorded."""
-    from eligibility.qualification import Context, requalify
+    from eligibility.qualification.services import Context, requalify
 
     overrides.setdefault("birth_date", date(1950, 6, 15))
     resident = make_resident(**overrides)

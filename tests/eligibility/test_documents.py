@@ -11,20 +11,16 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from eligibility.documents import (
-    CardHolder,
+from eligibility.cards.documents import (
     CareInfo,
     DocumentMeta,
-    InsurerInfo,
-    fonts,
     render_batch,
     render_eligibility_certificate,
     render_insurance_card,
     render_qualification_certificate,
-    unsupported_characters,
-    wareki,
 )
-from eligibility.documents.layout import LEADING, fit_text, wrap
+from kaigo.documents import CardHolder, InsurerInfo, fonts, unsupported_characters, wareki
+from kaigo.documents.layout import LEADING, fit_text, wrap
 
 # Synthetic person and insurer (no real name, address or number).
 HOLDER = CardHolder(
@@ -308,7 +304,8 @@ def test_batch_of_one_kind_keeps_its_title():
 def test_rendering_does_not_import_matplotlib():
     code = (
         "import sys, datetime\n"
-        "from eligibility.documents import *\n"
+        "from eligibility.cards.documents import *\n"
+        "from kaigo.documents import CardHolder, InsurerInfo\n"
         "h = CardHolder('0000012344', '試験', 'シケン', datetime.date(1950, 1, 1), '男', '架空県')\n"
         "render_insurance_card(holder=h, insurer=InsurerInfo('999999', '見本市'), care=CareInfo(),"
         " meta=DocumentMeta(issued_on=datetime.date(2025, 4, 1)))\n"

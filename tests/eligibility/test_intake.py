@@ -7,24 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from eligibility import intake
-from eligibility.codes import GainReason, LossReason
-from eligibility.models import (
-    ChangeStatus,
-    Facility,
-    FacilityKind,
-    InsuredNumber,
-    QualificationPeriod,
-    RegistryChange,
-    ResidenceStatus,
-    Resident,
-    WorkItem,
-    WorkKind,
-)
-from eligibility.qualification import stored_periods
-from eligibility.registry_feed.format import (
-    municipality_code,
-)
+from eligibility.codes import FacilityKind, GainReason, LossReason, ResidenceStatus, WorkKind, municipality_code
+from eligibility.intake import services as intake
+from eligibility.intake.models import ChangeStatus
+from eligibility.models import Facility, InsuredNumber, QualificationPeriod, RegistryChange, Resident, WorkItem
+from eligibility.qualification.services import stored_periods
 from kaigo.outbox.models import OutboxEvent
 from tests.eligibility.factories import (
     make_elderly,
@@ -247,7 +234,7 @@ def test_a_move_out_dated_before_the_recorded_move_in_is_rejected():
 def test_a_change_after_the_monthly_run_keeps_the_gain_it_recorded_ahead():
     """The 65th-birthday run of next month records gains dated ahead; an address change
     received before that day must not undo them (every writer derives up to the same horizon)."""
-    from eligibility.batch_kinds import Age65
+    from eligibility.qualification.batch_kinds import Age65
     from kaigo.batches.models import BatchRun
     from tests.eligibility.test_qualification import run_kind
 

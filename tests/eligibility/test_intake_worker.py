@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from eligibility.intake import registry_file_receive_and_start
-from eligibility.models import ChangeStatus, RegistryChange, Resident
+from eligibility.intake.models import ChangeStatus
+from eligibility.intake.services import registry_file_receive_and_start
+from eligibility.models import RegistryChange, Resident
 from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.services import batch_resume

@@ -8,34 +8,32 @@ from datetime import date, timedelta
 
 import pytest
 
-from eligibility.codes import GainReason, LossReason
-from eligibility.models import (
-    Facility,
+from eligibility.codes import (
     FacilityKind,
-    FacilityStay,
-    InsuredNumber,
-    QualificationPeriod,
-    ResidenceSpell,
+    GainReason,
+    LossReason,
     ResidenceStatus,
-    Resident,
-    SpellEnd,
     StayKind,
     Ward,
+    municipality_code,
 )
-from eligibility.notifications import (
+from eligibility.models import Facility, FacilityStay, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
+from eligibility.qualification.rules import (
     FUTURE_LIMIT_DAYS,
     FacilityFact,
     Notification,
-    NotificationInvalid,
+    NotificationKind as K,
     StayFact,
     notification_check,
+)
+from eligibility.qualification.services import (
+    Context,
+    NotificationInvalid,
     notification_register,
+    requalify,
+    stored_periods,
 )
-from eligibility.notifications import (
-    NotificationKind as K,
-)
-from eligibility.qualification import Context, requalify, stored_periods
-from eligibility.registry_feed.format import municipality_code
+from eligibility.residents.models import SpellEnd
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Organisation, Role
 from tests.eligibility.factories import make_resident

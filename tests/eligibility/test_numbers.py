@@ -1,6 +1,6 @@
 import pytest
 
-from eligibility.numbers import my_number_check_digit, my_number_validate
+from eligibility.residents.rules import my_number_check_digit, my_number_validate
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""Ward scope of the person screens and of updates (eligibility/scope.py), and sensitive persons
-(支援措置): who sees what, and what the access log flags."""
+"""Ward scope of the person screens and of updates (eligibility/residents/scope.py), and sensitive
+persons (支援措置): who sees what, and what the access log flags."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from audit.models import AccessLogEntry
-from eligibility import scope
-from eligibility.models import Ward
+from eligibility.codes import Ward
+from eligibility.residents import scope
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Organisation, Role
 from tests.eligibility.factories import make_resident

@@ -71,7 +71,7 @@ def test_bad_searches_say_why_in_japanese_and_log_nothing(client_as, data, messa
 
 @pytest.mark.parametrize("role", [*NUMBER_USERS, Role.INQUIRY])
 def test_search_by_insured_number_in_any_width(client_as, role):
-    from eligibility.qualification import Context, requalify
+    from eligibility.qualification.services import Context, requalify
 
     target = make_resident(name_kanji="番号 検索", name_kana="バンゴウ ケンサク", birth_date=date(1950, 1, 10))
     make_resident(birth_date=date(1950, 1, 10))
@@ -221,7 +221,7 @@ def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(cl
 
 
 def test_a_common_name_shows_the_first_page_and_says_so(client_as):
-    from eligibility.selectors import SEARCH_LIMIT
+    from eligibility.residents.selectors import SEARCH_LIMIT
 
     common = [make_resident(name_kana="ドウメイ タロウ") for _ in range(SEARCH_LIMIT + 5)]
     body = search(client_as(Role.WARD_CLERK), kana_name="ドウメイ タロウ").content.decode()
@@ -260,6 +260,6 @@ def test_the_person_heading_of_the_tabs_escapes_names_and_marks_the_tab(client_a
     pytest.param(dict(insured_number="0000000001"), "ヤマダ タロウ", None, True, id="insured-number"),
 ])
 def test_candidates_are_confirmed_on_the_normalised_value(criteria, value, born, expected):
-    from eligibility.selectors import SearchCriteria, _matcher
+    from eligibility.residents.selectors import SearchCriteria, _matcher
 
     assert _matcher(SearchCriteria(**criteria))(value, born) is expected

@@ -9,19 +9,19 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from eligibility.age65 import age65_candidates, age65_issue_cards
-from eligibility.batch_kinds import Age65, QualificationCheck
+from eligibility.cards.services import age65_issue_cards
 from eligibility.codes import GainReason
 from eligibility.models import CardIssue, QualificationPeriod, ResidenceSpell, Resident
-from eligibility.qualification import (
+from eligibility.qualification.batch_kinds import Age65, QualificationCheck
+from eligibility.qualification.rules import Period, month_bounds
+from eligibility.qualification.selectors import as_of, history_rows
+from eligibility.qualification.services import (
     Context,
-    as_of,
+    age65_candidates,
     first_difference,
-    history_rows,
     requalify,
     stored_periods,
 )
-from eligibility.rules import Period, month_bounds
 from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchRun
 from kaigo.outbox.models import ConsumedEvent, OutboxEvent

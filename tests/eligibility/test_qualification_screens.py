@@ -15,28 +15,20 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from audit.models import AccessLogEntry
-from eligibility import intake
+from eligibility.codes import CardKind, FacilityKind, ResidenceStatus, Ward, municipality_code
+from eligibility.intake import services as intake
+from eligibility.intake.format import ATTRS, HEADER, line_encode
 from eligibility.models import (
     CardIssue,
-    CardKind,
     Facility,
-    FacilityKind,
     FacilityStay,
     QualificationPeriod,
     ResidenceSpell,
-    ResidenceStatus,
     Resident,
-    SpellEnd,
-    Ward,
     WorkItem,
 )
-from eligibility.qualification import Context, requalify
-from eligibility.registry_feed.format import (
-    ATTRS,
-    HEADER,
-    line_encode,
-    municipality_code,
-)
+from eligibility.qualification.services import Context, requalify
+from eligibility.residents.models import SpellEnd
 from kaigo.batches.models import BatchRun
 from kaigo.staff.roles import Organisation, Role
 from tests.eligibility.factories import make_resident, registry_file, registry_line
@@ -428,9 +420,9 @@ def test_intake_results_per_role_show_counts_and_reasons_without_personal_data(c
 
 
 def test_intake_file_lines_filter_and_page(client_as, monkeypatch):
-    from eligibility import qualification_selectors
+    from eligibility.intake import selectors as intake_selectors
 
-    monkeypatch.setattr(qualification_selectors, "LINE_PAGE_SIZE", 1)
+    monkeypatch.setattr(intake_selectors, "LINE_PAGE_SIZE", 1)
     file, _ = intake_file_with_problems()
     client = client_as(Role.WARD_CLERK)
     first = client.get(f"/eligibility/intake/{file.pk}/").content.decode()

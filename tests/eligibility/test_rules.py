@@ -1,4 +1,4 @@
-"""Qualification rules (eligibility/rules.py): pure functions, no database."""
+"""Qualification rules (eligibility/qualification/rules.py): pure functions, no database."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from eligibility import rules
 from eligibility.codes import ChangeReason, GainReason, InsuredClass, LossReason
-from eligibility.rules import (
+from eligibility.qualification import rules
+from eligibility.qualification.rules import (
     Period,
     PersonFacts,
     ResidenceSpell,

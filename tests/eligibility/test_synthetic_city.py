@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from eligibility.models import Household, Relation, Resident, Ward
-from eligibility.numbers import my_number_validate
+from eligibility.codes import Relation, Ward
+from eligibility.models import Household, Resident
+from eligibility.residents.rules import my_number_validate
 from eligibility.synthetic.city import generate
 from kaigo.crypto.blind_index import kana_name_index
 from kaigo.crypto.models import PersonKey

@@ -9,35 +9,24 @@ from datetime import date, timedelta
 import pytest
 
 from audit.models import AccessLogEntry
-from eligibility import intake, qualification_selectors
-from eligibility.codes import GainReason, LossReason
-from eligibility.models import (
-    ChangeStatus,
-    Facility,
+from eligibility.codes import (
     FacilityKind,
-    FacilityStay,
-    QualificationPeriod,
-    RegistryChange,
+    GainReason,
+    LossReason,
     ResidenceStatus,
-    Resident,
     StayKind,
     Ward,
-    WorkItem,
     WorkKind,
-    WorkStatus,
-)
-from eligibility.qualification import stored_periods
-from eligibility.registry_feed.format import (
     municipality_code,
 )
-from eligibility.work_queue import WorkAction, actions_for
+from eligibility.intake import selectors as intake_selectors
+from eligibility.intake import services as intake
+from eligibility.intake.models import ChangeStatus, WorkStatus
+from eligibility.intake.rules import WorkAction, actions_for
+from eligibility.models import Facility, FacilityStay, QualificationPeriod, RegistryChange, Resident, WorkItem
+from eligibility.qualification.services import stored_periods
 from kaigo.staff.roles import Organisation, Role
-from tests.eligibility.factories import (
-    make_elderly,
-    registry_file,
-    registry_line,
-    synthetic_my_number,
-)
+from tests.eligibility.factories import make_elderly, registry_file, registry_line, synthetic_my_number
 
 pytestmark = pytest.mark.django_db
 
@@ -332,7 +321,7 @@ def test_the_item_page_shows_the_registry_line_and_logs_the_person(client_as):
 
 
 def test_the_queue_is_paged_oldest_first(client_as, monkeypatch):
-    monkeypatch.setattr(qualification_selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(intake_selectors, "QUEUE_PAGE_SIZE", 2)
     items = [queued_past_move_out(elderly()) for _ in range(3)]
     client = clerk_of(client_as)
     first = client.get("/eligibility/queue/").content.decode()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from eligibility.numbers import insured_number_check_digit
+from eligibility.residents.rules import insured_number_check_digit
 from linkage.payments.simulator import (
     FAULTS,
     OpenInstallment,

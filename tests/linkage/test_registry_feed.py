@@ -14,21 +14,11 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from eligibility.models import ResidenceStatus, Resident
-from eligibility.registry_feed.format import (
-    ATTRS,
-    HEADER,
-    KIND_RULES,
-    KindOfChange,
-    line_encode,
-    municipality_code,
-)
-from eligibility.registry_feed.parser import RegistryRecord, kana_fold, parse_feed
-from linkage.registry.simulator import (
-    ResidentSnapshot,
-    simulate_day,
-    simulate_day_with_faults,
-)
+from eligibility.codes import ResidenceStatus, municipality_code
+from eligibility.intake.format import ATTRS, HEADER, KIND_RULES, KindOfChange, line_encode
+from eligibility.intake.parser import RegistryRecord, kana_fold, parse_feed
+from eligibility.models import Resident
+from linkage.registry.simulator import ResidentSnapshot, simulate_day, simulate_day_with_faults
 from tests.eligibility.factories import make_resident, synthetic_my_number
 
 DAY = date(2026, 4, 6)

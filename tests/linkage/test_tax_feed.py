@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from eligibility.models import ResidenceStatus, Resident
+from eligibility.codes import ResidenceStatus
+from eligibility.models import Resident
 from eligibility.synthetic.city import CityPlan
 from linkage.tax.simulator import (
     FAULTS,

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from audit.models import AccessLogEntry
-from eligibility.documents import CardHolder, InsurerInfo
-from eligibility.models import ResidenceStatus, Resident
-from eligibility.qualification import Context, requalify
+from eligibility.codes import ResidenceStatus
+from eligibility.models import Resident
+from eligibility.qualification.services import Context, requalify
+from kaigo.documents import CardHolder, InsurerInfo
 from kaigo.errors import NotPermitted
 from kaigo.outbox.services import relay
 from kaigo.staff.roles import Organisation, Role

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
-from eligibility.models import ResidenceStatus, Resident
-from eligibility.qualification import Context, requalify
+from eligibility.codes import ResidenceStatus
+from eligibility.models import Resident
+from eligibility.qualification.services import Context, requalify
 from kaigo.outbox.services import relay
 from kaigo.staff.roles import Role
 from premiums.levy.services import main_levy_chunk, relevy_chunk

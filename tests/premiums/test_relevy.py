@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from eligibility.models import ResidenceStatus, Resident
-from eligibility.qualification import Context, requalify
+from eligibility.codes import ResidenceStatus
+from eligibility.models import Resident
+from eligibility.qualification.services import Context, requalify
 from kaigo.outbox.services import relay
 from premiums.levy.services import levy_pending_add, main_levy_chunk, pension_stop_from_for, relevy_chunk
 from premiums.models import Levy, LevyPending, LevySource, TaxFact

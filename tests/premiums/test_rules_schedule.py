@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from eligibility.rules import premium_months
+from eligibility.qualification.rules import premium_months
 from premiums.rules import (
     ASSUMED_COLLECTION_PLAN,
     CollectionDecision,

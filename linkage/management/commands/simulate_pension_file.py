@@ -9,8 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eligibility.models import ResidenceStatus, Resident
-from kaigo.crypto.deks import dek_preload
+from eligibility.residents.selectors import residents_kana_names
 from linkage.pension.simulator import (
     PensionSnapshot,
     identity_of,
@@ -92,25 +91,7 @@ class Command(BaseCommand):
     @staticmethod
     def snapshots() -> list[PensionSnapshot]:
         """Residents (status resident) with their kana names decrypted, a chunk of keys at a time."""
-        kana = Resident._meta.get_field("name_kana")
-        rows = (Resident.objects.filter(status=ResidenceStatus.RESIDENT).order_by("id")
-                .values_list("id", kana.attname, "birth_date", "sex"))
-        out: list[PensionSnapshot] = []
-        chunk: list[tuple] = []
-
-        def flush():
-            dek_preload(pk for pk, *_ in chunk)
-            for pk, blob, birth_date, sex in chunk:
-                out.append(PensionSnapshot(pk, kana.decrypt_raw(person_id=pk, row_id=pk, blob=blob) or "", birth_date,
-                                           sex))
-            chunk.clear()
-
-        for row in rows.iterator(chunk_size=CHUNK):
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                flush()
-        flush()
-        return out
+        return [PensionSnapshot(*row) for row in residents_kana_names(chunk_size=CHUNK)]
 
     @staticmethod
     def requested(paths) -> dict:

@@ -8,17 +8,15 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eligibility.models import Resident
-from eligibility.registry_feed.format import (
-    OWN_MUNICIPALITY_CODES,
-    KindOfChange,
-    municipality_code,
-)
-from eligibility.services import number_allocate
+from eligibility.codes import OWN_MUNICIPALITY_CODES, municipality_code
+from eligibility.intake.format import KindOfChange
+from eligibility.qualification.selectors import facilities
+from eligibility.residents.selectors import resident_columns
+from eligibility.residents.services import HOUSEHOLD_NUMBER_SEQUENCE, RESIDENT_NUMBER_SEQUENCE
+from kaigo.db import number_allocate
 from linkage.registry.simulator import ResidentSnapshot, simulate_day_with_faults
 
 NUMBER_BLOCK = 1_000
@@ -53,9 +51,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         residents = [
             ResidentSnapshot(*row)
-            for row in Resident.objects.order_by("id")
-            .values_list("id", "household_id", "birth_date", "ward", "status", "sex")
-            .iterator(chunk_size=20_000)
+            for row in resident_columns("id", "household_id", "birth_date", "ward", "status", "sex")
         ]
         read = time.perf_counter() - started
         facility_codes, outside_facilities = self.facilities()
@@ -63,8 +59,8 @@ class Command(BaseCommand):
         try:
             day_file = simulate_day_with_faults(
                 residents, day=day, size=size, seed=seed,
-                new_person_ids=numbers_from("eligibility_resident_number_seq"),
-                new_household_ids=numbers_from("eligibility_household_number_seq"),
+                new_person_ids=numbers_from(RESIDENT_NUMBER_SEQUENCE),
+                new_household_ids=numbers_from(HOUSEHOLD_NUMBER_SEQUENCE),
                 facility_codes=facility_codes, bad_lines=bad_lines, serial_start=serial_start,
                 outside_facilities=outside_facilities,
             )
@@ -81,14 +77,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def facilities() -> tuple[list[str], dict[str, str]]:
-        """From the facility master (eligibility.Facility, where it exists): the codes of facilities in
-        this city, and those elsewhere with their municipality code."""
-        try:
-            facility = apps.get_model("eligibility", "Facility")
-        except LookupError:
-            return [], {}
+        """From the facility master (eligibility.qualification.selectors.facilities): the codes of
+        facilities in this city, and those elsewhere with their municipality code."""
         here, elsewhere = [], {}
-        for code, municipality in facility.objects.order_by("code").values_list("code", "municipality"):
+        for code, municipality in facilities():
             if municipality in OWN_MUNICIPALITY_CODES:
                 here.append(code)
             elif re.fullmatch(r"[0-9]{6}", municipality) and municipality_code(municipality[:5]) == municipality:

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eligibility.models import ResidenceStatus, Resident
+from eligibility.residents.selectors import resident_columns
 from linkage.tax.simulator import TaxSnapshot, simulate_tax_corrections, simulate_tax_file
 
 
@@ -44,11 +44,8 @@ class Command(BaseCommand):
         levy_date = date(fiscal_year, 4, 1)
         snapshots = [
             TaxSnapshot(*row)
-            for row in Resident.objects.filter(status=ResidenceStatus.RESIDENT, birth_date__lte=levy_date,
-                                               household__isnull=False)
-            .order_by("household_id", "id")
-            .values_list("id", "household_id", "relation", "birth_date", "sex")
-            .iterator(chunk_size=20_000)
+            for row in resident_columns("id", "household_id", "relation", "birth_date", "sex", residents_only=True,
+                                        born_by=levy_date, in_household=True, order_by=("household_id", "id"))
         ]
         read = time.perf_counter() - started
         started = time.perf_counter()

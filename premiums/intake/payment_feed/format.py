@@ -10,7 +10,7 @@ import re
 
 from django.db import models
 
-from eligibility.numbers import insured_number_check_digit
+from eligibility.residents.rules import insured_number_check_digit
 from kaigo.feeds import Column, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
 
 

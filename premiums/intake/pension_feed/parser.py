@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from eligibility.models import Sex
-from eligibility.services import MAX_NAME_KANA
+from eligibility.codes import Sex
+from eligibility.residents.rules import MAX_NAME_KANA
 from kaigo.feeds import (
     FILE_ERRORS,
     Invalid,

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from eligibility.models import Relation
+from eligibility.codes import Relation
 from kaigo.feeds import (
     Invalid,
     LineReader,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from eligibility.documents import CardHolder, InsurerInfo
+from kaigo.documents import CardHolder, InsurerInfo
 
 PENSION = "pension"  # premiums.rules.codes.CollectionMethod values (kept as plain strings here)
 BILLING = "billing"

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from eligibility.documents import InsurerInfo
-from eligibility.documents.layout import LABEL_WIDTH, MM, Cell, Form
-from eligibility.documents.wareki import wareki, wareki_fiscal_year, wareki_month
+from kaigo.documents import InsurerInfo
+from kaigo.documents.layout import LABEL_WIDTH, MM, Cell, Form
+from kaigo.documents.wareki import wareki, wareki_fiscal_year, wareki_month
 
 from .data import (
     BILLING,

@@ -1,0 +1,124 @@
+"""Screens of the registry intake for ward and head-office clerks: the work queue (要確認案件) and
+its decisions, and the intake results (files, their counts, rejected and queued lines). Reads go
+through eligibility.intake.selectors (one access-log row per request where a person is shown);
+decisions through eligibility.intake.services."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from eligibility.intake import selectors
+from eligibility.intake.forms import BeforeForm, FileLinesForm, QueueFilterForm, WorkActionForm
+from eligibility.intake.models import RegistryFile, WorkItem
+from eligibility.intake.rules import WorkAction, actions_for
+from eligibility.intake.services import work_item_resolve
+from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import has_permission
+
+ACTION_LABELS = dict(WorkAction.choices)
+
+
+@never_cache
+@require_GET
+@permission_required("qualification.update")
+def queue(request):
+    form = QueueFilterForm(request.GET)
+    ward, after = None, None
+    if form.is_valid():
+        ward, after = form.cleaned_data.get("ward") or None, form.cleaned_data.get("after")
+    try:
+        page = selectors.work_queue(actor=request.user, request=request, ward=ward, after=after)
+    except NotPermitted:
+        raise PermissionDenied from None
+    next_url = None
+    if page.next_after is not None:
+        query = {"after": page.next_after, **({"ward": ward} if ward and page.own_ward is None else {})}
+        next_url = f"{reverse('eligibility_office:queue')}?{urlencode(query)}"
+    return render(request, "eligibility/qualification/queue.html", {
+        "page": page, "form": form, "next_url": next_url, "paged": after is not None,
+        "page_size": selectors.QUEUE_PAGE_SIZE, "ward_label": selectors.WARD_LABELS.get(page.ward or "", ""),
+    })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("qualification.update")
+def queue_item(request, item_id: int):
+    form = None
+    if request.method == "POST":
+        try:
+            item = WorkItem.objects.only("kind").get(pk=item_id)
+        except WorkItem.DoesNotExist:
+            raise Http404 from None
+        form = WorkActionForm(request.POST, actions=[(a, ACTION_LABELS[a]) for a in actions_for(item.kind)])
+        if form.is_valid():
+            try:
+                work_item_resolve(actor=request.user, item_id=item_id, action=form.cleaned_data["action"])
+            except NotPermitted:
+                raise PermissionDenied from None
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"要確認案件を処理しました（{ACTION_LABELS[form.cleaned_data['action']]}）。")
+                return redirect("eligibility_office:queue")
+    try:
+        page = selectors.work_item_page(actor=request.user, request=request, item_id=item_id)
+    except WorkItem.DoesNotExist:
+        raise Http404 from None
+    except NotPermitted:
+        raise PermissionDenied from None
+    if form is None:
+        form = WorkActionForm(actions=[(a, ACTION_LABELS[a]) for a in page.actions])
+    return render(request, "eligibility/qualification/queue_item.html", {
+        "page": page, "item": page.item, "form": form,
+    }, status=400 if form.errors else 200)
+
+
+# --- intake results --------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@permission_required("intake.view")
+def intake_files(request):
+    form = BeforeForm(request.GET)
+    before = form.cleaned_data.get("before") if form.is_valid() else None
+    page = selectors.registry_file_list(before=before)
+    return render(request, "eligibility/qualification/intake_list.html", {
+        "page": page, "paged": before is not None,
+        "next_url": f"?before={page.next_before}" if page.next_before else None,
+        "can_see_batches": has_permission(request.user, "batch.view"),
+        "page_size": selectors.FILE_PAGE_SIZE,
+    })
+
+
+@never_cache
+@require_GET
+@permission_required("intake.view")
+def intake_file(request, file_id: int):
+    form = FileLinesForm(request.GET)
+    status, after = "", None
+    if form.is_valid():
+        status, after = form.cleaned_data.get("status") or "", form.cleaned_data.get("after")
+    try:
+        page = selectors.registry_file_lines(file_id=file_id, status=status, after=after)
+    except RegistryFile.DoesNotExist:
+        raise Http404 from None
+    next_url = None
+    if page.next_after is not None:
+        next_url = "?" + urlencode({"after": page.next_after, **({"status": status} if status else {})})
+    return render(request, "eligibility/qualification/intake_file.html", {
+        "page": page, "form": form, "next_url": next_url, "paged": after is not None,
+        "page_size": selectors.LINE_PAGE_SIZE,
+        "can_see_batches": has_permission(request.user, "batch.view"),
+        "can_work_queue": has_permission(request.user, "qualification.update"),
+    })

@@ -1,0 +1,368 @@
+"""Writes of qualification: derive the history from the registry facts, store it as bitemporal
+revisions, issue insured numbers, and publish each change once (outbox); record a clerk's
+notification (届出); find the month's 65th birthdays.
+
+One function does the work for every path (registry intake, a clerk's notification, the monthly
+65th-birthday run, a correction, the consistency check): ``requalify`` loads the facts of a set of
+persons, derives their periods with ``eligibility.qualification.rules.derive_periods``, compares
+them with the current stored revision and, for each person whose history differs, closes the
+stored rows and writes the new revision, all set-based (COPY and one UPDATE per call). Runs in the
+caller's transaction (a batch chunk, a request's service call); ``notification_register`` is the
+durable transaction of a clerk's notification. The facts and stored periods are read here, inside
+the writes' transaction: nothing of them is shown, so they are not logged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from eligibility.codes import GainReason, ResidenceStatus, StayKind
+from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod, QualificationSource
+from eligibility.qualification.rules import (
+    STAY_RULES,
+    FacilityFact,
+    Notification,
+    NotificationKind,
+    Period,
+    PersonFacts,
+    Stay,
+    StayFact,
+    derive_periods,
+    first_class_gain_date,
+    month_bounds,
+    notification_check,
+    years_before,
+)
+from eligibility.qualification.rules import ResidenceSpell as Spell
+from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident
+from eligibility.residents.rules import insured_number_from_serial
+from eligibility.residents.scope import require_person_update
+from kaigo.db import copy_rows, number_allocate
+from kaigo.errors import ApplicationError
+from kaigo.outbox.services import NewEvent, publish
+
+TOPIC_CHANGED = "eligibility.qualification_changed"
+INSURED_NUMBER_SEQUENCE = "eligibility_insured_number_seq"
+
+PERIOD_COLUMNS = ["resident_id", "insured_class", "start", "end", "gain_reason", "loss_reason", "revision",
+                  "recorded_from", "source", "recorded_by_id", "batch_run_id"]
+PERIOD_TYPES = ["int8", "text", "date", "date", "text", "text", "int4", "timestamptz", "text", "int8", "int8"]
+
+
+# --- facts ----------------------------------------------------------------------------------------
+
+
+def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
+    """The registry facts of these persons (three queries; no decryption)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    residents, died = {}, {}
+    for pid, born, died_on in Resident.objects.filter(id__any=ids).values_list("id", "birth_date", "died_on"):
+        residents[pid] = born
+        if died_on is not None:
+            died[pid] = died_on
+    spells: dict[int, list[Spell]] = defaultdict(list)
+    for pid, start, end, move_in in (
+        ResidenceSpell.objects.filter(resident__id__any=ids)
+        .order_by("resident_id", "start", "id").values_list("resident_id", "start", "end", "start_is_move_in")
+    ):
+        spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in))
+    stays: dict[tuple[int, str], list[Stay]] = defaultdict(list)
+    for pid, kind, start, end in (
+        FacilityStay.objects.filter(resident__id__any=ids).order_by("resident_id", "start")
+        .values_list("resident_id", "kind", "start", "end")
+    ):
+        stays[(pid, kind)].append(Stay(start=start, end=end))
+    second = _second_class_from(ids)
+    return {
+        pid: PersonFacts(
+            birth_date=born,
+            residence=tuple(sorted(spells.get(pid, ()), key=lambda s: (s.start is not None, s.start or date.min))),
+            died_on=died.get(pid),
+            exemption_stays=tuple(stays.get((pid, StayKind.EXEMPTION), ())),
+            self_special=tuple(stays.get((pid, StayKind.SELF_SPECIAL), ())),
+            other_special=tuple(stays.get((pid, StayKind.OTHER_SPECIAL), ())),
+            second_class_from=second.get(pid),
+        )
+        for pid, born in residents.items()
+    }
+
+
+def latest_fact(facts: PersonFacts) -> date:
+    """The latest date among a person's registry facts. A fact notified ahead of its day (a
+    move-out announced for next week) is known now and recorded now, so periods are derived at
+    least up to it: otherwise nothing would record the loss when the day comes."""
+    days = [facts.birth_date, facts.died_on, facts.second_class_from,
+            *(d for s in facts.residence for d in (s.start, s.end)),
+            *(d for s in (*facts.exemption_stays, *facts.self_special, *facts.other_special) for d in (s.start, s.end))]
+    return max(d for d in days if d is not None)
+
+
+def _second_class_from(ids: Sequence[int]) -> dict[int, date]:
+    """A second-class record exists from the first second-class period's start (it is created by a
+    notification: the application for certification); later derivations keep it."""
+    rows = (QualificationPeriod.objects.filter(resident__id__any=list(ids), recorded_to__isnull=True,
+                                               gain_reason=GainReason.SECOND_CLASS_APPLICATION)
+            .values_list("resident_id", "start"))
+    first: dict[int, date] = {}
+    for pid, start in rows:
+        if pid not in first or start < first[pid]:
+            first[pid] = start
+    return first
+
+
+# --- stored periods ------------------------------------------------------------------------------
+
+
+def stored_periods(person_ids: Sequence[int], *, known_at: datetime | None = None) -> dict[int, list[Period]]:
+    """The periods the office held as true at ``known_at`` (now when None), per person, by start."""
+    qs = QualificationPeriod.objects.filter(resident__id__any=list(person_ids))
+    if known_at is None:
+        qs = qs.filter(recorded_to__isnull=True)
+    else:
+        qs = qs.filter(recorded_from__lte=known_at).exclude(recorded_to__lte=known_at)
+    result: dict[int, list[Period]] = defaultdict(list)
+    for pid, cls, start, end, gain, loss in qs.order_by("resident_id", "start").values_list(
+        "resident_id", "insured_class", "start", "end", "gain_reason", "loss_reason"
+    ):
+        result[pid].append(Period(insured_class=cls, start=start, end=end, gain_reason=gain,
+                                  loss_reason=loss or None))
+    return result
+
+
+def period_on(periods: Iterable[Period], day: date) -> Period | None:
+    """The period true on ``day``, if any."""
+    for p in periods:
+        if p.start <= day and (p.end is None or day < p.end):
+            return p
+    return None
+
+
+def first_difference(old: Sequence[Period], new: Sequence[Period]) -> date | None:
+    """The earliest date from which the two histories say different things (None: identical): the
+    first day whose insured status (insured or not, and the class) differs; when only reasons
+    differ, the start of the first period that differs."""
+    if list(old) == list(new):
+        return None
+    days = sorted({d for p in [*old, *new] for d in (p.start, p.end) if d is not None})
+
+    def status(periods, day):
+        p = period_on(periods, day)
+        return p.insured_class if p else None
+
+    for day in days:
+        if status(old, day) != status(new, day):
+            return day
+    changed = [p.start for p in {*old} ^ {*new}]
+    return min(changed) if changed else None
+
+
+# --- how far ahead history is recorded ------------------------------------------------------------
+
+
+def qualification_horizon(today: date) -> date:
+    """The last day up to which periods are recorded: today, or later when the monthly
+    65th-birthday run has already recorded next month's gains. Every writer derives up to here, so
+    that an unrelated change (an address) never undoes a gain recorded ahead of its day."""
+    from kaigo.batches.models import BatchRun
+
+    months = (BatchRun.objects.filter(kind="eligibility.age65", status=BatchRun.Status.SUCCEEDED)
+              .values_list("params__month", flat=True))
+    latest = max((m for m in months if isinstance(m, str)), default=None)
+    if latest is None:
+        return today
+    return max(today, month_bounds(latest)[1])
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    source: str
+    actor_id: int | None = None
+    batch_run_id: int | None = None
+    event_key: str = ""  # what caused the change (a registry serial, a notification id): dedupes events
+
+
+@dataclass
+class RequalifyResult:
+    changed: list[int]
+    numbers_issued: int = 0
+
+
+def requalify(person_ids: Sequence[int], *, until: date, context: Context, now: datetime | None = None,
+              dry_run: bool = False) -> RequalifyResult:
+    """Derive and, where it differs from the stored revision, record each person's history."""
+    facts = facts_for(person_ids)
+    stored = stored_periods(list(facts))
+    changes: dict[int, tuple[list[Period], list[Period]]] = {}
+    for pid, f in facts.items():
+        derived = derive_periods(f, until=max(until, latest_fact(f)))
+        old = stored.get(pid, [])
+        if derived != old:
+            changes[pid] = (old, derived)
+    if dry_run or not changes:
+        return RequalifyResult(sorted(changes))
+    now = now or timezone.now()
+    return RequalifyResult(sorted(changes), record_revisions(changes, context=context, now=now))
+
+
+def record_revisions(changes: dict[int, tuple[list[Period], list[Period]]], *, context: Context,
+                     now: datetime) -> int:
+    """Close the current rows of these persons, write their new revision, issue missing insured
+    numbers, publish one event per person. Returns the number of insured numbers issued."""
+    ids = sorted(changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE eligibility_qualificationperiod SET recorded_to = %s "
+            "WHERE resident_id = ANY(%s) AND recorded_to IS NULL", [now, ids])
+        cursor.execute(
+            "SELECT resident_id, max(revision) FROM eligibility_qualificationperiod "
+            "WHERE resident_id = ANY(%s) GROUP BY resident_id", [ids])
+        revisions = dict(cursor.fetchall())
+    rows = []
+    for pid in ids:
+        revision = revisions.get(pid, 0) + 1
+        revisions[pid] = revision
+        for p in changes[pid][1]:
+            rows.append((pid, p.insured_class, p.start, p.end, p.gain_reason, p.loss_reason or "", revision, now,
+                         context.source, context.actor_id, context.batch_run_id))
+    copy_rows(QualificationPeriod, PERIOD_COLUMNS, rows, types=PERIOD_TYPES)
+    issued = insured_numbers_issue([pid for pid in ids if changes[pid][1]], on=now.date())
+    publish(
+        NewEvent(
+            topic=TOPIC_CHANGED,
+            dedupe_key=f"qualification:{pid}:{revisions[pid]}",
+            person_id=pid,
+            effective_from=first_difference(*changes[pid]),
+            payload={
+                "revision": revisions[pid],
+                "source": context.source,
+                "cause": context.event_key,
+                "periods": [_period_json(p) for p in changes[pid][1]],
+                "previous": [_period_json(p) for p in changes[pid][0]],
+            },
+        )
+        for pid in ids
+    )
+    return issued
+
+
+def _period_json(p: Period) -> dict:
+    return {"class": p.insured_class, "start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None,
+            "gain": p.gain_reason, "loss": p.loss_reason}
+
+
+def insured_numbers_issue(person_ids: Sequence[int], *, on: date) -> int:
+    """Issue an insured number to each person who has none (once per person, never reused)."""
+    if not person_ids:
+        return 0
+    have = set(InsuredNumber.objects.filter(resident__id__any=list(person_ids)).values_list("resident_id", flat=True))
+    need = [pid for pid in person_ids if pid not in have]
+    if not need:
+        return 0
+    serials = number_allocate(INSURED_NUMBER_SEQUENCE, len(need))
+    copy_rows(InsuredNumber, ["resident_id", "number", "issued_on"],
+              [(pid, insured_number_from_serial(s), on) for pid, s in zip(need, serials, strict=True)],
+              types=["int8", "text", "date"])
+    return len(need)
+
+
+# --- notifications by hand (届出) -----------------------------------------------------------------
+
+
+class NotificationInvalid(ApplicationError):
+    code = "notification_invalid"
+
+    def __init__(self, problems: Sequence[str]):
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
+
+
+def notification_register(*, actor, resident_id: int, notification: Notification,
+                          today: date | None = None) -> RequalifyResult:
+    """Record a notification and the qualification it implies (one transaction).
+
+    Raises NotificationInvalid (Japanese messages), NotPermitted (outside the clerk's update
+    scope) or Resident.DoesNotExist."""
+    today = today or timezone.localdate()
+    n = notification
+    with transaction.atomic(durable=True):
+        # The person's row lock orders concurrent notifications and queue decisions about them.
+        resident = (Resident.objects.select_for_update()
+                    .only("id", "ward", "status", "birth_date", "died_on", "sensitive", "household_id")
+                    .get(pk=resident_id))
+        require_person_update(actor, resident)
+        facility = Facility.objects.filter(code=n.facility_code).first() if n.facility_code else None
+        stays = [StayFact(*row) for row in FacilityStay.objects.filter(resident_id=resident_id)
+                 .order_by("start", "id").values_list("id", "kind", "start", "end")]
+        second_from = (facts_for([resident_id])[resident_id].second_class_from
+                       if n.kind == NotificationKind.SECOND_CLASS else None)
+        problems = notification_check(
+            n, today=today, birth_date=resident.birth_date, died_on=resident.died_on,
+            facility=FacilityFact(facility.kind, facility.municipality) if facility else None,
+            stays=stays, second_class_from=second_from)
+        if problems:
+            raise NotificationInvalid(problems)
+        context = Context(source=QualificationSource.NOTIFICATION, actor_id=actor.pk,
+                          event_key=f"notification:{n.kind}:{n.on.isoformat()}")
+        until = max(qualification_horizon(today), n.on)
+        if n.kind == NotificationKind.SECOND_CLASS:
+            return second_class_application_record(resident_id=resident_id, applied_on=n.on, until=until,
+                                                   context=context)
+        rule = STAY_RULES[n.kind]
+        if rule.starts:
+            FacilityStay.objects.create(resident_id=resident_id, kind=rule.stay_kind, facility=facility,
+                                        start=n.on, decided_by=actor)
+        else:
+            open_stay = next(s for s in reversed(stays) if s.kind == rule.stay_kind and s.end is None)
+            FacilityStay.objects.filter(pk=open_stay.id).update(end=n.on)
+        return requalify([resident_id], until=until, context=context)
+
+
+def second_class_application_record(*, resident_id: int, applied_on: date, until: date, context: Context,
+                                    now=None) -> RequalifyResult:
+    """Record a 第2号 qualification on an application for certification (in the caller's
+    transaction).
+
+    The application is not yet a fact of its own: ``facts_for`` reads it back from
+    the first stored period with gain reason 04. So this derives the person's periods with the
+    application date added to the facts (the earlier of it and a stored one) and records that
+    revision; the 04 period it writes keeps the fact for every later derivation. Once the
+    application has a table that ``facts_for`` reads, this becomes "insert the row, requalify".
+    """
+    facts = facts_for([resident_id])[resident_id]
+    earliest = applied_on if facts.second_class_from is None else min(facts.second_class_from, applied_on)
+    derived = derive_periods(replace(facts, second_class_from=earliest), until=until)
+    if not any(p.gain_reason == GainReason.SECOND_CLASS_APPLICATION for p in derived):
+        raise NotificationInvalid(["申請日に市内に住所がない（または適用除外・住所地特例の期間中の）ため、"
+                                   "第2号被保険者の資格を記録できません。"])
+    old = stored_periods([resident_id]).get(resident_id, [])
+    if derived == old:
+        return RequalifyResult([])
+    issued = record_revisions({resident_id: (old, derived)}, context=context, now=now or timezone.now())
+    return RequalifyResult([resident_id], issued)
+
+
+# --- the monthly 65th-birthday run (its batch kind: eligibility.qualification.batch_kinds) --------
+
+
+def age65_candidates(first: date, last: date, *, lo: int | None = None, hi: int | None = None) -> list[int]:
+    """Residents whose first-class gain date (the day before the 65th birthday) is in [first, last]."""
+    qs = Resident.objects.filter(
+        status=ResidenceStatus.RESIDENT,
+        birth_date__gte=years_before(first, 65) - timedelta(days=2),
+        birth_date__lte=years_before(last, 65) + timedelta(days=2),
+    )
+    if lo is not None:
+        qs = qs.filter(pk__gte=lo, pk__lt=hi)
+    return sorted(pid for pid, born in qs.values_list("id", "birth_date")
+                  if first <= first_class_gain_date(born) <= last)

@@ -1,0 +1,482 @@
+"""Reads of residents. Every read of personal data goes through here and writes one
+access-log row (audit.services.access_log_write) with every person it shows.
+
+Public (other apps import this module, never eligibility's models): the person search and
+overview, the person header of every person tab (``person_header``: ward scope, access-log
+function, insured number, household protection, in one query), ``protected_ids``,
+``residents_by_id``, ``log_function``, the bulk reads of the simulators, and the ward scope
+(eligibility/residents/scope.py, re-exported below).
+
+The row's function names the screen and flags what a supervisor's review looks for
+(docs/subsystems/persons.md, "Access-log flags"): ``person.search`` / ``person.view``, followed by
+``.sensitive`` when a person shown is under a support measure (支援措置) or shares a household
+with one, ``.outside_ward`` when a person shown lives outside the staff member's ward;
+``person.view.denied`` when the ward scope refused an overview.
+
+Sensitive persons: their address, phone and the measure's reason reach only staff for whom
+``scope.sensitive_visible`` holds; for anyone else they are never decrypted, and the screens
+show ``scope.SENSITIVE_HIDDEN`` instead. Household members share the address, so a household
+with a protected member is protected as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+
+from audit.services import access_log_write
+from eligibility.codes import ResidenceStatus, Sex, Ward
+from eligibility.residents import scope
+from eligibility.residents.models import InsuredNumber, Resident
+from eligibility.residents.rules import insured_number_validate, my_number_validate
+from eligibility.residents.scope import (  # noqa: F401  (the ward scope: part of this module's public API)
+    ALL_WARDS,
+    SENSITIVE_HIDDEN,
+    UPDATE_NOT_PERMITTED,
+    UPDATE_OUTSIDE_WARD,
+    VIEW_OUTSIDE_WARD,
+    home_wards,
+    in_home_ward,
+    person_update_allowed,
+    person_view_allowed,
+    require_person_update,
+    sensitive_visible,
+    viewable_wards,
+)
+from kaigo.crypto.blind_index import (
+    kana_name_index,
+    kana_surname_birth_index,
+    my_number_index,
+    normalise_kana,
+)
+from kaigo.crypto.deks import dek_preload, dek_remember_unwrapped
+from kaigo.crypto.models import PersonKey
+from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.staff.roles import has_permission
+
+# Raised by every read of one resident when there is none with that number.
+ResidentNotFound = Resident.DoesNotExist
+
+SEARCH_LIMIT = 50  # rows shown; a clerk narrows a common name with the birth date
+CANDIDATE_LIMIT = 5_000  # beyond this a name is too common to list: the clerk adds the birth date
+CONFIRM_BATCH = 150  # candidates read and confirmed per query (and one key query, for keys not cached)
+
+
+class SearchInvalid(ApplicationError):
+    code = "search_invalid"
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    insured_number: str = ""
+    my_number: str = ""
+    kana_name: str = ""
+    kana_surname: str = ""
+    birth_date: date | None = None
+
+    @property
+    def kind(self) -> str:
+        """The kind of search, for the access log (never the values)."""
+        if self.insured_number:
+            return "insured_number"
+        if self.my_number:
+            return "my_number"
+        if self.kana_surname and self.birth_date:
+            return "kana_surname,birth_date"
+        return "kana_name"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    """One row of the result list, ready to show: labels and pre-formatted dates, and the
+    plaintext of the shown columns only (nothing else of the person is decrypted)."""
+
+    pk: int
+    name_kanji: str
+    name_kana: str
+    sex: str
+    birth_date: str
+    ward: str  # the ward's name, or WARD_HIDDEN
+    address: str  # or scope.SENSITIVE_HIDDEN
+    status: str
+    notice: str  # 支援措置対象 / 支援措置対象者の世帯 / ""
+
+
+@dataclass
+class SearchResult:
+    rows: list[SearchRow]
+    truncated: bool
+
+
+SEX_LABELS = dict(Sex.choices)
+WARD_LABELS = dict(Ward.choices)
+STATUS_LABELS = dict(ResidenceStatus.choices)
+WARD_HIDDEN = "非表示"
+NOTICE_SENSITIVE = "支援措置対象"
+NOTICE_HOUSEHOLD = "支援措置対象者の世帯"
+
+
+class _Candidate(NamedTuple):
+    """A candidate as the search reads it: clear columns, whether a member of the household is
+    protected, and ciphertexts (only those compared or shown are decrypted)."""
+
+    id: int
+    birth_date: date
+    sex: str
+    ward: str
+    status: str
+    sensitive: bool
+    household_sensitive: bool
+    name_kana_ct: bytes
+    name_kanji_ct: bytes
+    address_ct: bytes
+    my_number_ct: bytes | None
+    kek_version: str | None  # the person's wrapped data key, read with the row
+    wrapped_dek: bytes | None
+    dek_gen: int | None
+
+
+# Each resident row with its person's wrapped data key (alias ``k``), for raw queries on alias ``r``:
+# the key is unwrapped from the same row (dek_remember_unwrapped), without a query of its own.
+_KEY_COLUMNS = "k.kek_version, k.wrapped_dek, k.dek_gen"
+_KEY_JOIN = f'LEFT JOIN "{PersonKey._meta.db_table}" k ON k.person_id = r.id AND k.wrapped_dek IS NOT NULL'
+
+# Whether a member of the resident ``r``'s household is under a support measure (支援措置): the
+# household shares the address, so it is protected as a whole. For raw queries on alias ``r``.
+_HOUSEHOLD_PROTECTED_SQL = (f'EXISTS (SELECT 1 FROM "{Resident._meta.db_table}" h'
+                           " WHERE h.household_id = r.household_id AND h.sensitive)")
+
+
+def _candidate_sql(index_column: str, *, by_ward: bool) -> str:
+    """One batch of candidates, in id order after a given id, each with its wrapped data key (no
+    second query for the keys a worker has not cached: on a city of a million residents most are
+    not). Raw SQL: this is the busiest query of the screens, and the ORM took longer to compile it
+    (with its EXISTS) than PostgreSQL to run it.
+    ``index_column`` is a blind-index column, or "insured_number" (an exact, unique number)."""
+    table = Resident._meta.db_table
+    match = (f'r.id = (SELECT n.resident_id FROM "{InsuredNumber._meta.db_table}" n WHERE n.number = %(index)s)'
+             if index_column == "insured_number" else f'r."{index_column}" = %(index)s')
+    return (
+        f'SELECT r.id, r.birth_date, r.sex, r.ward, r.status, r.sensitive,'
+        f" {_HOUSEHOLD_PROTECTED_SQL},"
+        f' r.name_kana_ct, r.name_kanji_ct, r.address_ct, CASE WHEN %(number)s THEN r.my_number_ct END,'
+        f' {_KEY_COLUMNS} FROM "{table}" r {_KEY_JOIN} WHERE {match}'
+        + (" AND r.ward = ANY(%(wards)s)" if by_ward else "")
+        + " AND r.id > %(after)s ORDER BY r.id LIMIT %(limit)s"
+    )
+
+
+def _matcher(criteria: SearchCriteria):
+    """The test that confirms a candidate (blind indexes are truncated: candidates are confirmed
+    by comparing decrypted values): ``(decrypted value, birth date) -> bool``, with the criteria
+    normalised once per search, not once per candidate."""
+    if criteria.insured_number:
+        return lambda value, birth_date: value is not None  # an exact number: nothing to confirm
+    if criteria.my_number:
+        number = my_number_validate(criteria.my_number)
+        return lambda value, birth_date: value == number
+    if criteria.kana_surname:
+        surname, born = normalise_kana(criteria.kana_surname), criteria.birth_date
+
+        def same_surname(value, birth_date) -> bool:
+            parts = value.split() if value is not None else ()
+            return birth_date == born and bool(parts) and normalise_kana(parts[0]) == surname
+        return same_surname
+    name = normalise_kana(criteria.kana_name)
+    # stored names are already folded (full-width katakana, one space): most compare as they are
+
+    def same_name(value, birth_date) -> bool:
+        return value is not None and (value.replace(" ", "") == name or normalise_kana(value) == name)
+    return same_name
+
+
+def resident_search(*, actor, request, criteria: SearchCriteria) -> SearchResult:
+    if criteria.insured_number:
+        try:
+            index = ("insured_number", insured_number_validate(criteria.insured_number))
+        except ValueError as exc:
+            raise SearchInvalid(str(exc)) from None
+    elif criteria.my_number:
+        if not has_permission(actor, "my_number.view"):
+            raise NotPermitted("個人番号による検索は、個人番号利用事務の担当者のみ行えます。")
+        try:
+            index = ("my_number_bidx", my_number_index(my_number_validate(criteria.my_number)))
+        except ValueError as exc:
+            raise SearchInvalid(str(exc)) from None
+    elif criteria.kana_surname and criteria.birth_date:
+        index = ("kana_surname_birth_bidx", kana_surname_birth_index(criteria.kana_surname, criteria.birth_date))
+    elif criteria.kana_name and normalise_kana(criteria.kana_name):
+        index = ("kana_name_bidx", kana_name_index(criteria.kana_name))
+    else:
+        raise SearchInvalid("検索条件を入力してください（カナ氏名、またはカナ姓と生年月日）。")
+    wards = scope.viewable_wards(actor)
+    by_ward = wards != scope.ALL_WARDS  # the office limits views to its own ward's residents
+    sql = _candidate_sql(index[0], by_ward=by_ward)
+    params = {"number": bool(criteria.my_number), "index": index[1], "wards": sorted(wards), "limit": CONFIRM_BATCH}
+    compared = _field("my_number" if criteria.my_number else "name_kana")
+    matches = _matcher(criteria)
+    # Candidates share the truncated index value. They are read in id order, a batch at a time
+    # with the columns the list shows (one query for all but the commonest names), confirmed by
+    # decrypting only the compared value, and the reading stops once more than a page matched.
+    found: list[tuple[tuple, str]] = []  # (candidate row, its decrypted compared value)
+    last_id, examined = 0, 0
+    while examined < CANDIDATE_LIMIT:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "after": last_id})
+            batch = [_Candidate._make(row) for row in cursor.fetchall()]
+        if not batch:
+            break
+        examined += len(batch)
+        last_id = batch[-1].id
+        for row in batch:
+            if row.wrapped_dek is not None:
+                dek_remember_unwrapped(row.id, row.kek_version, bytes(row.wrapped_dek), row.dek_gen)
+            value = compared.decrypt_raw(person_id=row.id, row_id=row.id, blob=getattr(row, compared.attname))
+            if matches(value, row.birth_date):
+                found.append((row, value))
+        if len(found) > SEARCH_LIMIT or len(batch) < CONFIRM_BATCH:
+            break
+    truncated = len(found) > SEARCH_LIMIT
+    shown = [row for row, _ in found[:SEARCH_LIMIT]]
+    kana = [None if criteria.my_number else value for _, value in found[:SEARCH_LIMIT]]
+    home = scope.home_wards(actor)
+    may_see_sensitive = has_permission(actor, "person.sensitive.view")
+    rows = [_search_row(row, name_kana, may_see_sensitive and row.ward in home) for row, name_kana in zip(shown, kana)]
+    # One statement, its own transaction (autocommit): the chain's lock is held only for it.
+    # hits: the matches found; when more than a page match, the search stopped counting there.
+    access_log_write(
+        actor=actor, request=request, channel="screen",
+        function=log_function("person.search", sensitive=any(row.sensitive or row.household_sensitive for row in shown),
+                              outside_ward=any(row.ward not in home for row in shown)),
+        person_ids=[r.pk for r in rows], hits=len(found), criteria_kind=criteria.kind,
+    )
+    return SearchResult(rows, truncated=truncated)
+
+
+def _field(name: str):
+    return Resident._meta.get_field(name)
+
+
+def _search_row(row, name_kana: str | None, sensitive_visible: bool) -> SearchRow:
+    """A candidate as the list shows it. ``name_kana``: already decrypted
+    for the comparison (None after a number search). The address (and ward) of a protected person
+    is decrypted only if ``sensitive_visible``."""
+    pk = row.id
+    if name_kana is None:
+        name_kana = _field("name_kana").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kana_ct)
+    protected = row.sensitive or row.household_sensitive
+    hidden = protected and not sensitive_visible
+    return SearchRow(
+        pk=pk,
+        name_kanji=_field("name_kanji").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kanji_ct) or "",
+        name_kana=name_kana or "",
+        sex=SEX_LABELS.get(row.sex, row.sex),
+        birth_date=row.birth_date.isoformat(),
+        ward=WARD_HIDDEN if hidden else WARD_LABELS.get(row.ward, row.ward),
+        address=scope.SENSITIVE_HIDDEN if hidden
+        else _field("address").decrypt_raw(person_id=pk, row_id=pk, blob=row.address_ct) or "",
+        status=STATUS_LABELS.get(row.status, row.status),
+        notice=NOTICE_SENSITIVE if row.sensitive else NOTICE_HOUSEHOLD if protected else "",
+    )
+
+
+@dataclass
+class Overview:
+    resident: Resident
+    household: list[Resident]
+
+    @property
+    def protected(self) -> bool:
+        """The person, or a member of their household, is under a support measure (支援措置):
+        the household shares the address, so all of it is withheld alike."""
+        return any(m.sensitive for m in self.household)
+
+
+_RESIDENT_FIELDS = list(Resident._meta.concrete_fields)
+_RESIDENT_SELECT = ", ".join(f'r."{f.column}"' for f in _RESIDENT_FIELDS)
+
+
+def _residents_with_keys(where: str, params: list, *, extra: tuple[str, ...] = (), order: str = "r.id"):
+    """Residents matching ``where`` (SQL on alias ``r``), each with its data key unwrapped into
+    the cache in the same query, and the values of the ``extra`` SQL expressions: a list of
+    (Resident, extras). Raw SQL: for the person screens' few rows the ORM took longer to build the
+    query (a key subquery per column) than PostgreSQL takes to run it."""
+    sql = (f"SELECT {_RESIDENT_SELECT}, {_KEY_COLUMNS}" + "".join(f", {e}" for e in extra)
+           + f' FROM "{Resident._meta.db_table}" r {_KEY_JOIN} WHERE {where} ORDER BY {order}')
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n, names = len(_RESIDENT_FIELDS), [f.attname for f in _RESIDENT_FIELDS]
+    result = []
+    for row in rows:
+        resident = Resident.from_db(connection.alias, names, row[:n])
+        version, wrapped, gen = row[n:n + 3]
+        if wrapped is not None:
+            dek_remember_unwrapped(resident.pk, version, bytes(wrapped), gen)
+        result.append((resident, row[n + 3:]))
+    return result
+
+
+def overview_read(resident_id: int) -> Overview:
+    """The overview's data, without its access-log row: only for resident_overview (and the
+    benchmark that measures what the log costs)."""
+    # One query: the person's household (or the person alone), each row with its wrapped key.
+    members = [m for m, _ in _residents_with_keys(
+        f'r.id = %s OR r.household_id = (SELECT household_id FROM "{Resident._meta.db_table}" WHERE id = %s)',
+        [resident_id, resident_id])]
+    resident = next((m for m in members if m.pk == resident_id), None)
+    if resident is None:
+        raise Resident.DoesNotExist
+    return Overview(resident, members)
+
+
+def resident_overview(*, actor, request, resident_id: int) -> Overview:
+    """The overview of one resident and their household. Raises Resident.DoesNotExist, or
+    NotPermitted (after logging the refused access) when the office limits views to its ward."""
+    overview = overview_read(resident_id)
+    resident, members = overview.resident, overview.household
+    if not scope.person_view_allowed(actor, resident):
+        access_log_write(actor=actor, request=request, function=log_function(
+            "person.view.denied", sensitive=overview.protected), channel="screen", person_ids=[resident.pk])
+        raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
+    access_log_write(  # one statement in autocommit: its own short transaction
+        actor=actor, request=request, channel="screen", function=overview_function(actor, overview),
+        person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
+    )
+    return overview
+
+
+def overview_function(actor, overview: Overview) -> str:
+    """The access log's function code of an overview shown to ``actor``, with its flags."""
+    return log_function("person.view", sensitive=overview.protected,
+                        outside_ward=not scope.in_home_ward(actor, overview.resident.ward))
+
+
+def log_function(base: str, *, sensitive: bool = False, outside_ward: bool = False) -> str:
+    """The access log's function code with its flags, always in this order
+    ("person.view.sensitive.outside_ward")."""
+    return base + (".sensitive" if sensitive else "") + (".outside_ward" if outside_ward else "")
+
+
+# --- the person header of every person tab (qualification, cards, premiums, ...) -----------------
+
+
+@dataclass
+class PersonHeader:
+    resident: Resident
+    insured_number: str | None
+    # under a support measure (支援措置), or sharing a household with someone who is: the
+    # household is protected as a whole (docs/subsystems/persons.md)
+    protected: bool = False
+    # the staff member may see the protected person's address (scope.sensitive_visible)
+    sensitive_visible: bool = True
+
+
+def household_protected():
+    """Whether a member of the resident's household is under a support measure (支援措置): an
+    expression to annotate a Resident queryset with."""
+    return Exists(Resident.objects.filter(household_id=OuterRef("household_id"), sensitive=True))
+
+
+def protected_ids(person_ids: Iterable[int | None]) -> set[int]:
+    """Which of these persons are protected (支援措置: themselves or a household member): one query."""
+    ids = [pid for pid in person_ids if pid]
+    if not ids:
+        return set()
+    return set(Resident.objects.filter(pk__in=ids).annotate(household_protected=household_protected())
+               .filter(Q(sensitive=True) | Q(household_protected=True)).values_list("id", flat=True))
+
+
+def _person_row(resident_id: int) -> tuple[Resident, str | None, bool]:
+    """The resident with their data key unwrapped, their insured number and whether the household
+    is protected, in one query."""
+    rows = _residents_with_keys("r.id = %s", [resident_id], extra=(
+        _HOUSEHOLD_PROTECTED_SQL,
+        "(SELECT n.number FROM eligibility_insurednumber n WHERE n.resident_id = r.id)",
+    ))
+    if not rows:
+        raise Resident.DoesNotExist
+    resident, (household_protected, number) = rows[0]
+    return resident, number, bool(resident.sensitive or household_protected)
+
+
+def person_header(actor, request, resident_id: int, function: str, channel: str = "screen") -> tuple[PersonHeader, str]:
+    """The header of a person's tab (key unwrapped, household protection and insured number in
+    one query), and the access-log function code to write for showing them, with its flags
+    (``log_function``: ``.sensitive``, ``.outside_ward``): the caller writes that one row with
+    what else it shows. When the office restricts views to its own ward and the person lives
+    elsewhere: the refusal is logged ("<function>.denied") and NotPermitted. ResidentNotFound
+    when there is no such resident."""
+    resident, number, protected = _person_row(resident_id)
+    if not scope.person_view_allowed(actor, resident):
+        access_log_write(actor=actor, request=request, channel=channel, person_ids=[resident_id],
+                         function=log_function(f"{function}.denied", sensitive=protected))
+        raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
+    header = PersonHeader(resident, number, protected=protected,
+                          sensitive_visible=not protected or scope.sensitive_visible(actor, resident))
+    return header, log_function(function, sensitive=protected,
+                                outside_ward=not scope.in_home_ward(actor, resident.ward))
+
+
+def residents_by_id(person_ids: Iterable[int]) -> dict[int, Resident]:
+    """These residents by number, each with its data key unwrapped in the same query, for a list
+    screen of another app that shows their names (one query). The caller writes the list's one
+    access-log row naming them."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    return {resident.pk: resident for resident, _ in _residents_with_keys("r.id = ANY(%s)", [ids])}
+
+
+# --- reads of the whole city (the simulators of linkage; never a screen) -----------------------
+
+_CLEAR_COLUMNS = frozenset({"id", "household_id", "relation", "sex", "birth_date", "ward", "status", "died_on",
+                            "moved_out_on"})
+
+
+def resident_columns(*columns: str, residents_only: bool = False, born_by: date | None = None,
+                     in_household: bool = False, order_by: tuple[str, ...] = ("id",),
+                     chunk_size: int = 20_000) -> Iterator[tuple]:
+    """The clear ``columns`` of every resident (``residents_only``: status resident; ``born_by``:
+    born on or before that day; ``in_household``: with a household), in ``order_by``, read a chunk
+    at a time. Nothing is decrypted and nothing is logged: for the simulators that write a
+    counterpart's file for the whole synthetic city, never for a screen."""
+    if not set(columns) <= _CLEAR_COLUMNS:
+        raise ValueError("only clear columns of a resident can be read in bulk")
+    residents = Resident.objects.all()
+    if residents_only:
+        residents = residents.filter(status=ResidenceStatus.RESIDENT)
+    if born_by is not None:
+        residents = residents.filter(birth_date__lte=born_by)
+    if in_household:
+        residents = residents.filter(household__isnull=False)
+    return residents.order_by(*order_by).values_list(*columns).iterator(chunk_size=chunk_size)
+
+
+def residents_kana_names(*, chunk_size: int) -> list[tuple[int, str, date, str]]:
+    """Every resident (status resident), by number: (id, kana name, birth date, sex), the kana
+    names decrypted a chunk of data keys at a time. Not logged: for the pension insurers'
+    simulator, which writes their file for the whole synthetic city; never for a screen."""
+    kana = _field("name_kana")
+    rows = (Resident.objects.filter(status=ResidenceStatus.RESIDENT).order_by("id")
+            .values_list("id", kana.attname, "birth_date", "sex"))
+    out: list[tuple[int, str, date, str]] = []
+    chunk: list[tuple] = []
+
+    def flush():
+        dek_preload(pk for pk, *_ in chunk)
+        for pk, blob, birth_date, sex in chunk:
+            out.append((pk, kana.decrypt_raw(person_id=pk, row_id=pk, blob=blob) or "", birth_date, sex))
+        chunk.clear()
+
+    for row in rows.iterator(chunk_size=chunk_size):
+        chunk.append(row)
+        if len(chunk) == chunk_size:
+            flush()
+    flush()
+    return out
