@@ -43,7 +43,7 @@ from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from premiums.levy import levy_candidates  # noqa: E402
 from premiums.selectors import rate_table_row_for  # noqa: E402
-from premiums.synthetic import premium_facts_generate  # noqa: E402
+from synthetic.premium_facts import premium_facts_generate  # noqa: E402
 
 FY = 2026
 

@@ -47,11 +47,11 @@ from eligibility.models import (  # noqa: E402
 )
 from eligibility.registry_feed.parser import parse_feed  # noqa: E402
 from eligibility.rules import next_month_start  # noqa: E402
-from eligibility.synthetic.city import generate, qualification_backfill  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from kaigo.celery import app as celery_app  # noqa: E402
 from linkage.registry.simulator import ResidentSnapshot, simulate_day  # noqa: E402
+from synthetic.city import generate, qualification_backfill  # noqa: E402
 
 AS_OF = date(2026, 4, 1)
 

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from eligibility.models import ResidenceStatus, Resident
-from eligibility.synthetic.city import CityPlan
+from linkage.registry.population import CityPlan
 from premiums.rules import StageInputs, stage_of
 from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
 from premiums.tax_feed.format import ATTRS, HEADER, line_encode
