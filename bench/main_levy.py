@@ -15,7 +15,7 @@ benchmark city, with a real Celery worker of 2 processes.
 
 The city comes from the benchmark database (var/bench-pg); about a quarter of residents are
 65 or over, so 1,000,000 first-class persons need a city of about 4,000,000. The premium facts
-of the year are generated once (premiums.synthetic). Earlier levies of the year are removed
+of the year are generated once (synthetic.premium_facts). Earlier levies of the year are removed
 before the run (benchmark database only).
 """
 
