@@ -73,11 +73,12 @@ def table_digest(table: str, key: str, content, indexes) -> int:
                        " ('bytea', 'timestamp with time zone') ORDER BY ordinal_position", [table])
         columns = [c for (c,) in cursor.fetchall() if c not in BLIND_INDEXES]
     content.update(f"{table}({','.join(columns)})\n".encode())
+    quoted = ", ".join(f'"{c}"' for c in columns)
     rows, last = 0, None
     while True:
         with connection.cursor() as cursor:
             where = f"WHERE {key} > %s " if last is not None else ""
-            cursor.execute(f"SELECT {', '.join(columns)} FROM {table} {where}ORDER BY {key} LIMIT {BATCH}",
+            cursor.execute(f"SELECT {quoted} FROM {table} {where}ORDER BY {key} LIMIT {BATCH}",
                            [last] if last is not None else [])
             batch = cursor.fetchall()
         if not batch:
