@@ -70,3 +70,12 @@ def test_an_existing_city_gets_what_an_older_generator_did_not_write(capsys):
     call_command("generate_city", "--residents", "100", "--if-empty")  # nothing left to complete
     assert capsys.readouterr().out.strip() == "synthetic city: residents exist, nothing generated"
     assert TaxFact.objects.count() == taxed
+
+
+def test_compare_copy_prints_the_raw_copy_rate_after_the_residents(capsys):
+    call_command("generate_city", "--residents", "200", "--compare-copy")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("synthetic city: 200 residents in ")
+    assert out[1].startswith("raw COPY of the same 200 resident rows into a copy of the table (same indexes): ")
+    assert "generator / raw COPY = " in out[1]
+    assert out[2].startswith("premium facts of fiscal year 2026: ")
