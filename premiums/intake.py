@@ -57,6 +57,7 @@ PENSION_COLUMNS = ["resident_id", "fiscal_year", "serial", "listed_in", "insurer
                    "annual_amount", "withholdable", "recorded_from"]
 PENSION_TYPES = ["int8", "int2", "text", "date", "text", "text", "int4", "bool", "timestamptz"]
 
+
 class InboundFileInvalid(ApplicationError):
     code = "inbound_file_invalid"
 
