@@ -15,7 +15,7 @@ benchmark city, with a real Celery worker of 2 processes.
 
 The city comes from the benchmark database (var/bench-pg); about a quarter of residents are
 65 or over, so 1,000,000 first-class persons need a city of about 4,000,000. The premium facts
-of the year are generated once (premiums.synthetic). Earlier levies of the year are removed
+of the year are generated once (synthetic.premium_facts). Earlier levies of the year are removed
 before the run (benchmark database only).
 """
 
@@ -41,9 +41,9 @@ from django.db import connection  # noqa: E402
 from bench.registry_intake import ensure_city, start_worker, wait  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
-from premiums.levy.selectors import levy_candidates
-from premiums.rates.selectors import rate_table_row_for
-from premiums.synthetic import premium_facts_generate  # noqa: E402
+from premiums.levy.selectors import levy_candidates  # noqa: E402
+from premiums.rates.selectors import rate_table_row_for  # noqa: E402
+from synthetic.premium_facts import premium_facts_generate  # noqa: E402
 
 FY = 2026
 

@@ -45,12 +45,12 @@ from django.db.models import Max, Min  # noqa: E402
 
 from bench.views import PLAIN_COLUMNS, PLAIN_TABLE  # noqa: E402
 from eligibility.models import Resident  # noqa: E402
-from eligibility.synthetic.city import generate  # noqa: E402
 from kaigo.crypto.deks import dek_cache_clear, dek_preload  # noqa: E402
 from kaigo.db import copy_rows  # noqa: E402
 from kaigo.staff.models import Staff  # noqa: E402
 from kaigo.staff.roles import Organisation, Role  # noqa: E402
 from kaigo.staff.services import staff_create  # noqa: E402
+from synthetic.city import generate  # noqa: E402
 
 PASSWORD = "bench-" + os.urandom(9).hex()
 LUA = r"""

@@ -30,8 +30,7 @@ from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from eligibility.models import QualificationPeriod, Resident  # noqa: E402
-from eligibility.synthetic.city import qualification_backfill  # noqa: E402
-from premiums.levy.services import main_levy_chunk
+from premiums.levy.services import main_levy_chunk  # noqa: E402
 from premiums.models import (  # noqa: E402
     Levy,
     NoticeKind,
@@ -43,6 +42,7 @@ from premiums.models import (  # noqa: E402
     RateTableStatus,
     TaxFact,
 )
+from synthetic.city import qualification_backfill  # noqa: E402
 from tests.premiums import factories  # noqa: E402
 from tests.premiums.factories import make_tax_fact  # noqa: E402
 

@@ -28,7 +28,7 @@ from django.db import transaction  # noqa: E402
 from eligibility.codes import StayKind  # noqa: E402
 from eligibility.models import FacilityStay, QualificationPeriod  # noqa: E402
 from eligibility.qualification.services import Context, requalify  # noqa: E402
-from eligibility.synthetic.city import qualification_backfill  # noqa: E402
+from synthetic.city import qualification_backfill  # noqa: E402
 
 SAMPLE = 200
 STAYS = 20

@@ -44,11 +44,11 @@ from eligibility.intake.services import registry_file_receive_and_start  # noqa:
 from eligibility.qualification.models import Facility  # noqa: E402
 from eligibility.qualification.rules import next_month_start  # noqa: E402
 from eligibility.residents.models import Resident  # noqa: E402
-from eligibility.synthetic.city import generate, qualification_backfill  # noqa: E402
 from kaigo.batches.models import BatchRun  # noqa: E402
 from kaigo.batches.services import batch_start  # noqa: E402
 from kaigo.celery import app as celery_app  # noqa: E402
 from linkage.registry.simulator import ResidentSnapshot, simulate_day  # noqa: E402
+from synthetic.city import generate, qualification_backfill  # noqa: E402
 
 AS_OF = date(2026, 4, 1)
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "certification",
     "benefits",
     "linkage",
+    "synthetic",  # the synthetic city (generate_city); top layer, nothing imports it
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,8 @@ notifications); some move-outs are notified ahead of the move.
 
 The simulator knows the residents only by their snapshot (number, household, birth date, ward,
 status, sex: no decryption), so names and addresses written on existing persons' lines (births
-into a household, name changes, corrections, moves) are made up like the rest of the city.
+into a household, name changes, corrections, moves) are made up like the rest of the city: by the
+population model the synthetic city is generated from (population.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from eligibility.intake.format import (
 )
 from eligibility.qualification.rules import years_before
 from eligibility.residents.rules import my_number_check_digit
-from eligibility.synthetic.city import (
+from linkage.registry.population import (
     WARD_WEIGHTS,
     CityPlan,
     address_make,

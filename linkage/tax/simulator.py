@@ -3,9 +3,9 @@ file of a fiscal year and a later file of corrections (更正), in the format of
 premiums/tax_feed/format.py, deterministic for a seed. See docs/subsystems/tax-feed.md.
 
 The figures come from ``tax_facts_for``, a pure function of one household's members (no
-database), which ``generate_city`` also calls to write the same facts by COPY. The simulator
-knows the residents only by their snapshot (number, household, relation, birth date, sex: no
-decryption).
+database), which the synthetic city (synthetic/premium_facts.py) also calls to write the same
+facts by COPY. The simulator knows the residents only by their snapshot (number, household,
+relation, birth date, sex: no decryption).
 
 The model, roughly (amounts in yen, the previous calendar year's income):
 - under 15: no income; 15-22: mostly none, some part-time wages;

@@ -35,7 +35,19 @@ from premiums.levy.services import levy_pending_add
 from premiums.rates.selectors import collection_plan_for
 from premiums.rules.schedule import first_deduction_month
 from premiums.rules.tables import fiscal_year_of
-from premiums.synthetic import PENSION_COLUMNS, PENSION_TYPES, TAX_COLUMNS, TAX_TYPES
+
+
+# The facts' columns in the order of a COPY (the intake adds "file_id"; the synthetic city's
+# generator, synthetic/premium_facts.py, writes the same rows without it).
+TAX_COLUMNS = ["resident_id", "fiscal_year", "serial", "correction", "household_no", "head", "self_taxed",
+               "household_taxed", "total_income", "pension_misc_income", "taxable_pension_income", "salary_income",
+               "special_deduction", "non_taxable_pension_income", "public_assistance", "old_age_welfare_pension",
+               "recorded_from"]
+TAX_TYPES = ["int8", "int2", "text", "bool", "int8", "bool", "bool", "bool", "int8", "int8", "int8", "int8", "int8",
+             "int8", "bool", "bool", "timestamptz"]
+PENSION_COLUMNS = ["resident_id", "fiscal_year", "serial", "listed_in", "insurer_code", "pension_kind",
+                   "annual_amount", "withholdable", "recorded_from"]
+PENSION_TYPES = ["int8", "int2", "text", "date", "text", "text", "int4", "bool", "timestamptz"]
 
 
 class InboundFileInvalid(ApplicationError):

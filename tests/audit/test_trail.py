@@ -29,7 +29,6 @@ from audit.trail import TrailMiddleware, trail_context, trail_context_active, tr
 from audit.trail_models import TRAIL_EVENT_MODELS, HouseholdEvent, ResidentEvent, RoleGrantEvent, StaffEvent
 from eligibility.codes import Ward
 from eligibility.models import Household, Resident
-from eligibility.synthetic.city import generate
 from kaigo.crypto import envelope
 from kaigo.crypto.deks import dek_for
 from kaigo.crypto.errors import CorruptCiphertext, ShreddedPerson
@@ -38,6 +37,7 @@ from kaigo.crypto.services import person_key_create, person_shred
 from kaigo.db import number_allocate
 from kaigo.staff.models import RoleGrant, Staff
 from kaigo.staff.roles import Role
+from synthetic.city import generate
 from tests.audit.test_append import as_role, roles  # noqa: F401  (a fixture)
 from tests.eligibility.factories import make_resident
 from tests.staff.helpers import satisfy_second_factor

@@ -13,11 +13,11 @@ from django.db.models import Count
 from eligibility.intake.models import ChangeStatus
 from eligibility.intake.services import registry_file_receive_and_start
 from eligibility.models import RegistryChange, Resident
-from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.services import batch_resume
 from kaigo.outbox.models import OutboxEvent
 from linkage.registry.simulator import ResidentSnapshot, simulate_day_with_faults
+from synthetic.city import generate
 from tests.kaigo.test_batches_worker import done_chunks, finished, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

@@ -22,11 +22,11 @@ from eligibility.qualification.services import (
     requalify,
     stored_periods,
 )
-from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchRun
 from kaigo.outbox.models import ConsumedEvent, OutboxEvent
 from kaigo.outbox.registry import consumer, unregister
 from kaigo.outbox.services import NewEvent, publish, relay
+from synthetic.city import generate
 from tests.eligibility.factories import make_resident
 
 pytestmark = pytest.mark.django_db

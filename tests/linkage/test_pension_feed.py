@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from eligibility.synthetic.city import CityPlan
 from linkage.pension.simulator import (
     FAULTS_LISTING,
     FAULTS_RESULTS,
@@ -26,6 +25,7 @@ from linkage.pension.simulator import (
     simulate_results_file,
     simulate_targets_file,
 )
+from linkage.registry.population import CityPlan
 from premiums.intake.pension_feed.format import ATTRS, HEADER, line_encode
 from premiums.intake.pension_feed.parser import PensionRecord, parse_pension_file
 from tests.eligibility.factories import make_resident

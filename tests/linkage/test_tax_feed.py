@@ -16,7 +16,7 @@ from django.core.management import call_command
 
 from eligibility.codes import ResidenceStatus
 from eligibility.models import Resident
-from eligibility.synthetic.city import CityPlan
+from linkage.registry.population import CityPlan
 from linkage.tax.simulator import (
     FAULTS,
     TaxSnapshot,

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 
 from eligibility.models import Resident
-from eligibility.synthetic.city import generate
 from linkage.pension.simulator import PensionSnapshot, simulate_targets_file
 from linkage.tax.simulator import TaxSnapshot, simulate_tax_corrections, simulate_tax_file
 from premiums.intake.services import InboundFileInvalid, pension_listing_receive, tax_file_receive
 from premiums.models import InboundLineError, LevyPending, PensionFact, TaxFact
+from synthetic.city import generate
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_pension_deduction_results_become_payments_and_failures_are_listed():
     from premiums.intake.services import pension_results_receive
     from premiums.levy.services import main_levy_chunk
     from premiums.models import Payment
-    from premiums.synthetic import premium_facts_generate
+    from synthetic.premium_facts import premium_facts_generate
 
     generate(residents=2_000, seed=9, as_of=date(2026, 4, 1))
     premium_facts_generate(fiscal_year=FY, seed=9)

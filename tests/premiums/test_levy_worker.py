@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from eligibility.synthetic.city import generate
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.services import batch_resume, batch_start
 from premiums.levy.selectors import levy_candidates
 from premiums.models import Levy
-from premiums.synthetic import premium_facts_generate
+from synthetic.city import generate
+from synthetic.premium_facts import premium_facts_generate
 from tests.kaigo.test_batches_worker import done_chunks, finished, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

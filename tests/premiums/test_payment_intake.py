@@ -10,13 +10,13 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from eligibility.synthetic.city import generate
 from linkage.payments.simulator import OpenInstallment, simulate_payment_day
 from premiums.intake.payment_feed.format import payment_number
 from premiums.intake.services import payment_file_receive
 from premiums.levy.services import main_levy_chunk
 from premiums.models import InboundLineError, Payment
-from premiums.synthetic import premium_facts_generate
+from synthetic.city import generate
+from synthetic.premium_facts import premium_facts_generate
 
 pytestmark = pytest.mark.django_db
 FY = 2026

@@ -1,36 +1,36 @@
-"""The synthetic city's premium facts: inhabitant-tax facts (課税情報) of every household with a
-person aged 65 or over, and the pension insurers' listings (特別徴収対象者情報), written by COPY
-for a fiscal year. The distributions are the tax system's simulator's (linkage/tax/simulator.py,
-``tax_facts_for``) so that a generated city and a simulated file look alike; together they make
-every stage and both collection methods occur (tests/premiums/test_synthetic_premiums.py).
+"""The synthetic city's premium facts (premiums' part): inhabitant-tax facts (課税情報) of every
+household with a person aged 65 or over, and the pension insurers' listings (特別徴収対象者情報),
+written by COPY for a fiscal year. The distributions are the tax system's simulator's
+(linkage/tax/simulator.py, ``tax_facts_for``) so that a generated city and a simulated file look
+alike; together they make every stage and both collection methods occur
+(tests/synthetic/test_premium_facts.py).
 
-Run by ``generate_city`` (and ``--if-empty`` for a city generated before premiums existed).
+A step of ``generate_city`` (``premium_facts_step``; also on an existing city, ``--if-empty``,
+for a city generated before premiums existed).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo.db import constraints_immediate, copy_rows
 from linkage.tax.simulator import TaxSnapshot, tax_facts_for
+from premiums.intake import PENSION_COLUMNS, PENSION_TYPES, TAX_COLUMNS, TAX_TYPES
 from premiums.models import PensionFact, TaxFact
 from premiums.rules.codes import PensionKind
+from premiums.rules.tables import fiscal_year_of
 
-TAX_COLUMNS = ["resident_id", "fiscal_year", "serial", "correction", "household_no", "head", "self_taxed",
-               "household_taxed", "total_income", "pension_misc_income", "taxable_pension_income", "salary_income",
-               "special_deduction", "non_taxable_pension_income", "public_assistance", "old_age_welfare_pension",
-               "recorded_from"]
-TAX_TYPES = ["int8", "int2", "text", "bool", "int8", "bool", "bool", "bool", "int8", "int8", "int8", "int8", "int8",
-             "int8", "bool", "bool", "timestamptz"]
-PENSION_COLUMNS = ["resident_id", "fiscal_year", "serial", "listed_in", "insurer_code", "pension_kind",
-                   "annual_amount", "withholdable", "recorded_from"]
-PENSION_TYPES = ["int8", "int2", "text", "date", "text", "text", "int4", "bool", "timestamptz"]
+if TYPE_CHECKING:
+    from synthetic.steps import CityRun
+
 # generated facts take serials from here up (files from the simulators use lower ones)
 GENERATED_TAX_SERIALS = 990_000_000_000
 GENERATED_PENSION_SERIALS = 980_000_000_000
@@ -114,3 +114,14 @@ def premium_facts_generate(*, fiscal_year: int, seed: int, progress: Callable[[i
         if progress:
             progress(written[0])
     return written[0], written[1]
+
+
+def premium_facts_step(run: CityRun) -> str | None:
+    """Step of ``generate_city``: the facts of the fiscal year of ``run.as_of`` (unless it has some)."""
+    fiscal_year = fiscal_year_of(run.as_of)
+    started = time.perf_counter()
+    taxed, listed = premium_facts_generate(fiscal_year=fiscal_year, seed=run.seed)
+    if run.existing:
+        return f"premium facts added: {taxed:,} tax, {listed:,} pension" if taxed else None
+    return (f"premium facts of fiscal year {fiscal_year}: {taxed:,} tax facts, "
+            f"{listed:,} pension listings in {time.perf_counter() - started:.1f} s")

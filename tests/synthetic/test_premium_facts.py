@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from eligibility.synthetic.city import generate
 from premiums.levy.services import main_levy_chunk
 from premiums.models import Levy, PensionFact, TaxFact
 from premiums.rules.codes import CollectionMethod
-from premiums.synthetic import premium_facts_generate
+from synthetic.city import generate
+from synthetic.premium_facts import premium_facts_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""Name pools of the synthetic city: common Japanese surnames and given names with their
-readings (made-up combinations of common names; no real person is described)."""
+"""Name pools of the synthetic city (population.py): common Japanese surnames and given names with
+their readings (made-up combinations of common names; no real person is described)."""
 
 # (kanji, katakana, relative weight)
 SURNAMES = [

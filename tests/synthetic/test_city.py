@@ -12,9 +12,9 @@ from django.db import connection
 from eligibility.codes import Relation, Ward
 from eligibility.models import Household, Resident
 from eligibility.residents.rules import my_number_validate
-from eligibility.synthetic.city import generate
 from kaigo.crypto.blind_index import kana_name_index
 from kaigo.crypto.models import PersonKey
+from synthetic.city import generate
 
 AS_OF = date(2026, 4, 1)
 
@@ -125,7 +125,7 @@ def test_outside_a_transaction_a_writer_thread_copies_the_chunks_in_order(monkey
     from audit.trail import trail_context
     from audit.trail_models import ResidentEvent
     from eligibility.models import InsuredNumber
-    from eligibility.synthetic import city
+    from synthetic import city
 
     monkeypatch.setattr(city, "CHUNK_HOUSEHOLDS", 15)  # about 20 chunks
     seen = []
@@ -151,7 +151,7 @@ def test_outside_a_transaction_a_writer_thread_copies_the_chunks_in_order(monkey
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_chunk_stops_the_writer_and_leaves_whole_chunks_only(monkeypatch):
-    from eligibility.synthetic import city
+    from synthetic import city
 
     monkeypatch.setattr(city, "CHUNK_HOUSEHOLDS", 15)
     real_write, calls = city.write_chunk, []

@@ -1,60 +1,49 @@
-"""The synthetic city: deterministic residents and households for development, demos,
-tests and benchmarks. Every person is made up; the banner on every screen says so.
+"""The synthetic city's people (eligibility's part): residents and households with their data
+keys, residence spells, qualification periods and insured numbers, deterministic for a seed, for
+development, demos, tests and benchmarks. Every person is made up; the banner on every screen says so.
 
-Rows are written as ciphertext through the same encryption code as the application
-(kaigo.crypto), in bulk with binary COPY, in chunks of households of one transaction each,
-by a writer thread while the next chunk is laid out (``ChunkWriter``).
+Who lives in the city (wards, ages, households, names, addresses) is the population model of the
+registry's simulator (linkage/registry/population.py, ``CityPlan``), so that the city and a
+simulated day of registry changes look alike. This module turns that plan into rows: written
+as ciphertext through the same encryption code as the application (kaigo.crypto), in bulk with
+binary COPY, in chunks of households of one transaction each, by a writer thread while the next
+chunk is laid out (``ChunkWriter``). Its steps of ``generate_city`` are at the end (synthetic/steps.py).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from tqdm import tqdm
 
-from eligibility.codes import Relation, Sex, Ward
-from eligibility.models import Household, Resident
-from eligibility.residents.rules import my_number_check_digit
-from eligibility.synthetic.names import (
-    GIVEN_FEMALE,
-    GIVEN_FEMALE_COMPOSED,
-    GIVEN_MALE,
-    GIVEN_MALE_COMPOSED,
-    SURNAME_TAIL,
-    SURNAME_TAIL_WEIGHT,
-    SURNAMES,
-)
+from audit.trail import trail_context_active, trail_context_bind, trail_context_current
+from eligibility.models import Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
+from eligibility.qualification.rules import PersonFacts, derive_periods
+from eligibility.qualification.rules import ResidenceSpell as Spell
+from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
+from eligibility.residents.rules import insured_number_from_serial
 from kaigo.crypto import envelope
 from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
 from kaigo.crypto.models import PersonKey
 from kaigo.db import constraints_deferred, constraints_immediate, copy_rows
+from linkage.registry.population import CityPlan, HouseholdPlan, Person
 
-# Residents per ward (weights close to the city's real ward populations).
-WARD_WEIGHTS = {
-    Ward.KAWASAKI: 232, Ward.SAIWAI: 172, Ward.NAKAHARA: 264, Ward.TAKATSU: 235,
-    Ward.MIYAMAE: 232, Ward.TAMA: 220, Ward.ASAO: 179,
-}
-TOWNS = {
-    Ward.KAWASAKI: ["砂子", "小川町", "大師町", "田島町", "渡田", "藤崎"],
-    Ward.SAIWAI: ["小向", "戸手", "南加瀬", "鹿島田", "古市場", "塚越"],
-    Ward.NAKAHARA: ["小杉町", "新丸子町", "木月", "井田", "上小田中", "今井南町"],
-    Ward.TAKATSU: ["溝口", "二子", "久本", "末長", "梶ケ谷", "千年"],
-    Ward.MIYAMAE: ["宮前平", "鷺沼", "有馬", "犬蔵", "野川", "菅生"],
-    Ward.TAMA: ["登戸", "宿河原", "菅", "生田", "中野島", "長沢"],
-    Ward.ASAO: ["上麻生", "百合丘", "王禅寺", "片平", "栗木", "細山"],
-}
-# Share of residents by 5-year age band (0-4, 5-9, ... 95-99): about a quarter are 65 or older.
-AGE_BANDS = [40, 42, 43, 45, 52, 56, 60, 66, 72, 80, 73, 64, 58, 55, 60, 46, 36, 25, 12, 4]
-HOUSEHOLD_SIZES = {1: 38, 2: 28, 3: 17, 4: 13, 5: 4}
-PHONE_SHARE = 0.6
-SENSITIVE_SHARE = 0.001
+if TYPE_CHECKING:
+    from synthetic.steps import CityRun
+
 CHUNK_HOUSEHOLDS = 4_000
 
 RESIDENT_COLUMNS = [
@@ -73,99 +62,6 @@ def _secondary_indexes() -> dict[str, str]:
     bulk load into an empty table and built once after it."""
     editor = connection.schema_editor()
     return {index.name: str(index.create_sql(Resident, editor)) for index in Resident._meta.indexes}
-
-
-def address_make(rng: random.Random, ward: str) -> str:
-    """A made-up street address in ``ward`` (public: the registry-feed simulator uses it too)."""
-    return (f"神奈川県川崎市{Ward(ward).label}{rng.choice(TOWNS[ward])}{rng.randrange(1, 6)}丁目"
-            f"{rng.randrange(1, 40)}番{rng.randrange(1, 30)}号")
-
-
-def given_name_choose(rng: random.Random, sex: str, born: date) -> tuple[str, str]:
-    """A given name (kanji, katakana) for ``sex``, often one in fashion when they were born
-    (public: the registry-feed simulator uses it too)."""
-    pool = GIVEN_MALE if sex == Sex.MALE else GIVEN_FEMALE
-    half = len(pool) // 2
-    if rng.random() < 0.6:  # names in fashion when they were born
-        return rng.choice(pool[:half] if born.year < 1975 else pool[half:])
-    return rng.choice(GIVEN_MALE_COMPOSED if sex == Sex.MALE else GIVEN_FEMALE_COMPOSED)
-
-
-@dataclass(frozen=True)
-class Person:
-    surname: tuple[str, str]
-    given: tuple[str, str]
-    sex: str
-    birth_date: date
-    relation: str
-    my_number: str
-    phone: str | None
-    sensitive: bool
-
-
-@dataclass(frozen=True)
-class HouseholdPlan:
-    ward: str
-    address: str
-    members: list[Person]
-
-
-class CityPlan:
-    """Deterministic people: the same seed gives the same city (chunk by chunk)."""
-
-    def __init__(self, *, seed: int, as_of: date):
-        self.seed = seed
-        self.as_of = as_of
-        self.surnames = [(k, r) for k, r, _ in SURNAMES] + SURNAME_TAIL
-        self.surname_weights = [w for _, _, w in SURNAMES] + [SURNAME_TAIL_WEIGHT] * len(SURNAME_TAIL)
-        self.wards = list(WARD_WEIGHTS)
-        self.ward_weights = list(WARD_WEIGHTS.values())
-        self.sizes = list(HOUSEHOLD_SIZES)
-        self.size_weights = list(HOUSEHOLD_SIZES.values())
-
-    def households(self, chunk: int, count: int, used_numbers: set[str]) -> list[HouseholdPlan]:
-        rng = random.Random(f"{self.seed}:{chunk}")
-        return [self._household(rng, used_numbers) for _ in range(count)]
-
-    def _age(self, rng: random.Random, low: int = 0, high: int = 104) -> int:
-        while True:
-            band = rng.choices(range(len(AGE_BANDS)), AGE_BANDS)[0]
-            age = band * 5 + rng.randrange(5)
-            if low <= age <= high:
-                return age
-
-    def _person(self, rng, used, *, surname, age: int, sex: str, relation: str) -> Person:
-        born = self.as_of - timedelta(days=age * 365 + rng.randrange(365))
-        given = given_name_choose(rng, sex, born)
-        while True:
-            first = f"{rng.randrange(10**11):011d}"
-            number = first + str(my_number_check_digit(first))
-            if number not in used:
-                used.add(number)
-                break
-        phone = f"044-{rng.randrange(200, 999)}-{rng.randrange(10000):04d}" if rng.random() < PHONE_SHARE else None
-        return Person(surname, given, sex, born, relation, number, phone, rng.random() < SENSITIVE_SHARE)
-
-    def _household(self, rng: random.Random, used: set[str]) -> HouseholdPlan:
-        ward = rng.choices(self.wards, self.ward_weights)[0]
-        address = address_make(rng, ward)
-        surname = rng.choices(self.surnames, self.surname_weights)[0]
-        size = rng.choices(self.sizes, self.size_weights)[0]
-        head_age = self._age(rng, 20)
-        head_sex = rng.choice([Sex.MALE, Sex.FEMALE])
-        members = [self._person(rng, used, surname=surname, age=head_age, sex=head_sex, relation=Relation.HEAD)]
-        if size >= 2:
-            spouse_sex = Sex.FEMALE if head_sex == Sex.MALE else Sex.MALE
-            spouse_age = max(18, min(104, head_age + rng.randint(-5, 5)))
-            members.append(self._person(rng, used, surname=surname, age=spouse_age, sex=spouse_sex, relation=Relation.SPOUSE))
-        for _ in range(size - len(members)):
-            if head_age >= 55 and rng.random() < 0.3:
-                age, relation = min(104, head_age + rng.randint(22, 35)), Relation.PARENT
-            else:
-                age, relation = max(0, head_age - rng.randint(24, 40)), Relation.CHILD
-            members.append(self._person(rng, used, surname=surname, age=age,
-                                        sex=rng.choice([Sex.MALE, Sex.FEMALE]), relation=relation))
-        return HouseholdPlan(ward, address, members)
 
 
 class RowWriter:
@@ -262,12 +158,10 @@ def moved_in_on(person: Person, as_of: date) -> date | None:
 def qualification_rows(person_id: int, person: Person, as_of: date, now):
     """The residence spell and the qualification periods of a generated resident: derived with the
     same rules as the intake, so that the consistency check finds the generated city consistent."""
-    from eligibility.qualification.rules import PersonFacts, ResidenceSpell, derive_periods
-
     start = moved_in_on(person, as_of)
     spell = (person_id, start, None, start is not None, "")
     facts = PersonFacts(birth_date=person.birth_date,
-                        residence=(ResidenceSpell(start=start, end=None, start_is_move_in=start is not None),))
+                        residence=(Spell(start=start, end=None, start_is_move_in=start is not None),))
     periods = [(person_id, p.insured_class, p.start, p.end, p.gain_reason, p.loss_reason or "", 1, now, "generated",
                 None, None) for p in derive_periods(facts, until=as_of)]
     return spell, periods
@@ -314,10 +208,6 @@ def chunk_rows(writer: RowWriter, households: list[HouseholdPlan], next_person: 
 def write_chunk(rows: ChunkRows, as_of: date, trail=None) -> None:
     """COPY one chunk's rows in one transaction (insured numbers taken here, in chunk order).
     ``trail``: the change trail's context to bind (that of the thread that started the writes)."""
-    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
-    from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
-    from eligibility.residents.rules import insured_number_from_serial
-
     with transaction.atomic():
         _bind_trail(trail)
         constraints_deferred()  # households and residents name each other (an outer transaction may be immediate)
@@ -347,8 +237,6 @@ class ChunkWriter:
     PENDING = 2
 
     def __init__(self, *, as_of: date):
-        import threading
-
         self.as_of = as_of
         self.threaded = not connection.in_atomic_block
         self.pool = None
@@ -357,8 +245,6 @@ class ChunkWriter:
 
     def __enter__(self):
         if self.threaded:
-            from concurrent.futures import ThreadPoolExecutor
-
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="city-writer")
         return self
 
@@ -368,8 +254,6 @@ class ChunkWriter:
             if done:
                 done()
             return
-        from audit.trail import trail_context_current
-
         while len(self.pending) >= self.PENDING:
             self._settle_first()
         self.pending.append((self.pool.submit(self._write, rows, trail_context_current()), done))
@@ -406,16 +290,12 @@ class ChunkWriter:
 
 
 def _close_connection() -> None:
-    from django.db import connections
-
     connections.close_all()
 
 
 def _bind_trail(trail=None) -> None:
     """Name the generator in the change trail of the rows this transaction COPYs (inside a
     ``trail_context``; the command opens one). ``trail``: a context taken from another thread."""
-    from audit.trail import trail_context_active, trail_context_bind
-
     if trail is not None or trail_context_active():
         trail_context_bind(trail)
 
@@ -446,9 +326,6 @@ def raw_copy_rate() -> tuple[int, float]:
     """The machine's own ceiling for these rows: the resident rows just written, read back and
     COPYed (binary, one transaction) into an empty copy of the table with the same indexes and
     constraints. Returns (rows, rows per second)."""
-    import io
-    import time
-
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         with cursor.copy("COPY eligibility_resident TO STDOUT (FORMAT BINARY)") as copy:
@@ -471,12 +348,6 @@ def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | Non
     """Residence spells, qualification periods and insured numbers for residents that have no spell
     yet (a city generated before qualification existed). Same rules as the generator; COPY in
     chunks of one transaction each. Returns the number of residents completed."""
-    from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell
-    from eligibility.qualification.rules import PersonFacts, derive_periods
-    from eligibility.qualification.rules import ResidenceSpell as Spell
-    from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
-    from eligibility.residents.rules import insured_number_from_serial
-
     now = timezone.now()
     done, last = 0, 0
     while True:
@@ -510,3 +381,38 @@ def qualification_backfill(*, as_of: date, progress: Callable[[int], None] | Non
         last = rows[-1][0]
         if progress:
             progress(done)
+
+
+# ----- steps of generate_city (synthetic/steps.py) ---------------------------------------------------
+
+
+def residents_step(run: CityRun) -> str | None:
+    """The city's people: ``run.residents`` residents in whole households, with their data keys,
+    residence spells, qualification periods and insured numbers. Nothing when the city exists."""
+    if run.existing:
+        return None
+    started = time.perf_counter()
+    if run.progress_file is None:
+        count = generate(residents=run.residents, seed=run.seed, as_of=run.as_of)
+    else:
+        with tqdm(total=run.residents, unit="人", desc="合成データ生成", file=run.progress_file,
+                  dynamic_ncols=True) as bar:
+            count = generate(residents=run.residents, seed=run.seed, as_of=run.as_of,
+                             progress=lambda n: bar.update(n - bar.n))
+    elapsed = time.perf_counter() - started
+    said = f"synthetic city: {count:,} residents in {elapsed:.1f} s ({count / elapsed:,.0f} residents/s), seed {run.seed}"
+    if run.compare_copy:
+        rows, ceiling = raw_copy_rate()
+        said += (f"\nraw COPY of the same {rows:,} resident rows into a copy of the table (same indexes): "
+                 f"{ceiling:,.0f} rows/s; generator / raw COPY = {count / elapsed / ceiling:.2f} "
+                 f"(the generator also creates the households and data keys, and encrypts)")
+    return said
+
+
+def qualification_step(run: CityRun) -> str | None:
+    """On an existing city: the residence spells, qualification periods and insured numbers of
+    residents generated before qualification existed (new residents get theirs with them)."""
+    if not run.existing:
+        return None
+    filled = qualification_backfill(as_of=run.as_of)
+    return f"qualification completed for {filled:,} residents" if filled else None
