@@ -38,7 +38,8 @@ from django.conf import settings  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 
-from eligibility.models import FacilityStay, Resident, StayKind  # noqa: E402
+from eligibility.codes import StayKind  # noqa: E402
+from eligibility.models import FacilityStay, Resident  # noqa: E402
 from kaigo.staff.models import Staff  # noqa: E402
 from kaigo.staff.roles import Organisation, Role  # noqa: E402
 from kaigo.staff.services import staff_create  # noqa: E402

@@ -34,8 +34,8 @@ from eligibility.qualification.rules import PersonFacts, derive_periods
 from eligibility.qualification.rules import ResidenceSpell as Spell
 from eligibility.qualification.services import PERIOD_COLUMNS, PERIOD_TYPES
 from eligibility.residents.rules import insured_number_from_serial
+from eligibility.residents.services import resident_indexes
 from kaigo.crypto import envelope
-from kaigo.crypto.blind_index import KANA_NAME, KANA_SURNAME_BIRTH, MY_NUMBER
 from kaigo.crypto.keyring import get_keyring
 from kaigo.crypto.models import PersonKey
 from kaigo.db import constraints_deferred, constraints_immediate, copy_rows
@@ -88,13 +88,13 @@ class RowWriter:
             return envelope.FIELD_PREFIX + b"\x01" + n + aead.encrypt(n, text.encode(), aad)
 
         kana = f"{person.surname[1]} {person.given[1]}"
+        indexes = resident_indexes(name_kana=kana, birth_date=person.birth_date, my_number=person.my_number)
         resident = (
             person_id, household_id, person.relation, seal("my_number_ct", person.my_number),
             seal("name_kanji_ct", f"{person.surname[0]} {person.given[0]}"), seal("name_kana_ct", kana),
             seal("address_ct", household.address), seal("phone_ct", person.phone),
             seal("sensitive_reason_ct", "DV等支援措置" if person.sensitive else None),
-            MY_NUMBER.of(person.my_number), KANA_NAME.of(f"{person.surname[1]}{person.given[1]}"),
-            KANA_SURNAME_BIRTH.of(f"{person.surname[1]}|{person.birth_date.isoformat()}"),
+            indexes["my_number_bidx"], indexes["kana_name_bidx"], indexes["kana_surname_birth_bidx"],
             person.sex, person.birth_date, household.ward, "resident", person.sensitive, self.now, self.now,
         )
         key = (person_id, self.kek_version, wrapped, 1, self.now)

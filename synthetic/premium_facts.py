@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from kaigo.db import constraints_immediate, copy_rows
 from linkage.tax.simulator import TaxSnapshot, tax_facts_for
-from premiums.intake import PENSION_COLUMNS, PENSION_TYPES, TAX_COLUMNS, TAX_TYPES
+from premiums.intake.services import PENSION_COLUMNS, PENSION_TYPES, TAX_COLUMNS, TAX_TYPES
 from premiums.models import PensionFact, TaxFact
 from premiums.rules.codes import PensionKind
 from premiums.rules.tables import fiscal_year_of

@@ -46,13 +46,9 @@ from eligibility.intake.selectors import change_record, work_item_in_scope
 from eligibility.qualification.models import Facility, FacilityStay, QualificationSource
 from eligibility.qualification.services import Context, qualification_horizon, requalify
 from eligibility.residents.models import Household, ResidenceSpell, Resident, SpellEnd
-from eligibility.residents.rules import kana_surname
+from eligibility.residents.services import resident_indexes
 from kaigo.batches.registry import RecordError
-from kaigo.crypto.blind_index import (
-    kana_name_index,
-    kana_surname_birth_index,
-    my_number_index,
-)
+from kaigo.crypto.blind_index import my_number_index
 from kaigo.crypto.deks import dek_new, dek_preload, dek_remember, dek_wrap
 from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
@@ -360,9 +356,9 @@ class _Applier:
         self.dirty[resident.pk].add(name)
 
     def _reindex(self, resident: Resident) -> None:
-        kana = resident.name_kana
-        resident.kana_name_bidx = kana_name_index(kana)
-        resident.kana_surname_birth_bidx = kana_surname_birth_index(kana_surname(kana), resident.birth_date)
+        indexes = resident_indexes(name_kana=resident.name_kana, birth_date=resident.birth_date)
+        resident.kana_name_bidx = indexes["kana_name_bidx"]
+        resident.kana_surname_birth_bidx = indexes["kana_surname_birth_bidx"]
         self.dirty[resident.pk] |= {"kana_name_bidx", "kana_surname_birth_bidx"}
 
     def _household(self, resident: Resident, r: RegistryRecord) -> None:

@@ -100,6 +100,16 @@ def my_number_taken(number: str, *, exclude_id: int | None = None) -> bool:
     return any(c.my_number == number for c in candidates.only("id", "my_number_ct"))
 
 
+def resident_indexes(*, name_kana: str, birth_date: date, my_number: str | None = None) -> dict[str, int | None]:
+    """The blind indexes of a resident's searchable fields, by column (``my_number_bidx``,
+    ``kana_name_bidx``, ``kana_surname_birth_bidx``): one derivation for every writer (a resident
+    created at the counter or by the registry intake, a name changed, the synthetic city), each
+    value normalised by kaigo.crypto.blind_index as the search normalises its criteria."""
+    return {"my_number_bidx": my_number_index(my_number) if my_number else None,
+            "kana_name_bidx": kana_name_index(name_kana),
+            "kana_surname_birth_bidx": kana_surname_birth_index(kana_surname(name_kana), birth_date)}
+
+
 def resident_create(*, data: ResidentInput, actor) -> Resident:
     errors = resident_validate(data)
     if errors:
@@ -120,9 +130,7 @@ def resident_create(*, data: ResidentInput, actor) -> Resident:
         resident = Resident(
             id=resident_id, household_id=household_id, relation=data.relation, sex=data.sex,
             birth_date=data.birth_date, ward=data.ward, status=ResidenceStatus.RESIDENT,
-            my_number_bidx=my_number_index(my_number) if my_number else None,
-            kana_name_bidx=kana_name_index(data.name_kana),
-            kana_surname_birth_bidx=kana_surname_birth_index(kana_surname(data.name_kana), data.birth_date),
+            **resident_indexes(name_kana=data.name_kana, birth_date=data.birth_date, my_number=my_number),
         )
         resident.name_kanji = data.name_kanji.strip()
         resident.name_kana = data.name_kana.strip()

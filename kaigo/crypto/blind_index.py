@@ -44,7 +44,9 @@ class BlindIndex:
     name: str
     bits: int
 
-    def of(self, normalised: str) -> int:
+    def of_normalised(self, normalised: str) -> int:
+        """The index of a value already normalised by the index's rule: for the functions below
+        only, which normalise first (so no writer or search can derive an index another way)."""
         key = _index_key(self.name, get_keyring().bidx_root)
         digest = hmac.digest(key, normalised.encode("utf-8"), hashlib.sha256)
         return int.from_bytes(digest[:4], "big") >> (32 - self.bits)
@@ -55,19 +57,20 @@ def _index_key(name: str, root: bytes) -> bytes:
     return HKDF(hashes.SHA256(), 32, salt=None, info=f"bidx|{name}|v1".encode()).derive(root)
 
 
-# The indexes of a resident (sizes for a city of 1.5 million: see the ADR).
-MY_NUMBER = BlindIndex("my_number", 20)
-KANA_NAME = BlindIndex("kana_name", 18)
-KANA_SURNAME_BIRTH = BlindIndex("kana_surname_birth", 18)
+# The indexes of a resident (sizes for a city of 1.5 million: see the ADR). Private: an index is
+# derived only through the functions below, each normalising its value the one way.
+_MY_NUMBER = BlindIndex("my_number", 20)
+_KANA_NAME = BlindIndex("kana_name", 18)
+_KANA_SURNAME_BIRTH = BlindIndex("kana_surname_birth", 18)
 
 
 def my_number_index(my_number: str) -> int:
-    return MY_NUMBER.of(normalise_digits(my_number))
+    return _MY_NUMBER.of_normalised(normalise_digits(my_number))
 
 
 def kana_name_index(kana_name: str) -> int:
-    return KANA_NAME.of(normalise_kana(kana_name))
+    return _KANA_NAME.of_normalised(normalise_kana(kana_name))
 
 
 def kana_surname_birth_index(kana_surname: str, birth_date: date) -> int:
-    return KANA_SURNAME_BIRTH.of(f"{normalise_kana(kana_surname)}|{birth_date.isoformat()}")
+    return _KANA_SURNAME_BIRTH.of_normalised(f"{normalise_kana(kana_surname)}|{birth_date.isoformat()}")

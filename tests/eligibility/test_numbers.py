@@ -1,6 +1,10 @@
+from datetime import date
+
 import pytest
 
 from eligibility.residents.rules import my_number_check_digit, my_number_validate
+from eligibility.residents.services import resident_indexes
+from kaigo.crypto.blind_index import kana_name_index, kana_surname_birth_index, my_number_index
 
 
 @pytest.mark.parametrize(
@@ -36,3 +40,17 @@ def test_my_number_validate(value, message):
         with pytest.raises(ValueError, match=message) as error:
             my_number_validate(value)
         assert "1234" not in str(error.value)  # the message never repeats the number
+
+
+@pytest.mark.parametrize("spelled", ["ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ　たろう", "ヤマダ タロウ", " ヤマダ　タロウ "])
+def test_every_writer_derives_a_residents_indexes_as_the_search_does(test_keyring, spelled):
+    """One derivation for the counter, the registry intake and the synthetic city
+    (eligibility.residents.services.resident_indexes): whatever spelling a writer was given, the
+    indexes are those a search by the normalised name finds (the raw index of an unnormalised
+    value cannot be computed outside kaigo.crypto.blind_index)."""
+    indexes = resident_indexes(name_kana=spelled, birth_date=date(1950, 6, 15), my_number="1234 5678 9018")
+    assert indexes == {
+        "my_number_bidx": my_number_index("123456789018"),
+        "kana_name_bidx": kana_name_index("ヤマダタロウ"),
+        "kana_surname_birth_bidx": kana_surname_birth_index("ヤマダ", date(1950, 6, 15)),
+    }
