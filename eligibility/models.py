@@ -412,3 +412,10 @@ class WorkItem(models.Model):
     class Meta:
         verbose_name = "要確認案件"
         indexes = [models.Index(fields=["ward", "status", "created_at"], name="workitem_queue")]
+
+
+# The change trail of these tables: eligibility/trail.py (without the trail's apps installed: audit.W001).
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
+    from eligibility import trail  # noqa: E402, F401

@@ -665,3 +665,10 @@ class Reduction(models.Model):
                                    | (models.Q(kind="deferral") & models.Q(deferred_until__isnull=False)),
                                    name="reduction_grant"),
         ]
+
+
+# The change trail of these tables: premiums/trail.py (without the trail's apps installed: audit.W001).
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
+    from premiums import trail  # noqa: E402, F401

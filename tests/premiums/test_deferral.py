@@ -194,7 +194,7 @@ def test_the_chief_approves_a_deferral_on_the_screen_without_a_rate(client_as, m
 
 @pytest.mark.django_db
 def test_the_chief_ends_a_deferral_early_and_the_bills_fall_due_again(staff):
-    from audit.trail_models import ReductionEvent
+    from premiums.trail import ReductionEvent
     from premiums.reductions import deferral_end
 
     clerk, chief = staff
