@@ -34,8 +34,8 @@ What an event row holds:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pghistory
 from django.apps import apps
