@@ -136,6 +136,35 @@ def test_no_event_model_can_decrypt_and_blind_indexes_are_not_copied():
     assert not {"password", "last_login"} & {f.name for f in StaffEvent._meta.concrete_fields}
 
 
+def test_each_app_owns_its_trail_and_fills_the_person_trail_registry():
+    """Issue 15: the event models belong to the app of the tracked table (core's staff tables: to
+    audit, through its proxies); the person-trail screen's sources come from the apps."""
+    from audit.trail_models import PersonTrailSource, person_trail_source, person_trail_sources
+    from premiums.trail import PaymentEvent
+
+    owners = {m._meta.db_table: m._meta.app_label for m in trail_event_models()}
+    assert owners == {table: table.split("_")[0] for table in EVENT_TABLES}
+    assert (ResidentEvent.pgh_tracked_model, PaymentEvent.pgh_tracked_model._meta.label) == (Resident, "premiums.Payment")
+    assert StaffEvent.pgh_tracked_model._meta.label == "audit.TrackedStaff"
+
+    sources = person_trail_sources()
+    assert [(s.key, s.rank, s.label, s.table) for s in sources.values()] == [
+        ("r", 2, "宛名", "eligibility_residentevent"), ("h", 1, "世帯", "eligibility_householdevent"),
+    ]
+    resident = sources["r"]
+    assert resident.encrypted == {f.name for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+    assert [f.name for f in resident.fields] == [
+        f.name for f in Resident._meta.concrete_fields
+        if not f.primary_key and f.name not in {"my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx",
+                                                "created_at", "updated_at"}
+    ]
+    for key, rank in [("r", 9), ("q", 2), ("rr", 9), ("R", 9)]:  # a used key or rank, or not one letter
+        with pytest.raises(ValueError):
+            person_trail_source(HouseholdEvent, key=key, rank=rank, label="x", where="true")
+    assert person_trail_sources() == sources
+    assert all(isinstance(s, PersonTrailSource) for s in sources.values())
+
+
 # --- every write path -----------------------------------------------------------------------------------
 
 
