@@ -56,8 +56,6 @@ def trail_lock_operation(event_tables: Sequence[str], tracked_tables: Sequence[s
 # proxies' row triggers with their own in one transaction; these helpers serve them.
 
 AUDIT_PROXIES_STATE = ("audit", "0014_checkpoint_signature")  # the last state with the proxies
-
-
 CONSTRAINT_LABELS = {"p": "pkey", "c": "check", "n": "not_null"}  # PostgreSQL's own (NOT NULL: 18)
 
 
