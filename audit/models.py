@@ -258,17 +258,9 @@ class AuditAlert(models.Model):
         return f"{self.kind} #{self.pk}"
 
 
-# The change trail's event tables (audit/trail_models.py) need the pgtrigger and pghistory apps.
-# Until they are in INSTALLED_APPS the trail's models are not loaded (its tables and triggers come
-# from the migrations all the same); audit/checks.py reports it.
+# The change trail's generic parts and core's staff tables (audit/trail_models.py; each domain app
+# declares the trail of its own tables) need the pgtrigger and pghistory apps. Until they are in
+# INSTALLED_APPS the trail's models are not loaded (its tables and triggers come from the
+# migrations all the same); audit/checks.py reports it.
 if django_apps.is_installed("pghistory") and django_apps.is_installed("pgtrigger"):
-    from audit.trail_models import (  # noqa: E402, F401
-        HouseholdEvent,
-        ResidentEvent,
-        RoleGrantEvent,
-        StaffEvent,
-        TrackedHousehold,
-        TrackedResident,
-        TrackedRoleGrant,
-        TrackedStaff,
-    )
+    from audit.trail_models import RoleGrantEvent, StaffEvent, TrackedRoleGrant, TrackedStaff  # noqa: E402, F401

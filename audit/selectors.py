@@ -10,14 +10,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from django.db import connection, models
 from django.db.models import F, QuerySet
 
 from audit.models import AccessLogEntry, AuditAlert, Chain, ChainCheckpoint
-from audit.trail import RESIDENT_NOT_COPIED
-from eligibility.models import Household, Resident
-from kaigo.crypto.fields import EncryptedTextField
+from audit.trail_models import person_trail_sources
 
 PAGE_SIZE = 100
 ALERT_LIST_LIMIT = 200
@@ -82,7 +81,7 @@ def latest_checkpoints() -> dict[str, ChainCheckpoint | None]:
 TRAIL_PAGE_SIZE = 50
 TRAIL_ACTIONS = {"insert": "作成", "update": "更新", "delete": "削除"}
 ENCRYPTED_CHANGED = "変更あり"
-TRAIL_CURSOR = re.compile(r"(?P<source>[rh])(?P<pgh_id>[1-9][0-9]{0,17})")
+TRAIL_CURSOR = re.compile(r"(?P<source>[a-z])(?P<pgh_id>[1-9][0-9]{0,17})")
 
 
 @dataclass(frozen=True)
@@ -96,27 +95,27 @@ class TrailField:
 
 @dataclass(frozen=True)
 class TrailSource:
-    """One event table in a person's trail: its key in cursors, its rank among events of the
-    same moment, its label on the screen, and the fields shown."""
+    """One event table in a person's trail (registered by the app that owns it:
+    audit.trail_models.person_trail_source): its key in cursors, its rank among events of the
+    same moment, its label on the screen, which of its rows are the person's, and the fields shown."""
 
     key: str
     rank: int
     label: str
     table: str
+    where: str
     fields: tuple[TrailField, ...]
 
 
-def _trail_fields(model: type[models.Model], not_copied: list[str]) -> tuple[TrailField, ...]:
-    return tuple(
-        TrailField(f.name, f.column, str(f.verbose_name), isinstance(f, EncryptedTextField), f)
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in not_copied
-    )
-
-
-RESIDENT_SOURCE = TrailSource("r", 2, "宛名", "audit_residentevent", _trail_fields(Resident, RESIDENT_NOT_COPIED))
-HOUSEHOLD_SOURCE = TrailSource("h", 1, "世帯", "audit_householdevent", _trail_fields(Household, []))
-TRAIL_SOURCES = {s.key: s for s in (RESIDENT_SOURCE, HOUSEHOLD_SOURCE)}
+@cache
+def trail_sources() -> dict[str, TrailSource]:
+    """The sources of a person's trail, from the registry the apps filled when their models loaded."""
+    return {
+        key: TrailSource(key, source.rank, source.label, source.table, source.where, tuple(
+            TrailField(f.name, f.column, str(f.verbose_name), f.name in source.encrypted, f) for f in source.fields
+        ))
+        for key, source in person_trail_sources().items()
+    }
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ class TrailPage:
     next_before: str | None  # cursor of the next (older) page; None on the last page
 
 
-def _source_sql(source: TrailSource, where: str) -> str:
+def _source_sql(source: TrailSource) -> str:
     """Events of one table with, for each, the previous event of the same row (LAG over the row's
     whole history): clear values as JSON, and for encrypted columns only whether the ciphertext
     differs. No ciphertext leaves the database."""
@@ -171,22 +170,14 @@ def _source_sql(source: TrailSource, where: str) -> str:
         f"SELECT '{source.key}' AS source, {source.rank} AS rank, e.pgh_id, e.pgh_created_at, e.pgh_label,"
         f" e.pgh_obj_id, e.pgh_context, {values} AS cur, LAG({values}) OVER w AS prev,"
         f" LAG(e.pgh_id) OVER w AS prev_id, {changed} AS encrypted_changed"
-        f" FROM {source.table} e WHERE {where}"
+        f" FROM {source.table} e WHERE {source.where}"
         " WINDOW w AS (PARTITION BY e.pgh_obj_id ORDER BY e.pgh_id)"
     )
 
 
 def _person_trail_sql(before: tuple[TrailSource, int] | None) -> str:
-    households = (
-        "e.pgh_obj_id IN (SELECT r.household_id FROM audit_residentevent r"
-        " WHERE r.pgh_obj_id = %(person)s AND r.household_id IS NOT NULL"
-        f" UNION SELECT p.household_id FROM {Resident._meta.db_table} p"
-        " WHERE p.id = %(person)s AND p.household_id IS NOT NULL)"
-    )
-    sql = (
-        f"SELECT * FROM (({_source_sql(RESIDENT_SOURCE, 'e.pgh_obj_id = %(person)s')})"
-        f" UNION ALL ({_source_sql(HOUSEHOLD_SOURCE, households)})) t"
-    )
+    union = " UNION ALL ".join(f"({_source_sql(source)})" for source in trail_sources().values())
+    sql = f"SELECT * FROM ({union}) t"
     if before is not None:
         source, _ = before
         sql += (
@@ -239,17 +230,20 @@ def _json(value):
 def parse_trail_cursor(value: str) -> tuple[TrailSource, int] | None:
     """A cursor from a "next page" link ("r123"); None if it is not one."""
     found = TRAIL_CURSOR.fullmatch(value or "")
-    if found is None:
+    if found is None or found["source"] not in trail_sources():
         return None
-    return TRAIL_SOURCES[found["source"]], int(found["pgh_id"])
+    return trail_sources()[found["source"]], int(found["pgh_id"])
 
 
 def person_trail(
     *, resident_id: int, before: tuple[TrailSource, int] | None = None, page_size: int = TRAIL_PAGE_SIZE
 ) -> TrailPage:
-    """The change trail of one resident and of the households they were recorded in, newest first,
-    one page (one query). Reads event rows only, never the live row's encrypted values: the
-    caller logs the read (audit.services.access_log_write)."""
+    """The change trail of one resident, newest first, one page (one query): the events of the
+    registered sources (eligibility: the resident and the households they were recorded in).
+    Reads event rows only, never the live row's encrypted values: the caller logs the read
+    (audit.services.access_log_write)."""
+    if not trail_sources():  # no app declared a source (the trail's apps are not installed)
+        return TrailPage(entries=[], next_before=None)
     params = {"person": resident_id, "limit": page_size + 1}
     if before is not None:
         params["before_id"] = before[1]
@@ -261,7 +255,7 @@ def person_trail(
     entries = []
     for row in rows[:page_size]:
         row.update({name: _json(row[name]) for name in json_columns})
-        source = TRAIL_SOURCES[row["source"]]
+        source = trail_sources()[row["source"]]
         label = row["pgh_label"]
         prev = row["prev"] if row["prev_id"] is not None else None
         entries.append(TrailEntry(

@@ -1,7 +1,7 @@
 """The change trail: who made a change, attached to the event rows the database writes.
 
-The event rows themselves are written by triggers (audit/trail_models.py); this module gives
-them their context, the JSON object stored in each event row's ``pgh_context``:
+The event rows themselves are written by triggers (declared by each app in its ``trail.py`` with
+audit/trail_models.py); this module gives them their context, the JSON object stored in each event row's ``pgh_context``:
 
     {"staff_id": 12, "username": "clerk01", "url": "/persons/100000001/"}            a screen
     {"staff_id": 7, "username": "op01", "function": "crypto.rotate", "batch_run_id": 42}  a batch
@@ -38,8 +38,7 @@ from pghistory import config as pghistory_config
 from pghistory import runtime as pghistory_runtime
 from pghistory.middleware import HistoryMiddleware
 
-# Not copied into the event tables (see audit/trail_models.py for why).
-RESIDENT_NOT_COPIED = ["my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx", "created_at", "updated_at"]
+# Not copied into the staff event table (see audit/trail_models.py for why).
 STAFF_NOT_COPIED = ["password", "last_login"]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

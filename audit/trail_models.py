@@ -1,55 +1,50 @@
-"""The change trail's tables (docs/adr/0006-change-trail.md, docs/subsystems/audit.md).
+"""The change trail's generic parts (docs/adr/0006-change-trail.md, docs/subsystems/audit.md):
+the base of every event model, ``event_model()`` with which an app declares the trail of one of
+its tables, the registry of the person-trail screen's sources, and the trail of core's staff
+tables. Imported by audit/models.py.
 
 Every INSERT, UPDATE and DELETE of a tracked table writes one event row in the same transaction,
 from a PostgreSQL trigger (django-pghistory on django-pgtrigger): ``save()``, ``bulk_create``,
 ``bulk_update``, ``QuerySet.update``, raw SQL and COPY alike.
 
-The tracked models belong to other apps. They are tracked through proxy models of the audit app
-(``TrackedResident`` ...), so that the triggers, like the event tables, are migrated by the audit
-app (pghistory's documented way for models it does not own). Imported by audit/models.py.
+Each app declares the trail of its own tables in ``<app>/trail.py``, imported at the end of its
+``models.py`` (eligibility/trail.py, premiums/trail.py): the event models belong to that app,
+and its migrations create their tables and the triggers. Core's staff tables (``kaigo.staff``,
+below audit) are tracked here, through proxy models of the audit app (pghistory's way for models
+of an app that does not declare its own trail), so audit's migrations hold their triggers.
 
 What an event row holds:
 
-- ``pgh_id``, ``pgh_created_at`` (start of the writing transaction), ``pgh_label`` (``insert``,
-  ``update``, ``delete``), ``pgh_obj`` (the row's primary key; no constraint: rows are deleted
-  after their retention period, their trail stays), ``pgh_context_id`` and ``pgh_context``:
-  who and what made the change (audit/trail.py: staff id, user name, URL or function, batch run
-  id), copied onto each event row (no shared, updatable context table).
+- ``pgh_id`` (bigint), ``pgh_created_at`` (start of the writing transaction), ``pgh_label``
+  (``insert``, ``update``, ``delete``), ``pgh_obj`` (the row's primary key; no constraint: rows
+  are deleted after their retention period, their trail stays), ``pgh_context_id`` and
+  ``pgh_context``: who and what made the change (audit/trail.py: staff id, user name, URL or
+  function, batch run id), copied onto each event row (no shared, updatable context table).
 - The row after the change (for ``delete``: before it), column by column, except:
   - encrypted columns are copied as the **ciphertext** they are (``BinaryField``, never an
     ``EncryptedTextField``: nothing here can decrypt). The ciphertext stays bound by its AES-GCM
     associated data to the original table, column, person and row, so it is unreadable without
     the person's data key and is crypto-shredded with the person;
-  - blind indexes are not copied: they are derived from the encrypted values, so they change
-    exactly when a ciphertext does, and they are keyed with a city-wide key that shredding does
-    not destroy;
-  - ``created_at`` / ``updated_at`` of the row (``pgh_created_at`` says when);
+  - the columns an app excludes: blind indexes (derived from the encrypted values, so they change
+    exactly when a ciphertext does, and keyed with a city-wide key that shredding does not
+    destroy), ``created_at`` / ``updated_at`` of the row (``pgh_created_at`` says when);
   - Staff's password hash and ``last_login``: never copied, and changing only those writes no event.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import pghistory
+from django.apps import apps
 from django.db import models
 from pghistory.models import Event, EventQuerySet
 
-from audit.trail import RESIDENT_NOT_COPIED, STAFF_NOT_COPIED
-from eligibility.models import FacilityStay, Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
+from audit.trail import STAFF_NOT_COPIED
 from kaigo.crypto.fields import EncryptedTextField
 from kaigo.staff.models import RoleGrant, Staff
-from premiums.models import (
-    DeductionStop,
-    Payment,
-    PensionFact,
-    PreliminaryPayment,
-    PremiumCollectionPlan,
-    PremiumRateTable,
-    PremiumStage,
-    Reduction,
-    Settlement,
-    TaxFact,
-    WriteOff,
-)
 
 
 class TrailEventQuerySet(EventQuerySet):
@@ -85,21 +80,105 @@ class TrailEvent(Event):
         raise TypeError(f"{type(self).__name__} rows are never deleted")
 
 
-# --- the tracked models, as proxies of the audit app -------------------------------------------
+def _changed(columns: list[str]) -> pghistory.Condition:
+    """An UPDATE writes an event when one of these columns changed (written out here rather
+    than with pghistory.AnyChange, whose field lookups encrypted fields refuse)."""
+    return pghistory.Condition(" OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in columns))
 
 
-class TrackedResident(Resident):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "宛名（変更履歴の記録対象）"
+def event_model(
+    tracked: type[models.Model], *, model_name: str, verbose_name: str, exclude: Iterable[str] = ()
+) -> type[TrailEvent]:
+    """Declare the change trail of ``tracked``: its event model, with insert, update and delete
+    triggers, belonging to ``tracked``'s app (whose migrations create its table and triggers).
+
+    Call it in ``<app>/trail.py`` (imported at the end of ``<app>/models.py``) and bind the result
+    to ``model_name``. Encrypted fields become BinaryFields on the same column (the ciphertext as
+    it is); the fields in ``exclude`` are not copied and changing only them writes no event.
+    The app's migrations must also make the event table append-only and the triggers impossible
+    to skip (audit.trail_sql.trail_lock_operation)."""
+    exclude = list(exclude)
+    concrete = tracked._meta.concrete_model
+    encrypted = [f for f in concrete._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+    kept = [f for f in concrete._meta.concrete_fields if f.name not in exclude]
+    ciphertext = {
+        f.name: models.BinaryField(f"{f.verbose_name}（暗号文）", db_column=f.column, null=True, editable=False)
+        for f in encrypted if f.name not in exclude
+    }
+    return pghistory.create_event_model(
+        tracked,
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(condition=_changed([f.column for f in kept])),
+        pghistory.DeleteEvent(),
+        exclude=[*exclude, *(f.name for f in encrypted)],
+        obj_field=pghistory.ObjForeignKey(related_name="+", related_query_name="+"),
+        context_field=pghistory.ContextJSONField(),
+        append_only=False,  # append-only by the migrations (statement trigger, SQLSTATE 42501)
+        model_name=model_name,
+        app_label=tracked._meta.app_label,
+        base_model=TrailEvent,
+        attrs=ciphertext,
+        meta={"verbose_name": verbose_name, "verbose_name_plural": verbose_name, "default_permissions": ()},
+        abstract=False,
+    )
 
 
-class TrackedHousehold(Household):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "世帯（変更履歴の記録対象）"
+def trail_event_models() -> list[type[TrailEvent]]:
+    """Every event model of the change trail, of every app (Django's app registry)."""
+    return [model for model in apps.get_models() if issubclass(model, TrailEvent)]
+
+
+# --- the person-trail screen's sources --------------------------------------------------------------
+
+SOURCE_KEY = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True)
+class PersonTrailSource:
+    """An event table whose rows belong to a person's change trail (audit.selectors.person_trail)."""
+
+    key: str  # one lower-case letter: the table in the screen's cursors ("r123")
+    rank: int  # order among events of the same moment (the higher first)
+    label: str  # what the screen's 対象 column says (宛名, 世帯)
+    event_model: type[TrailEvent]
+    where: str  # SQL condition on the event rows ``e``; ``%(person)s`` is the resident's internal number
+    fields: tuple[models.Field, ...]  # the tracked model's copied fields (no primary key), in model order
+    encrypted: frozenset[str]  # names of those fields whose copy is a ciphertext (shown as changed only)
+
+    @property
+    def table(self) -> str:
+        return self.event_model._meta.db_table
+
+
+_PERSON_TRAIL: dict[str, PersonTrailSource] = {}
+
+
+def person_trail_source(event_model: type[TrailEvent], *, key: str, rank: int, label: str, where: str) -> None:
+    """Show the rows of ``event_model`` that ``where`` selects on the person-trail screen.
+
+    ``where`` is SQL on the event rows aliased ``e`` with the parameter ``%(person)s`` (the
+    resident's internal number), for example ``"e.pgh_obj_id = %(person)s"`` or
+    ``"e.resident_id = %(person)s"``; the app that owns the table writes it (it knows its columns).
+    ``key`` and ``rank`` must be unique among the sources. Call it in ``<app>/trail.py``."""
+    if not SOURCE_KEY.fullmatch(key) or key in _PERSON_TRAIL:
+        raise ValueError(f"person trail source key {key!r}: one lower-case letter, not yet used")
+    if any(source.rank == rank for source in _PERSON_TRAIL.values()):
+        raise ValueError(f"person trail source rank {rank} is already used")
+    tracked = event_model.pgh_tracked_model._meta.concrete_model
+    copied = {f.name for f in event_model._meta.concrete_fields}
+    fields = tuple(f for f in tracked._meta.concrete_fields if not f.primary_key and f.name in copied)
+    _PERSON_TRAIL[key] = PersonTrailSource(
+        key=key, rank=rank, label=label, event_model=event_model, where=where, fields=fields,
+        encrypted=frozenset(f.name for f in fields if isinstance(f, EncryptedTextField)),
+    )
+
+
+def person_trail_sources() -> dict[str, PersonTrailSource]:
+    """The registered sources of a person's change trail, by key, in the order of registration."""
+    return dict(_PERSON_TRAIL)
+
+
+# --- core's staff tables, through proxies of the audit app -----------------------------------------
 
 
 class TrackedStaff(Staff):
@@ -116,191 +195,5 @@ class TrackedRoleGrant(RoleGrant):
         verbose_name = "役割の付与（変更履歴の記録対象）"
 
 
-class TrackedResidenceSpell(ResidenceSpell):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "住民登録期間（変更履歴の記録対象）"
-
-
-class TrackedFacilityStay(FacilityStay):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "施設入所（変更履歴の記録対象）"
-
-
-class TrackedInsuredNumber(InsuredNumber):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "被保険者番号（変更履歴の記録対象）"
-
-
-class TrackedQualificationPeriod(QualificationPeriod):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "資格期間（変更履歴の記録対象）"
-
-
-class TrackedPremiumRateTable(PremiumRateTable):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "保険料率表（変更履歴の記録対象）"
-
-
-class TrackedPremiumStage(PremiumStage):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "所得段階（変更履歴の記録対象）"
-
-
-class TrackedPremiumCollectionPlan(PremiumCollectionPlan):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "徴収計画（変更履歴の記録対象）"
-
-
-class TrackedTaxFact(TaxFact):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "課税情報（変更履歴の記録対象）"
-
-
-class TrackedPensionFact(PensionFact):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "特別徴収対象者情報（変更履歴の記録対象）"
-
-
-class TrackedPayment(Payment):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "収納（変更履歴の記録対象）"
-
-
-class TrackedSettlement(Settlement):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "還付・充当（変更履歴の記録対象）"
-
-
-class TrackedWriteOff(WriteOff):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "不納欠損（変更履歴の記録対象）"
-
-
-class TrackedReduction(Reduction):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "減免・徴収猶予（変更履歴の記録対象）"
-
-
-class TrackedDeductionStop(DeductionStop):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "特別徴収の不能（変更履歴の記録対象）"
-
-
-class TrackedPreliminaryPayment(PreliminaryPayment):
-    class Meta:
-        proxy = True
-        default_permissions = ()
-        verbose_name = "コンビニ速報（変更履歴の記録対象）"
-
-
-def _changed(columns: list[str]) -> pghistory.Condition:
-    """An UPDATE writes an event when one of these columns changed (written out here rather
-    than with pghistory.AnyChange, whose field lookups encrypted fields refuse)."""
-    return pghistory.Condition(" OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in columns))
-
-
-def _event_model(tracked: type[models.Model], *, model_name: str, verbose_name: str, exclude: list[str]):
-    """An event model of ``tracked`` with insert, update and delete trackers.
-
-    Encrypted fields become BinaryFields on the same column (the ciphertext as it is); the fields
-    in ``exclude`` are not copied and changing only them writes no event."""
-    concrete = tracked._meta.concrete_model
-    encrypted = [f for f in concrete._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-    kept = [f for f in concrete._meta.concrete_fields if f.name not in exclude]
-    ciphertext = {
-        f.name: models.BinaryField(f"{f.verbose_name}（暗号文）", db_column=f.column, null=True, editable=False)
-        for f in encrypted if f.name not in exclude
-    }
-    return pghistory.create_event_model(
-        tracked,
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(condition=_changed([f.column for f in kept])),
-        pghistory.DeleteEvent(),
-        exclude=[*exclude, *(f.name for f in encrypted)],
-        obj_field=pghistory.ObjForeignKey(related_name="+", related_query_name="+"),
-        context_field=pghistory.ContextJSONField(),
-        append_only=False,  # append-only by audit/migrations (statement trigger, SQLSTATE 42501)
-        model_name=model_name,
-        app_label="audit",
-        base_model=TrailEvent,
-        attrs=ciphertext,
-        meta={"verbose_name": verbose_name, "verbose_name_plural": verbose_name, "default_permissions": ()},
-        abstract=False,
-    )
-
-
-ResidentEvent = _event_model(
-    TrackedResident, model_name="ResidentEvent", verbose_name="宛名の変更履歴", exclude=RESIDENT_NOT_COPIED
-)
-HouseholdEvent = _event_model(TrackedHousehold, model_name="HouseholdEvent", verbose_name="世帯の変更履歴", exclude=[])
-StaffEvent = _event_model(TrackedStaff, model_name="StaffEvent", verbose_name="職員の変更履歴", exclude=STAFF_NOT_COPIED)
-RoleGrantEvent = _event_model(
-    TrackedRoleGrant, model_name="RoleGrantEvent", verbose_name="役割の付与の変更履歴", exclude=[]
-)
-
-# Qualification facts and history (issue #4): the bitemporal periods keep their own revisions;
-# the trail records who wrote or closed each row, by any path.
-ResidenceSpellEvent = _event_model(TrackedResidenceSpell, model_name="ResidenceSpellEvent",
-                                   verbose_name="住民登録期間の変更履歴", exclude=[])
-FacilityStayEvent = _event_model(TrackedFacilityStay, model_name="FacilityStayEvent",
-                                 verbose_name="施設入所の変更履歴", exclude=["decided_at"])
-InsuredNumberEvent = _event_model(TrackedInsuredNumber, model_name="InsuredNumberEvent",
-                                  verbose_name="被保険者番号の変更履歴", exclude=[])
-QualificationPeriodEvent = _event_model(TrackedQualificationPeriod, model_name="QualificationPeriodEvent",
-                                        verbose_name="資格期間の変更履歴", exclude=[])
-
-# Premium rate tables and collection plans (issue #5): who drafted, edited, approved or closed a
-# year's rates, by any path.
-PremiumRateTableEvent = _event_model(TrackedPremiumRateTable, model_name="PremiumRateTableEvent",
-                                     verbose_name="保険料率表の変更履歴", exclude=["created_at"])
-PremiumStageEvent = _event_model(TrackedPremiumStage, model_name="PremiumStageEvent",
-                                 verbose_name="所得段階の変更履歴", exclude=[])
-PremiumCollectionPlanEvent = _event_model(TrackedPremiumCollectionPlan, model_name="PremiumCollectionPlanEvent",
-                                          verbose_name="徴収計画の変更履歴", exclude=["created_at"])
-
-# A person's premium facts and money (issue #3: every write path of personal data): tax facts and
-# pension listings (their revisions), payments, refunds and offsets, write-offs, reductions and
-# deferrals with their decisions, deductions not made, store 速報. Levies and their installments
-# are not tracked: they are revisions written only by the levy batches (a million levy rows and
-# seven million installments a year), each naming its batch run.
-TaxFactEvent = _event_model(TrackedTaxFact, model_name="TaxFactEvent", verbose_name="課税情報の変更履歴", exclude=[])
-PensionFactEvent = _event_model(TrackedPensionFact, model_name="PensionFactEvent", verbose_name="特別徴収対象者情報の変更履歴", exclude=[])
-PaymentEvent = _event_model(TrackedPayment, model_name="PaymentEvent", verbose_name="収納の変更履歴", exclude=[])
-SettlementEvent = _event_model(TrackedSettlement, model_name="SettlementEvent", verbose_name="還付・充当の変更履歴", exclude=[])
-WriteOffEvent = _event_model(TrackedWriteOff, model_name="WriteOffEvent", verbose_name="不納欠損の変更履歴", exclude=[])
-ReductionEvent = _event_model(TrackedReduction, model_name="ReductionEvent", verbose_name="減免・徴収猶予の変更履歴", exclude=[])
-DeductionStopEvent = _event_model(TrackedDeductionStop, model_name="DeductionStopEvent", verbose_name="特別徴収の不能の変更履歴", exclude=[])
-PreliminaryPaymentEvent = _event_model(TrackedPreliminaryPayment, model_name="PreliminaryPaymentEvent", verbose_name="コンビニ速報の変更履歴", exclude=[])
-
-TRAIL_EVENT_MODELS = [ResidentEvent, HouseholdEvent, StaffEvent, RoleGrantEvent, ResidenceSpellEvent,
-                      FacilityStayEvent, InsuredNumberEvent, QualificationPeriodEvent, PremiumRateTableEvent,
-                      PremiumStageEvent, PremiumCollectionPlanEvent, TaxFactEvent, PensionFactEvent, PaymentEvent,
-                      SettlementEvent, WriteOffEvent, ReductionEvent, DeductionStopEvent, PreliminaryPaymentEvent]
+StaffEvent = event_model(TrackedStaff, model_name="StaffEvent", verbose_name="職員の変更履歴", exclude=STAFF_NOT_COPIED)
+RoleGrantEvent = event_model(TrackedRoleGrant, model_name="RoleGrantEvent", verbose_name="役割の付与の変更履歴")

@@ -27,3 +27,10 @@ __all__ = [
     "ResidenceSpell",
     "WorkItem",
 ]
+
+
+# The change trail of these tables: eligibility/trail.py (without the trail's apps installed: audit.W001).
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
+    from eligibility import trail  # noqa: E402, F401

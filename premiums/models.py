@@ -26,3 +26,10 @@ from premiums.rates.models import (  # noqa: F401
     fiscal_year_version_constraints,
 )
 from premiums.reductions.models import Evidence, Reduction, ReductionKind, ReductionStatus  # noqa: F401
+
+
+# The change trail of these tables: premiums/trail.py (without the trail's apps installed: audit.W001).
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
+    from premiums import trail  # noqa: E402, F401

@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from audit.trail import TrailMiddleware, trail_context, trail_context_active, trail_context_bind
-from audit.trail_models import TRAIL_EVENT_MODELS, HouseholdEvent, ResidentEvent, RoleGrantEvent, StaffEvent
+from audit.trail_models import RoleGrantEvent, StaffEvent, trail_event_models
 from eligibility.codes import Ward
 from eligibility.models import Household, Resident
+from eligibility.trail import HouseholdEvent, ResidentEvent
 from kaigo.crypto import envelope
 from kaigo.crypto.deks import dek_for
 from kaigo.crypto.errors import CorruptCiphertext, ShreddedPerson
@@ -44,12 +45,12 @@ from tests.staff.helpers import satisfy_second_factor
 
 pytestmark = pytest.mark.django_db
 
-EVENT_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent",
-                "audit_residencespellevent", "audit_facilitystayevent", "audit_insurednumberevent",
-                "audit_qualificationperiodevent", "audit_premiumratetableevent", "audit_premiumstageevent",
-                "audit_premiumcollectionplanevent", "audit_taxfactevent", "audit_pensionfactevent",
-                "audit_paymentevent", "audit_settlementevent", "audit_writeoffevent", "audit_reductionevent",
-                "audit_deductionstopevent", "audit_preliminarypaymentevent"]
+EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audit_staffevent", "audit_rolegrantevent",
+                "eligibility_residencespellevent", "eligibility_facilitystayevent", "eligibility_insurednumberevent",
+                "eligibility_qualificationperiodevent", "premiums_premiumratetableevent", "premiums_premiumstageevent",
+                "premiums_premiumcollectionplanevent", "premiums_taxfactevent", "premiums_pensionfactevent",
+                "premiums_paymentevent", "premiums_settlementevent", "premiums_writeoffevent", "premiums_reductionevent",
+                "premiums_deductionstopevent", "premiums_preliminarypaymentevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -125,8 +126,8 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
 
 
 def test_no_event_model_can_decrypt_and_blind_indexes_are_not_copied():
-    assert {m._meta.db_table for m in TRAIL_EVENT_MODELS} == set(EVENT_TABLES)
-    for model in TRAIL_EVENT_MODELS:
+    assert {m._meta.db_table for m in trail_event_models()} == set(EVENT_TABLES)
+    for model in trail_event_models():
         assert model._meta.get_field("pgh_id").get_internal_type() == "BigAutoField"
         assert not [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
     encrypted = {f.name: f.column for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}
@@ -134,6 +135,35 @@ def test_no_event_model_can_decrypt_and_blind_indexes_are_not_copied():
     assert {name: copied[name] for name in encrypted} == {name: ("BinaryField", column) for name, column in encrypted.items()}
     assert not {"my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx", "created_at", "updated_at"} & set(copied)
     assert not {"password", "last_login"} & {f.name for f in StaffEvent._meta.concrete_fields}
+
+
+def test_each_app_owns_its_trail_and_fills_the_person_trail_registry():
+    """Issue 15: the event models belong to the app of the tracked table (core's staff tables: to
+    audit, through its proxies); the person-trail screen's sources come from the apps."""
+    from audit.trail_models import PersonTrailSource, person_trail_source, person_trail_sources
+    from premiums.trail import PaymentEvent
+
+    owners = {m._meta.db_table: m._meta.app_label for m in trail_event_models()}
+    assert owners == {table: table.split("_")[0] for table in EVENT_TABLES}
+    assert (ResidentEvent.pgh_tracked_model, PaymentEvent.pgh_tracked_model._meta.label) == (Resident, "premiums.Payment")
+    assert StaffEvent.pgh_tracked_model._meta.label == "audit.TrackedStaff"
+
+    sources = person_trail_sources()
+    assert [(s.key, s.rank, s.label, s.table) for s in sources.values()] == [
+        ("r", 2, "宛名", "eligibility_residentevent"), ("h", 1, "世帯", "eligibility_householdevent"),
+    ]
+    resident = sources["r"]
+    assert resident.encrypted == {f.name for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+    assert [f.name for f in resident.fields] == [
+        f.name for f in Resident._meta.concrete_fields
+        if not f.primary_key and f.name not in {"my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx",
+                                                "created_at", "updated_at"}
+    ]
+    for key, rank in [("r", 9), ("q", 2), ("rr", 9), ("R", 9)]:  # a used key or rank, or not one letter
+        with pytest.raises(ValueError):
+            person_trail_source(HouseholdEvent, key=key, rank=rank, label="x", where="true")
+    assert person_trail_sources() == sources
+    assert all(isinstance(s, PersonTrailSource) for s in sources.values())
 
 
 # --- every write path -----------------------------------------------------------------------------------
@@ -174,7 +204,7 @@ def test_bulk_create_records_insert_events():
         assert (insert.pgh_label, insert.household_id) == ("insert", household.pk)
         stored = Resident.objects.filter(pk=resident.pk).values_list("name_kanji_ct", flat=True).get()
         assert bytes(insert.name_kanji) == bytes(stored)
-    assert_no_plaintext("audit_residentevent", residents[0].pk, "一括 花子0", "川崎市中原区試験町9-9-9")
+    assert_no_plaintext("eligibility_residentevent", residents[0].pk, "一括 花子0", "川崎市中原区試験町9-9-9")
 
 
 def test_bulk_update_with_sealed_ciphertext_records_the_new_ciphertext():
@@ -189,7 +219,7 @@ def test_bulk_update_with_sealed_ciphertext_records_the_new_ciphertext():
         assert bytes(update.name_kanji) != bytes(insert.name_kanji)
         assert bytes(update.address) == bytes(insert.address)  # untouched columns copied as they are
         assert Resident.objects.get(pk=resident.pk).name_kanji == new
-        assert_no_plaintext("audit_residentevent", resident.pk, old, new)
+        assert_no_plaintext("eligibility_residentevent", resident.pk, old, new)
 
 
 def test_raw_sql_update_and_delete_are_recorded():
@@ -256,7 +286,7 @@ def test_an_encrypted_field_update_is_recorded_as_changed_ciphertext_never_as_pl
     assert bytes(update.name_kanji) != bytes(insert.name_kanji)
     assert bytes(update.name_kanji)[:2] == b"E1"  # the envelope format: sealed, not plain
     assert bytes(update.phone) == bytes(insert.phone)  # unchanged ciphertext stays identical
-    assert_no_plaintext("audit_residentevent", resident.pk, "暗号 変更前", "暗号 変更後", "044-111-2222",
+    assert_no_plaintext("eligibility_residentevent", resident.pk, "暗号 変更前", "暗号 変更後", "044-111-2222",
                         resident.my_number, resident.address)
 
 
@@ -268,7 +298,7 @@ def test_event_ciphertext_stays_bound_to_the_original_row_and_is_shredded_with_t
     original = envelope.field_aad("eligibility_resident", "name_kanji_ct", resident.pk, resident.pk)
     assert envelope.open_sealed(dek, sealed, original) == "鍵 太郎"  # the key opens it only for its own row
     for elsewhere in [
-        envelope.field_aad("audit_residentevent", "name_kanji_ct", resident.pk, event.pgh_id),
+        envelope.field_aad("eligibility_residentevent", "name_kanji_ct", resident.pk, event.pgh_id),
         envelope.field_aad("eligibility_resident", "name_kana_ct", resident.pk, resident.pk),
     ]:
         with pytest.raises(CorruptCiphertext):
@@ -428,18 +458,18 @@ def test_the_event_models_refuse_orm_writes():
 
 def test_pgtrigger_ignore_cannot_switch_the_trail_off():
     resident = make_resident()
-    with pgtrigger.ignore("audit.TrackedResident:update_update"):
+    with pgtrigger.ignore("eligibility.Resident:update_update"):
         with pytest.raises(DatabaseError) as refused, transaction.atomic():
             Resident.objects.filter(pk=resident.pk).update(ward=Ward.ASAO)
     assert refused.value.__cause__.sqlstate == "42501"
     assert "cannot be switched off" in str(refused.value)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{pgtrigger_delete_delete_e4e30}', true)")
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{pgtrigger_delete_delete_3c546}', true)")
         cursor.execute("DELETE FROM eligibility_resident WHERE id = %s", [resident.pk])
     assert Resident.objects.get(pk=resident.pk).ward == Ward.NAKAHARA
     assert labels(resident_events(resident.pk)) == ["insert"]
     with transaction.atomic(), connection.cursor() as cursor:  # naming another table's trigger is harmless
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{pgtrigger_update_update_591ae}', true)")
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{pgtrigger_update_update_04752}', true)")
         cursor.execute("UPDATE eligibility_resident SET ward = 'asao' WHERE id = %s", [resident.pk])
     assert labels(resident_events(resident.pk)) == ["insert", "update"]
 
@@ -534,13 +564,13 @@ def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(role
     (household_id,) = number_allocate("eligibility_household_number_seq")
     as_role(app, "INSERT INTO eligibility_household (id, ward) VALUES (%s, 'tama')", [household_id])
     as_role(app, "UPDATE eligibility_household SET ward = 'asao' WHERE id = %s", [household_id])
-    assert as_role(app, "SELECT pgh_label, ward FROM audit_householdevent WHERE pgh_obj_id = %s ORDER BY pgh_id",
+    assert as_role(app, "SELECT pgh_label, ward FROM eligibility_householdevent WHERE pgh_obj_id = %s ORDER BY pgh_id",
                    [household_id]) == [("insert", "tama"), ("update", "asao")]
     for statement in [
-        "UPDATE audit_householdevent SET ward = 'tama'",
-        "DELETE FROM audit_householdevent",
-        "TRUNCATE audit_residentevent",
-        "ALTER TABLE audit_residentevent DISABLE TRIGGER audit_residentevent_append_only",
+        "UPDATE eligibility_householdevent SET ward = 'tama'",
+        "DELETE FROM eligibility_householdevent",
+        "TRUNCATE eligibility_residentevent",
+        "ALTER TABLE eligibility_residentevent DISABLE TRIGGER eligibility_residentevent_append_only",
         "CREATE OR REPLACE FUNCTION audit_trail_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
     ]:
         with pytest.raises(DatabaseError) as refused:
@@ -556,9 +586,9 @@ def test_lockdown_leaves_the_app_role_select_and_insert_on_the_event_tables(role
 
 def test_a_persons_premium_facts_and_money_are_in_the_trail(make_staff):
     """Tax facts, payments (also the set-based payment file) and reductions: every write an event."""
-    from audit.trail_models import PaymentEvent, ReductionEvent, TaxFactEvent
     from premiums.collection.services import CounterPayment, payment_record_counter
     from premiums.levy.services import main_levy_chunk
+    from premiums.trail import PaymentEvent, ReductionEvent, TaxFactEvent
     from premiums.models import Payment, Reduction, TaxFact
     from premiums.reductions.services import ReductionApplication, reduction_apply, reduction_decide
     from tests.eligibility.factories import make_elderly

@@ -116,7 +116,7 @@ def test_the_trail_lists_what_changed_newest_first_with_encrypted_fields_as_chan
     for plaintext in ["履歴 太郎", "履歴 次郎", "川崎市中原区履歴町1-2-3", "044-999-0001", resident.my_number]:
         assert plaintext not in body
     with connection.cursor() as cursor:
-        cursor.execute("SELECT encode(name_kanji_ct, 'hex') FROM audit_residentevent WHERE pgh_obj_id = %s",
+        cursor.execute("SELECT encode(name_kanji_ct, 'hex') FROM eligibility_residentevent WHERE pgh_obj_id = %s",
                        [resident.pk])
         ciphertexts = [hex_value for (hex_value,) in cursor.fetchall()]
     assert all(c[:40] not in body for c in ciphertexts)
@@ -141,9 +141,9 @@ def test_an_update_whose_previous_state_was_never_recorded(client_as):
     Resident.objects.filter(pk=resident.pk).update(ward=Ward.SAIWAI)
     with connection.cursor() as cursor:  # as for a row written before the trail was installed
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE audit_residentevent DISABLE TRIGGER audit_residentevent_append_only")
-        cursor.execute("DELETE FROM audit_residentevent WHERE pgh_obj_id = %s AND pgh_label = 'insert'", [resident.pk])
-        cursor.execute("ALTER TABLE audit_residentevent ENABLE TRIGGER audit_residentevent_append_only")
+        cursor.execute("ALTER TABLE eligibility_residentevent DISABLE TRIGGER eligibility_residentevent_append_only")
+        cursor.execute("DELETE FROM eligibility_residentevent WHERE pgh_obj_id = %s AND pgh_label = 'insert'", [resident.pk])
+        cursor.execute("ALTER TABLE eligibility_residentevent ENABLE TRIGGER eligibility_residentevent_append_only")
     response = client_as(Role.AUDITOR).get(trail_url(resident.pk))
     (update,) = [e for e in response.context["page"].entries if e.source == "宛名"]
     assert update.without_previous
@@ -168,10 +168,10 @@ def test_keyset_pages_newest_first_without_gaps_or_repeats(client_as):
         url = response.context["next_url"]
     assert pages == 3
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pgh_id FROM audit_residentevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC",
+        cursor.execute("SELECT pgh_id FROM eligibility_residentevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC",
                        [resident.pk])
         resident_ids = [f"r{pgh_id}" for (pgh_id,) in cursor.fetchall()]
-        cursor.execute("SELECT pgh_id FROM audit_householdevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC",
+        cursor.execute("SELECT pgh_id FROM eligibility_householdevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC",
                        [resident.household_id])
         household_ids = [f"h{pgh_id}" for (pgh_id,) in cursor.fetchall()]
     assert seen == resident_ids + household_ids  # 121 + 2, in pages of 50, 50, 23

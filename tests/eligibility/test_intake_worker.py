@@ -68,7 +68,7 @@ def test_a_simulated_day_is_applied_by_a_worker(start_worker):
     births = RegistryChange.objects.filter(file=received.file, status=ChangeStatus.APPLIED, kind="A2")
     assert Resident.objects.filter(pk__in=births.values("person_id")).count() == births.count()
     # the change trail names the run on every row the chunks wrote (COPY and UPDATE ... FROM too)
-    from audit.trail_models import QualificationPeriodEvent, ResidentEvent
+    from eligibility.trail import QualificationPeriodEvent, ResidentEvent
 
     for model in (ResidentEvent, QualificationPeriodEvent):
         written = model.objects.filter(pgh_created_at__gte=run.started_at)

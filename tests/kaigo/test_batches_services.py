@@ -192,9 +192,9 @@ def test_stalled_runs_are_queued_again(monkeypatch):
 
 @pytest.mark.django_db
 def test_changes_made_by_a_chunk_carry_the_run_in_the_change_trail(monkeypatch):
-    from audit.trail_models import ResidentEvent
     from eligibility.codes import Ward
     from eligibility.models import Resident
+    from eligibility.trail import ResidentEvent
     from kaigo.batches.batch_kinds import DemoSquares
     from kaigo.batches.registry import ChunkOutcome
     from tests.eligibility.factories import make_resident

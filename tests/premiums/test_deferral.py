@@ -199,8 +199,8 @@ def test_the_chief_approves_a_deferral_on_the_screen_without_a_rate(client_as, m
 
 @pytest.mark.django_db
 def test_the_chief_ends_a_deferral_early_and_the_bills_fall_due_again(staff):
-    from audit.trail_models import ReductionEvent
     from premiums.reductions.services import deferral_end
+    from premiums.trail import ReductionEvent
 
     clerk, chief = staff
     person = levied()

@@ -348,7 +348,7 @@ def test_bad_collection_plan_refused_on_edit(clerk, changes, message_part):
 
 
 def test_every_write_is_in_the_change_trail_with_who_and_what(clerk, chief):
-    from audit.trail_models import PremiumRateTableEvent, PremiumStageEvent
+    from premiums.trail import PremiumRateTableEvent, PremiumStageEvent
 
     draft = _draft_fy2027(clerk)
     rate_table_update_stage(actor=clerk, table_id=draft.pk, number=13, multiplier=Decimal("2.5"))

@@ -103,7 +103,7 @@ def test_a_database_dump_holds_no_personal_data_in_plaintext(tmp_path):
 def test_the_command_names_itself_in_the_change_trail_of_every_row():
     from django.core.management import call_command
 
-    from audit.trail_models import QualificationPeriodEvent, ResidentEvent
+    from eligibility.trail import QualificationPeriodEvent, ResidentEvent
 
     call_command("generate_city", "--residents", "200", "--seed", "3", verbosity=0)
     events = ResidentEvent.objects.all()
@@ -123,7 +123,7 @@ def test_outside_a_transaction_a_writer_thread_copies_the_chunks_in_order(monkey
     """The command's path: chunks laid out here, written by a thread of their own (own connection),
     in order, with the caller's trail context; the same city as written inline."""
     from audit.trail import trail_context
-    from audit.trail_models import ResidentEvent
+    from eligibility.trail import ResidentEvent
     from eligibility.models import InsuredNumber
     from synthetic import city
 

@@ -2,7 +2,8 @@
 event tables) away from the application's role.
 
 Run once by an operator in production (as a superuser or the tables' owner), and again after
-every migration of the audit app and every broad GRANT to the application role:
+every migration of the audit app or of an app's change trail, and every broad GRANT to the
+application role:
 
     python manage.py audit_lockdown --role kaigo_app --owner kaigo_audit_owner
 
@@ -17,12 +18,15 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from audit.trail_models import trail_event_models
+
 CHAIN_TABLES = ["audit_accesslogentry", "audit_accessseal", "audit_authevent"]
 CHECKPOINT_TABLE = "audit_chaincheckpoint"
-# The change trail's event tables: the triggers on the tracked tables insert into them with the
-# rights of whoever writes, so the application's role keeps SELECT and INSERT (and the id
-# sequences) and loses UPDATE, DELETE, TRUNCATE.
-TRAIL_TABLES = ["audit_residentevent", "audit_householdevent", "audit_staffevent", "audit_rolegrantevent"]
+# The change trail's event tables, of every app that declares a trail (audit.trail_models): the
+# triggers on the tracked tables insert into them with the rights of whoever writes, so the
+# application's role keeps SELECT and INSERT (and the id sequences) and loses UPDATE, DELETE,
+# TRUNCATE.
+TRAIL_TABLES = sorted(model._meta.db_table for model in trail_event_models())
 LOCKED_TABLES = [*CHAIN_TABLES, CHECKPOINT_TABLE, *TRAIL_TABLES]
 # Every function of the chains: whoever owns one could redefine it, and the append functions
 # run them with their owner's rights.
