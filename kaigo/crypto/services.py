@@ -65,7 +65,7 @@ def encrypted_models() -> list[tuple[type, list[EncryptedTextField]]]:
     with the class attribute ``encryption_person_field``)."""
     found = []
     for model in apps.get_models():
-        if model._meta.proxy:  # shares its concrete model's table (e.g. audit.TrackedResident)
+        if model._meta.proxy:  # shares its concrete model's table (e.g. audit.TrackedStaff)
             continue
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if fields:
