@@ -31,13 +31,16 @@ import jinja2
 from django.apps import apps
 from django.template import TemplateSyntaxError
 from django.template.backends import jinja2 as django_jinja2
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as django_date
 from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
+from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.module_loading import module_has_submodule
 from django.utils.timezone import template_localtime
 from django_htmx.jinja import htmx_script
@@ -90,6 +93,13 @@ def environment(**options) -> jinja2.Environment:
     return env
 
 
+def _csrf_input(token) -> SafeString:
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+_csrf_input_lazy = lazy(_csrf_input, SafeString, str)
+
+
 class Template(django_jinja2.Template):
     @property
     def name(self) -> str:
@@ -99,8 +109,11 @@ class Template(django_jinja2.Template):
         values = {}
         if request is not None:
             values["request"] = request
-            values["csrf_input"] = csrf_input_lazy(request)
-            values["csrf_token"] = csrf_token_lazy(request)
+            # The page's CSRF token, masked once however often the page prints it (Django's
+            # backend masks a new one, some 0.1 ms, at each use: the frame alone has two).
+            token = SimpleLazyObject(lambda: get_token(request))
+            values["csrf_token"] = token
+            values["csrf_input"] = _csrf_input_lazy(token)
             for processor in self.backend.template_context_processors:
                 values.update(processor(request))
         if context:

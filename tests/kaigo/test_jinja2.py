@@ -5,6 +5,7 @@ processors under the view's context; what the test client sees; every template c
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, datetime, timezone as dt_timezone
 from decimal import Decimal
 
@@ -114,3 +115,11 @@ def test_every_template_compiles_and_none_is_left_for_djangos_engine(settings):
         env.get_template(name)
     apps_templates = [p for p in settings.BASE_DIR.glob("*/**/templates/**/*.html") if ".venv" not in p.parts]
     assert apps_templates == []
+
+
+@pytest.mark.django_db
+def test_a_page_masks_its_csrf_token_once(client_as):
+    """The frame (htmx header, logout form) and the page's own form print one token."""
+    page = client_as(Role.WARD_CLERK).get("/persons/").content.decode()
+    printed = re.findall(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]+)"', page)
+    assert len(printed) == 3 and len(set(printed)) == 1
