@@ -1,7 +1,7 @@
 # The kaigo image: the web server, the Celery worker and beat all run from it (docker-compose.yml).
 FROM python:3.11-slim
 
-# PYTHONPATH=/app: the code runs from /app, where templates/ and the static files are
+# PYTHONPATH=/app: the code runs from /app, where the templates (jinja2/) and the static files are
 # (`pip install .` installs the dependencies; the installed copy of the package lacks them).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -82,7 +82,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
@@ -129,12 +128,16 @@ ROOT_URLCONF = "kaigo.urls"
 WSGI_APPLICATION = "kaigo.wsgi.application"
 ASGI_APPLICATION = "kaigo.asgi.application"
 
+# Every page is a Jinja2 template, autoescape on (docs/adr/0008-jinja2-templates.md): an app's in
+# <app>/jinja2/<app>/, the frame, error pages and shared macros in jinja2/; the environment
+# (globals and filters) in kaigo/jinja2.py. The view's context wins over the context processors.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "BACKEND": "kaigo.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "environment": "kaigo.jinja2.environment",
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -142,8 +145,22 @@ TEMPLATES = [
                 "kaigo.shell.context_processors.shell",
             ],
         },
-    }
+    },
+    # Django's own engine only for the templates packages ship for it: the browsable pages of
+    # Django REST framework (/api/ in a browser).
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ],
+        },
+    },
 ]
+# Form widgets through Django's Jinja2 templates (django/forms/jinja2/).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
 
 AUTH_USER_MODEL = "staff.Staff"
 LOGIN_URL = "login"

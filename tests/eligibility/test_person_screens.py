@@ -232,8 +232,8 @@ def test_a_common_name_shows_the_first_page_and_says_so(client_as):
 
 @pytest.mark.parametrize(("role", "notify_link"), [(Role.WARD_CLERK, True), (Role.INQUIRY, False)])
 def test_the_person_heading_of_the_tabs_escapes_names_and_marks_the_tab(client_as, role, notify_link):
-    """The heading every person tab shares (eligibility/templatetags/person_screens.py,
-    person_heading): escaped names, the insured number or 未付番, the current tab marked, the
+    """The heading every person tab shares (the person_heading macro of jinja2/_person.html):
+    escaped names, the insured number or 未付番, the current tab marked, the
     notification tab only for those who may record one."""
     target = make_resident(name_kanji="<i>見出</i> 花子", name_kana="ミダシ ハナコ", birth_date=date(1950, 2, 3), ward="asao")
     body = client_as(role).get(f"/persons/{target.pk}/premiums/").content.decode()

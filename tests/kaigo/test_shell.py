@@ -121,7 +121,7 @@ def test_logout_is_a_post_and_ends_the_session(client_as):
 
 @pytest.mark.django_db
 def test_the_frame_names_the_staff_member_marks_the_page_and_logs_out_with_its_own_token(make_staff):
-    """The header and menu of base.html (kaigo/shell/templatetags/shell_parts.py), with CSRF
+    """The header and menu of base.html (jinja2/base.html), with CSRF
     checks on as in a browser: the logout form's token is the one the middleware accepts."""
     staff = make_staff(Role.WARD_CLERK, display_name="山田<花子>")
     client = Client(enforce_csrf_checks=True)

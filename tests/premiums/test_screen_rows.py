@@ -1,5 +1,5 @@
-"""The premium tab's tables and shown year joined in Python (premiums/templatetags/premium_screens.py):
-the cell of each installment's state, empty tables, escaping, the office's time zone, print links."""
+"""The premium tab's tables and shown year (the macros of premiums/jinja2/premiums/_tab.html): the
+cell of each installment's state, empty tables, escaping, the office's time zone, print links."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.template import engines
 
 from premiums.rules.balance import InstallmentBalance, YearBalance
 from premiums.tab.selectors import NoticeRow, PaymentRow, ReductionRow, RevisionRow
-from premiums.templatetags.premium_screens import (
-    notice_rows,
-    payment_rows,
-    revision_rows,
-    schedule_rows,
-    year_detail,
-)
 
 TODAY = date(2026, 11, 27)
+
+
+def _macro(name: str):
+    """A macro of the premium tab's template, called as a function (its HTML as a str)."""
+    def call(*args) -> str:
+        return str(getattr(engines["jinja2"].env.get_template("premiums/_tab.html").module, name)(*args))
+    return call
+
+
+schedule_rows, payment_rows, revision_rows, notice_rows, year_detail = (
+    _macro(name) for name in ("schedule_rows", "payment_rows", "revision_rows", "notice_rows", "year_detail"))
 
 
 def _row(**kw) -> InstallmentBalance:
