@@ -98,7 +98,7 @@ def test_the_views_context_wins_over_the_context_processors(rf):
 
 @pytest.mark.django_db
 def test_the_test_client_sees_what_a_page_rendered(client_as):
-    from eligibility.selectors import SEARCH_LIMIT
+    from eligibility.residents.selectors import SEARCH_LIMIT
 
     response = client_as(Role.WARD_CLERK).get("/persons/")
     assert response.context["search_limit"] == SEARCH_LIMIT and "kaigo_menu" in response.context
