@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.db.models import F, QuerySet
 
 from audit.models import AccessLogEntry, AuditAlert, Chain, ChainCheckpoint
+from audit.services import access_log_write
 from audit.trail_models import person_trail_sources
 
 PAGE_SIZE = 100
@@ -30,6 +31,9 @@ class AccessLogPage:
 
 def access_log_search(
     *,
+    actor,
+    request=None,
+    criteria_kind: str = "",
     username: str = "",
     person_id: int | None = None,
     function: str = "",
@@ -41,7 +45,9 @@ def access_log_search(
     """Entries matching every given criterion, newest first, one page.
 
     ``username`` is matched against the staff account (so it finds the account's entries under
-    an earlier name too); ``person_id`` against the internal numbers an entry covers.
+    an earlier name too); ``person_id`` against the internal numbers an entry covers. Looking at
+    the log is itself a read about the person searched for: it is logged (function
+    ``audit.search``, the kinds of criteria given, never their values).
     """
     qs: QuerySet[AccessLogEntry] = AccessLogEntry.objects.all()
     if username:
@@ -59,7 +65,15 @@ def access_log_search(
     rows = list(qs.order_by("-id")[: page_size + 1])
     more = len(rows) > page_size
     entries = rows[:page_size]
+    access_log_write(actor=actor, request=request, function="audit.search", channel=AccessLogEntry.Channel.SCREEN,
+                     person_ids=[person_id] if person_id is not None else [], hits=len(entries),
+                     criteria_kind=criteria_kind)
     return AccessLogPage(entries=entries, next_before=entries[-1].id if more else None)
+
+
+def open_alert_count() -> int:
+    """The alerts nobody has acknowledged yet (shown on the access-log screen)."""
+    return AuditAlert.objects.filter(acknowledged_at__isnull=True).count()
 
 
 def alert_list(*, limit: int = ALERT_LIST_LIMIT) -> list[AuditAlert]:
@@ -236,12 +250,20 @@ def parse_trail_cursor(value: str) -> tuple[TrailSource, int] | None:
 
 
 def person_trail(
-    *, resident_id: int, before: tuple[TrailSource, int] | None = None, page_size: int = TRAIL_PAGE_SIZE
+    *, actor, request=None, resident_id: int, before: tuple[TrailSource, int] | None = None,
+    page_size: int = TRAIL_PAGE_SIZE,
 ) -> TrailPage:
     """The change trail of one resident, newest first, one page (one query): the events of the
     registered sources (eligibility: the resident and the households they were recorded in).
-    Reads event rows only, never the live row's encrypted values: the caller logs the read
-    (audit.services.access_log_write)."""
+    Reads event rows only, never the live row's encrypted values. It shows dates and codes about
+    the person, so the read is logged like any read of their data (function ``audit.trail``)."""
+    page = _person_trail(resident_id=resident_id, before=before, page_size=page_size)
+    access_log_write(actor=actor, request=request, function="audit.trail", channel=AccessLogEntry.Channel.SCREEN,
+                     person_ids=[resident_id], hits=len(page.entries))
+    return page
+
+
+def _person_trail(*, resident_id: int, before: tuple[TrailSource, int] | None, page_size: int) -> TrailPage:
     if not trail_sources():  # no app declared a source (the trail's apps are not installed)
         return TrailPage(entries=[], next_before=None)
     params = {"person": resident_id, "limit": page_size + 1}

@@ -28,7 +28,7 @@ from django.utils.crypto import salted_hmac
 
 from audit.chain import ACCESS, CHAINS, Break, BreakKind, VerifyResult, checkpoint_message, rows_of, verify_rows
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
-from kaigo.errors import ApplicationError, InvalidState
+from kaigo.errors import InvalidState
 from kaigo.terminal import terminal_of
 
 logger = logging.getLogger(__name__)
@@ -336,7 +336,7 @@ def alert_acknowledge(*, alert_id: int, actor) -> AuditAlert:
     with transaction.atomic(durable=True):
         alert = AuditAlert.objects.select_for_update().filter(pk=alert_id).first()
         if alert is None:
-            raise ApplicationError("指定された警告はありません。", code="not_found")
+            raise AuditAlert.DoesNotExist
         if alert.acknowledged_at is not None:
             raise InvalidState("この警告は既に確認済みです。")
         alert.acknowledged_by = actor

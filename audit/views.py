@@ -16,8 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit import selectors, services
 from audit.chain import CHAINS
 from audit.forms import AccessLogSearchForm, PersonTrailOpenForm
-from audit.models import AccessLogEntry, AuditAlert
-from kaigo.errors import ApplicationError
+from kaigo.errors import InvalidState
 from kaigo.shell.permissions import permission_required
 
 PERMISSION = "audit.view"
@@ -37,18 +36,14 @@ def access_log(request):
         data = form.cleaned_data if form.is_bound else {}
         person = data.get("person")
         page = selectors.access_log_search(
+            actor=request.user, request=request,
+            criteria_kind=",".join(form.criteria_kinds()) if form.is_bound else "",
             username=data.get("username", ""),
             person_id=person,
             function=data.get("function", ""),
             created_from=_start_of_day(data["date_from"]) if data.get("date_from") else None,
             created_before=_start_of_day(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None,
             before_id=data.get("before"),
-        )
-        # Looking at the log is itself a read about the person searched for: it is logged too.
-        services.access_log_write(
-            actor=request.user, request=request, function="audit.search", channel=AccessLogEntry.Channel.SCREEN,
-            person_ids=[person] if person is not None else [], hits=len(page.entries),
-            criteria_kind=",".join(form.criteria_kinds()) if form.is_bound else "",
         )
         if page.next_before is not None:
             query = request.GET.copy()
@@ -61,7 +56,7 @@ def access_log(request):
         "before": form.cleaned_data.get("before") if form.is_bound and page is not None else None,
         "first_page_url": _first_page_url(request),
         "page_size": selectors.PAGE_SIZE,
-        "open_alerts": AuditAlert.objects.filter(acknowledged_at__isnull=True).count(),
+        "open_alerts": selectors.open_alert_count(),
     }
     return render(request, "audit/access_log.html", context)
 
@@ -89,9 +84,7 @@ def alert_list(request):
 def alert_acknowledge(request, alert_id: int):
     try:
         alert = services.alert_acknowledge(alert_id=alert_id, actor=request.user)
-    except ApplicationError as exc:
-        if exc.code == "not_found":
-            raise Http404 from None
+    except InvalidState as exc:  # acknowledged meanwhile: back to the list with the reason
         messages.error(request, exc.message)
     else:
         messages.success(request, f"警告 #{alert.pk} を確認済みにしました。")
@@ -122,11 +115,7 @@ def person_trail(request, resident_id: int):
         before = selectors.parse_trail_cursor(request.GET["before"])
         if before is None:  # cursors come from our own links only
             raise Http404
-    page = selectors.person_trail(resident_id=resident_id, before=before)
-    services.access_log_write(
-        actor=request.user, request=request, function="audit.trail", channel=AccessLogEntry.Channel.SCREEN,
-        person_ids=[resident_id], hits=len(page.entries),
-    )
+    page = selectors.person_trail(actor=request.user, request=request, resident_id=resident_id, before=before)
     path = reverse("audit:person-trail", kwargs={"resident_id": resident_id})
     context = {
         "resident_id": resident_id,

@@ -12,6 +12,7 @@ from audit.services import access_log_write
 from eligibility.residents import scope, selectors
 from eligibility.residents.models import Resident
 from eligibility.residents.views import overview_context
+from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 
 PLAIN_TABLE = "bench_plain_resident"
@@ -29,7 +30,7 @@ def _page(request, overview: selectors.Overview, *, log: bool):
     access-log row (when ``log``) with the flags of its function code, the same context."""
     resident = overview.resident
     if not scope.person_view_allowed(request.user, resident):
-        return render(request, "eligibility/resident_overview.html", {"denied": scope.VIEW_OUTSIDE_WARD}, status=403)
+        raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     function = selectors.overview_function(request.user, overview)
     if log:
         access_log_write(actor=request.user, request=request, channel="screen", function=function,
@@ -42,11 +43,7 @@ def _page(request, overview: selectors.Overview, *, log: bool):
 def overview_without_log(request, resident_id: int):
     """The overview exactly as the real view serves it (same permission, scope check, function
     flags and context), without its access-log row."""
-    try:
-        overview = selectors.overview_read(resident_id)
-    except Resident.DoesNotExist:
-        raise Http404 from None
-    return _page(request, overview, log=False)
+    return _page(request, selectors.overview_read(resident_id), log=False)
 
 
 def _plain_residents(where: str, params: list) -> list[Resident]:

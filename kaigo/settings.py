@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "kaigo.shell.middleware.LoginRequiredMiddleware",
     "kaigo.staff.middleware.SecondFactorMiddleware",
     "kaigo.staff.middleware.ForcePasswordChangeMiddleware",
+    # a view's errors to their pages: a missing record 404, NotPermitted 403, other ApplicationErrors 400
+    "kaigo.shell.middleware.ErrorPagesMiddleware",
     "axes.middleware.AxesMiddleware",  # last (django-axes)
 ]
 

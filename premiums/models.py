@@ -5,6 +5,9 @@ domain app"); this module only re-exports them. Code of the app imports a model 
 sub-domain (``premiums.levy.models``), never from here.
 """
 
+# The change trail of these tables: premiums/trail.py (without the trail's apps installed: audit.W001).
+from django.apps import apps as _apps  # noqa: E402
+
 from premiums.arrears.models import WriteOff  # noqa: F401
 from premiums.collection.models import (  # noqa: F401
     DeductionStop,
@@ -26,10 +29,6 @@ from premiums.rates.models import (  # noqa: F401
     fiscal_year_version_constraints,
 )
 from premiums.reductions.models import Evidence, Reduction, ReductionKind, ReductionStatus  # noqa: F401
-
-
-# The change trail of these tables: premiums/trail.py (without the trail's apps installed: audit.W001).
-from django.apps import apps as _apps  # noqa: E402
 
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
     from premiums import trail  # noqa: E402, F401

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from eligibility.cards import selectors
 from eligibility.cards.forms import CardIssueForm
-from eligibility.cards.models import CardIssue
-from eligibility.cards.services import CardIssueInvalid, card_issue
-from eligibility.qualification.views import denied
-from eligibility.residents.selectors import ResidentNotFound
-from kaigo.errors import NotPermitted
+from eligibility.cards.services import card_issue
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.shell.responses import pdf_response
 from kaigo.staff.roles import has_permission
@@ -33,26 +29,13 @@ def cards(request, resident_id: int):
     if request.method == "POST":
         if not can_issue:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                issue = card_issue(actor=request.user, resident_id=resident_id, kind=form.cleaned_data["kind"],
-                                   reason=form.cleaned_data["reason"])
-            except ResidentNotFound:
-                raise Http404 from None
-            except NotPermitted:
-                raise PermissionDenied from None
-            except CardIssueInvalid as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"{issue.get_kind_display()}を{'再交付' if issue.reprint else '交付'}しました。"
-                                          "「印刷」から PDF を開いて印刷してください。")
-                return redirect("eligibility:cards", resident_id=resident_id)
-    try:
-        page = selectors.cards_page(actor=request.user, request=request, resident_id=resident_id)
-    except ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
-        return denied(request, exc)
+        issue = form_run(form, lambda data: card_issue(actor=request.user, resident_id=resident_id,
+                                                        kind=data["kind"], reason=data["reason"]))
+        if issue:
+            messages.success(request, f"{issue.get_kind_display()}を{'再交付' if issue.reprint else '交付'}しました。"
+                                      "「印刷」から PDF を開いて印刷してください。")
+            return redirect("eligibility:cards", resident_id=resident_id)
+    page = selectors.cards_page(actor=request.user, request=request, resident_id=resident_id)
     return render(request, "eligibility/qualification/cards.html", {
         "page": page, "resident": page.resident, "form": form, "can_issue": can_issue, "active_tab": "cards",
         "can_update": has_permission(request.user, "qualification.update"),
@@ -63,13 +46,7 @@ def cards(request, resident_id: int):
 @require_GET
 @permission_required("card.issue")
 def card_pdf(request, resident_id: int, issue_id: int):
-    try:
-        issue, pdf = selectors.card_print(actor=request.user, request=request, resident_id=resident_id,
-                                          issue_id=issue_id)
-    except (CardIssue.DoesNotExist, ResidentNotFound):
-        raise Http404 from None
-    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
-        return denied(request, exc)
+    issue, pdf = selectors.card_print(actor=request.user, request=request, resident_id=resident_id, issue_id=issue_id)
     return pdf_response(pdf, f"card-{issue.pk}.pdf")
 
 
@@ -77,8 +54,5 @@ def card_pdf(request, resident_id: int, issue_id: int):
 @require_GET
 @permission_required("card.batch_print")
 def run_cards_pdf(request, run_id: int):
-    try:
-        pdf = selectors.run_cards_print(actor=request.user, request=request, run_id=run_id)
-    except CardIssue.DoesNotExist:
-        raise Http404 from None
+    pdf = selectors.run_cards_print(actor=request.user, request=request, run_id=run_id)
     return pdf_response(pdf, f"cards-run-{run_id}.pdf")

@@ -156,6 +156,12 @@ def _field_value(attr: str, value, *, show_my_number: bool) -> str:
     return str(value)
 
 
+def work_item_actions(item_id: int) -> tuple[str, ...]:
+    """The decisions a kind of work item allows (the form's choices when a decision is sent; no
+    personal data: nothing logged). WorkItem.DoesNotExist when there is no such item."""
+    return actions_for(WorkItem.objects.only("kind").get(pk=item_id).kind)
+
+
 def work_item_page(*, actor, request, item_id: int) -> WorkItemPage:
     """One work item with its registry line's fields (decrypted and parsed) and the reason it
     was queued. Another ward's item: NotPermitted. Logged with the person the line is about."""

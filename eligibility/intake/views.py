@@ -8,8 +8,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -17,10 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from eligibility.intake import selectors
 from eligibility.intake.forms import BeforeForm, FileLinesForm, QueueFilterForm, WorkActionForm
-from eligibility.intake.models import RegistryFile, WorkItem
-from eligibility.intake.rules import WorkAction, actions_for
+from eligibility.intake.rules import WorkAction
 from eligibility.intake.services import work_item_resolve
-from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 
@@ -35,10 +32,7 @@ def queue(request):
     ward, after = None, None
     if form.is_valid():
         ward, after = form.cleaned_data.get("ward") or None, form.cleaned_data.get("after")
-    try:
-        page = selectors.work_queue(actor=request.user, request=request, ward=ward, after=after)
-    except NotPermitted:
-        raise PermissionDenied from None
+    page = selectors.work_queue(actor=request.user, request=request, ward=ward, after=after)
     next_url = None
     if page.next_after is not None:
         query = {"after": page.next_after, **({"ward": ward} if ward and page.own_ward is None else {})}
@@ -55,27 +49,11 @@ def queue(request):
 def queue_item(request, item_id: int):
     form = None
     if request.method == "POST":
-        try:
-            item = WorkItem.objects.only("kind").get(pk=item_id)
-        except WorkItem.DoesNotExist:
-            raise Http404 from None
-        form = WorkActionForm(request.POST, actions=[(a, ACTION_LABELS[a]) for a in actions_for(item.kind)])
-        if form.is_valid():
-            try:
-                work_item_resolve(actor=request.user, item_id=item_id, action=form.cleaned_data["action"])
-            except NotPermitted:
-                raise PermissionDenied from None
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"要確認案件を処理しました（{ACTION_LABELS[form.cleaned_data['action']]}）。")
-                return redirect("eligibility_office:queue")
-    try:
-        page = selectors.work_item_page(actor=request.user, request=request, item_id=item_id)
-    except WorkItem.DoesNotExist:
-        raise Http404 from None
-    except NotPermitted:
-        raise PermissionDenied from None
+        form = WorkActionForm(request.POST, actions=[(a, ACTION_LABELS[a]) for a in selectors.work_item_actions(item_id)])
+        if form_run(form, lambda data: work_item_resolve(actor=request.user, item_id=item_id, action=data["action"])):
+            messages.success(request, f"要確認案件を処理しました（{ACTION_LABELS[form.cleaned_data['action']]}）。")
+            return redirect("eligibility_office:queue")
+    page = selectors.work_item_page(actor=request.user, request=request, item_id=item_id)
     if form is None:
         form = WorkActionForm(actions=[(a, ACTION_LABELS[a]) for a in page.actions])
     return render(request, "eligibility/qualification/queue_item.html", {
@@ -109,10 +87,7 @@ def intake_file(request, file_id: int):
     status, after = "", None
     if form.is_valid():
         status, after = form.cleaned_data.get("status") or "", form.cleaned_data.get("after")
-    try:
-        page = selectors.registry_file_lines(file_id=file_id, status=status, after=after)
-    except RegistryFile.DoesNotExist:
-        raise Http404 from None
+    page = selectors.registry_file_lines(file_id=file_id, status=status, after=after)
     next_url = None
     if page.next_after is not None:
         next_url = "?" + urlencode({"after": page.next_after, **({"status": status} if status else {})})

@@ -6,8 +6,6 @@ eligibility.qualification.services."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,16 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from eligibility.qualification import selectors
 from eligibility.qualification.forms import AsOfForm, NotificationForm
 from eligibility.qualification.rules import DATE_LABELS, Notification
-from eligibility.qualification.services import NotificationInvalid, notification_register
-from eligibility.residents.selectors import ResidentNotFound
-from kaigo.errors import NotPermitted
+from eligibility.qualification.services import notification_register
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
-
-
-def denied(request, exc: NotPermitted):
-    """The page of an access the ward scope refused (the selector has already logged it): 403."""
-    return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
 
 
 @never_cache
@@ -35,13 +27,8 @@ def qualification_tab(request, resident_id: int):
     known_on = true_on = None
     if form.is_bound and form.is_valid():
         known_on, true_on = form.cleaned_data["known_at"], form.cleaned_data["true_on"]
-    try:
-        tab = selectors.qualification_tab(actor=request.user, request=request, resident_id=resident_id,
-                                          known_on=known_on, true_on=true_on)
-    except ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
-        return denied(request, exc)
+    tab = selectors.qualification_tab(actor=request.user, request=request, resident_id=resident_id,
+                                      known_on=known_on, true_on=true_on)
     return render(request, "eligibility/qualification/tab.html", {
         "tab": tab, "resident": tab.resident, "form": form, "active_tab": "qualification",
         "can_update": has_permission(request.user, "qualification.update"),
@@ -53,31 +40,14 @@ def qualification_tab(request, resident_id: int):
 @permission_required("qualification.update")
 def notify(request, resident_id: int):
     form = NotificationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        facility = data.get("facility")
-        try:
-            result = notification_register(
-                actor=request.user, resident_id=resident_id,
-                notification=Notification(kind=data["kind"], on=data["on"], facility_code=facility.code if facility else ""),
-            )
-        except ResidentNotFound:
-            raise Http404 from None
-        except NotPermitted:
-            raise PermissionDenied from None
-        except NotificationInvalid as exc:
-            for problem in exc.problems:
-                form.add_error(None, problem)
-        else:
-            messages.success(request, "届出を登録しました。" + (
-                "資格の履歴を更新しました。" if result.changed else "資格の履歴に変更はありません。"))
-            return redirect("eligibility:qualification", resident_id=resident_id)
-    try:
-        page = selectors.notify_page(actor=request.user, request=request, resident_id=resident_id)
-    except ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
-        return denied(request, exc)
+    result = request.method == "POST" and form_run(form, lambda data: notification_register(
+        actor=request.user, resident_id=resident_id, notification=Notification(
+            kind=data["kind"], on=data["on"], facility_code=data["facility"].code if data.get("facility") else "")))
+    if result:
+        messages.success(request, "届出を登録しました。" + (
+            "資格の履歴を更新しました。" if result.changed else "資格の履歴に変更はありません。"))
+        return redirect("eligibility:qualification", resident_id=resident_id)
+    page = selectors.notify_page(actor=request.user, request=request, resident_id=resident_id)
     return render(request, "eligibility/qualification/notify.html", {
         "page": page, "resident": page.resident, "form": form, "date_labels": DATE_LABELS, "active_tab": "notify",
         "can_update": True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -10,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from audit.trail import trail_not_needed
 from eligibility.residents import scope, selectors
 from eligibility.residents.forms import ResidentSearchForm
-from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 
@@ -23,18 +22,12 @@ def resident_search(request):
     allow = has_permission(request.user, "my_number.view")
     form = ResidentSearchForm(request.POST if request.method == "POST" else None, allow_my_number=allow)
     result = None
-    if request.method == "POST" and form.is_valid():
-        criteria = selectors.SearchCriteria(
-            insured_number=form.cleaned_data.get("insured_number") or "",
-            my_number=form.cleaned_data.get("my_number") or "",
-            kana_name=form.cleaned_data.get("kana_name") or "",
-            kana_surname=form.cleaned_data.get("kana_surname") or "",
-            birth_date=form.cleaned_data.get("birth_date"),
-        )
-        try:
-            result = selectors.resident_search(actor=request.user, request=request, criteria=criteria)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
+    if request.method == "POST":
+        result = form_run(form, lambda data: selectors.resident_search(
+            actor=request.user, request=request, criteria=selectors.SearchCriteria(
+                insured_number=data.get("insured_number") or "", my_number=data.get("my_number") or "",
+                kana_name=data.get("kana_name") or "", kana_surname=data.get("kana_surname") or "",
+                birth_date=data.get("birth_date"))))
     return render(request, "eligibility/resident_search.html", {
         "form": form, "result": result, "search_limit": selectors.SEARCH_LIMIT,
         # Each row links to "<prefix><number>/": one reversal per page, not one per row.
@@ -50,12 +43,7 @@ def overview_url_prefix() -> str:
 @never_cache
 @permission_required("person.view")
 def resident_overview(request, resident_id: int):
-    try:
-        overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id)
-    except selectors.ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:  # outside the ward the office limits views to (already logged)
-        return render(request, "eligibility/resident_overview.html", {"denied": exc.message}, status=403)
+    overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id)
     return render(request, "eligibility/resident_overview.html", overview_context(request, overview))
 
 

@@ -10,6 +10,7 @@ from kaigo.batches.forms import BatchKindChoiceForm
 from kaigo.batches.models import BatchRun
 from kaigo.batches.registry import get_kind
 from kaigo.errors import ApplicationError
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 
@@ -27,16 +28,9 @@ def run_list(request):
     return render(request, template, context)
 
 
-def _run_or_404(run_id: int) -> BatchRun:
-    try:
-        return selectors.batch_run_get(run_id=run_id)
-    except BatchRun.DoesNotExist:
-        raise Http404 from None
-
-
 @permission_required("batch.view")
 def run_detail(request, run_id: int):
-    run = _run_or_404(run_id)
+    run = selectors.batch_run_get(run_id=run_id)
     context = {
         "run": run,
         "chunks": selectors.batch_chunk_summary(run=run),
@@ -58,23 +52,18 @@ def run_start(request):
     if kind.form_class is None:
         raise Http404
     form = kind.form_class(request.POST if request.method == "POST" else None, label_suffix="")
-    if request.method == "POST" and form.is_valid():
-        try:
-            run = services.batch_start(
-                kind=kind.name, params=request.POST.dict(), actor=request.user, origin=BatchRun.Origin.SCREEN
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"バッチ #{run.pk}（{kind.label}）を開始しました。")
-            return redirect("batches:detail", run_id=run.pk)
+    run = request.method == "POST" and form_run(form, lambda data: services.batch_start(
+        kind=kind.name, params=request.POST.dict(), actor=request.user, origin=BatchRun.Origin.SCREEN))
+    if run:
+        messages.success(request, f"バッチ #{run.pk}（{kind.label}）を開始しました。")
+        return redirect("batches:detail", run_id=run.pk)
     return render(request, "batches/run_start.html", {"kind": kind, "form": form})
 
 
 @require_POST
 @permission_required("batch.operate")
 def run_resume(request, run_id: int):
-    _run_or_404(run_id)
+    selectors.batch_run_get(run_id=run_id)  # 404 for a run that does not exist
     try:
         services.batch_resume(run_id=run_id, actor=request.user)
     except ApplicationError as exc:

@@ -46,6 +46,17 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def not_permitted(request, exception):
+    """A NotPermitted error of a view (kaigo.shell.middleware.ErrorPagesMiddleware): the page frame
+    with the error's message for staff (outside the ward the office limits views to, ...)."""
+    return render(request, "shell/denied.html", {"message": exception.message}, status=403)
+
+
+def application_error(request, exception):
+    """Any other ApplicationError a view let through: its message, with its status."""
+    return render(request, "shell/refused.html", {"message": exception.message}, status=exception.http_status)
+
+
 def server_error(request):
     # No context at all: the failing request's data must not reach the page.
     return HttpResponseServerError(loader.get_template("500.html").render())

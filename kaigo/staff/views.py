@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaigo.errors import ApplicationError
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff import otp, selectors, services
 from kaigo.staff.forms import (
@@ -23,18 +23,10 @@ from kaigo.staff.forms import (
     SecondFactorTokenForm,
 )
 from kaigo.staff.lockout import staff_is_locked_out, staff_lockout_clear
-from kaigo.staff.models import RoleGrant, Staff
 from kaigo.staff.roles import has_permission
 
 WRONG_CODE = "確認コードが正しくありません。認証アプリに表示されている最新のコードを入力してください。"
 THROTTLED = "確認コードの入力に続けて失敗したため、しばらく待ってから入力してください。"
-
-
-def _staff_or_404(staff_id: int) -> Staff:
-    try:
-        return selectors.staff_get(staff_id=staff_id)
-    except Staff.DoesNotExist:
-        raise Http404 from None
 
 
 def _next_url(request) -> str:
@@ -59,7 +51,7 @@ def staff_list(request):
 
 @permission_required("staff.view")
 def staff_detail(request, staff_id: int):
-    staff = _staff_or_404(staff_id)
+    staff = selectors.staff_get(staff_id=staff_id)
     history = selectors.staff_role_history(staff=staff)
     return render(request, "staff/staff_detail.html", {
         "staff": staff,
@@ -72,40 +64,26 @@ def staff_detail(request, staff_id: int):
 
 @permission_required("staff.manage")
 def role_grant(request, staff_id: int):
-    staff = _staff_or_404(staff_id)
+    staff = selectors.staff_get(staff_id=staff_id)
     form = RoleGrantForm(request.POST or None, label_suffix="")
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.role_grant(
-                staff=staff, role=form.cleaned_data["role"], actor=request.user,
-                reason=form.cleaned_data["reason"], effective_date=form.cleaned_data["effective_date"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"役割「{grant.get_role_display()}」を付与しました（{grant.status_label()}）。")
-            return redirect("staff:detail", staff_id=staff.pk)
+    grant = request.method == "POST" and form_run(form, lambda data: services.role_grant(
+        staff=staff, role=data["role"], actor=request.user, reason=data["reason"],
+        effective_date=data["effective_date"]))
+    if grant:
+        messages.success(request, f"役割「{grant.get_role_display()}」を付与しました（{grant.status_label()}）。")
+        return redirect("staff:detail", staff_id=staff.pk)
     return render(request, "staff/role_grant.html", {"staff": staff, "form": form})
 
 
 @permission_required("staff.manage")
 def role_revoke(request, grant_id: int):
-    try:
-        grant = selectors.role_grant_get(grant_id=grant_id)
-    except RoleGrant.DoesNotExist:
-        raise Http404 from None
+    grant = selectors.role_grant_get(grant_id=grant_id)
     form = RoleRevokeForm(request.POST or None, label_suffix="")
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.role_revoke(
-                grant=grant, actor=request.user, reason=form.cleaned_data["reason"],
-                effective_date=form.cleaned_data["effective_date"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"役割「{grant.get_role_display()}」を取り消しました（{grant.status_label()}）。")
-            return redirect("staff:detail", staff_id=grant.staff_id)
+    revoked = request.method == "POST" and form_run(form, lambda data: services.role_revoke(
+        grant=grant, actor=request.user, reason=data["reason"], effective_date=data["effective_date"]))
+    if revoked:
+        messages.success(request, f"役割「{revoked.get_role_display()}」を取り消しました（{revoked.status_label()}）。")
+        return redirect("staff:detail", staff_id=revoked.staff_id)
     return render(request, "staff/role_revoke.html", {"grant": grant, "staff": grant.staff, "form": form})
 
 
@@ -114,7 +92,7 @@ def role_revoke(request, grant_id: int):
 @permission_required("staff.manage")
 def password_reset(request, staff_id: int):
     """Issue a temporary password and show it once, in this response only (never stored or logged)."""
-    staff = _staff_or_404(staff_id)
+    staff = selectors.staff_get(staff_id=staff_id)
     try:
         password = services.staff_password_reset(staff=staff, actor=request.user)
     except ApplicationError as exc:
@@ -126,7 +104,7 @@ def password_reset(request, staff_id: int):
 @require_POST
 @permission_required("staff.manage")
 def lockout_clear(request, staff_id: int):
-    staff = _staff_or_404(staff_id)
+    staff = selectors.staff_get(staff_id=staff_id)
     try:
         staff_lockout_clear(staff=staff, actor=request.user)
     except ApplicationError as exc:
@@ -139,7 +117,7 @@ def lockout_clear(request, staff_id: int):
 @require_POST
 @permission_required("staff.manage")
 def second_factor_reset(request, staff_id: int):
-    staff = _staff_or_404(staff_id)
+    staff = selectors.staff_get(staff_id=staff_id)
     try:
         otp.second_factor_reset(staff=staff, actor=request.user)
     except ApplicationError as exc:

@@ -36,7 +36,6 @@ from premiums.rates.selectors import collection_plan_for
 from premiums.rules.schedule import first_deduction_month
 from premiums.rules.tables import fiscal_year_of
 
-
 # The facts' columns in the order of a COPY (the intake adds "file_id"; the synthetic city's
 # generator, synthetic/premium_facts.py, writes the same rows without it).
 TAX_COLUMNS = ["resident_id", "fiscal_year", "serial", "correction", "household_no", "head", "self_taxed",

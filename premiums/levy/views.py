@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from premiums.levy.forms import SimulatorForm
 from premiums.levy.selectors import premium_estimate
-from premiums.rules.errors import PremiumRuleError, RateTableError
 from premiums.rules.tables import fiscal_year_of
 
 
@@ -24,12 +24,6 @@ def simulator(request):
     history; nothing is stored or logged)."""
     form = SimulatorForm(request.POST if request.method == "POST" else None,
                          initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
-    result = None
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = premium_estimate(data)
-        except (PremiumRuleError, RateTableError) as exc:
-            form.add_error(None, exc.message)
+    result = form_run(form, premium_estimate) if form.is_bound else None
     return render(request, "premiums/simulator.html", {"form": form, "result": result},
                   status=400 if form.errors else 200)

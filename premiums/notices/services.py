@@ -72,7 +72,14 @@ NOTICE_LABELS = dict(NoticeKind.choices)
 
 
 class NoticeInvalid(ApplicationError):
+    """A notice that cannot be printed, with its Japanese reason; ``fiscal_year``: the year whose
+    tab the clerk goes back to, when known."""
+
     code = "premium_notice_invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, fiscal_year: int | None = None):
+        super().__init__(message, code=code)
+        self.fiscal_year = fiscal_year
 
 
 # --- the values of a levy revision ----------------------------------------------------------------
@@ -407,13 +414,14 @@ def _printable_holder(actor, request, resident_id: int):
     return card_holder(person.resident, person.insured_number), function
 
 
-def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = False,
+def notice_pdf(kind: str, levy_id: int, *, actor, request=None, resident_id: int | None = None, reprint: bool = False,
                installment_month: date | None = None, today: date | None = None) -> bytes:
     """The PDF of one notice of ``kind`` (NoticeKind) for the levy revision ``levy_id``, printed now
     by ``actor``: one PremiumNotice row (``reprint`` when the same notice was printed before, or
     when the caller says so) and one access-log row (channel print). Reminders name
     ``installment_month`` (default: the oldest bill unpaid after its 納期限); demand letters every
-    unpaid bill of the year. Raises Levy.DoesNotExist, NotPermitted (outside the clerk's ward
+    unpaid bill of the year. Raises Levy.DoesNotExist (also when ``resident_id`` is given and the
+    revision is another person's: a screen's URL names both), NotPermitted (outside the clerk's ward
     scope, or a protected person's address the clerk may not see: both logged), NoticeInvalid.
     The notices of a reduction's decision are ``reduction_notice_pdf``'s."""
     if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
@@ -421,7 +429,7 @@ def notice_pdf(kind: str, levy_id: int, *, actor, request=None, reprint: bool = 
     today = today or timezone.localdate()
     loaded = _load([levy_id], with_previous=kind in WITH_PREVIOUS)
     levy = loaded.levies.get(levy_id)
-    if levy is None:
+    if levy is None or resident_id not in (None, levy.resident_id):
         raise Levy.DoesNotExist
     holder, function = _printable_holder(actor, request, levy.resident_id)
     meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
@@ -616,27 +624,28 @@ def reduction_notice(kind: str, reduction: Reduction, levy: Levy | None, holder,
     raise NoticeInvalid("通知書の種類が正しくありません。")
 
 
-def reduction_notice_pdf(reduction_id: int, *, actor, request=None, kind: str | None = None, reprint: bool = False,
-                         today: date | None = None) -> bytes:
+def reduction_notice_pdf(reduction_id: int, *, actor, request=None, resident_id: int | None = None,
+                         kind: str | None = None, reprint: bool = False, today: date | None = None) -> bytes:
     """The PDF of the notice of a reduction's decision (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下),
     printed now by ``actor``; ``kind`` (NoticeKind) defaults to the latest the decision gives
     (``reduction_notice_kinds``). As ``notice_pdf``: the person read through person_header (refusals
     logged), one PremiumNotice row naming the reduction (and the year's revision, whose 通知書番号
     it prints; none when the year has no levy) with ``reprint`` when the same notice of the same
     reduction was printed before, and one access-log row (channel print), in one transaction after
-    rendering. Raises Reduction.DoesNotExist, NotPermitted, NoticeInvalid (not decided, or a notice
-    the decision does not give: nothing is recorded then)."""
+    rendering. Raises Reduction.DoesNotExist (also another person's reduction when ``resident_id``
+    is given), NotPermitted, NoticeInvalid (not decided, or a notice the decision does not give:
+    nothing is recorded then; its ``fiscal_year`` is the reduction's)."""
     if kind is not None and kind not in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
-    reduction = Reduction.objects.get(pk=reduction_id)
+    reduction = Reduction.objects.get(pk=reduction_id, **({} if resident_id is None else {"resident_id": resident_id}))
     holder, function = _printable_holder(actor, request, reduction.resident_id)
     kinds = reduction_notice_kinds(reduction.kind, reduction.status, reduction.ended_at is not None)
     if not kinds:
-        raise NoticeInvalid(REDUCTION_UNDECIDED)
+        raise NoticeInvalid(REDUCTION_UNDECIDED, fiscal_year=reduction.fiscal_year)
     kind = kind or kinds[-1]
     if kind not in kinds:
-        raise NoticeInvalid(REDUCTION_NOT_FOR[kind])
+        raise NoticeInvalid(REDUCTION_NOT_FOR[kind], fiscal_year=reduction.fiscal_year)
     levy = (Levy.objects.filter(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year)
             .order_by("-revision").first())
     meta = documents.NoticeMeta(today, reduction.fiscal_year, levy.notice_number if levy is not None else None)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.shell.responses import pdf_response
-from premiums.levy.models import Levy
 from premiums.notices.models import NoticeKind
 from premiums.notices.services import (
     REDUCTION_NOTICE_KINDS,
@@ -22,7 +20,6 @@ from premiums.notices.services import (
     reduction_notice_pdf,
     run_notices_pdf,
 )
-from premiums.reductions.models import Reduction
 
 PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.PROVISIONAL, NoticeKind.CHANGE, NoticeKind.PAYMENT_SLIP,
                    NoticeKind.PENSION_START, NoticeKind.PENSION_STOP}
@@ -33,13 +30,12 @@ PRINTABLE_KINDS = {NoticeKind.DECISION, NoticeKind.PROVISIONAL, NoticeKind.CHANG
 @permission_required("premium.collect")
 def notice(request, resident_id: int, levy_id: int, kind: str):
     """One notice of a levy revision as PDF (decision, provisional, change, payment slips, pension start); the
-    print is recorded (PremiumNotice, access log with channel print)."""
-    if kind not in PRINTABLE_KINDS or not Levy.objects.filter(pk=levy_id, resident_id=resident_id).exists():
+    print is recorded (PremiumNotice, access log with channel print). A notice that cannot be printed
+    sends the clerk back to the tab with the reason."""
+    if kind not in PRINTABLE_KINDS:
         raise Http404
     try:
-        content = notice_pdf(kind, levy_id, actor=request.user, request=request)
-    except NotPermitted as exc:
-        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+        content = notice_pdf(kind, levy_id, actor=request.user, request=request, resident_id=resident_id)
     except NoticeInvalid as exc:
         messages.error(request, exc.message)
         return redirect("premiums:tab", resident_id=resident_id)
@@ -52,16 +48,14 @@ def notice(request, resident_id: int, levy_id: int, kind: str):
 def reduction_notice(request, resident_id: int, reduction_id: int, kind: str):
     """The notice of a reduction's decision as PDF (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下); the
     print is recorded (PremiumNotice naming the reduction, access log with channel print)."""
-    reduction = Reduction.objects.filter(pk=reduction_id, resident_id=resident_id).only("fiscal_year").first()
-    if kind not in REDUCTION_NOTICE_KINDS or reduction is None:
+    if kind not in REDUCTION_NOTICE_KINDS:
         raise Http404
     try:
-        content = reduction_notice_pdf(reduction_id, kind=kind, actor=request.user, request=request)
-    except NotPermitted as exc:
-        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+        content = reduction_notice_pdf(reduction_id, kind=kind, actor=request.user, request=request,
+                                       resident_id=resident_id)
     except NoticeInvalid as exc:
         messages.error(request, exc.message)
-        return redirect(reverse("premiums:tab", args=[resident_id]) + f"?year={reduction.fiscal_year}")
+        return redirect(reverse("premiums:tab", args=[resident_id]) + f"?year={exc.fiscal_year}")
     return pdf_response(content, f"notice-{kind}-{reduction_id}.pdf")
 
 

@@ -11,16 +11,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from eligibility.residents.selectors import ResidentNotFound
-from kaigo.errors import NotPermitted
+from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 from premiums.reductions import selectors
 from premiums.reductions.forms import DeferralEndForm, ReductionApplicationForm, ReductionDecisionForm
-from premiums.reductions.models import Reduction
 from premiums.reductions.services import (
     ReductionApplication,
-    ReductionInvalid,
     deferral_end,
     reduction_apply,
     reduction_decide,
@@ -32,27 +29,17 @@ from premiums.tab import selectors as tab_selectors
 @require_http_methods(["GET", "POST"])
 @permission_required("premium.collect")
 def reduction_apply_view(request, resident_id: int):
-    try:
-        tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
-                                        today=timezone.localdate())
-    except ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:
-        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    tab = tab_selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
+                                    today=timezone.localdate())
     form = ReductionApplicationForm(request.POST if request.method == "POST" else None,
                                     initial={"applied_on": timezone.localdate(),
                                              "fiscal_year": tab.years[0].fiscal_year if tab.years else None})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            reduction_apply(actor=request.user, resident_id=resident_id, application=ReductionApplication(
+    if request.method == "POST" and form_run(form, lambda data: reduction_apply(
+            actor=request.user, resident_id=resident_id, application=ReductionApplication(
                 data["fiscal_year"], data["kind"], data["applied_on"], data["first_month"], data["last_month"],
-                tuple(data["evidence"])))
-        except ReductionInvalid as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "減免の申請を受け付けました。所管課長の決定後に保険料を更正します。")
-            return redirect("premiums:tab", resident_id=resident_id)
+                tuple(data["evidence"])))):
+        messages.success(request, "減免の申請を受け付けました。所管課長の決定後に保険料を更正します。")
+        return redirect("premiums:tab", resident_id=resident_id)
     return render(request, "premiums/reduction_apply.html", {
         "tab": tab, "resident": tab.resident, "form": form, "active_tab": "premiums",
         "can_update": has_permission(request.user, "qualification.update"),
@@ -88,16 +75,9 @@ def _reduction_post(request, form, act, done_message: str) -> int | None:
     reduction_id = request.POST.get("reduction", "")
     if not reduction_id.isdigit():
         raise Http404
-    if form.is_valid():
-        try:
-            act(int(reduction_id), form.cleaned_data)
-        except Reduction.DoesNotExist:
-            raise Http404 from None
-        except ReductionInvalid as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, done_message)
-            return None
+    if form_run(form, lambda data: act(int(reduction_id), data)):
+        messages.success(request, done_message)
+        return None
     return int(reduction_id)
 
 

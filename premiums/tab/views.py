@@ -3,14 +3,11 @@ go through premiums.tab.selectors (one access-log row per request)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from eligibility.residents.selectors import ResidentNotFound
-from kaigo.errors import NotPermitted
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
 from premiums.tab import selectors
@@ -20,13 +17,7 @@ from premiums.tab import selectors
 @require_GET
 @permission_required("premium.view")
 def premium_tab(request, resident_id: int):
-    try:
-        tab = selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id,
-                                    today=timezone.localdate())
-    except ResidentNotFound:
-        raise Http404 from None
-    except NotPermitted as exc:
-        return render(request, "eligibility/qualification/denied.html", {"message": exc.message}, status=403)
+    tab = selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id, today=timezone.localdate())
     years = [y.fiscal_year for y in tab.years]
     asked = request.GET.get("year", "")
     shown = int(asked) if asked.isdigit() and int(asked) in years else (years[0] if years else None)
