@@ -42,15 +42,14 @@ from kaigo.feeds import (  # noqa: F401  (BOM, FILE_ERRORS, LineError, kana_fold
     BOM,
     FILE_ERRORS,
     Invalid,
+    LineReader,
     LineError,
-    LineSplitter,
     ParsedFile,
     code_field,
     date_field,
     file_open,
     kana_fold,
     kana_name_field,
-    line_error,
     lines_read,
     number_field,
 )
@@ -113,33 +112,16 @@ def parse_feed(data: bytes, *, max_line_bytes: int = 4096, today: date | None = 
     return feed
 
 
-class _LineReader:
+class _LineReader(LineReader[RegistryRecord]):
+    serial_pattern, serial_label, serial_form = _SERIAL, "異動連番", "12桁の数字"
+
     def __init__(self, *, today: date, max_line_bytes: int):
+        super().__init__(columns=COLUMNS, max_line_bytes=max_line_bytes)
         self.today = today
         self.latest_effective = today + timedelta(days=FUTURE_DAYS)
-        self.splitter = LineSplitter(columns=COLUMNS, max_line_bytes=max_line_bytes)
-        self.serials: dict[str, int] = {}
 
-    def read(self, line_no: int, raw: bytes) -> RegistryRecord | LineError:
-        serial = None
-        try:
-            values = self.splitter.split(raw)
-            first = values[0].strip()
-            if _SERIAL.fullmatch(first):
-                serial = first
-            return self._record(line_no, self.splitter.fields(values))
-        except Invalid as invalid:
-            return line_error(line_no, serial, invalid)
-
-    def _record(self, line_no: int, values: list[str]) -> RegistryRecord:
+    def record(self, line_no: int, serial: str, values: list[str]) -> RegistryRecord:
         v = dict(zip(ATTRS, values, strict=True))
-
-        serial = v["serial"]
-        if not _SERIAL.fullmatch(serial):
-            raise Invalid("serial_invalid", "異動連番は12桁の数字で記録してください。")
-        earlier = self.serials.setdefault(serial, line_no)
-        if earlier != line_no:
-            raise Invalid("serial_duplicate", f"異動連番が{earlier}行目と重複しています（後の行を受け付けません）。")
         kind = v["kind"]
         presence = _PRESENCE.get(kind)
         if presence is None:

@@ -262,15 +262,15 @@ def _field(name: str):
     return Resident._meta.get_field(name)
 
 
-def _search_row(row, name_kana: str | None, sensitive_visible: bool) -> SearchRow:
+def _search_row(row, name_kana: str | None, address_visible: bool) -> SearchRow:
     """A candidate as the list shows it. ``name_kana``: already decrypted
     for the comparison (None after a number search). The address (and ward) of a protected person
-    is decrypted only if ``sensitive_visible``."""
+    is decrypted only if ``address_visible`` (scope.sensitive_visible for this staff member)."""
     pk = row.id
     if name_kana is None:
         name_kana = _field("name_kana").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kana_ct)
     protected = row.sensitive or row.household_sensitive
-    hidden = protected and not sensitive_visible
+    hidden = protected and not address_visible
     return SearchRow(
         pk=pk,
         name_kanji=_field("name_kanji").decrypt_raw(person_id=pk, row_id=pk, blob=row.name_kanji_ct) or "",
