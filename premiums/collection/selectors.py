@@ -42,13 +42,15 @@ def installment_dues(installments: Iterable) -> list[InstallmentDue]:
                            i.due_date, i.amount) for i in installments]
 
 
-def balance_from_rows(*, amount: int, installments: Sequence, deferrals: Sequence[Deferral], payments: Iterable,
-                      write_offs: Iterable, settled: int) -> YearBalance:
-    """A year's balance from the current revision's ``amount`` and installments (in month order),
-    the approved deferrals (a deferred bill is due on its 猶予期限), the payments of the year
+def balance_from_rows(*, amount: int, dues: Sequence[InstallmentDue], deferrals: Sequence[Deferral],
+                      payments: Iterable, write_offs: Iterable, settled: int) -> YearBalance:
+    """A year's balance from the current revision's ``amount`` and what its installments ask for
+    (``installment_dues``, in month order), the approved deferrals (a deferred bill is due on its
+    猶予期限), the payments of the year
     (``payments_query``'s rows: a store 速報 awaiting its 確報 marks its bill, it pays nothing), the
     write-offs (method, month, amount) and what was refunded or offset from the year."""
-    dues = defer_dues(installment_dues(installments), deferrals) if deferrals else installment_dues(installments)
+    if deferrals:
+        dues = defer_dues(dues, deferrals)
     paid: dict[tuple[str, date], int] = defaultdict(int)
     awaiting: set[tuple[str, date]] = set()
     for p in payments:
@@ -81,6 +83,6 @@ def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
     )
     if not levies:
         return None
-    return balance_from_rows(amount=levies[0].amount, installments=installments,
+    return balance_from_rows(amount=levies[0].amount, dues=installment_dues(installments),
                              deferrals=[Deferral(d.first_month, d.deferred_until) for d in deferrals],
                              payments=payments, write_offs=write_offs, settled=settled[0].amount)

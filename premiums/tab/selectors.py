@@ -185,12 +185,13 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             continue
         facts = by_year[levy.fiscal_year]
         previous = revision_ids.get((levy.fiscal_year, levy.revision - 1))
+        dues = installment_dues(installments_of[levy.id])
         balance = balance_from_rows(
-            amount=levy.amount, installments=installments_of[levy.id], payments=facts["payments"],
+            amount=levy.amount, dues=dues, payments=facts["payments"],
             write_offs=facts["write_offs"], settled=sum(s.amount for s in facts["settlements"]),
             deferrals=[Deferral(r.first_month, r.deferred_until) for r in facts["reductions"]
                        if r.kind == ReductionKind.DEFERRAL and r.status == ReductionStatus.APPROVED])
-        labels = {(d.method, d.month): d.label for d in installment_dues(installments_of[levy.id])}
+        labels = {(d.method, d.month): d.label for d in dues}
         years.append(PremiumYear(
             fiscal_year=levy.fiscal_year, levy_id=levy.id, revision=levy.revision, notice_number=levy.notice_number,
             stage=levy.stage, stage_reason=levy.stage_reason, rate_table=_rate_table(levy.rate_table_id),
