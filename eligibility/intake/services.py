@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.codes import OWN_MUNICIPALITY_CODES, FacilityKind, ResidenceStatus, WorkKind
+from eligibility.codes import OWN_MUNICIPALITY_CODES, FacilityKind, ResidenceStatus, Ward, WorkKind
 from eligibility.intake.format import HEADER
 from eligibility.intake.models import (
     ChangeStatus,
@@ -326,7 +326,9 @@ class _Applier:
 
     def queue(self, change: RegistryChange, kind: str, record: RegistryRecord) -> None:
         resident = self.residents.get(record.person_id)
-        ward = record.ward or (resident.ward if resident else "") or "kawasaki"
+        # a change naming no ward of a person we do not know: the first ward of the city's list (the
+        # head office sees every ward's items)
+        ward = record.ward or (resident.ward if resident else "") or Ward.values[0]
         self.work.append(WorkItem(kind=kind, change=change, ward=ward, person_id=record.person_id))
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.db import connection
 from django.utils import timezone
 
 from audit.services import access_log_write
@@ -171,3 +172,33 @@ def notify_page(*, actor, request, resident_id: int) -> NotifyPage:
 def facilities() -> list[tuple[str, str]]:
     """Every facility of the master (施設マスタ) as (code, municipality code), by code."""
     return list(Facility.objects.order_by("code").values_list("code", "municipality"))
+
+
+# --- for the levy: first-class periods of a range of persons (set-based, no personal data) ----------
+
+
+def first_class_persons(first_day: date, last_day: date, *, lo: int | None = None, hi: int | None = None) -> list[int]:
+    """The persons with a current first-class (第1号) period overlapping ``first_day`` to
+    ``last_day`` (a fiscal year), by number; optionally only ``lo <= id < hi``. For the levy's
+    planning: numbers only, nothing logged."""
+    sql = ("SELECT DISTINCT resident_id FROM eligibility_qualificationperiod WHERE recorded_to IS NULL "
+           "AND insured_class = '1' AND start <= %s AND (\"end\" IS NULL OR \"end\" > %s)")
+    params: list = [last_day, first_day]
+    if lo is not None:
+        sql += " AND resident_id >= %s AND resident_id < %s"
+        params += [lo, hi]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY resident_id", params)
+        return [r[0] for r in cursor.fetchall()]
+
+
+def first_class_periods(first_day: date, last_day: date, *, lo: int, hi: int) -> list[tuple[int, date, date | None]]:
+    """(person, start, end) of every current first-class period overlapping ``first_day`` to
+    ``last_day`` of persons ``lo <= id < hi``: one range query, the range on the table's own
+    column (the levy's chunks). Dates only, nothing logged."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT resident_id, start, \"end\" FROM eligibility_qualificationperiod WHERE resident_id >= %s "
+            "AND resident_id < %s AND recorded_to IS NULL AND insured_class = '1' AND start <= %s "
+            "AND (\"end\" IS NULL OR \"end\" > %s)", [lo, hi, last_day, first_day])
+        return cursor.fetchall()

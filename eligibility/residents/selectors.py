@@ -21,7 +21,7 @@ with a protected member is protected as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -480,3 +480,23 @@ def residents_kana_names(*, chunk_size: int) -> list[tuple[int, str, date, str]]
             flush()
     flush()
     return out
+
+
+def birth_dates(person_ids: Sequence[int]) -> dict[int, date]:
+    """The birth date of each of these residents (a clear column; for matching a file's lines to
+    residents, nothing shown, nothing logged)."""
+    return dict(Resident.objects.filter(pk__any=list(person_ids)).values_list("pk", "birth_date"))
+
+
+def residents_by_kana_index(indexes: Sequence[int]) -> list[tuple[int, int, date, str]]:
+    """(id, kana-name blind index, birth date, sex) of the residents (status resident) whose kana
+    name has one of these blind indexes (kaigo.crypto.blind_index.kana_name_index): the candidates
+    of a line naming a person by kana name, birth date and sex (a pension insurer's file). Nothing
+    decrypted, nothing logged."""
+    return list(Resident.objects.filter(kana_name_bidx__any=list(indexes), status=ResidenceStatus.RESIDENT)
+                .values_list("pk", "kana_name_bidx", "birth_date", "sex"))
+
+
+def ward_residents(ward: str, person_ids: Sequence[int]) -> set[int]:
+    """Which of these persons are residents of ``ward`` (a list screen of one ward)."""
+    return set(Resident.objects.filter(pk__any=list(person_ids), ward=ward).values_list("pk", flat=True))

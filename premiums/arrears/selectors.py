@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from django.db import connection
 
 from audit.services import access_log_write
-from eligibility.residents.selectors import residents_by_id
+from eligibility.residents.selectors import residents_by_id, ward_residents
+from kaigo.db import fetch_rows
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, prescribed_on, reminder_pay_by
 
 # the open bill installments of current levies: (resident, fiscal year, levy, month, 納期限 in force,
@@ -63,12 +64,12 @@ def arrears_rows(*, ward: str, today: date, limit: int, offset: int = 0,
     """The persons of ``ward`` with bills unpaid after their 納期限, the largest arrears first, and
     how many there are in all (the collection worklist, 滞納整理)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT o.resident_id, o.fiscal_year, o.month, o.due_date, o.open FROM (" + OPEN_BILLS_SQL + ") o "
-            "JOIN eligibility_resident r ON r.id = o.resident_id WHERE r.ward = %(ward)s",
-            {"lo": 0, "hi": 2**62, "today": today, "ward": ward})
+        cursor.execute("SELECT o.resident_id, o.fiscal_year, o.month, o.due_date, o.open FROM (" + OPEN_BILLS_SQL + ") o",
+                       {"lo": 0, "hi": 2**62, "today": today})
         rows = cursor.fetchall()
-        persons = sorted({r[0] for r in rows})
+        in_ward = ward_residents(ward, sorted({r[0] for r in rows}))
+        rows = [r for r in rows if r[0] in in_ward]
+        persons = sorted(in_ward)
         cursor.execute("SELECT resident_id, fiscal_year, installment_month, issued_on FROM premiums_premiumnotice "
                        "WHERE kind = 'reminder' AND resident_id = ANY(%s)", [persons])
         reminders: dict[tuple, list[date]] = defaultdict(list)
@@ -107,13 +108,11 @@ def stale_preliminaries(*, ward: str, today: date, wait_days: int = PRELIMINARY_
     """Store 速報 of ``ward``'s residents still without their 確報 ``wait_days`` after the payment,
     the oldest first: the store chain may have cancelled them, and while they wait no reminder is
     issued for their installment, so staff check them with the collecting agent."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pp.resident_id, pp.fiscal_year, pp.month, pp.amount, pp.paid_on, pp.agent_code "
-            "FROM premiums_preliminarypayment pp JOIN eligibility_resident r ON r.id = pp.resident_id "
-            "WHERE pp.confirmed_by_id IS NULL AND pp.paid_on <= %s AND r.ward = %s "
-            "ORDER BY pp.paid_on, pp.id LIMIT %s", [today - timedelta(days=wait_days), ward, limit])
-        return [StalePreliminary(*row, (today - row[4]).days) for row in cursor.fetchall()]
+    rows = fetch_rows(
+        "SELECT resident_id, fiscal_year, month, amount, paid_on, agent_code FROM premiums_preliminarypayment "
+        "WHERE confirmed_by_id IS NULL AND paid_on <= %s ORDER BY paid_on, id", [today - timedelta(days=wait_days)])
+    in_ward = ward_residents(ward, sorted({r.resident_id for r in rows}))
+    return [StalePreliminary(*row, (today - row.paid_on).days) for row in rows if row.resident_id in in_ward][:limit]
 
 
 # --- the arrears list of a ward ------------------------------------------------------------------

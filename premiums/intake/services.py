@@ -19,6 +19,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eligibility.residents.selectors import birth_dates, residents_by_kana_index
 from kaigo.crypto.blind_index import kana_name_index
 from kaigo.db import constraints_immediate, copy_rows
 from kaigo.errors import ApplicationError
@@ -98,12 +99,6 @@ def _known_serials(model, serials: list[str]) -> set[str]:
         return {r[0] for r in cursor.fetchall()}
 
 
-def _birth_dates(person_ids: list[int]) -> dict[int, date]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, birth_date FROM eligibility_resident WHERE id = ANY(%s)", [person_ids])
-        return dict(cursor.fetchall())
-
-
 def main_levy_done(fiscal_year: int) -> bool:
     from kaigo.batches.models import BatchRun
 
@@ -130,7 +125,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
     errors = _Errors(parsed.errors)
     records: list[TaxRecord] = parsed.records
     known = _known_serials(TaxFact, [r.serial for r in records])
-    births = _birth_dates(sorted({r.person_id for r in records}))
+    births = birth_dates(sorted({r.person_id for r in records}))
     now = timezone.now()
     with transaction.atomic():
         constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
@@ -195,12 +190,9 @@ def _matches(records: list[PensionRecord]) -> dict[int, list[int]]:
     found: dict[tuple, list[int]] = defaultdict(list)
     if key_of:
         keys = set(key_of.values())
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id, kana_name_bidx, birth_date, sex FROM eligibility_resident "
-                           "WHERE kana_name_bidx = ANY(%s) AND status = 'resident'", [sorted({k[0] for k in keys})])
-            for pid, index, born, sex in cursor.fetchall():
-                if (index, born, sex) in keys:
-                    found[(index, born, sex)].append(pid)
+        for pid, index, born, sex in residents_by_kana_index(sorted({k[0] for k in keys})):
+            if (index, born, sex) in keys:
+                found[(index, born, sex)].append(pid)
     return {line_no: found.get(key, []) for line_no, key in key_of.items()}
 
 

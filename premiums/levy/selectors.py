@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from eligibility.qualification.selectors import first_class_periods, first_class_persons
 from premiums.intake.selectors import stage_input_columns
 from premiums.rates.selectors import collection_plan_for, rate_table_for, rate_table_row_for
 from premiums.reductions.models import ReductionKind
@@ -54,15 +55,7 @@ REDUCTION_LABELS = dict(ReductionKind.choices)
 
 def levy_candidates(fiscal_year: int, *, lo: int | None = None, hi: int | None = None) -> list[int]:
     """Persons with a current first-class qualification period overlapping ``fiscal_year``."""
-    sql = ("SELECT DISTINCT resident_id FROM eligibility_qualificationperiod WHERE recorded_to IS NULL "
-           "AND insured_class = '1' AND start < %s AND (\"end\" IS NULL OR \"end\" > %s)")
-    params: list = [date(fiscal_year + 1, 4, 1), date(fiscal_year, 4, 1)]
-    if lo is not None:
-        sql += " AND resident_id >= %s AND resident_id < %s"
-        params += [lo, hi]
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY resident_id", params)
-        return [r[0] for r in cursor.fetchall()]
+    return first_class_persons(date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31), lo=lo, hi=hi)
 
 
 class TaxRow(NamedTuple):
@@ -109,17 +102,13 @@ class PersonRows:
 
 
 def read_facts(fiscal_year: int, lo: int, hi: int) -> dict[int, PersonRows]:
-    """The facts of persons ``lo <= id < hi`` for ``fiscal_year``: five range queries. A person
+    """The facts of persons ``lo <= id < hi`` for ``fiscal_year``: six range queries (the first-class
+    periods from eligibility's selectors, the rest on premiums' own tables). A person
     appears with whatever of the five exists (callers check ``periods`` and ``current``)."""
     people: dict[int, PersonRows] = defaultdict(PersonRows)
-    april, next_april = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
+    for pid, start, end in first_class_periods(date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31), lo=lo, hi=hi):
+        people[pid].periods.append((start, end))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT resident_id, start, \"end\" FROM eligibility_qualificationperiod WHERE resident_id >= %s "
-            "AND resident_id < %s AND recorded_to IS NULL AND insured_class = '1' AND start < %s "
-            "AND (\"end\" IS NULL OR \"end\" > %s)", [lo, hi, next_april, april])
-        for pid, start, end in cursor.fetchall():
-            people[pid].periods.append((start, end))
         cursor.execute(
             f"SELECT t.id, t.resident_id, {stage_input_columns('t')} FROM premiums_taxfact t "
             "WHERE t.resident_id >= %s AND t.resident_id < %s AND t.fiscal_year = %s AND t.recorded_to IS NULL",
