@@ -319,6 +319,15 @@ KAIGO_INSURER_NAME = env("KAIGO_INSURER_NAME", "川崎市")
 # (eligibility/residents/scope.py): "city" (default: any resident; those outside the own ward are
 # flagged in the access log) or "ward" (only their own ward's residents). Updates are limited to
 # the own ward either way.
+# KAIGO_LATE_CHARGE_FROM: the first fiscal year whose premiums bear a late charge (延滞金) under the
+# city's 条例 (地方自治法 §231の3(2)); empty: the city charges none. premiums.arrears.selectors.arrears_plan
+_late_charge_from = env("KAIGO_LATE_CHARGE_FROM", "" if PRODUCTION else "2024") or ""
+if _late_charge_from and not (_late_charge_from.isascii() and _late_charge_from.isdigit() and len(_late_charge_from) == 4):
+    raise ImproperlyConfigured("KAIGO_LATE_CHARGE_FROM must be a fiscal year (e.g. 2026) or empty")
+KAIGO_LATE_CHARGE_FROM: int | None = int(_late_charge_from) if _late_charge_from else None
+# KAIGO_BANK_SENDER: the city as 振込依頼人 of its transfer files (kaigo/bank): "依頼人コード,依頼人名(ｶﾅ),
+# 銀行番号,支店番号,預金種目,口座番号"; empty in production until set (no transfer file can be written)
+KAIGO_BANK_SENDER = env("KAIGO_BANK_SENDER", "" if PRODUCTION else "0000000001,ｶﾜｻｷｼ ｶｲｺﾞﾎｹﾝｶ,0001,001,1,0000001")
 KAIGO_WARD_VIEW_SCOPE = env("KAIGO_WARD_VIEW_SCOPE", "city")
 if KAIGO_WARD_VIEW_SCOPE not in {"city", "ward"}:
     raise ImproperlyConfigured("KAIGO_WARD_VIEW_SCOPE must be 'city' or 'ward'")

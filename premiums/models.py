@@ -10,12 +10,19 @@ from django.apps import apps as _apps  # noqa: E402
 
 from premiums.arrears.models import WriteOff  # noqa: F401
 from premiums.collection.models import (  # noqa: F401
+    BankTransferFile,
+    BankTransferLine,
+    CounterReceipt,
     DeductionStop,
+    ExemptionStatus,
+    LateChargeExemption,
+    LateChargePayment,
     Payment,
     PaymentChannel,
     PreliminaryPayment,
     Settlement,
     SettlementKind,
+    TransferStatus,
 )
 from premiums.intake.models import InboundFile, InboundKind, InboundLineError, PensionFact, TaxFact  # noqa: F401
 from premiums.levy.models import Levy, LevyInstallment, LevyPending, LevyPendingCause, LevySource  # noqa: F401

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from audit.trail_models import event_model
 from premiums.models import (
+    BankTransferLine,
+    CounterReceipt,
     DeductionStop,
+    LateChargeExemption,
+    LateChargePayment,
     Payment,
     PensionFact,
     PreliminaryPayment,
@@ -45,3 +49,10 @@ ReductionEvent = event_model(Reduction, model_name="ReductionEvent", verbose_nam
 DeductionStopEvent = event_model(DeductionStop, model_name="DeductionStopEvent", verbose_name="特別徴収の不能の変更履歴")
 PreliminaryPaymentEvent = event_model(PreliminaryPayment, model_name="PreliminaryPaymentEvent",
                                       verbose_name="コンビニ速報の変更履歴")
+# Late charges, counter receipts, refunds paid by bank transfer (issue #16)
+CounterReceiptEvent = event_model(CounterReceipt, model_name="CounterReceiptEvent", verbose_name="窓口収納の変更履歴")
+LateChargePaymentEvent = event_model(LateChargePayment, model_name="LateChargePaymentEvent",
+                                     verbose_name="延滞金の収納の変更履歴")
+LateChargeExemptionEvent = event_model(LateChargeExemption, model_name="LateChargeExemptionEvent",
+                                       verbose_name="延滞金の減免の変更履歴")
+BankTransferLineEvent = event_model(BankTransferLine, model_name="BankTransferLineEvent", verbose_name="振込の変更履歴")

@@ -16,6 +16,14 @@ urlpatterns = [
     # a person's premium tab (保険料), next to the qualification tabs under /persons/<id>/
     path("<int:resident_id>/premiums/", tab.premium_tab, name="tab"),
     path("<int:resident_id>/premiums/payment/", collection.counter_payment, name="counter-payment"),
+    path("<int:resident_id>/premiums/payment/<int:receipt_id>/", collection.counter_payment_done,
+         name="counter-payment-done"),
+    path("<int:resident_id>/premiums/receipts/<int:receipt_id>.pdf", collection.receipt, name="receipt"),
+    path("<int:resident_id>/premiums/late-charge-exemption/", collection.exemption_apply,
+         name="late-charge-exemption"),
+    path("<int:resident_id>/premiums/settlement/", collection.settlement, name="settlement"),
+    path("<int:resident_id>/premiums/settlements/<int:settlement_id>.pdf", collection.settlement_notice,
+         name="settlement-notice"),
     path("<int:resident_id>/premiums/reduction/", reductions.reduction_apply_view, name="reduction-apply"),
     path("<int:resident_id>/premiums/<int:levy_id>/<slug:kind>.pdf", notices.notice, name="notice"),
     path("<int:resident_id>/premiums/reductions/<int:reduction_id>/<slug:kind>.pdf", notices.reduction_notice,
@@ -26,6 +34,10 @@ urlpatterns = [
 office_urlpatterns = [
     path("arrears/", arrears.arrears, name="arrears"),
     path("reductions/", reductions.reductions, name="reductions"),
+    path("late-charge-exemptions/", collection.exemptions, name="exemptions"),
+    path("transfers/", collection.transfers, name="transfers"),
+    path("transfers/create/", collection.transfer_create, name="transfer-create"),
+    path("transfers/results/", collection.transfer_results, name="transfer-results"),
     path("simulator/", levy.simulator, name="simulator"),
     path("notices/run/<int:run_id>.pdf", notices.run_notices, name="run-notices"),
 ]

@@ -8,15 +8,25 @@ persons' names (one access-log row per page), and the store 速報 waiting too l
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import connection
 
 from audit.services import access_log_write
 from eligibility.residents.selectors import residents_by_id, ward_residents
 from kaigo.db import fetch_rows
 from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, prescribed_on, reminder_pay_by
+
+
+def arrears_plan() -> ArrearsPlan:
+    """The city's arrears settings in force: ASSUMED_ARREARS_PLAN with the late charge (延滞金) as the
+    setting KAIGO_LATE_CHARGE_FROM says (the first fiscal year charged; None: not charged)."""
+    start = settings.KAIGO_LATE_CHARGE_FROM
+    if start is None:
+        return ASSUMED_ARREARS_PLAN
+    return replace(ASSUMED_ARREARS_PLAN, charge_late_fees=True, late_fees_from_fiscal_year=start)
 
 # the open bill installments of current levies: (resident, fiscal year, levy, month, 納期限 in force,
 # open). The 納期限 in force is the latest 猶予期限 of an approved deferral (徴収猶予) covering the

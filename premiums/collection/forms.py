@@ -37,3 +37,113 @@ class CounterPaymentForm(StaffForm):
     def installment_parts(self) -> tuple[int, str, date]:
         fiscal_year, method, month = self.cleaned_data["installment"].split(":")
         return int(fiscal_year), method, date.fromisoformat(month)
+
+
+class CounterPaymentsForm(StaffForm):
+    """窓口での収納: one or several open bill installments, the day paid and the amount received
+    (pre-filled from what the chosen installments ask for, their late charges included)."""
+
+    installments = forms.MultipleChoiceField(label="納期（複数選べます）", widget=forms.CheckboxSelectMultiple,
+                                             error_messages={"invalid_choice": "選択肢から選んでください。",
+                                                             "required": "納期を選んでください。"})
+    paid_on = forms.DateField(label="納付日", error_messages=DATE_ERRORS,
+                              widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    amount = forms.IntegerField(label="領収金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
+                                required=False,
+                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    note = forms.CharField(label="備考", required=False, max_length=200,
+                           error_messages={"max_length": "備考は200文字以内で入力してください。"})
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["installments"].choices = list(choices)
+
+    key = staticmethod(CounterPaymentForm.key)
+
+    def keys(self) -> list[tuple[int, str, date]]:
+        out = []
+        for value in self.cleaned_data["installments"]:
+            fiscal_year, method, month = value.split(":")
+            out.append((int(fiscal_year), method, date.fromisoformat(month)))
+        return out
+
+
+class ExemptionApplyForm(StaffForm):
+    """延滞金の減免の申請: the installment, the whole charge or an amount, the reason."""
+
+    installment = forms.ChoiceField(label="納期", error_messages={"invalid_choice": "選択肢から選んでください。",
+                                                                "required": "納期を選んでください。"})
+    amount = forms.IntegerField(label="減免額（円。全額のときは空欄）", min_value=1, required=False,
+                                error_messages=AMOUNT_ERRORS,
+                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    reason = forms.CharField(label="申請の理由", max_length=200,
+                             error_messages={"required": "理由を入力してください。",
+                                             "max_length": "理由は200文字以内で入力してください。"})
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["installment"].choices = list(choices)
+
+
+class ExemptionDecideForm(StaffForm):
+    """The section chief's decision on a late charge's exemption."""
+
+    decision = forms.ChoiceField(label="決定", choices=[("approve", "承認"), ("reject", "却下")],
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": "承認か却下を選んでください。",
+                                                 "invalid_choice": "選択肢から選んでください。"})
+    reason = forms.CharField(label="決定の理由", max_length=200,
+                             error_messages={"required": "決定の理由を入力してください。",
+                                             "max_length": "理由は200文字以内で入力してください。"})
+
+
+ACCOUNT_TYPE_CHOICES = [("1", "普通"), ("2", "当座"), ("4", "貯蓄")]
+
+
+class SettlementForm(StaffForm):
+    """還付・充当の決定: a year's overpayment refunded (by transfer to the account entered) or applied
+    to an open bill installment."""
+
+    kind = forms.ChoiceField(label="決定", choices=[("refund", "還付（口座振込）"), ("offset", "充当")],
+                             widget=forms.RadioSelect, error_messages={"required": "還付か充当を選んでください。",
+                                                                       "invalid_choice": "選択肢から選んでください。"})
+    source = forms.ChoiceField(label="過納の年度", error_messages={"invalid_choice": "選択肢から選んでください。",
+                                                                 "required": "過納の年度を選んでください。"})
+    amount = forms.IntegerField(label="金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
+                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    target = forms.ChoiceField(label="充当先の納期（充当のとき）", required=False,
+                               error_messages={"invalid_choice": "選択肢から選んでください。"})
+    bank_code = forms.CharField(label="金融機関コード（4桁）", required=False, max_length=4,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    branch_code = forms.CharField(label="支店コード（3桁）", required=False, max_length=3,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    account_type = forms.ChoiceField(label="預金種目", required=False, choices=[("", "（選択）"), *ACCOUNT_TYPE_CHOICES])
+    account_number = forms.CharField(label="口座番号（7桁以内）", required=False, max_length=7,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    account_holder = forms.CharField(label="口座名義（カナ）", required=False, max_length=30,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    reason = forms.CharField(label="理由", max_length=200,
+                             error_messages={"required": "理由を入力してください。",
+                                             "max_length": "理由は200文字以内で入力してください。"})
+
+    def __init__(self, *args, sources=(), targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = list(sources)
+        self.fields["target"].choices = [("", "（選択）"), *targets]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "offset" and not data.get("target"):
+            self.add_error("target", "充当先の納期を選んでください。")
+        if data.get("kind") == "refund":
+            for name in ("bank_code", "branch_code", "account_type", "account_number", "account_holder"):
+                if not data.get(name):
+                    self.add_error(name, f"還付のときは{self.fields[name].label}を入力してください。")
+        return data
+
+
+class TransferResultForm(StaffForm):
+    """The bank's return of a transfer file (振込結果), uploaded by the head office."""
+
+    file = forms.FileField(label="振込結果ファイル", error_messages={"required": "ファイルを選んでください。",
+                                                              "empty": "ファイルが空です。"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from kaigo.crypto.fields import EncryptedTextField
 from premiums.intake.models import InboundFile
 from premiums.rules.codes import (
     CollectionMethod,
@@ -45,6 +46,8 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
     note = models.CharField("備考", max_length=200, blank=True, default="")
+    receipt = models.ForeignKey("CounterReceipt", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="payments", verbose_name="領収証書")
 
     class Meta:
         verbose_name = "収納"
@@ -104,6 +107,81 @@ class PreliminaryPayment(models.Model):
         constraints = [models.UniqueConstraint(fields=["agent_code", "serial"], name="preliminary_receipt_once")]
 
 
+class CounterReceipt(models.Model):
+    """One payment taken at the counter (窓口) for one or several installments and their late
+    charges: what its 領収証書 prints (the Payment and LateChargePayment rows name it). Never changed."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    paid_on = models.DateField("納付日")
+    amount = models.PositiveIntegerField("領収金額")
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "窓口収納（領収証書）"
+        indexes = [models.Index(fields=["resident"], name="counterreceipt_person")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="counterreceipt_positive")]
+
+
+class LateChargePayment(models.Model):
+    """Money received for the late charge (延滞金) of one bill installment (fiscal year, method,
+    month), apart from the premium: at the counter with the installment, or the part of a paid bill
+    beyond its installment (a 納付書 printed with its late charge). Rows are never changed: a
+    correction is a negative row."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    month = models.DateField("納期の月")
+    channel = models.CharField("収納方法", max_length=12, choices=PaymentChannel.choices)
+    amount = models.IntegerField("金額")
+    paid_on = models.DateField("納付日")
+    booked_on = models.DateField("収納日")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name="同時に収納した保険料")
+    receipt = models.ForeignKey(CounterReceipt, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="late_charges", verbose_name="領収証書")
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "延滞金の収納"
+        indexes = [models.Index(fields=["resident", "fiscal_year"], name="latechargepayment_person")]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="latechargepayment_not_zero")]
+
+
+class ExemptionStatus(models.TextChoices):
+    APPLIED = "applied", "申請中"
+    APPROVED = "approved", "承認"
+    REJECTED = "rejected", "却下"
+
+
+class LateChargeExemption(models.Model):
+    """減免 of the late charge (延滞金) of one bill installment: asked for by a clerk with the reason
+    (やむを得ない理由: 災害, 病気, …, by the 条例), decided by the section chief (never the clerk who
+    asked), recorded with the decision's reason. ``amount`` None: the whole charge, however it grows;
+    else that many yen."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    month = models.DateField("納期の月")
+    amount = models.PositiveIntegerField("減免額", null=True, blank=True)
+    reason = models.CharField("申請の理由", max_length=200)
+    status = models.CharField("状態", max_length=8, choices=ExemptionStatus.choices, default=ExemptionStatus.APPLIED)
+    applied_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField("申請日時", auto_now_add=True)
+    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField("決定日時", null=True, blank=True)
+    decision_reason = models.CharField("決定の理由", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "延滞金の減免"
+        indexes = [models.Index(fields=["resident", "fiscal_year"], name="latechargeexempt_person"),
+                   models.Index(fields=["status"], name="latechargeexempt_open",
+                                condition=models.Q(status="applied"))]
+
+
 class SettlementKind(models.TextChoices):
     REFUND = "refund", "還付"
     OFFSET = "offset", "充当"
@@ -122,6 +200,18 @@ class Settlement(models.Model):
     reason = models.CharField("理由", max_length=200, blank=True, default="")
     decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("決定日時", auto_now_add=True)
+    # a refund's account (還付先口座), entered by the clerk: bank and branch codes (全銀協 codes, public)
+    # in clear; the account number and the holder's name encrypted with the person's data key
+    bank_code = models.CharField("金融機関コード", max_length=4, blank=True, default="")
+    branch_code = models.CharField("支店コード", max_length=3, blank=True, default="")
+    account_type = models.CharField("預金種目", max_length=1, blank=True, default="")
+    account_number = EncryptedTextField("口座番号", null=True, blank=True)
+    account_holder = EncryptedTextField("口座名義（カナ）", null=True, blank=True)
+
+    encryption_person_field = "resident_id"
+
+    def encryption_person_id(self) -> int:
+        return self.resident_id
 
     class Meta:
         verbose_name = "還付・充当"
@@ -131,3 +221,40 @@ class Settlement(models.Model):
                                    | models.Q(kind="offset", offset_payment__isnull=False),
                                    name="settlement_offset_payment"),
         ]
+
+
+class TransferStatus(models.TextChoices):
+    SENT = "sent", "振込依頼済"
+    DONE = "done", "振込済"
+    FAILED = "failed", "振込不能"
+
+
+class BankTransferFile(models.Model):
+    """A 総合振込 file written for the bank (kaigo.bank): the refunds it pays. Its lines keep each
+    refund's result from the bank's return."""
+
+    transfer_date = models.DateField("振込指定日")
+    records = models.PositiveIntegerField("件数")
+    total = models.PositiveBigIntegerField("合計金額")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    result_received_at = models.DateTimeField("結果受信日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "振込ファイル"
+
+
+class BankTransferLine(models.Model):
+    """One refund in a transfer file (its data record's 顧客コード1 is this row's id)."""
+
+    file = models.ForeignKey(BankTransferFile, on_delete=models.PROTECT, related_name="lines")
+    settlement = models.OneToOneField(Settlement, on_delete=models.PROTECT, related_name="transfer",
+                                      verbose_name="還付")
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveIntegerField("振込金額")
+    status = models.CharField("状態", max_length=8, choices=TransferStatus.choices, default=TransferStatus.SENT)
+    result_code = models.CharField("振込結果コード", max_length=1, blank=True, default="")
+
+    class Meta:
+        verbose_name = "振込"

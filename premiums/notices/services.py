@@ -29,6 +29,7 @@ from audit.services import access_log_write
 from eligibility.cards.selectors import card_holder, card_holders
 from eligibility.residents.selectors import log_function, person_header
 from kaigo.documents import insurer_info
+from kaigo.documents.wareki import wareki_fiscal_year
 from kaigo.errors import ApplicationError, NotPermitted
 from premiums.intake.pension_feed.format import INSURERS
 from premiums.intake.selectors import stage_inputs_of
@@ -39,7 +40,8 @@ from premiums.rates.models import PremiumRateTable
 from premiums.rates.selectors import collection_plan_for, to_rule_table
 from premiums.reductions.models import Reduction, ReductionKind, ReductionStatus
 from premiums.rules.amount import annual_amount
-from premiums.rules.arrears import ASSUMED_ARREARS_PLAN, ArrearsPlan, reminder_pay_by
+from premiums.arrears.selectors import arrears_plan
+from premiums.rules.arrears import ArrearsPlan, reminder_pay_by
 from premiums.rules.calendar import closed_days
 from premiums.rules.codes import CollectionMethod, CollectionReason, InstallmentKind, PensionKind
 from premiums.rules.deferral import Deferral, deferral_until, deferred_due
@@ -261,24 +263,59 @@ class _Built:
     installment_month: date | None = None
 
 
-def _unpaid_bills(levy: Levy, today: date, plan: ArrearsPlan) -> list[tuple[date, documents.UnpaidInstallment]]:
+def _unpaid_bills(levy: Levy, today: date, plan: ArrearsPlan, pay_by: date | None = None,
+                  ) -> list[tuple[date, documents.UnpaidInstallment]]:
     """(month, unpaid installment) of the year's bills still open after their 納期限 (a deferral's
-    猶予期限), oldest first, but not those paid at a store awaiting the 確報 (premiums.payments.
-    balance_of: the current revision less payments, settlements, write-offs)."""
-    from premiums.collection.selectors import balance_of
+    猶予期限), oldest first, but not those paid at a store awaiting the 確報 (premiums.collection.
+    selectors.year_collection: the current revision less payments, settlements, write-offs), each
+    with its late charge (延滞金) as if paid on ``pay_by`` (default ``today``). Bills only: a pension
+    deduction is never in arrears."""
+    from premiums.collection.selectors import year_collection
 
-    balance = balance_of(levy.resident_id, levy.fiscal_year)
-    rows = [] if balance is None else [r for r in balance.rows
-                                       if r.method == CollectionMethod.BILLING and r.overdue(today)]
-    return [(r.month, documents.UnpaidInstallment(levy.fiscal_year, r.label, r.due_date, r.open, plan.reminder_fee))
-            for r in sorted(rows, key=lambda r: r.month)]
+    year = year_collection(levy.resident_id, levy.fiscal_year, as_of=pay_by or today, plan=plan)
+    rows = [] if year is None else [r for r in year.balance.rows
+                                    if r.method == CollectionMethod.BILLING and r.overdue(today)]
+    out = []
+    for r in sorted(rows, key=lambda r: r.month):
+        charge = year.late_charge(r.method, r.month)
+        out.append((r.month, documents.UnpaidInstallment(levy.fiscal_year, r.label, r.due_date, r.open, plan.reminder_fee,
+                                                         charge.open if charge else 0)))
+    return out
+
+
+def _open_slips(levy: Levy, bills: Sequence[Installment], today: date, plan: ArrearsPlan
+                ) -> tuple[documents.PaymentSlip, ...]:
+    """The 納付書 of the bills still open (premiums.collection.selectors.year_collection): never one
+    paid in full or paid at a store awaiting its 確報; one past its 納期限 prints its late charge
+    (延滞金) as if paid by the 指定期限 it names (issue day + ``reminder_term_days``, the next business
+    day), the premium being what is still open."""
+    from premiums.collection.selectors import year_collection
+
+    pay_by = next_business_day(reminder_pay_by(today, plan), closed_days(levy.fiscal_year))
+    year = year_collection(levy.resident_id, levy.fiscal_year, as_of=pay_by, plan=plan)
+    rows = {} if year is None else {r.month: r for r in year.balance.rows if r.method == CollectionMethod.BILLING}
+    slips = []
+    for i in bills:
+        month = date(i.year, i.month, 1)
+        row = rows.get(month)
+        if row is None or not row.open or row.awaiting_final:
+            continue
+        number = _payment_number(levy.fiscal_year, levy.notice_number, 0 if i.kind == InstallmentKind.EXTRA else i.number)
+        if row.due_date is not None and row.due_date < today:
+            charge = year.late_charge(row.method, month)
+            slips.append(documents.PaymentSlip(i.label, row.due_date, row.open, number, charge.open if charge else 0,
+                                               pay_by))
+        else:
+            slips.append(documents.PaymentSlip(i.label, row.due_date or i.due_date, row.open, number))
+    return tuple(slips)
 
 
 def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.NoticeMeta, *, today: date,
-           installment_month: date | None = None, arrears: ArrearsPlan = ASSUMED_ARREARS_PLAN) -> _Built:
+           installment_month: date | None = None, arrears: ArrearsPlan | None = None) -> _Built:
     """The value object of one notice of ``kind`` for the revision; NoticeInvalid when the revision
     has nothing such a notice could say (no earlier revision, no bill, no deduction, nothing unpaid)."""
     insurer = insurer_info()
+    arrears = arrears or arrears_plan()
     provisional = levy.source == LevySource.PROVISIONAL
     if kind == NoticeKind.DECISION:
         if provisional:
@@ -299,10 +336,9 @@ def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.Notic
         bills = [r for r in _rule_installments(rows) if r.method == CollectionMethod.BILLING]
         if not bills:
             raise NoticeInvalid("普通徴収の納期がないため納付書は作成できません。")
-        slips = tuple(documents.PaymentSlip(
-            i.label, i.due_date, i.amount,
-            _payment_number(levy.fiscal_year, levy.notice_number, 0 if i.kind == InstallmentKind.EXTRA else i.number))
-            for i in bills)
+        slips = _open_slips(levy, bills, today, arrears)
+        if not slips:
+            raise NoticeInvalid("未納の普通徴収の納期がないため納付書は作成できません（納付済みの期の納付書は印刷しません）。")
         return _Built(documents.PaymentSlips(holder, insurer, meta, slips))
     if kind == NoticeKind.PENSION_START:
         statement = loaded.statement(levy)
@@ -315,12 +351,12 @@ def _build(kind: str, levy: Levy, loaded: _Loaded, holder, meta: documents.Notic
     if kind == NoticeKind.PENSION_STOP:
         return _Built(pension_stop_notice(levy, loaded, holder, insurer, meta))
     if kind in (NoticeKind.REMINDER, NoticeKind.DEMAND):
-        unpaid = _unpaid_bills(levy, today, arrears)
+        pay_by = next_business_day(reminder_pay_by(meta.issued_on, arrears), closed_days(levy.fiscal_year))
+        unpaid = _unpaid_bills(levy, today, arrears, pay_by)
         if installment_month is not None and kind == NoticeKind.REMINDER:
             unpaid = [(month, u) for month, u in unpaid if month == installment_month]
         if not unpaid:
             raise NoticeInvalid("納期限を過ぎた未納の納期がないため督促状・催告書は作成できません。")
-        pay_by = next_business_day(reminder_pay_by(meta.issued_on, arrears), closed_days(levy.fiscal_year))
         month = unpaid[0][0]
         if kind == NoticeKind.REMINDER:
             return _Built(documents.Reminder(holder, insurer, meta, unpaid[0][1], pay_by), month)
@@ -664,3 +700,59 @@ def notice_links(kind: str, status: str, ended: bool) -> list[tuple[str, str]]:
     """(NoticeKind, label) of the notices a reduction's decision gives (``reduction_notice_kinds``), for
     the screens' print links."""
     return [(k, NOTICE_LABELS[k]) for k in reduction_notice_kinds(kind, status, ended)]
+
+
+# --- the 領収証書 of a counter payment, the notices of a refund or an offset -----------------------
+
+
+def receipt_pdf(receipt_id: int, *, actor, request=None, resident_id: int, today: date | None = None) -> bytes:
+    """The 領収証書 of a counter payment (CounterReceipt) as PDF: the person read as for every notice
+    (``_printable_holder``: ward scope, protected households; refusals logged); a preview writes
+    only the access-log row (channel print), no PremiumNotice (the receipt is the record).
+    CounterReceipt.DoesNotExist when it is not this person's."""
+    from premiums.collection.selectors import receipt_lines
+
+    holder, function = _printable_holder(actor, request, resident_id)
+    receipt = receipt_lines(resident_id, receipt_id)
+    fiscal_year = max((line.fiscal_year for line in receipt.lines), default=receipt.paid_on.year)
+    meta = documents.NoticeMeta(today or timezone.localdate(), fiscal_year, None)
+    pdf = documents.render_notice(documents.Receipt(
+        holder, insurer_info(), meta, receipt.pk, receipt.paid_on, receipt.amount,
+        tuple(documents.ReceiptLine(line.fiscal_year, line.label, line.premium, line.late_charge)
+              for line in receipt.lines)))
+    access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[resident_id])
+    return pdf
+
+
+def settlement_notice_pdf(settlement_id: int, *, actor, request=None, resident_id: int,
+                          today: date | None = None) -> tuple[bytes, str]:
+    """The 還付通知書 (a refund: the account by its last digits) or 充当通知書 (an offset: the installment
+    it paid) of a decision on an overpayment, as PDF, and "refund" or "offset"; a preview writes only
+    the access-log row (channel print). Settlement.DoesNotExist when it is not this person's."""
+    from kaigo.bank.zengin import ACCOUNT_TYPES, masked
+    from premiums.collection.models import Settlement, SettlementKind
+
+    holder, function = _printable_holder(actor, request, resident_id)
+    settlement = Settlement.objects.select_related("offset_payment").get(pk=settlement_id, resident_id=resident_id)
+    refund = settlement.kind == SettlementKind.REFUND
+    account = target = ""
+    if refund and settlement.bank_code:
+        account = (f"金融機関 {settlement.bank_code}・支店 {settlement.branch_code}　"
+                   f"{ACCOUNT_TYPES.get(settlement.account_type, '')}　{masked(settlement.account_number)}")
+    elif refund:
+        account = "窓口でお渡しします"
+    else:
+        payment = settlement.offset_payment
+        levy = Levy.objects.filter(resident_id=resident_id, fiscal_year=payment.fiscal_year, recorded_to__isnull=True
+                                   ).first()
+        label = next((i.label for i in _rule_installments(levy.installments.filter(
+            method=payment.method, month=payment.month)) if levy is not None), f"{payment.month.month}月")
+        target = f"{wareki_fiscal_year(payment.fiscal_year)} {label}"
+    levy = Levy.objects.filter(resident_id=resident_id, fiscal_year=settlement.fiscal_year).order_by("-revision").first()
+    meta = documents.NoticeMeta(today or timezone.localdate(), settlement.fiscal_year,
+                                levy.notice_number if levy is not None else None)
+    pdf = documents.render_notice(documents.SettlementNotice(
+        holder, insurer_info(), meta, refund, settlement.amount, settlement.fiscal_year,
+        timezone.localdate(settlement.decided_at), settlement.reason, account, target))
+    access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[resident_id])
+    return pdf, settlement.kind

@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+BILLING = "billing"  # premiums.rules.codes.CollectionMethod.BILLING (kept plain: pure module)
+
 
 @dataclass(frozen=True)
 class InstallmentDue:
@@ -34,6 +36,7 @@ class InstallmentBalance:
     written_off: int = 0  # 不納欠損 after prescription
     deferred_from: date | None = None  # own 納期限 when deferred (徴収猶予); due_date is then the 猶予期限
     awaiting_final: bool = False  # paid at a store: its 速報 came, its 確報 (the money) not yet
+    stopped: str = ""  # a pension deduction the 年金保険者 reported not made (DeductionResult code)
 
     @property
     def open(self) -> int:
@@ -45,9 +48,32 @@ class InstallmentBalance:
         """Paid beyond what the installment asks for."""
         return max(self.paid - self.due, 0)
 
+    @property
+    def billed(self) -> bool:
+        """A bill (普通徴収), which the resident pays; a pension deduction (特別徴収) is withheld by
+        the 年金保険者 (法 §131, §135), never the resident's arrears."""
+        return self.method == BILLING
+
     def overdue(self, today: date) -> bool:
-        """Open after its 納期限 in force, and not paid at a store awaiting the 確報."""
-        return self.open > 0 and self.due_date is not None and self.due_date < today and not self.awaiting_final
+        """A bill open after its 納期限 in force, and not paid at a store awaiting the 確報. A pension
+        deduction is never overdue: until its result (特別徴収結果通知) arrives it is 未着, and one
+        reported not made is billed by the correction that follows (普通徴収への切替)."""
+        return (self.billed and self.open > 0 and self.due_date is not None and self.due_date < today
+                and not self.awaiting_final)
+
+    def pension_state(self, today: date) -> str:
+        """What a pension deduction's row says (the premium tab): 徴収済 (deducted in full), the
+        stop the 年金保険者 reported, 未着 (its payment day passed, no result yet) or 予定 (to come);
+        "" for a bill."""
+        if self.billed:
+            return ""
+        if self.due and self.paid >= self.due:
+            return "collected"
+        if self.stopped:
+            return "stopped"
+        if self.due_date is not None and self.due_date < today:
+            return "awaiting"
+        return "scheduled"
 
 
 @dataclass(frozen=True)
@@ -76,17 +102,21 @@ class YearBalance:
 def year_balance(dues: Iterable[InstallmentDue], paid: Mapping[tuple[str, date], int], *, amount: int | None = None,
                  settled: int = 0, written_off: Mapping[tuple[str, date], int] | None = None,
                  awaiting_final: Collection[tuple[str, date]] = (),
+                 stopped: Mapping[tuple[str, date], str] | None = None,
                  label_paid_only: str = "（現在の賦課にない納期）") -> YearBalance:
     """The balance per installment and for the year. ``paid``: amounts by (method, month); a
     month paid but no longer asked for appears as its own row (due 0). ``amount``: the year's
     premium (調定額) when it is less than the installments kept after a decrease (the levy's
     ``overpaid``); default the installments' sum. ``awaiting_final``: (method, month) of the
-    installments paid at a store whose 確報 has not come yet (premiums.models.PreliminaryPayment)."""
+    installments paid at a store whose 確報 has not come yet (premiums.models.PreliminaryPayment).
+    ``stopped``: (method, month) -> result of the pension deductions reported not made
+    (premiums.models.DeductionStop)."""
     dues = list(dues)
     written_off = written_off or {}
+    stopped = stopped or {}
     rows = [InstallmentBalance(d.method, d.month, d.label, d.due_date, d.amount, paid.get((d.method, d.month), 0),
                                written_off.get((d.method, d.month), 0), d.deferred_from,
-                               (d.method, d.month) in awaiting_final)
+                               (d.method, d.month) in awaiting_final, stopped.get((d.method, d.month), ""))
             for d in dues]
     asked = {(d.method, d.month) for d in dues}
     rows += [InstallmentBalance(method, month, label_paid_only, None, 0, amount)

@@ -14,8 +14,17 @@ from functools import cached_property, lru_cache
 from audit.services import access_log_write
 from eligibility.residents.selectors import PersonHeader, person_header
 from kaigo.db import fetch_sets
-from premiums.collection.models import PaymentChannel, SettlementKind
-from premiums.collection.selectors import AWAITING_FINAL, balance_from_rows, installment_dues, payments_query
+from premiums.arrears.selectors import arrears_plan
+from premiums.collection.models import ExemptionStatus, PaymentChannel, SettlementKind
+from premiums.collection.selectors import (
+    AWAITING_FINAL,
+    EXEMPTIONS_SQL,
+    LATE_CHARGE_PAYMENTS_SQL,
+    balance_from_rows,
+    installment_dues,
+    late_charges_from_rows,
+    payments_query,
+)
 from premiums.intake.selectors import stage_input_columns, stage_inputs_of
 from premiums.levy.models import LevyPendingCause, LevySource
 from premiums.notices.services import NOTICE_LABELS, notice_links, stopped_month
@@ -23,6 +32,7 @@ from premiums.rates.models import PremiumRateTable, PremiumStage
 from premiums.rates.selectors import to_rule_table
 from premiums.reductions.models import ReductionKind, ReductionStatus
 from premiums.rules.amount import annual_amount
+from premiums.rules.arrears import InstallmentLateCharge
 from premiums.rules.balance import YearBalance
 from premiums.rules.codes import CollectionMethod, CollectionReason
 from premiums.rules.deferral import Deferral
@@ -37,6 +47,7 @@ SETTLEMENT_LABELS = dict(SettlementKind.choices)
 REDUCTION_LABELS = dict(ReductionKind.choices)
 REDUCTION_STATUS_LABELS = dict(ReductionStatus.choices)
 CAUSE_LABELS = dict(LevyPendingCause.choices)
+EXEMPTION_STATUS_LABELS = dict(ExemptionStatus.choices)
 YEARS_SHOWN = 10
 
 
@@ -90,6 +101,18 @@ class ReductionRow:
 
 
 @dataclass
+class ExemptionRow:
+    pk: int
+    installment: str
+    amount: int | None  # None: the whole charge
+    status: str
+    reason: str
+    decision_reason: str
+    applied_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass
 class PremiumYear:
     fiscal_year: int
     levy_id: int
@@ -115,6 +138,17 @@ class PremiumYear:
     reductions: list[ReductionRow] = field(default_factory=list)
     provisional: bool = False  # the current revision is the 仮算定 (April): its notice is the 仮算定通知書
     pension_stopped: bool = False  # the current revision stops a deduction: it gives a 特別徴収中止通知書
+    pending: str = ""  # a correction queued and not yet run (更正待ち): its causes; "" when none
+    late_charges: tuple[InstallmentLateCharge, ...] = ()  # 延滞金 of the bills, the open ones as of today
+    exemptions: list[ExemptionRow] = field(default_factory=list)  # 延滞金の減免: asked for and decided
+
+    @property
+    def late_charge_open(self) -> int:
+        return sum(c.open for c in self.late_charges)
+
+    @cached_property
+    def late_charge_map(self) -> dict[tuple[str, date], InstallmentLateCharge]:
+        return {(c.method, c.month): c for c in self.late_charges}
 
     # The explanation is worked out only for the year shown in full (one of up to ten).
     @cached_property
@@ -132,6 +166,7 @@ class PremiumYear:
 class PremiumTab(PersonHeader):
     years: list[PremiumYear] = field(default_factory=list)
     today: date | None = None
+    pending_unlevied: list[tuple[int, str]] = field(default_factory=list)  # (fiscal year, causes): queued, no levy yet
 
 
 def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
@@ -140,7 +175,9 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
     # one round trip: everything keyed by the person (the installments through their levies)
     shown_years = ("l.resident_id = %s AND l.fiscal_year >= (SELECT coalesce(max(fiscal_year), 0) - %s "
                    "FROM premiums_levy WHERE resident_id = %s)")
-    levies, payments, settlements, write_offs, reductions, notices, installments = fetch_sets(
+    plan = arrears_plan()
+    (levies, payments, settlements, write_offs, reductions, notices, installments, stops, pending, late_payments,
+     exemptions) = fetch_sets(
         ("SELECT l.id, l.fiscal_year, l.revision, l.notice_number, l.source, l.cause, l.recorded_from, "
          "l.recorded_to, l.stage, l.stage_reason, l.amount, l.annual_amount, l.months, l.first_month, "
          "l.collection_method, l.collection_reason, l.pension_from, l.rate_table_id, l.exemption, "
@@ -167,6 +204,14 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
          "WHERE c.resident_id = l.resident_id AND c.fiscal_year = l.fiscal_year AND c.revision = l.revision + 1 "
          "AND c.recorded_to IS NULL)) ORDER BY i.month, i.method DESC",
          [resident_id, YEARS_SHOWN - 1, resident_id]),
+        # the pension deductions reported not made (特別徴収結果通知: 未徴収)
+        ("SELECT fiscal_year, month, result FROM premiums_deductionstop WHERE resident_id = %s", [resident_id]),
+        # the corrections queued and not yet run (更正待ち: LevyPending until its batch runs)
+        ("SELECT fiscal_year, since, causes FROM premiums_levypending WHERE resident_id = %s "
+         "AND processed_at IS NULL ORDER BY fiscal_year", [resident_id]),
+        # the late charges (延滞金) paid and the exemptions asked for or decided
+        (LATE_CHARGE_PAYMENTS_SQL, [resident_id]),
+        (EXEMPTIONS_SQL, [resident_id]),
     )
     revision_ids = {(levy.fiscal_year, levy.revision): levy.id for levy in levies}
     installments_of: dict[int, list] = defaultdict(list)
@@ -174,7 +219,8 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         installments_of[row.levy_id].append(row)
     by_year: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for kind, rows in (("payments", payments), ("write_offs", write_offs), ("settlements", settlements),
-                       ("reductions", reductions), ("notices", notices)):
+                       ("reductions", reductions), ("notices", notices), ("stops", stops), ("pending", pending),
+                       ("late_payments", late_payments), ("exemptions", exemptions)):
         for row in rows:
             by_year[row.fiscal_year][kind].append(row)
     years: list[PremiumYear] = []
@@ -188,10 +234,13 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         dues = installment_dues(installments_of[levy.id])
         balance = balance_from_rows(
             amount=levy.amount, dues=dues, payments=facts["payments"],
-            write_offs=facts["write_offs"], settled=sum(s.amount for s in facts["settlements"]),
+            write_offs=facts["write_offs"], settled=sum(s.amount for s in facts["settlements"]), stops=facts["stops"],
             deferrals=[Deferral(r.first_month, r.deferred_until) for r in facts["reductions"]
                        if r.kind == ReductionKind.DEFERRAL and r.status == ReductionStatus.APPROVED])
         labels = {(d.method, d.month): d.label for d in dues}
+        late_charges = late_charges_from_rows(
+            fiscal_year=levy.fiscal_year, balance=balance, payments=facts["payments"],
+            late_payments=facts["late_payments"], exemptions=facts["exemptions"], as_of=today, plan=plan)
         years.append(PremiumYear(
             fiscal_year=levy.fiscal_year, levy_id=levy.id, revision=levy.revision, notice_number=levy.notice_number,
             stage=levy.stage, stage_reason=levy.stage_reason, rate_table=_rate_table(levy.rate_table_id),
@@ -204,6 +253,11 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             pension_stopped=previous is not None
             and stopped_month(installments_of[previous], installments_of[levy.id]) is not None,
             revisions=[_revision_row(levy)],
+            pending=_pending(facts["pending"]),
+            late_charges=late_charges,
+            exemptions=[ExemptionRow(e.id, labels.get((e.method, e.month)) or f"{e.month.month}月", e.amount,
+                                     EXEMPTION_STATUS_LABELS.get(e.status, e.status), e.reason, e.decision_reason,
+                                     e.applied_at, e.decided_at) for e in facts["exemptions"]],
             payments=[PaymentRow(p.paid_on, p.booked_on, CHANNEL_LABELS.get(p.channel, p.channel),
                                  labels.get((p.method, p.month)) or f"{p.month.month}月", p.amount)
                       for p in facts["payments"]],
@@ -215,7 +269,15 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
             notices=[NoticeRow(NOTICE_LABELS.get(n.kind, n.kind), n.issued_on, n.reprint, n.revision)
                      for n in facts["notices"]]))
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
-    return PremiumTab(**vars(person), years=years, today=today)
+    levied = {y.fiscal_year for y in years}
+    return PremiumTab(**vars(person), years=years, today=today,
+                      pending_unlevied=[(p.fiscal_year, _pending([p])) for p in pending if p.fiscal_year not in levied])
+
+
+def _pending(rows) -> str:
+    """The causes of a year's queued correction (LevyPending) in Japanese, "" when none is queued."""
+    causes = [c for row in rows for c in row.causes]
+    return "、".join(CAUSE_LABELS.get(c, c) for c in dict.fromkeys(causes)) if rows else ""
 
 
 def _revision_row(levy) -> RevisionRow:

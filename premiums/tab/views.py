@@ -10,7 +10,10 @@ from django.views.decorators.http import require_GET
 
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
+from premiums.intake.pension_feed.format import DeductionResult
 from premiums.tab import selectors
+
+STOP_LABELS = dict(DeductionResult.choices)
 
 
 @never_cache
@@ -25,4 +28,6 @@ def premium_tab(request, resident_id: int):
         "tab": tab, "resident": tab.resident, "active_tab": "premiums", "shown": shown,
         "can_update": has_permission(request.user, "qualification.update"),
         "can_collect": has_permission(request.user, "premium.collect"),
+        "stop_labels": STOP_LABELS,
+        "can_settle": has_permission(request.user, "premium.settle"),
     })

@@ -114,12 +114,14 @@ def test_a_counter_payment_is_entered_with_the_keyboard_form_and_validated(clien
     page = client.get(f"/persons/{person.pk}/premiums/payment/")
     assert page.status_code == 200 and "2026年度 第1期（納期限 2026-07-31、未納 7,200円）" in page.content.decode()
 
-    bad = client.post(f"/persons/{person.pk}/premiums/payment/", {"installment": "2026:billing:2026-07-01",
-                                                                   "amount": "abc", "paid_on": "2026-07-20"})
+    bad = client.post(f"/persons/{person.pk}/premiums/payment/", {"installments": "2026:billing:2026-07-01",
+                                                                   "amount": "abc", "paid_on": "2026-07-20",
+                                                                   "action": "record"})
     assert bad.status_code == 400 and "金額は半角数字" in bad.content.decode()
     assert "abc" not in bad.content.decode().split("金額は半角数字")[1][:200]
-    ok = client.post(f"/persons/{person.pk}/premiums/payment/", {"installment": "2026:billing:2026-07-01",
-                                                                  "amount": "7200", "paid_on": "2026-07-20"})
+    ok = client.post(f"/persons/{person.pk}/premiums/payment/", {"installments": "2026:billing:2026-07-01",
+                                                                  "amount": "7200", "paid_on": "2026-07-20",
+                                                                  "action": "record"})
     assert ok.status_code == 302
     assert Payment.objects.get().recorded_by == client.staff
     page = client.get(f"/persons/{person.pk}/premiums/payment/").content.decode()

@@ -68,10 +68,11 @@ class UnpaidInstallment:
     due_date: date  # the original 納期限
     unpaid: int  # 未納額
     fee: int = 0  # 督促手数料 (by 条例; 0 unless the city charges one)
+    late_charge: int = 0  # 延滞金 if paid on the 指定期限 (0: none, or the city charges none)
 
     @property
     def total(self) -> int:
-        return self.unpaid + self.fee
+        return self.unpaid + self.fee + self.late_charge
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,14 @@ class PaymentSlip:
 
     label: str  # 期別
     due_date: date  # 納期限
-    amount: int
+    amount: int  # the premium still open
     payment_number: str  # 納付番号, 16 digits (premiums.payment_feed.format.payment_number)
+    late_charge: int = 0  # past its 納期限: the late charge if paid by ``pay_by``
+    pay_by: date | None = None  # past its 納期限: the day this slip's amounts hold until (指定期限)
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.late_charge
 
 
 # --- the notices (one value object each; render_notice / render_notices draw them) --------------
@@ -267,5 +274,43 @@ class RejectionNotice:
     borderline: bool = False  # the application was for the 境界層措置
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    fiscal_year: int
+    label: str  # 期別
+    premium: int
+    late_charge: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """領収証書 of a counter payment: each installment's premium and late charge, the total."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    number: int  # 領収番号 (CounterReceipt id)
+    paid_on: date
+    amount: int
+    lines: tuple[ReceiptLine, ...]
+
+
+@dataclass(frozen=True)
+class SettlementNotice:
+    """還付通知書 (refund: to the account whose last digits are printed) or 充当通知書 (offset: to which
+    installment) of a decision on an overpayment (過誤納金, DOMAIN 2.13)."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    refund: bool
+    amount: int
+    source_year: int  # the year overpaid
+    decided_on: date
+    reason: str
+    account: str = ""  # refund: 金融機関・支店・種目・口座番号 (last digits only)
+    target: str = ""  # offset: 「令和8年度 第3期」
+
+
 Notice = (DecisionNotice | ProvisionalNotice | ChangeNotice | PaymentSlips | PensionStartNotice | PensionStopNotice | Reminder | DemandLetter | ReductionNotice
-          | DeferralNotice | DeferralEndNotice | RejectionNotice)
+          | DeferralNotice | DeferralEndNotice | RejectionNotice | Receipt | SettlementNotice)

@@ -38,7 +38,9 @@ from .data import (
     ReductionFacts,
     ReductionNotice,
     RejectionNotice,
+    Receipt,
     Reminder,
+    SettlementNotice,
 )
 
 REPRINT_MARK = "再発行"
@@ -56,7 +58,10 @@ TITLES: dict[type, str] = {
     DeferralNotice: "介護保険料徴収猶予決定通知書",
     DeferralEndNotice: "介護保険料徴収猶予取消通知書",
     RejectionNotice: "介護保険料減免（徴収猶予）申請却下通知書",
+    Receipt: "介護保険料領収証書",
+    SettlementNotice: "介護保険料還付・充当通知書",
 }
+SETTLEMENT_TITLES = {True: "介護保険料還付通知書", False: "介護保険料充当通知書"}
 TITLE_BATCH = "介護保険料通知書"
 SLIPS_PER_PAGE = 3
 
@@ -345,13 +350,21 @@ def _draw_slips(form: Form, notice: PaymentSlips) -> None:
         form.field("氏名", f"{holder.name_kanji}　様", height=24, size=12)
         _insurer(form, notice.insurer, height=18)
         form.field("納付番号", payment_number_text(slip.payment_number), height=26, size=14)
-        form.row(28, Cell("納期限", LABEL_WIDTH, label=True, size=9), Cell(wareki(slip.due_date), size=12),
-                 Cell("金額", 18 * MM, label=True, size=9), Cell(yen(slip.amount), 36 * MM, size=15, align="right"))
+        if slip.pay_by is None:
+            form.row(28, Cell("納期限", LABEL_WIDTH, label=True, size=9), Cell(wareki(slip.due_date), size=12),
+                     Cell("金額", 18 * MM, label=True, size=9), Cell(yen(slip.amount), 36 * MM, size=15, align="right"))
+        else:  # past its 納期限: the premium and its late charge, valid until the 指定期限
+            form.row(14, Cell("納期限", LABEL_WIDTH, label=True, size=8), Cell(f"{wareki(slip.due_date)}（経過）", size=9),
+                     Cell("保険料", 18 * MM, label=True, size=8), Cell(yen(slip.amount), 36 * MM, size=10, align="right"))
+            form.row(14, Cell("指定期限", LABEL_WIDTH, label=True, size=8),
+                     Cell(f"{wareki(slip.pay_by)}までに納付の場合", size=9),
+                     Cell("延滞金", 18 * MM, label=True, size=8),
+                     Cell(yen(slip.late_charge), 36 * MM, size=10, align="right"))
         form.row(60, Cell("取扱い", LABEL_WIDTH, label=True, size=9), Cell(SLIP_NOTES, size=8),
                  Cell("領収日付印", 18 * MM, label=True, size=8), Cell("", 36 * MM))
 
 
-SLIP_HEIGHT = 26 + 20 + 20 + 24 + 18 + 26 + 28 + 60
+SLIP_HEIGHT = 26 + 20 + 20 + 24 + 18 + 26 + 28 + 60  # a slip past its 納期限: two rows of 14 for the 28
 
 
 def _cut_line(form: Form) -> None:
@@ -464,14 +477,16 @@ def _draw_provisional(form: Form, notice: ProvisionalNotice) -> None:
     _notes_and_appeal(form, notice, (*PENSION_NOTES, *PROVISIONAL_NOTES))
 
 
-def _unpaid_table(form: Form, rows, *, fee_column: bool) -> None:
-    widths = (28 * MM, 22 * MM, 0.0, 30 * MM, *((24 * MM,) if fee_column else ()), 30 * MM)
-    heads = ("年度", "期別", "納期限", "未納額", *(("督促手数料",) if fee_column else ()), "合計")
+def _unpaid_table(form: Form, rows, *, fee_column: bool, charge_column: bool = False) -> None:
+    extra = (*((("督促手数料", 22 * MM),) if fee_column else ()), *((("延滞金", 22 * MM),) if charge_column else ()))
+    widths = (26 * MM, 20 * MM, 0.0, 28 * MM, *(w for _, w in extra), 28 * MM)
+    heads = ("年度", "期別", "納期限", "未納額", *(h for h, _ in extra), "合計")
     form.row(ROW + 1, *(Cell(h, w, label=True, size=8.5) for h, w in zip(heads, widths, strict=True)))
     for row in rows:
         texts = (wareki_fiscal_year(row.fiscal_year), row.label, wareki(row.due_date), yen(row.unpaid),
-                 *((yen(row.fee),) if fee_column else ()), yen(row.total))
-        aligns = ("center", "center", "center", "right", *(("right",) if fee_column else ()), "right")
+                 *((yen(row.fee),) if fee_column else ()), *((yen(row.late_charge),) if charge_column else ()),
+                 yen(row.total))
+        aligns = ("center", "center", "center", "right", *(("right",) * len(extra)), "right")
         form.row(ROW + 3, *(Cell(t, w, size=10, align=a) for t, w, a in zip(texts, widths, aligns, strict=True)))
 
 
@@ -487,13 +502,15 @@ def _draw_reminder(form: Form, notice: Reminder) -> None:
                    "督促しますので、指定期限までに納付してください。", size=10)
     form.space(3)
     unpaid = notice.unpaid
-    _unpaid_table(form, [unpaid], fee_column=bool(unpaid.fee))
+    _unpaid_table(form, [unpaid], fee_column=bool(unpaid.fee), charge_column=bool(unpaid.late_charge))
     form.space(3)
     _pay_by(form, notice.pay_by)
     form.space(4)
     _paragraphs(form, (
-        f"納期限の翌日から納付の日までの期間に応じて、{insurer}の条例の定めるところにより延滞金を加算して納付して"
-        "いただくことがあります。",
+        (f"延滞金は、{insurer}の条例の定めるところにより、納期限の翌日から納付の日までの日数に応じて計算した額で、"
+         f"上の額は指定期限（{wareki(notice.pay_by)}）に納付した場合の額です。" if unpaid.late_charge else
+         f"納期限の翌日から納付の日までの期間に応じて、{insurer}の条例の定めるところにより延滞金を加算して納付して"
+         "いただくことがあります。"),
         "指定期限までに納付がないときは、介護保険法第144条及び地方自治法第231条の3第3項の規定により、"
         "地方税の滞納処分の例により財産の差押えなどの滞納処分を行うことがあります。",
         "納付には、お手元の納付書（納期限を過ぎたものは窓口へご相談ください）をご利用ください。"
@@ -510,7 +527,7 @@ def _draw_demand(form: Form, notice: DemandLetter) -> None:
                    "指定期限までに必ず納付してください。", size=10)
     form.space(3)
     fee = any(row.fee for row in notice.unpaid)
-    _unpaid_table(form, notice.unpaid, fee_column=fee)
+    _unpaid_table(form, notice.unpaid, fee_column=fee, charge_column=any(row.late_charge for row in notice.unpaid))
     total = sum(row.total for row in notice.unpaid)
     form.row(ROW + 5, Cell("未納額の合計", LABEL_WIDTH, label=True, size=9), Cell(yen(total), size=13, align="right"))
     form.space(3)
@@ -653,6 +670,53 @@ def _draw_rejection(form: Form, notice: RejectionNotice) -> None:
     _notes_and_appeal(form, notice, ("保険料は、これまでにお知らせした各納期限までに納めてください。",), size=8.5)
 
 
+RECEIPT_NOTE = "上記の金額を領収しました。"
+
+
+def _draw_receipt(form: Form, notice: Receipt) -> None:
+    _start(form, TITLES[Receipt], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.row(22, Cell("領収番号", LABEL_WIDTH, label=True, size=9), Cell(f"{notice.number:010d}", size=11),
+             Cell("納付日", 24 * MM, label=True, size=9), Cell(wareki(notice.paid_on), 50 * MM, size=11))
+    widths = (30 * MM, 30 * MM, 0.0, 34 * MM)
+    form.row(ROW + 1, *(Cell(h, w, label=True, size=8.5) for h, w in zip(
+        ("年度", "期別", "保険料", "延滞金"), widths, strict=True)))
+    for line in notice.lines:
+        texts = (wareki_fiscal_year(line.fiscal_year), line.label, yen(line.premium),
+                 yen(line.late_charge) if line.late_charge else "—")
+        form.row(ROW + 2, *(Cell(t, w, size=10, align=a) for t, w, a in zip(
+            texts, widths, ("center", "center", "right", "right"), strict=True)))
+    form.field("領収金額", yen(notice.amount), height=30, size=16)
+    form.paragraph(RECEIPT_NOTE, size=10)
+    form.space(3)
+    _paragraphs(form, ("この領収証書は、保険料を納めたことの証明となりますので大切に保管してください。",), size=8.5)
+
+
+def _draw_settlement(form: Form, notice: SettlementNotice) -> None:
+    title = SETTLEMENT_TITLES[notice.refund]
+    _start(form, title, notice.meta, notice.insurer)
+    _holder(form, notice)
+    year = wareki_fiscal_year(notice.source_year)
+    if notice.refund:
+        form.paragraph(f"{year}の介護保険料に納め過ぎ（過誤納金）がありましたので、次のとおり還付します。", size=10)
+    else:
+        form.paragraph(f"{year}の介護保険料に納め過ぎ（過誤納金）がありましたので、次のとおり未納の保険料に充当しました。",
+                       size=10)
+    form.row(22, Cell("過誤納の年度", LABEL_WIDTH, label=True, size=9), Cell(year, size=11),
+             Cell("決定日", 24 * MM, label=True, size=9), Cell(wareki(notice.decided_on), 50 * MM, size=11))
+    form.field("還付金額" if notice.refund else "充当金額", yen(notice.amount), height=28, size=15)
+    if notice.refund:
+        form.field("振込先口座", notice.account, height=22, size=10.5)
+    else:
+        form.field("充当先", notice.target, height=22, size=11)
+    form.field("理由", notice.reason or "—", height=22, size=10)
+    notes = (("還付金は、上記の口座に振り込みます。口座に誤りがあるときは、お早めにご連絡ください。",
+              "還付を受ける権利は、2年を経過すると時効により消滅します（介護保険法第200条）。")
+             if notice.refund else
+             ("過誤納金は、介護保険法及び地方税の例により、未納の保険料に充当しました。",))
+    _notes_and_appeal(form, notice, notes)
+
+
 DRAW = {
     DecisionNotice: _draw_decision,
     ProvisionalNotice: _draw_provisional,
@@ -666,6 +730,8 @@ DRAW = {
     DeferralNotice: _draw_deferral,
     DeferralEndNotice: _draw_deferral_end,
     RejectionNotice: _draw_rejection,
+    Receipt: _draw_receipt,
+    SettlementNotice: _draw_settlement,
 }
 
 
