@@ -189,6 +189,7 @@ class CounterItem:
     due_date: date
     open: int  # the premium still open
     late_charge: int  # its late charge still open, as if paid on the day (0: none)
+    rate_missing: bool = False  # the late charge reaches a year whose rate is not registered
 
     @property
     def total(self) -> int:
@@ -230,7 +231,8 @@ def _open_items(year: YearCollection) -> list[CounterItem]:
         charge = year.late_charge(row.method, row.month)
         late = charge.open if charge else 0
         if row.method == BILLING and row.due_date is not None and (row.open or late):
-            items.append(CounterItem(year.fiscal_year, row.method, row.month, row.label, row.due_date, row.open, late))
+            items.append(CounterItem(year.fiscal_year, row.method, row.month, row.label, row.due_date, row.open, late,
+                                     bool(charge and charge.rate_missing)))
     return items
 
 
@@ -238,6 +240,8 @@ def counter_quote(resident_id: int, keys: list[tuple[int, str, date]], *, paid_o
     """What the chosen installments ask for if paid on ``paid_on``: each one's open premium and
     late charge (PaymentInvalid for one that is not open)."""
     by_key = {(i.fiscal_year, i.method, i.month): i for i in counter_items(resident_id, paid_on=paid_on)}
+    if any(by_key[k].rate_missing for k in keys if k in by_key):
+        raise CounterInvalid("延滞金の割合が登録されていない年にかかるため、延滞金を計算できません（割合の登録を待ってください）。")
     missing = [k for k in keys if k not in by_key]
     if missing or not keys:
         raise CounterInvalid("納期を選んでください（選べるのは未納の普通徴収の納期です）。" if not keys else

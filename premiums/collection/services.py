@@ -289,7 +289,7 @@ def transfer_file_create(*, actor, transfer_date: date) -> TransferCreated | Non
         raise NotPermitted(UPDATE_NOT_PERMITTED)
     sender = city_sender()
     with transaction.atomic():
-        waiting = list(Settlement.objects.select_for_update(skip_locked=True).filter(
+        waiting = list(Settlement.objects.select_for_update(skip_locked=True, of=("self",)).filter(
             kind=SettlementKind.REFUND, transfer__isnull=True).exclude(bank_code="").order_by("id"))
         if not waiting:
             return None

@@ -247,6 +247,7 @@ class InstallmentLateCharge:
     charge: LateCharge
     paid: int = 0
     exempted: int = 0
+    rate_missing: bool = False  # the charge reaches a calendar year without its rate (LATE_CHARGE_RATES)
 
     @property
     def amount(self) -> int:
@@ -279,8 +280,13 @@ def installment_late_charges(rows: Iterable, payments: Mapping[tuple[str, date],
         key = (row.method, row.month)
         if row.method != "billing" or row.due_date is None or row.written_off or not row.due:
             continue
-        charge = late_charge_of(row.due, row.due_date, payments.get(key, ()), as_of, fiscal_year=fiscal_year,
-                                plan=plan)
+        try:
+            charge = late_charge_of(row.due, row.due_date, payments.get(key, ()), as_of, fiscal_year=fiscal_year,
+                                    plan=plan)
+        except PremiumRuleError:  # a year whose rate is not announced yet: shown as such, never guessed
+            out.append(InstallmentLateCharge(fiscal_year, row.method, row.month, row.label, row.due_date, NO_CHARGE,
+                                             paid.get(key, 0), 0, rate_missing=True))
+            continue
         granted = exemptions.get(key, ())
         exempted = charge.amount if any(g is None for g in granted) else sum(granted)
         exempted = min(exempted, max(charge.amount - paid.get(key, 0), 0))
