@@ -50,7 +50,10 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 "eligibility_qualificationperiodevent", "premiums_premiumratetableevent", "premiums_premiumstageevent",
                 "premiums_premiumcollectionplanevent", "premiums_taxfactevent", "premiums_pensionfactevent",
                 "premiums_paymentevent", "premiums_settlementevent", "premiums_writeoffevent", "premiums_reductionevent",
-                "premiums_deductionstopevent", "premiums_preliminarypaymentevent"]
+                "premiums_deductionstopevent", "premiums_preliminarypaymentevent",
+                # issue 16: counter receipts, late charges paid and exempted, refunds' transfers
+                "premiums_counterreceiptevent", "premiums_latechargepaymentevent",
+                "premiums_latechargeexemptionevent", "premiums_banktransferlineevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -118,7 +121,8 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "eligibility_qualificationperiod", "premiums_premiumratetable", "premiums_premiumstage",
                       "premiums_premiumcollectionplan", "premiums_taxfact", "premiums_pensionfact",
                       "premiums_payment", "premiums_settlement", "premiums_writeoff", "premiums_reduction",
-                      "premiums_deductionstop", "premiums_preliminarypayment"]
+                      "premiums_deductionstop", "premiums_preliminarypayment", "premiums_counterreceipt",
+                      "premiums_latechargepayment", "premiums_latechargeexemption", "premiums_banktransferline"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
