@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.codes import GainReason, ResidenceStatus, StayKind
+from eligibility.codes import ABROAD_CODE, GainReason, ResidenceStatus, StayKind
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod, QualificationSource
 from eligibility.qualification.rules import (
     STAY_RULES,
@@ -40,7 +40,7 @@ from eligibility.qualification.rules import (
     years_before,
 )
 from eligibility.qualification.rules import ResidenceSpell as Spell
-from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident
+from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident, SpellEnd
 from eligibility.residents.rules import insured_number_from_serial
 from eligibility.residents.scope import require_person_update
 from kaigo.db import copy_rows, number_allocate
@@ -69,11 +69,13 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
         if died_on is not None:
             died[pid] = died_on
     spells: dict[int, list[Spell]] = defaultdict(list)
-    for pid, start, end, move_in in (
+    for pid, start, end, move_in, end_kind, moved_to in (
         ResidenceSpell.objects.filter(resident__id__any=ids)
-        .order_by("resident_id", "start", "id").values_list("resident_id", "start", "end", "start_is_move_in")
+        .order_by("resident_id", "start", "id")
+        .values_list("resident_id", "start", "end", "start_is_move_in", "end_kind", "moved_to")
     ):
-        spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in))
+        spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in,
+                                 to_other_municipality=moved_to_other_municipality(end_kind, moved_to)))
     stays: dict[tuple[int, str], list[Stay]] = defaultdict(list)
     for pid, kind, start, end in (
         FacilityStay.objects.filter(resident__id__any=ids).order_by("resident_id", "start")
@@ -93,6 +95,13 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
         )
         for pid, born in residents.items()
     }
+
+
+def moved_to_other_municipality(end_kind: str, moved_to: str) -> bool:
+    """Whether a stored spell ended by a 転出 to another municipality in Japan (法 §11 ただし書:
+    lost on the 転出日). Abroad (ABROAD_CODE) and a destination not recorded are not: the main
+    rule, the day after."""
+    return end_kind == SpellEnd.MOVE_OUT and moved_to not in ("", ABROAD_CODE)
 
 
 def latest_fact(facts: PersonFacts) -> date:
