@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Count, F, Max, Min
 
 from eligibility.cards.services import age65_issue_cards
+from eligibility.forms import DigitsIntegerField, DigitsRegexField
 from eligibility.intake.selectors import move_out_destinations
 from eligibility.qualification.models import QualificationSource
 from eligibility.qualification.rules import Period, month_bounds
@@ -33,7 +34,7 @@ from kaigo.batches.registry import (
 
 
 class MonthForm(forms.Form):
-    month = forms.RegexField(label="対象月（YYYY-MM）", regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = DigitsRegexField(label="対象月（YYYY-MM）", regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
                              error_messages={"invalid": "対象月はYYYY-MMの形で入力してください。"})
 
 
@@ -61,7 +62,7 @@ class Age65(BatchKind):
 
 
 class CheckForm(forms.Form):
-    chunk_size = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000)
+    chunk_size = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000)
     repair = forms.BooleanField(label="相違を訂正する（新しい版を記録）", required=False, initial=False)
 
 
@@ -96,7 +97,7 @@ class QualificationCheck(BatchKind):
 class MoveOutLossForm(forms.Form):
     apply = forms.BooleanField(
         label="変更を記録する（チェックなし: 試行。変わる人の一覧だけを出し、何も記録しない）", required=False, initial=False)
-    persons_per_chunk = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=5_000)
+    persons_per_chunk = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=5_000)
 
 
 @register

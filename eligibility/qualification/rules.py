@@ -14,6 +14,7 @@ DOMAIN is silent are in docs/subsystems/qualification-rules.md. Conventions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -59,9 +60,16 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
 def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a month written "YYYY-MM"."""
-    year, mon = (int(x) for x in month.split("-"))
+    """First and last day of a month written "YYYY-MM" in ASCII digits (int() alone would read
+    any script's digits)."""
+    match = _MONTH.fullmatch(month)
+    if match is None:
+        raise ValueError("a month is written YYYY-MM in ASCII digits")
+    year, mon = int(match[1]), int(match[2])
     first = date(year, mon, 1)
     return first, next_month_start(first) - ONE_DAY
 
