@@ -74,6 +74,11 @@ def municipality_code(first_five: str) -> str:
 
 OWN_MUNICIPALITY_CODES = frozenset(municipality_code(b) for b in OWN_MUNICIPALITY_BASES)
 
+# Abroad (国外), where a 転入 came from or a 転出 goes. The national code list (全国地方公共団体コード)
+# has no code for abroad: the registry feed writes 999999, which can never be a real code (the
+# check digit of 99999 is 7). Project convention, documented in docs/subsystems/registry-feed.md.
+ABROAD_CODE = "999999"
+
 
 # --- qualification (資格管理) ---------------------------------------------------------------------
 

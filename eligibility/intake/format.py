@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from eligibility.codes import ABROAD_CODE
 from kaigo.feeds import Column, line_encode  # noqa: F401  (line_encode: re-exported for the simulator and tests)
 
 
@@ -95,5 +96,6 @@ FUTURE_DAYS = 31
 EARLIEST_YEAR = 1900
 
 # 全国地方公共団体コード (eligibility.codes.municipality_code): five digits and a check digit.
-# 999999 (not a valid code) means abroad.
-ABROAD = "999999"
+# 999999 (not a valid code: the check digit of 99999 is 7) means abroad (国外): a 転出 there loses
+# qualification on the day after, a 転出 to another municipality on the day itself (法 §11).
+ABROAD = ABROAD_CODE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.codes import Ward
+from eligibility.forms import DigitsIntegerField
 from kaigo.forms import CHOICE_ERRORS, StaffForm
 
 
@@ -21,14 +22,14 @@ class WorkActionForm(StaffForm):
 class QueueFilterForm(StaffForm):
     ward = forms.ChoiceField(label="担当区", required=False, choices=[("", "すべての区"), *Ward.choices],
                              error_messages=CHOICE_ERRORS)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    after = DigitsIntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class FileLinesForm(StaffForm):
     status = forms.ChoiceField(label="表示する行", required=False, error_messages=CHOICE_ERRORS,
                                choices=[("", "エラーと要確認"), ("rejected", "エラー"), ("queued", "要確認")])
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    after = DigitsIntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class BeforeForm(StaffForm):
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = DigitsIntegerField(required=False, min_value=1, widget=forms.HiddenInput)

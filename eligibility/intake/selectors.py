@@ -7,6 +7,7 @@ lines) hold no personal data and are not logged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,6 +32,7 @@ from eligibility.residents.selectors import (
     sensitive_visible,
 )
 from kaigo.crypto.deks import dek_preload
+from kaigo.crypto.errors import ShreddedPerson
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -71,6 +73,37 @@ def change_record(change: RegistryChange) -> RegistryRecord | None:
     dek_preload([-change.file_id])
     parsed = parse_feed((HEADER + "\n" + change.line + "\n").encode("utf-8"))
     return parsed.records[0] if parsed.records else None
+
+
+def move_out_destinations(move_outs: Iterable[tuple[int, date]]) -> dict[tuple[int, date], str]:
+    """The 転出先市町村コード of applied 転出 lines, for (resident number, 転出日) pairs, from the
+    registry files the intake keeps: for move-outs recorded before the residence spell kept its
+    destination (the one-off batch eligibility.move_out_loss_date). A pair is missing from the
+    result when no applied line is kept for it (the file was shredded, or the move-out came from
+    before the records), when its line no longer parses, or when two lines disagree.
+
+    Decrypts the lines to read one column; nothing is shown, so nothing is logged (the batch's
+    chunk is recorded by the change trail with its run)."""
+    wanted = set(move_outs)
+    if not wanted:
+        return {}
+    changes = list(RegistryChange.objects.filter(
+        kind=KindOfChange.MOVE_OUT, status=ChangeStatus.APPLIED,
+        person_id__in=sorted({pid for pid, _ in wanted}), effective_on__in=sorted({day for _, day in wanted}),
+    ).only("id", "file_id", "person_id", "effective_on", "line").order_by("id"))
+    dek_preload([-c.file_id for c in changes])
+    found: dict[tuple[int, date], set[str]] = {}
+    for change in changes:
+        key = (change.person_id, change.effective_on)
+        if key not in wanted:
+            continue
+        try:
+            record = change_record(change)
+        except ShreddedPerson:  # the file's key is destroyed: its lines are gone
+            continue
+        if record is not None and record.to_municipality:
+            found.setdefault(key, set()).add(record.to_municipality)
+    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1}
 
 
 @dataclass(frozen=True)

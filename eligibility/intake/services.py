@@ -285,8 +285,10 @@ class _Applier:
             if self._before_move_in(resident.pk, r.effective_on):
                 return "before_move_in", "異動日が登録されている転入日より前です。"
             self._set(resident, status=ResidenceStatus.MOVED_OUT, moved_out_on=r.effective_on)
+            # the destination decides the loss day (法 §11): another municipality that day, or abroad
             self._close_spell(resident.pk, r.effective_on,
-                              SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO)
+                              SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO,
+                              moved_to=(r.to_municipality or "") if r.kind == K.MOVE_OUT else "")
             return None
         if r.kind == K.DEATH:
             if r.effective_on < resident.birth_date:
@@ -336,12 +338,12 @@ class _Applier:
         spell = self.open_spell.get(person_id)
         return spell is not None and spell.start is not None and day < spell.start
 
-    def _close_spell(self, person_id: int, day: date, kind: str) -> None:
+    def _close_spell(self, person_id: int, day: date, kind: str, *, moved_to: str = "") -> None:
         spell = self.open_spell.pop(person_id, None)
         if spell is None:  # no open spell recorded (data from before the records): keep the fact
             spell = ResidenceSpell(resident_id=person_id, start=None, start_is_move_in=False)
             self.spells_new.append(spell)
-        spell.end, spell.end_kind = day, kind
+        spell.end, spell.end_kind, spell.moved_to = day, kind, moved_to
         if spell.pk is not None:
             self.spells_closed.append(spell)
 
@@ -409,8 +411,9 @@ class _Applier:
                         ([r.pk, *[getattr(r, fields[c].attname) for c in columns]] for r in dirty),
                         types=["int8", *[_pg_type(fields[c]) for c in columns]])
         if self.spells_closed:
-            update_rows(ResidenceSpell, "id", ["end", "end_kind"],
-                        ((s.pk, s.end, s.end_kind) for s in self.spells_closed), types=["int8", "date", "text"])
+            update_rows(ResidenceSpell, "id", ["end", "end_kind", "moved_to"],
+                        ((s.pk, s.end, s.end_kind, s.moved_to) for s in self.spells_closed),
+                        types=["int8", "date", "text", "text"])
         if self.spells_new:
             ResidenceSpell.objects.bulk_create(self.spells_new)
         if self.work:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.codes import FacilityKind
+from eligibility.forms import DigitsDateField
 from eligibility.qualification.models import Facility
 from eligibility.qualification.rules import NotificationKind
 from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, StaffForm
 
 
 def _date(label: str, *, required: bool) -> forms.DateField:
-    return forms.DateField(label=label, required=required, error_messages=DATE_ERRORS,
+    return DigitsDateField(label=label, required=required, error_messages=DATE_ERRORS,
                            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
 
 

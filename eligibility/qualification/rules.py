@@ -6,12 +6,15 @@ DOMAIN is silent are in docs/subsystems/qualification-rules.md. Conventions:
 
 - a period is half-open: ``start`` is the 資格取得日 (first insured day), ``end`` the 資格喪失日
   (first day not insured), ``None`` while open;
-- a residence spell's ``end`` is the last day with the address (転出日, or the day of death);
+- a residence spell's ``end`` is the day the address here ends (the registry's 異動日 of a 転出,
+  the day of death, the day of an ex-officio removal); whether that day is still insured depends
+  on where the person went (法 §11: ``residence_loss_date``);
 - a stay's ``end`` is the day of leaving the facility (退所日).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -57,9 +60,16 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
 def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a month written "YYYY-MM"."""
-    year, mon = (int(x) for x in month.split("-"))
+    """First and last day of a month written "YYYY-MM" in ASCII digits (int() alone would read
+    any script's digits)."""
+    match = _MONTH.fullmatch(month)
+    if match is None:
+        raise ValueError("a month is written YYYY-MM in ASCII digits")
+    year, mon = int(match[1]), int(match[2])
     first = date(year, mon, 1)
     return first, next_month_start(first) - ONE_DAY
 
@@ -84,14 +94,31 @@ def move_in_gain_date(moved_in_on: date) -> date:
     return moved_in_on
 
 
-def move_out_loss_date(moved_out_on: date) -> date:
-    """転出: lost on the day after the last day with the address (法 §11)."""
-    return moved_out_on + ONE_DAY
+def residence_loss_date(address_ended_on: date, *, to_other_municipality: bool) -> date:
+    """The 資格喪失日 when the address in the city ends (介護保険法 §11 第1項):
+
+    「当該市町村の区域内に住所を有しなくなった日の翌日から、その資格を喪失する。ただし、当該市町村の
+    区域内に住所を有しなくなった日に他の市町村の区域内に住所を有するに至ったときは、その日から、
+    その資格を喪失する。」
+
+    ``address_ended_on`` is the day the person ceased to have an address here;
+    ``to_other_municipality`` says whether on that same day they came to have an address in
+    another municipality in Japan (the proviso: lost on that day). Otherwise (abroad, death, an
+    ex-officio removal, a destination not known) the main rule: lost on the day after."""
+    return address_ended_on if to_other_municipality else address_ended_on + ONE_DAY
+
+
+def move_out_loss_date(moved_out_on: date, *, abroad: bool) -> date:
+    """転出 (法 §11 第1項): to another municipality in Japan, lost on the 転出日 itself (the registry's
+    異動日 of a confirmed 転出 is the day of the new address: 住民基本台帳法 §9 第1項, the new
+    municipality's 転入通知); abroad (国外転出), on the day after."""
+    return residence_loss_date(moved_out_on, to_other_municipality=not abroad)
 
 
 def death_loss_date(died_on: date) -> date:
-    """死亡: lost on the day after death (法 §11)."""
-    return died_on + ONE_DAY
+    """死亡: lost on the day after death (法 §11 第1項 本文: the address ends on the day of death
+    and no other address begins)."""
+    return residence_loss_date(died_on, to_other_municipality=False)
 
 
 def exemption_entry_loss_date(entered_on: date) -> date:
@@ -123,8 +150,12 @@ class ResidenceSpell:
     """One stretch of having an address in the city (住基)."""
 
     start: date | None  # move-in date (転入日) or None = since birth / before records
-    end: date | None  # move-out date (転出日, last day with the address) or None
+    end: date | None  # the day the address here ends (転出日, day of death, 職権消除) or None
     start_is_move_in: bool = True
+    # The spell ended by a 転出 to another municipality in Japan, with an address there from the
+    # same day: qualification is lost on ``end`` itself, not the day after (法 §11 ただし書).
+    # False: abroad, death, ex-officio removal, or a destination not known (法 §11 本文).
+    to_other_municipality: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,12 +199,16 @@ def _day(d: date | None, *, missing: int) -> int:
 @dataclass
 class _Block:
     """A stretch of days the person belongs to the city by location: residence, extended by
-    self-special stays. [start, end) in ordinals."""
+    self-special stays. [start, end) in ordinals: ``end`` is the loss day (法 §11)."""
 
     start: int
     end: int
     gain: str | None  # reason when the block starts (MOVE_IN or OTHER); None when open
     loss: str  # reason when the block ends (MOVE_OUT or SELF_SPECIAL_ENDED)
+    # the day after the last day with an address here (or in the facility): a self-special stay
+    # starting up to this day extends the block (moving out into the facility). Equals ``end``
+    # except after a move to another municipality, whose loss day is the move-out day itself.
+    reach: int = 0
 
 
 def _merge_into(blocks: list[_Block], block: _Block) -> None:
@@ -189,8 +224,9 @@ def _merge_into(blocks: list[_Block], block: _Block) -> None:
                 last.end, last.loss = b.end, b.loss
             elif b.end == last.end and b.loss == LossReason.MOVE_OUT:
                 last.loss = LossReason.MOVE_OUT
+            last.reach = max(last.reach, b.reach)
         else:
-            merged.append(_Block(b.start, b.end, b.gain, b.loss))
+            merged.append(_Block(b.start, b.end, b.gain, b.loss, max(b.reach, b.end)))
     blocks[:] = merged
 
 
@@ -198,24 +234,31 @@ def _coverage(residence: tuple[ResidenceSpell, ...], self_special: tuple[Stay, .
     blocks: list[_Block] = []
     for spell in residence:
         gain = GainReason.MOVE_IN if spell.start_is_move_in else GainReason.OTHER
-        _merge_into(blocks, _Block(_day(spell.start, missing=_NEG), _day(spell.end, missing=_POS - 1) + 1,
-                                   None if spell.start is None else gain, LossReason.MOVE_OUT))
-    # A self-special stay extends the block it starts in (or the day after it ends: moving out
-    # into the facility); one that starts outside every block is not ours and is ignored.
-    # Repeat until stable so that chains of facilities keep the first insurer.
+        start = _day(spell.start, missing=_NEG)
+        after_last = _day(spell.end, missing=_POS - 1) + 1
+        # 法 §11: lost on the day after the address ends, or on that day itself when the person
+        # has an address in another municipality from it (ResidenceSpell.to_other_municipality)
+        end = after_last - 1 if spell.end is not None and spell.to_other_municipality else after_last
+        if end <= start:  # moved in and on to another municipality the same day: never insured here
+            continue
+        _merge_into(blocks, _Block(start, end, None if spell.start is None else gain, LossReason.MOVE_OUT,
+                                   after_last))
+    # A self-special stay extends the block it starts in (or the day after the last day with the
+    # address: moving out into the facility); one that starts outside every block is not ours and
+    # is ignored. Repeat until stable so that chains of facilities keep the first insurer.
     pending = sorted(self_special, key=lambda s: s.start)
     changed = True
     while changed and pending:
         changed = False
         for stay in list(pending):
             start, end = stay.start.toordinal(), _day(stay.end, missing=_POS - 1) + 1
-            block = next((b for b in blocks if b.start <= start <= b.end), None)
+            block = next((b for b in blocks if b.start <= start <= b.reach), None)
             if block is None:
                 continue
             pending.remove(stay)
             changed = True
             if end > block.end:
-                _merge_into(blocks, _Block(block.start, end, block.gain, LossReason.SELF_SPECIAL_ENDED))
+                _merge_into(blocks, _Block(block.start, end, block.gain, LossReason.SELF_SPECIAL_ENDED, end))
     return blocks
 
 
@@ -230,7 +273,8 @@ def _known_on(facts: PersonFacts, until: date) -> PersonFacts:
 
     return PersonFacts(
         birth_date=facts.birth_date,
-        residence=tuple(ResidenceSpell(s.start, cut(s.end), s.start_is_move_in)
+        residence=tuple(ResidenceSpell(s.start, cut(s.end), s.start_is_move_in,
+                                       s.to_other_municipality and cut(s.end) is not None)
                         for s in facts.residence if s.start is None or s.start <= until),
         died_on=cut(facts.died_on),
         exemption_stays=stays(facts.exemption_stays),

@@ -15,14 +15,14 @@ the writes' transaction: nothing of them is shown, so they are not logged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.codes import GainReason, ResidenceStatus, StayKind
+from eligibility.codes import ABROAD_CODE, GainReason, ResidenceStatus, StayKind
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod, QualificationSource
 from eligibility.qualification.rules import (
     STAY_RULES,
@@ -40,10 +40,10 @@ from eligibility.qualification.rules import (
     years_before,
 )
 from eligibility.qualification.rules import ResidenceSpell as Spell
-from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident
+from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident, SpellEnd
 from eligibility.residents.rules import insured_number_from_serial
 from eligibility.residents.scope import require_person_update
-from kaigo.db import copy_rows, number_allocate
+from kaigo.db import copy_rows, number_allocate, update_rows
 from kaigo.errors import ApplicationError
 from kaigo.outbox.services import NewEvent, publish
 
@@ -58,8 +58,10 @@ PERIOD_TYPES = ["int8", "text", "date", "date", "text", "text", "int4", "timesta
 # --- facts ----------------------------------------------------------------------------------------
 
 
-def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
-    """The registry facts of these persons (three queries; no decryption)."""
+def facts_for(person_ids: Sequence[int], *, moved_to: Mapping[int, str] | None = None) -> dict[int, PersonFacts]:
+    """The registry facts of these persons (three queries; no decryption). ``moved_to``: a
+    destination (転出先市町村コード) per residence spell id, in place of the stored one (the dry
+    run of the one-off correction, which decides destinations without writing them)."""
     ids = list(person_ids)
     if not ids:
         return {}
@@ -69,11 +71,15 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
         if died_on is not None:
             died[pid] = died_on
     spells: dict[int, list[Spell]] = defaultdict(list)
-    for pid, start, end, move_in in (
+    overrides = moved_to or {}
+    for spell_id, pid, start, end, move_in, end_kind, destination in (
         ResidenceSpell.objects.filter(resident__id__any=ids)
-        .order_by("resident_id", "start", "id").values_list("resident_id", "start", "end", "start_is_move_in")
+        .order_by("resident_id", "start", "id")
+        .values_list("id", "resident_id", "start", "end", "start_is_move_in", "end_kind", "moved_to")
     ):
-        spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in))
+        destination = overrides.get(spell_id, destination)
+        spells[pid].append(Spell(start=start, end=end, start_is_move_in=move_in,
+                                 to_other_municipality=moved_to_other_municipality(end_kind, destination)))
     stays: dict[tuple[int, str], list[Stay]] = defaultdict(list)
     for pid, kind, start, end in (
         FacilityStay.objects.filter(resident__id__any=ids).order_by("resident_id", "start")
@@ -93,6 +99,13 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
         )
         for pid, born in residents.items()
     }
+
+
+def moved_to_other_municipality(end_kind: str, moved_to: str) -> bool:
+    """Whether a stored spell ended by a 転出 to another municipality in Japan (法 §11 ただし書:
+    lost on the 転出日). Abroad (ABROAD_CODE) and a destination not recorded are not: the main
+    rule, the day after."""
+    return end_kind == SpellEnd.MOVE_OUT and moved_to not in ("", ABROAD_CODE)
 
 
 def latest_fact(facts: PersonFacts) -> date:
@@ -196,12 +209,15 @@ class Context:
 class RequalifyResult:
     changed: list[int]
     numbers_issued: int = 0
+    # per changed person: (the stored periods, the derived ones)
+    changes: dict[int, tuple[list[Period], list[Period]]] = field(default_factory=dict)
 
 
 def requalify(person_ids: Sequence[int], *, until: date, context: Context, now: datetime | None = None,
-              dry_run: bool = False) -> RequalifyResult:
-    """Derive and, where it differs from the stored revision, record each person's history."""
-    facts = facts_for(person_ids)
+              dry_run: bool = False, moved_to: Mapping[int, str] | None = None) -> RequalifyResult:
+    """Derive and, where it differs from the stored revision, record each person's history.
+    ``moved_to``: destinations of residence spells not stored yet (``facts_for``)."""
+    facts = facts_for(person_ids, moved_to=moved_to)
     stored = stored_periods(list(facts))
     changes: dict[int, tuple[list[Period], list[Period]]] = {}
     for pid, f in facts.items():
@@ -210,9 +226,9 @@ def requalify(person_ids: Sequence[int], *, until: date, context: Context, now: 
         if derived != old:
             changes[pid] = (old, derived)
     if dry_run or not changes:
-        return RequalifyResult(sorted(changes))
+        return RequalifyResult(sorted(changes), changes=changes)
     now = now or timezone.now()
-    return RequalifyResult(sorted(changes), record_revisions(changes, context=context, now=now))
+    return RequalifyResult(sorted(changes), record_revisions(changes, context=context, now=now), changes=changes)
 
 
 def record_revisions(changes: dict[int, tuple[list[Period], list[Period]]], *, context: Context,
@@ -366,3 +382,62 @@ def age65_candidates(first: date, last: date, *, lo: int | None = None, hi: int 
         qs = qs.filter(pk__gte=lo, pk__lt=hi)
     return sorted(pid for pid, born in qs.values_list("id", "birth_date")
                   if first <= first_class_gain_date(born) <= last)
+
+
+# --- the one-off correction of move-out loss dates (batch kind eligibility.move_out_loss_date) -----
+#
+# Until issue 16 every 転出 lost qualification on the day after the 転出日; 法 §11 ただし書 makes a
+# 転出 to another municipality in Japan lose on the 転出日 itself. The residence spells recorded
+# before then do not say where the person went (``moved_to`` empty). The correction takes the
+# destination from the registry line the intake kept (eligibility.intake.selectors
+# .move_out_destinations), stores it on the spell and re-derives the person's history through
+# ``requalify``: a new revision and one eligibility.qualification_changed event each, on which the
+# premiums queue the re-levy (更正). A spell whose line is not kept stays as it is (the main rule
+# of §11, the day after) and is listed for a clerk.
+
+
+@dataclass(frozen=True)
+class MoveOut:
+    """A stored 転出 without a recorded destination."""
+
+    spell_id: int
+    person_id: int
+    moved_out_on: date
+
+
+def move_outs_without_destination(*, lo: int | None = None, hi: int | None = None) -> list[MoveOut]:
+    """The residence spells ended by a 転出 whose destination is not recorded, by person (persons
+    [lo, hi) when given)."""
+    qs = ResidenceSpell.objects.filter(end_kind=SpellEnd.MOVE_OUT, moved_to="", end__isnull=False)
+    if lo is not None:
+        qs = qs.filter(resident_id__gte=lo, resident_id__lt=hi)
+    return [MoveOut(*row) for row in qs.order_by("resident_id", "end", "id").values_list("id", "resident_id", "end")]
+
+
+@dataclass
+class MoveOutCorrection:
+    persons: list[int]  # every person with a move-out without destination (in the range)
+    changes: dict[int, tuple[list[Period], list[Period]]]  # whose history changes: (stored, derived)
+    undecided: dict[int, list[date]]  # person -> the 転出日s whose destination stays unknown
+    decided: int = 0  # spells given their destination
+
+
+def move_out_loss_correct(move_outs: Sequence[MoveOut], destinations: Mapping[tuple[int, date], str], *,
+                          until: date, context: Context, dry_run: bool) -> MoveOutCorrection:
+    """Give each move-out the destination found for (person, 転出日) in ``destinations`` and
+    re-derive the persons' histories. Dry run: nothing is written, the changes are only computed
+    (with the destinations in memory). In the caller's transaction (a batch chunk)."""
+    decided: dict[int, str] = {}
+    undecided: dict[int, list[date]] = defaultdict(list)
+    for m in move_outs:
+        code = destinations.get((m.person_id, m.moved_out_on))
+        if code:
+            decided[m.spell_id] = code
+        else:
+            undecided[m.person_id].append(m.moved_out_on)
+    persons = sorted({m.person_id for m in move_outs})
+    if decided and not dry_run:
+        update_rows(ResidenceSpell, "id", ["moved_to"], decided.items(), types=["int8", "text"])
+    result = requalify(persons, until=until, context=context, dry_run=dry_run, moved_to=decided)
+    return MoveOutCorrection(persons=persons, changes=result.changes, undecided=dict(undecided),
+                             decided=len(decided))

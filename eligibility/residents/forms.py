@@ -1,5 +1,6 @@
 from django import forms
 
+from eligibility.forms import DigitsDateField
 from kaigo.forms import StaffForm
 
 
@@ -12,7 +13,7 @@ class ResidentSearchForm(StaffForm):
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     kana_surname = forms.CharField(label="カナ姓", required=False, max_length=30,
                                    widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    birth_date = forms.DateField(label="生年月日", required=False,
+    birth_date = DigitsDateField(label="生年月日", required=False,
                                  widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
 
     def __init__(self, *args, allow_my_number: bool, **kwargs):

@@ -119,6 +119,11 @@ class ResidenceSpell(models.Model):
     end = models.DateField("転出・死亡日", null=True, blank=True)
     start_is_move_in = models.BooleanField("転入", default=False)
     end_kind = models.CharField("終了事由", max_length=16, choices=SpellEnd.choices, blank=True, default="")
+    # A 転出's destination as the registry gave it (転出先市町村コード): a municipality code, or
+    # eligibility.codes.ABROAD_CODE for abroad; empty when the spell did not end by a 転出, and for
+    # 転出 recorded before the intake kept it (the one-off batch eligibility.move_out_loss_date
+    # fills those from the stored registry lines). Decides the loss day (法 §11).
+    moved_to = models.CharField("転出先市町村コード", max_length=6, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "住民登録期間"

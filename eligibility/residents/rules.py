@@ -5,12 +5,47 @@ their lines against the same limits)."""
 from __future__ import annotations
 
 import re
-
-from kaigo.crypto.blind_index import normalise_digits
+import unicodedata
 
 MAX_NAME_KANJI = 50
 MAX_NAME_KANA = 60
 MAX_ADDRESS = 200
+
+
+# --- digits typed by staff ------------------------------------------------------------------------
+#
+# A clerk types numbers with ASCII or full-width (全角) digits; full-width ones are folded to ASCII.
+# Python's ``\d``, ``int()``, ``strptime`` and NFKC accept or keep the decimal digits of every
+# script (Arabic-Indic ٣, Devanagari ३, ...): such a number would pass unnormalised, be stored in
+# another spelling and index under another blind index (the same person registered twice). So
+# every other digit is refused, with a message that names the field, never the value.
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# what a clerk puts between groups of a number: spaces and dashes (ー: the IME's long-vowel mark,
+# often typed for a hyphen)
+_GROUP_SEPARATORS = re.compile(r"[\s\u3000\-‐‑–—－ー−]+")
+OTHER_DIGITS_MESSAGE = "数字は半角または全角の0〜9で入力してください（他の文字体系の数字は使えません）。"
+
+
+def digits_fold(text: str) -> str:
+    """``text`` with full-width digits folded to ASCII; ValueError (Japanese, without the value)
+    when it holds a decimal digit of any other script. Other characters are left for the caller's
+    own format check (a date's separators, a number's)."""
+    folded = text.translate(_FULL_WIDTH_DIGITS)
+    if not folded.isascii() and any(unicodedata.category(c) == "Nd" and not "0" <= c <= "9" for c in folded):
+        raise ValueError(OTHER_DIGITS_MESSAGE)
+    return folded
+
+
+def typed_digits(value: str, *, label: str) -> str:
+    """A number typed by staff, for the caller's format check: full-width digits folded to ASCII,
+    spaces and hyphens between groups dropped. Another script's digits raise ValueError with a
+    Japanese message naming ``label`` only; any other character is left in, so the caller's check
+    (so many ASCII digits) refuses it with its own message."""
+    try:
+        return _GROUP_SEPARATORS.sub("", digits_fold(value))
+    except ValueError:
+        raise ValueError(f"{label}に使えない数字があります。{OTHER_DIGITS_MESSAGE}") from None
 
 
 def kana_surname(name_kana: str) -> str:
@@ -22,7 +57,7 @@ def my_number_check_digit(first_eleven: str) -> int:
     """Check digit of an individual number (個人番号), per the ministry ordinance (総務省令第85号 第5条):
     with P_n the n-th digit from the right (excluding the check digit) and Q_n = n+1 for n<=6,
     n-5 for n>=7: remainder = sum(P_n*Q_n) mod 11; check digit = 0 if remainder <= 1 else 11 - remainder."""
-    if not re.fullmatch(r"\d{11}", first_eleven):
+    if not re.fullmatch(r"[0-9]{11}", first_eleven):
         raise ValueError("eleven digits expected")
     digits = [int(c) for c in reversed(first_eleven)]
     total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(digits, start=1))
@@ -31,9 +66,10 @@ def my_number_check_digit(first_eleven: str) -> int:
 
 
 def my_number_validate(value: str) -> str:
-    """The normalised My Number, or ValueError with a Japanese message (never echoing the value)."""
-    number = normalise_digits(value)
-    if not re.fullmatch(r"\d{12}", number):
+    """The normalised My Number (12 ASCII digits), or ValueError with a Japanese message (never
+    echoing the value): ASCII and full-width digits only (``typed_digits``)."""
+    number = typed_digits(value, label="個人番号")
+    if not re.fullmatch(r"[0-9]{12}", number):
         raise ValueError("個人番号は12桁の数字で入力してください。")
     if my_number_check_digit(number[:11]) != int(number[11]):
         raise ValueError("個人番号の検査用数字が正しくありません。")
@@ -43,7 +79,7 @@ def my_number_validate(value: str) -> str:
 def insured_number_check_digit(first_nine: str) -> int:
     """Check digit of an insured number (被保険者番号): there is no national rule (DOMAIN 1.7), so the
     city uses the Luhn modulus-10 digit, which catches every single-digit error and most swaps."""
-    if not re.fullmatch(r"\d{9}", first_nine):
+    if not re.fullmatch(r"[0-9]{9}", first_nine):
         raise ValueError("nine digits expected")
     total = 0
     for i, c in enumerate(reversed(first_nine)):
@@ -62,9 +98,10 @@ def insured_number_from_serial(serial: int) -> str:
 
 
 def insured_number_validate(value: str) -> str:
-    """The normalised insured number, or ValueError with a Japanese message."""
-    number = normalise_digits(value)
-    if not re.fullmatch(r"\d{10}", number):
+    """The normalised insured number (10 ASCII digits), or ValueError with a Japanese message
+    (never echoing the value): ASCII and full-width digits only (``typed_digits``)."""
+    number = typed_digits(value, label="被保険者番号")
+    if not re.fullmatch(r"[0-9]{10}", number):
         raise ValueError("被保険者番号は10桁の数字で入力してください。")
     if insured_number_check_digit(number[:9]) != int(number[9]):
         raise ValueError("被保険者番号の検査用数字が正しくありません。")

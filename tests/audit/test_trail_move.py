@@ -57,6 +57,16 @@ def event_rows(table: str) -> list[tuple]:
     return fetch(f"SELECT e.pgh_id, to_jsonb(e)::text FROM {table} e ORDER BY e.pgh_id")
 
 
+def assert_same_rows(after: list[tuple], before: list[tuple], table: str) -> None:
+    """The same event rows, ids and values; a column a later migration added (eligibility 0007:
+    the spell's moved_to) is beside them in the rows after, with its default."""
+    assert [pgh_id for pgh_id, _ in after] == [pgh_id for pgh_id, _ in before], table
+    for (_, now), (_, then) in zip(after, before, strict=True):
+        now, then = json.loads(now), json.loads(then)
+        assert {key: now.get(key) for key in then} == then, table
+        assert {key: now[key] for key in set(now) - set(then)} in ({}, {"moved_to": ""}), table
+
+
 def row_triggers(table: str) -> set[str]:
     """The names of pgtrigger's triggers on a table."""
     return {name for (name,) in fetch(
@@ -76,6 +86,12 @@ def test_the_trail_moves_to_its_apps_with_its_events_and_its_protection(make_sta
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     old_triggers = audit_proxy_triggers([f"tracked{model}" for models in MOVED.values() for model in models])
+    # The resident (and the residence spell it is created with) is written at the latest schema:
+    # today's models name columns that later migrations added (eligibility 0007: the spell's
+    # moved_to), which the tables as they were before the move do not have. Its events move back
+    # and forth with the tables like the others; the update and the tax fact below are written
+    # before the move, through audit's proxies' triggers.
+    resident = make_resident()
     try:
         migrate(executor, BEFORE_THE_MOVE)
         assert all(fetch("SELECT to_regclass(%s)", [new]) == [(None,)] for new in TABLES.values())
@@ -83,7 +99,6 @@ def test_the_trail_moves_to_its_apps_with_its_events_and_its_protection(make_sta
             assert row_triggers(table) == {t.sql.pgid for t in old_triggers if t.sql.table == table}, table
 
         with trail_context(actor=clerk, function="person.update"):
-            resident = make_resident()
             Resident.objects.filter(pk=resident.pk).update(ward=Ward.TAMA)
             fact = make_tax_fact(resident, 2026)
         before = {old: event_rows(old) for old in TABLES}
@@ -99,7 +114,7 @@ def test_the_trail_moves_to_its_apps_with_its_events_and_its_protection(make_sta
 
     # every event row is there, with its id and content, in the app's table; the old name is gone
     for old, new in TABLES.items():
-        assert event_rows(new) == before[old], new
+        assert_same_rows(event_rows(new), before[old], new)
         assert fetch("SELECT to_regclass(%s)", [old]) == [(None,)]
     (event,) = ResidentEvent.objects.filter(pgh_id=update_id)
     assert (event.pgh_label, event.ward, event.pgh_context) == ("update", Ward.TAMA, context)

@@ -7,10 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from eligibility.codes import FacilityKind, GainReason, LossReason, ResidenceStatus, WorkKind, municipality_code
+from eligibility.codes import ABROAD_CODE, FacilityKind, GainReason, LossReason, ResidenceStatus, WorkKind, municipality_code
 from eligibility.intake import services as intake
 from eligibility.intake.models import ChangeStatus
-from eligibility.models import Facility, InsuredNumber, QualificationPeriod, RegistryChange, Resident, WorkItem
+from eligibility.models import (
+    Facility,
+    InsuredNumber,
+    QualificationPeriod,
+    RegistryChange,
+    ResidenceSpell,
+    Resident,
+    WorkItem,
+)
 from eligibility.qualification.services import stored_periods
 from kaigo.outbox.models import OutboxEvent
 from tests.eligibility.factories import (
@@ -53,29 +61,37 @@ def test_existing_resident_at_65_plus_holds_an_open_first_class_period_with_a_nu
     assert len(number) == 10 and number.isdigit()
 
 
-def test_move_out_ends_the_period_the_day_after_and_publishes_one_event():
+@pytest.mark.parametrize(("destination", "loses_after"), [
+    pytest.param(TOKYO_CHIYODA, 0, id="another-municipality-loses-that-day"),  # 法 §11 ただし書
+    pytest.param(ABROAD_CODE, 1, id="abroad-loses-the-day-after"),  # 法 §11 本文
+])
+def test_move_out_ends_the_period_by_article_11_and_publishes_one_event(destination, loses_after):
     resident = elderly()
     moved = TODAY - timedelta(days=3)
+    loss = moved + timedelta(days=loses_after)
     events_before = OutboxEvent.objects.count()
 
     received, result = receive_and_apply(feed(line(resident, kind="B1", effective_on=moved.isoformat(),
-                                                   to_municipality=TOKYO_CHIYODA)))
+                                                   to_municipality=destination)))
 
     assert (result.applied, result.queued, result.errors) == (1, 0, [])
     assert status_of(received, 2).status == ChangeStatus.APPLIED
     resident.refresh_from_db()
     assert (resident.status, resident.moved_out_on) == (ResidenceStatus.MOVED_OUT, moved)
     (period,) = stored_periods([resident.pk])[resident.pk]
-    assert (period.end, period.loss_reason) == (moved + timedelta(days=1), LossReason.MOVE_OUT)
+    assert (period.end, period.loss_reason) == (loss, LossReason.MOVE_OUT)
+    # the spell keeps the destination the registry gave (the fact the loss day is derived from)
+    assert list(ResidenceSpell.objects.filter(resident=resident).values_list("end", "end_kind", "moved_to")) == [
+        (moved, "move_out", destination)]
     # the correction kept the first revision, closed
     revisions = QualificationPeriod.objects.filter(resident=resident).order_by("revision")
     assert [(r.revision, r.end, r.recorded_to is not None) for r in revisions] == [
-        (1, None, True), (2, moved + timedelta(days=1), False)]
+        (1, None, True), (2, loss, False)]
     events = OutboxEvent.objects.filter(person_id=resident.pk).order_by("id")
     assert OutboxEvent.objects.count() == events_before + 1
     last = events.last()
     assert last.topic == "eligibility.qualification_changed"
-    assert last.effective_from == moved + timedelta(days=1)
+    assert last.effective_from == loss
     assert last.payload["periods"][0]["loss"] == LossReason.MOVE_OUT
     assert "name" not in str(last.payload) and resident.name_kanji not in str(last.payload)
 
@@ -260,4 +276,4 @@ def test_a_move_out_notified_ahead_is_recorded_now():
                                             to_municipality=TOKYO_CHIYODA)))
     assert result.applied == 1
     (period,) = stored_periods([resident.pk])[resident.pk]
-    assert (period.end, period.loss_reason) == (moving + timedelta(days=1), LossReason.MOVE_OUT)
+    assert (period.end, period.loss_reason) == (moving, LossReason.MOVE_OUT)  # to another municipality: §11

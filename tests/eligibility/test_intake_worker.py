@@ -12,7 +12,8 @@ from django.db.models import Count
 
 from eligibility.intake.models import ChangeStatus
 from eligibility.intake.services import registry_file_receive_and_start
-from eligibility.models import RegistryChange, Resident
+from eligibility.codes import ABROAD_CODE
+from eligibility.models import RegistryChange, ResidenceSpell, Resident
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.services import batch_resume
 from kaigo.outbox.models import OutboxEvent
@@ -67,6 +68,12 @@ def test_a_simulated_day_is_applied_by_a_worker(start_worker):
     assert applied > 1_300
     births = RegistryChange.objects.filter(file=received.file, status=ChangeStatus.APPLIED, kind="A2")
     assert Resident.objects.filter(pk__in=births.values("person_id")).count() == births.count()
+    # every applied 転出 keeps its destination on the spell: another municipality or abroad (法 §11)
+    move_outs = RegistryChange.objects.filter(file=received.file, status=ChangeStatus.APPLIED, kind="B1")
+    destinations = list(ResidenceSpell.objects.filter(resident_id__in=move_outs.values("person_id"),
+                                                      end_kind="move_out").values_list("moved_to", flat=True))
+    assert len(destinations) == move_outs.count() > 0 and "" not in destinations
+    assert ABROAD_CODE in destinations and any(d != ABROAD_CODE for d in destinations)
     # the change trail names the run on every row the chunks wrote (COPY and UPDATE ... FROM too)
     from eligibility.trail import QualificationPeriodEvent, ResidentEvent
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 
@@ -23,6 +24,7 @@ from eligibility.qualification.rules import (
     move_in_gain_date,
     move_out_loss_date,
     premium_months,
+    residence_loss_date,
     second_class_age_date,
 )
 
@@ -120,8 +122,12 @@ def test_age_reached_on_rejects_age_zero():
         pytest.param(second_class_age_date, D(1985, 4, 1), D(2025, 3, 31), id="second-class-age-born-1-april"),
         pytest.param(second_class_age_date, D(1984, 3, 1), D(2024, 2, 29), id="second-class-age-born-1-march"),
         pytest.param(move_in_gain_date, D(2026, 5, 31), D(2026, 5, 31), id="move-in-that-day"),
-        pytest.param(move_out_loss_date, D(2026, 5, 31), D(2026, 6, 1), id="move-out-day-after"),
-        pytest.param(move_out_loss_date, D(2026, 12, 31), D(2027, 1, 1), id="move-out-new-year"),
+        pytest.param(partial(move_out_loss_date, abroad=True), D(2026, 5, 31), D(2026, 6, 1),
+                     id="move-out-abroad-day-after"),
+        pytest.param(partial(move_out_loss_date, abroad=True), D(2026, 12, 31), D(2027, 1, 1),
+                     id="move-out-abroad-new-year"),
+        pytest.param(partial(move_out_loss_date, abroad=False), D(2026, 5, 31), D(2026, 5, 31),
+                     id="move-out-domestic-that-day"),
         pytest.param(death_loss_date, D(2026, 5, 31), D(2026, 6, 1), id="death-day-after"),
         pytest.param(death_loss_date, D(2028, 2, 28), D(2028, 2, 29), id="death-leap-day-after"),
         pytest.param(exemption_entry_loss_date, D(2026, 3, 31), D(2026, 4, 1), id="exemption-entry-day-after"),

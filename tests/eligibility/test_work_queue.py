@@ -140,7 +140,8 @@ def test_apply_as_a_normal_change_applies_the_past_move_out(client_as):
     resident.refresh_from_db()
     assert (resident.status, resident.moved_out_on) == (ResidenceStatus.MOVED_OUT, moved)
     (period,) = stored_periods([resident.pk])[resident.pk]
-    assert (period.end, period.loss_reason) == (moved + timedelta(days=1), LossReason.MOVE_OUT)
+    # to another municipality (千代田区): lost on the move-out day itself (法 §11 ただし書)
+    assert (period.end, period.loss_reason) == (moved, LossReason.MOVE_OUT)
     assert not FacilityStay.objects.exists()
 
 

@@ -399,6 +399,11 @@ def test_simulated_day_looks_like_spring():
     assert out_to_facility and all(OUTSIDE[r.facility_code] == r.to_municipality for r in out_to_facility)
     assert all(age(r) >= 75 for r in out_to_facility)
     assert any(r.from_municipality == "999999" for r in move_ins)
+    # both kinds of 転出 (法 §11): to another municipality (lost that day) and abroad (the day after)
+    move_outs = [r for r in records if r.kind == "B1"]
+    abroad = sum(r.to_municipality == "999999" for r in move_outs)
+    assert 0 < abroad < 0.1 * len(move_outs)
+    assert all(r.to_municipality == "999999" or r.to_municipality[:5] != "99999" for r in move_outs)
 
     recent = sum(1 <= (DAY - r.effective_on).days <= 7 for r in records)
     weeks_old = sum((DAY - r.effective_on).days >= 14 for r in records)
