@@ -51,7 +51,8 @@ class Age65(BatchKind):
 
 
 class CheckForm(forms.Form):
-    chunk_size = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000)
+    chunk_size = forms.IntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000,
+                                    required=False)  # blank: 10,000
     repair = forms.BooleanField(label="相違を訂正する（新しい版を記録）", required=False, initial=False)
 
 
