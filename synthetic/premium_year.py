@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo.batches.models import BatchRun
@@ -158,7 +158,17 @@ def _write_payments(rows: list[tuple]) -> int:
         return 0
     with transaction.atomic():
         constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
-        return copy_rows(Payment, PAYMENT_COLUMNS, rows, types=PAYMENT_TYPES)
+        written = copy_rows(Payment, PAYMENT_COLUMNS, rows, types=PAYMENT_TYPES)
+    _analyze(Payment)
+    return written
+
+
+def _analyze(*models) -> None:
+    """Fresh planner statistics after a bulk write: a table filled by COPY a moment ago still looks
+    empty to the planner until autovacuum analyzes it, and the reminders' plan over it (a join of
+    the installments and their payments) then takes seconds instead of milliseconds."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
 
 def _staff_with(role: Role) -> Staff | None:
@@ -213,6 +223,7 @@ def premium_year_step(run: CityRun) -> str | None:
     levy = batch_run_here(kind="premiums.main_levy", params={"fiscal_year": fiscal_year,
                                                              "business_date": levy_day.isoformat()},
                           actor=None, origin=BatchRun.Origin.COMMAND)
+    _analyze(Levy, LevyInstallment)
     bills = _current_installments(fiscal_year)
     insurers = _insurers(fiscal_year)
     now = timezone.now()
