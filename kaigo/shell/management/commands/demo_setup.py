@@ -19,7 +19,8 @@ def demo_year(today: date) -> tuple[date, date]:
 
 
 class Command(BaseCommand):
-    help = "Development set-up run by `make run`: demo staff (one per role) and the synthetic city if empty."
+    help = ("Development set-up run by `make run`: demo staff (one per role), and the synthetic city if empty, "
+            "with this fiscal year's business run up to today.")
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
