@@ -1,8 +1,13 @@
-"""Benchmark: a correction run (更正) recalculating every person of the year (issue #5: at least half
-the rate of a set-based UPDATE ... FROM of the same rows), on the benchmark city after its main
-levy (bench/main_levy.py), with a real Celery worker of 2 processes.
+"""Benchmark: a correction run (更正) recalculating every person of the year, on the benchmark city
+after its main levy (bench/main_levy.py), with a real Celery worker of 2 processes.
 
+    make bench BENCH=bench/main_levy.py ARGS="--residents 4000000"   # once: the city and its levy
     make bench BENCH=bench/correction_run.py
+
+The target (decided in issue 16): the job at least half the rate of the floor of the data model
+below. A correction keeps every revision (every yen explainable), so the set-based write of what a
+revision-keeping correction must write is its ceiling; issue 5's first yardstick, an in-place
+UPDATE of the amounts (no history), is still measured and printed beside it, for reference.
 
 The cause: the year's base amount (基準額) raised by 1,200円 times the highest revision of the
 year (a raise no earlier run used) in the benchmark database only (the
@@ -102,12 +107,13 @@ def main() -> None:
           f"{run.failed:,} errors")
     floor_total = sum(floor.values())
     print(f"  floor of the data model (the same revisions and installments written set-based, nothing decided): "
-          f"{floor_total:.1f} s = {ceiling_rows / floor_total:,.0f} persons/s; floor rate / ceiling rate = "
+          f"{floor_total:.1f} s = {ceiling_rows / floor_total:,.0f} persons/s; floor rate / in-place rate = "
           f"{ceiling / floor_total:.2f}; " + ", ".join(f"{k} {v:.1f} s" for k, v in floor.items()))
-    print(f"  job rate / floor rate = {rate / (ceiling_rows / floor_total):.2f}")
-    print(f"  ceiling: set-based UPDATE ... FROM of the same {ceiling_rows:,} levy rows (amounts only, in place): "
-          f"{ceiling:.1f} s = {ceiling_rate:,.0f} rows/s; job rate / ceiling rate = {rate / ceiling_rate:.2f} "
-          f"(goal: at least 0.5)")
+    print(f"  job rate / floor rate = {rate / (ceiling_rows / floor_total):.2f} (the target: at least 0.5; the floor "
+          f"is the ceiling of a correction that keeps every revision, issue 16)")
+    print(f"  in place, for reference: set-based UPDATE ... FROM of the same {ceiling_rows:,} levy rows (amounts only, "
+          f"no history): {ceiling:.1f} s = {ceiling_rate:,.0f} rows/s; job rate / in-place rate = "
+          f"{rate / ceiling_rate:.2f} (issue 5's first yardstick; not the target)")
 
 
 def model_floor(cursor, rates: str, base: int) -> dict[str, float]:

@@ -7,6 +7,7 @@ A secret may also be given as a file: ``NAME_FILE=/run/secrets/name`` (Docker se
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -56,8 +57,33 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "localhos
 # DJANGO_CSRF_TRUSTED_ORIGINS: comma-separated origins (https://kaigo.example.lg.jp) behind a proxy.
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
-# DATABASE_URL: PostgreSQL connection; `make run` / `make test` set it to their embedded server.
-DATABASE_URL = env("DATABASE_URL", DEV_DATABASE_URL)
+
+
+def _run_services(path: Path) -> dict[str, str]:
+    """Development only: the addresses of the embedded servers a running `make run` of this checkout
+    started (kaigo/devenv.py writes them to var/run-services.json and removes the file when it
+    stops), so that `.venv/bin/python manage.py ...` in another terminal reaches them without
+    DATABASE_URL / REDIS_URL. Nothing when the file is missing or unreadable, or the run that wrote
+    it is gone (killed without removing it)."""
+    try:
+        written = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(written["pid"]), 0)
+    except PermissionError:
+        pass  # the process exists (another user's): its servers are there
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {k: v for k, v in written.items() if k in {"DATABASE_URL", "REDIS_URL"} and isinstance(v, str)}
+
+
+# KAIGO_RUN_SERVICES_FILE: where a running `make run` leaves the addresses of its embedded servers
+# (default var/run-services.json). Read in development only, for a variable that is not set; never
+# in production.
+RUN_SERVICES = {} if PRODUCTION else _run_services(
+    Path(os.environ.get("KAIGO_RUN_SERVICES_FILE") or BASE_DIR / "var" / "run-services.json"))
+
+# DATABASE_URL: PostgreSQL connection; `make run` / `make test` set it to their embedded server
+# (and manage.py beside a running `make run` finds it in RUN_SERVICES).
+DATABASE_URL = env("DATABASE_URL") or RUN_SERVICES.get("DATABASE_URL") or DEV_DATABASE_URL
 # DATABASE_CONN_MAX_AGE: seconds a connection is kept; persistent connections are about 4x
 # faster per request than a new connection each time (ARCHITECTURE.md section 9).
 DATABASES = {
@@ -73,8 +99,8 @@ if env("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env("DATABASE_TEST_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# REDIS_URL: the Celery broker and the cache.
-REDIS_URL = env("REDIS_URL", DEV_REDIS_URL)
+# REDIS_URL: the Celery broker and the cache (beside a running `make run`: from RUN_SERVICES).
+REDIS_URL = env("REDIS_URL") or RUN_SERVICES.get("REDIS_URL") or DEV_REDIS_URL
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -23,7 +23,7 @@ from datetime import date
 from typing import TextIO
 
 from audit.trail import trail_context
-from synthetic import city, premium_facts
+from synthetic import cards, city, premium_facts, premium_year
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class CityRun:
     seed: int
     as_of: date  # the reference date: ages, qualification, the fiscal year of the premium facts
     existing: bool = False  # the city existed already (--if-empty): complete what it lacks, add no one
+    # --business-to: the office's work of the fiscal year of as_of done up to this day (cards, the
+    # levy, payments, reminders, reductions); None: the city's people and facts only
+    business_to: date | None = None
     compare_copy: bool = False  # the residents' step also measures a raw COPY (--compare-copy)
     progress_file: TextIO | None = None  # where a long step draws its progress bar (None: no bar)
 
@@ -42,6 +45,8 @@ STEPS: tuple[Step, ...] = (
     city.residents_step,  # residents, households, data keys, residence spells, periods, insured numbers
     city.qualification_step,  # (existing city) spells, periods and insured numbers where missing
     premium_facts.premium_facts_step,  # tax facts and pension listings of the fiscal year of as_of
+    cards.cards_step,  # (--business-to) the insurance cards of those who turned 65
+    premium_year.premium_year_step,  # (--business-to) levy, payments, reminders, reductions of the year
 )
 
 

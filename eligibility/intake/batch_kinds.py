@@ -15,6 +15,7 @@ from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
 class RegistryIntake(BatchKind):
     name = "eligibility.registry_intake"
     label = "住基異動の取込"
+    required_params = {"file_id": "取り込む住基異動ファイルの番号"}
 
     def plan(self, params):
         return intake_chunks(RegistryFile.objects.get(pk=params["file_id"]),

@@ -62,7 +62,8 @@ class Age65(BatchKind):
 
 
 class CheckForm(forms.Form):
-    chunk_size = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000)
+    chunk_size = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=10_000,
+                                    required=False)  # blank: 10,000
     repair = forms.BooleanField(label="相違を訂正する（新しい版を記録）", required=False, initial=False)
 
 
@@ -97,7 +98,8 @@ class QualificationCheck(BatchKind):
 class MoveOutLossForm(forms.Form):
     apply = forms.BooleanField(
         label="変更を記録する（チェックなし: 試行。変わる人の一覧だけを出し、何も記録しない）", required=False, initial=False)
-    persons_per_chunk = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=5_000)
+    persons_per_chunk = DigitsIntegerField(label="チャンクの人数", min_value=100, max_value=100_000, initial=5_000,
+                                           required=False)  # blank: 5,000
 
 
 @register

@@ -45,20 +45,69 @@ class ChunkOutcome:
     errors: list[RecordError] = field(default_factory=list)
 
 
+class MissingParams(ApplicationError):
+    """A batch started without a parameter it requires: says which (``missing``: name and label)."""
+
+    code = "invalid_params"
+
+    def __init__(self, message: str, *, missing: list[tuple[str, str]]):
+        super().__init__(message, code=self.code)
+        self.missing = missing
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 class BatchKind:
     name: ClassVar[str]
     label: ClassVar[str]  # Japanese, shown in the console
     # A form for the parameters when the kind may be started from the console (None: not startable there).
     form_class: ClassVar[type[forms.Form] | None] = None
+    # The parameters a kind without a form cannot run without: name -> Japanese label (with a form,
+    # its required fields are the required parameters).
+    required_params: ClassVar[dict[str, str]] = {}
+
+    def form(self, data: dict[str, Any] | None = None) -> forms.Form:
+        """The kind's parameter form (``form_class``), each required field's message naming the
+        field, for the console and for ``clean_params``."""
+        form = self.form_class(data=data, label_suffix="")
+        for field in form.fields.values():
+            if field.required:
+                field.error_messages["required"] = f"「{field.label}」を入力してください。"
+        return form
+
+    def params_known(self) -> dict[str, tuple[str, bool]]:
+        """Every parameter the kind declares: name -> (Japanese label, required)."""
+        if self.form_class is None:
+            return {name: (label, True) for name, label in self.required_params.items()}
+        return {name: (str(field.label or name), field.required) for name, field in self.form().fields.items()}
+
+    def missing_params(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """The required parameters ``params`` lacks (absent or blank), as (name, label)."""
+        return [(name, label) for name, (label, required) in self.params_known().items()
+                if required and _absent(params.get(name))]
 
     def clean_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Validate parameters (raise ApplicationError with a Japanese message); return them as stored."""
+        """Validate parameters (raise ApplicationError with a Japanese message; ``MissingParams``,
+        naming them, when required ones are missing); return them as stored."""
+        missing = self.missing_params(params)
+        problems = []
+        if missing:
+            problems.append("必須のパラメータ" + "".join(f"「{label}」" for _, label in missing) + "が指定されていません。")
         if self.form_class is None:
+            if missing:
+                raise MissingParams("パラメータが正しくありません。" + " ".join(problems), missing=missing)
             return dict(params)
-        form = self.form_class(data=params)
+        form = self.form(params)
         if not form.is_valid():
-            messages = [f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items()]
-            raise ApplicationError("パラメータが正しくありません。" + " / ".join(messages), code="invalid_params")
+            missing_names = {name for name, _ in missing}
+            problems += [f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+                         for f, e in form.errors.items() if f not in missing_names]
+        if missing:
+            raise MissingParams("パラメータが正しくありません。" + " / ".join(problems), missing=missing)
+        if problems:
+            raise ApplicationError("パラメータが正しくありません。" + " / ".join(problems), code="invalid_params")
         return {k: v for k, v in form.cleaned_data.items()}
 
     def plan(self, params: dict[str, Any]) -> list[ChunkSpec]:

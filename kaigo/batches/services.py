@@ -25,8 +25,10 @@ from kaigo.errors import ApplicationError, InvalidState
 logger = logging.getLogger(__name__)
 
 
-def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Origin) -> BatchRun:
-    """Register a run and its chunks, and queue the chunks once the transaction commits."""
+def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Origin,
+                dispatch: bool = True) -> BatchRun:
+    """Register a run and its chunks, and queue the chunks once the transaction commits
+    (``dispatch=False``: queue nothing; ``batch_run_here`` processes them)."""
     batch_kind = get_kind(kind)
     params = batch_kind.clean_params(params)
     with transaction.atomic(durable=True):
@@ -44,8 +46,22 @@ def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Or
             run.status = BatchRun.Status.SUCCEEDED
             run.finished_at = timezone.now()
         run.save(update_fields=["chunk_count", "total", "status", "finished_at"])
-        transaction.on_commit(lambda: batch_dispatch(run.pk))
+        if dispatch:
+            transaction.on_commit(lambda: batch_dispatch(run.pk))
     logger.info("batch %s started: kind=%s chunks=%d records=%d", run.pk, kind, run.chunk_count, run.total)
+    return run
+
+
+def batch_run_here(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Origin) -> BatchRun:
+    """Start a run and process its chunks in this process, in order, each exactly as a worker does
+    (``chunk_process``: its own transaction, the chunk context, the count check), with no Celery:
+    for set-up work that must be done before any worker runs (the synthetic city's year of
+    business, ``generate_city --business-to``). Returns the finished run. A chunk that raises
+    stops the call and leaves the run running, its chunk pending: ``batch_resume`` finishes it."""
+    run = batch_start(kind=kind, params=params, actor=actor, origin=origin, dispatch=False)
+    for chunk_id in run.chunks.order_by("seq").values_list("pk", flat=True):
+        chunk_process(chunk_id)
+    run.refresh_from_db()
     return run
 
 

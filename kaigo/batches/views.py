@@ -51,7 +51,7 @@ def run_start(request):
         raise Http404 from None
     if kind.form_class is None:
         raise Http404
-    form = kind.form_class(request.POST if request.method == "POST" else None, label_suffix="")
+    form = kind.form(request.POST if request.method == "POST" else None)
     run = request.method == "POST" and form_run(form, lambda data: services.batch_start(
         kind=kind.name, params=request.POST.dict(), actor=request.user, origin=BatchRun.Origin.SCREEN))
     if run:

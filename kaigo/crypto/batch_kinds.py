@@ -51,6 +51,7 @@ def keyring_with(version: str):
 class RewrapDataKeys(BatchKind):
     name = "crypto.rewrap"
     label = "鍵暗号化鍵の更新（データ鍵の再ラップ）"
+    required_params = {"kek_version": "新しい鍵暗号化鍵の版"}
 
     def plan(self, params):
         return person_chunks()

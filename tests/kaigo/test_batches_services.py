@@ -44,6 +44,21 @@ def test_start_plans_chunks_and_queues_them_after_commit(django_capture_on_commi
 
 
 @pytest.mark.django_db
+def test_a_run_here_processes_every_chunk_in_this_process_and_queues_nothing(django_capture_on_commit_callbacks,
+                                                                             monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: queued.append(run_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.batch_run_here(kind="demo.squares", params={"records": "2500", "chunk_size": "1000",
+                                                                    "reject_every": "1000"},
+                                      actor=None, origin=BatchRun.Origin.COMMAND)
+    assert queued == []
+    assert (run.status, run.total, run.processed, run.succeeded, run.failed) == ("succeeded", 2_500, 2_500, 2_498, 2)
+    assert set(run.chunks.values_list("status", "attempts")) == {(BatchChunk.Status.DONE, 1)}
+    assert DemoResult.objects.filter(run=run).count() == 2_498
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [

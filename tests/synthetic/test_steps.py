@@ -11,7 +11,7 @@ from django.core.management import call_command
 from audit.trail import trail_context_active
 from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from premiums.models import PensionFact, TaxFact
-from synthetic import city, premium_facts
+from synthetic import cards, city, premium_facts, premium_year
 from synthetic.city import generate
 from synthetic.steps import STEPS, CityRun, city_generate
 
@@ -21,7 +21,8 @@ AS_OF = date(2026, 4, 1)
 
 
 def test_the_steps_run_in_order_of_what_they_read():
-    assert STEPS == (city.residents_step, city.qualification_step, premium_facts.premium_facts_step)
+    assert STEPS == (city.residents_step, city.qualification_step, premium_facts.premium_facts_step,
+                     cards.cards_step, premium_year.premium_year_step)
 
 
 def test_a_step_gets_the_run_inside_the_generators_trail_context_and_says_what_it_did():

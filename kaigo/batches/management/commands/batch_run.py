@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kaigo.batches import services
 from kaigo.batches.models import BatchRun
 from kaigo.batches.progress import follow
-from kaigo.batches.registry import all_kinds
+from kaigo.batches.registry import BatchKind, MissingParams, all_kinds, get_kind
 from kaigo.errors import ApplicationError
 from kaigo.staff.models import Staff
 
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         if not kind:
             for k in all_kinds():
                 self.stdout.write(f"{k.name}\t{k.label}")
+                for line in param_lines(k):
+                    self.stdout.write(line)
             return
         params = {}
         for item in param:
@@ -28,6 +30,14 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"--param は NAME=VALUE の形で指定してください: {item}")
             params[name] = value
+        try:
+            batch_kind = get_kind(kind)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+        unknown = sorted(set(params) - set(batch_kind.params_known())) if batch_kind.form_class else []
+        if unknown:
+            raise CommandError("このバッチ種別にないパラメータです: " + "、".join(unknown) + "\n"
+                               + "\n".join(["指定できるパラメータ:", *param_lines(batch_kind)]))
         actor = None
         if operator:
             actor = Staff.objects.filter(username=operator, is_active=True).first()
@@ -35,12 +45,22 @@ class Command(BaseCommand):
                 raise CommandError(f"職員 {operator} は存在しないか無効です。")
         try:
             run = services.batch_start(kind=kind, params=params, actor=actor, origin=BatchRun.Origin.COMMAND)
+        except MissingParams as exc:
+            example = " ".join(f"-p {name}=（{label}）" for name, label in exc.missing)
+            raise CommandError(f"{exc.message}\n指定の例: python manage.py batch_run {kind} {example}") from None
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"バッチ #{run.pk} を開始しました（{run.chunk_count} チャンク、{run.total} 件）。")
         if detach:
             return
         follow_and_report(self, run)
+
+
+def param_lines(kind: BatchKind) -> list[str]:
+    """The kind's parameters, one line each, the required ones first, for the listing and for an
+    unknown name."""
+    known = sorted(kind.params_known().items(), key=lambda item: not item[1][1])
+    return [f"    -p {name}=…\t{label}{'（必須）' if required else ''}" for name, (label, required) in known]
 
 
 def follow_and_report(command: BaseCommand, run: BatchRun) -> None:
