@@ -180,12 +180,18 @@ def test_the_database_refuses_update_and_delete_even_to_a_superuser(statement, t
             ChainCheckpoint.objects.count()) == (1, 1, 1, 1)
 
 
-@pytest.mark.django_db
-def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncate():
+AUDIT_TABLES = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint"]
+
+
+def append_only_tables() -> list[str]:
     from audit.trail_models import trail_event_models
 
-    tables = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint",
-              *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
+    return [*AUDIT_TABLES, *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
+
+
+@pytest.mark.django_db
+def test_update_and_delete_are_revoked_from_public_and_a_trigger_refuses_each_and_truncate():
+    tables = append_only_tables()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
@@ -200,6 +206,37 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
         # by eligibility 0006 and premiums 0020), none on TRUNCATE
         assert sorted(cursor.fetchall()) == sorted((f"{table}_append_only", False) for table in tables)
         assert len(tables) == 23
+        # and TRUNCATE: a trigger of its own on each (audit migration 0016), the same name everywhere
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'audit_no_truncate' AND t.tgfoid = 'audit_refuse_change'::regproc"
+            " AND (t.tgtype & 32) <> 0 AND (t.tgtype & 1) = 0 AND t.tgenabled = 'O'"
+        )
+        assert sorted(name for (name,) in cursor.fetchall()) == sorted(tables)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", [*AUDIT_TABLES, "eligibility_residentevent", "audit_staffevent",
+                                   "premiums_paymentevent"])
+def test_the_database_refuses_truncate_even_to_a_superuser(table):
+    """Issue 17: as the superuser (the test database's user is one, as docker-compose's login was),
+    TRUNCATE of the chains, their seals, the checkpoints, the events went through; now it is refused."""
+    write()
+    services.auth_event_write(kind="login")
+    services.chain_verify(chain="access")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred FK check either
+    for statement in [f"TRUNCATE {table}", f"TRUNCATE {table} CASCADE", f"TRUNCATE ONLY {table} RESTART IDENTITY"]:
+        with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        assert str(refused.value).splitlines()[0] == f"{table} is append-only: TRUNCATE refused"
+        assert refused.value.__cause__.sqlstate == "42501"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:  # all at once, too
+        cursor.execute("TRUNCATE audit_accesslogentry, audit_accessseal, audit_authevent, audit_chaincheckpoint")
+    assert (AccessLogEntry.objects.count(), AccessSeal.objects.count(), AuthEvent.objects.count(),
+            ChainCheckpoint.objects.count()) == (1, 1, 1, 1)
 
 
 @pytest.mark.django_db(transaction=True)
