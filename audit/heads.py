@@ -316,7 +316,7 @@ def _check_sequence(scan: HeadsScan, previous: Record | None, record: Record, li
     if record.record > expected:
         missing = f"記録 {expected}" if record.record == expected + 1 else f"記録 {expected}〜{record.record - 1}"
         where = "ファイルの先頭" if previous is None else f"{line} 行目の前"
-        scan.report(BreakKind.HEADS_GAP, line, f"{LABEL}の{missing}がありません（{where}の行の削除）。")
+        scan.report(BreakKind.HEADS_GAP, line, f"{LABEL}の{missing} がありません（{where}の行の削除）。")
     elif record.record < expected:
         scan.report(BreakKind.HEADS_GAP, line,
                     f"{LABEL}の {line} 行目（記録 {record.record}）は記録の番号が戻っています（行の差し替えまたは重複）。")
