@@ -2,7 +2,7 @@
 
 After every sealing pass commits (``audit.services.access_log_seal``: the minute job, and the full
 pass before each verification), ``heads_record`` appends one record to the file named by
-``KAIGO_AUDIT_HEADS_FILE`` when a chain's head has moved since the last record: for each chain its
+``KAIGO_AUDIT_HEADS_PATH`` when a chain's head has moved since the last record: for each chain its
 last seq, the id of the row there, its row_hash and when that link was made. Each record is signed
 with the keyring's seal key (Ed25519, the key that signs the checkpoints, outside the database)
 over ``audit.chain.head_message``, which includes the signature of the record before it: a record
@@ -56,7 +56,7 @@ assert set(HEAD_SQL) == set(CHAINS)
 
 
 def heads_path() -> Path | None:
-    configured = getattr(settings, "KAIGO_AUDIT_HEADS_FILE", "")
+    configured = getattr(settings, "KAIGO_AUDIT_HEADS_PATH", "")
     return Path(configured) if configured else None
 
 

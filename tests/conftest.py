@@ -59,7 +59,7 @@ def flush_past_the_truncate_triggers():
 def audit_heads_file(settings, tmp_path):
     """Each test writes the audit chains' heads (docs/subsystems/audit.md, "Heads outside the
     database") to a file of its own, never to the development one under var/."""
-    settings.KAIGO_AUDIT_HEADS_FILE = str(tmp_path / "audit-heads.jsonl")
+    settings.KAIGO_AUDIT_HEADS_PATH = str(tmp_path / "audit-heads.jsonl")
     return tmp_path / "audit-heads.jsonl"
 
 
@@ -140,7 +140,7 @@ def start_worker(transactional_db, tmp_path):
             "KAIGO_BATCH_RETRY_BACKOFF": "0.2",
             "KAIGO_BATCH_MAX_RETRIES": "2",
             "KAIGO_KEYRING_FILE": django_settings.KAIGO_KEYRING_FILE,
-            "KAIGO_AUDIT_HEADS_FILE": django_settings.KAIGO_AUDIT_HEADS_FILE,
+            "KAIGO_AUDIT_HEADS_PATH": django_settings.KAIGO_AUDIT_HEADS_PATH,
             **extra_env,
         }
         process = subprocess.Popen(

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-checkpoint", action="store_true",
                             help="do not record what was seen (for a read-only standby)")
         parser.add_argument("--heads-file", help="check against this copy of the heads file (one fetched back "
-                                                 "from the machine it is shipped to) instead of KAIGO_AUDIT_HEADS_FILE")
+                                                 "from the machine it is shipped to) instead of KAIGO_AUDIT_HEADS_PATH")
 
     def handle(self, *args, chain=None, batch_size, max_breaks, no_checkpoint=False, heads_file=None, **options):
         if batch_size < 1 or max_breaks < 1:
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                                       record_checkpoint=not no_checkpoint, heads_file=heads_file)
         if not any(result.chain == HEADS for result in results):
             path = heads_file or heads_path()
-            note = ("外部記録（heads）: 設定されていません（KAIGO_AUDIT_HEADS_FILE）。" if path is None
+            note = ("外部記録（heads）: 設定されていません（KAIGO_AUDIT_HEADS_PATH）。" if path is None
                     else f"外部記録（heads）: ファイル（{path}）はまだありません（次の封印で作られます）。")
             self.stderr.write(note)
         broken = 0
