@@ -242,7 +242,7 @@ def head_message(*, record: int, written_at: datetime, heads: Sequence[ChainHead
     return out + enc_field(prev_signature)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExternalHead:
     """A head of one chain read from the heads file, for the walk."""
 

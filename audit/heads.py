@@ -300,7 +300,10 @@ def heads_read(path: Path | str, *, anchor: tuple[int, bytes] | None = None) -> 
                     if head.seq < longest.get(head.chain, 0):
                         regressed.add(head.chain)  # the chain was longer before: later heads narrow nothing
                     longest[head.chain] = max(longest.get(head.chain, 0), head.seq)
-                    scan.heads.setdefault(head.chain, {}).setdefault(head.seq, []).append(ExternalHead(
+                    at_seq = scan.heads.setdefault(head.chain, {}).setdefault(head.seq, [])
+                    if any(seen.row_hash == head.row_hash and seen.row_id == head.row_id for seen in at_seq):
+                        continue  # the same head again (another chain moved): its first record says it all
+                    at_seq.append(ExternalHead(
                         seq=head.seq, row_id=head.row_id, row_hash=head.row_hash, line=number,
                         written_at=record.written_at, after_regression=head.chain in regressed))
         except OSError as exc:
