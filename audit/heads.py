@@ -165,6 +165,9 @@ def _last_record(fd: int) -> tuple[Record | None, bool]:
     return None, ends_with_newline
 
 
+_warned: list[bool] = []  # the missing seal key is logged once per process, not every minute
+
+
 def heads_record(path: Path | str | None = None) -> Record | None:
     """Append the chains' heads to the heads file if one moved since its last record; returns the
     record written (None: nothing to write, no file configured, no seal key, or the file cannot be
@@ -179,7 +182,9 @@ def heads_record(path: Path | str | None = None) -> Record | None:
         return None
     signer = get_keyring().seal_signer()
     if signer is None:
-        logger.warning("audit heads not written: the keyring has no seal key")
+        if not _warned:
+            logger.warning("audit heads not written: the keyring has no seal key")
+            _warned.append(True)
         return None
     version, key = signer
     try:

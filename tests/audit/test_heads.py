@@ -428,3 +428,21 @@ def test_sealing_passes_at_the_same_time_write_one_record_each_head_once(audit_h
                    for h in r.heads if h.chain == ACCESS.name]
     assert access_seqs == sorted(set(access_seqs)) and access_seqs[-1] == 20
     assert all(r.ok for r in services.verify_all())
+
+
+def test_without_a_seal_key_or_a_path_no_heads_are_written_and_the_deploy_check_says_so(
+        db, audit_heads_file, monkeypatch, settings):
+    import dataclasses
+
+    from audit.checks import check_heads_path
+    from kaigo.crypto import keyring
+
+    write(1)
+    assert check_heads_path(None) == []
+    monkeypatch.setattr(keyring, "_cached", dataclasses.replace(keyring.get_keyring(), seal_active="", seal_keys={}))
+    services.access_log_seal()
+    assert heads_record() is None and not audit_heads_file.exists()
+    settings.KAIGO_AUDIT_HEADS_PATH = ""
+    assert heads_record() is None
+    assert [w.id for w in check_heads_path(None)] == ["audit.W004"]
+    assert services.verify_all()[-1].chain == "auth"  # nothing about a file that is not configured
