@@ -50,8 +50,10 @@ TRUNCATE_TRIGGER = "audit_no_truncate"
 
 
 def truncate_refuse_sql(tables: Sequence[str]) -> str:
+    """``CREATE OR REPLACE`` (PostgreSQL 14+): audit 0016 finds its tables in the catalog, so an app's
+    migration adding the trigger to its new event tables may run before or after it."""
     return "\n".join(
-        f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {table} "
+        f"CREATE OR REPLACE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();"
         for table in tables
     )
