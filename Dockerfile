@@ -25,7 +25,11 @@ RUN KAIGO_ENV=production \
     DATABASE_URL=postgresql://build@build.invalid:5432/build \
     REDIS_URL=redis://build.invalid:6379/0 \
     python manage.py collectstatic --no-input \
-    && chown kaigo:kaigo /app/var
+    && mkdir -p /app/var/audit \
+    && chown kaigo:kaigo /app/var /app/var/audit
+
+# /app/var/audit: the mount point of the audit-heads volume (docker-compose.yml), owned by kaigo so
+# that a new volume is created with that owner and the worker can append the audit heads there.
 
 USER kaigo
 EXPOSE 8000

@@ -29,6 +29,7 @@ import struct
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 GENESIS = bytes(32)
 NULL_FIELD = struct.pack(">i", -1)
@@ -161,6 +162,16 @@ class BreakKind:
     TRUNCATED = "truncated"  # the chain ends before the head an earlier verification saw
     REWRITTEN = "rewritten"  # the row an earlier verification saw at the head has another hash now
     CHECKPOINT = "checkpoint"  # a signed checkpoint that does not verify (changed, or one before it removed)
+    # Against the heads written outside the database by every sealing pass (audit/heads.py):
+    EMPTIED = "emptied"  # the chain has no rows, the heads say it had (TRUNCATE, or every row deleted)
+    RESEALED = "resealed"  # at a head's seq another row now: rows deleted, inserted or moved and re-sealed
+    REHASHED = "rehashed"  # at a head's seq the same row with another hash: a row changed, the chain recomputed
+    # The heads file itself (reported under the name "heads", seq: the file's line):
+    HEADS_MISSING = "heads_missing"  # the file is gone although a verification saw it
+    HEADS_UNREADABLE = "heads_unreadable"  # the file or a line of it cannot be read
+    HEADS_FORGED = "heads_forged"  # a line whose signature does not verify
+    HEADS_GAP = "heads_gap"  # records missing between two lines (each signs the one before it)
+    HEADS_CUT = "heads_cut"  # the last record an earlier verification saw is gone (tail cut, file replaced)
 
 
 BREAK_LABELS = {
@@ -171,17 +182,76 @@ BREAK_LABELS = {
     BreakKind.TRUNCATED: "末尾の行の削除",
     BreakKind.REWRITTEN: "検証済みの行の書き換え",
     BreakKind.CHECKPOINT: "検証記録の改ざん",
+    BreakKind.EMPTIED: "全行の消去",
+    BreakKind.RESEALED: "行の削除・挿入と再封印",
+    BreakKind.REHASHED: "行の変更と連鎖の再計算",
+    BreakKind.HEADS_MISSING: "外部記録の紛失",
+    BreakKind.HEADS_UNREADABLE: "外部記録の読取不能",
+    BreakKind.HEADS_FORGED: "外部記録の改ざん",
+    BreakKind.HEADS_GAP: "外部記録の行の削除",
+    BreakKind.HEADS_CUT: "外部記録の末尾の削除",
 }
 
 CHECKPOINT_TAG = "kaigo.audit.checkpoint.v1"
 
 
+CHECKPOINT_TAG_V2 = "kaigo.audit.checkpoint.v2"
+
+
 def checkpoint_message(*, chain: str, seq: int, row_hash: bytes, rows: int, ok: bool, created_at: datetime,
-                       prev_signature: bytes | None) -> bytes:
+                       prev_signature: bytes | None, heads_line: int | None = None,
+                       heads_signature: bytes | None = None) -> bytes:
     """The bytes a checkpoint's signature covers: what the verification saw, when, and the
-    signature of the chain's previous signed checkpoint (so that removing one breaks the next)."""
-    return (enc_text(CHECKPOINT_TAG) + enc_text(chain) + enc_int(seq) + enc_field(row_hash) + enc_int(rows)
-            + enc_int(1 if ok else 0) + enc_ts(created_at) + enc_field(prev_signature or b""))
+    signature of the chain's previous signed checkpoint (so that removing one breaks the next).
+
+    A checkpoint that also anchors the heads file (the number and signature of its last record the
+    verification checked) is signed in the v2 form, which adds those two; one without is the v1
+    form, byte for byte, so the checkpoints signed before the heads existed verify unchanged."""
+    body = (enc_text(chain) + enc_int(seq) + enc_field(row_hash) + enc_int(rows) + enc_int(1 if ok else 0)
+            + enc_ts(created_at) + enc_field(prev_signature or b""))
+    if heads_line is None and heads_signature is None:
+        return enc_text(CHECKPOINT_TAG) + body
+    return enc_text(CHECKPOINT_TAG_V2) + body + enc_int(heads_line) + enc_field(heads_signature or b"")
+
+
+# --- heads outside the database ------------------------------------------------------------------
+
+HEAD_TAG = "kaigo.audit.head.v1"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """A chain's last link as a sealing pass left it: seq, the row's id, its hash, when it was made
+    (the seal's time; an authentication event's own time). Seq 0: the chain was empty."""
+
+    chain: str
+    seq: int
+    row_id: int | None
+    row_hash: bytes
+    linked_at: datetime | None
+
+
+def head_message(*, record: int, written_at: datetime, heads: Sequence[ChainHead], prev_signature: bytes) -> bytes:
+    """The bytes the signature of one record of the heads file covers: its number, when it was
+    written, each chain's head, and the signature of the record before it (empty for record 1), so
+    that removing or changing a record breaks the next one."""
+    out = enc_text(HEAD_TAG) + enc_int(record) + enc_ts(written_at) + enc_int(len(heads))
+    for head in heads:
+        out += (enc_text(head.chain) + enc_int(head.seq) + enc_int(head.row_id) + enc_field(head.row_hash)
+                + enc_ts(head.linked_at))
+    return out + enc_field(prev_signature)
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalHead:
+    """A head of one chain read from the heads file, for the walk."""
+
+    seq: int
+    row_id: int | None
+    row_hash: bytes
+    line: int  # the line of the heads file
+    written_at: datetime
+    after_regression: bool = False  # written after a record in which the chain was longer
 
 
 @dataclass(frozen=True)
@@ -191,6 +261,7 @@ class Break:
     seq: int  # the seq where the chain breaks (for deleted/truncated: the first missing seq)
     row_id: int | None  # the row found there (for deleted: the row after the gap; None if none)
     message: str  # Japanese; seq and ids only, never the row's contents
+    head_row_id: int | None = None  # resealed: the row a head outside the database named at this seq
 
     @property
     def fingerprint(self) -> str:
@@ -242,21 +313,34 @@ def verify_rows(
     rows: Iterable[Row],
     *,
     checkpoints: Mapping[int, Collection[bytes]] | None = None,
+    heads: Mapping[int, Sequence[ExternalHead]] | None = None,
     max_breaks: int = 100,
 ) -> VerifyResult:
     """Walk ``rows`` (in seq order) and report every break, the first one first.
 
     After a break the walk goes on from the stored hashes, so one tampered row gives one
     finding, and later tampering elsewhere is reported too. ``checkpoints`` maps each seq that
-    an earlier verification saw at the head to the row_hash(es) it saw there.
+    an earlier verification saw at the head to the row_hash(es) it saw there; ``heads`` maps each
+    seq that a sealing pass wrote outside the database to those heads (audit/heads.py).
+
+    Against the heads: the first head whose seq now holds another hash is reported (later ones
+    disagree as a consequence), named ``rehashed`` when the same row is still there (a row at or
+    before it was changed and the chain recomputed) or ``resealed`` when another row is (rows were
+    deleted, inserted or moved and the chain sealed again), with the range since the last head that
+    still agrees. A chain shorter than the highest head is ``truncated`` (``emptied`` when no row is
+    left). A head written after the chain had once been longer (a regression in the file) can still
+    disagree, but does not narrow a range: it may have been written after the tampering.
     """
     result = VerifyResult(chain=spec.name)
     checkpoints = {seq: hashes for seq, hashes in (checkpoints or {}).items() if seq > 0}
+    heads = {seq: found for seq, found in (heads or {}).items() if seq > 0}
+    agreed = {"seq": 0}  # the highest seq at which a head (written before any regression) agrees
+    diverged = {"at": None}
 
-    def report(kind: str, seq: int, row_id: int | None, message: str) -> None:
+    def report(kind: str, seq: int, row_id: int | None, message: str, head_row_id: int | None = None) -> None:
         result.breaks_total += 1
         if len(result.breaks) < max_breaks:
-            result.breaks.append(Break(spec.name, kind, seq, row_id, message))
+            result.breaks.append(Break(spec.name, kind, seq, row_id, message, head_row_id))
 
     def check(prev: Row | None, cur: Row, nxt: Row | None, prev_flagged: bool) -> bool:
         """Report the breaks at ``cur``; true when ``cur`` itself was found altered or moved."""
@@ -302,7 +386,29 @@ def verify_rows(
         if any(seen != cur.row_hash for seen in checkpoints.get(cur.seq, ())):
             report(BreakKind.REWRITTEN, cur.seq, cur.id,
                    f"{where}のハッシュが以前の検証時と異なります（検証後に連鎖が書き換えられました）。")
+        check_heads(cur, where)
         return flagged
+
+    def check_heads(cur: Row, where: str) -> None:
+        found = heads.get(cur.seq, ())
+        differing = [head for head in found if head.row_hash != cur.row_hash]
+        if differing and diverged["at"] is None:
+            diverged["at"] = cur.seq
+            head = differing[0]
+            first = agreed["seq"] + 1
+            span = f"seq {first}" if first == cur.seq else f"seq {first}〜{cur.seq}"
+            source = f"外部記録 {head.line} 行目（{local_time(head.written_at)}）"
+            if head.row_id == cur.id:
+                report(BreakKind.REHASHED, cur.seq, cur.id,
+                       f"{where}のハッシュが{source}と異なります。行は同じため、{span} のいずれかの行が変更され、"
+                       f"連鎖のハッシュが計算し直されています。")
+            else:
+                report(BreakKind.RESEALED, cur.seq, cur.id,
+                       f"{source}では seq {cur.seq} は id {head.row_id} の行でしたが、現在は id {cur.id} の行です。"
+                       f"{span} の間で行が削除・挿入または並べ替えられ、連鎖が封印し直されています（再封印）。",
+                       head.row_id)
+        if any(head.row_hash == cur.row_hash and not head.after_regression for head in found) and not differing:
+            agreed["seq"] = cur.seq
 
     prev: Row | None = None
     cur: Row | None = None
@@ -317,9 +423,24 @@ def verify_rows(
         check(prev, cur, None, flagged)
         result.head_seq, result.head_hash = cur.seq, cur.row_hash
     highest_seen = max(checkpoints, default=0)
-    if highest_seen > result.head_seq:
+    highest_head = max(heads, default=0)
+    highest = max(highest_seen, highest_head)
+    if highest > result.head_seq:
         first_missing = result.head_seq + 1
-        missing = f"seq {first_missing}" if first_missing == highest_seen else f"seq {first_missing}〜{highest_seen}"
-        report(BreakKind.TRUNCATED, first_missing, None,
-               f"{missing} がありません（以前の検証時には seq {highest_seen} まであった末尾の行の削除）。")
+        missing = f"seq {first_missing}" if first_missing == highest else f"seq {first_missing}〜{highest}"
+        if highest_head > highest_seen:
+            head = max(heads[highest_head], key=lambda h: h.line)
+            source = f"外部記録 {head.line} 行目（{local_time(head.written_at)}）では seq {highest_head} まであった"
+        else:
+            source = f"以前の検証時には seq {highest_seen} まであった"
+        if result.rows == 0:
+            report(BreakKind.EMPTIED, 1, None,
+                   f"{missing} の全行がありません（{source}記録の全消去: テーブルの切り詰め（TRUNCATE）または全行の削除）。")
+        else:
+            report(BreakKind.TRUNCATED, first_missing, None, f"{missing} がありません（{source}末尾の行の削除）。")
     return result
+
+
+def local_time(moment: datetime) -> str:
+    """A time for staff: Japan time to the second."""
+    return moment.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S")

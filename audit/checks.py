@@ -40,8 +40,22 @@ def check_seal_key(app_configs, **kwargs):
         return []  # no keyring at all: the settings' own production checks say so
     if ring.seal_signer() is None:
         return [checks.Warning(
-            "The keyring has no seal key: the audit chains' checkpoints are recorded unsigned.",
+            "The keyring has no seal key: the audit chains' checkpoints are recorded unsigned and no heads "
+            "are written outside the database.",
             hint="Add a \"seal\" section with an Ed25519 key (docs/subsystems/audit.md, 'Signed checkpoints').",
             id="audit.W003",
+        )]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_heads_path(app_configs, **kwargs):
+    """`manage.py check --deploy`: the audit chains' heads are written outside the database."""
+    if not getattr(settings, "KAIGO_AUDIT_HEADS_PATH", ""):
+        return [checks.Warning(
+            "KAIGO_AUDIT_HEADS_PATH is empty: the audit chains' heads are not written outside the database, and "
+            "a superuser who truncates or re-seals the audit tables is not found.",
+            hint="docs/deployment.md, 'The audit heads file'.",
+            id="audit.W004",
         )]
     return []

@@ -219,6 +219,11 @@ class ChainCheckpoint(models.Model):
     # trigger no longer verifies. Empty when the keyring had no seal key.
     key_version = models.CharField("署名鍵", max_length=32, blank=True, default="")
     signature = models.BinaryField("署名", max_length=64, null=True, blank=True)
+    # The heads file outside the database (audit/heads.py) as this verification saw it: the number
+    # and signature of its last record. Signed with the rest (the v2 form of checkpoint_message), so
+    # the next verification knows which record must still be in the file. Empty: no heads file then.
+    heads_record = models.BigIntegerField("外部記録の最終記録", null=True, blank=True)
+    heads_signature = models.BinaryField("外部記録の最終記録の署名", max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = "検証の記録"

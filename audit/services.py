@@ -18,15 +18,29 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from audit.chain import ACCESS, CHAINS, Break, BreakKind, VerifyResult, checkpoint_message, rows_of, verify_rows
+from audit.chain import (
+    ACCESS,
+    CHAINS,
+    GENESIS,
+    Break,
+    BreakKind,
+    VerifyResult,
+    checkpoint_message,
+    local_time,
+    rows_of,
+    verify_rows,
+)
+from audit.heads import HEADS, LABEL as HEADS_LABEL, HeadsScan, heads_for, heads_path, heads_read, heads_record
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
 from kaigo.errors import InvalidState
 from kaigo.terminal import terminal_of
@@ -183,26 +197,45 @@ def access_log_seal(*, window: timedelta | None = SEAL_WINDOW, limit: int = SEAL
     A row that commits after a pass has gone by (a long transaction) is sealed by a later pass
     while it is younger than ``window``, and in any case by the full pass before each
     verification. Until its row is sealed, a deletion of it by someone able to bypass the
-    append-only trigger leaves no trace: the sealing interval (a minute) is that window."""
+    append-only trigger leaves no trace: the sealing interval (a minute) is that window.
+
+    Once the pass's transaction has committed, the chains' heads are written outside the
+    database (``audit.heads.heads_record``; at once when called outside a transaction)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT audit_access_seal(%s, %s)", [window, limit])
-        return cursor.fetchone()[0]
+        sealed = cursor.fetchone()[0]
+    transaction.on_commit(heads_record)
+    return sealed
+
+
+_READ = object()  # chain_verify reads the heads file itself
 
 
 def chain_verify(
-    *, chain: str, batch_size: int = VERIFY_BATCH_SIZE, max_breaks: int = 100, record_checkpoint: bool = True
+    *, chain: str, batch_size: int = VERIFY_BATCH_SIZE, max_breaks: int = 100, record_checkpoint: bool = True,
+    heads: HeadsScan | None | object = _READ,
 ) -> VerifyResult:
-    """Walk one chain in seq order, recompute every hash, and compare with earlier checkpoints.
+    """Walk one chain in seq order, recompute every hash, and compare with earlier checkpoints and
+    with the heads written outside the database (``heads``: the heads file as read by
+    ``heads_verify``; by default read here; None: none).
 
     The access log is sealed first (every committed row, however old), unless
-    ``record_checkpoint`` is false (a read-only standby can write neither). Reads in one
-    REPEATABLE READ, READ ONLY snapshot (rows appended meanwhile are left for the next run); then
-    records the head it saw as a new checkpoint, unless ``record_checkpoint`` is false.
+    ``record_checkpoint`` is false (a read-only standby can write neither); the pass writes its
+    head outside the database. Reads in one REPEATABLE READ, READ ONLY snapshot (rows appended
+    meanwhile are left for the next run), taken after the heads file was read, so that every head
+    it holds names a link the snapshot can see; then records the head it saw as a new checkpoint
+    (with the heads file's last record as anchor), unless ``record_checkpoint`` is false.
     """
     spec = CHAINS[chain]
-    if chain == ACCESS.name and record_checkpoint:
-        while access_log_seal(window=None, limit=SEAL_LIMIT) == SEAL_LIMIT:
-            pass
+    if record_checkpoint:
+        if chain == ACCESS.name:
+            while access_log_seal(window=None, limit=SEAL_LIMIT) == SEAL_LIMIT:
+                pass
+        else:
+            transaction.on_commit(heads_record)  # this chain's head as the verification finds it
+    if heads is _READ:
+        path = heads_path()
+        heads = heads_read(path) if path is not None else None
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:
@@ -210,15 +243,19 @@ def chain_verify(
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         checkpoints, forged = checkpoints_verified(chain)
         result = verify_rows(
-            spec, rows_of(_stream_rows(spec.select_sql(), batch_size)), checkpoints=checkpoints, max_breaks=max_breaks
+            spec, rows_of(_stream_rows(spec.select_sql(), batch_size)), checkpoints=checkpoints,
+            heads=heads_for(heads, chain), max_breaks=max_breaks,
         )
+        result.breaks = [_where_now(spec, found) if found.kind == BreakKind.RESEALED else found
+                         for found in result.breaks]
     for found in forged:
         result.breaks_total += 1
         if len(result.breaks) < max_breaks:
             result.breaks.append(found)
     signature = b""
     if record_checkpoint:
-        signature = checkpoint_record(chain, result).signature or b""
+        anchor = (heads.last.record, heads.last.signature) if heads is not None and heads.last is not None else None
+        signature = checkpoint_record(chain, result, heads_anchor=anchor).signature or b""
     # The head's hash (and the checkpoint's signature) in the log: copied to the log server, they
     # anchor the chain outside the database.
     logger.info(
@@ -228,15 +265,107 @@ def chain_verify(
     return result
 
 
+def _where_now(spec, found: Break) -> Break:
+    """A re-sealed head: say where the row the head named is now (its seq, or that it is gone)."""
+    row_id = found.head_row_id
+    if row_id is None:
+        return found
+    with connection.cursor() as cursor:
+        if spec.name == ACCESS.name:
+            cursor.execute("SELECT (SELECT seq FROM audit_accessseal WHERE entry_id = %s),"
+                           " EXISTS (SELECT 1 FROM audit_accesslogentry WHERE id = %s)", [row_id, row_id])
+        else:
+            cursor.execute("SELECT seq, true FROM audit_authevent WHERE id = %s", [row_id])
+        seq, exists = cursor.fetchone() or (None, False)
+    if not exists:
+        now = f"id {row_id} の行はもうありません（削除）。"
+    elif seq is None:
+        now = f"id {row_id} の行は残っていますが、封印されていません。"
+    else:
+        now = f"id {row_id} の行は現在 seq {seq} にあります。"
+    return replace(found, message=found.message + now)
+
+
+def heads_verify(*, path: Path | str | None = None, existed: bool | None = None,
+                 max_breaks: int = 100) -> tuple[HeadsScan | None, VerifyResult | None]:
+    """Read the heads file and check it as a file: every record signed, each following the one
+    before it, and the last record an earlier verification saw (the latest trusted checkpoint's
+    anchor) still there. ``existed``: whether the file was there before this verification's own
+    sealing pass (which starts a new one when it is gone).
+
+    Returns the scan (for ``chain_verify``) and the findings about the file, reported under the
+    name "heads"; (None, None) without a heads file configured, and no findings (None) while there
+    is no file and no verification has seen one yet (a new installation)."""
+    path = Path(path) if path else heads_path()
+    if path is None:
+        return None, None
+    anchor = heads_anchor()
+    scan = heads_read(path, anchor=(anchor[2], anchor[3]) if anchor else None)
+    if not scan.exists and anchor is None:
+        return scan, None
+    result = VerifyResult(chain=HEADS, rows=scan.records, head_seq=scan.last.record if scan.last else 0,
+                          head_hash=GENESIS)
+
+    def report(kind: str, seq: int, message: str) -> None:
+        result.breaks_total += 1
+        if len(result.breaks) < max_breaks:
+            result.breaks.append(Break(HEADS, kind, seq, None, message))
+
+    if anchor is not None:
+        checkpoint_id, created_at, record, _ = anchor
+        seen = f"検証記録 {checkpoint_id}（{local_time(created_at)}）では記録 {record} まで確認しています"
+        if not scan.exists or existed is False:
+            report(BreakKind.HEADS_MISSING, 0, f"{HEADS_LABEL}のファイル（{path}）がありません（{seen}）。")
+        elif scan.readable and not scan.anchor_found:
+            report(BreakKind.HEADS_CUT, record,
+                   f"{HEADS_LABEL}の記録 {record} がありません（{seen}。ファイルの末尾の削除、またはファイルの作り直し）。")
+    for found in scan.problems:
+        report(found.kind, found.seq, found.message)
+    result.breaks_total += scan.problems_total - len(scan.problems)
+    return scan, result
+
+
+def verify_all(*, chains: Iterable[str] | None = None, batch_size: int = VERIFY_BATCH_SIZE, max_breaks: int = 100,
+               record_checkpoint: bool = True, heads_file: Path | str | None = None) -> list[VerifyResult]:
+    """Verify the chains (default: all) against their checkpoints and the heads file, and the heads
+    file itself; the file's findings come last, under the name "heads" (when there is one to check).
+
+    ``heads_file``: check against this copy of the heads file (one fetched back from the machine it
+    was shipped to) instead of the configured one; its last record is then not recorded as the
+    checkpoints' anchor."""
+    copy = heads_file is not None
+    path = Path(heads_file) if copy else heads_path()
+    existed = path.exists() if path is not None and not copy else None
+    if record_checkpoint:
+        while access_log_seal(window=None, limit=SEAL_LIMIT) == SEAL_LIMIT:
+            pass
+        transaction.on_commit(heads_record)
+    # read before any new checkpoint (whose anchor would be the file's own last record)
+    scan, heads_result = heads_verify(path=path, existed=existed, max_breaks=max_breaks)
+    if scan is not None and copy:
+        scan = replace(scan, last=None)
+    results = [chain_verify(chain=chain, batch_size=batch_size, max_breaks=max_breaks,
+                            record_checkpoint=record_checkpoint, heads=scan)
+               for chain in (chains or list(CHAINS))]
+    if heads_result is not None:
+        logger.info("audit heads verified: records=%d last=%d breaks=%d", heads_result.rows, heads_result.head_seq,
+                    heads_result.breaks_total)
+        results.append(heads_result)
+    return results
+
+
 CHECKPOINT_LOCK_CLASS = 0x6B61  # advisory-lock class of the checkpoint recorders ("ka"), one key per chain
 
 
-def checkpoint_record(chain: str, result: VerifyResult) -> ChainCheckpoint:
+def checkpoint_record(chain: str, result: VerifyResult, *, heads_anchor: tuple[int, bytes] | None = None
+                      ) -> ChainCheckpoint:
     """Record what a verification saw at the head, signed with the keyring's seal key (if it has
-    one) over the checkpoint and the signature of the chain's previous signed checkpoint."""
+    one) over the checkpoint and the signature of the chain's previous signed checkpoint;
+    ``heads_anchor``: the number and signature of the heads file's last record it checked."""
     from kaigo.crypto.keyring import get_keyring
 
     signer = get_keyring().seal_signer()
+    heads_line, heads_signature = heads_anchor if heads_anchor is not None else (None, None)
     with transaction.atomic():
         # one recorder per chain at a time: two verifications signing over the same previous
         # checkpoint would make the later one look like it follows a removed checkpoint
@@ -250,10 +379,53 @@ def checkpoint_record(chain: str, result: VerifyResult) -> ChainCheckpoint:
                         .values_list("signature", flat=True).first())
             signature = key.sign(checkpoint_message(
                 chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
-                created_at=created_at, prev_signature=bytes(previous) if previous is not None else None))
+                created_at=created_at, prev_signature=bytes(previous) if previous is not None else None,
+                heads_line=heads_line, heads_signature=heads_signature))
         return ChainCheckpoint.objects.create(
             chain=chain, seq=result.head_seq, row_hash=result.head_hash, rows=result.rows, ok=result.ok,
-            created_at=created_at, key_version=version, signature=signature)
+            created_at=created_at, key_version=version, signature=signature, heads_record=heads_line,
+            heads_signature=heads_signature)
+
+
+def _checkpoints_walk(chain: str) -> Iterator[tuple[tuple, bool, Break | None]]:
+    """Every checkpoint of a chain in order, whether it can be trusted, and the finding it is when
+    it cannot (a signed one whose signature fails, an unsigned one after a signed one); see
+    ``checkpoints_verified``."""
+    from cryptography.exceptions import InvalidSignature
+
+    from kaigo.crypto.errors import MissingKey
+    from kaigo.crypto.keyring import get_keyring
+
+    ring = get_keyring()
+    signing = ring.seal_signer() is not None
+    previous: bytes | None = None
+    rows = ChainCheckpoint.objects.filter(chain=chain).order_by("id").values_list(
+        "id", "seq", "row_hash", "rows", "ok", "created_at", "key_version", "signature", "heads_record",
+        "heads_signature")
+    for row in rows.iterator(chunk_size=2000):
+        checkpoint_id, seq, seen, rows_seen, ok, created_at, version, signature, heads_line, heads_signature = row
+        if signature is not None:
+            message = checkpoint_message(
+                chain=chain, seq=seq, row_hash=bytes(seen), rows=rows_seen, ok=ok, created_at=created_at,
+                prev_signature=previous, heads_line=heads_line,
+                heads_signature=bytes(heads_signature) if heads_signature is not None else None)
+            previous = bytes(signature)  # the next one signs over this one, valid or not
+            try:
+                ring.seal_public(version).verify(bytes(signature), message)
+            except (InvalidSignature, MissingKey, ValueError):
+                yield row, False, Break(chain, BreakKind.CHECKPOINT, seq, None,
+                                        f"検証記録 {checkpoint_id}（seq {seq}）の署名が一致しません（検証記録の書き換え、"
+                                        f"またはそれ以前の検証記録の削除）。")
+                continue
+        elif previous is not None:  # unsigned after a signed one: not how this code records them
+            yield row, False, Break(chain, BreakKind.CHECKPOINT, seq, None,
+                                    f"検証記録 {checkpoint_id}（seq {seq}）に署名がありません（署名のある検証記録の後の"
+                                    f"ため、書き換えまたは差し替えの疑い）。")
+            continue
+        elif signing:  # from before the seal key: a stripped signature would look the same
+            yield row, False, None
+            continue
+        yield row, True, None
 
 
 def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]]:
@@ -263,50 +435,42 @@ def checkpoints_verified(chain: str) -> tuple[dict[int, set[bytes]], list[Break]
     and for each unsigned checkpoint after a signed one (a replaced one). Unsigned checkpoints
     count as before only while the keyring has no seal key; with one, those from before it are
     passed over (stripping a signature must not turn a checkpoint into a trusted one)."""
-    from cryptography.exceptions import InvalidSignature
-
-    from kaigo.crypto.errors import MissingKey
-    from kaigo.crypto.keyring import get_keyring
-
-    ring = get_keyring()
-    signing = ring.seal_signer() is not None
     trusted: dict[int, set[bytes]] = {}
     forged: list[Break] = []
-    previous: bytes | None = None
-    rows = ChainCheckpoint.objects.filter(chain=chain).order_by("id").values_list(
-        "id", "seq", "row_hash", "rows", "ok", "created_at", "key_version", "signature")
-    for checkpoint_id, seq, seen, rows_seen, ok, created_at, version, signature in rows.iterator(chunk_size=2000):
-        if signature is not None:
-            message = checkpoint_message(chain=chain, seq=seq, row_hash=bytes(seen), rows=rows_seen, ok=ok,
-                                         created_at=created_at, prev_signature=previous)
-            try:
-                ring.seal_public(version).verify(bytes(signature), message)
-            except (InvalidSignature, MissingKey, ValueError):
-                forged.append(Break(chain, BreakKind.CHECKPOINT, seq, None,
-                                    f"検証記録 {checkpoint_id}（seq {seq}）の署名が一致しません（検証記録の書き換え、"
-                                    f"またはそれ以前の検証記録の削除）。"))
-                previous = bytes(signature)
-                continue
-            previous = bytes(signature)
-        elif previous is not None:  # unsigned after a signed one: not how this code records them
-            forged.append(Break(chain, BreakKind.CHECKPOINT, seq, None,
-                                f"検証記録 {checkpoint_id}（seq {seq}）に署名がありません（署名のある検証記録の後の"
-                                f"ため、書き換えまたは差し替えの疑い）。"))
-            continue
-        elif signing:  # from before the seal key: a stripped signature would look the same
-            continue
-        if seq > 0:
+    for row, ok, found in _checkpoints_walk(chain):
+        if found is not None:
+            forged.append(found)
+        seq, seen = row[1], row[2]
+        if ok and seq > 0:
             trusted.setdefault(seq, set()).add(bytes(seen))
     return trusted, forged
 
 
-def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[VerifyResult]:
-    """The nightly check: verify every chain; log each break as an ERROR and raise an alert
-    for each break not alerted before."""
-    results = []
+def heads_anchor() -> tuple[int, datetime, int, bytes] | None:
+    """The heads file's last record as the latest trusted checkpoint (of any chain) that recorded
+    one saw it: (checkpoint id, its time, record number, record signature); None if none did."""
+    latest = None
     for chain in CHAINS:
-        result = chain_verify(chain=chain, batch_size=batch_size)
-        results.append(result)
+        for row, ok, _ in _checkpoints_walk(chain):
+            checkpoint_id, created_at, heads_line, heads_signature = row[0], row[5], row[8], row[9]
+            if ok and heads_line is not None and heads_signature is not None and (
+                    latest is None or checkpoint_id > latest[0]):
+                latest = (checkpoint_id, created_at, heads_line, bytes(heads_signature))
+    return latest
+
+
+def verified_label(name: str) -> str:
+    """The Japanese name of what was verified: a chain, or the heads file."""
+    return HEADS_LABEL if name == HEADS else CHAINS[name].label
+
+
+def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[VerifyResult]:
+    """The nightly check: verify every chain against its checkpoints and the heads outside the
+    database, and the heads file itself; log each break as an ERROR and raise an alert for each
+    break not alerted before."""
+    results = verify_all(batch_size=batch_size)
+    for result in results:
+        chain = result.chain
         if result.ok:
             continue
         for found in result.breaks:
@@ -321,7 +485,7 @@ def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[Veri
                 AuditAlert(
                     kind=AuditAlert.Kind.CHAIN_BROKEN,
                     fingerprint=found.fingerprint,
-                    detail=f"{CHAINS[chain].label}: {found.label}。{found.message}"[:500],
+                    detail=f"{verified_label(chain)}: {found.label}。{found.message}"[:500],
                 )
                 for found in result.breaks
                 if found.fingerprint not in known

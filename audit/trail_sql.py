@@ -7,6 +7,8 @@ Migrations have run with this exact output: changing it means a new migration, n
   function ``audit_refuse_change`` of migration 0002), and PUBLIC loses those privileges.
 - Tracked tables: a statement trigger refuses any write while the session's ``pgtrigger.ignore``
   names one of the table's triggers (function ``audit_trail_guard`` of migration 0004).
+- TRUNCATE of the event tables: a trigger of its own, ``truncate_refuse_sql`` (audit migration 0016
+  for the tables that existed then; a new event table's migration adds it).
 """
 
 from __future__ import annotations
@@ -33,6 +35,45 @@ def trail_unlock_sql(event_tables: Sequence[str], tracked_tables: Sequence[str])
     statements = [f"DROP TRIGGER IF EXISTS audit_trail_guard ON {table};" for table in tracked_tables]
     statements += [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in event_tables]
     return "\n".join(statements)
+
+
+# --- TRUNCATE (issue 17) -----------------------------------------------------------------------------
+#
+# Since audit migration 0016 every append-only table (the chains, the checkpoints and every event table
+# of the change trail) also refuses TRUNCATE by trigger, to everyone, a superuser included: the
+# privileges alone did not bind the superuser (docker-compose's login then). One trigger name on every
+# table, so that renaming a table (as eligibility 0006 and premiums 0020 did) leaves it in place. A
+# migration that adds an event table runs ``trail_lock_operation`` and ``truncate_refuse_operation``
+# for it (tests/audit/test_append.py checks that every event table has both triggers).
+
+TRUNCATE_TRIGGER = "audit_no_truncate"
+
+
+def truncate_refuse_sql(tables: Sequence[str]) -> str:
+    """``CREATE OR REPLACE`` (PostgreSQL 14+): audit 0016 finds its tables in the catalog, so an app's
+    migration adding the trigger to its new event tables may run before or after it."""
+    return "\n".join(
+        f"CREATE OR REPLACE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();"
+        for table in tables
+    )
+
+
+def truncate_allow_sql(tables: Sequence[str]) -> str:
+    return "\n".join(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {table};" for table in tables)
+
+
+def truncate_refuse_operation(tables: Sequence[str]):
+    """A migration operation refusing TRUNCATE of these append-only tables (allowing it on reverse)."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor):
+        schema_editor.execute(truncate_refuse_sql(tables), params=None)
+
+    def reverse(apps, schema_editor):
+        schema_editor.execute(truncate_allow_sql(tables), params=None)
+
+    return migrations.RunPython(forward, reverse)
 
 
 def trail_lock_operation(event_tables: Sequence[str], tracked_tables: Sequence[str]):

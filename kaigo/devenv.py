@@ -438,6 +438,25 @@ def run_services_remove(path: Path, *, pid: int) -> None:
         pass
 
 
+APP_ROLE, AUDIT_OWNER = "kaigo_app", "kaigo_audit_owner"
+
+
+def app_role_env(env: dict[str, str]) -> dict[str, str]:
+    """The web server, worker and beat connect as a role that owns nothing, as in docker-compose
+    (issue 17; docs/deployment.md, "Database roles"): as the embedded server's superuser, who has
+    just migrated, make that role and lock the audit tables down (``audit_lockdown --setup``, again
+    at every start: new tables get their grants), then return its DATABASE_URL for the app
+    processes. Commands typed by hand keep the owner's URL. A DATABASE_URL given in the environment
+    is left alone: its roles are its administrator's."""
+    if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_URL_FILE"):
+        return {}
+    from urllib.parse import urlsplit, urlunsplit
+
+    manage(env, "audit_lockdown", "--setup", "--role", APP_ROLE, "--owner", AUDIT_OWNER)
+    url = urlsplit(env["DATABASE_URL"])
+    return {"DATABASE_URL": urlunsplit(url._replace(netloc=f"{APP_ROLE}@{url.hostname}:{url.port}"))}
+
+
 def cmd_run() -> int:
     lock = RunLock(VAR / "run.lock")
     if not lock.acquire():
@@ -460,6 +479,7 @@ def cmd_run() -> int:
             say("applying database migrations")
             manage(env, "migrate", "--no-input", "-v", "0")
             manage(env, "demo_setup")
+            env.update(app_role_env(env))
         except KeyboardInterrupt:
             say("interrupted while starting")
             return 130

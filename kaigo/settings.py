@@ -322,6 +322,12 @@ KAIGO_REGISTRY_INBOX = env("KAIGO_REGISTRY_INBOX", str(BASE_DIR / "var" / "regis
 KAIGO_KEYRING = os.environ.get("KAIGO_KEYRING") or None
 KAIGO_KEYRING_FILE = os.environ.get("KAIGO_KEYRING_FILE") or str(BASE_DIR / "var" / "keyring.json")
 
+# KAIGO_AUDIT_HEADS_PATH: the append-only file, outside the database, to which every sealing pass
+# of the audit chains writes their signed heads (audit/heads.py, docs/subsystems/audit.md "Heads
+# outside the database"); audit_verify checks the database against it. A deployment keeps it off
+# the database server and ships it to another machine (docs/deployment.md). Empty: no heads.
+KAIGO_AUDIT_HEADS_PATH = env("KAIGO_AUDIT_HEADS_PATH", str(BASE_DIR / "var" / "audit-heads.jsonl"))
+
 # KAIGO_TRUSTED_PROXIES: comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24) of the
 # reverse proxies whose X-Forwarded-For and terminal-id header the access log believes. Empty:
 # believe none (REMOTE_ADDR is the terminal).

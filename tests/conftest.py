@@ -36,6 +36,33 @@ def test_keyring(tmp_path_factory):
     reset_keyring()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_the_truncate_triggers():
+    """The audit tables refuse TRUNCATE by trigger, a superuser too (audit migration 0016). The
+    flush that empties the test database after a transactional test truncates every table: it runs
+    with triggers off (``session_replication_role = replica``, inside the flush's own transaction;
+    the test database's user is a superuser). Only the tests' flush: nothing else is changed."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def audit_heads_file(settings, tmp_path):
+    """Each test writes the audit chains' heads (docs/subsystems/audit.md, "Heads outside the
+    database") to a file of its own, never to the development one under var/."""
+    settings.KAIGO_AUDIT_HEADS_PATH = str(tmp_path / "audit-heads.jsonl")
+    return tmp_path / "audit-heads.jsonl"
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 at Django's iteration count costs ~0.3 s a hash; no test is about the hash itself.
@@ -113,6 +140,7 @@ def start_worker(transactional_db, tmp_path):
             "KAIGO_BATCH_RETRY_BACKOFF": "0.2",
             "KAIGO_BATCH_MAX_RETRIES": "2",
             "KAIGO_KEYRING_FILE": django_settings.KAIGO_KEYRING_FILE,
+            "KAIGO_AUDIT_HEADS_PATH": django_settings.KAIGO_AUDIT_HEADS_PATH,
             **extra_env,
         }
         process = subprocess.Popen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -180,12 +181,18 @@ def test_the_database_refuses_update_and_delete_even_to_a_superuser(statement, t
             ChainCheckpoint.objects.count()) == (1, 1, 1, 1)
 
 
-@pytest.mark.django_db
-def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncate():
+AUDIT_TABLES = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint"]
+
+
+def append_only_tables() -> list[str]:
     from audit.trail_models import trail_event_models
 
-    tables = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint",
-              *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
+    return [*AUDIT_TABLES, *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
+
+
+@pytest.mark.django_db
+def test_update_and_delete_are_revoked_from_public_and_a_trigger_refuses_each_and_truncate():
+    tables = append_only_tables()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.privilege_type FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a"
@@ -200,6 +207,37 @@ def test_update_and_delete_are_revoked_from_public_and_no_trigger_blocks_truncat
         # by eligibility 0006 and premiums 0020), none on TRUNCATE
         assert sorted(cursor.fetchall()) == sorted((f"{table}_append_only", False) for table in tables)
         assert len(tables) == 27  # 23, and issue 16's four (receipts, late charges paid and exempted, transfers)
+        # and TRUNCATE: a trigger of its own on each (audit migration 0016), the same name everywhere
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'audit_no_truncate' AND t.tgfoid = 'audit_refuse_change'::regproc"
+            " AND (t.tgtype & 32) <> 0 AND (t.tgtype & 1) = 0 AND t.tgenabled = 'O'"
+        )
+        assert sorted(name for (name,) in cursor.fetchall()) == sorted(tables)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", [*AUDIT_TABLES, "eligibility_residentevent", "audit_staffevent",
+                                   "premiums_paymentevent"])
+def test_the_database_refuses_truncate_even_to_a_superuser(table):
+    """Issue 17: as the superuser (the test database's user is one, as docker-compose's login was),
+    TRUNCATE of the chains, their seals, the checkpoints, the events went through; now it is refused."""
+    write()
+    services.auth_event_write(kind="login")
+    services.chain_verify(chain="access")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred FK check either
+    for statement in [f"TRUNCATE {table}", f"TRUNCATE {table} CASCADE", f"TRUNCATE ONLY {table} RESTART IDENTITY"]:
+        with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        assert str(refused.value).splitlines()[0] == f"{table} is append-only: TRUNCATE refused"
+        assert refused.value.__cause__.sqlstate == "42501"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:  # all at once, too
+        cursor.execute("TRUNCATE audit_accesslogentry, audit_accessseal, audit_authevent, audit_chaincheckpoint")
+    assert (AccessLogEntry.objects.count(), AccessSeal.objects.count(), AuthEvent.objects.count(),
+            ChainCheckpoint.objects.count()) == (1, 1, 1, 1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -385,3 +423,101 @@ def test_lockdown_dry_run_prints_the_statements_and_changes_nothing(roles, capsy
     with connection.cursor() as cursor:
         cursor.execute("SELECT has_table_privilege(%s, 'audit_accesslogentry', 'UPDATE')", [app])
         assert cursor.fetchone() == (True,)
+
+
+@pytest.fixture
+def role_names():
+    suffix = uuid.uuid4().hex[:8]
+    return f"kaigo_test_app_{suffix}", f"kaigo_test_audit_owner_{suffix}"
+
+
+@pytest.mark.django_db
+def test_setup_makes_an_application_role_that_owns_nothing_and_only_appends_to_the_audit_tables(
+        role_names, tmp_path, capsys):
+    """What docker-compose's `lockdown` service runs after every migrate, as the owner (issue 17): the
+    application's role from its own DATABASE_URL, the grants of the business tables, the lockdown."""
+    from kaigo.db import number_allocate
+
+    app, owner = role_names
+    url_file = tmp_path / "database_url"
+    url_file.write_text(f"postgresql://{app}:s3cret%2Fpw@postgres:5432/kaigo\n")
+    first = write()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("audit_lockdown", setup=True, owner=owner, app_database_url_file=str(url_file), dry_run=True)
+    printed = capsys.readouterr().out
+    assert f'ALTER ROLE "{app}" PASSWORD \'********\';' in printed and "s3cret" not in printed
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [app, owner])
+        assert cursor.fetchone() == (0,)  # a dry run makes nothing
+
+    for _ in range(2):  # again after every migrate: the same result
+        call_command("audit_lockdown", setup=True, owner=owner, app_database_url_file=str(url_file))
+        out = capsys.readouterr().out
+        assert f"ロール {app} と {owner} を用意し" in out and "s3cret" not in out
+        assert out.splitlines()[-1] == f"{app} は監査記録を参照と追記（追記用の関数経由）しかできなくなりました。"
+    call_command("audit_lockdown", role=app, check=True)
+    assert capsys.readouterr().out == f"OK: {app} は監査記録を参照と追記しかできません。\n"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolcanlogin, rolsuper, rolpassword LIKE 'SCRAM-SHA-256$%%' FROM pg_authid"
+                       " WHERE rolname = %s", [app])
+        assert cursor.fetchone() == (True, False, True)
+        cursor.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [owner])
+        assert cursor.fetchone() == (False,)
+        cursor.execute("SELECT (SELECT count(*) FROM pg_class WHERE relowner = %s::regrole)"
+                       " + (SELECT count(*) FROM pg_proc WHERE proowner = %s::regrole)", [app, app])
+        assert cursor.fetchone() == (0,)  # it owns nothing
+
+    # the business tables as the application uses them
+    (household_id,) = number_allocate("eligibility_household_number_seq")
+    as_role(app, "INSERT INTO eligibility_household (id, ward) VALUES (%s, 'tama')", [household_id])
+    as_role(app, "UPDATE eligibility_household SET ward = 'asao' WHERE id = %s", [household_id])
+    assert as_role(app, "SELECT count(*) FROM eligibility_householdevent WHERE pgh_obj_id = %s", [household_id]) == [(2,)]
+    as_role(app, "CREATE TEMP TABLE batch_scratch (id bigint) ON COMMIT DROP")
+    # the audit tables: appending through the functions only
+    (appended,) = as_role(
+        app, "SELECT id FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')")
+    assert appended[0] > first
+    for statement in [
+        "TRUNCATE audit_accesslogentry", "TRUNCATE audit_authevent", "TRUNCATE audit_chaincheckpoint",
+        "DELETE FROM audit_accessseal", "UPDATE audit_authevent SET kind = 'logout'",
+        "ALTER TABLE audit_accessseal DISABLE TRIGGER audit_no_truncate",
+        "SET session_replication_role = replica",
+        f"GRANT {owner} TO {app}",
+    ]:
+        with pytest.raises(DatabaseError) as refused:
+            as_role(app, statement)
+        assert refused.value.__cause__.sqlstate == "42501", statement
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("content", "error"), [
+    ("redis://x@localhost/0", "DATABASE_URL に利用者がありません"),
+    ("postgresql://localhost/kaigo", "DATABASE_URL に利用者がありません"),
+])
+def test_setup_refuses_a_database_url_without_a_user(tmp_path, content, error):
+    url_file = tmp_path / "database_url"
+    url_file.write_text(content)
+    with pytest.raises(CommandError, match=error):
+        call_command("audit_lockdown", setup=True, owner="kaigo_audit_owner", app_database_url_file=str(url_file))
+    with pytest.raises(CommandError, match="--setup には --owner"):
+        call_command("audit_lockdown", setup=True, role="kaigo_app")
+
+
+@pytest.mark.django_db
+def test_the_check_names_a_role_that_owns_something_or_may_become_the_owner(roles, capsys):
+    app, owner = roles
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("audit_lockdown", role=app, owner=owner)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER ROLE {app} CREATEROLE")
+        cursor.execute(f"GRANT {owner} TO {app}")
+        cursor.execute(f"ALTER TABLE staff_staff OWNER TO {app}")
+    capsys.readouterr()
+    with pytest.raises(CommandError):
+        call_command("audit_lockdown", role=app, check=True)
+    out = capsys.readouterr().out
+    assert re.search(f"NG: role {app} owns [0-9]+ objects of the schema \\(tables, indexes, sequences, functions\\): it must own nothing", out)
+    assert f"NG: role {app} has CREATEROLE (it could make itself a member of the tables' owner)" in out
+    assert f"NG: role {app} is a member of {owner}, which owns audit tables" in out

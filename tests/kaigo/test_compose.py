@@ -28,9 +28,13 @@ COMPOSE = BASE_DIR / "docker-compose.yml"
 DOCKERFILE = BASE_DIR / "Dockerfile"
 SETTINGS = BASE_DIR / "kaigo" / "settings.py"
 
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "lockdown", "web", "worker", "beat")
+SERVING = ("web", "worker", "beat")  # connect as the application's role
+ONE_SHOT = ("migrate", "lockdown")  # connect as the database's owner
 ALL_SERVICES = {"postgres", "redis", *APP_SERVICES}
-# beat has no probe to ask; migrate is a one-shot job.
+APP_DATABASE_URL = "/run/secrets/database_url"
+OWNER_DATABASE_URL = "/run/secrets/database_owner_url"
+# beat has no probe to ask; migrate and lockdown are one-shot jobs.
 WITH_HEALTHCHECK = {"postgres", "redis", "web", "worker"}
 DATA_DIRS = {"postgres": "/var/lib/postgresql/data", "redis": "/data"}
 ENV_READ = re.compile(r"""\b(?:env(?:_bool|_list)?\(|os\.environ\.get\()\s*["']([A-Z][A-Z0-9_]*)["']""")
@@ -133,8 +137,10 @@ def check_env_names(compose: dict) -> list[str]:
 def check_depends_on(compose: dict) -> list[str]:
     expected = {
         "migrate": {"postgres": "service_healthy"},
+        "lockdown": {"postgres": "service_healthy", "migrate": "service_completed_successfully"},
         **{name: {"postgres": "service_healthy", "redis": "service_healthy",
-                  "migrate": "service_completed_successfully"} for name in ("web", "worker", "beat")},
+                  "migrate": "service_completed_successfully", "lockdown": "service_completed_successfully"}
+           for name in SERVING},
     }
     problems = []
     for name, wanted in expected.items():
@@ -171,9 +177,61 @@ def check_postgres_settings(compose: dict) -> list[str]:
     return [] if given == SERVER_SETTINGS else [f"postgres settings are {given}, expected {SERVER_SETTINGS}"]
 
 
+def _option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv[:-1] else None
+
+
+def check_database_roles(compose: dict) -> list[str]:
+    """Issue 17: web, worker and beat connect as the application's role, which owns nothing (the
+    lockdown role of audit_lockdown); only migrate and lockdown connect as the database's owner
+    (the superuser the postgres image creates), and lockdown runs audit_lockdown --setup with the
+    application's own DATABASE_URL after every migrate."""
+    services = compose["services"]
+    problems = []
+    for name in SERVING:
+        url = (services[name].get("environment") or {}).get("DATABASE_URL_FILE")
+        if url != APP_DATABASE_URL:
+            problems.append(f"{name} connects with {url}, expected the application's role ({APP_DATABASE_URL})")
+        if "database_owner_url" in secret_names(services[name]):
+            problems.append(f"{name} mounts the owner's database URL")
+    for name in ONE_SHOT:
+        url = (services[name].get("environment") or {}).get("DATABASE_URL_FILE")
+        if url != OWNER_DATABASE_URL:
+            problems.append(f"{name} connects with {url}, expected the owner ({OWNER_DATABASE_URL})")
+    argv = as_argv(services["lockdown"].get("command") or [])
+    if argv[:3] != ["python", "manage.py", "audit_lockdown"] or "--setup" not in argv:
+        problems.append(f"lockdown does not run audit_lockdown --setup: {argv}")
+    owner = _option(argv, "--owner")
+    superuser = (services["postgres"].get("environment") or {}).get("POSTGRES_USER")
+    if not owner or owner == superuser:
+        problems.append(f"lockdown's --owner is {owner!r}: a NOLOGIN role of its own, not the superuser {superuser}")
+    url_file = _option(argv, "--app-database-url-file")
+    if url_file != APP_DATABASE_URL or "database_url" not in secret_names(services["lockdown"]):
+        problems.append(f"lockdown does not make the role of the application's DATABASE_URL ({url_file})")
+    return problems
+
+
+def check_audit_heads_volume(compose: dict) -> list[str]:
+    """The audit chains' heads are written outside the database, to a file on a named volume that
+    every app service mounts at the same place (the worker writes, audit_verify reads it)."""
+    services = compose["services"]
+    declared = set(compose.get("volumes") or {})
+    problems = []
+    for name in APP_SERVICES:
+        path = (services[name].get("environment") or {}).get("KAIGO_AUDIT_HEADS_PATH")
+        if not path:
+            problems.append(f"{name} has no KAIGO_AUDIT_HEADS_PATH")
+            continue
+        mounts = [v.split(":") for v in services[name].get("volumes", []) if isinstance(v, str)]
+        holding = [m for m in mounts if len(m) >= 2 and path.startswith(m[1].rstrip("/") + "/")]
+        if len(holding) != 1 or holding[0][0] not in declared:
+            problems.append(f"{name}: {path} is not on a named volume declared under volumes: {holding}")
+    return problems
+
+
 COMPOSE_CHECKS = [check_services, check_one_image, check_healthchecks, check_named_volumes, check_secrets,
                   check_worker_scalable, check_env_names, check_depends_on, check_web_healthcheck,
-                  check_postgres_settings]
+                  check_postgres_settings, check_database_roles, check_audit_heads_volume]
 
 
 # --- entry points ----------------------------------------------------------------------
@@ -249,6 +307,16 @@ def test_dockerfile():
     assert dockerfile_problems(DOCKERFILE.read_text(encoding="utf-8")) == []
 
 
+def test_the_image_makes_the_heads_mount_point_for_its_user():
+    """A new named volume takes the owner of the image's directory: the worker (uid kaigo) must be
+    able to append the audit heads there."""
+    path = load_compose()["services"]["worker"]["environment"]["KAIGO_AUDIT_HEADS_PATH"]
+    directory = path.rsplit("/", 1)[0]
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert f"mkdir -p {directory}" in text
+    assert re.search(rf"chown kaigo:kaigo [^\n]*{re.escape(directory)}\b", text)
+
+
 def _set(path: str, value):
     def mutate(compose):
         *parents, last = path.split(".")
@@ -292,6 +360,19 @@ BREAKAGES = [
     (check_postgres_settings, _set("services.postgres.command", ["postgres", "-c", "commit_delay=300"])),
     (check_web_healthcheck, _set("services.web.healthcheck.test",
                                  ["CMD", "python", "-c", "u.urlopen('http://127.0.0.1:9000/healthz')"])),
+    (check_depends_on, _delete("services.worker.depends_on.lockdown")),
+    (check_database_roles, _set("services.web.environment", {"DATABASE_URL_FILE": OWNER_DATABASE_URL})),
+    (check_database_roles, _set("services.worker.secrets", ["database_url", "database_owner_url"])),
+    (check_database_roles, _set("services.migrate.environment", {"DATABASE_URL_FILE": APP_DATABASE_URL})),
+    (check_database_roles, _set("services.lockdown.command", ["python", "manage.py", "audit_lockdown", "--owner",
+                                                              "kaigo_audit_owner", "--role", "kaigo_app"])),
+    (check_database_roles, _set("services.lockdown.command", ["python", "manage.py", "audit_lockdown", "--setup",
+                                                              "--owner", "kaigo", "--app-database-url-file",
+                                                              APP_DATABASE_URL])),
+    (check_database_roles, _set("services.lockdown.secrets", ["database_owner_url"])),
+    (check_audit_heads_volume, _set("services.worker.volumes", [])),
+    (check_audit_heads_volume, _delete("volumes.audit-heads")),
+    (check_audit_heads_volume, _set("services.beat.environment", {"KAIGO_ENV": "production"})),
 ]
 
 
