@@ -33,6 +33,11 @@ from eligibility.codes import (
 
 ONE_DAY = timedelta(days=1)
 
+# 介護保険法 附則第1条: 「この法律は、平成十二年四月一日から施行する。」 No one is insured before
+# that day; a person resident and aged 65 (or over) on it was insured from it (DOMAIN 1.2 has no
+# code for this gain: its reason is 49 その他, the date 2000-04-01 names it).
+INSURANCE_START = date(2000, 4, 1)
+
 
 # --- dates of single events ------------------------------------------------------------------
 
@@ -298,7 +303,8 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
     """Every qualification period the facts imply, as known on ``until``: events dated after
     ``until`` are ignored, so every period starts on or before ``until`` and an end may be at most
     the day after it. Sorted, never overlapping; a 第2号 period turning 第1号 is two periods that
-    touch, joined by ChangeReason.FIRST_CLASS_REACHED."""
+    touch, joined by ChangeReason.FIRST_CLASS_REACHED. No period starts before INSURANCE_START
+    (介護保険法 附則第1条): facts before it only decide who was insured on that day."""
     _validate(facts)
     facts = _known_on(facts, until)
     limit = until.toordinal()
@@ -329,8 +335,10 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
     exemptions = [(s.start.toordinal(), exclusion_end(s)) for s in facts.exemption_stays]
     others = [(s.start.toordinal(), exclusion_end(s)) for s in facts.other_special]
 
+    law_start = INSURANCE_START.toordinal()
+
     def status(day: int, previous: str | None) -> str | None:
-        if day > died or not covered(day):
+        if day < law_start or day > died or not covered(day):
             return None
         if any(start <= day < end for start, end in others):
             return None
@@ -358,7 +366,7 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
             return GainReason.OTHER_SPECIAL_ENDED
         if insured_class == InsuredClass.FIRST and day == first_class:
             return GainReason.AGE_65
-        return GainReason.OTHER  # not reached with consistent facts
+        return GainReason.OTHER  # the law's first day (INSURANCE_START); not reached otherwise
 
     def loss_reason(day: int) -> str:
         if died != _POS and day == died + 1:
@@ -372,7 +380,7 @@ def derive_periods(facts: PersonFacts, *, until: date) -> list[Period]:
             return LossReason.OTHER_SPECIAL
         return LossReason.OTHER  # not reached with consistent facts
 
-    points = {first_class, second_class, died + 1}
+    points = {first_class, second_class, died + 1, law_start}
     for block in blocks:
         points.update((block.start, block.end))
     for start, end in exemptions:
