@@ -14,6 +14,13 @@ The rules it implements (documented for people in docs/subsystems/registry-feed.
   U+2028, U+0085 and others and shift the line numbers.
 - The first line is the header, exactly the layout's; otherwise the whole file is rejected
   (``header_missing`` when the first line already looks like data).
+- The last line is the trailer (トレーラ), ended by a line break: ``トレーラ,<件数>`` and, in a
+  layout with amounts, ``,<合計金額>`` (``FileLayout``). The count is the number of data lines
+  between the header and the trailer, good and bad; the total is the sum of the layout's amount
+  columns over those lines, as written (a field that is not a whole number counts 0). A missing,
+  malformed or misplaced trailer, or one that disagrees with the lines, rejects the whole file: a
+  file cut short (at a line end or inside a record) or run together with another is never applied
+  in part. The sender writes it with ``FileLayout.trailer`` (the simulators and the tests do).
 - Per line: at most ``max_line_bytes``; not blank; quoted (RFC 4180) only where a field needs it,
   a quote anywhere else is an error; exactly the layout's number of fields; no control character
   (C0, DEL, C1, U+2028/U+2029); spaces around values are trimmed.
@@ -36,7 +43,14 @@ from kaigo.crypto.blind_index import normalise_kana
 
 BOM = b"\xef\xbb\xbf"
 # Codes that reject the whole file (nothing of it may be applied).
-FILE_ERRORS = frozenset({"empty_file", "bom", "encoding", "header_missing", "header_mismatch"})
+FILE_ERRORS = frozenset({"empty_file", "bom", "encoding", "header_missing", "header_mismatch", "trailer_missing",
+                         "trailer_invalid", "trailer_unterminated", "trailer_misplaced", "trailer_count",
+                         "trailer_total"})
+TRAILER_MARK = "トレーラ"
+_TRAILER_MARK = TRAILER_MARK.encode("utf-8")
+_TRAILER_NUMBER = re.compile(r"[0-9]{1,15}")
+_TRAILER_TOTAL = re.compile(r"-?[0-9]{1,18}")
+_AMOUNT_TEXT = re.compile(rb"\s*(-?[0-9]{1,15})\s*")
 EARLIEST_YEAR = 1900
 
 # C0 and C1 controls and the Unicode line/paragraph separators (str.splitlines would break on them)
@@ -96,6 +110,56 @@ def header_of(columns: Sequence[Column]) -> str:
     return ",".join(c.label for c in columns)
 
 
+@dataclass(frozen=True)
+class FileLayout:
+    """A feed's file: its columns and the amount columns its trailer totals (none: the trailer
+    carries the count only). Each feed's ``format.py`` declares one (``LAYOUT``)."""
+
+    columns: tuple[Column, ...]
+    amounts: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str:
+        return header_of(self.columns)
+
+    @property
+    def amount_positions(self) -> tuple[int, ...]:
+        attrs = [c.attr for c in self.columns]
+        return tuple(attrs.index(a) for a in self.amounts)
+
+    def line_amount(self, raw: bytes) -> int:
+        """The sum of a data line's amount fields as written (a field that is not a whole number,
+        or is missing, counts 0): what the trailer's total adds up, on both sides."""
+        positions = self.amount_positions
+        if not positions:
+            return 0
+        if b'"' in raw:
+            try:
+                values = [v.encode("utf-8") for v in next(csv.reader([raw.decode("utf-8", "replace")]))]
+            except (csv.Error, StopIteration):
+                return 0
+        else:
+            values = raw.split(b",")
+        total = 0
+        for position in positions:
+            if position < len(values):
+                match = _AMOUNT_TEXT.fullmatch(values[position])
+                if match is not None:
+                    total += int(match[1])
+        return total
+
+    def trailer(self, lines: Sequence[str]) -> str:
+        """The trailer line (no line break) of these data lines."""
+        count = f"{TRAILER_MARK},{len(lines)}"
+        if not self.amounts:
+            return count
+        return f"{count},{sum(self.line_amount(line.encode('utf-8')) for line in lines)}"
+
+    def file(self, lines: Sequence[str], *, newline: str = "\n") -> bytes:
+        """A whole file of these data lines: header, lines, trailer, each ended by ``newline``."""
+        return "".join(f"{line}{newline}" for line in [self.header, *lines, self.trailer(lines)]).encode("utf-8")
+
+
 def line_encode(values: Sequence[str]) -> str:
     """One CSV line (no line break) from field values; quotes only where the value needs it."""
     return ",".join('"' + v.replace('"', '""') + '"' if ("," in v or '"' in v) else v for v in values)
@@ -117,12 +181,13 @@ def line_error(line_no: int, serial: str | None, invalid: Invalid) -> LineError:
     return LineError(line_no, serial, invalid.code, f"{line_no}行目: {invalid.reason}")
 
 
-def file_open(data: bytes, parsed: ParsedFile, *, columns: Sequence[Column],
+def file_open(data: bytes, parsed: ParsedFile, *, layout: FileLayout,
               data_first_field: re.Pattern[str]) -> list[bytes] | None:
-    """The raw data lines after the header (LF-split, the final line break dropped), with
-    ``parsed.total_lines`` set; or None when the file is rejected as a whole (the error is in
-    ``parsed.errors``). ``data_first_field`` recognises the first field of a data line, to tell a
-    missing header from a wrong one."""
+    """The raw data lines between the header and the trailer (LF-split), with ``parsed.total_lines``
+    set; or None when the file is rejected as a whole (the error is in ``parsed.errors``).
+    ``data_first_field`` recognises the first field of a data line, to tell a missing header from
+    a wrong one."""
+    columns = layout.columns
     if not data:
         reject(parsed, 1, "empty_file", "ファイルが空です（ヘッダー行もありません）。")
         return None
@@ -138,7 +203,8 @@ def file_open(data: bytes, parsed: ParsedFile, *, columns: Sequence[Column],
                "ファイル全体を受け付けません。")
         return None
     lines = data.split(b"\n")
-    if lines[-1] == b"":
+    terminated = lines[-1] == b""
+    if terminated:
         lines.pop()  # the final line break
     header = lines[0].removesuffix(b"\r").decode("utf-8")
     parsed.total_lines = len(lines) - 1
@@ -153,7 +219,52 @@ def file_open(data: bytes, parsed: ParsedFile, *, columns: Sequence[Column],
                    "ファイル全体を受け付けません。")
         return None
     del lines[0]
+    if not trailer_check(lines, parsed, layout=layout, terminated=terminated):
+        return None
+    lines.pop()
+    parsed.total_lines = len(lines)
     return lines
+
+
+def trailer_check(lines: list[bytes], parsed: ParsedFile, *, layout: FileLayout, terminated: bool) -> bool:
+    """Whether the last of ``lines`` (the lines after the header) is a trailer that agrees with the
+    lines before it; otherwise the file-level error goes to ``parsed.errors``."""
+    last_no = len(lines) + 1  # the file's line number of the last line
+    if not lines or not lines[-1].startswith(_TRAILER_MARK):
+        reject(parsed, last_no, "trailer_missing",
+               f"最終行（{last_no}行目）がトレーラ（件数・合計の行）ではありません。ファイルが途中で切れているおそれがあります。"
+               "ファイル全体を受け付けません。")
+        return False
+    if not terminated:
+        reject(parsed, last_no, "trailer_unterminated",
+               f"{last_no}行目: トレーラが改行で終わっていません。ファイルが途中で切れているおそれがあります。"
+               "ファイル全体を受け付けません。")
+        return False
+    values = [v.strip() for v in lines[-1].removesuffix(b"\r").decode("utf-8").split(",")]
+    expected = 3 if layout.amounts else 2
+    form = "トレーラ,件数,合計金額" if layout.amounts else "トレーラ,件数"
+    if (values[0] != TRAILER_MARK or len(values) != expected or not _TRAILER_NUMBER.fullmatch(values[1])
+            or (layout.amounts and not _TRAILER_TOTAL.fullmatch(values[2]))):
+        reject(parsed, last_no, "trailer_invalid",
+               f"{last_no}行目: トレーラの形式が正しくありません（{form}）。ファイル全体を受け付けません。")
+        return False
+    data_lines = lines[:-1]
+    for line_no, raw in enumerate(data_lines, start=2):
+        if raw.startswith(_TRAILER_MARK):
+            reject(parsed, line_no, "trailer_misplaced",
+                   f"{line_no}行目: 最終行ではない位置にトレーラがあります（複数のファイルが連結されていないか確認してください）。"
+                   "ファイル全体を受け付けません。")
+            return False
+    if int(values[1]) != len(data_lines):
+        reject(parsed, last_no, "trailer_count",
+               f"{last_no}行目: トレーラの件数（{int(values[1])}件）とデータ行の数（{len(data_lines)}行）が一致しません。"
+               "ファイル全体を受け付けません。")
+        return False
+    if layout.amounts and int(values[2]) != sum(layout.line_amount(raw) for raw in data_lines):
+        reject(parsed, last_no, "trailer_total",
+               f"{last_no}行目: トレーラの合計金額がデータ行の金額の合計と一致しません。ファイル全体を受け付けません。")
+        return False
+    return True
 
 
 def header_difference(header: str, columns: Sequence[Column]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from eligibility.codes import ABROAD_CODE
-from kaigo.feeds import Column, line_encode  # noqa: F401  (line_encode: re-exported for the simulator and tests)
+from kaigo.feeds import Column, FileLayout, line_encode  # noqa: F401  (line_encode: re-exported for the simulator and tests)
 
 
 class KindOfChange(models.TextChoices):
@@ -49,6 +49,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("施設コード", "facility_code"),
 )
 HEADER = ",".join(c.label for c in COLUMNS)
+# The file: header, lines, trailer (count only: the file carries no amounts; kaigo/feeds.py).
+LAYOUT = FileLayout(COLUMNS)
 LABELS = {c.attr: c.label for c in COLUMNS}
 ATTRS = tuple(c.attr for c in COLUMNS)
 

@@ -10,9 +10,15 @@ from kaigo.crypto.fields import EncryptedTextField
 
 
 class RegistryFileStatus(models.TextChoices):
+    """A file's state follows its lines (services.file_status_settle): 適用中 while a line is
+    pending, then 適用済 (no line refused) or 一部エラー; 受付不可 when the file was refused whole
+    (nothing of it applied; the reason in ``refusal``)."""
+
     RECEIVED = "received", "受信"
     APPLYING = "applying", "適用中"
     DONE = "done", "適用済"
+    DONE_WITH_ERRORS = "done_errors", "一部エラー"
+    REFUSED = "refused", "受付不可"
 
 
 class RegistryFile(models.Model):
@@ -28,6 +34,8 @@ class RegistryFile(models.Model):
     status = models.CharField("状態", max_length=16, choices=RegistryFileStatus.choices,
                               default=RegistryFileStatus.RECEIVED)
     batch_run = models.ForeignKey("batches.BatchRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # why a refused file was refused (Japanese, from the file-level checks: never a value of a line)
+    refusal = models.CharField("受付不可の理由", max_length=600, blank=True, default="")
 
     class Meta:
         verbose_name = "住基異動ファイル"

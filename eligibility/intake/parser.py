@@ -33,6 +33,7 @@ from eligibility.intake.format import (
     FUTURE_DAYS,
     KIND_RULES,
     LABELS,
+    LAYOUT,
     NOTIFIED_AFTER_EFFECTIVE,
     PAIRS,
     KindOfChange,
@@ -106,7 +107,7 @@ def parse_feed(data: bytes, *, max_line_bytes: int = 4096, today: date | None = 
     effective dates more than FUTURE_DAYS after it and notification dates after it are refused."""
     today = today or date.today()
     feed = ParsedFeed()
-    lines = file_open(data, feed, columns=COLUMNS, data_first_field=_SERIAL)
+    lines = file_open(data, feed, layout=LAYOUT, data_first_field=_SERIAL)
     if lines is not None:
         lines_read(feed, lines, _LineReader(today=today, max_line_bytes=max_line_bytes).read)
     return feed

@@ -15,7 +15,7 @@ from django.db.models import Count
 
 from audit.services import access_log_write
 from eligibility.codes import Sex, Ward, WorkKind
-from eligibility.intake.format import COLUMNS, HEADER, KindOfChange
+from eligibility.intake.format import COLUMNS, LAYOUT, KindOfChange
 from eligibility.intake.models import ChangeStatus, RegistryChange, RegistryFile, WorkItem, WorkStatus
 from eligibility.intake.parser import RegistryRecord, parse_feed
 from eligibility.intake.rules import WorkAction, actions_for
@@ -71,7 +71,7 @@ def change_record(change: RegistryChange) -> RegistryRecord | None:
     """The registry line of a change, parsed as the intake reads it (None if it no longer parses).
     Decrypts the line: callers that show it log the access."""
     dek_preload([-change.file_id])
-    parsed = parse_feed((HEADER + "\n" + change.line + "\n").encode("utf-8"))
+    parsed = parse_feed(LAYOUT.file([change.line]))
     return parsed.records[0] if parsed.records else None
 
 

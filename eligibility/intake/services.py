@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from eligibility.codes import OWN_MUNICIPALITY_CODES, FacilityKind, ResidenceStatus, Ward, WorkKind
-from eligibility.intake.format import HEADER
+from eligibility.intake.format import LAYOUT
 from eligibility.intake.models import (
     ChangeStatus,
     RegistryChange,
@@ -60,7 +60,13 @@ QUALIFY_AHEAD_DAYS = 0  # the intake derives periods up to the business date (th
 
 
 class IntakeFileInvalid(ApplicationError):
+    """A file refused whole; ``faults``: the codes of the file-level faults (for the log: no value)."""
+
     code = "registry_file_invalid"
+
+    def __init__(self, message: str, *, faults: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.faults = faults
 
 
 @dataclass
@@ -77,14 +83,26 @@ def registry_file_receive(data: bytes, *, file_name: str, business_date: date, a
     digest = hashlib.sha256(data).hexdigest()
     existing = RegistryFile.objects.filter(sha256=digest).first()
     if existing is not None:
+        if existing.status == RegistryFileStatus.REFUSED:
+            raise IntakeFileInvalid(f"このファイルは受付不可として記録済みです（ファイル {existing.pk}）: {existing.refusal}",
+                                    faults=("refused_before",))
         return Received(existing, created=False)
     parsed = parse_feed(data, today=business_date)
     if parsed.rejected:
-        raise IntakeFileInvalid("ファイルを受け付けられません: " + " ".join(e.message for e in parsed.errors[:3]))
-    # the parser's line numbers: split on "\n" only (splitlines() would also split on U+2028)
+        # refused whole: recorded with its reason (for 住基異動の取込結果), nothing of it applied
+        reason = " ".join(e.message for e in parsed.errors if e.code in parsed.file_errors)[:600]
+        refused = RegistryFile.objects.create(
+            sha256=digest, file_name=file_name[:200], business_date=business_date, total_lines=parsed.total_lines,
+            received_by=actor if getattr(actor, "pk", None) else None, status=RegistryFileStatus.REFUSED,
+            refusal=reason)
+        raise IntakeFileInvalid(f"ファイルを受け付けられません（ファイル {refused.pk}）: {reason}",
+                                faults=tuple(e.code for e in parsed.errors if e.code in parsed.file_errors))
+    # the parser's line numbers: split on "\n" only (splitlines() would also split on U+2028);
+    # the last line is the trailer, checked by the parser
     text_lines = [t.rstrip("\r") for t in data.decode("utf-8").split("\n")]
     if text_lines and text_lines[-1] == "":
         text_lines.pop()
+    text_lines.pop()
     by_line = {r.line_no: r for r in parsed.records}
     errors = {e.line_no: e for e in parsed.errors}
     serials = [r.serial for r in parsed.records]
@@ -143,8 +161,8 @@ class ChunkResult:
     errors: list[RecordError] = field(default_factory=list)
 
 
-def _record_of(change: RegistryChange, header: str) -> RegistryRecord:
-    parsed = parse_feed((header + "\n" + change.line + "\n").encode("utf-8"))
+def _record_of(change: RegistryChange) -> RegistryRecord:
+    parsed = parse_feed(LAYOUT.file([change.line]))
     if not parsed.records:
         raise ValueError("stored line no longer parses")
     return parsed.records[0]
@@ -165,7 +183,6 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
     if not changes:
         return result
     dek_preload([file.key_id])
-    header = HEADER
     person_ids = sorted({c.person_id for c in changes})
     dek_preload(person_ids)
     residents = {r.pk: r for r in Resident.objects.filter(id__any=person_ids)}
@@ -174,7 +191,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
     now = timezone.now()
     touched: set[int] = set()
     for change in changes:
-        record = _record_of(change, header)
+        record = _record_of(change)
         judgement = (decide or {}).get(change.pk)
         problem = None if judgement else _needs_judgement(record, change, residents, file.business_date, facilities)
         if problem is None:
@@ -196,6 +213,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
     update_rows(RegistryChange, "id", ["status", "error_code", "error_message", "applied_at"],
                 ((c.pk, c.status, c.error_code, c.error_message, c.applied_at) for c in changes),
                 types=["int8", "text", "text", "text", "timestamptz"])
+    file_status_settle(file.pk)
     if touched:
         requalify(sorted(touched), until=max(file.business_date, qualification_horizon(date.today())),
                   context=Context(source=source, actor_id=actor_id, batch_run_id=batch_run_id,
@@ -426,8 +444,25 @@ def _pg_type(field) -> str:
         type(field).__name__, "text")
 
 
-def mark_done(file: RegistryFile) -> None:
-    RegistryFile.objects.filter(pk=file.pk).update(status=RegistryFileStatus.DONE)
+def file_status_settle(file_id: int) -> str:
+    """Set a file's state from its lines (in the caller's transaction) and return it: 適用中 while a
+    line is pending, then 一部エラー when a line was refused (by the parser or when applied), else
+    適用済. Lines waiting for a clerk (要確認) do not keep the file open: the intake is done, the
+    work queue holds them. The file row is locked first, so that the last two chunks of a run,
+    committing at the same time, cannot both see the other's lines as pending."""
+    file = RegistryFile.objects.select_for_update().get(pk=file_id)
+    if file.status == RegistryFileStatus.REFUSED:
+        return file.status
+    lines = RegistryChange.objects.filter(file_id=file_id)
+    if lines.filter(status=ChangeStatus.PENDING).exists():
+        status = RegistryFileStatus.APPLYING if file.batch_run_id else file.status
+    elif lines.filter(status=ChangeStatus.REJECTED).exists():
+        status = RegistryFileStatus.DONE_WITH_ERRORS
+    else:
+        status = RegistryFileStatus.DONE
+    if status != file.status:
+        RegistryFile.objects.filter(pk=file_id).update(status=status)
+    return status
 
 
 def registry_file_receive_and_start(data: bytes, *, file_name: str, business_date: date, actor, origin,
@@ -441,8 +476,13 @@ def registry_file_receive_and_start(data: bytes, *, file_name: str, business_dat
     run = batch_start(kind="eligibility.registry_intake",
                       params={"file_id": received.file.pk, "persons_per_chunk": persons_per_chunk},
                       actor=actor if getattr(actor, "pk", None) else None, origin=origin)
-    RegistryFile.objects.filter(pk=received.file.pk).update(batch_run=run, status=RegistryFileStatus.APPLYING)
-    received.file.batch_run = run
+    with transaction.atomic():
+        RegistryFile.objects.filter(pk=received.file.pk).update(batch_run=run)
+        # a chunk may have settled the file already: only a file still 受信 becomes 適用中
+        RegistryFile.objects.filter(pk=received.file.pk, status=RegistryFileStatus.RECEIVED).update(
+            status=RegistryFileStatus.APPLYING)
+        file_status_settle(received.file.pk)  # a file with no line to apply is done at once
+    received.file.refresh_from_db()
     return received, run
 
 

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from premiums.intake.payment_feed.format import (
     CHANNEL_FILE_CODES,
-    HEADER,
+    LAYOUT,
     PaymentChannel,
     TransferResult,
     line_encode,
@@ -168,7 +168,7 @@ def _write(good: list[tuple[list[str], str]], *, rng: random.Random, day: date, 
     bad_positions = set(rng.sample(range(size), bad_lines)) if bad_lines else set()
     prefix = f"{day:%y%m%d}"
     made = SimulatedPaymentFile(data=b"", lines=size)
-    out = [HEADER]
+    out: list[str] = []  # the data lines (LAYOUT.file adds the header and the trailer)
     seen_serials: list[str] = []
     good_iter = iter(good)
     preliminary_code = CHANNEL_FILE_CODES[PaymentChannel.STORE_PRELIMINARY]
@@ -192,8 +192,7 @@ def _write(good: list[tuple[list[str], str]], *, rng: random.Random, day: date, 
         if bad_lines:
             seen_serials.append(serial)
         out.append(",".join(values))
-    out.append("")
-    made.data = "\n".join(out).encode("utf-8")
+    made.data = LAYOUT.file(out)
     return made
 
 

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from eligibility.codes import Sex
 from premiums.intake.pension_feed.format import (
     ATTRS,
-    HEADER,
+    LAYOUT,
     NOTICE_MONTHS,
     PENSION_KIND_FILE_CODES,
     RESULT_FILE_CODES,
@@ -311,7 +311,7 @@ def _write(good: list[tuple[list[str], int | None, str | None]], *, rng: random.
     bad_positions = set(rng.sample(range(size), bad_lines))
     serials = itertools.count(serial_start)
     made = SimulatedPensionFile(data=b"", lines=size)
-    out = [HEADER]
+    out: list[str] = []  # the data lines (LAYOUT.file adds the header and the trailer)
     seen_serials: list[str] = []
     seen_good: list[list[str]] = []
     good_iter = iter(good)
@@ -336,8 +336,7 @@ def _write(good: list[tuple[list[str], int | None, str | None]], *, rng: random.
             seen_good.append(values)
             text = line_encode(values)
         out.append(text)
-    out.append("")
-    made.data = "\n".join(out).encode("utf-8")
+    made.data = LAYOUT.file(out)
     return made
 
 

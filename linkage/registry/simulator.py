@@ -27,7 +27,7 @@ from eligibility.codes import Relation, ResidenceStatus, Sex, municipality_code
 from eligibility.intake.format import (
     ABROAD,
     ATTRS,
-    HEADER,
+    LAYOUT,
     KindOfChange,
     line_encode,
 )
@@ -126,7 +126,7 @@ def simulate_day_with_faults(residents: Sequence[ResidentSnapshot], *, day: date
     rng = day_sim.rng
     bad_positions = set(rng.sample(range(size), bad_lines))
     serials = itertools.count(serial_start)
-    out = [HEADER]
+    out: list[str] = []  # the data lines (LAYOUT.file adds the header and the trailer)
     injected: dict[int, str] = {}
     counts: dict[str, int] = {}
     good_iter = iter(good)
@@ -146,8 +146,7 @@ def simulate_day_with_faults(residents: Sequence[ResidentSnapshot], *, day: date
             text = line_encode(values)
             seen_serials.append(serial)
         out.append(text)
-    out.append("")
-    return SimulatedDay(data="\n".join(out).encode("utf-8"), injected=injected, counts=counts)
+    return SimulatedDay(data=LAYOUT.file(out), injected=injected, counts=counts)
 
 
 class _Day:

@@ -36,8 +36,8 @@ from eligibility.codes import Relation, Sex
 from premiums.intake.tax_feed.format import (
     ATTRS,
     FLAG_FILE_CODES,
-    HEADER,
     KIND_FILE_CODES,
+    LAYOUT,
     TAXED_FILE_CODES,
     TaxRecordKind,
     line_encode,
@@ -387,7 +387,7 @@ def _write(good: list[TaxRecord], *, rng: random.Random, fiscal_year: int, seria
     bad_positions = set(rng.sample(range(size), bad_lines))
     serials = itertools.count(serial_start)
     fault_ids = itertools.count(_FAULT_PERSON_BASE + rng.randrange(10**9))
-    out = [HEADER]
+    out: list[str] = []  # the data lines (LAYOUT.file adds the header and the trailer)
     injected: dict[int, str] = {}
     written: list[TaxRecord] = []
     seen_serials: list[str] = []
@@ -409,8 +409,7 @@ def _write(good: list[TaxRecord], *, rng: random.Random, fiscal_year: int, seria
             seen_serials.append(serial)
             text = line_encode(record_values(record))
         out.append(text)
-    out.append("")
-    return SimulatedTaxFile(data="\n".join(out).encode("utf-8"), injected=injected, records=written)
+    return SimulatedTaxFile(data=LAYOUT.file(out), injected=injected, records=written)
 
 
 def _bad_line(rng: random.Random, serial: str, fiscal_year: int, earlier_serials: list[str],

@@ -37,9 +37,16 @@ class InboundFile(models.Model):
     applied = models.PositiveIntegerField("反映件数", default=0)
     rejected = models.PositiveIntegerField("エラー件数", default=0)
     duplicates = models.PositiveIntegerField("受信済の件数", default=0)
+    # a file refused whole (encoding, header, trailer, ...): why, in Japanese (never a value of a
+    # line); nothing of it was applied. Empty for an accepted file.
+    refusal = models.CharField("受付不可の理由", max_length=600, blank=True, default="")
 
     class Meta:
         verbose_name = "連携ファイル（保険料）"
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusal)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"

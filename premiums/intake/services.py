@@ -64,13 +64,25 @@ class Received:
 
 
 def _existing(data: bytes) -> tuple[str, InboundFile | None]:
+    """The file's digest and the file received before with the same bytes; a file refused before
+    is refused again (InboundFileInvalid, with its recorded reason)."""
     digest = hashlib.sha256(data).hexdigest()
-    return digest, InboundFile.objects.filter(sha256=digest).first()
+    existing = InboundFile.objects.filter(sha256=digest).first()
+    if existing is not None and existing.refused:
+        raise InboundFileInvalid(f"このファイルは受付不可として記録済みです（ファイル {existing.pk}）: {existing.refusal}")
+    return digest, existing
 
 
-def _refuse(parsed) -> None:
-    if parsed.rejected:
-        raise InboundFileInvalid("ファイルを受け付けられません: " + " ".join(e.message for e in parsed.errors[:3]))
+def _refuse(parsed, *, digest: str, kind: str, file_name: str, actor, **fields) -> None:
+    """A file refused whole (a file-level fault: encoding, header, trailer, ...): recorded with its
+    reason and nothing else (no fact, no payment, no line), then InboundFileInvalid."""
+    if not parsed.rejected:
+        return
+    reason = " ".join(e.message for e in parsed.errors if e.code in parsed.file_errors)[:600]
+    refused = InboundFile.objects.create(kind=kind, sha256=digest, file_name=file_name[:200],
+                                         total_lines=parsed.total_lines, refusal=reason,
+                                         received_by=actor if getattr(actor, "pk", None) else None, **fields)
+    raise InboundFileInvalid(f"ファイルを受け付けられません（ファイル {refused.pk}）: {reason}")
 
 
 class _Errors:
@@ -106,6 +118,10 @@ def main_levy_done(fiscal_year: int) -> bool:
                                    status=BatchRun.Status.SUCCEEDED).exists()
 
 
+def _month_or_none(month: tuple[int, int]) -> date | None:
+    return date(*month, 1) if 1 <= month[1] <= 12 else None
+
+
 # --- the inhabitant-tax file ------------------------------------------------------------------
 
 
@@ -121,7 +137,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
     if existing is not None:
         return Received(existing, created=False)
     parsed = parse_tax_file(data, fiscal_year=fiscal_year)
-    _refuse(parsed)
+    _refuse(parsed, digest=digest, kind=InboundKind.TAX, file_name=file_name, actor=actor, fiscal_year=fiscal_year)
     errors = _Errors(parsed.errors)
     records: list[TaxRecord] = parsed.records
     known = _known_serials(TaxFact, [r.serial for r in records])
@@ -221,7 +237,8 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
     if existing is not None:
         return Received(existing, created=False)
     parsed = parse_pension_file(data, notice=notice, month=month)
-    _refuse(parsed)
+    _refuse(parsed, digest=digest, kind=InboundKind.PENSION, file_name=file_name, actor=actor,
+            month=_month_or_none(month), notice=notice)
     errors = _Errors(parsed.errors)
     plan = collection_plan_for(fiscal_year_of(date(*month, 1))).pension
     first = first_deduction_month(month, plan)
@@ -292,7 +309,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     if existing is not None:
         return PaymentsReceived(existing, created=False)
     parsed = parse_payment_file(data, today=today or timezone.localdate())
-    _refuse(parsed)
+    _refuse(parsed, digest=digest, kind=InboundKind.PAYMENT, file_name=file_name, actor=actor)
     errors = _Errors(parsed.errors)
     rows, preliminary, failed = [], 0, 0
     for r in parsed.records:
@@ -385,7 +402,8 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
     if existing is not None:
         return Received(existing, created=False)
     parsed = parse_pension_file(data, notice=Notice.RESULTS, month=month)
-    _refuse(parsed)
+    _refuse(parsed, digest=digest, kind=InboundKind.PENSION, file_name=file_name, actor=actor,
+            month=_month_or_none(month), notice=Notice.RESULTS)
     errors = _Errors(parsed.errors)
     fiscal_year = fiscal_year_of(date(*month, 1))
     matches = _matches(parsed.records)

@@ -56,9 +56,10 @@ def registry_line(who=None, **values) -> str:
 
 
 def registry_file(*lines: str) -> bytes:
-    from eligibility.intake.format import HEADER
+    """A whole change file: header, lines, trailer (kaigo.feeds.FileLayout)."""
+    from eligibility.intake.format import LAYOUT
 
-    return ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
+    return LAYOUT.file(lines)
 
 
 def make_elderly(**overrides):

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from audit.models import AccessLogEntry
 from eligibility.codes import CardKind, FacilityKind, ResidenceStatus, Ward, municipality_code
 from eligibility.intake import services as intake
-from eligibility.intake.format import ATTRS, HEADER, line_encode
+from eligibility.intake.format import ATTRS, LAYOUT, line_encode
 from eligibility.models import (
     CardIssue,
     Facility,
@@ -385,13 +385,12 @@ def intake_file_with_problems():
     def line(**values):
         return registry_line(resident, **values)
 
-    data = ("\n".join([
-        HEADER,
+    data = LAYOUT.file([
         line(kind="C2", effective_on=TODAY.isoformat(), name_kanji="取込 三郎", name_kana="トリコミ サブロウ"),
         line(kind="B1", effective_on=(TODAY - timedelta(days=90)).isoformat(), to_municipality=CHIYODA),
         line(kind="B2", effective_on="1900-01-01"),
         "this,is,not,a,line",
-    ]) + "\n").encode("utf-8")
+    ])
     received = intake.registry_file_receive(data, file_name="jyuki-screen.csv", business_date=TODAY)
     intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
     return received.file, resident
@@ -551,7 +550,7 @@ def test_a_queue_item_of_a_protected_person_hides_the_address_from_staff_who_may
         "serial": "860000000001", "kind": "C1", "effective_on": (TODAY - timedelta(days=30)).isoformat(),
         "notified_on": TODAY.isoformat(), "person_id": resident.pk, "birth_date": resident.birth_date.isoformat(),
         "ward": "nakahara", "address": "神奈川県川崎市中原区転居先9-9"}.get(a, "")) for a in ATTRS])
-    received = intake.registry_file_receive(f"{HEADER}\n{line}\n".encode(), file_name="p.csv", business_date=TODAY)
+    received = intake.registry_file_receive(LAYOUT.file([line]), file_name="p.csv", business_date=TODAY)
     intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
     item = WorkItem.objects.get(change__file=received.file)
     head = client_as(Role.HEAD_OFFICE_CLERK).get(f"/eligibility/queue/{item.pk}/").content.decode()

@@ -23,6 +23,7 @@ from linkage.payments.simulator import (
 from premiums.intake.payment_feed.format import (
     ATTRS,
     HEADER,
+    LAYOUT,
     line_encode,
     luhn_check_digit,
     payment_number,
@@ -41,7 +42,7 @@ def encode(values: dict[str, str]) -> str:
 
 
 def file_of(*lines: str, header: str = HEADER, newline: str = "\n") -> bytes:
-    return newline.join([header, *lines, ""]).encode("utf-8")
+    return newline.join([header, *lines, LAYOUT.trailer(lines), ""]).encode("utf-8")
 
 
 def luhn_reference(payload: str) -> int:
@@ -135,7 +136,7 @@ def test_channels(values, channel, paid, newline):
 
 def test_the_documented_sample_is_valid():
     doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/payment-feed.md").read_text(encoding="utf-8")
-    sample = re.search(r"<!-- sample:start today=(\S+) -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.S)
+    sample = re.search(r"<!-- sample:start today=(\S+) -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.DOTALL)
     parsed = parse_payment_file(sample[2].encode(), today=date.fromisoformat(sample[1]))
     assert parsed.errors == [] and len(parsed.records) == 9
     assert Counter(r.channel for r in parsed.records) == {"counter": 5, "account_transfer": 2, "store_preliminary": 1,

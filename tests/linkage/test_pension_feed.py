@@ -26,7 +26,7 @@ from linkage.pension.simulator import (
     simulate_targets_file,
 )
 from linkage.registry.population import CityPlan
-from premiums.intake.pension_feed.format import ATTRS, HEADER, line_encode
+from premiums.intake.pension_feed.format import ATTRS, HEADER, LAYOUT, line_encode
 from premiums.intake.pension_feed.parser import PensionRecord, parse_pension_file
 from tests.eligibility.factories import make_resident
 
@@ -46,7 +46,7 @@ def encode(values: dict[str, str]) -> str:
 
 
 def file_of(*lines: str, header: str = HEADER) -> bytes:
-    return "\n".join([header, *lines, ""]).encode("utf-8")
+    return "\n".join([header, *lines, LAYOUT.trailer(lines), ""]).encode("utf-8")
 
 
 def personal_values(values: dict[str, str]) -> list[str]:
@@ -81,7 +81,7 @@ def test_result_record_and_candidates():
 def test_the_documented_samples_are_valid():
     doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/pension-feed.md").read_text(encoding="utf-8")
     samples = re.findall(r"<!-- sample:start notice=(\d\d) month=(\d{4})-(\d\d) -->\n```csv\n(.*?)```\n"
-                         r"<!-- sample:end -->", doc, re.S)
+                         r"<!-- sample:end -->", doc, re.DOTALL)
     assert [s[0] for s in samples] == ["00", "10"]
     parsed = {notice: parse_pension_file(text.encode(), notice=notice, month=(int(y), int(m)))
               for notice, y, m, text in samples}

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from eligibility.codes import ResidenceStatus, municipality_code
-from eligibility.intake.format import ATTRS, HEADER, KIND_RULES, KindOfChange, line_encode
+from eligibility.intake.format import ATTRS, HEADER, KIND_RULES, LAYOUT, KindOfChange, line_encode
 from eligibility.intake.parser import RegistryRecord, kana_fold, parse_feed
 from eligibility.models import Resident
 from linkage.registry.simulator import ResidentSnapshot, simulate_day, simulate_day_with_faults
@@ -54,7 +54,7 @@ def encode(values: dict[str, str]) -> str:
 
 
 def feed_of(*lines: str, header: str = HEADER, newline: str = "\n") -> bytes:
-    return newline.join([header, *lines, ""]).encode("utf-8")
+    return newline.join([header, *lines, LAYOUT.trailer(lines), ""]).encode("utf-8")
 
 
 def personal_values(values: dict[str, str]) -> list[str]:
@@ -136,7 +136,7 @@ def test_municipality_check_digit(first_five, code):
 
 def test_the_documented_sample_is_valid():
     doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/registry-feed.md").read_text(encoding="utf-8")
-    sample = re.search(r"<!-- sample:start -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.S)[1]
+    sample = re.search(r"<!-- sample:start -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.DOTALL)[1]
     feed = parse_feed(sample.encode("utf-8"), today=DAY)
     assert feed.errors == [] and feed.total_lines == len(feed.records) == 13
     assert {r.kind for r in feed.records} == set(KindOfChange.values)

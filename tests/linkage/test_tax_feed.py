@@ -27,7 +27,7 @@ from linkage.tax.simulator import (
     simulate_tax_file,
     tax_facts_for,
 )
-from premiums.intake.tax_feed.format import ATTRS, HEADER, line_encode
+from premiums.intake.tax_feed.format import ATTRS, HEADER, LAYOUT, line_encode
 from premiums.intake.tax_feed.parser import TaxRecord, parse_tax_file
 from premiums.rules import StageInputs, stage_of
 from premiums.rules.tables import NATIONAL_STANDARD_FY2025_2026
@@ -53,7 +53,7 @@ def encode(values: dict[str, str]) -> str:
 
 
 def file_of(*lines: str, header: str = HEADER) -> bytes:
-    return "\n".join([header, *lines, ""]).encode("utf-8")
+    return "\n".join([header, *lines, LAYOUT.trailer(lines), ""]).encode("utf-8")
 
 
 def personal_values(values: dict[str, str]) -> list[str]:
@@ -105,7 +105,7 @@ def test_values_are_read(changes, attr, expected):
 
 def test_the_documented_sample_is_valid_and_gives_the_stages_it_names():
     doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/tax-feed.md").read_text(encoding="utf-8")
-    sample = re.search(r"<!-- sample:start -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.S)[1]
+    sample = re.search(r"<!-- sample:start -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.DOTALL)[1]
     parsed = parse_tax_file(sample.encode("utf-8"), fiscal_year=FY)
     assert parsed.errors == [] and parsed.total_lines == len(parsed.records) == 10
     stages = {r.serial: stage_of(inputs_of(r), NATIONAL_STANDARD_FY2025_2026).stage for r in parsed.records

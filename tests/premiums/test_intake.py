@@ -13,6 +13,7 @@ from eligibility.models import Resident
 from linkage.pension.simulator import PensionSnapshot, simulate_targets_file
 from linkage.tax.simulator import TaxSnapshot, simulate_tax_corrections, simulate_tax_file
 from premiums.intake.services import InboundFileInvalid, pension_listing_receive, tax_file_receive
+from premiums.intake.tax_feed.format import LAYOUT as TAX_LAYOUT
 from premiums.models import InboundLineError, LevyPending, PensionFact, TaxFact
 from synthetic.city import generate
 
@@ -62,7 +63,7 @@ def test_unknown_persons_wrong_birth_dates_and_resent_serials_are_refused_per_li
     fields = second.split(",")
     fields[0] = "777777777777"
     fields[3] = "999999999"
-    changed = ("\n".join([header, first, ",".join(fields)]) + "\n").encode()
+    changed = TAX_LAYOUT.file([first, ",".join(fields)])
 
     received = tax_file_receive(changed, file_name="tax2.csv", fiscal_year=FY)
 
@@ -90,7 +91,7 @@ def test_corrections_replace_the_facts_and_queue_the_year_for_the_re_levy():
 
 def test_a_file_with_a_wrong_header_is_refused_whole():
     with pytest.raises(InboundFileInvalid):
-        tax_file_receive("a,b\n1,2\n".encode(), file_name="x.csv", fiscal_year=FY)
+        tax_file_receive(b"a,b\n1,2\n", file_name="x.csv", fiscal_year=FY)
     assert not TaxFact.objects.exists()
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from linkage.payments.simulator import OpenInstallment, simulate_payment_day
+from premiums.intake.payment_feed.format import LAYOUT as PAYMENT_LAYOUT
 from premiums.intake.payment_feed.format import payment_number
 from premiums.intake.services import payment_file_receive
 from premiums.levy.services import main_levy_chunk
@@ -66,7 +67,7 @@ def test_the_same_receipt_in_another_file_is_counted_once():
     payment_file_receive(day.data, file_name="a.csv", today=date(2026, 8, 3))
     before = Payment.objects.count()
     text = day.data.decode().split("\n")
-    resent = ("\n".join(text[:3]) + "\n").encode()  # the header and two lines again, as another file
+    resent = PAYMENT_LAYOUT.file(text[1:3])  # two lines again, as another file
 
     received = payment_file_receive(resent, file_name="b.csv", today=date(2026, 8, 3))
 
@@ -107,7 +108,7 @@ def test_a_store_preliminary_waits_for_its_final_and_stops_a_reminder_meanwhile(
 
     # the same 速報 lines in another file add nothing
     lines = first.data.decode().split("\n")
-    resent = "\n".join([lines[0]] + [lines[n - 1] for n, o in first.outcomes.items() if o == "preliminary"]) + "\n"
-    again = payment_file_receive(resent.encode(), file_name="d1-again.csv", today=date(2026, 8, 10))
+    resent = PAYMENT_LAYOUT.file([lines[n - 1] for n, o in first.outcomes.items() if o == "preliminary"])
+    again = payment_file_receive(resent, file_name="d1-again.csv", today=date(2026, 8, 10))
     assert again.created and PreliminaryPayment.objects.filter(file=received.file).count() == len(kept)
     assert PreliminaryPayment.objects.exclude(file__in=[received.file, second_file]).count() == 0

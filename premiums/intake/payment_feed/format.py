@@ -11,7 +11,7 @@ import re
 from django.db import models
 
 from eligibility.residents.rules import insured_number_check_digit
-from kaigo.feeds import Column, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
+from kaigo.feeds import Column, FileLayout, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
 
 
 class PaymentChannel(models.TextChoices):
@@ -54,6 +54,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("収納機関コード", "agent_code"),
 )
 HEADER = header_of(COLUMNS)
+# The file: header, lines, trailer (count, and the total of 金額 as written; kaigo/feeds.py).
+LAYOUT = FileLayout(COLUMNS, amounts=("amount",))
 LABELS = {c.attr: c.label for c in COLUMNS}
 ATTRS = tuple(c.attr for c in COLUMNS)
 AMOUNT_DIGITS = 9

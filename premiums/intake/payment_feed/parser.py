@@ -31,6 +31,7 @@ from premiums.intake.payment_feed.format import (
     CHANNEL_CODES,
     COLUMNS,
     LABELS,
+    LAYOUT,
     PaymentChannel,
     TransferResult,
 )
@@ -100,7 +101,7 @@ def parse_payment_file(data: bytes, *, today: date | None = None, max_line_bytes
     """Read a payment file. ``today`` is the business date of the intake (default: the system date):
     a payment or booking after it is refused."""
     parsed = ParsedPaymentFile()
-    lines = file_open(data, parsed, columns=COLUMNS, data_first_field=_SERIAL)
+    lines = file_open(data, parsed, layout=LAYOUT, data_first_field=_SERIAL)
     if lines is not None:
         lines_read(parsed, lines, _LineReader(today=today or date.today(), max_line_bytes=max_line_bytes).read)
     return parsed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from kaigo.feeds import Column, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
+from kaigo.feeds import Column, FileLayout, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
 from premiums.rules.codes import PensionKind
 
 
@@ -97,6 +97,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("処理結果", "result"),
 )
 HEADER = header_of(COLUMNS)
+# The file: header, lines, trailer (count, and the total of 年金額 and 特別徴収額 as written; kaigo/feeds.py).
+LAYOUT = FileLayout(COLUMNS, amounts=("annual_amount", "deducted_amount"))
 LABELS = {c.attr: c.label for c in COLUMNS}
 ATTRS = tuple(c.attr for c in COLUMNS)
 

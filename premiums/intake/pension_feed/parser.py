@@ -39,6 +39,7 @@ from premiums.intake.pension_feed.format import (
     COLUMNS,
     INSURERS,
     LABELS,
+    LAYOUT,
     NOTICE_FIELDS,
     NOTICE_MONTH_TEXT,
     NOTICE_MONTHS,
@@ -116,7 +117,7 @@ def parse_pension_file(data: bytes, *, notice: str, month: YearMonth, max_line_b
     """Read a file expected to hold ``notice`` (Notice) for ``month`` ((year, month))."""
     notice = Notice(notice).value  # ValueError for a code that is no notice: the caller's mistake
     parsed = ParsedPensionFile()
-    lines = file_open(data, parsed, columns=COLUMNS, data_first_field=_SERIAL)
+    lines = file_open(data, parsed, layout=LAYOUT, data_first_field=_SERIAL)
     if lines is None:
         return parsed
     if month[1] not in NOTICE_MONTHS[notice]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from kaigo.feeds import Column, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
+from kaigo.feeds import Column, FileLayout, header_of, line_encode  # noqa: F401  (line_encode: for the simulator and tests)
 
 
 class TaxRecordKind(models.TextChoices):
@@ -47,6 +47,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("老齢福祉年金", "old_age_welfare_pension"),
 )
 HEADER = header_of(COLUMNS)
+# The file: header, lines, trailer (count, and the total of 合計所得金額 as written; kaigo/feeds.py).
+LAYOUT = FileLayout(COLUMNS, amounts=("total_income",))
 LABELS = {c.attr: c.label for c in COLUMNS}
 ATTRS = tuple(c.attr for c in COLUMNS)
 # The amounts that are never negative (合計所得金額 may be).

@@ -37,6 +37,7 @@ from premiums.intake.tax_feed.format import (
     FLAG_CODES,
     KIND_CODES,
     LABELS,
+    LAYOUT,
     NON_NEGATIVE_AMOUNTS,
     TAXED_CODES,
     TaxRecordKind,
@@ -82,7 +83,7 @@ class ParsedTaxFile(ParsedFile[TaxRecord]):
 def parse_tax_file(data: bytes, *, fiscal_year: int, max_line_bytes: int = 4096) -> ParsedTaxFile:
     """Read a tax file of ``fiscal_year`` (当初 or 更正 lines): a line of another fiscal year is an error."""
     parsed = ParsedTaxFile()
-    lines = file_open(data, parsed, columns=COLUMNS, data_first_field=_SERIAL)
+    lines = file_open(data, parsed, layout=LAYOUT, data_first_field=_SERIAL)
     if lines is None:
         return parsed
     reader = _LineReader(fiscal_year=fiscal_year, max_line_bytes=max_line_bytes)
