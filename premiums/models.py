@@ -15,6 +15,8 @@ from premiums.collection.models import (  # noqa: F401
     CounterReceipt,
     DeductionStop,
     ExemptionStatus,
+    HeldPayment,
+    HeldStatus,
     LateChargeExemption,
     LateChargePayment,
     Payment,

@@ -15,6 +15,7 @@ from premiums.models import (
     BankTransferLine,
     CounterReceipt,
     DeductionStop,
+    HeldPayment,
     LateChargeExemption,
     LateChargePayment,
     Payment,
@@ -56,3 +57,5 @@ LateChargePaymentEvent = event_model(LateChargePayment, model_name="LateChargePa
 LateChargeExemptionEvent = event_model(LateChargeExemption, model_name="LateChargeExemptionEvent",
                                        verbose_name="延滞金の減免の変更履歴")
 BankTransferLineEvent = event_model(BankTransferLine, model_name="BankTransferLineEvent", verbose_name="振込の変更履歴")
+# Payments of a file held for a clerk's decision, and the decision (issue 17)
+HeldPaymentEvent = event_model(HeldPayment, model_name="HeldPaymentEvent", verbose_name="保留中の収納の変更履歴")

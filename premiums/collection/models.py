@@ -182,6 +182,58 @@ class LateChargeExemption(models.Model):
                                 condition=models.Q(status="applied"))]
 
 
+class HeldStatus(models.TextChoices):
+    HELD = "held", "保留中"
+    APPLIED = "applied", "過納として収納"
+    RETURNED = "returned", "返戻"
+
+
+class HeldPayment(models.Model):
+    """A payment of a payment file held for a clerk's decision (保留) instead of being applied: its
+    amount is beyond what the person's year still owes by more than the configured margin
+    (settings.KAIGO_PAYMENT_HOLD_MARGIN; premiums.intake.services.payment_file_receive). A clerk
+    applies it as an overpayment (a Payment, then the ordinary 還付・充当) or returns it (返戻: the
+    money goes back through the collecting agent, nothing is booked); who decided, when and why is
+    kept, and a decided row is never changed again."""
+
+    file = models.ForeignKey(InboundFile, on_delete=models.PROTECT, related_name="+")
+    line_no = models.PositiveIntegerField("行番号")
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    method = models.CharField("徴収方法", max_length=8, choices=CollectionMethod.choices)
+    month = models.DateField("納期の月")
+    channel = models.CharField("収納方法", max_length=12, choices=PaymentChannel.choices)
+    amount = models.PositiveIntegerField("金額")
+    open_amount = models.IntegerField("保留時の年度の未納額")
+    paid_on = models.DateField("納付日")
+    booked_on = models.DateField("収納日")
+    payment_number = models.CharField("納付番号", max_length=16)
+    agent_code = models.CharField("収納機関コード", max_length=5)
+    serial = models.CharField("受付番号", max_length=20)
+    held_at = models.DateTimeField("保留日時", auto_now_add=True)
+    status = models.CharField("状態", max_length=8, choices=HeldStatus.choices, default=HeldStatus.HELD)
+    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField("判断日時", null=True, blank=True)
+    reason = models.CharField("判断の理由", max_length=200, blank=True, default="")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "保留中の収納"
+        indexes = [models.Index(fields=["status", "id"], name="heldpayment_open")]
+        constraints = [
+            # a receipt is held once, whatever file brings it again (as Payment's payment_receipt_once)
+            models.UniqueConstraint(fields=["agent_code", "serial"], name="heldpayment_receipt_once"),
+            models.UniqueConstraint(fields=["file", "line_no"], name="heldpayment_line_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="heldpayment_positive"),
+            models.CheckConstraint(condition=models.Q(status="applied", payment__isnull=False)
+                                   | ~models.Q(status="applied") & models.Q(payment__isnull=True),
+                                   name="heldpayment_applied_payment"),
+            models.CheckConstraint(condition=models.Q(status="held", decided_by__isnull=True)
+                                   | ~models.Q(status="held") & models.Q(decided_by__isnull=False),
+                                   name="heldpayment_decided_by"),
+        ]
+
+
 class SettlementKind(models.TextChoices):
     REFUND = "refund", "還付"
     OFFSET = "offset", "充当"

@@ -173,9 +173,12 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
             if correction and r.person_id not in current:
                 errors.add(r.line_no, "correction_without_initial", "更正の対象となる当初の課税情報がありません。")
                 continue
+            if current.get(r.person_id) == -1:  # the parser refuses a second line of a person; never closed twice
+                errors.add(r.line_no, "person_duplicate", "同じ宛名番号の行がこのファイルに複数あります（後の行を受け付けません）。")
+                continue
             if correction:
                 closing.append(current[r.person_id])
-            current[r.person_id] = -1  # a second line of the same person in this file is refused above
+            current[r.person_id] = -1  # applied from this file: a later line of the person is refused above
             known.add(r.serial)
             rows.append((r.person_id, fiscal_year, r.serial, correction, r.household_id, r.relation == "head",
                          r.self_taxed, r.household_taxed, r.total_income, r.pension_misc_income,

@@ -58,7 +58,7 @@ def test_unknown_persons_wrong_birth_dates_and_resent_serials_are_refused_per_li
     simulated = simulate_tax_file(people, fiscal_year=FY, seed=4, serial_start=1)
     tax_file_receive(simulated.data, file_name="tax.csv", fiscal_year=FY)
     text = simulated.data.decode()
-    header, first, second, *rest = text.split("\n")
+    _, first, second, *_ = text.split("\n")
     # another file: the first line again (same serial), the second for an unknown person and a new serial
     fields = second.split(",")
     fields[0] = "777777777777"
