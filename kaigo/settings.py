@@ -310,6 +310,10 @@ BATCH_MAX_RETRIES = int(env("KAIGO_BATCH_MAX_RETRIES", "3"))
 # KAIGO_BATCH_RETRY_BACKOFF: seconds before the first retry; doubled each time.
 BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
 
+# KAIGO_PAYMENT_HOLD_MARGIN: a payment of a payment file more than this many yen above what the
+# person's fiscal year still owes on its bills is held for a clerk's decision (保留), not applied
+# (docs/subsystems/payment-feed.md). 0: anything beyond the year's open amount is held.
+KAIGO_PAYMENT_HOLD_MARGIN = int(env("KAIGO_PAYMENT_HOLD_MARGIN", "0"))
 # KAIGO_REGISTRY_INBOX: the directory where the city's linkage drops resident-registry change
 # files (*.csv); the nightly intake takes each one and moves it to <inbox>/done/.
 KAIGO_REGISTRY_INBOX = env("KAIGO_REGISTRY_INBOX", str(BASE_DIR / "var" / "registry-inbox"))

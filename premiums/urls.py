@@ -35,6 +35,7 @@ office_urlpatterns = [
     path("arrears/", arrears.arrears, name="arrears"),
     path("reductions/", reductions.reductions, name="reductions"),
     path("late-charge-exemptions/", collection.exemptions, name="exemptions"),
+    path("held-payments/", collection.held_payments, name="held-payments"),
     path("transfers/", collection.transfers, name="transfers"),
     path("transfers/create/", collection.transfer_create, name="transfer-create"),
     path("transfers/results/", collection.transfer_results, name="transfer-results"),

@@ -97,6 +97,18 @@ class ExemptionDecideForm(StaffForm):
                                              "max_length": "理由は200文字以内で入力してください。"})
 
 
+class HeldPaymentDecideForm(StaffForm):
+    """A clerk's decision on a payment held because it was far beyond what was due."""
+
+    decision = forms.ChoiceField(label="判断", choices=[("apply", "過納として収納する"), ("return", "返戻する")],
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": "過納として収納するか返戻するかを選んでください。",
+                                                 "invalid_choice": "選択肢から選んでください。"})
+    reason = forms.CharField(label="判断の理由", max_length=200,
+                             error_messages={"required": "判断の理由を入力してください。",
+                                             "max_length": "理由は200文字以内で入力してください。"})
+
+
 ACCOUNT_TYPE_CHOICES = [("1", "普通"), ("2", "当座"), ("4", "貯蓄")]
 
 

@@ -378,3 +378,25 @@ def transfers_page() -> TransfersPage:
         "FROM premiums_banktransferfile f LEFT JOIN premiums_banktransferline t ON t.file_id = f.id "
         "GROUP BY f.id ORDER BY f.id DESC LIMIT 20", [])
     return TransfersPage(waiting.n, waiting.total, files)
+
+
+@dataclass
+class HeldPaymentsPage:
+    rows: list  # (held payment row, resident)
+
+
+def held_payments_pending(*, actor, request) -> HeldPaymentsPage:
+    """The payments of payment files held for a decision (保留), oldest first, each with the
+    person's name and the year's open amount when it was held; one access-log row naming the
+    persons."""
+    from audit.services import access_log_write
+    from eligibility.residents.selectors import residents_by_id
+
+    rows = fetch_rows(
+        "SELECT h.id, h.resident_id, h.fiscal_year, h.month, h.channel, h.amount, h.open_amount, h.paid_on, "
+        "h.held_at, h.line_no, f.file_name FROM premiums_heldpayment h JOIN premiums_inboundfile f ON f.id = h.file_id "
+        "WHERE h.status = 'held' ORDER BY h.held_at, h.id LIMIT 100", [])
+    residents = residents_by_id({r.resident_id for r in rows})
+    access_log_write(actor=actor, request=request, function="premium.payment.held", channel="screen",
+                     person_ids=sorted(residents), hits=len(rows))
+    return HeldPaymentsPage([(r, residents.get(r.resident_id)) for r in rows])

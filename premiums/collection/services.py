@@ -27,13 +27,15 @@ from kaigo.bank.zengin import (
     transfer_results,
 )
 from kaigo.db import number_allocate
-from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.errors import ApplicationError, InvalidState, NotPermitted
 from kaigo.staff.roles import has_permission
 from premiums.collection.models import (
     BankTransferFile,
     BankTransferLine,
     CounterReceipt,
     ExemptionStatus,
+    HeldPayment,
+    HeldStatus,
     LateChargeExemption,
     LateChargePayment,
     Payment,
@@ -141,6 +143,45 @@ def offset_decide(*, actor, resident_id: int, fiscal_year: int, amount: int, to_
         return Settlement.objects.create(resident_id=resident_id, fiscal_year=fiscal_year, kind=SettlementKind.OFFSET,
                                          amount=amount, offset_payment=payment, reason=reason[:200],
                                          decided_by=actor)
+
+
+# --- payments held for a decision (保留) ------------------------------------------------------------
+
+HELD_ACTIONS = {"apply": HeldStatus.APPLIED, "return": HeldStatus.RETURNED}
+
+
+def held_payment_decide(*, actor, held_id: int, action: str, reason: str) -> HeldPayment:
+    """A clerk's decision on a payment of a payment file held because it was far beyond what was
+    due (premiums.intake.services.payment_file_receive): ``apply`` books it as a Payment of its
+    installment, as the file said (the year then shows it overpaid, to be refunded or offset by
+    ``refund_decide`` / ``offset_decide``); ``return`` books nothing (返戻: the money goes back
+    through the collecting agent). Who decided, when and why is kept on the held row; a decided
+    row is not decided again. Role (``premium.settle``, as every decision on an overpayment) and
+    ward scope checked here; the person's advisory lock held while deciding."""
+    status = HELD_ACTIONS.get(action)
+    if status is None:
+        raise PaymentInvalid("過納として収納するか返戻するかを選んでください。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentInvalid("判断の理由を入力してください。")
+    resident_id = HeldPayment.objects.filter(pk=held_id).values_list("resident_id", flat=True).first()
+    if resident_id is None:
+        raise HeldPayment.DoesNotExist("held payment not found")
+    require_premium_update(actor, resident_id, permission="premium.settle")
+    with transaction.atomic():
+        person_lock(resident_id)
+        held = HeldPayment.objects.select_for_update().get(pk=held_id)
+        if held.status != HeldStatus.HELD:
+            raise InvalidState("この収納は既に判断されています。")
+        if status == HeldStatus.APPLIED:
+            held.payment = Payment.objects.create(
+                resident_id=held.resident_id, fiscal_year=held.fiscal_year, method=held.method, month=held.month,
+                channel=held.channel, amount=held.amount, paid_on=held.paid_on, booked_on=held.booked_on,
+                payment_number=held.payment_number, agent_code=held.agent_code, serial=held.serial,
+                file_id=held.file_id, recorded_by=actor, note="保留から過納として収納")
+        held.status, held.decided_by, held.decided_at, held.reason = status, actor, timezone.now(), reason[:200]
+        held.save(update_fields=["status", "payment", "decided_by", "decided_at", "reason"])
+    return held
 
 
 # --- refunds' accounts ------------------------------------------------------------------------

@@ -26,13 +26,16 @@ from premiums.collection.forms import (
     CounterPaymentsForm,
     ExemptionApplyForm,
     ExemptionDecideForm,
+    HeldPaymentDecideForm,
     SettlementForm,
     TransferResultForm,
 )
+from premiums.collection.models import PaymentChannel
 from premiums.collection.selectors import CounterInvalid, counter_items, counter_quote
 from premiums.collection.services import (
     RefundAccount,
     counter_payment_record,
+    held_payment_decide,
     late_charge_exemption_apply,
     late_charge_exemption_decide,
     offset_decide,
@@ -216,6 +219,30 @@ def settlement_notice(request, resident_id: int, settlement_id: int):
     """還付通知書 or 充当通知書 of a decision, as PDF: a preview writes only the access log."""
     content, kind = settlement_notice_pdf(settlement_id, actor=request.user, request=request, resident_id=resident_id)
     return pdf_response(content, f"notice-{kind}-{settlement_id}.pdf")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("premium.settle")
+def held_payments(request):
+    """保留中の収納: payments of payment files far beyond what was due, each applied as an
+    overpayment or returned by a clerk's decision."""
+    form, failed_id = None, None
+    if request.method == "POST":
+        held_id = request.POST.get("held", "")
+        if not held_id.isdigit():
+            raise Http404
+        form = HeldPaymentDecideForm(request.POST)
+        if form_run(form, lambda data: held_payment_decide(actor=request.user, held_id=int(held_id),
+                                                           action=data["decision"], reason=data["reason"])):
+            messages.success(request, "保留中の収納について判断を記録しました。")
+            return redirect("premiums_office:held-payments")
+        failed_id = int(held_id)
+    page = selectors.held_payments_pending(actor=request.user, request=request)
+    return render(request, "premiums/held_payments.html", {
+        "page": page, "form": form, "failed_id": failed_id, "blank": HeldPaymentDecideForm(),
+        "channels": dict(PaymentChannel.choices),
+    }, status=400 if form is not None and form.errors else 200)
 
 
 @never_cache

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -297,6 +298,7 @@ PRELIMINARY = "store_preliminary"  # コンビニ速報: kept as PreliminaryPaym
 class PaymentsReceived(Received):
     preliminary: int = 0  # コンビニ速報: kept (PreliminaryPayment), counted as paid when its 確報 arrives
     transfer_failed: int = 0  # 口座振替不能: listed for staff (a bill is sent instead)
+    held: int = 0  # far beyond what is due: held for a clerk's decision (HeldPayment), not applied
 
 
 def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date | None = None) -> PaymentsReceived:
@@ -307,10 +309,17 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     receipt the collecting agent reported before (its 受付番号: counted once, also within the
     file). Failed account transfers are listed, not paid; store 速報 lines are kept as
     PreliminaryPayment (no reminder meanwhile) and confirmed by their 確報, which alone is paid.
-    ``today``: the processing day (a 納付日 after it is refused; default: today)."""
+    ``today``: the processing day (a 納付日 after it is refused; default: today).
+
+    A payment far beyond what is due is held, not applied (HeldPayment, 保留): one whose amount is
+    more than ``settings.KAIGO_PAYMENT_HOLD_MARGIN`` yen above what the person's fiscal year still
+    owes on its bills before this file (the current levy's bill installments minus the bill
+    payments recorded). A clerk applies it as an overpayment or returns it
+    (premiums.collection.services.held_payment_decide); nothing is booked until then."""
     digest, existing = _existing(data)
     if existing is not None:
         return PaymentsReceived(existing, created=False)
+    hold_margin = int(settings.KAIGO_PAYMENT_HOLD_MARGIN)
     parsed = parse_payment_file(data, today=today or timezone.localdate())
     _refuse(parsed, digest=digest, kind=InboundKind.PAYMENT, file_name=file_name, actor=actor)
     errors = _Errors(parsed.errors)
@@ -337,7 +346,8 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
             cursor.execute("CREATE TEMP TABLE payment_lines (line_no int, fiscal_year int, notice_number int, "
                            "installment int, channel text, amount int, paid_on date, booked_on date, "
                            "payment_number text, agent_code text, serial text, resident_id bigint, month date, "
-                           "first_line boolean) ON COMMIT DROP")
+                           "first_line boolean, open_amount bigint, held boolean NOT NULL DEFAULT false) "
+                           "ON COMMIT DROP")
             copy_rows("payment_lines", ["line_no", "fiscal_year", "notice_number", "installment", "channel", "amount",
                                         "paid_on", "booked_on", "payment_number", "agent_code", "serial"], rows,
                       types=["int4", "int4", "int4", "int4", "text", "int4", "date", "date", "text", "text", "text"])
@@ -351,14 +361,36 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
             cursor.execute(
                 "UPDATE payment_lines t SET first_line = d.first AND NOT EXISTS (SELECT 1 FROM premiums_payment p "
                 "WHERE p.agent_code = t.agent_code AND p.serial = t.serial AND p.serial <> '') "
+                "AND NOT EXISTS (SELECT 1 FROM premiums_heldpayment h WHERE h.agent_code = t.agent_code "
+                "AND h.serial = t.serial) "
                 "FROM (SELECT line_no, row_number() OVER (PARTITION BY agent_code, serial ORDER BY line_no) = 1 "
                 "AS first FROM payment_lines) d WHERE d.line_no = t.line_no")
+            # far beyond what is due: a payment more than the margin above what the person's year
+            # still owes on its bills (before this file) is held for a clerk, not applied
+            cursor.execute(
+                "UPDATE payment_lines t SET open_amount = o.open, held = t.amount > o.open + %s FROM ("
+                "SELECT k.resident_id, k.fiscal_year, "
+                "COALESCE((SELECT sum(i.amount) FROM premiums_levy l JOIN premiums_levyinstallment i "
+                "ON i.levy_id = l.id AND i.method = 'billing' WHERE l.resident_id = k.resident_id "
+                "AND l.fiscal_year = k.fiscal_year AND l.recorded_to IS NULL), 0) "
+                "- COALESCE((SELECT sum(p.amount) FROM premiums_payment p WHERE p.resident_id = k.resident_id "
+                "AND p.fiscal_year = k.fiscal_year AND p.method = 'billing'), 0) AS open "
+                "FROM (SELECT DISTINCT resident_id, fiscal_year FROM payment_lines WHERE resident_id IS NOT NULL) k"
+                ") o WHERE o.resident_id = t.resident_id AND o.fiscal_year = t.fiscal_year AND t.first_line "
+                "AND t.channel <> %s", [hold_margin, PRELIMINARY])
+            cursor.execute(
+                "INSERT INTO premiums_heldpayment (file_id, line_no, resident_id, fiscal_year, method, month, channel, "
+                "amount, open_amount, paid_on, booked_on, payment_number, agent_code, serial, held_at, status, reason) "
+                "SELECT %s, line_no, resident_id, fiscal_year, 'billing', month, channel, amount, open_amount, "
+                "paid_on, booked_on, payment_number, agent_code, serial, now(), 'held', '' FROM payment_lines "
+                "WHERE held ORDER BY line_no RETURNING line_no", [file.pk])
+            held = sorted(r[0] for r in cursor.fetchall())
             cursor.execute(
                 "INSERT INTO premiums_payment (resident_id, fiscal_year, method, month, channel, amount, paid_on, "
                 "booked_on, payment_number, agent_code, serial, file_id, recorded_at, note) "
                 "SELECT resident_id, fiscal_year, 'billing', month, channel, amount, paid_on, booked_on, "
                 "payment_number, agent_code, serial, %s, now(), '' FROM payment_lines "
-                "WHERE resident_id IS NOT NULL AND first_line AND channel <> %s ORDER BY line_no",
+                "WHERE resident_id IS NOT NULL AND first_line AND NOT held AND channel <> %s ORDER BY line_no",
                 [file.pk, PRELIMINARY])
             applied = cursor.rowcount
             # 速報: kept until their 確報 (a resent 速報 changes nothing; an unknown 納付番号 waits for the 確報's error)
@@ -380,6 +412,10 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
                            "WHERE channel <> %s AND (resident_id IS NULL OR NOT first_line)", [PRELIMINARY])
             refused = cursor.fetchall()
             cursor.execute("DROP TABLE payment_lines")
+        for line_no in held:
+            errors.add(line_no, "payment_held",
+                       "金額がこの年度の未納額を大きく超えているため、収納せずに保留しました"
+                       "（保留中の収納の画面で、過納として収納するか返戻するかを判断してください）。")
         duplicates = 0
         for line_no, matched in refused:
             if matched:
@@ -388,11 +424,11 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
             else:
                 errors.add(line_no, "payment_number_unknown", "納付番号に該当する納期がありません（未発行または更正により変更）。")
         errors.write(file)
-        rejected = len(errors.rows) - duplicates - failed
+        rejected = len(errors.rows) - duplicates - failed - len(held)
         InboundFile.objects.filter(pk=file.pk).update(applied=applied, rejected=rejected, duplicates=duplicates)
     file.refresh_from_db()
     return PaymentsReceived(file, created=True, applied=applied, rejected=rejected, duplicates=duplicates,
-                            preliminary=preliminary, transfer_failed=failed)
+                            preliminary=preliminary, transfer_failed=failed, held=len(held))
 
 
 def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, int], actor=None) -> Received:
