@@ -53,6 +53,7 @@ class CounterPaymentsForm(StaffForm):
                                 widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     note = forms.CharField(label="備考", required=False, max_length=200,
                            error_messages={"max_length": "備考は200文字以内で入力してください。"})
+    overpay_confirmed = forms.BooleanField(label="合計を超える金額を過納として受け付ける", required=False)
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -114,6 +114,9 @@ class CounterReceipt(models.Model):
     resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
     paid_on = models.DateField("納付日")
     amount = models.PositiveIntegerField("領収金額")
+    # the part beyond what the installments asked for, taken as an overpayment on the clerk's
+    # explicit confirmation (recorded_by, recorded_at); 0: none
+    overpaid = models.PositiveIntegerField("過納として受け付けた額", default=0)
     recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 

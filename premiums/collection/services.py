@@ -69,12 +69,26 @@ class CounterPayment:
     amount: int
     paid_on: date
     note: str = ""
+    overpay_confirmed: bool = False  # the clerk confirmed taking more than the installment's open amount
+
+
+OVERPAY_UNCONFIRMED = ("領収金額が選んだ納期の合計（未納の保険料と延滞金）を上回っています。合計を超える金額を過納として"
+                       "受け付ける場合は「合計を超える金額を過納として受け付ける」にチェックしてから登録してください。")
+
+
+def _overpay_margin() -> int:
+    """settings.KAIGO_PAYMENT_HOLD_MARGIN: yen above what is due that a payment may exceed without a
+    clerk's explicit decision (the payment files hold such a payment; the counter asks)."""
+    from django.conf import settings
+
+    return int(settings.KAIGO_PAYMENT_HOLD_MARGIN)
 
 
 def payment_record_counter(*, actor, resident_id: int, data: CounterPayment) -> Payment:
     """A payment taken at the counter (窓口) for one bill installment of a levied year, all of it to
-    the premium. More than the installment's open amount is accepted (it is money received) and
-    shows as overpaid. The counter screen takes several installments with their late charges
+    the premium. More than the installment's open amount (by more than the margin,
+    ``_overpay_margin``) only when the clerk confirmed it (``overpay_confirmed``): it then shows as
+    overpaid, to be refunded or offset. The counter screen takes several installments with their late charges
     (``counter_payment_record``). Role (``premium.collect``) and ward scope checked here."""
     require_premium_update(actor, resident_id, permission="premium.collect")
     if data.method != BILLING:
@@ -88,8 +102,11 @@ def payment_record_counter(*, actor, resident_id: int, data: CounterPayment) -> 
         balance = balance_of(resident_id, data.fiscal_year)
         if balance is None:
             raise PaymentInvalid(f"{data.fiscal_year}年度の保険料は賦課されていません。")
-        if not any(r.method == data.method and r.month == data.month and r.due for r in balance.rows):
+        row = next((r for r in balance.rows if r.method == data.method and r.month == data.month and r.due), None)
+        if row is None:
             raise PaymentInvalid("指定された納期は現在の賦課にありません。")
+        if data.amount > max(row.open, 0) + _overpay_margin() and not data.overpay_confirmed:
+            raise PaymentInvalid(OVERPAY_UNCONFIRMED)
         return Payment.objects.create(
             resident_id=resident_id, fiscal_year=data.fiscal_year, method=data.method, month=data.month,
             channel=PaymentChannel.COUNTER, amount=data.amount, paid_on=data.paid_on,
@@ -213,12 +230,14 @@ def account_validate(account: RefundAccount) -> RefundAccount:
 
 
 def counter_payment_record(*, actor, resident_id: int, keys: list[tuple[int, str, date]], amount: int,
-                           paid_on: date, note: str = "") -> CounterReceipt:
+                           paid_on: date, note: str = "", overpay_confirmed: bool = False) -> CounterReceipt:
     """A payment taken at the counter for one or several bill installments (``keys``: fiscal year,
     method, month) and their late charges, as one receipt (領収証書). The money goes first to the
     premiums, oldest first (本税優先: a late charge is paid only once its premium is), then to their
     late charges as of ``paid_on`` in the same order; what is left over goes to the last
-    installment's premium (overpaid: to be refunded or offset). Role (``premium.collect``) and ward
+    installment's premium (overpaid: to be refunded or offset), but only when the clerk confirmed
+    it (``overpay_confirmed``; an excess within the margin of ``_overpay_margin`` needs none): the
+    receipt records the excess taken (``overpaid``) with who and when. Role (``premium.collect``) and ward
     scope checked here; the person's advisory lock held while deciding."""
     require_premium_update(actor, resident_id, permission="premium.collect")
     if not 0 < amount <= MAX_PAYMENT:
@@ -229,8 +248,11 @@ def counter_payment_record(*, actor, resident_id: int, keys: list[tuple[int, str
     with transaction.atomic():
         person_lock(resident_id)
         quote = counter_quote(resident_id, keys, paid_on=paid_on)
+        excess = max(amount - quote.total, 0)
+        if excess > _overpay_margin() and not overpay_confirmed:
+            raise PaymentInvalid(OVERPAY_UNCONFIRMED)
         receipt = CounterReceipt.objects.create(resident_id=resident_id, paid_on=paid_on, amount=amount,
-                                                recorded_by=actor)
+                                                overpaid=excess, recorded_by=actor)
         left = amount
         premiums: dict[tuple, int] = {}
         for item in quote.items:

@@ -111,7 +111,8 @@ def _record(request, resident_id, form, data):
     if not data.get("amount"):
         raise CounterInvalid("領収金額を入力してください（「金額を計算」で未納額と延滞金の合計が入ります）。")
     return counter_payment_record(actor=request.user, resident_id=resident_id, keys=form.keys(),
-                                  amount=data["amount"], paid_on=data["paid_on"], note=data["note"])
+                                  amount=data["amount"], paid_on=data["paid_on"], note=data["note"],
+                                  overpay_confirmed=data["overpay_confirmed"])
 
 
 @never_cache

@@ -39,15 +39,17 @@ def levied(*years):
     return person
 
 
-def pay(clerk, person, month, amount, year=FY):
+def pay(clerk, person, month, amount, year=FY, overpay_confirmed=False):
     return payment_record_counter(actor=clerk, resident_id=person.pk, data=CounterPayment(
-        year, "billing", month, amount, date(2026, 9, 1)))
+        year, "billing", month, amount, date(2026, 9, 1), overpay_confirmed=overpay_confirmed))
 
 
 def test_under_exact_and_over_payment_of_installments(clerk):
     person = levied()
     pay(clerk, person, JULY, 5_000)
-    pay(clerk, person, AUGUST, 9_000)
+    with pytest.raises(PaymentInvalid, match="過納として受け付ける"):  # more than the installment asks: not unasked
+        pay(clerk, person, AUGUST, 9_000)
+    pay(clerk, person, AUGUST, 9_000, overpay_confirmed=True)
     balance = balance_of(person.pk, FY)
     rows = {r.month: r for r in balance.rows}
     assert (rows[JULY].open, rows[JULY].over) == (2_200, 0)
@@ -78,7 +80,7 @@ def test_an_overpaid_year_is_refunded_or_offset_once_with_who_decided(make_staff
     for month in [date(2025, m, 1) for m in range(7, 13)] + [date(2026, m, 1) for m in (1, 2, 3, 4)]:
         payment_record_counter(actor=clerk, resident_id=person.pk, data=CounterPayment(
             FY - 1, "billing", month, 7_200 if month.month == 7 else 7_000, date(2026, 5, 1)))
-    pay(clerk, person, date(2026, 4, 1), 3_000, year=FY - 1)
+    pay(clerk, person, date(2026, 4, 1), 3_000, year=FY - 1, overpay_confirmed=True)
     assert balance_of(person.pk, FY - 1).overpaid == 3_000
 
     offset = offset_decide(actor=chief, resident_id=person.pk, fiscal_year=FY - 1, amount=2_000, to_fiscal_year=FY,
