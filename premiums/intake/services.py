@@ -131,7 +131,10 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
 
     Refused per line, besides the parser's checks: a serial received before (再送, counted as a
     duplicate), a person the city does not know or whose birth date differs, a 当初 line for a
-    person who has facts for the year already (send it as 更正), a 更正 for a person with none.
+    person who has facts for the year already (send it as 更正), a 更正 for a person with none,
+    and a second line of a person whose line was applied from this file (two 更正 of one person,
+    or a 当初 and its 更正: the earlier is applied, the later refused with the earlier's line
+    number, as the parser does for two 当初 lines; the tax office sends it again if it is right).
     Every 更正, and a 当初 line arriving after the year's main levy, queues the person's year
     for the re-levy."""
     digest, existing = _existing(data)
@@ -155,6 +158,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
                            [fiscal_year, sorted(births)])
             current = dict(cursor.fetchall())
         duplicates, closing, rows, queued = 0, [], [], []
+        applied_line: dict[int, int] = {}  # person -> the line applied for them from this file
         late = main_levy_done(fiscal_year)
         for r in records:
             if r.serial in known:
@@ -167,6 +171,11 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
             if births[r.person_id] != r.birth_date:
                 errors.add(r.line_no, "birth_date_mismatch", "生年月日が住民記録と一致しません。")
                 continue
+            earlier = applied_line.get(r.person_id)
+            if earlier is not None:  # one line per person in a file (a 当初 and its 更正, two 更正 ...)
+                errors.add(r.line_no, "person_duplicate",
+                           f"宛名番号が{earlier}行目と重複しています（1つのファイルで1人1行です。後の行を受け付けません）。")
+                continue
             correction = r.kind == TaxRecordKind.CORRECTION
             if not correction and r.person_id in current:
                 errors.add(r.line_no, "initial_exists", "この年度の課税情報は受信済みです（変更は更正で送ってください）。")
@@ -174,12 +183,10 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
             if correction and r.person_id not in current:
                 errors.add(r.line_no, "correction_without_initial", "更正の対象となる当初の課税情報がありません。")
                 continue
-            if current.get(r.person_id) == -1:  # the parser refuses a second line of a person; never closed twice
-                errors.add(r.line_no, "person_duplicate", "同じ宛名番号の行がこのファイルに複数あります（後の行を受け付けません）。")
-                continue
             if correction:
                 closing.append(current[r.person_id])
-            current[r.person_id] = -1  # applied from this file: a later line of the person is refused above
+            current[r.person_id] = -1
+            applied_line[r.person_id] = r.line_no
             known.add(r.serial)
             rows.append((r.person_id, fiscal_year, r.serial, correction, r.household_id, r.relation == "head",
                          r.self_taxed, r.household_taxed, r.total_income, r.pension_misc_income,

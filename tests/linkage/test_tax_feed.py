@@ -181,7 +181,7 @@ CASES = {
                                        message="本人課税区分が課税ですが、世帯課税区分が非課税です。"),
     "person-duplicate": Case({"person_id": "100300001", "household_id": "500300001", "relation": "spouse"},
                              code="person_duplicate",
-                             message="宛名番号が2行目と重複しています（1つのファイルで1人1行です。後の行を受け付けません）。"),
+                             message="宛名番号が2行目と重複しています（当初の行は1人1行です。後の行を受け付けません）。"),
 }
 
 

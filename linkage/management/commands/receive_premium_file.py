@@ -45,5 +45,7 @@ class Command(BaseCommand):
         if not received.created:
             self.stdout.write(f"file {received.file.pk}: received before, nothing changed")
             return
+        held = getattr(received, "held", 0)
         self.stdout.write(f"file {received.file.pk}: {received.applied:,} applied, {received.rejected:,} refused, "
-                          f"{received.duplicates:,} received before")
+                          f"{received.duplicates:,} received before"
+                          + (f", {held:,} held for a clerk's decision (保留中の収納)" if held else ""))

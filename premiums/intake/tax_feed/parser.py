@@ -98,7 +98,7 @@ class _LineReader(LineReader[TaxRecord]):
     def __init__(self, *, fiscal_year: int, max_line_bytes: int):
         super().__init__(columns=COLUMNS, max_line_bytes=max_line_bytes)
         self.fiscal_year = fiscal_year
-        self.persons: dict[int, int] = {}  # person -> the line of their (good) line in this file
+        self.initial_persons: dict[int, int] = {}  # person -> the line of their (good) 当初 line
 
     def record(self, line_no: int, serial: str, values: list[str]) -> TaxRecord:
         v = dict(zip(ATTRS, values, strict=True))
@@ -128,14 +128,11 @@ class _LineReader(LineReader[TaxRecord]):
 
         if self_taxed and not household_taxed:
             raise Invalid("household_taxation_conflict", "本人課税区分が課税ですが、世帯課税区分が非課税です。")
-        # One line per person in a file, 当初 or 更正: of two lines of one person (two corrections
-        # sent together, or a 当初 and its 更正) the later is refused and the earlier applied, as the
-        # 当初 file always did; the clerk asks the tax office, which sends the later one again in a
-        # new file if it is the right one (it then applies as a 更正 of the first).
-        earlier = self.persons.setdefault(person_id, line_no)
-        if earlier != line_no:
-            raise Invalid("person_duplicate",
-                          f"宛名番号が{earlier}行目と重複しています（1つのファイルで1人1行です。後の行を受け付けません）。")
+        if kind == _INITIAL:
+            earlier = self.initial_persons.setdefault(person_id, line_no)
+            if earlier != line_no:
+                raise Invalid("person_duplicate",
+                              f"宛名番号が{earlier}行目と重複しています（当初の行は1人1行です。後の行を受け付けません）。")
         return TaxRecord(
             serial, kind, self.fiscal_year, person_id, household_id, relation, birth_date, self_taxed,
             household_taxed, total_income, *amounts, public_assistance, old_age_welfare_pension, line_no,
