@@ -17,7 +17,7 @@ from eligibility.intake.tasks import registry_intake_nightly
 from eligibility.models import RegistryChange, RegistryFile, Resident
 from kaigo.batches.models import BatchRun
 from kaigo.staff.roles import Role
-from tests.eligibility.factories import make_elderly, registry_file, registry_line
+from tests.eligibility.factories import make_elderly, make_resident, registry_file, registry_line
 from tests.kaigo.test_batches_worker import finished, wait_until
 
 TODAY = date.today()
@@ -126,7 +126,7 @@ def test_a_file_whose_lines_all_wait_for_a_run_stays_applying_until_they_are_don
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_intake_quarantines_bad_files_names_them_in_the_log_and_applies_the_others(
         start_worker, settings, tmp_path, caplog, client_as):
-    residents = [make_elderly(name_kanji=f"夜間 名{n}") for n in range(3)]
+    residents = [make_resident(name_kanji=f"夜間 名{n}", birth_date=date(1950, 6, 15)) for n in range(3)]
     lines = good_lines(residents)
     settings.KAIGO_REGISTRY_INBOX = str(tmp_path)
     (tmp_path / "a-empty.csv").write_bytes(b"")
