@@ -33,6 +33,7 @@ the parser turns the first one of a line into its ``LineError``.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -127,10 +128,14 @@ class FileLayout:
         attrs = [c.attr for c in self.columns]
         return tuple(attrs.index(a) for a in self.amounts)
 
+    @functools.cached_property
+    def _positions(self) -> tuple[int, ...]:
+        return tuple(sorted(self.amount_positions))
+
     def line_amount(self, raw: bytes) -> int:
         """The sum of a data line's amount fields as written (a field that is not a whole number,
         or is missing, counts 0): what the trailer's total adds up, on both sides."""
-        positions = self.amount_positions
+        positions = self._positions
         if not positions:
             return 0
         if b'"' in raw:
@@ -139,7 +144,7 @@ class FileLayout:
             except (csv.Error, StopIteration):
                 return 0
         else:
-            values = raw.split(b",")
+            values = raw.split(b",", positions[-1] + 1)  # only as far as the last amount column
         total = 0
         for position in positions:
             if position < len(values):
