@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from kaigo.errors import ApplicationError
@@ -67,6 +68,9 @@ class BatchKind:
     # The parameters a kind without a form cannot run without: name -> Japanese label (with a form,
     # its required fields are the required parameters).
     required_params: ClassVar[dict[str, str]] = {}
+    # A kind that exists only to show or test the framework (the demo squares): offered and started
+    # only where the data is synthetic (``settings.KAIGO_SYNTHETIC_DATA``), never in production.
+    demo_only: ClassVar[bool] = False
 
     def form(self, data: dict[str, Any] | None = None) -> forms.Form:
         """The kind's parameter form (``form_class``), each required field's message naming the
@@ -143,8 +147,24 @@ def label_of(name: str) -> str:
     return kind.label if kind else name
 
 
+def kind_offered(kind: BatchKind) -> bool:
+    """Whether ``kind`` may be listed and started here: a demo kind only with synthetic data
+    (``KAIGO_SYNTHETIC_DATA``, off in production unless set)."""
+    return not kind.demo_only or bool(settings.KAIGO_SYNTHETIC_DATA)
+
+
 def all_kinds() -> list[BatchKind]:
-    return sorted(_KINDS.values(), key=lambda k: k.name)
+    """The kinds that may be listed and started here (demo kinds hidden without synthetic data)."""
+    return sorted((k for k in _KINDS.values() if kind_offered(k)), key=lambda k: k.name)
+
+
+def kind_to_start(name: str) -> BatchKind:
+    """The kind of a new run: an unknown kind, or a demo kind without synthetic data, is refused
+    with the same message (production does not even say that a demo kind exists)."""
+    kind = get_kind(name)
+    if not kind_offered(kind):
+        raise UnknownBatchKind(f"バッチ種別「{name}」は登録されていません。")
+    return kind
 
 
 def ranges(lo: int, hi: int, chunk_size: int) -> list[ChunkSpec]:

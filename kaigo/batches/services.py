@@ -19,7 +19,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
-from kaigo.batches.registry import chunk_context, get_kind
+from kaigo.batches.registry import chunk_context, get_kind, kind_to_start
 from kaigo.errors import ApplicationError, InvalidState
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Or
                 dispatch: bool = True) -> BatchRun:
     """Register a run and its chunks, and queue the chunks once the transaction commits
     (``dispatch=False``: queue nothing; ``batch_run_here`` processes them)."""
-    batch_kind = get_kind(kind)
+    batch_kind = kind_to_start(kind)  # a demo kind is refused without synthetic data
     params = batch_kind.clean_params(params)
     with transaction.atomic(durable=True):
         run = BatchRun.objects.create(

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kaigo.batches import services
 from kaigo.batches.models import BatchRun
 from kaigo.batches.progress import follow
-from kaigo.batches.registry import BatchKind, MissingParams, all_kinds, get_kind
+from kaigo.batches.registry import BatchKind, MissingParams, all_kinds, kind_to_start
 from kaigo.errors import ApplicationError
 from kaigo.staff.models import Staff
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--param は NAME=VALUE の形で指定してください: {item}")
             params[name] = value
         try:
-            batch_kind = get_kind(kind)
+            batch_kind = kind_to_start(kind)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         unknown = sorted(set(params) - set(batch_kind.params_known())) if batch_kind.form_class else []
