@@ -9,6 +9,7 @@ Write results with COPY or set-based SQL, keyed uniquely (see docs/subsystems/ba
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -54,6 +55,24 @@ class MissingParams(ApplicationError):
     def __init__(self, message: str, *, missing: list[tuple[str, str]]):
         super().__init__(message, code=self.code)
         self.missing = missing
+
+
+class ConfirmationRequired(ApplicationError):
+    """A run that asks the operator to confirm it first (``BatchKind.confirmation``; e.g. a yearly
+    run started a second time for the same year): the message says what has been done and what
+    this run will do. Refused until started again with ``confirmed=True``."""
+
+    code = "confirmation_required"
+
+    @property
+    def token(self) -> str:
+        return confirmation_token(self.message)
+
+
+def confirmation_token(notice: str) -> str:
+    """What a screen sends back to confirm ``notice``: its digest, so that a confirmation given for
+    one notice (one year, one count) does not start a run whose notice has changed since."""
+    return hashlib.sha256(notice.encode()).hexdigest()[:20]
 
 
 def _absent(value: Any) -> bool:
@@ -113,6 +132,11 @@ class BatchKind:
         if problems:
             raise ApplicationError("パラメータが正しくありません。" + " / ".join(problems), code="invalid_params")
         return {k: v for k, v in form.cleaned_data.items()}
+
+    def confirmation(self, params: dict[str, Any]) -> str | None:
+        """What the operator must confirm before this run starts (Japanese: what was already done
+        and what the run will do), or None to start at once. ``params`` are the cleaned ones."""
+        return None
 
     def plan(self, params: dict[str, Any]) -> list[ChunkSpec]:
         raise NotImplementedError
