@@ -102,6 +102,7 @@ def to_rule_plan(plan: PremiumCollectionPlan) -> CollectionPlan:
             due_day=plan.billing_due_day,
             due_day_overrides=tuple((int(m), int(d)) for m, d in plan.billing_due_day_overrides),
             unit=plan.billing_unit,
+            provisional_periods=plan.billing_provisional_periods,
         ),
         pension=PensionDeductionPlan(
             minimum_annual_pension=plan.pension_minimum_annual,

@@ -375,7 +375,7 @@ def rate_table_close(*, actor, table_id: int, last_year: int) -> PremiumRateTabl
 PLAN_FIELDS = (
     "name", "valid_from", "valid_to",
     "billing_due_months", "billing_due_day", "billing_due_day_overrides", "billing_unit",
-    "pension_minimum_annual", "pension_excluded_kinds", "pension_listing_lead_months",
+    "billing_provisional_periods", "pension_minimum_annual", "pension_excluded_kinds", "pension_listing_lead_months",
     "pension_final_unit", "pension_levelling_unit", "pension_payment_day",
 )
 
@@ -384,7 +384,7 @@ def _plan_values(rule: CollectionPlan) -> dict:
     return {
         "billing_due_months": list(rule.billing.due_months), "billing_due_day": rule.billing.due_day,
         "billing_due_day_overrides": [list(p) for p in rule.billing.due_day_overrides],
-        "billing_unit": rule.billing.unit,
+        "billing_unit": rule.billing.unit, "billing_provisional_periods": rule.billing.provisional_periods,
         "pension_minimum_annual": rule.pension.minimum_annual_pension,
         "pension_excluded_kinds": sorted(str(k) for k in rule.pension.excluded_kinds),
         "pension_listing_lead_months": rule.pension.listing_lead_months,
