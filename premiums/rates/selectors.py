@@ -240,7 +240,9 @@ def rate_table_view(table_id: int) -> RateTableView:
         [(e.pgh_created_at, e.pgh_id, e.pgh_context or {}, e.pgh_label, "保険料率表")
          for e in PremiumRateTableEvent.objects.filter(pgh_obj_id=table.pk)]
         + [(e.pgh_created_at, e.pgh_id, e.pgh_context or {}, e.pgh_label, e.label or f"第{e.number}段階")
-           for e in PremiumStageEvent.objects.filter(table_id=table.pk)],
+           for e in PremiumStageEvent.objects.filter(table_id=table.pk)
+           # the stages a draft or the seeding wrote with the table are its 作成 row, not one row each
+           if not (e.pgh_label == "insert" and (e.pgh_context or {}).get("function") in (None, "premium.table.draft"))],
         key=lambda e: (e[0], e[1]))
     names = dict(Staff.objects.filter(pk__in={c.get("staff_id") for _, _, c, _, _ in events if c.get("staff_id")})
                  .values_list("pk", "display_name"))

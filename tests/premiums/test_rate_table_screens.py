@@ -172,6 +172,10 @@ def test_clerk_drafts_from_the_screen_edits_with_full_width_digits_and_the_trail
     assert trail_count(draft) == 1 + 13 + 1 + 2
     page = client.get(f"{LIST}{draft.pk}/").content.decode()
     assert "第13段階の変更" in page and clerk.display_name in page and "作成中" in page
+    # the trail on the page: one 作成 row for the draft (its 13 stages with it), one 変更 row for the
+    # table's settings, one for each changed stage
+    history = page.split('id="history"')[1]
+    assert (history.count("<td>作成</td>"), history.count("<td>変更</td>"), history.count("段階の追加")) == (1, 3, 0)
     assert "22,400円" in page  # 80,000 × 0.28 (stage 1 after the reduction), 1円未満切捨て
 
 
