@@ -135,7 +135,7 @@ class StageForm(StaffForm):
     """One stage of a draft (premiums.rates.services.StageValues). The formset's DELETE box removes
     it (a deleted row is not validated); the blank row at the end adds one when filled in."""
 
-    number = _stage_number("段階")
+    number = _stage_number("段階の番号")
     label = forms.CharField(label="表示名（空欄は「第n段階」）", max_length=40, required=False,
                             error_messages={"max_length": "表示名は40文字以内で入力してください。"})
     group = _choice("区分", StageGroup.choices)
