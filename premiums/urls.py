@@ -7,6 +7,7 @@ from premiums.arrears import views as arrears
 from premiums.collection import views as collection
 from premiums.levy import views as levy
 from premiums.notices import views as notices
+from premiums.rates import views as rates
 from premiums.reductions import views as reductions
 from premiums.tab import views as tab
 
@@ -40,5 +41,10 @@ office_urlpatterns = [
     path("transfers/create/", collection.transfer_create, name="transfer-create"),
     path("transfers/results/", collection.transfer_results, name="transfer-results"),
     path("simulator/", levy.simulator, name="simulator"),
+    path("rates/", rates.rate_tables, name="rate-tables"),
+    path("rates/new/", rates.rate_table_new, name="rate-table-new"),
+    path("rates/<int:table_id>/", rates.rate_table, name="rate-table"),
+    path("rates/<int:table_id>/edit/", rates.rate_table_edit_view, name="rate-table-edit"),
+    path("rates/<int:table_id>/approve/", rates.rate_table_approve_view, name="rate-table-approve"),
     path("notices/run/<int:run_id>.pdf", notices.run_notices, name="run-notices"),
 ]

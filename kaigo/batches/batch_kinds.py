@@ -60,6 +60,7 @@ class DemoSquares(BatchKind):
     name = "demo.squares"
     label = "デモ: 平方の計算"
     form_class = DemoSquaresForm
+    demo_only = True  # hidden and refused in production (KAIGO_SYNTHETIC_DATA off)
 
     def plan(self, params):
         return ranges(1, params["records"] + 1, params["chunk_size"])

@@ -9,12 +9,14 @@ Write results with COPY or set-based SQL, keyed uniquely (see docs/subsystems/ba
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from kaigo.errors import ApplicationError
@@ -55,6 +57,24 @@ class MissingParams(ApplicationError):
         self.missing = missing
 
 
+class ConfirmationRequired(ApplicationError):
+    """A run that asks the operator to confirm it first (``BatchKind.confirmation``; e.g. a yearly
+    run started a second time for the same year): the message says what has been done and what
+    this run will do. Refused until started again with ``confirmed=True``."""
+
+    code = "confirmation_required"
+
+    @property
+    def token(self) -> str:
+        return confirmation_token(self.message)
+
+
+def confirmation_token(notice: str) -> str:
+    """What a screen sends back to confirm ``notice``: its digest, so that a confirmation given for
+    one notice (one year, one count) does not start a run whose notice has changed since."""
+    return hashlib.sha256(notice.encode()).hexdigest()[:20]
+
+
 def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -67,6 +87,9 @@ class BatchKind:
     # The parameters a kind without a form cannot run without: name -> Japanese label (with a form,
     # its required fields are the required parameters).
     required_params: ClassVar[dict[str, str]] = {}
+    # A kind that exists only to show or test the framework (the demo squares): offered and started
+    # only where the data is synthetic (``settings.KAIGO_SYNTHETIC_DATA``), never in production.
+    demo_only: ClassVar[bool] = False
 
     def form(self, data: dict[str, Any] | None = None) -> forms.Form:
         """The kind's parameter form (``form_class``), each required field's message naming the
@@ -110,6 +133,11 @@ class BatchKind:
             raise ApplicationError("パラメータが正しくありません。" + " / ".join(problems), code="invalid_params")
         return {k: v for k, v in form.cleaned_data.items()}
 
+    def confirmation(self, params: dict[str, Any]) -> str | None:
+        """What the operator must confirm before this run starts (Japanese: what was already done
+        and what the run will do), or None to start at once. ``params`` are the cleaned ones."""
+        return None
+
     def plan(self, params: dict[str, Any]) -> list[ChunkSpec]:
         raise NotImplementedError
 
@@ -143,8 +171,24 @@ def label_of(name: str) -> str:
     return kind.label if kind else name
 
 
+def kind_offered(kind: BatchKind) -> bool:
+    """Whether ``kind`` may be listed and started here: a demo kind only with synthetic data
+    (``KAIGO_SYNTHETIC_DATA``, off in production unless set)."""
+    return not kind.demo_only or bool(settings.KAIGO_SYNTHETIC_DATA)
+
+
 def all_kinds() -> list[BatchKind]:
-    return sorted(_KINDS.values(), key=lambda k: k.name)
+    """The kinds that may be listed and started here (demo kinds hidden without synthetic data)."""
+    return sorted((k for k in _KINDS.values() if kind_offered(k)), key=lambda k: k.name)
+
+
+def kind_to_start(name: str) -> BatchKind:
+    """The kind of a new run: an unknown kind, or a demo kind without synthetic data, is refused
+    with the same message (production does not even say that a demo kind exists)."""
+    kind = get_kind(name)
+    if not kind_offered(kind):
+        raise UnknownBatchKind(f"バッチ種別「{name}」は登録されていません。")
+    return kind
 
 
 def ranges(lo: int, hi: int, chunk_size: int) -> list[ChunkSpec]:

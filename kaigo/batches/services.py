@@ -19,18 +19,23 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
-from kaigo.batches.registry import chunk_context, get_kind
+from kaigo.batches.registry import ConfirmationRequired, chunk_context, confirmation_token, get_kind, kind_to_start
 from kaigo.errors import ApplicationError, InvalidState
 
 logger = logging.getLogger(__name__)
 
 
 def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Origin,
-                dispatch: bool = True) -> BatchRun:
+                dispatch: bool = True, confirmed: bool | str = False) -> BatchRun:
     """Register a run and its chunks, and queue the chunks once the transaction commits
-    (``dispatch=False``: queue nothing; ``batch_run_here`` processes them)."""
-    batch_kind = get_kind(kind)
+    (``dispatch=False``: queue nothing; ``batch_run_here`` processes them). A run the kind asks to
+    confirm (``BatchKind.confirmation``) is refused with ``ConfirmationRequired`` unless
+    ``confirmed`` is True (a command's ``--confirm``) or the token of that same notice (a screen)."""
+    batch_kind = kind_to_start(kind)  # a demo kind is refused without synthetic data
     params = batch_kind.clean_params(params)
+    notice = batch_kind.confirmation(params)
+    if notice and confirmed is not True and confirmed != confirmation_token(notice):
+        raise ConfirmationRequired(notice)
     with transaction.atomic(durable=True):
         run = BatchRun.objects.create(
             kind=kind, params=params, operator=actor, origin=origin, started_at=timezone.now(),

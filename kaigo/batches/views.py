@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from kaigo.batches import selectors, services
 from kaigo.batches.forms import BatchKindChoiceForm
 from kaigo.batches.models import BatchRun
-from kaigo.batches.registry import get_kind
+from kaigo.batches.registry import ConfirmationRequired, kind_to_start
 from kaigo.errors import ApplicationError
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
@@ -46,18 +46,28 @@ def run_detail(request, run_id: int):
 def run_start(request):
     kind_name = request.GET.get("kind") or request.POST.get("kind")
     try:
-        kind = get_kind(kind_name or "")
+        kind = kind_to_start(kind_name or "")  # a demo kind is not offered in production
     except ApplicationError:
         raise Http404 from None
     if kind.form_class is None:
         raise Http404
     form = kind.form(request.POST if request.method == "POST" else None)
-    run = request.method == "POST" and form_run(form, lambda data: services.batch_start(
-        kind=kind.name, params=request.POST.dict(), actor=request.user, origin=BatchRun.Origin.SCREEN))
+    confirm = None  # what the operator must confirm first (ConfirmationRequired), shown above the form
+
+    def start(data):
+        nonlocal confirm
+        try:
+            return services.batch_start(kind=kind.name, params=request.POST.dict(), actor=request.user,
+                                        origin=BatchRun.Origin.SCREEN, confirmed=request.POST.get("confirmed", ""))
+        except ConfirmationRequired as asked:
+            confirm = asked
+            return None
+
+    run = request.method == "POST" and form_run(form, start)
     if run:
         messages.success(request, f"バッチ #{run.pk}（{kind.label}）を開始しました。")
         return redirect("batches:detail", run_id=run.pk)
-    return render(request, "batches/run_start.html", {"kind": kind, "form": form})
+    return render(request, "batches/run_start.html", {"kind": kind, "form": form, "confirm": confirm})
 
 
 @require_POST

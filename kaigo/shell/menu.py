@@ -31,6 +31,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("保険料の試算", "premiums_office:simulator", "premium.view", "所得の状況から所得段階と保険料額を試算（窓口・電話での説明用、記録しません）", accesskey="c"),
     MenuEntry("滞納者一覧", "premiums_office:arrears", "premium.arrears.view", "納期限を過ぎた保険料の未納者（区別、未納額の多い順）と督促・時効の状況", accesskey="t"),
     MenuEntry("保留中の収納", "premiums_office:held-payments", "premium.settle", "収納データのうち未納額を大きく超える納付（過納として収納するか返戻するかの判断）"),
+    MenuEntry("保険料率表", "premiums_office:rate-tables", "premium.table.view", "年度ごとの保険料率表（所得段階・基準額・保険料率）と徴収計画の確認、案の作成・変更・承認", accesskey="r"),
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),

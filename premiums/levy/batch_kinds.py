@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
-from premiums.levy.selectors import calculator_for, levy_candidates, pending_persons, relevy_everyone
-from premiums.levy.services import main_levy_chunk, provisional_levy_chunk, relevy_chunk
+from kaigo.documents.wareki import wareki, wareki_fiscal_year
+from premiums.levy.selectors import calculator_for, levy_candidates, main_levy_done, pending_persons, relevy_everyone
+from premiums.levy.services import main_levy_chunk, provisional_billing_chunk, provisional_levy_chunk, relevy_chunk
 from premiums.rules.errors import PremiumRuleError
 from premiums.rules.levy import levy_decision_deadline
 
@@ -47,11 +48,37 @@ MAIN_LEVY_EXPIRED = ("{year}年度の本算定は、賦課決定の期間制限�
                      "{deadline} から行えません（処理基準日 {business_date}）。")
 
 
+def main_levy_again(fiscal_year: int) -> str | None:
+    """What starting the main levy of ``fiscal_year`` again would do, for the operator to confirm;
+    None for a year never run. A run again levies only the persons with no 本算定 or correction
+    yet (main_levy_chunk skips everyone else): new first-class persons, those the last run refused
+    (no tax facts then), those with only a 仮算定. Nobody levied is changed: changes of stage or
+    qualification are the re-levy's work (premiums.relevy, 更正)."""
+    done = main_levy_done(fiscal_year)
+    if done is None:
+        return None
+    day = timezone.localtime(done.started_at).date()
+    year = f"{wareki_fiscal_year(fiscal_year)}（{fiscal_year}年度）"
+    text = f"{year}の本算定は {wareki(day)}（{day.isoformat()}）に実行済みです（バッチ #{done.run_id}、{done.status}）。"
+    if not done.finished:
+        text += "そのバッチはまだ実行中です。"
+    if done.to_levy:
+        text += (f"もう一度実行すると、本算定・更正済みの人は変更せず、まだ本算定のない人だけを賦課します"
+                 f"（{done.to_levy:,}人）。")
+    else:
+        text += "もう一度実行しても、まだ本算定のない人はいないため何もしません（0人）。"
+    return text + "異動や課税の変更を反映するには「保険料の更正（異動分の再賦課）」を実行してください。"
+
+
 @register
 class MainLevy(BatchKind):
     name = "premiums.main_levy"
     label = "保険料の本算定（年次賦課）"
     form_class = MainLevyForm
+
+    def confirmation(self, params):
+        """A second run for the same year is confirmed first (issue 16, item 8)."""
+        return main_levy_again(int(params["fiscal_year"]))
 
     def plan(self, params):
         fiscal_year = int(params["fiscal_year"])
@@ -122,4 +149,35 @@ class ProvisionalLevy(BatchKind):
         provisional_levy_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
                                batch_run_id=run.pk, actor_id=run.operator_id)
         # persons not deducted last February have nothing to levy provisionally: counted as done
+        return ChunkOutcome(succeeded=chunk.size)
+
+
+NO_PROVISIONAL_PERIODS = ("{year}年度の徴収計画「{plan}」には普通徴収の仮算定期がありません（仮算定期の数 0）。"
+                          "普通徴収の仮算定を行うには、徴収計画に仮算定期の数を設定してください。")
+
+
+@register
+class ProvisionalBilling(BatchKind):
+    """普通徴収の仮算定 (premiums.rules.provisional): in April or May, before the year's tax facts,
+    the bills of the plan's 仮算定期 for persons insured on the 賦課期日 and levied last year at
+    last year's stage (法 第129条-第133条, the city's 条例). Chunks of persons; a person with a levy
+    of the year is skipped, so a re-run or a resumed chunk writes nobody twice."""
+
+    name = "premiums.provisional_billing"
+    label = "保険料の仮算定（普通徴収）"
+    form_class = FiscalYearForm
+
+    def plan(self, params):
+        fiscal_year = int(params["fiscal_year"])
+        _, calculator = calculator_for(fiscal_year)
+        if calculator.plan.billing.provisional_periods == 0:
+            raise PremiumRuleError(NO_PROVISIONAL_PERIODS.format(year=fiscal_year, plan=calculator.plan.name),
+                                   code="no_provisional_periods")
+        return person_chunks(levy_candidates(fiscal_year), int(params.get("persons_per_chunk") or PERSONS_PER_CHUNK))
+
+    def process(self, *, run: BatchRun, chunk: BatchChunk) -> ChunkOutcome:
+        provisional_billing_chunk(fiscal_year=int(run.params["fiscal_year"]), lo=chunk.lo, hi=chunk.hi,
+                                  batch_run_id=run.pk, actor_id=run.operator_id)
+        # persons the rule does not bill (new entrants, a known loss, a pension deduction) wait for
+        # the 本算定: counted as done, like those already levied
         return ChunkOutcome(succeeded=chunk.size)

@@ -16,6 +16,7 @@ from django.db import connection
 
 from eligibility.qualification.selectors import first_class_periods, first_class_persons
 from premiums.intake.selectors import stage_input_columns
+from premiums.levy.models import LevySource
 from premiums.rates.selectors import collection_plan_for, rate_table_for, rate_table_row_for
 from premiums.reductions.models import ReductionKind
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
@@ -237,3 +238,33 @@ def relevy_everyone(fiscal_year: int) -> list[int]:
                        [fiscal_year])
         levied = {r[0] for r in cursor.fetchall()}
     return sorted(levied.union(levy_candidates(fiscal_year)))
+
+
+@dataclass(frozen=True)
+class MainLevyDone:
+    """A main levy (本算定) already run for a year: the last run, and what a run again would do."""
+
+    run_id: int
+    started_at: datetime
+    status: str  # the run's status label (実行中, 正常終了, 一部失敗)
+    finished: bool
+    to_levy: int  # persons in the year with no 本算定 or correction yet (none, or only a 仮算定)
+
+
+def main_levy_done(fiscal_year: int) -> MainLevyDone | None:
+    """The last main levy batch of ``fiscal_year`` and the persons a run again would levy: those
+    with a first-class period in the year and no current revision other than a 仮算定 (what
+    ``main_levy_chunk`` levies; everyone else it skips). None when the year was never run."""
+    from kaigo.batches.models import BatchRun  # the core's run table (read only)
+
+    last = (BatchRun.objects.filter(kind="premiums.main_levy", params__fiscal_year=fiscal_year)
+            .order_by("-started_at", "-pk").first())
+    if last is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT resident_id FROM premiums_levy WHERE fiscal_year = %s AND recorded_to IS NULL "
+                       "AND source <> %s", [fiscal_year, LevySource.PROVISIONAL])
+        levied = {r[0] for r in cursor.fetchall()}
+    to_levy = sum(1 for pid in levy_candidates(fiscal_year) if pid not in levied)
+    return MainLevyDone(run_id=last.pk, started_at=last.started_at or last.created_at,
+                        status=last.get_status_display(), finished=last.is_finished, to_levy=to_levy)

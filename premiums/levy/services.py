@@ -34,9 +34,10 @@ from premiums.levy.selectors import (
     pending_in,
     read_facts,
 )
-from premiums.rules.codes import CollectionMethod
+from premiums.rules.codes import CollectionMethod, CollectionReason
 from premiums.rules.errors import PremiumRuleError
 from premiums.rules.levy import LevyDecision, levy_decision_deadline
+from premiums.rules.provisional import ProvisionalBilling, ProvisionalFacts, provisional_billing
 from premiums.rules.schedule import pension_payment_date
 from premiums.rules.tables import PENSION_MONTHS, PROVISIONAL_MONTHS, YearMonth, add_months
 
@@ -70,12 +71,18 @@ def main_levy_chunk(*, fiscal_year: int, lo: int, hi: int, source: str = LevySou
                     now: datetime | None = None) -> LevyChunkResult:
     """The yearly levy (本算定) of persons ``lo <= id < hi``: one new revision per person with a
     first-class period in the year, unless a 本算定 or a later correction is already current
-    (a re-run levies nobody twice). A current 仮算定 is superseded."""
+    (a re-run levies nobody twice). A current 仮算定 is superseded; a 普通徴収 仮算定's bills are
+    kept and the rest of the year's premium spread over the remaining 期 (or the excess overpaid:
+    premiums.rules.provisional.settled_schedule, LevyCalculator.settle)."""
     now = now or timezone.now()
     table_id, calculator = calculator_for(fiscal_year)
     result = LevyChunkResult()
     decided: list[tuple[int, PersonRows, LevyDecision]] = []
-    for pid, rows in sorted(read_facts(fiscal_year, lo, hi).items()):
+    facts = read_facts(fiscal_year, lo, hi)
+    # a 普通徴収 仮算定 is settled, its bills kept (premiums.rules.provisional): its schedule is read
+    provisional = current_schedules(fiscal_year, lo, hi) if any(
+        r.current and r.current.source == LevySource.PROVISIONAL for r in facts.values()) else {}
+    for pid, rows in sorted(facts.items()):
         if not rows.periods:
             continue
         if rows.current and rows.current.source != LevySource.PROVISIONAL:
@@ -86,6 +93,9 @@ def main_levy_chunk(*, fiscal_year: int, lo: int, hi: int, source: str = LevySou
                                              "課税情報がないため所得段階を判定できません（課税情報の取込後に更正してください）。"))
             continue
         try:
+            if pid in provisional and provisional[pid].of(CollectionMethod.BILLING):
+                decided.append((pid, rows, calculator.settle(levy_facts(rows), provisional[pid])))
+                continue
             decided.append((pid, rows, calculator.decide(levy_facts(rows))))
         except PremiumRuleError as error:
             result.errors.append(RecordError(str(pid), error.code, str(error)))
@@ -187,6 +197,65 @@ def provisional_levy_chunk(*, fiscal_year: int, lo: int, hi: int, batch_run_id: 
         copy_rows(LevyInstallment, INSTALLMENT_COLUMNS, installments, types=INSTALLMENT_TYPES)
     result.levied = len(todo)
     return result
+
+@dataclass
+class ProvisionalChunkResult:
+    levied: int = 0
+    skipped: int = 0  # a levy of the year exists already
+    not_billed: dict[str, int] = field(default_factory=dict)  # NoProvisional reason -> persons
+
+
+def provisional_billing_chunk(*, fiscal_year: int, lo: int, hi: int, batch_run_id: int | None = None,
+                              actor_id: int | None = None, now: datetime | None = None) -> ProvisionalChunkResult:
+    """The 普通徴収 仮算定 of persons ``lo <= id < hi`` (premiums.rules.provisional: 法 第129条-第133条,
+    第140条, the city's 条例): for each person the rule bills, a revision of source 仮算定 with the
+    bills of the plan's 仮算定期 at last year's stage under this year's table. A person with a
+    levy of the year already (a 本算定, a 特別徴収 仮算定, this 仮算定 written before) is skipped: a
+    re-run or a resumed chunk writes nobody twice. Runs in the caller's (the chunk's) transaction."""
+    now = now or timezone.now()
+    table_id, calculator = calculator_for(fiscal_year)
+    facts = read_facts(fiscal_year, lo, hi)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT resident_id, stage, stage_reason, adjusted_income, measure FROM premiums_levy "
+            "WHERE resident_id >= %s AND resident_id < %s AND fiscal_year = %s AND recorded_to IS NULL",
+            [lo, hi, fiscal_year - 1])
+        previous = {row[0]: row[1:] for row in cursor.fetchall()}
+    result = ProvisionalChunkResult()
+    todo: list[tuple[int, ProvisionalBilling]] = []
+    for pid, rows in sorted(facts.items()):
+        if not rows.periods:
+            continue
+        if rows.current is not None:
+            result.skipped += 1
+            continue
+        decision = provisional_billing(
+            ProvisionalFacts(tuple(rows.periods), previous[pid][0] if pid in previous else None,
+                             pension_continuing=bool(rows.previous and rows.previous.february_deduction > 0)),
+            fiscal_year=fiscal_year, annual_of=lambda stage: calculator.breakdown(stage).annual,
+            plan=calculator.plan, holidays=calculator.holidays)
+        if decision.billing is None:
+            result.not_billed[decision.reason] = result.not_billed.get(decision.reason, 0) + 1
+            continue
+        todo.append((pid, decision.billing))
+    if todo:
+        ids = number_allocate(LEVY_ID_SEQUENCE, len(todo))
+        numbers = number_allocate(NOTICE_NUMBER_SEQUENCE, len(todo))
+        levies, installments = [], []
+        for levy_id, number, (pid, billing) in zip(ids, numbers, todo, strict=True):
+            _, reason, adjusted, measure = previous[pid]
+            levies.append((
+                levy_id, pid, fiscal_year, 1, number, LevySource.PROVISIONAL, "", now, actor_id, batch_run_id,
+                table_id, None, billing.stage, reason, adjusted, measure, billing.annual, 0,
+                date(fiscal_year, 4, 1), 12, billing.schedule.amount, 0, None,
+                CollectionMethod.BILLING, CollectionReason.NOT_LISTED, None, None, 0, 0))
+            installments += [(levy_id, str(i.method), str(i.kind), i.number, date(i.year, i.month, 1), i.due_date,
+                              i.amount) for i in billing.schedule.installments]
+        copy_rows(Levy, LEVY_COLUMNS, levies, types=LEVY_TYPES)
+        copy_rows(LevyInstallment, INSTALLMENT_COLUMNS, installments, types=INSTALLMENT_TYPES)
+    result.levied = len(todo)
+    return result
+
 
 # a stop of the pension deduction (資格喪失等の通知) reaches the 年金保険者 for the pension month
 # at least this many months after the month it is decided in [K?: DOMAIN 2.8, confirm with 国保連]

@@ -138,6 +138,7 @@ class PremiumCollectionPlan(models.Model):
     billing_due_day = models.PositiveSmallIntegerField("納期限の日（空欄は月末）", null=True, blank=True)
     billing_due_day_overrides = models.JSONField("月ごとの納期限の日", default=list, blank=True)  # [[12, 25]]
     billing_unit = models.PositiveIntegerField("各期の端数単位", default=100)
+    billing_provisional_periods = models.PositiveSmallIntegerField("普通徴収の仮算定期の数", default=0)
     # 特別徴収 (PensionDeductionPlan)
     pension_minimum_annual = models.PositiveIntegerField("特別徴収の対象となる年金額の下限（年額）")
     pension_excluded_kinds = ArrayField(models.CharField(max_length=20, choices=PensionKind.choices),

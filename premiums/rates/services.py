@@ -234,17 +234,78 @@ def rate_table_remove_stage(*, actor, table_id: int, number: int) -> None:
         raise RateTableError(f"保険料率表「{table.name}」に第{number}段階がありません。")
 
 
+@_trailed("premium.table.edit")
+@transaction.atomic(durable=True)
+def rate_table_edit(*, actor, table_id: int, changes: dict, stages: dict[int, StageValues]) -> PremiumRateTable:
+    """One edit of a draft from the screen, in one transaction: the settings ``changes``
+    (TABLE_FIELDS) and the whole set of ``stages`` by number (a stage not in it is removed, a new
+    number added). Each value is checked as by rate_table_update and rate_table_set_stage; the
+    first refusal leaves the draft as it was. Only the rows that changed are written (and so
+    appear in the change trail)."""
+    _require_manage(actor)
+    unknown = set(changes) - set(TABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown rate table fields: {sorted(unknown)}")
+    table = _draft_for_update(table_id)
+    changed = [f for f, v in changes.items() if getattr(table, f) != v]
+    for field in changed:
+        setattr(table, field, changes[field])
+    if not (table.name or "").strip():
+        raise RateTableError("保険料率表の名称を入力してください。")
+    _check_years(table.valid_from, table.valid_to)
+    if table.base_amount is None or table.base_amount <= 0:
+        raise RateTableError("基準額は正の金額で入力してください。")
+    for mode in (table.annual_rounding_mode, table.proration_rounding_mode):
+        if mode not in RoundingMode.values:
+            raise RateTableError("端数処理の方法が不正です。")
+    if not stages:
+        raise RateTableError(f"保険料率表「{table.name}」に段階がありません。")
+    if changed:
+        table.save(update_fields=changed)
+    existing = {s.number: s for s in PremiumStage.objects.filter(table=table)}
+    for number, values in sorted(stages.items()):
+        fields = {f: getattr(values, f) for f in STAGE_FIELDS}
+        _check_stage(number, fields)
+        stage = existing.get(number)
+        if stage is None:
+            PremiumStage.objects.create(table=table, number=number, **fields)
+            continue
+        differ = [f for f, v in fields.items() if getattr(stage, f) != v]
+        for field in differ:
+            setattr(stage, field, fields[field])
+        if differ:
+            stage.save(update_fields=differ)
+    gone = set(existing) - set(stages)
+    if gone:
+        PremiumStage.objects.filter(table=table, number__in=gone).delete()
+    return table
+
+
 # --- approval -------------------------------------------------------------------------------------
+
+
+def _require_not_editor(actor, row, events: list[tuple[type, dict]], *, kind: str) -> None:
+    """Four eyes: NotPermitted when ``actor`` drafted ``row`` or changed it or its stages (any
+    event of the change trail in ``events``, each an event model and the filter of this row's
+    events, made by ``actor``). Another section chief approves."""
+    edited = actor.pk == row.created_by_id or any(
+        model.objects.filter(**where, pgh_context__staff_id=actor.pk).exists() for model, where in events)
+    if edited:
+        raise NotPermitted(f"自分で作成・変更した{kind}は承認できません。作成・変更していない所管課長が承認してください。")
 
 
 @_trailed("premium.table.approve")
 @transaction.atomic(durable=True)
 def rate_table_approve(*, actor, table_id: int) -> RateTable:
-    """Approve a draft (section chief only). Refused when the pure RateTable refuses it, the
-    stages do not run 1..n, or an approved table covers one of its fiscal years. Returns the
-    pure table now in force for those years."""
+    """Approve a draft (section chief only, not one who drafted or changed it: four eyes). Refused
+    when the pure RateTable refuses it, the stages do not run 1..n, or an approved table covers
+    one of its fiscal years. Returns the pure table now in force for those years."""
+    from premiums.trail import PremiumRateTableEvent, PremiumStageEvent  # the trail's models import this app's
+
     require_section_chief(actor)
     table = _draft_for_update(table_id)
+    _require_not_editor(actor, table, [(PremiumRateTableEvent, {"pgh_obj_id": table.pk}),
+                                       (PremiumStageEvent, {"table_id": table.pk})], kind="保険料率表")
     stages = list(table.stages.order_by("number"))
     numbers = [s.number for s in stages]
     if not numbers:
@@ -314,7 +375,7 @@ def rate_table_close(*, actor, table_id: int, last_year: int) -> PremiumRateTabl
 PLAN_FIELDS = (
     "name", "valid_from", "valid_to",
     "billing_due_months", "billing_due_day", "billing_due_day_overrides", "billing_unit",
-    "pension_minimum_annual", "pension_excluded_kinds", "pension_listing_lead_months",
+    "billing_provisional_periods", "pension_minimum_annual", "pension_excluded_kinds", "pension_listing_lead_months",
     "pension_final_unit", "pension_levelling_unit", "pension_payment_day",
 )
 
@@ -323,7 +384,7 @@ def _plan_values(rule: CollectionPlan) -> dict:
     return {
         "billing_due_months": list(rule.billing.due_months), "billing_due_day": rule.billing.due_day,
         "billing_due_day_overrides": [list(p) for p in rule.billing.due_day_overrides],
-        "billing_unit": rule.billing.unit,
+        "billing_unit": rule.billing.unit, "billing_provisional_periods": rule.billing.provisional_periods,
         "pension_minimum_annual": rule.pension.minimum_annual_pension,
         "pension_excluded_kinds": sorted(str(k) for k in rule.pension.excluded_kinds),
         "pension_listing_lead_months": rule.pension.listing_lead_months,
@@ -401,6 +462,9 @@ def collection_plan_approve(*, actor, plan_id: int) -> CollectionPlan:
         raise RateTableError("指定の徴収計画がありません。", code="premium_rate_table_not_found")
     if plan.status != RateTableStatus.DRAFT:
         raise InvalidState(f"徴収計画「{plan.name}」は承認済みです。")
+    from premiums.trail import PremiumCollectionPlanEvent
+
+    _require_not_editor(actor, plan, [(PremiumCollectionPlanEvent, {"pgh_obj_id": plan.pk})], kind="徴収計画")
     rule = to_rule_plan(plan)
     _approve(actor, plan, kind="徴収計画")
     return rule

@@ -19,6 +19,7 @@ from eligibility.qualification.rules import premium_months
 from premiums.rules.amount import AmountBreakdown, annual_amount, prorated_amount
 from premiums.rules.arrears import ONE_DAY, add_years
 from premiums.rules.codes import CollectionMethod
+from premiums.rules.provisional import settled_schedule
 from premiums.rules.reduction import ReducedAmount, ReductionGrant, reduced_amount
 from premiums.rules.schedule import (
     CollectionDecision,
@@ -135,6 +136,15 @@ class LevyCalculator:
         schedule = self._schedule(amount, collection, months, provisional, facts.levelling_base, billing_from)
         return LevyDecision(stage, self.breakdown(stage.stage), months, amount, collection, schedule,
                             reduced.exemption, reduced.steps)
+
+    def settle(self, facts: LevyFacts, provisional: Schedule) -> LevyDecision:
+        """The 本算定 of a person billed by the 普通徴収 仮算定 (``provisional``, its schedule): the
+        year's levy as ``decide`` makes it, the 仮算定 bills kept and the rest spread over the
+        remaining 期, or the excess overpaid (premiums.rules.provisional.settled_schedule)."""
+        decided = self.decide(facts)
+        schedule = settled_schedule(decided.schedule, provisional, decision=decided.collection,
+                                    fiscal_year=self.fiscal_year, plan=self.plan, holidays=self.holidays)
+        return replace(decided, schedule=schedule)
 
     def _schedule_uncached(self, amount, collection, months, provisional_amount, levelling_base, billing_from):
         return collection_schedule(

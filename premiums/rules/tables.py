@@ -265,10 +265,15 @@ class BillingPlan:
     due_day: int | None  # None = the last day of the month
     due_day_overrides: tuple[tuple[int, int], ...]  # (month, day), e.g. ((12, 25),)
     unit: int  # each installment but the first truncated to this; the remainder goes to the first
+    # 仮算定期: the first so many 期 are billed before the 本算定, by the 普通徴収 仮算定 (the city's
+    # 条例 under 法 §133; premiums.rules.provisional). 0: no 普通徴収 仮算定 (the first 期 follows the 本算定).
+    provisional_periods: int = 0
 
     def __post_init__(self):
         if not self.due_months or any(not 1 <= m <= 12 for m in self.due_months):
             raise RateTableError("普通徴収の納期の月が不正です。")
+        if not 0 <= self.provisional_periods < len(self.due_months):
+            raise RateTableError("普通徴収の仮算定期の数は0以上、納期の数より少なくしてください。")
         if self.due_months[0] < 4:
             raise RateTableError("普通徴収の第1期は4月以降の月にしてください。")
         offsets = self._offsets()

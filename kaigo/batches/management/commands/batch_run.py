@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kaigo.batches import services
 from kaigo.batches.models import BatchRun
 from kaigo.batches.progress import follow
-from kaigo.batches.registry import BatchKind, MissingParams, all_kinds, get_kind
+from kaigo.batches.registry import BatchKind, ConfirmationRequired, MissingParams, all_kinds, kind_to_start
 from kaigo.errors import ApplicationError
 from kaigo.staff.models import Staff
 
@@ -16,8 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
         parser.add_argument("--operator", help="username of the staff member running it (recorded on the run)")
         parser.add_argument("--detach", action="store_true", help="start it and return without waiting")
+        parser.add_argument("--confirm", action="store_true",
+                            help="start a run the kind asks to confirm (e.g. a main levy run again for its year)")
 
-    def handle(self, *args, kind=None, param=(), operator=None, detach=False, **options):
+    def handle(self, *args, kind=None, param=(), operator=None, detach=False, confirm=False, **options):
         if not kind:
             for k in all_kinds():
                 self.stdout.write(f"{k.name}\t{k.label}")
@@ -31,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--param は NAME=VALUE の形で指定してください: {item}")
             params[name] = value
         try:
-            batch_kind = get_kind(kind)
+            batch_kind = kind_to_start(kind)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         unknown = sorted(set(params) - set(batch_kind.params_known())) if batch_kind.form_class else []
@@ -44,7 +46,10 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"職員 {operator} は存在しないか無効です。")
         try:
-            run = services.batch_start(kind=kind, params=params, actor=actor, origin=BatchRun.Origin.COMMAND)
+            run = services.batch_start(kind=kind, params=params, actor=actor, origin=BatchRun.Origin.COMMAND,
+                                       confirmed=confirm)
+        except ConfirmationRequired as exc:
+            raise CommandError(f"{exc.message}\n実行する場合は --confirm を付けてもう一度指定してください。") from None
         except MissingParams as exc:
             example = " ".join(f"-p {name}=（{label}）" for name, label in exc.missing)
             raise CommandError(f"{exc.message}\n指定の例: python manage.py batch_run {kind} {example}") from None
