@@ -27,6 +27,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("ホーム", "home", None, "担当業務と最近のお知らせ", accesskey="h"),
     MenuEntry("宛名検索", "eligibility:search", "person.view", "カナ氏名・生年月日・個人番号による宛名の検索と世帯の確認", accesskey="p"),
     MenuEntry("要確認案件", "eligibility_office:queue", "qualification.update", "住基異動のうち職員の判断が必要なもの（適用除外・住所地特例・過去日付・不一致）の処理", accesskey="w"),
+    MenuEntry("施設マスタ", "eligibility_office:facilities", "facility.view", "適用除外施設・住所地特例対象施設などの施設の検索・登録・変更・廃止", accesskey="f"),
     MenuEntry("住基異動の取込結果", "eligibility_office:intake", "intake.view", "夜間の住基異動取込の件数（適用・要確認・エラー）とエラーの理由", accesskey="i"),
     MenuEntry("保険料の試算", "premiums_office:simulator", "premium.view", "所得の状況から所得段階と保険料額を試算（窓口・電話での説明用、記録しません）", accesskey="c"),
     MenuEntry("滞納者一覧", "premiums_office:arrears", "premium.arrears.view", "納期限を過ぎた保険料の未納者（区別、未納額の多い順）と督促・時効の状況", accesskey="t"),
