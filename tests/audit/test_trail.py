@@ -53,7 +53,9 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 "premiums_deductionstopevent", "premiums_preliminarypaymentevent",
                 # issue 16: counter receipts, late charges paid and exempted, refunds' transfers
                 "premiums_counterreceiptevent", "premiums_latechargepaymentevent",
-                "premiums_latechargeexemptionevent", "premiums_banktransferlineevent"]
+                "premiums_latechargeexemptionevent", "premiums_banktransferlineevent",
+                # issue 16 item 8: the facility master, moves entered by hand
+                "eligibility_facilityevent", "eligibility_manualmoveevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -122,7 +124,8 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "premiums_premiumcollectionplan", "premiums_taxfact", "premiums_pensionfact",
                       "premiums_payment", "premiums_settlement", "premiums_writeoff", "premiums_reduction",
                       "premiums_deductionstop", "premiums_preliminarypayment", "premiums_counterreceipt",
-                      "premiums_latechargepayment", "premiums_latechargeexemption", "premiums_banktransferline"]
+                      "premiums_latechargepayment", "premiums_latechargeexemption", "premiums_banktransferline",
+                      "eligibility_facility", "eligibility_manualmove"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
