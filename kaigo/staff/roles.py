@@ -98,7 +98,7 @@ ROLE_DUTIES: dict[Role, str] = {
     Role.WARD_CLERK: "資格の届出受付、被保険者証の交付、保険料の相談・収納、減免の受付",
     Role.CERTIFICATION_CLERK: "要介護認定の申請受付、認定調査の依頼、主治医意見書の管理、審査会の準備",
     Role.HEAD_OFFICE_CLERK: "バッチ処理の確認、給付・外部連携の処理、他機関からの照会対応",
-    Role.SECTION_CHIEF: "職員の利用権限の付与・取消、機微な情報提供の承認",
+    Role.SECTION_CHIEF: "職員アカウントの作成・無効化の決定、利用権限の付与・取消、機微な情報提供の承認",
     Role.AUDITOR: "アクセス記録の点検、警告の調査、利用権限の定期見直し",
     Role.OPERATOR: "夜間・月次バッチの実行と監視、失敗した処理の再実行",
     Role.INQUIRY: "被保険者情報の照会（更新はできません）",
