@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.services import access_log_write
-from eligibility.codes import OWN_MUNICIPALITY_CODES, ChangeReason, GainReason, InsuredClass, LossReason, StayKind
+from eligibility.codes import OWN_MUNICIPALITY_CODES, ChangeReason, FacilityCategory, GainReason, InsuredClass, LossReason, StayKind
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod, QualificationSource
 from eligibility.residents.selectors import PersonHeader, person_header
 
@@ -250,6 +250,31 @@ def facility_search(*, text: str = "", kind: str = "", where: str = "", include_
     total = qs.count()
     rows = [_facility_row(f, f.staying) for f in qs.order_by("kind", "category", "name", "code")[:FACILITY_LIST_LIMIT]]
     return FacilitySearch(rows, total)
+
+
+@dataclass(frozen=True)
+class FacilityChange:
+    """One change of a facility as its change trail recorded it (eligibility.trail.FacilityEvent)."""
+
+    at: datetime
+    action: str  # 登録 / 変更
+    by: str  # the staff member's user name (職員番号), or 「システム」 (the synthetic city, a data load)
+    name: str
+    category: str
+    closed_on: date | None
+
+
+def facility_history(code: str) -> list[FacilityChange]:
+    """Every recorded change of a facility, newest first (the trigger's rows: who, when, the row
+    after the change). No personal data."""
+    categories = dict(FacilityCategory.choices)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pgh_created_at, pgh_label, pgh_context->>'username', name, category, closed_on "
+            "FROM eligibility_facilityevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC", [code])
+        return [FacilityChange(at, {"insert": "登録", "update": "変更"}.get(label, label), by or "システム", name,
+                               categories.get(category, "—"), closed_on)
+                for at, label, by, name, category, closed_on in cursor.fetchall()]
 
 
 def facility_values(code: str) -> dict:

@@ -112,7 +112,8 @@ def facility_list(request):
 @permission_required("facility.view")
 def facility_detail(request, code: str):
     return render(request, "eligibility/facilities/detail.html", {
-        "facility": selectors.facility_get(code), "can_manage": has_permission(request.user, "facility.manage"),
+        "facility": selectors.facility_get(code), "history": selectors.facility_history(code),
+        "can_manage": has_permission(request.user, "facility.manage"),
     })
 
 

@@ -258,6 +258,8 @@ def test_the_screens_create_search_edit_and_close(client_as):
 
     assert client.post("/eligibility/facilities/FS99000002/close/", {
         "closed_on": date.today().isoformat(), "reason": "閉所"}).status_code == 302
+    detail = client.get("/eligibility/facilities/FS99000002/").content.decode()
+    assert "変更の履歴" in detail and detail.count(client.staff.username) == 3  # registered, renamed, closed
     link = 'href="/eligibility/facilities/FS99000002/"'
     assert link not in client.get("/eligibility/facilities/").content.decode()
     assert link in client.get("/eligibility/facilities/", {"include_closed": "on"}).content.decode()
