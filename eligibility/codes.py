@@ -131,6 +131,57 @@ class FacilityKind(models.TextChoices):
     OTHER = "other", "その他の施設"
 
 
+class FacilityCategory(models.TextChoices):
+    """The facility's category in the facility master (施設種別), which decides its
+    ``FacilityKind`` (``FACILITY_CATEGORY_KIND``):
+
+    - 住所地特例対象施設, 介護保険法 §13 第1項 各号: 一 介護保険施設 (§8 第25項: 指定介護老人福祉施設
+      = 特別養護老人ホーム of 30 places or more (§8 第27項), 介護老人保健施設, 介護医療院); 二 特定施設
+      (§8 第11項: 有料老人ホーム and the facilities of 施行規則 §15, 軽費老人ホーム; not a 地域密着型特定施設);
+      三 養護老人ホーム (老人福祉法 §20の4, admitted by 措置).
+    - 適用除外施設, 介護保険法施行法 §11 and 介護保険法施行規則 §170: 指定障害者支援施設 (生活介護 and
+      施設入所支援), 障害者支援施設 admitted by 措置 (身体障害者福祉法・知的障害者福祉法), 医療型障害児入所施設,
+      指定発達支援医療機関, 療養介護を行う病院, 国立のぞみの園, 国立ハンセン病療養所, 救護施設 (生活保護法),
+      the 労災 special care facilities (労働者災害補償保険法 §29 第1項第2号).
+    - その他: a facility the registry's addresses may name that changes nothing of qualification:
+      地域密着型介護老人福祉施設 (29 places or fewer, §8 第22項: not a 介護保険施設), グループホーム.
+    """
+
+    # 住所地特例対象施設 (法 §13 第1項)
+    NURSING_HOME = "nursing_home", "介護老人福祉施設（特別養護老人ホーム・定員30人以上）"
+    HEALTH_FACILITY = "health_facility", "介護老人保健施設"
+    CARE_MEDICAL = "care_medical", "介護医療院"
+    PAID_HOME = "paid_home", "有料老人ホーム（サービス付き高齢者向け住宅を含む）"
+    LOW_COST_HOME = "low_cost_home", "軽費老人ホーム（ケアハウス）"
+    PROTECTIVE_HOME = "protective_home", "養護老人ホーム"
+    # 適用除外施設 (施行法 §11, 施行規則 §170)
+    DISABILITY_SUPPORT = "disability_support", "指定障害者支援施設（生活介護・施設入所支援）"
+    DISABILITY_MEASURE = "disability_measure", "障害者支援施設（措置による入所）"
+    MEDICAL_CHILD = "medical_child", "医療型障害児入所施設・指定発達支援医療機関"
+    MEDICAL_CARE_HOSPITAL = "medical_care_hospital", "療養介護を行う病院"
+    NOZOMI = "nozomi", "国立重度知的障害者総合施設のぞみの園"
+    HANSEN = "hansen", "国立ハンセン病療養所"
+    RELIEF = "relief", "救護施設（生活保護法）"
+    WORK_INJURY = "work_injury", "労災特別介護施設"
+    # その他
+    COMMUNITY_NURSING_HOME = "community_nursing_home", "地域密着型介護老人福祉施設（定員29人以下）"
+    GROUP_HOME = "group_home", "認知症対応型共同生活介護（グループホーム）"
+    OTHER = "other", "その他の施設"
+
+
+FACILITY_CATEGORY_KIND: dict[str, str] = {
+    **{c: FacilityKind.SPECIAL for c in ("nursing_home", "health_facility", "care_medical", "paid_home",
+                                         "low_cost_home", "protective_home")},
+    **{c: FacilityKind.EXEMPTION for c in ("disability_support", "disability_measure", "medical_child",
+                                           "medical_care_hospital", "nozomi", "hansen", "relief", "work_injury")},
+    **{c: FacilityKind.OTHER for c in ("community_nursing_home", "group_home", "other")},
+}
+
+# The 介護保険施設 (法 §8 第25項): each has its 介護保険事業所番号 (指定 §86, 許可 §94, §107), so the
+# master requires it; for the other categories it is recorded when the facility has one.
+OFFICE_NUMBER_REQUIRED: frozenset[str] = frozenset({"nursing_home", "health_facility", "care_medical"})
+
+
 class StayKind(models.TextChoices):
     EXEMPTION = "exemption", "適用除外施設入所"
     SELF_SPECIAL = "self_special", "住所地特例（自市町村の被保険者）"

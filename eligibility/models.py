@@ -4,7 +4,7 @@ model imports it from its sub-package; another app uses eligibility's selectors 
 (docs/README.md, "Dependency direction")."""
 
 from eligibility.cards.models import CardIssue
-from eligibility.intake.models import RegistryChange, RegistryFile, WorkItem
+from eligibility.intake.models import ManualMove, RegistryChange, RegistryFile, WorkItem
 from eligibility.qualification.models import (
     DateRange,  # migration 0003 names eligibility.models.DateRange (the exclusion constraint)
     Facility,
@@ -20,11 +20,12 @@ __all__ = [
     "FacilityStay",
     "Household",
     "InsuredNumber",
+    "ManualMove",
     "QualificationPeriod",
     "RegistryChange",
     "RegistryFile",
-    "Resident",
     "ResidenceSpell",
+    "Resident",
     "WorkItem",
 ]
 

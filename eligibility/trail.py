@@ -15,7 +15,16 @@ resident was recorded in (by the resident's events, or the live row).
 from __future__ import annotations
 
 from audit.trail_models import event_model, person_trail_source
-from eligibility.models import FacilityStay, Household, InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
+from eligibility.models import (
+    Facility,
+    FacilityStay,
+    Household,
+    InsuredNumber,
+    ManualMove,
+    QualificationPeriod,
+    ResidenceSpell,
+    Resident,
+)
 
 RESIDENT_NOT_COPIED = ["my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx", "created_at", "updated_at"]
 
@@ -28,6 +37,12 @@ ResidenceSpellEvent = event_model(ResidenceSpell, model_name="ResidenceSpellEven
 FacilityStayEvent = event_model(FacilityStay, model_name="FacilityStayEvent", verbose_name="施設入所の変更履歴",
                                 exclude=["decided_at"])
 InsuredNumberEvent = event_model(InsuredNumber, model_name="InsuredNumberEvent", verbose_name="被保険者番号の変更履歴")
+# The facility master (issue 16): who added, changed or closed a facility. Not personal data, so not
+# on a person's trail screen.
+# Moves entered by hand (issue 16): who entered, confirmed or cancelled one.
+ManualMoveEvent = event_model(ManualMove, model_name="ManualMoveEvent", verbose_name="転出・転居の手入力の変更履歴",
+                              exclude=["entered_at"])
+FacilityEvent = event_model(Facility, model_name="FacilityEvent", verbose_name="施設マスタの変更履歴")
 QualificationPeriodEvent = event_model(QualificationPeriod, model_name="QualificationPeriodEvent",
                                        verbose_name="資格期間の変更履歴")
 

@@ -23,7 +23,7 @@ from datetime import date
 from typing import TextIO
 
 from audit.trail import trail_context
-from synthetic import cards, city, premium_facts, premium_year
+from synthetic import cards, city, facilities, premium_facts, premium_year
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ Step = Callable[[CityRun], "str | None"]
 STEPS: tuple[Step, ...] = (
     city.residents_step,  # residents, households, data keys, residence spells, periods, insured numbers
     city.qualification_step,  # (existing city) spells, periods and insured numbers where missing
+    facilities.facilities_step,  # the facility master: every category, in the city and elsewhere
     premium_facts.premium_facts_step,  # tax facts and pension listings of the fiscal year of as_of
     cards.cards_step,  # (--business-to) the insurance cards of those who turned 65
     premium_year.premium_year_step,  # (--business-to) levy, payments, reminders, reductions of the year

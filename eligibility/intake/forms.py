@@ -1,12 +1,14 @@
-"""Forms of the work queue and the intake results: their shape only (the services decide)."""
+"""Forms of the work queue, the intake results and moves entered by hand: their shape only (the
+services decide)."""
 
 from __future__ import annotations
 
 from django import forms
 
 from eligibility.codes import Ward
-from eligibility.forms import DigitsIntegerField
-from kaigo.forms import CHOICE_ERRORS, StaffForm
+from eligibility.forms import DigitsDateField, DigitsIntegerField, DigitsRegexField
+from eligibility.intake.models import MoveKind
+from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, StaffForm
 
 
 class WorkActionForm(StaffForm):
@@ -33,3 +35,27 @@ class FileLinesForm(StaffForm):
 
 class BeforeForm(StaffForm):
     before = DigitsIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class MoveForm(StaffForm):
+    """A 転出 or 転居 entered by hand: its shape (the service checks the rest). ``confirmed``: the
+    clerk saw the confirmation step and saves."""
+
+    kind = forms.ChoiceField(label="異動の種類", widget=forms.RadioSelect, choices=MoveKind.choices,
+                             error_messages={**CHOICE_ERRORS, "required": "異動の種類を選んでください。"})
+    moved_on = DigitsDateField(label="異動日（転出日・転居日）", error_messages=DATE_ERRORS,
+                               widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
+    destination = DigitsRegexField(
+        label="転出先の市町村コード（国内転出のとき。検査数字を含む6桁）", regex=r"^[0-9]{6}$", max_length=6, required=False,
+        error_messages={"invalid": "転出先の市町村コードは6桁の数字で入力してください。"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 8}))
+    ward = forms.ChoiceField(label="転居後の区（転居のとき）", required=False, choices=[("", "（選択してください）"),
+                                                                              *Ward.choices],
+                             error_messages=CHOICE_ERRORS)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class MoveCancelForm(StaffForm):
+    reason = forms.CharField(label="訂正の理由", max_length=200, error_messages={
+        "required": "訂正の理由を入力してください。", "max_length": "訂正の理由は200文字以内で入力してください。"},
+        widget=forms.TextInput(attrs={"size": 50}))

@@ -114,3 +114,57 @@ class WorkItem(models.Model):
     class Meta:
         verbose_name = "要確認案件"
         indexes = [models.Index(fields=["ward", "status", "created_at"], name="workitem_queue")]
+
+
+# --- moves entered by hand (転出・転居の手入力) ------------------------------------------------------
+
+
+class MoveKind(models.TextChoices):
+    MOVE_OUT = "move_out", "転出（国内の他市町村へ）"
+    ABROAD = "abroad", "国外転出"
+    MOVE_WITHIN = "move_within", "転居（市内）"
+
+
+class ManualMoveStatus(models.TextChoices):
+    RECORDED = "recorded", "記録済（住基の異動は未着）"
+    CONFIRMED = "confirmed", "住基の異動で確認済"
+    CANCELLED = "cancelled", "訂正により取消"
+
+
+class ManualMove(models.Model):
+    """A 転出 or 転居 a clerk entered by hand because the registry's change file will not carry it
+    (yet): the registry fact it records (the residence spell it closed, the ward it changed), who
+    entered it, and what became of it: confirmed by the registry's own line later (that line then
+    changes nothing: eligibility.intake.services), or cancelled by a correction (訂正)."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.CASCADE, related_name="manual_moves")
+    kind = models.CharField("異動の種類", max_length=16, choices=MoveKind.choices)
+    moved_on = models.DateField("異動日")
+    # 転出先市町村コード (全国地方公共団体コード; eligibility.codes.ABROAD_CODE for abroad); empty for a 転居
+    destination = models.CharField("転出先市町村コード", max_length=6, blank=True, default="")
+    ward_before = models.CharField("異動前の区", max_length=16, choices=Ward.choices)
+    ward_after = models.CharField("転居後の区", max_length=16, choices=Ward.choices, blank=True, default="")
+    spell = models.ForeignKey("eligibility.ResidenceSpell", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    status = models.CharField("状態", max_length=16, choices=ManualMoveStatus.choices,
+                              default=ManualMoveStatus.RECORDED)
+    entered_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField("入力日時", auto_now_add=True)
+    registry_change = models.ForeignKey(RegistryChange, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+    cancelled_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
+    cancel_reason = models.CharField("訂正の理由", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "転出・転居の手入力"
+        indexes = [models.Index(fields=["resident", "status"], name="manualmove_resident")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status="cancelled", cancelled_at__isnull=False)
+                                   & ~models.Q(cancel_reason="")
+                                   | ~models.Q(status="cancelled") & models.Q(cancelled_at__isnull=True),
+                                   name="manualmove_cancel_has_reason"),
+            models.CheckConstraint(condition=models.Q(kind="move_within", destination="") & ~models.Q(ward_after="")
+                                   | ~models.Q(kind="move_within") & ~models.Q(destination="") & models.Q(ward_after=""),
+                                   name="manualmove_kind_fields"),
+        ]

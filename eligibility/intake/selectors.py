@@ -1,4 +1,5 @@
-"""Reads of the work queue (要確認案件) and of the intake results (住基異動の取込結果).
+"""Reads of the work queue (要確認案件), of the intake results (住基異動の取込結果) and of the moves
+entered by hand (転出・転居の手入力).
 
 The queue's screens write exactly one access-log row per request, naming every person they show
 (audit.services.access_log_write). The intake results (files, counts, rejected and queued
@@ -8,7 +9,7 @@ lines) hold no personal data and are not logged.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count
@@ -24,10 +25,12 @@ from eligibility.residents.models import Resident
 from eligibility.residents.selectors import (
     ALL_WARDS,
     SENSITIVE_HIDDEN,
+    PersonHeader,
     home_wards,
     household_protected,
     in_home_ward,
     log_function,
+    person_header,
     protected_ids,
     sensitive_visible,
 )
@@ -305,3 +308,68 @@ def registry_file_lines(*, file_id: int, status: str = "", after: int | None = N
     lines = [LineRow(n, CHANGE_STATUS_LABELS.get(s, s), code, message, item) for n, s, code, message, item in rows]
     return FileLinesPage(file, file_summary(file), lines, rows[-1][0] if more else None,
                          status if status in LISTED_STATUSES else "all")
+
+
+# --- moves entered by hand (転出・転居の手入力) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    id: int
+    kind: str
+    moved_on: date
+    where: str  # 転出先 (municipality code, or 国外) or the ward moved to
+    status: str
+    cancellable: bool
+    entered_by: str
+    entered_at: datetime
+    cancelled_by: str
+    cancelled_at: datetime | None
+    cancel_reason: str
+
+
+@dataclass
+class MovePage(PersonHeader):
+    current: list = field(default_factory=list)
+    moves: list[MoveRow] = field(default_factory=list)
+    effect: object = None  # eligibility.intake.services.MoveEffect on the confirmation step
+
+
+def _move_rows(resident_id: int) -> list[MoveRow]:
+    from eligibility.codes import ABROAD_CODE
+    from eligibility.intake.models import ManualMove, ManualMoveStatus
+
+    wards = dict(Ward.choices)
+    rows = []
+    for m in (ManualMove.objects.filter(resident_id=resident_id).select_related("entered_by", "cancelled_by")
+              .order_by("-entered_at", "-id")):
+        where = ("国外" if m.destination == ABROAD_CODE else f"市町村コード {m.destination}") if m.destination \
+            else wards.get(m.ward_after, m.ward_after)
+        rows.append(MoveRow(m.pk, m.get_kind_display(), m.moved_on, where, m.get_status_display(),
+                            m.status == ManualMoveStatus.RECORDED, m.entered_by.display_name, m.entered_at,
+                            m.cancelled_by.display_name if m.cancelled_by else "", m.cancelled_at, m.cancel_reason))
+    return rows
+
+
+def move_page(*, actor, request, resident_id: int, effect=None) -> MovePage:
+    """The page of moves entered by hand: who, their current periods, the moves entered and what
+    became of them, and (on the confirmation step) the effect of the move about to be saved. One
+    access-log row."""
+    from eligibility.qualification.selectors import current_period_rows
+
+    person, function = person_header(actor, request, resident_id, "qualification.move")
+    page = MovePage(**vars(person), current=current_period_rows(resident_id), moves=_move_rows(resident_id),
+                    effect=effect)
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
+    return page
+
+
+def move_row(*, actor, request, resident_id: int, move_id: int) -> tuple[MovePage, MoveRow]:
+    """The page of one move to be corrected (ManualMove.DoesNotExist when it is not this person's)."""
+    from eligibility.intake.models import ManualMove
+
+    page = move_page(actor=actor, request=request, resident_id=resident_id)
+    row = next((r for r in page.moves if r.id == move_id), None)
+    if row is None:
+        raise ManualMove.DoesNotExist
+    return page, row

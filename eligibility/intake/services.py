@@ -24,16 +24,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility.codes import OWN_MUNICIPALITY_CODES, FacilityKind, ResidenceStatus, Ward, WorkKind
+from eligibility.codes import ABROAD_CODE, OWN_MUNICIPALITY_CODES, FacilityKind, ResidenceStatus, Ward, WorkKind
 from eligibility.intake.format import LAYOUT
 from eligibility.intake.models import (
     ChangeStatus,
+    ManualMove,
+    ManualMoveStatus,
+    MoveKind,
     RegistryChange,
     RegistryFile,
     RegistryFileStatus,
@@ -41,11 +44,21 @@ from eligibility.intake.models import (
     WorkStatus,
 )
 from eligibility.intake.parser import KindOfChange, RegistryRecord, parse_feed
-from eligibility.intake.rules import ACTION_STAYS, WorkAction, actions_for
+from eligibility.intake.rules import ACTION_STAYS, MoveInput, WorkAction, actions_for, manual_move_check
 from eligibility.intake.selectors import change_record, work_item_in_scope
 from eligibility.qualification.models import Facility, FacilityStay, QualificationSource
-from eligibility.qualification.services import Context, qualification_horizon, requalify
+from eligibility.qualification.rules import Period, derive_periods, move_out_loss_date
+from eligibility.qualification.rules import ResidenceSpell as QSpell
+from eligibility.qualification.services import (
+    Context,
+    facts_for,
+    latest_fact,
+    qualification_horizon,
+    requalify,
+    stored_periods,
+)
 from eligibility.residents.models import Household, ResidenceSpell, Resident, SpellEnd
+from eligibility.residents.scope import UPDATE_NOT_PERMITTED, in_home_ward, require_person_update
 from eligibility.residents.services import resident_indexes
 from kaigo.batches.registry import RecordError
 from kaigo.crypto.blind_index import my_number_index
@@ -54,6 +67,7 @@ from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
 from kaigo.db import copy_rows, update_rows
 from kaigo.errors import ApplicationError, InvalidState, NotPermitted
+from kaigo.staff.roles import has_permission
 
 PAST_DATED_DAYS = 14  # a change effective more than this before the business date needs a clerk
 QUALIFY_AHEAD_DAYS = 0  # the intake derives periods up to the business date (the monthly run looks ahead)
@@ -190,9 +204,38 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
     applier = _Applier(file=file, residents=residents, actor_id=actor_id, batch_run_id=batch_run_id)
     now = timezone.now()
     touched: set[int] = set()
+    # moves a clerk entered by hand that the registry has not confirmed yet, per person
+    manual: dict[int, list[ManualMove]] = defaultdict(list)
+    for m in ManualMove.objects.filter(resident_id__in=person_ids, status=ManualMoveStatus.RECORDED).order_by("id"):
+        manual[m.resident_id].append(m)
     for change in changes:
         record = _record_of(change)
         judgement = (decide or {}).get(change.pk)
+        if record.kind == KindOfChange.MOVE_OUT and not judgement:
+            entered = next((m for m in manual.get(record.person_id, ()) if m.kind != MoveKind.MOVE_WITHIN), None)
+            if entered is not None:
+                if _manual_match(record, entered):
+                    change.status, change.applied_at, change.error_code = ChangeStatus.APPLIED, now, "manual_move"
+                    change.error_message = (f"{change.line_no}行目: 手入力で記録済みの転出と一致するため、"
+                                            "重ねて適用していません。")
+                    _manual_confirm(entered, change)
+                    manual[record.person_id].remove(entered)
+                    result.applied += 1
+                else:
+                    message = (f"{change.line_no}行目: 手入力で記録した転出と異動日または転出先（国内・国外）が異なります。"
+                               "手入力の転出を訂正（取消）してから適用してください。")
+                    change.status, change.error_code, change.error_message = ChangeStatus.QUEUED, WorkKind.CONFLICT, \
+                        message
+                    applier.queue(change, WorkKind.CONFLICT, record)
+                    result.queued += 1
+                continue
+        if record.kind == KindOfChange.MOVE_WITHIN:
+            entered = next((m for m in manual.get(record.person_id, ()) if m.kind == MoveKind.MOVE_WITHIN
+                            and m.moved_on == record.effective_on and (not record.ward or m.ward_after == record.ward)),
+                           None)
+            if entered is not None:  # applied as usual below (same ward, and the address); confirms the entry
+                _manual_confirm(entered, change)
+                manual[record.person_id].remove(entered)
         problem = None if judgement else _needs_judgement(record, change, residents, file.business_date, facilities)
         if problem is None:
             error = applier.apply(record, judgement=judgement)
@@ -541,3 +584,194 @@ def _apply(*, actor, change: RegistryChange, action: str) -> None:
     change.refresh_from_db(fields=["status", "error_message"])
     if change.status != ChangeStatus.APPLIED:
         raise WorkActionInvalid(f"適用できませんでした: {change.error_message or '理由不明'}")
+
+
+# --- moves entered by hand (転出・転居の手入力) ------------------------------------------------------
+#
+# A clerk records a 転出 (国内 or 国外) or a 転居 the registry's change file will not carry. It is the
+# registry fact the intake would record (the residence spell closed with its destination, the
+# resident's status, or the new ward), written by the same rules, and the person's history
+# re-derived by the same ``requalify``: a new revision and one eligibility.qualification_changed
+# event, on which premiums queue the re-levy (更正). The loss day is the rule's
+# (eligibility.qualification.rules.move_out_loss_date, 介護保険法 §11 第1項), never computed here.
+#
+# When the registry's file later carries the same move (same person, same day, same side of the
+# border), its line changes nothing: it is marked applied with the reason, and the manual move is
+# confirmed by it (``_manual_match``). A line that says otherwise goes to the work queue (不一致): a
+# clerk corrects the manual entry (取消) and applies the line. A 転居 line is applied as usual (its
+# ward and address are the same or newer) and confirms the manual 転居 of that day.
+
+
+class ManualMoveInvalid(ApplicationError):
+    code = "manual_move_invalid"
+
+    def __init__(self, problems):
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class MoveEffect:
+    """What a move entered by hand does to the person's qualification (the confirmation step)."""
+
+    move: MoveInput
+    before: list[Period]
+    after: list[Period]
+    loss_on: date | None  # the 資格喪失日 the move gives (None: not insured that day, or a 転居)
+    loss_reason: str
+    rule_loss_on: date | None  # the day the law gives (§11), shown even when nothing changes
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _move_locked(actor, resident_id: int, move: MoveInput, *, permission_check: bool = True):
+    """The resident, locked, after the scope check: the clerk's own ward (head office: any); for a
+    転居, the ward moved from or the ward moved to (the new ward's office registers it)."""
+    resident = (Resident.objects.select_for_update()
+                .only("id", "ward", "status", "birth_date", "died_on", "moved_out_on").get(pk=resident_id))
+    if not has_permission(actor, "qualification.update"):
+        raise NotPermitted(UPDATE_NOT_PERMITTED)
+    if move.kind == MoveKind.MOVE_WITHIN and move.ward and in_home_ward(actor, move.ward):
+        return resident
+    require_person_update(actor, resident)
+    return resident
+
+
+def _open_spell(resident_id: int) -> ResidenceSpell | None:
+    return ResidenceSpell.objects.filter(resident_id=resident_id, end__isnull=True).order_by("-id").first()
+
+
+def _move_problems(move: MoveInput, resident: Resident, today: date) -> list[str]:
+    spell = _open_spell(resident.pk)
+    return manual_move_check(move, today=today, resident_status=resident.status, current_ward=resident.ward,
+                             birth_date=resident.birth_date, spell_start=spell.start if spell else None)
+
+
+def move_effect(*, actor, resident_id: int, move: MoveInput, today: date | None = None) -> MoveEffect:
+    """The confirmation step: check the move and derive the history it would give, writing nothing
+    (the facts with the move applied in memory, then ``derive_periods``, as ``requalify`` will).
+    Raises ManualMoveInvalid, NotPermitted, Resident.DoesNotExist."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        resident = _move_locked(actor, resident_id, move)
+        problems = _move_problems(move, resident, today)
+        if problems:
+            raise ManualMoveInvalid(problems)
+        facts = facts_for([resident_id])[resident_id]
+        before = stored_periods([resident_id]).get(resident_id, [])
+    rule_loss = None
+    if move.kind in (MoveKind.MOVE_OUT, MoveKind.ABROAD):
+        rule_loss = move_out_loss_date(move.moved_on, abroad=move.kind == MoveKind.ABROAD)
+        residence = list(facts.residence)
+        closing = replace(residence[-1] if residence and residence[-1].end is None
+                          else QSpell(start=None, end=None, start_is_move_in=False),
+                          end=move.moved_on, to_other_municipality=move.kind == MoveKind.MOVE_OUT)
+        if residence and residence[-1].end is None:
+            residence[-1] = closing
+        else:
+            residence.append(closing)
+        facts = replace(facts, residence=tuple(residence))
+    until = max(qualification_horizon(today), move.moved_on)
+    after = derive_periods(facts, until=max(until, latest_fact(facts)))
+    ended = next((p for p in after if rule_loss is not None and p.end == rule_loss), None)
+    return MoveEffect(move=move, before=before, after=after, loss_on=ended.end if ended else None,
+                      loss_reason=(ended.loss_reason or "") if ended else "", rule_loss_on=rule_loss)
+
+
+@dataclass
+class ManualMoveResult:
+    move: ManualMove
+    changed: list[int]
+
+
+def manual_move_record(*, actor, resident_id: int, move: MoveInput, today: date | None = None) -> ManualMoveResult:
+    """Record a move entered by hand and re-derive the person's qualification (one transaction;
+    module section above). Raises ManualMoveInvalid, NotPermitted, Resident.DoesNotExist."""
+    today = today or timezone.localdate()
+    with transaction.atomic(durable=True):
+        resident = _move_locked(actor, resident_id, move)
+        problems = _move_problems(move, resident, today)
+        if problems:
+            raise ManualMoveInvalid(problems)
+        record = ManualMove(resident_id=resident_id, kind=move.kind, moved_on=move.moved_on,
+                            ward_before=resident.ward, entered_by=actor)
+        if move.kind == MoveKind.MOVE_WITHIN:
+            record.ward_after = move.ward
+            resident.ward = move.ward
+            resident.save(update_fields=["ward", "updated_at"])
+        else:
+            record.destination = ABROAD_CODE if move.kind == MoveKind.ABROAD else move.destination
+            spell = _open_spell(resident_id) or ResidenceSpell(resident_id=resident_id, start=None,
+                                                               start_is_move_in=False)
+            spell.end, spell.end_kind, spell.moved_to = move.moved_on, SpellEnd.MOVE_OUT, record.destination
+            spell.save()
+            record.spell = spell
+            resident.status, resident.moved_out_on = ResidenceStatus.MOVED_OUT, move.moved_on
+            resident.save(update_fields=["status", "moved_out_on", "updated_at"])
+        record.save()
+        result = requalify([resident_id], until=max(qualification_horizon(today), move.moved_on),
+                           context=Context(source=QualificationSource.MANUAL_MOVE, actor_id=actor.pk,
+                                           event_key=f"manual-move:{record.pk}"))
+    return ManualMoveResult(record, result.changed)
+
+
+def manual_move_cancel(*, actor, move_id: int, reason: str, today: date | None = None) -> ManualMoveResult:
+    """訂正: undo a move entered by hand by mistake (one transaction): the spell reopens (or the ward
+    returns), the manual move is kept as cancelled with who, when and why, and the history is
+    re-derived (source 訂正: a new revision and event, so premiums correct back). Only the person's
+    latest fact can be undone, and only while the registry has not confirmed it (a confirmed move
+    is corrected by the registry's own correction line). Raises ManualMoveInvalid, InvalidState,
+    NotPermitted, ManualMove.DoesNotExist."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ManualMoveInvalid(["訂正の理由を入力してください。"])
+    with transaction.atomic(durable=True):
+        record = ManualMove.objects.select_for_update().get(pk=move_id)
+        resident = (Resident.objects.select_for_update()
+                    .only("id", "ward", "status", "birth_date", "died_on", "moved_out_on").get(pk=record.resident_id))
+        if not has_permission(actor, "qualification.update"):
+            raise NotPermitted(UPDATE_NOT_PERMITTED)
+        require_person_update(actor, resident)
+        if record.status == ManualMoveStatus.CANCELLED:
+            raise InvalidState("この異動は既に取り消されています。")
+        if record.status == ManualMoveStatus.CONFIRMED:
+            raise InvalidState("住基の異動で確認済みのため取り消せません（住基の訂正の異動で処理されます）。")
+        if record.kind == MoveKind.MOVE_WITHIN:
+            if resident.ward != record.ward_after:
+                raise InvalidState("転居の後に区が変わっているため取り消せません。")
+            resident.ward = record.ward_before
+            resident.save(update_fields=["ward", "updated_at"])
+        else:
+            spell = record.spell
+            latest = ResidenceSpell.objects.filter(resident_id=resident.pk).order_by("-id").first()
+            if spell is None or latest is None or latest.pk != spell.pk or resident.status != ResidenceStatus.MOVED_OUT:
+                raise InvalidState("この転出の後に別の異動が記録されているため取り消せません。")
+            spell.end, spell.end_kind, spell.moved_to = None, "", ""
+            spell.save(update_fields=["end", "end_kind", "moved_to"])
+            resident.status, resident.moved_out_on = ResidenceStatus.RESIDENT, None
+            resident.save(update_fields=["status", "moved_out_on", "updated_at"])
+        record.status, record.cancelled_by, record.cancelled_at = ManualMoveStatus.CANCELLED, actor, timezone.now()
+        record.cancel_reason = reason[:200]
+        record.save(update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason"])
+        result = requalify([resident.pk], until=max(qualification_horizon(today), record.moved_on),
+                           context=Context(source=QualificationSource.CORRECTION, actor_id=actor.pk,
+                                           event_key=f"manual-move-cancel:{record.pk}"))
+    return ManualMoveResult(record, result.changed)
+
+
+def _manual_confirm(manual: ManualMove, change: RegistryChange) -> None:
+    """The registry's line confirms a move entered by hand (in the chunk's transaction)."""
+    ManualMove.objects.filter(pk=manual.pk).update(status=ManualMoveStatus.CONFIRMED, registry_change=change)
+
+
+def _manual_match(record: RegistryRecord, manual: ManualMove) -> bool:
+    """Whether a registry 転出 line is the move a clerk entered by hand: the same 異動日 and the
+    same side of the border (abroad or not; a destination the line leaves empty matches either).
+    The loss day depends on nothing else (法 §11 第1項)."""
+    if record.effective_on != manual.moved_on:
+        return False
+    line_abroad = record.to_municipality == ABROAD_CODE
+    return not record.to_municipality or line_abroad == (manual.kind == MoveKind.ABROAD)

@@ -1,7 +1,8 @@
 """Screens of the registry intake for ward and head-office clerks: the work queue (要確認案件) and
 its decisions, and the intake results (files, their counts, rejected and queued lines). Reads go
 through eligibility.intake.selectors (one access-log row per request where a person is shown);
-decisions through eligibility.intake.services."""
+decisions through eligibility.intake.services. And a person's moves entered by hand (転出・転居の
+手入力) with their confirmation step and correction (訂正)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from eligibility.intake import selectors
-from eligibility.intake.forms import BeforeForm, FileLinesForm, QueueFilterForm, WorkActionForm
-from eligibility.intake.rules import WorkAction
-from eligibility.intake.services import work_item_resolve
+from eligibility.intake.forms import (
+    BeforeForm,
+    FileLinesForm,
+    MoveCancelForm,
+    MoveForm,
+    QueueFilterForm,
+    WorkActionForm,
+)
+from eligibility.intake.rules import MoveInput, WorkAction
+from eligibility.intake.services import manual_move_cancel, manual_move_record, move_effect, work_item_resolve
+from eligibility.qualification.selectors import LOSS_LABELS, period_rows, reason_label
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff.roles import has_permission
@@ -97,3 +106,57 @@ def intake_file(request, file_id: int):
         "can_see_batches": has_permission(request.user, "batch.view"),
         "can_work_queue": has_permission(request.user, "qualification.update"),
     })
+
+
+# --- moves entered by hand (転出・転居の手入力) ------------------------------------------------------
+
+
+def _move_input(data) -> MoveInput:
+    return MoveInput(kind=data["kind"], moved_on=data["moved_on"], destination=data.get("destination") or "",
+                     ward=data.get("ward") or "")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("qualification.update")
+def moves(request, resident_id: int):
+    """Enter a 転出 or 転居 in two steps: the form, then the confirmation showing the qualification
+    change (loss day and reason) the move gives; only the confirmed form is saved."""
+    form = MoveForm(request.POST if request.method == "POST" else None)
+    effect = None
+    if request.method == "POST" and "edit" not in request.POST:
+        if form.is_valid() and form.cleaned_data.get("confirmed"):
+            saved = form_run(form, lambda data: manual_move_record(actor=request.user, resident_id=resident_id,
+                                                                   move=_move_input(data)))
+            if saved:
+                messages.success(request, f"{saved.move.get_kind_display()}を記録しました。" + (
+                    "資格の履歴を更新しました。" if saved.changed else "資格の履歴に変更はありません。"))
+                return redirect("eligibility:qualification", resident_id=resident_id)
+        else:
+            effect = form_run(form, lambda data: move_effect(actor=request.user, resident_id=resident_id,
+                                                             move=_move_input(data)))
+    page = selectors.move_page(actor=request.user, request=request, resident_id=resident_id, effect=effect)
+    return render(request, "eligibility/qualification/moves.html", {
+        "page": page, "resident": page.resident, "form": form, "effect": effect, "active_tab": "qualification",
+        "can_update": True, "after": period_rows(effect.after) if effect else [],
+        "loss_label": reason_label(effect.loss_reason, LOSS_LABELS) if effect and effect.loss_reason else "",
+    }, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("qualification.update")
+def move_cancel(request, resident_id: int, move_id: int):
+    """訂正: cancel a move entered by mistake, with a reason (the page says what it undoes)."""
+    form = MoveCancelForm(request.POST if request.method == "POST" else None)
+    cancelled = request.method == "POST" and form_run(form, lambda data: manual_move_cancel(
+        actor=request.user, move_id=move_id, reason=data["reason"]))
+    if cancelled:
+        messages.success(request, "手入力の異動を取り消しました（訂正）。" + (
+            "資格の履歴を更新しました。" if cancelled.changed else "資格の履歴に変更はありません。"))
+        return redirect("eligibility:qualification", resident_id=resident_id)
+    page, row = selectors.move_row(actor=request.user, request=request, resident_id=resident_id, move_id=move_id)
+    return render(request, "eligibility/qualification/move_cancel.html", {
+        "page": page, "resident": page.resident, "row": row, "form": form, "active_tab": "qualification",
+        "can_update": True,
+    }, status=400 if form.errors else 200)

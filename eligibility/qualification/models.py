@@ -4,11 +4,13 @@ Codes are in eligibility/codes.py, the date rules in eligibility/qualification/r
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 
-from eligibility.codes import FacilityKind, StayKind
+from eligibility.codes import FacilityCategory, FacilityKind, StayKind
 from eligibility.residents.models import Resident
 
 
@@ -21,15 +23,36 @@ class DateRange(models.Func):
 
 class Facility(models.Model):
     """A facility the registry's addresses may point to (施設マスタ): decides whether a move
-    needs a clerk's judgement about 適用除外 or 住所地特例. Not personal data."""
+    needs a clerk's judgement about 適用除外 or 住所地特例. Not personal data.
+
+    ``kind`` follows from ``category`` (eligibility.codes.FACILITY_CATEGORY_KIND; the services set
+    both). A facility is never deleted: stays and registry lines name it; it is closed
+    (``closed_on``, 廃止日: the first day it no longer takes anyone in)."""
 
     code = models.CharField("施設コード", max_length=10, primary_key=True)
     name = models.CharField("施設名", max_length=100)
     kind = models.CharField("種別", max_length=16, choices=FacilityKind.choices)
+    category = models.CharField("施設種別", max_length=24, choices=FacilityCategory.choices, blank=True,
+                                default="", db_default="")
     municipality = models.CharField("所在市町村コード", max_length=6)
+    address = models.CharField("所在地", max_length=200, blank=True, default="", db_default="")
+    office_number = models.CharField("介護保険事業所番号", max_length=10, blank=True, default="", db_default="")
+    opened_on = models.DateField("開設日", null=True, blank=True)
+    closed_on = models.DateField("廃止日", null=True, blank=True)
+    closed_reason = models.CharField("廃止の理由", max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "施設"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closed_on__isnull=True) | models.Q(opened_on__isnull=True)
+                                   | models.Q(closed_on__gt=models.F("opened_on")), name="facility_closed_after_open"),
+            models.CheckConstraint(condition=models.Q(closed_on__isnull=True) | ~models.Q(closed_reason=""),
+                                   name="facility_closing_has_reason"),
+        ]
+
+    def open_on(self, day: date) -> bool:
+        """Whether the facility takes people in on ``day`` (opened, not yet closed)."""
+        return (self.opened_on is None or self.opened_on <= day) and (self.closed_on is None or day < self.closed_on)
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
@@ -59,6 +82,7 @@ class QualificationSource(models.TextChoices):
     WORK_QUEUE = "work_queue", "要確認案件の処理"
     GENERATED = "generated", "合成データ"
     RECOMPUTE = "recompute", "再計算"
+    MANUAL_MOVE = "manual_move", "転出・転居の手入力"
 
 
 class QualificationPeriod(models.Model):

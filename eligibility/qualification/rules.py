@@ -22,8 +22,11 @@ from datetime import date, timedelta
 from django.db import models
 
 from eligibility.codes import (
+    FACILITY_CATEGORY_KIND,
+    OFFICE_NUMBER_REQUIRED,
     OWN_MUNICIPALITY_CODES,
     ChangeReason,
+    FacilityCategory,
     FacilityKind,
     GainReason,
     InsuredClass,
@@ -488,6 +491,8 @@ class StayFact:
 class FacilityFact:
     kind: str
     municipality: str
+    opened_on: date | None = None  # 開設日 (None: before the master's records)
+    closed_on: date | None = None  # 廃止日: the first day it takes no one in
 
 
 def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
@@ -522,6 +527,9 @@ def notification_check(n: Notification, *, today: date, birth_date: date, died_o
         if facility is None:
             problems.append("施設を選んでください。")
         else:
+            if (facility.opened_on is not None and n.on < facility.opened_on) or \
+                    (facility.closed_on is not None and n.on >= facility.closed_on):
+                problems.append(f"選んだ施設は{label}に開設されていません（施設マスタの開設日・廃止日）。")
             if facility.kind != rule.facility_kind:
                 problems.append(f"選んだ施設は{FACILITY_KIND_LABELS[rule.facility_kind]}ではありません。")
             elif rule.facility_in_city is True and facility.municipality not in OWN_MUNICIPALITY_CODES:
@@ -536,4 +544,91 @@ def notification_check(n: Notification, *, today: date, birth_date: date, died_o
             problems.append(f"終了する{STAY_LABELS[rule.stay_kind]}の記録がありません。")
         elif n.on < open_stays[-1].start:
             problems.append(f"{label}が開始日（入所日）より前です。")
+    return problems
+
+
+# --- the facility master (施設マスタ) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacilityInput:
+    """A facility as a clerk enters it (create or edit)."""
+
+    code: str
+    name: str
+    category: str  # FacilityCategory
+    municipality: str  # 全国地方公共団体コード, 6 digits with the check digit
+    address: str = ""
+    office_number: str = ""  # 介護保険事業所番号, 10 digits
+    opened_on: date | None = None
+
+
+FACILITY_CODE = re.compile(r"[A-Z0-9]{1,10}")
+# 10 characters: the prefecture (2 digits), then a digit or a capital letter (介護医療院's numbers
+# carry "B" there), then 7 digits [K]
+OFFICE_NUMBER = re.compile(r"[0-9]{2}[0-9A-Z][0-9]{7}")
+FACILITY_NAME_MAX = 100
+FACILITY_ADDRESS_MAX = 200
+
+
+def facility_kind(category: str) -> str:
+    """The kind (適用除外施設, 住所地特例対象施設, その他) a category belongs to (法 §13 第1項;
+    施行法 §11, 施行規則 §170): see eligibility.codes.FacilityCategory."""
+    return FACILITY_CATEGORY_KIND[category]
+
+
+def facility_check(f: FacilityInput) -> dict[str, str]:
+    """Everything wrong with a facility as entered: field name -> a message for the clerk (empty:
+    acceptable). Messages name the field and the rule, never the value entered.
+
+    - 施設コード: the code the registry's address lines carry (upper-case letters and digits, at
+      most 10);
+    - 所在市町村コード: 6 digits whose last is the check digit of 全国地方公共団体コード (総務省
+      「全国地方公共団体コード」: weights 6,5,4,3,2, modulus 11);
+    - 介護保険事業所番号: 10 characters (digits; the third may be a capital letter, as 介護医療院's
+      "B") whose first two are the prefecture (都道府県番号) of the
+      facility's municipality (the prefecture designates: 法 §86, §94, §107, §70); required for the
+      介護保険施設 (法 §8 第25項), which cannot operate without one."""
+    from eligibility.codes import municipality_check_digit
+
+    problems: dict[str, str] = {}
+    if not FACILITY_CODE.fullmatch(f.code or ""):
+        problems["code"] = "施設コードは英大文字と数字で10文字以内で入力してください。"
+    if not (f.name or "").strip():
+        problems["name"] = "施設名を入力してください。"
+    elif len(f.name) > FACILITY_NAME_MAX:
+        problems["name"] = f"施設名は{FACILITY_NAME_MAX}文字以内で入力してください。"
+    if f.category not in FacilityCategory.values:
+        problems["category"] = "施設種別を選んでください。"
+    municipality_ok = bool(re.fullmatch(r"[0-9]{6}", f.municipality or "")) and \
+        municipality_check_digit(f.municipality[:5]) == int(f.municipality[5])
+    if not municipality_ok:
+        problems["municipality"] = "所在市町村コードは検査数字を含む6桁の全国地方公共団体コードで入力してください。"
+    if len(f.address or "") > FACILITY_ADDRESS_MAX:
+        problems["address"] = f"所在地は{FACILITY_ADDRESS_MAX}文字以内で入力してください。"
+    if f.office_number:
+        if not OFFICE_NUMBER.fullmatch(f.office_number):
+            problems["office_number"] = "介護保険事業所番号は10桁（3桁目のみ英大文字も可）で入力してください。"
+        elif municipality_ok and f.office_number[:2] != f.municipality[:2]:
+            problems["office_number"] = "介護保険事業所番号の先頭2桁（都道府県番号）が所在市町村の都道府県と一致しません。"
+    elif f.category in OFFICE_NUMBER_REQUIRED:
+        problems["office_number"] = "介護保険施設は介護保険事業所番号を入力してください。"
+    return problems
+
+
+def facility_close_check(*, closed_on: date, opened_on: date | None, today: date, last_stay_start: date | None,
+                         open_stays: int) -> list[str]:
+    """Everything wrong with closing a facility on ``closed_on`` (廃止日: the first day it takes no
+    one in). No one may still be staying (their 退所 is registered first: a stay's end is a fact of
+    the person, which closing the facility does not decide), no stay may start on or after it, and
+    the day lies after the opening and at most ``FUTURE_LIMIT_DAYS`` ahead."""
+    problems = []
+    if opened_on is not None and closed_on <= opened_on:
+        problems.append("廃止日は開設日より後の日付を入力してください。")
+    if closed_on > today + timedelta(days=FUTURE_LIMIT_DAYS):
+        problems.append(f"廃止日は本日から{FUTURE_LIMIT_DAYS}日後までの日付を入力してください。")
+    if open_stays:
+        problems.append(f"この施設に入所中の方が{open_stays}人います。先に退所（適用終了）の届出を登録してください。")
+    if last_stay_start is not None and closed_on <= last_stay_start:
+        problems.append("廃止日より後に入所した記録があります。廃止日を確認してください。")
     return problems

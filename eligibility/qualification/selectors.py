@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.services import access_log_write
-from eligibility.codes import ChangeReason, GainReason, InsuredClass, LossReason, StayKind
+from eligibility.codes import OWN_MUNICIPALITY_CODES, ChangeReason, FacilityCategory, GainReason, InsuredClass, LossReason, StayKind
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod, QualificationSource
 from eligibility.residents.selectors import PersonHeader, person_header
 
@@ -154,6 +155,19 @@ class NotifyPage(PersonHeader):
     stays: list[StayRow] = field(default_factory=list)
 
 
+def current_period_rows(resident_id: int) -> list[PeriodRow]:
+    """A person's current periods as the screens show them (the caller logs the read)."""
+    return [_period_row(r) for r in sorted((r for r in history_rows(resident_id) if r.recorded_to is None),
+                                           key=lambda r: r.start)]
+
+
+def period_rows(periods) -> list[PeriodRow]:
+    """Periods of the rules (eligibility.qualification.rules.Period) as the screens show them."""
+    return [PeriodRow(CLASS_LABELS.get(p.insured_class, p.insured_class), p.start,
+                      reason_label(p.gain_reason, GAIN_LABELS), p.end, reason_label(p.loss_reason or "", LOSS_LABELS))
+            for p in periods]
+
+
 def notify_page(*, actor, request, resident_id: int) -> NotifyPage:
     """The notification form's context: who, their current periods and facility stays."""
     person, function = person_header(actor, request, resident_id, "qualification.notify")
@@ -169,9 +183,110 @@ def notify_page(*, actor, request, resident_id: int) -> NotifyPage:
 # --- the facility master (no personal data) ---------------------------------------------------
 
 
-def facilities() -> list[tuple[str, str]]:
-    """Every facility of the master (施設マスタ) as (code, municipality code), by code."""
-    return list(Facility.objects.order_by("code").values_list("code", "municipality"))
+def facilities(*, open_on: date | None = None) -> list[tuple[str, str]]:
+    """Every facility of the master (施設マスタ) as (code, municipality code), by code; with
+    ``open_on``, only those open that day (the registry simulator moves no one into a closed one)."""
+    qs = Facility.objects.order_by("code")
+    if open_on is not None:
+        qs = qs.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=open_on)).filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=open_on))
+    return list(qs.values_list("code", "municipality"))
+
+
+FACILITY_LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class FacilityRow:
+    """A facility as the master's screens show it (labels ready; no personal data)."""
+
+    code: str
+    name: str
+    kind: str
+    category: str
+    municipality: str
+    in_city: bool
+    address: str
+    office_number: str
+    opened_on: date | None
+    closed_on: date | None
+    closed_reason: str
+    staying: int  # persons staying now (stays without an end)
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+
+@dataclass
+class FacilitySearch:
+    rows: list[FacilityRow]
+    total: int  # how many matched (rows holds at most FACILITY_LIST_LIMIT)
+
+
+def _facility_row(f: Facility, staying: int) -> FacilityRow:
+    return FacilityRow(f.code, f.name, f.get_kind_display(), f.get_category_display() if f.category else "—",
+                       f.municipality, f.municipality in OWN_MUNICIPALITY_CODES, f.address, f.office_number,
+                       f.opened_on, f.closed_on, f.closed_reason, staying)
+
+
+def facility_search(*, text: str = "", kind: str = "", where: str = "", include_closed: bool = False,
+                    today: date | None = None) -> FacilitySearch:
+    """The master's list: by name or code (part of either), kind, in the city or elsewhere
+    (``where``: "city" / "outside"), without closed facilities unless asked; by kind and name."""
+    today = today or timezone.localdate()
+    qs = Facility.objects.all()
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text.upper()) | Q(address__icontains=text))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if where == "city":
+        qs = qs.filter(municipality__in=OWN_MUNICIPALITY_CODES)
+    elif where == "outside":
+        qs = qs.exclude(municipality__in=OWN_MUNICIPALITY_CODES)
+    if not include_closed:
+        qs = qs.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+    qs = qs.annotate(staying=Count("facilitystay", filter=Q(facilitystay__end__isnull=True)))
+    total = qs.count()
+    rows = [_facility_row(f, f.staying) for f in qs.order_by("kind", "category", "name", "code")[:FACILITY_LIST_LIMIT]]
+    return FacilitySearch(rows, total)
+
+
+@dataclass(frozen=True)
+class FacilityChange:
+    """One change of a facility as its change trail recorded it (eligibility.trail.FacilityEvent)."""
+
+    at: datetime
+    action: str  # 登録 / 変更
+    by: str  # the staff member's user name (職員番号), or 「システム」 (the synthetic city, a data load)
+    name: str
+    category: str
+    closed_on: date | None
+
+
+def facility_history(code: str) -> list[FacilityChange]:
+    """Every recorded change of a facility, newest first (the trigger's rows: who, when, the row
+    after the change). No personal data."""
+    categories = dict(FacilityCategory.choices)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pgh_created_at, pgh_label, pgh_context->>'username', name, category, closed_on "
+            "FROM eligibility_facilityevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC", [code])
+        return [FacilityChange(at, {"insert": "登録", "update": "変更"}.get(label, label), by or "システム", name,
+                               categories.get(category, "—"), closed_on)
+                for at, label, by, name, category, closed_on in cursor.fetchall()]
+
+
+def facility_values(code: str) -> dict:
+    """A facility's stored values, as the edit form starts from them (Facility.DoesNotExist)."""
+    return Facility.objects.filter(code=code).values(
+        "code", "name", "category", "municipality", "address", "office_number", "opened_on").get()
+
+
+def facility_get(code: str) -> FacilityRow:
+    """One facility of the master (Facility.DoesNotExist when there is none)."""
+    f = Facility.objects.get(code=code)
+    return _facility_row(f, FacilityStay.objects.filter(facility_id=code, end__isnull=True).count())
 
 
 # --- for the levy: first-class periods of a range of persons (set-based, no personal data) ----------

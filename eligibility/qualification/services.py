@@ -27,6 +27,7 @@ from eligibility.qualification.models import Facility, FacilityStay, Qualificati
 from eligibility.qualification.rules import (
     STAY_RULES,
     FacilityFact,
+    FacilityInput,
     Notification,
     NotificationKind,
     Period,
@@ -34,6 +35,9 @@ from eligibility.qualification.rules import (
     Stay,
     StayFact,
     derive_periods,
+    facility_check,
+    facility_close_check,
+    facility_kind,
     first_class_gain_date,
     month_bounds,
     notification_check,
@@ -44,8 +48,9 @@ from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident
 from eligibility.residents.rules import insured_number_from_serial
 from eligibility.residents.scope import require_person_update
 from kaigo.db import copy_rows, number_allocate, update_rows
-from kaigo.errors import ApplicationError
+from kaigo.errors import ApplicationError, InvalidState, NotPermitted
 from kaigo.outbox.services import NewEvent, publish
+from kaigo.staff.roles import has_permission
 
 TOPIC_CHANGED = "eligibility.qualification_changed"
 INSURED_NUMBER_SEQUENCE = "eligibility_insured_number_seq"
@@ -324,7 +329,8 @@ def notification_register(*, actor, resident_id: int, notification: Notification
                        if n.kind == NotificationKind.SECOND_CLASS else None)
         problems = notification_check(
             n, today=today, birth_date=resident.birth_date, died_on=resident.died_on,
-            facility=FacilityFact(facility.kind, facility.municipality) if facility else None,
+            facility=FacilityFact(facility.kind, facility.municipality, facility.opened_on, facility.closed_on)
+            if facility else None,
             stays=stays, second_class_from=second_from)
         if problems:
             raise NotificationInvalid(problems)
@@ -441,3 +447,102 @@ def move_out_loss_correct(move_outs: Sequence[MoveOut], destinations: Mapping[tu
     result = requalify(persons, until=until, context=context, dry_run=dry_run, moved_to=decided)
     return MoveOutCorrection(persons=persons, changes=result.changes, undecided=dict(undecided),
                              decided=len(decided))
+
+
+# --- the facility master (施設マスタ) -------------------------------------------------------------
+#
+# Not personal data; kept by the head office (permission facility.manage). Every write is in the
+# change trail (eligibility.trail.FacilityEvent: who, when, the row before and after). A facility
+# is never deleted: stays and registry lines name it. Its kind (適用除外・住所地特例・その他)
+# follows from its category (rules.facility_kind) and, like its municipality, does not change once
+# a stay names it: the stays were decided on them.
+
+
+class FacilityInvalid(ApplicationError):
+    code = "facility_invalid"
+
+    def __init__(self, problems: Mapping[str, str] | Sequence[str]):
+        self.fields = dict(problems) if isinstance(problems, Mapping) else {}
+        self.problems = list(self.fields.values()) if self.fields else list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+FACILITY_MANAGE_REFUSED = "施設マスタを更新する権限がありません。"
+
+
+def _require_facility_manage(actor) -> None:
+    if not has_permission(actor, "facility.manage"):
+        raise NotPermitted(FACILITY_MANAGE_REFUSED)
+
+
+def facility_create(*, actor, facility: FacilityInput) -> Facility:
+    """Add a facility to the master (one transaction). Raises NotPermitted, FacilityInvalid."""
+    _require_facility_manage(actor)
+    problems = facility_check(facility)
+    if problems:
+        raise FacilityInvalid(problems)
+    with transaction.atomic(durable=True):
+        if Facility.objects.filter(code=facility.code).exists():
+            raise FacilityInvalid({"code": "この施設コードは既に登録されています。"})
+        return Facility.objects.create(
+            code=facility.code, name=facility.name.strip(), category=facility.category,
+            kind=facility_kind(facility.category), municipality=facility.municipality,
+            address=facility.address.strip(), office_number=facility.office_number, opened_on=facility.opened_on)
+
+
+def facility_update(*, actor, facility: FacilityInput) -> Facility:
+    """Change a facility of the master (its code stays). Refused when a stay names it and the
+    change would alter its kind or municipality (the stays were decided on them), or when its
+    opening moves after the start of a stay. Raises NotPermitted, FacilityInvalid,
+    Facility.DoesNotExist."""
+    _require_facility_manage(actor)
+    problems = facility_check(facility)
+    if problems:
+        raise FacilityInvalid(problems)
+    with transaction.atomic(durable=True):
+        row = Facility.objects.select_for_update().get(code=facility.code)
+        kind = facility_kind(facility.category)
+        stays = FacilityStay.objects.filter(facility_id=row.code)
+        if stays.exists():
+            if kind != row.kind:
+                problems["category"] = ("入所の記録がある施設の種別（適用除外施設・住所地特例対象施設・その他）は"
+                                        "変更できません。")
+            if facility.municipality != row.municipality:
+                problems["municipality"] = "入所の記録がある施設の所在市町村は変更できません。"
+            first = stays.order_by("start").values_list("start", flat=True).first()
+            if facility.opened_on is not None and first is not None and facility.opened_on > first:
+                problems["opened_on"] = "開設日より前に入所した記録があります。開設日を確認してください。"
+        if row.closed_on is not None and facility.opened_on is not None and facility.opened_on >= row.closed_on:
+            problems["opened_on"] = "開設日は廃止日より前の日付を入力してください。"
+        if problems:
+            raise FacilityInvalid(problems)
+        row.name, row.category, row.kind = facility.name.strip(), facility.category, kind
+        row.municipality, row.address = facility.municipality, facility.address.strip()
+        row.office_number, row.opened_on = facility.office_number, facility.opened_on
+        row.save()
+        return row
+
+
+def facility_close(*, actor, code: str, closed_on: date, reason: str, today: date | None = None) -> Facility:
+    """Close a facility from ``closed_on`` (廃止日), with a reason; it stays in the master for the
+    stays and lines that name it. Raises NotPermitted, FacilityInvalid, InvalidState (closed
+    already), Facility.DoesNotExist."""
+    _require_facility_manage(actor)
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    with transaction.atomic(durable=True):
+        row = Facility.objects.select_for_update().get(code=code)
+        if row.closed_on is not None:
+            raise InvalidState("この施設は既に廃止されています。")
+        stays = FacilityStay.objects.filter(facility_id=row.code)
+        problems = facility_close_check(
+            closed_on=closed_on, opened_on=row.opened_on, today=today,
+            last_stay_start=stays.order_by("-start").values_list("start", flat=True).first(),
+            open_stays=stays.filter(end__isnull=True).count())
+        if not reason:
+            problems.append("廃止の理由を入力してください。")
+        if problems:
+            raise FacilityInvalid(problems)
+        row.closed_on, row.closed_reason = closed_on, reason[:200]
+        row.save(update_fields=["closed_on", "closed_reason"])
+        return row

@@ -27,6 +27,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("ホーム", "home", None, "担当業務と最近のお知らせ", accesskey="h"),
     MenuEntry("宛名検索", "eligibility:search", "person.view", "カナ氏名・生年月日・個人番号による宛名の検索と世帯の確認", accesskey="p"),
     MenuEntry("要確認案件", "eligibility_office:queue", "qualification.update", "住基異動のうち職員の判断が必要なもの（適用除外・住所地特例・過去日付・不一致）の処理", accesskey="w"),
+    MenuEntry("施設マスタ", "eligibility_office:facilities", "facility.view", "適用除外施設・住所地特例対象施設などの施設の検索・登録・変更・廃止", accesskey="l"),
     MenuEntry("住基異動の取込結果", "eligibility_office:intake", "intake.view", "夜間の住基異動取込の件数（適用・要確認・エラー）とエラーの理由", accesskey="i"),
     MenuEntry("保険料の試算", "premiums_office:simulator", "premium.view", "所得の状況から所得段階と保険料額を試算（窓口・電話での説明用、記録しません）", accesskey="c"),
     MenuEntry("滞納者一覧", "premiums_office:arrears", "premium.arrears.view", "納期限を過ぎた保険料の未納者（区別、未納額の多い順）と督促・時効の状況", accesskey="t"),
@@ -35,6 +36,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
+    MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),
     MenuEntry("バッチ処理", "batches:list", "batch.view", "夜間・月次バッチの実行状況とエラーの確認", accesskey="b"),
     MenuEntry("システム状態", "system-status", "system.health", "データベース・Redis・ワーカーの稼働状況", accesskey="s"),
 ]

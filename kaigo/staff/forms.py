@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils import timezone
 
-from kaigo.staff.roles import Role
+from kaigo.staff.roles import Organisation, Role
 
 
 class DateInput(forms.DateInput):
@@ -79,3 +79,37 @@ class SecondFactorTokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("確認コードは6桁の数字で入力してください。")
         return token
+
+
+class AccountCreateRequestForm(forms.Form):
+    """A request for a new account (職員管理の申請): its shape; the service checks the rest."""
+
+    username = forms.CharField(label="職員番号（ログインに使います）", max_length=30,
+                               error_messages={"required": "職員番号を入力してください。"},
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "size": 16}))
+    display_name = forms.CharField(label="氏名", max_length=100, error_messages={"required": "氏名を入力してください。"})
+    organisation = forms.ChoiceField(label="所属", choices=[("", "（選択してください）"), *Organisation.choices],
+                                     error_messages={"required": "所属を選んでください。"})
+    role = forms.ChoiceField(label="付与する役割", choices=[("", "（選択してください）"), *Role.choices],
+                             error_messages={"required": "役割を選んでください。"})
+    reason = forms.CharField(label="申請の理由", max_length=200, error_messages={"required": "申請の理由を入力してください。"},
+                             widget=forms.TextInput(attrs={"size": 60}))
+
+
+class AccountDisableRequestForm(forms.Form):
+    username = forms.CharField(label="無効にするアカウントの職員番号", max_length=30,
+                               error_messages={"required": "職員番号を入力してください。"},
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "size": 16}))
+    reason = forms.CharField(label="申請の理由（退職・異動など）", max_length=200,
+                             error_messages={"required": "申請の理由を入力してください。"},
+                             widget=forms.TextInput(attrs={"size": 60}))
+
+
+class AccountDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="決定", widget=forms.RadioSelect,
+                                 choices=[("approve", "承認する"), ("reject", "却下する")],
+                                 error_messages={"required": "承認するか却下するかを選んでください。"})
+    reason = forms.CharField(label="決定の理由（却下のときは必須）", max_length=200, required=False,
+                             widget=forms.TextInput(attrs={"size": 60}))
+    confirm = forms.BooleanField(label="申請の内容を確認しました（決定は取り消せません）",
+                                 error_messages={"required": "申請の内容を確認したら、確認の欄にチェックしてください。"})

@@ -96,3 +96,60 @@ class RoleGrant(models.Model):
         if self.revoked_at is not None:
             return "有効（取消予定）"
         return "有効"
+
+
+class AccountRequestKind(models.TextChoices):
+    CREATE = "create", "アカウントの作成"
+    DISABLE = "disable", "アカウントの無効化"
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", "決定待ち"
+    APPROVED = "approved", "承認"
+    REJECTED = "rejected", "却下"
+
+
+class AccountRequest(models.Model):
+    """A request to create or disable a staff account (職員管理の申請) and the section chief's
+    decision on it: who asked, when and why; who decided, when, what and why. The approval of a
+    creation grants the requested role through ``RoleGrant`` (granted by the deciding chief, its
+    reason naming this request); the approval of a disabling revokes the account's grants the same
+    way. Kept for good: the history of an account's access begins and ends here."""
+
+    kind = models.CharField("申請の種類", max_length=16, choices=AccountRequestKind.choices)
+    status = models.CharField("状態", max_length=16, choices=AccountRequestStatus.choices,
+                              default=AccountRequestStatus.PENDING)
+    # a creation: the account asked for (職員番号 = the user name)
+    username = models.CharField("職員番号", max_length=30, blank=True, default="")
+    display_name = models.CharField("氏名", max_length=100, blank=True, default="")
+    organisation = models.CharField("所属", max_length=32, choices=Organisation.choices, blank=True, default="")
+    role = models.CharField("役割", max_length=32, choices=Role.choices, blank=True, default="")
+    # a disabling: the account; a creation approved: the account created
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="account_requests")
+    reason = models.CharField("申請の理由", max_length=200)
+    requested_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("申請日時", auto_now_add=True)
+    decided_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField("決定日時", null=True, blank=True)
+    decision_reason = models.CharField("決定の理由", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = "職員管理の申請"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="account_request_has_reason"),
+            # nobody decides their own request
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                                   name="account_request_not_self_decided"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="account_request_decided_by_whom"),
+            models.CheckConstraint(
+                condition=Q(kind="create") & ~Q(username="") & ~Q(display_name="") & ~Q(organisation="") & ~Q(role="")
+                | Q(kind="disable", staff__isnull=False),
+                name="account_request_kind_fields"),
+            models.UniqueConstraint(fields=["username"], condition=Q(kind="create", status="pending"),
+                                    name="account_request_one_pending_creation"),
+            models.UniqueConstraint(fields=["staff"], condition=Q(kind="disable", status="pending"),
+                                    name="account_request_one_pending_disabling"),
+        ]

@@ -43,8 +43,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "system.health": frozenset({Role.OPERATOR, Role.SECTION_CHIEF}),
     # staff accounts: see the list, each account's roles and their history
     "staff.view": frozenset({Role.SECTION_CHIEF, Role.AUDITOR}),
-    # grant and revoke roles, reset passwords, second factors and lockouts (所管課長 only)
+    # grant and revoke roles, reset passwords, second factors and lockouts; approve or reject a
+    # request to create or disable an account (所管課長 only, never their own request)
     "staff.manage": frozenset({Role.SECTION_CHIEF}),
+    # request an account's creation or disabling (職員管理の申請), for the section chief's decision
+    "staff.request": frozenset({Role.HEAD_OFFICE_CLERK, Role.OPERATOR, Role.SECTION_CHIEF}),
     # search the access log, see tamper alerts (監査)
     "audit.view": frozenset({Role.AUDITOR, Role.SECTION_CHIEF}),
     # search residents and open their overview (every read is in the access log)
@@ -58,6 +61,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "person.sensitive.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK}),
     # register qualification notifications (届出) by hand and resolve the intake's work queue (要確認案件)
     "qualification.update": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # see the facility master (施設マスタ): facilities a 届出 or a registry address names
+    "facility.view": frozenset({Role.WARD_CLERK, Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK,
+                                Role.SECTION_CHIEF, Role.INQUIRY}),
+    # add, edit and close facilities of the master (the head office keeps it for every ward)
+    "facility.manage": frozenset({Role.HEAD_OFFICE_CLERK}),
     # issue and reissue (再交付) cards and certificates of a person, and print them
     "card.issue": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
     # print every card of a batch run (the monthly 65th-birthday run) as one PDF
@@ -90,7 +98,7 @@ ROLE_DUTIES: dict[Role, str] = {
     Role.WARD_CLERK: "資格の届出受付、被保険者証の交付、保険料の相談・収納、減免の受付",
     Role.CERTIFICATION_CLERK: "要介護認定の申請受付、認定調査の依頼、主治医意見書の管理、審査会の準備",
     Role.HEAD_OFFICE_CLERK: "バッチ処理の確認、給付・外部連携の処理、他機関からの照会対応",
-    Role.SECTION_CHIEF: "職員の利用権限の付与・取消、機微な情報提供の承認",
+    Role.SECTION_CHIEF: "職員アカウントの作成・無効化の決定、利用権限の付与・取消、機微な情報提供の承認",
     Role.AUDITOR: "アクセス記録の点検、警告の調査、利用権限の定期見直し",
     Role.OPERATOR: "夜間・月次バッチの実行と監視、失敗した処理の再実行",
     Role.INQUIRY: "被保険者情報の照会（更新はできません）",

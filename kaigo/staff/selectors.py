@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kaigo.staff.models import RoleGrant, Staff
+from kaigo.staff.models import AccountRequest, AccountRequestStatus, RoleGrant, Staff
 from kaigo.staff.roles import Role
 
 STAFF_LIST_LIMIT = 1000
@@ -43,3 +43,26 @@ def staff_role_history(*, staff: Staff) -> list[RoleGrant]:
 
 def role_grant_get(*, grant_id: int) -> RoleGrant:
     return RoleGrant.objects.select_related("staff").get(pk=grant_id)
+
+
+def account_requests(*, limit: int = 200) -> list[AccountRequest]:
+    """Requests to create or disable an account: pending first (oldest first), then the decided
+    ones, newest first; with who asked and who decided (one query)."""
+    base = AccountRequest.objects.select_related("staff", "requested_by", "decided_by")
+    pending = list(base.filter(status=AccountRequestStatus.PENDING).order_by("requested_at", "pk")[:limit])
+    decided = list(base.exclude(status=AccountRequestStatus.PENDING).order_by("-decided_at", "-pk")[:limit])
+    return pending + decided
+
+
+def account_request_get(*, request_id: int) -> AccountRequest:
+    return AccountRequest.objects.select_related("staff", "requested_by", "decided_by").get(pk=request_id)
+
+
+def staff_account_requests(*, staff: Staff) -> list[AccountRequest]:
+    """The requests about one account (its creation, its disabling), newest first."""
+    return list(AccountRequest.objects.filter(staff=staff).select_related("requested_by", "decided_by")
+                .order_by("-requested_at", "-pk"))
+
+
+def staff_by_number(username: str) -> Staff | None:
+    return Staff.objects.filter(username__iexact=username).first()

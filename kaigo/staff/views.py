@@ -1,4 +1,5 @@
 """Account screens: staff list and detail with role history, grant and revoke (section chief),
+requests to create or disable an account and the chief's decision on them,
 password reset, lockout clearing and second-factor reset (section chief); the staff member's own
 password change and second-factor pages."""
 
@@ -17,6 +18,9 @@ from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
 from kaigo.staff import otp, selectors, services
 from kaigo.staff.forms import (
+    AccountCreateRequestForm,
+    AccountDecisionForm,
+    AccountDisableRequestForm,
     PasswordChangeForm,
     RoleGrantForm,
     RoleRevokeForm,
@@ -55,6 +59,7 @@ def staff_detail(request, staff_id: int):
     history = selectors.staff_role_history(staff=staff)
     return render(request, "staff/staff_detail.html", {
         "staff": staff,
+        "account_requests": selectors.staff_account_requests(staff=staff),
         "history": [(grant, grant.status_label()) for grant in history],
         "current": [grant for grant in history if grant.status_label().startswith("有効")],
         "locked_out": staff_is_locked_out(staff),
@@ -125,6 +130,61 @@ def second_factor_reset(request, staff_id: int):
     else:
         messages.success(request, "二要素認証の設定を削除しました。次回ログイン時に再設定が必要です。")
     return redirect("staff:detail", staff_id=staff.pk)
+
+
+# --- account requests (職員管理の申請) and the chief's decision --------------------------------------
+
+
+@never_cache
+@permission_required("staff.request")
+def account_requests(request):
+    return render(request, "staff/account_requests.html", {
+        "requests": selectors.account_requests(),
+        "can_decide": has_permission(request.user, "staff.manage"),
+    })
+
+
+@never_cache
+@permission_required("staff.request")
+def account_request_new(request, kind: str):
+    form_class = AccountCreateRequestForm if kind == "create" else AccountDisableRequestForm
+    form = form_class(request.POST or None, label_suffix="")
+
+    def ask(data):
+        if kind == "create":
+            return services.account_request_create(
+                actor=request.user, kind="create", reason=data["reason"], username=data["username"],
+                display_name=data["display_name"], organisation=data["organisation"], role=data["role"])
+        target = selectors.staff_by_number(services.staff_number_normalise(data["username"]))
+        return services.account_request_create(actor=request.user, kind="disable", reason=data["reason"],
+                                               staff=target)
+
+    created = request.method == "POST" and form_run(form, ask)
+    if created:
+        messages.success(request, f"{created.get_kind_display()}を申請しました。所管課長の決定を待ってください。")
+        return redirect("staff:requests")
+    return render(request, "staff/account_request_new.html", {"form": form, "kind": kind},
+                  status=400 if form.errors else 200)
+
+
+@never_cache
+@permission_required("staff.manage")
+def account_request_decide(request, request_id: int):
+    account_request = selectors.account_request_get(request_id=request_id)
+    form = AccountDecisionForm(request.POST or None, label_suffix="")
+    decided = request.method == "POST" and form_run(form, lambda data: services.account_request_decide(
+        actor=request.user, request_id=request_id, approve=data["decision"] == "approve", reason=data["reason"]))
+    if decided and decided.temporary_password:
+        # the new account's temporary password, shown once in this response (never stored or logged)
+        return render(request, "staff/password_reset_done.html", {
+            "staff": decided.request.staff, "temporary_password": decided.temporary_password, "created": True})
+    if decided:
+        messages.success(request, f"申請を{decided.request.get_status_display()}しました。")
+        return redirect("staff:requests")
+    return render(request, "staff/account_request_decide.html", {
+        "account_request": account_request, "form": form,
+        "own": request.user.pk in (account_request.requested_by_id, account_request.staff_id),
+    }, status=400 if form.errors else 200)
 
 
 # --- the staff member's own sign-in pages -------------------------------------------------------

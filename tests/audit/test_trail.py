@@ -55,7 +55,9 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 "premiums_counterreceiptevent", "premiums_latechargepaymentevent",
                 "premiums_latechargeexemptionevent", "premiums_banktransferlineevent",
                 # issue 17: payments of a file held for a clerk's decision
-                "premiums_heldpaymentevent"]
+                "premiums_heldpaymentevent",
+                # issue 16 item 8: the facility master, moves entered by hand
+                "eligibility_facilityevent", "eligibility_manualmoveevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -125,7 +127,7 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "premiums_payment", "premiums_settlement", "premiums_writeoff", "premiums_reduction",
                       "premiums_deductionstop", "premiums_preliminarypayment", "premiums_counterreceipt",
                       "premiums_latechargepayment", "premiums_latechargeexemption", "premiums_banktransferline",
-                      "premiums_heldpayment"]
+                      "premiums_heldpayment", "eligibility_facility", "eligibility_manualmove"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:

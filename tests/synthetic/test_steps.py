@@ -11,7 +11,7 @@ from django.core.management import call_command
 from audit.trail import trail_context_active
 from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from premiums.models import PensionFact, TaxFact
-from synthetic import cards, city, premium_facts, premium_year
+from synthetic import cards, city, facilities, premium_facts, premium_year
 from synthetic.city import generate
 from synthetic.steps import STEPS, CityRun, city_generate
 
@@ -21,8 +21,8 @@ AS_OF = date(2026, 4, 1)
 
 
 def test_the_steps_run_in_order_of_what_they_read():
-    assert STEPS == (city.residents_step, city.qualification_step, premium_facts.premium_facts_step,
-                     cards.cards_step, premium_year.premium_year_step)
+    assert STEPS == (city.residents_step, city.qualification_step, facilities.facilities_step,
+                     premium_facts.premium_facts_step, cards.cards_step, premium_year.premium_year_step)
 
 
 def test_a_step_gets_the_run_inside_the_generators_trail_context_and_says_what_it_did():
@@ -47,8 +47,9 @@ def test_a_new_city_runs_every_step(capsys):
     assert out[0].startswith("synthetic city: 300 residents in ") and out[0].endswith(", seed 2")
     taxed, listed = TaxFact.objects.count(), PensionFact.objects.count()
     assert taxed and listed
-    assert out[1].startswith(f"premium facts of fiscal year 2026: {taxed:,} tax facts, {listed:,} pension listings in ")
-    assert len(out) == 2
+    assert out[1] == f"facilities in the master: {len(facilities.FACILITIES)} added"
+    assert out[2].startswith(f"premium facts of fiscal year 2026: {taxed:,} tax facts, {listed:,} pension listings in ")
+    assert len(out) == 3
     assert ResidenceSpell.objects.count() == Resident.objects.count() == 300
 
 
@@ -63,6 +64,7 @@ def test_an_existing_city_gets_what_an_older_generator_did_not_write(capsys):
     out = capsys.readouterr().out.strip()
     taxed, listed = TaxFact.objects.count(), PensionFact.objects.count()
     assert out == (f"synthetic city: residents exist, nothing generated (qualification completed for 40 residents)"
+                   f" (facilities in the master: {len(facilities.FACILITIES)} added)"
                    f" (premium facts added: {taxed:,} tax, {listed:,} pension)")
     assert Resident.objects.count() == 300
     assert ResidenceSpell.objects.filter(resident_id__in=older).count() == 40
@@ -79,4 +81,5 @@ def test_compare_copy_prints_the_raw_copy_rate_after_the_residents(capsys):
     assert out[0].startswith("synthetic city: 200 residents in ")
     assert out[1].startswith("raw COPY of the same 200 resident rows into a copy of the table (same indexes): ")
     assert "generator / raw COPY = " in out[1]
-    assert out[2].startswith("premium facts of fiscal year 2026: ")
+    assert out[2] == f"facilities in the master: {len(facilities.FACILITIES)} added"
+    assert out[3].startswith("premium facts of fiscal year 2026: ")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('premiums', '0022_truncate_refused'),
+        ('premiums', '0023_held_payments_inbound_refusal'),
     ]
 
     operations = [
