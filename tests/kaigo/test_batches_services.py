@@ -208,6 +208,8 @@ def requeued(monkeypatch, settings):
     queued: dict[int, list[int]] = {}
 
     def dispatch(run_id, chunk_ids=None):
+        if chunk_ids is None:  # batch_start's own dispatch
+            return 0
         queued.setdefault(run_id, []).extend(chunk_ids)
         BatchChunk.objects.filter(pk__in=chunk_ids).update(queued_at=Now())
         return len(chunk_ids)
