@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
 from kaigo.batches import services
 
@@ -59,4 +60,8 @@ def batch_chunk_process(self, chunk_id: int) -> str:
 def batch_supervise() -> dict[int, str]:
     """Beat job ``batches-supervise`` (kaigo/celery.py): runs without progress are re-queued or
     marked stalled (services.batch_supervise)."""
-    return services.batch_supervise()
+    try:
+        return services.batch_supervise()
+    except DatabaseError as exc:  # PostgreSQL down: the next pass, a few seconds on, looks again
+        logger.warning("batch supervisor: database unavailable (%s)", services.safe_error(exc))
+        return {}

@@ -20,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         except (OperationalError, InterfaceError):
             raise CommandError(
-                f"データベース（PostgreSQL）に接続できないため、バッチ #{run_id} を再実行できませんでした（何も変更していません）。"
+                f"データベース（PostgreSQL）に接続できないため、バッチ #{run_id} を再実行できませんでした"
+                "（何も変更していません）。"
                 "PostgreSQL を復旧してから同じコマンドをもう一度実行してください。"
             ) from None
         self.stdout.write(f"バッチ #{run.pk} を再実行します。")
