@@ -104,7 +104,12 @@ def batch_dispatch(run_id: int, chunk_ids: list[int] | None = None) -> int:
             break
         queued.append(chunk_id)
     if queued:
-        BatchChunk.objects.filter(pk__in=queued).update(queued_at=Now())
+        # Never wait for a chunk a worker holds (it is being processed anyway; waiting would stall the
+        # dispatcher, and the supervisor, for the chunk's whole transaction).
+        free = (BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=queued).order_by().values("pk"))
+        with transaction.atomic():
+            BatchChunk.objects.filter(pk__in=free).update(queued_at=Now())
     if failure is not None:
         left = len(chunk_ids) - len(queued)
         logger.error("batch %s: %d chunk(s) could not be queued (%s); the supervisor queues them when the "

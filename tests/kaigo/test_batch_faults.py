@@ -90,7 +90,8 @@ class Bench:
         self.redis: EmbeddedRedis | None = None
         self.postgres: EmbeddedPostgres | None = None
         self.database_url = _database_url_of_test_db()
-        self.queue = f"faults-{uuid.uuid4().hex[:8]}"
+        # the queue this test process publishes to (on the test's own Redis: nothing else reads it)
+        self.queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
         self.t0 = time.monotonic()
 
     # --- servers -------------------------------------------------------------------------------
@@ -221,13 +222,13 @@ def publishing_to(url: str):
         if amqp is not None:
             amqp._producer_pool = None
 
-    previous = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
+    previous = celery_app.conf.broker_url
     celery_app.conf.broker_url = url
     reset()
     try:
         yield
     finally:
-        celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
+        celery_app.conf.broker_url = previous
         reset()
 
 
