@@ -145,13 +145,14 @@ def test_a_stalled_run_shows_its_reason_and_a_run_without_progress_says_so(clien
 
     settings.BATCH_STALL_AFTER = 90
     stalled, quiet, moving = make_run(), make_run(), make_run()
-    services.batch_mark_stalled(stalled.pk, reason="チャンク 3 が 120 秒以上ロックされたままです（PostgreSQL のプロセス 4242）。")
+    reason = "チャンク 3 が 120 秒以上ロックされたままです（PostgreSQL のプロセス 4242）。"
+    services.batch_mark_stalled(stalled.pk, reason=reason)
     BatchRun.objects.filter(pk=quiet.pk).update(last_progress_at=timezone.now() - timedelta(seconds=300))
     client = client_as(Role.AUDITOR)
 
     body = client.get(f"/batches/{stalled.pk}/").content.decode()
     assert "実行中（停滞）" in body and "停滞の理由" in body
-    assert "チャンク 3 が 120 秒以上ロックされたままです（PostgreSQL のプロセス 4242）。" in body
+    assert reason in body
     body = client.get(f"/batches/{quiet.pk}/").content.decode()
     assert "実行中（停滞）" in body and "秒間、進捗がありません。監視ジョブが未処理のチャンクを登録し直します。" in body
     body = client.get(f"/batches/{moving.pk}/").content.decode()

@@ -457,7 +457,8 @@ def test_batch_run_without_a_database_says_so_in_japanese(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/kaigo",
            "REDIS_URL": django_settings.REDIS_URL, "KAIGO_KEYRING_FILE": django_settings.KAIGO_KEYRING_FILE}
     result = subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "batch_run", "demo.squares",
-                             "-p", "records=10", "-p", "chunk_size=5"], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
+                             "-p", "records=10", "-p", "chunk_size=5"],
+                            env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     assert "データベース（PostgreSQL）に接続できないため、バッチを開始できませんでした。" in result.stderr

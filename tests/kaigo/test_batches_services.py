@@ -310,7 +310,8 @@ def test_a_dispatch_that_redis_refuses_marks_the_run_stalled_and_keeps_its_chunk
     assert services.batch_dispatch(run.pk) == 2
     run.refresh_from_db()
     assert run.is_stalled
-    assert run.stalled_reason.startswith("作業キュー（Redis）に接続できないため、チャンク 3 件をキューに登録できませんでした。")
+    assert run.stalled_reason.startswith("作業キュー（Redis）に接続できないため、"
+                                         "チャンク 3 件をキューに登録できませんでした。")
     assert "127.0.0.1" not in run.stalled_reason
     assert run.chunks.filter(queued_at__isnull=False).count() == 2
     assert run.chunks.filter(status=BatchChunk.Status.PENDING).count() == 5
