@@ -45,6 +45,9 @@ class BatchRun(models.Model):
     stalled_reason = models.CharField("停滞の理由", max_length=300, blank=True)
     requeued_at = models.DateTimeField("最終自動再登録日時", null=True, blank=True)
     requeue_count = models.PositiveIntegerField("自動再登録回数", default=0)
+    # Processed by the process that started it (services.batch_run_here), not by workers: the
+    # supervisor leaves it alone (its chunks may depend on their order); a resume hands it to workers.
+    processed_here = models.BooleanField("起動したプロセスで処理", default=False)
     # Record counts. processed = succeeded + failed; updated in the same transaction as the
     # chunk's work, so they never drift from what was really done.
     total = models.BigIntegerField("対象件数", default=0)

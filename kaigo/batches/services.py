@@ -67,6 +67,7 @@ def batch_run_here(*, kind: str, params: dict[str, Any], actor, origin: BatchRun
     business, ``generate_city --business-to``). Returns the finished run. A chunk that raises
     stops the call and leaves the run running, its chunk pending: ``batch_resume`` finishes it."""
     run = batch_start(kind=kind, params=params, actor=actor, origin=origin, dispatch=False)
+    BatchRun.objects.filter(pk=run.pk).update(processed_here=True)  # not the supervisor's to re-queue
     for chunk_id in run.chunks.order_by("seq").values_list("pk", flat=True):
         chunk_process(chunk_id)
     run.refresh_from_db()
@@ -246,9 +247,9 @@ def batch_resume(*, run_id: int, actor) -> BatchRun:
         run.resume_count += 1
         run.resumed_by = actor
         run.resumed_at = run.last_progress_at = timezone.now()
-        run.stalled_at, run.stalled_reason = None, ""
+        run.stalled_at, run.stalled_reason, run.processed_here = None, "", False
         run.save(update_fields=["status", "finished_at", "resume_count", "resumed_by", "resumed_at", "last_progress_at",
-                                "stalled_at", "stalled_reason"])
+                                "stalled_at", "stalled_reason", "processed_here"])
         transaction.on_commit(lambda: batch_dispatch(run.pk))
     logger.info("batch %s resumed by %s", run_id, actor.username if actor else "a command")
     return run
@@ -273,12 +274,14 @@ def batch_supervise() -> dict[int, str]:
 
     A chunk that is in fact still queued or done is not harmed by a second task: it is done
     once (the module's rule). Nothing here counts as a resume (``resume_count`` is unchanged) and
-    failed chunks are left to an operator."""
+    failed chunks are left to an operator. A run processed by the process that started it
+    (``batch_run_here``) is not looked at: its chunks may depend on their order; ``batch_resume``
+    hands it to the workers."""
     stall_after = timedelta(seconds=settings.BATCH_STALL_AFTER)
     now = timezone.now()
     cutoff = now - stall_after
     outcome: dict[int, str] = {}
-    runs = BatchRun.objects.filter(status=BatchRun.Status.RUNNING).filter(
+    runs = BatchRun.objects.filter(status=BatchRun.Status.RUNNING, processed_here=False).filter(
         Q(last_progress_at__lt=cutoff) | Q(stalled_at__isnull=False)
     )
     for run in runs:
@@ -339,7 +342,7 @@ def _lock_holders(chunk_ids: list[int], *, older_than) -> list[tuple[int, int, A
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.seq, a.pid, a.xact_start FROM batches_batchchunk c "
+            f"SELECT c.seq, a.pid, a.xact_start FROM {BatchChunk._meta.db_table} c "
             "JOIN pg_stat_activity a ON a.backend_xid = c.xmax "
             "WHERE c.id = ANY(%s) AND a.xact_start < %s ORDER BY c.seq",
             [chunk_ids, older_than],

@@ -270,6 +270,25 @@ def test_supervisor_closes_a_run_whose_chunks_are_all_finished(requeued):
     assert run.status == BatchRun.Status.SUCCEEDED and requeued == {}
 
 
+@pytest.mark.django_db
+def test_supervisor_leaves_a_run_processed_here_alone_until_it_is_resumed(requeued, monkeypatch):
+    from kaigo.batches.batch_kinds import DemoCrash
+
+    with pytest.raises(DemoCrash):  # the in-process run stops at its crashing chunk, left running
+        services.batch_run_here(kind="demo.squares", params={"records": "30", "chunk_size": "10",
+                                                              "crash_chunks": "1"},
+                                actor=None, origin=BatchRun.Origin.COMMAND)
+    run = BatchRun.objects.get()
+    age(run, seconds=600, queued=False)
+    assert services.batch_supervise() == {} and requeued == {}  # its chunks may depend on their order
+
+    monkeypatch.setattr(services.transaction, "on_commit", lambda callback: None)  # no worker here
+    services.batch_resume(run_id=run.pk, actor=None)
+    age(run, seconds=600, queued=False)
+    assert services.batch_supervise() == {run.pk: "requeued"}
+    assert sorted(requeued[run.pk]) == sorted(run.chunks.exclude(status="done").values_list("pk", flat=True))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_supervisor_names_the_session_that_holds_a_chunk_and_does_not_requeue_it(requeued, settings):
     import time
