@@ -382,6 +382,9 @@ def test_redis_stopped_during_processing(bench, undisturbed, persistent):
     wait_until(lambda: finished(run), timeout=120, what="the run to finish", bench=bench)
     report(f"Redis crashed during processing ({'AOF' if persistent else 'no persistence'})", fault_at=fault_at,
            cleared_at=cleared_at, finished_at=bench.elapsed(), run=run)
+    worker_log = "".join(p.log.read_text(errors="replace") for p in bench.processes if "fault-" in p.log.name)
+    print(f"[recovery]   running tasks cancelled on the connection loss: "
+          f"{worker_log.count('cannot be acknowledged after a connection loss')}")
     assert_command_ended_cleanly(command, bench)
     with connection.cursor() as cursor:
         assert digest(cursor, run.pk) == undisturbed
