@@ -26,7 +26,14 @@ def state_line(run: BatchRun) -> str:
 
 
 def follow(run_id: int, *, interval: float = 0.5, stream=None, timeout: float | None = None) -> BatchRun:
-    run = BatchRun.objects.get(pk=run_id)
+    while True:  # the run is registered; wait for the database rather than fail
+        try:
+            run = BatchRun.objects.get(pk=run_id)
+            break
+        except (OperationalError, InterfaceError):
+            connection.close()
+            print(f"バッチ #{run_id}: {DATABASE_WAIT}", file=stream, flush=True)
+            time.sleep(max(interval, 2))
     deadline = None if timeout is None else time.monotonic() + timeout
     shown = ""
     with tqdm(total=run.total, unit="件", desc=f"バッチ #{run.pk} {run.kind}", file=stream, dynamic_ncols=True) as bar:

@@ -71,7 +71,10 @@ class Command(BaseCommand):
 def say_if_not_queued(command: BaseCommand, run: BatchRun) -> None:
     """When Redis refused the chunks (services.batch_dispatch marked the run stalled), say so and
     what happens next: the run is registered and goes on by itself once Redis is back."""
-    run.refresh_from_db()
+    try:
+        run.refresh_from_db()
+    except (OperationalError, InterfaceError):
+        return  # the database went away just now: the progress bar says so and waits for it
     if run.is_stalled:
         command.stderr.write(
             f"バッチ #{run.pk} は登録しましたが、作業キュー（Redis）に接続できないため、まだ処理を始められません。"
