@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings  # read lazily, once DJANGO_SETTINGS_MODULE is set below
 
 from kaigo.discovery import app_packages
 
@@ -17,9 +18,11 @@ app.autodiscover_tasks(app_packages)
 # All schedules of the system (Celery beat). Times are Asia/Tokyo (CELERY_TIMEZONE).
 # Each entry names a task; tests check that every task named here exists.
 app.conf.beat_schedule = {
-    "batches-resume-stalled": {
-        "task": "kaigo.batches.tasks.batch_resume_stalled",
-        "schedule": crontab(minute="*/10"),
+    # The batch supervisor: runs without progress get their lost chunks queued again, or are marked
+    # stalled with the reason (docs/subsystems/batches.md, "Recovery without an operator").
+    "batches-supervise": {
+        "task": "kaigo.batches.tasks.batch_supervise",
+        "schedule": settings.BATCH_SUPERVISE_EVERY,
     },
     # Chain the access-log rows committed since the last pass (an unsealed row is unprotected).
     "audit-seal-access-log": {

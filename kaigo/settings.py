@@ -296,10 +296,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # KAIGO_CELERY_QUEUE: the queue this deployment's workers consume (tests use their own).
 CELERY_TASK_DEFAULT_QUEUE = env("KAIGO_CELERY_QUEUE", "kaigo")
-# KAIGO_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task
-# (of a worker that vanished) to another worker.
+# A running task whose worker lost the broker connection cannot be acknowledged any more, and Redis
+# hands it on anyway: cancel it (its chunk's transaction rolls back) rather than finish it twice
+# (Celery docs, worker_cancel_long_running_tasks_on_connection_loss; default True from Celery 6).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Workers wait for Redis to come back forever (the default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# KAIGO_CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task (of a worker
+# that vanished) to another worker. It must exceed the longest countdown of a retry (Celery docs,
+# "Redis caveats": an ETA task is held unacknowledged and would be delivered again after it) and
+# the longest chunk; batches do not wait for it: the supervisor (BATCH_STALL_AFTER) re-queues sooner.
+# socket_timeout: a publish to a Redis that vanished without closing the connection fails after
+# 10 s instead of hanging (kombu's Redis transport options); health_check_interval: the consumer's
+# check of its connections.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(env("KAIGO_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "health_check_interval": 10,
 }
 # KAIGO_CELERY_EAGER: run tasks in-process (unit tests of services only).
 CELERY_TASK_ALWAYS_EAGER = env_bool("KAIGO_CELERY_EAGER", False)
@@ -309,6 +323,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("KAIGO_CELERY_EAGER", False)
 BATCH_MAX_RETRIES = int(env("KAIGO_BATCH_MAX_RETRIES", "3"))
 # KAIGO_BATCH_RETRY_BACKOFF: seconds before the first retry; doubled each time.
 BATCH_RETRY_BACKOFF = float(env("KAIGO_BATCH_RETRY_BACKOFF", "10"))
+# KAIGO_BATCH_SUPERVISE_EVERY: seconds between two passes of the supervisor (beat job
+# batches-supervise, kaigo/celery.py).
+BATCH_SUPERVISE_EVERY = float(env("KAIGO_BATCH_SUPERVISE_EVERY", "30"))
+# KAIGO_BATCH_STALL_AFTER: seconds without progress after which the supervisor re-queues a run's
+# chunks that have no live task, and marks it stalled when that does not help. Longer than the
+# longest chunk takes; with the pass every 30 s a stall is acted on within about two minutes.
+BATCH_STALL_AFTER = float(env("KAIGO_BATCH_STALL_AFTER", "90"))
 
 # KAIGO_PAYMENT_HOLD_MARGIN: a payment of a payment file more than this many yen above what the
 # person's fiscal year still owes on its bills is held for a clerk's decision (保留), not applied

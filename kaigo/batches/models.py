@@ -39,6 +39,15 @@ class BatchRun(models.Model):
     )
     resumed_at = models.DateTimeField("最終再実行日時", null=True, blank=True)
     chunk_count = models.PositiveIntegerField("チャンク数", default=0)
+    # The supervisor (services.batch_supervise) and the dispatcher mark a run that cannot go on by
+    # itself, with the reason in Japanese for the console; a chunk done clears the mark.
+    stalled_at = models.DateTimeField("停滞検知日時", null=True, blank=True)
+    stalled_reason = models.CharField("停滞の理由", max_length=300, blank=True)
+    requeued_at = models.DateTimeField("最終自動再登録日時", null=True, blank=True)
+    requeue_count = models.PositiveIntegerField("自動再登録回数", default=0)
+    # Processed by the process that started it (services.batch_run_here), not by workers: the
+    # supervisor leaves it alone (its chunks may depend on their order); a resume hands it to workers.
+    processed_here = models.BooleanField("起動したプロセスで処理", default=False)
     # Record counts. processed = succeeded + failed; updated in the same transaction as the
     # chunk's work, so they never drift from what was really done.
     total = models.BigIntegerField("対象件数", default=0)
@@ -61,6 +70,23 @@ class BatchRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status != self.Status.RUNNING
+
+    @property
+    def is_stalled(self) -> bool:
+        """Marked stalled by the supervisor or the dispatcher (the reason is in ``stalled_reason``)."""
+        return not self.is_finished and self.stalled_at is not None
+
+    @property
+    def seconds_without_progress(self) -> int | None:
+        """While running and not marked stalled: seconds since the last progress when longer than
+        ``BATCH_STALL_AFTER`` (the supervisor is on it, or cannot run: Redis or the workers down);
+        else None. Read only: shown on the console and by ``batch_run``."""
+        from django.utils import timezone
+
+        if self.is_finished or self.is_stalled or self.last_progress_at is None:
+            return None
+        seconds = (timezone.now() - self.last_progress_at).total_seconds()
+        return int(seconds) if seconds > settings.BATCH_STALL_AFTER else None
 
     @property
     def kind_label(self) -> str:
@@ -86,6 +112,8 @@ class BatchChunk(models.Model):
     status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField("試行回数", default=0)
     last_attempt_at = models.DateTimeField("最終試行日時", null=True, blank=True)
+    # When a task for this chunk was last put on the queue (start, resume, supervisor).
+    queued_at = models.DateTimeField("最終キュー登録日時", null=True, blank=True)
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
     succeeded = models.PositiveIntegerField("成功件数", default=0)
     failed = models.PositiveIntegerField("エラー件数", default=0)

@@ -5,6 +5,11 @@ counters commit in one transaction, taken with the chunk row locked (SELECT ... 
 SKIP LOCKED). A worker that dies mid-chunk loses its connection, PostgreSQL rolls the chunk
 back and frees the lock, and the chunk is still pending for whoever runs it next. A chunk
 delivered twice is done once: the second delivery finds it locked or done and skips it.
+
+Nothing waits for an operator: the supervisor (``batch_supervise``, a beat job every
+``BATCH_SUPERVISE_EVERY`` seconds) re-queues the chunks of a run without progress that no live
+transaction holds, and marks the run stalled, with the reason, when that does not help. A chunk
+queued twice is still done once (the rule above), so re-queueing is always safe.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
-from django.db.models.functions import Now
+import kombu.exceptions
+import redis.exceptions
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
@@ -64,22 +72,70 @@ def batch_run_here(*, kind: str, params: dict[str, Any], actor, origin: BatchRun
     business, ``generate_city --business-to``). Returns the finished run. A chunk that raises
     stops the call and leaves the run running, its chunk pending: ``batch_resume`` finishes it."""
     run = batch_start(kind=kind, params=params, actor=actor, origin=origin, dispatch=False)
+    BatchRun.objects.filter(pk=run.pk).update(processed_here=True)  # not the supervisor's to re-queue
     for chunk_id in run.chunks.order_by("seq").values_list("pk", flat=True):
         chunk_process(chunk_id)
     run.refresh_from_db()
     return run
 
 
-def batch_dispatch(run_id: int) -> int:
-    """Queue every pending chunk of a run. Safe to repeat: a chunk is processed at most once."""
+# What publishing to the broker raises when Redis is down or unreachable: Celery retries a publish
+# (task_publish_retry_policy), then raises kombu's OperationalError; the others in case a client
+# error escapes kombu's wrapping.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError,
+                 redis.exceptions.TimeoutError, ConnectionError, TimeoutError)
+
+
+def batch_dispatch(run_id: int, chunk_ids: list[int] | None = None) -> int:
+    """Queue the given chunks of a run (default: every pending one); returns how many were queued.
+    Safe to repeat: a chunk is processed at most once.
+
+    Never raises for the broker: when Redis cannot take a task, the chunks not queued stay pending,
+    the run is marked stalled with the reason (shown on the console and by ``batch_run``), and the
+    supervisor queues them again once Redis answers."""
     from kaigo.batches.tasks import batch_chunk_process
 
-    chunk_ids = list(
-        BatchChunk.objects.filter(run_id=run_id, status=BatchChunk.Status.PENDING).order_by("seq").values_list("pk", flat=True)
-    )
+    if chunk_ids is None:
+        chunk_ids = list(
+            BatchChunk.objects.filter(run_id=run_id, status=BatchChunk.Status.PENDING)
+            .order_by("seq").values_list("pk", flat=True)
+        )
+    queued: list[int] = []
+    failure = None
     for chunk_id in chunk_ids:
-        batch_chunk_process.delay(chunk_id)
-    return len(chunk_ids)
+        try:
+            batch_chunk_process.delay(chunk_id)
+        except BROKER_ERRORS as exc:
+            failure = exc
+            break
+        queued.append(chunk_id)
+    if queued:
+        # Never wait for a chunk a worker holds (it is being processed anyway; waiting would stall the
+        # dispatcher, and the supervisor, for the chunk's whole transaction).
+        free = (BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=queued).order_by().values("pk"))
+        with transaction.atomic():
+            BatchChunk.objects.filter(pk__in=free).update(queued_at=Now())
+    if failure is not None:
+        left = len(chunk_ids) - len(queued)
+        logger.error("batch %s: %d chunk(s) could not be queued (%s); the supervisor queues them when the "
+                     "broker answers", run_id, left, safe_error(failure))
+        try:
+            batch_mark_stalled(run_id, reason=(
+                f"作業キュー（Redis）に接続できないため、チャンク {left} 件をキューに登録できませんでした。"
+                "Redis が復旧すると監視ジョブが自動で登録し直します。"
+            ))
+        except DatabaseError as exc:  # PostgreSQL gone too: the supervisor finds the run by its lack of progress
+            logger.error("batch %s: could not mark the run stalled (%s)", run_id, safe_error(exc))
+    return len(queued)
+
+
+def batch_mark_stalled(run_id: int, *, reason: str) -> None:
+    """Show on the console that a running run cannot go on by itself, and why (Japanese, no data).
+    The mark is cleared by the next chunk that finishes."""
+    BatchRun.objects.filter(pk=run_id, status=BatchRun.Status.RUNNING).update(
+        stalled_at=Coalesce(F("stalled_at"), Now()), stalled_reason=reason[:300]
+    )  # the mark keeps the time the run was first found stalled
 
 
 def chunk_process(chunk_id: int) -> str:
@@ -130,6 +186,8 @@ def chunk_process(chunk_id: int) -> str:
             succeeded=F("succeeded") + outcome.succeeded,
             failed=F("failed") + failed,
             last_progress_at=Now(),
+            stalled_at=None,
+            stalled_reason="",
         )
     batch_finalize_if_complete(run.pk)
     return "done"
@@ -154,7 +212,7 @@ def chunk_mark_failed(chunk_id: int, *, error: str) -> None:
             run_id=chunk.run_id, chunk=chunk, record_key=f"チャンク{chunk.seq}", code="chunk_failed",
             message=f"チャンク {chunk.seq}（{chunk.size} 件）は再試行後も失敗しました: {error}"[:500],
         )
-        BatchRun.objects.filter(pk=chunk.run_id).update(last_progress_at=Now())
+        BatchRun.objects.filter(pk=chunk.run_id).update(last_progress_at=Now(), stalled_at=None, stalled_reason="")
     batch_finalize_if_complete(chunk.run_id)
 
 
@@ -194,24 +252,120 @@ def batch_resume(*, run_id: int, actor) -> BatchRun:
         run.resume_count += 1
         run.resumed_by = actor
         run.resumed_at = run.last_progress_at = timezone.now()
-        run.save(update_fields=["status", "finished_at", "resume_count", "resumed_by", "resumed_at", "last_progress_at"])
+        run.stalled_at, run.stalled_reason, run.processed_here = None, "", False
+        run.save(update_fields=["status", "finished_at", "resume_count", "resumed_by", "resumed_at", "last_progress_at",
+                                "stalled_at", "stalled_reason", "processed_here"])
         transaction.on_commit(lambda: batch_dispatch(run.pk))
     logger.info("batch %s resumed by %s", run_id, actor.username if actor else "a command")
     return run
 
 
-def batch_resume_stalled(*, stalled_for: timedelta) -> list[int]:
-    """Re-queue the pending chunks of runs that made no progress for ``stalled_for``
-    (their worker died and Redis has not handed the task on yet)."""
-    cutoff = timezone.now() - stalled_for
-    run_ids = list(
-        BatchRun.objects.filter(status=BatchRun.Status.RUNNING, last_progress_at__lt=cutoff).values_list("pk", flat=True)
+def batch_supervise() -> dict[int, str]:
+    """The supervisor (beat job ``batches-supervise``): make every running run finish without an
+    operator, or say why it cannot. Returns what it did per run (for the log and the tests).
+
+    A run is looked at when it made no progress for ``BATCH_STALL_AFTER`` seconds, or is marked
+    stalled. For such a run it
+
+    1. closes it when no chunk is pending (the chunk that finished it could not close it: the
+       database went away between its commit and the close);
+    2. re-queues its pending chunks that no transaction holds (``FOR UPDATE SKIP LOCKED`` finds
+       them) and that were not queued in the last ``BATCH_STALL_AFTER`` seconds: their task was
+       lost (a worker killed whole, Redis restarted without its data, a last retry that found
+       PostgreSQL down, a dispatch that Redis refused, a redelivery that found the row locked);
+    3. marks the run stalled, with the reason, when a pending chunk is held by a transaction for
+       longer than ``BATCH_STALL_AFTER`` (named with the holder's PostgreSQL process id), or when
+       chunks it re-queued before were still not taken up.
+
+    A chunk that is in fact still queued or done is not harmed by a second task: it is done
+    once (the module's rule). Nothing here counts as a resume (``resume_count`` is unchanged) and
+    failed chunks are left to an operator. A run processed by the process that started it
+    (``batch_run_here``) is not looked at: its chunks may depend on their order; ``batch_resume``
+    hands it to the workers."""
+    stall_after = timedelta(seconds=settings.BATCH_STALL_AFTER)
+    now = timezone.now()
+    cutoff = now - stall_after
+    outcome: dict[int, str] = {}
+    runs = BatchRun.objects.filter(status=BatchRun.Status.RUNNING, processed_here=False).filter(
+        Q(last_progress_at__lt=cutoff) | Q(stalled_at__isnull=False)
     )
-    for run_id in run_ids:
-        BatchRun.objects.filter(pk=run_id).update(last_progress_at=Now())
-        batch_dispatch(run_id)
-        logger.warning("batch %s made no progress since %s: pending chunks queued again", run_id, cutoff)
-    return run_ids
+    for run in runs:
+        outcome[run.pk] = _supervise_run(run, now=now, cutoff=cutoff)
+    return outcome
+
+
+def _supervise_run(run: BatchRun, *, now, cutoff) -> str:
+    if batch_finalize_if_complete(run.pk):
+        logger.warning("batch %s: every chunk was finished but the run was still open; closed", run.pk)
+        return "closed"
+    with transaction.atomic(durable=True):
+        pending = list(
+            BatchChunk.objects.filter(run=run, status=BatchChunk.Status.PENDING).values_list("pk", "queued_at")
+        )
+        free = set(
+            BatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=[pk for pk, _ in pending]).order_by().values_list("pk", flat=True)
+        )
+    held = sorted(pk for pk, _ in pending if pk not in free)
+    lost = sorted(pk for pk, queued_at in pending if pk in free and (queued_at is None or queued_at < cutoff))
+    stalled_before = run.requeued_at is not None and (run.last_progress_at is None
+                                                      or run.requeued_at > run.last_progress_at)
+    reasons = []
+    holders = _lock_holders(held, older_than=cutoff)
+    if holders:
+        seq, pid, since = holders[0]
+        reasons.append(
+            f"チャンク {seq} が {int((now - since).total_seconds())} 秒以上ロックされたままです"
+            f"（PostgreSQL のプロセス {pid}）。処理中でなければ、そのセッションを終了してください。"
+            + (f"ほかに {len(holders) - 1} チャンク。" if len(holders) > 1 else "")
+        )
+    if held and not holders and run.last_progress_at is not None and run.last_progress_at < cutoff - (now - cutoff):
+        # the holder's session is not visible to this role (another user's session)
+        reasons.append(f"チャンク {len(held)} 件が他のトランザクションにロックされたまま、処理が進みません。")
+    if lost and stalled_before and run.requeued_at < cutoff:
+        reasons.append(
+            f"作業キューに登録し直したチャンクが {int((now - run.requeued_at).total_seconds())} 秒以上処理されません。"
+            "ワーカー（celery worker）が動いているか確認してください。"
+        )
+    if lost:
+        BatchRun.objects.filter(pk=run.pk).update(requeued_at=Now(), requeue_count=F("requeue_count") + 1)
+        queued = batch_dispatch(run.pk, lost)
+        logger.warning("batch %s made no progress since %s: %d of %d pending chunk(s) had no live task; "
+                       "%d queued again", run.pk, run.last_progress_at, len(lost), len(pending), queued)
+    if reasons:
+        batch_mark_stalled(run.pk, reason="".join(reasons))
+        logger.error("batch %s is stalled: %d chunk(s) held, %d re-queued", run.pk, len(held), len(lost))
+        return "stalled"
+    return "requeued" if lost else "waiting"
+
+
+def _lock_holders(chunk_ids: list[int], *, older_than) -> list[tuple[int, int, Any]]:
+    """(seq, backend pid, transaction start) of the sessions holding these chunks' rows whose
+    transaction began before ``older_than``. A row locked FOR UPDATE carries the locker's
+    transaction id in ``xmax``; pg_stat_activity names the session with that ``backend_xid``."""
+    if not chunk_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.seq, a.pid, a.xact_start FROM {BatchChunk._meta.db_table} c "
+            "JOIN pg_stat_activity a ON a.backend_xid = c.xmax "
+            "WHERE c.id = ANY(%s) AND a.xact_start < %s ORDER BY c.seq",
+            [chunk_ids, older_than],
+        )
+        return list(cursor.fetchall())
+
+
+# SQLSTATE classes of "the database is not there" (connection exceptions, shutdown, not yet accepting).
+DATABASE_DOWN_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says PostgreSQL could not be reached (down, restarting, connection lost),
+    not that the chunk's work was refused: such a chunk is not failed, it waits for the database."""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(DATABASE_DOWN_SQLSTATES)
 
 
 def safe_error(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from kaigo.staff.roles import Role
 @pytest.fixture
 def no_dispatch(monkeypatch):
     """Screens are tested without a worker: chunks stay pending."""
-    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: 0)
+    monkeypatch.setattr(services, "batch_dispatch", lambda run_id, chunk_ids=None: 0)
 
 
 def make_run(**params) -> BatchRun:
@@ -135,3 +135,32 @@ def test_openapi_schema_is_served_to_staff(client_as):
     response = client_as(Role.OPERATOR).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/batches/" in response.content
+
+
+@pytest.mark.django_db
+def test_a_stalled_run_shows_its_reason_and_a_run_without_progress_says_so(client_as, no_dispatch, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.BATCH_STALL_AFTER = 90
+    stalled, quiet, moving = make_run(), make_run(), make_run()
+    reason = "チャンク 3 が 120 秒以上ロックされたままです（PostgreSQL のプロセス 4242）。"
+    services.batch_mark_stalled(stalled.pk, reason=reason)
+    BatchRun.objects.filter(pk=quiet.pk).update(last_progress_at=timezone.now() - timedelta(seconds=300))
+    client = client_as(Role.AUDITOR)
+
+    body = client.get(f"/batches/{stalled.pk}/").content.decode()
+    assert "実行中（停滞）" in body and "停滞の理由" in body
+    assert reason in body
+    body = client.get(f"/batches/{quiet.pk}/").content.decode()
+    assert "実行中（停滞）" in body and "秒間、進捗がありません。監視ジョブが未処理のチャンクを登録し直します。" in body
+    body = client.get(f"/batches/{moving.pk}/").content.decode()
+    assert "停滞" not in body
+    listing = client.get("/batches/").content.decode()
+    assert listing.count("実行中（停滞）") == 2
+
+    before = BatchRun.objects.values_list("pk", "stalled_at", "stalled_reason", "last_progress_at").order_by("pk")
+    snapshot = list(before)
+    client.get(f"/batches/{quiet.pk}/")  # the shown state is derived: a GET changes nothing
+    assert list(before.all()) == snapshot

@@ -7,6 +7,7 @@ from contextlib import contextmanager, nullcontext
 import psycopg
 import pytest
 from django.db import connection
+from django.db.models.functions import Now
 
 from kaigo.batches import services
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun, DemoResult
@@ -189,20 +190,172 @@ def test_safe_error_never_carries_the_exception_message():
     assert services.safe_error(ApplicationError("入力誤り", code="bad")) == "bad: 入力誤り"
 
 
-@pytest.mark.django_db
-def test_stalled_runs_are_queued_again(monkeypatch):
+def age(run: BatchRun, *, seconds: float, queued: bool = True) -> None:
+    """Make the run look as if its last progress (and its chunks' queueing) were ``seconds`` ago."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    queued = []
-    monkeypatch.setattr(services, "batch_dispatch", lambda run_id: queued.append(run_id))
-    stalled = start(records=10, chunk_size=10)
+    then = timezone.now() - timedelta(seconds=seconds)
+    BatchRun.objects.filter(pk=run.pk).update(last_progress_at=then, started_at=then)
+    BatchChunk.objects.filter(run=run).update(queued_at=then if queued else None)
+
+
+@pytest.fixture
+def requeued(monkeypatch, settings):
+    """The chunks the supervisor queues again, by run (nothing reaches Redis)."""
+    settings.BATCH_STALL_AFTER = 90
+    queued: dict[int, list[int]] = {}
+
+    def dispatch(run_id, chunk_ids=None):
+        if chunk_ids is None:  # batch_start's own dispatch
+            return 0
+        queued.setdefault(run_id, []).extend(chunk_ids)
+        BatchChunk.objects.filter(pk__in=chunk_ids).update(queued_at=Now())
+        return len(chunk_ids)
+
+    from django.db.models.functions import Now
+
+    monkeypatch.setattr(services, "batch_dispatch", dispatch)
+    return queued
+
+
+@pytest.mark.django_db
+def test_supervisor_requeues_the_lost_chunks_of_a_run_without_progress_only(requeued):
+    stalled = start(records=30, chunk_size=10)
     fresh = start(records=10, chunk_size=10)
-    BatchRun.objects.filter(pk=stalled.pk).update(last_progress_at=timezone.now() - timedelta(hours=1))
-    assert services.batch_resume_stalled(stalled_for=timedelta(minutes=30)) == [stalled.pk]
-    assert queued == [stalled.pk]
-    assert fresh.pk not in queued
+    age(stalled, seconds=120)
+    first, second, third = stalled.chunks.order_by("seq")
+    services.chunk_process(first.pk)  # done: progress now, so age the run again
+    age(stalled, seconds=120)
+    BatchChunk.objects.filter(pk=third.pk).update(queued_at=Now())  # queued a moment ago: its task is alive
+
+    assert services.batch_supervise() == {stalled.pk: "requeued"}
+    assert requeued == {stalled.pk: [second.pk]}
+    stalled.refresh_from_db()
+    assert (stalled.requeue_count, stalled.resume_count, stalled.stalled_at) == (1, 0, None)
+    assert services.batch_supervise() == {stalled.pk: "waiting"}  # queued just now: not again in this window
+    assert requeued == {stalled.pk: [second.pk]} and fresh.pk not in requeued
+
+
+@pytest.mark.django_db
+def test_supervisor_marks_a_run_stalled_when_its_requeued_chunks_are_not_taken_up(requeued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = start(records=10, chunk_size=10)
+    age(run, seconds=300)
+    assert services.batch_supervise() == {run.pk: "requeued"}
+    # another window later, still no progress: the worker is not there
+    age(run, seconds=300)
+    BatchRun.objects.filter(pk=run.pk).update(requeued_at=timezone.now() - timedelta(seconds=200))
+    assert services.batch_supervise() == {run.pk: "stalled"}
+    run.refresh_from_db()
+    assert run.is_stalled and "ワーカー（celery worker）が動いているか確認してください" in run.stalled_reason
+    assert requeued[run.pk] == [run.chunks.get().pk] * 2  # queued again anyway
+
+    services.chunk_process(run.chunks.get().pk)  # progress clears the mark
+    run.refresh_from_db()
+    assert (run.status, run.stalled_at, run.stalled_reason) == (BatchRun.Status.SUCCEEDED, None, "")
+
+
+@pytest.mark.django_db
+def test_supervisor_closes_a_run_whose_chunks_are_all_finished(requeued):
+    run = start(records=10, chunk_size=10)
+    BatchChunk.objects.filter(run=run).update(status=BatchChunk.Status.DONE)  # its close was lost
+    age(run, seconds=120)
+    assert services.batch_supervise() == {run.pk: "closed"}
+    run.refresh_from_db()
+    assert run.status == BatchRun.Status.SUCCEEDED and requeued == {}
+
+
+@pytest.mark.django_db
+def test_supervisor_leaves_a_run_processed_here_alone_until_it_is_resumed(requeued, monkeypatch):
+    from kaigo.batches.batch_kinds import DemoCrash
+
+    with pytest.raises(DemoCrash):  # the in-process run stops at its crashing chunk, left running
+        services.batch_run_here(kind="demo.squares", params={"records": "30", "chunk_size": "10",
+                                                              "crash_chunks": "1"},
+                                actor=None, origin=BatchRun.Origin.COMMAND)
+    run = BatchRun.objects.get()
+    age(run, seconds=600, queued=False)
+    assert services.batch_supervise() == {} and requeued == {}  # its chunks may depend on their order
+
+    monkeypatch.setattr(services.transaction, "on_commit", lambda callback: None)  # no worker here
+    services.batch_resume(run_id=run.pk, actor=None)
+    age(run, seconds=600, queued=False)
+    assert services.batch_supervise() == {run.pk: "requeued"}
+    assert sorted(requeued[run.pk]) == sorted(run.chunks.exclude(status="done").values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_supervisor_names_the_session_that_holds_a_chunk_and_does_not_requeue_it(requeued, settings):
+    import time
+
+    settings.BATCH_STALL_AFTER = 0.5
+    run = start(records=20, chunk_size=10)
+    held, free = run.chunks.order_by("seq")
+    age(run, seconds=5)
+    with lock_held_by_another_session("SELECT pg_backend_pid() FROM batches_batchchunk WHERE id = %s FOR UPDATE",
+                                      [held.pk]):
+        time.sleep(1)  # the holder's transaction is older than BATCH_STALL_AFTER
+        assert services.batch_supervise() == {run.pk: "stalled"}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+            pids = {row[0] for row in cursor.fetchall()}
+    run.refresh_from_db()
+    assert requeued == {run.pk: [free.pk]}
+    assert "チャンク 0 が" in run.stalled_reason and "ロックされたままです" in run.stalled_reason
+    assert any(f"PostgreSQL のプロセス {pid}）" in run.stalled_reason for pid in pids)
+
+
+@pytest.mark.django_db
+def test_a_dispatch_that_redis_refuses_marks_the_run_stalled_and_keeps_its_chunks(monkeypatch):
+    import kombu.exceptions
+
+    from kaigo.batches import tasks
+
+    sent = []
+
+    def delay(chunk_id):
+        if len(sent) == 2:
+            raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        sent.append(chunk_id)
+
+    monkeypatch.setattr(tasks.batch_chunk_process, "delay", delay)
+    run = services.batch_start(kind="demo.squares", params={"records": "50", "chunk_size": "10"}, actor=None,
+                               origin=BatchRun.Origin.COMMAND, dispatch=False)
+    assert services.batch_dispatch(run.pk) == 2
+    run.refresh_from_db()
+    assert run.is_stalled
+    assert run.stalled_reason.startswith("作業キュー（Redis）に接続できないため、"
+                                         "チャンク 3 件をキューに登録できませんでした。")
+    assert "127.0.0.1" not in run.stalled_reason
+    assert run.chunks.filter(queued_at__isnull=False).count() == 2
+    assert run.chunks.filter(status=BatchChunk.Status.PENDING).count() == 5
+
+
+@pytest.mark.parametrize(
+    ("exc", "down"),
+    [
+        pytest.param(psycopg.OperationalError("connection refused"), True, id="no-sqlstate"),
+        pytest.param(psycopg.errors.AdminShutdown("terminating connection"), True, id="57P01-shutdown"),
+        pytest.param(psycopg.errors.CannotConnectNow("starting up"), True, id="57P03-starting"),
+        pytest.param(psycopg.errors.ConnectionFailure("lost"), True, id="08006-connection"),
+        pytest.param(psycopg.errors.DeadlockDetected("deadlock"), False, id="40P01-deadlock"),
+        pytest.param(psycopg.errors.UniqueViolation("dup"), False, id="23505-unique"),
+        pytest.param(ValueError("x"), False, id="not-a-database-error"),
+    ],
+)
+def test_database_unavailable_tells_a_missing_database_from_a_refused_chunk(exc, down):
+    from django.db import utils
+
+    wrapped = exc
+    if isinstance(exc, psycopg.Error):  # as Django raises it: its own class, psycopg's as the cause
+        wrapped = (utils.OperationalError if isinstance(exc, psycopg.OperationalError) else utils.IntegrityError)("x")
+        wrapped.__cause__ = exc
+    assert services.database_unavailable(wrapped) is down
 
 
 @pytest.mark.django_db

@@ -177,6 +177,22 @@ def check_postgres_settings(compose: dict) -> list[str]:
     return [] if given == SERVER_SETTINGS else [f"postgres settings are {given}, expected {SERVER_SETTINGS}"]
 
 
+def check_redis_persistence(compose: dict) -> list[str]:
+    """Issue 17 item 6: Redis keeps its queues across a restart: append-only file on, written to
+    disk every second or on every write (docs/deployment.md, "Redis persistence"). Its data
+    directory /data is on a named volume (check_named_volumes)."""
+    argv = as_argv(compose["services"]["redis"].get("command") or [])
+    if argv[:1] != ["redis-server"]:
+        return [f"redis command does not start redis-server: {argv}"]
+    problems = []
+    if _option(argv, "--appendonly") != "yes":
+        problems.append(f"redis runs without its append-only file (--appendonly {_option(argv, '--appendonly')})")
+    if _option(argv, "--appendfsync") not in {"everysec", "always"}:
+        problems.append(f"redis append-only file is not synced every second (--appendfsync "
+                        f"{_option(argv, '--appendfsync')})")
+    return problems
+
+
 def _option(argv: list[str], name: str) -> str | None:
     return argv[argv.index(name) + 1] if name in argv[:-1] else None
 
@@ -231,7 +247,7 @@ def check_audit_heads_volume(compose: dict) -> list[str]:
 
 COMPOSE_CHECKS = [check_services, check_one_image, check_healthchecks, check_named_volumes, check_secrets,
                   check_worker_scalable, check_env_names, check_depends_on, check_web_healthcheck,
-                  check_postgres_settings, check_database_roles, check_audit_heads_volume]
+                  check_postgres_settings, check_database_roles, check_audit_heads_volume, check_redis_persistence]
 
 
 # --- entry points ----------------------------------------------------------------------
@@ -357,6 +373,11 @@ BREAKAGES = [
     (check_web_healthcheck, _set("services.web.healthcheck.test",
                                  ["CMD", "python", "-c", "u.urlopen('http://127.0.0.1:8000/nothere')"])),
     (check_postgres_settings, _delete("services.postgres.command")),
+    (check_redis_persistence, _delete("services.redis.command")),
+    (check_redis_persistence, _set("services.redis.command", ["redis-server", "--appendonly", "no",
+                                                              "--appendfsync", "everysec"])),
+    (check_redis_persistence, _set("services.redis.command", ["redis-server", "--appendonly", "yes",
+                                                              "--appendfsync", "no"])),
     (check_postgres_settings, _set("services.postgres.command", ["postgres", "-c", "commit_delay=300"])),
     (check_web_healthcheck, _set("services.web.healthcheck.test",
                                  ["CMD", "python", "-c", "u.urlopen('http://127.0.0.1:9000/healthz')"])),

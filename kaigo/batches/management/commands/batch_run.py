@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from kaigo.batches import services
 from kaigo.batches.models import BatchRun
@@ -40,6 +41,16 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError("このバッチ種別にないパラメータです: " + "、".join(unknown) + "\n"
                                + "\n".join(["指定できるパラメータ:", *param_lines(batch_kind)]))
+        try:
+            self.start_and_follow(kind, params, operator=operator, detach=detach)
+        except (OperationalError, InterfaceError):
+            # before the run was registered (batch_start is one transaction): nothing was started
+            raise CommandError(
+                "データベース（PostgreSQL）に接続できないため、バッチを開始できませんでした。バッチは登録されていません。"
+                "PostgreSQL が動いているか確認し、復旧してから同じコマンドをもう一度実行してください。"
+            ) from None
+
+    def start_and_follow(self, kind, params, *, operator, detach) -> None:
         actor = None
         if operator:
             actor = Staff.objects.filter(username=operator, is_active=True).first()
@@ -56,9 +67,25 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"バッチ #{run.pk} を開始しました（{run.chunk_count} チャンク、{run.total} 件）。")
+        say_if_not_queued(self, run)
         if detach:
             return
         follow_and_report(self, run)
+
+
+def say_if_not_queued(command: BaseCommand, run: BatchRun) -> None:
+    """When Redis refused the chunks (services.batch_dispatch marked the run stalled), say so and
+    what happens next: the run is registered and goes on by itself once Redis is back."""
+    try:
+        run.refresh_from_db()
+    except (OperationalError, InterfaceError):
+        return  # the database went away just now: the progress bar says so and waits for it
+    if run.is_stalled:
+        command.stderr.write(
+            f"バッチ #{run.pk} は登録しましたが、作業キュー（Redis）に接続できないため、まだ処理を始められません。"
+            "Redis を復旧すると、監視ジョブが未処理のチャンクを自動で登録し直して処理が始まります（操作は不要です）。"
+            f"状況はバッチ処理画面の #{run.pk} でも確認できます。"
+        )
 
 
 def param_lines(kind: BatchKind) -> list[str]:
@@ -69,8 +96,16 @@ def param_lines(kind: BatchKind) -> list[str]:
 
 
 def follow_and_report(command: BaseCommand, run: BatchRun) -> None:
-    """Show the run's progress bar until it ends, then its outcome (CommandError when anything failed)."""
-    report(command, follow(run.pk, stream=command.stderr._out))
+    """Show the run's progress bar until it ends, then its outcome (CommandError when anything failed).
+    Ctrl-C stops the display only: the run goes on in the workers."""
+    try:
+        finished = follow(run.pk, stream=command.stderr._out)
+    except KeyboardInterrupt:
+        raise CommandError(
+            f"進捗の表示を中断しました。バッチ #{run.pk} はワーカーで続いています。"
+            f"状況はバッチ処理画面の #{run.pk} で確認できます。", returncode=130
+        ) from None
+    report(command, finished)
 
 
 def report(command: BaseCommand, run: BatchRun) -> None:
