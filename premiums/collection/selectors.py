@@ -18,7 +18,7 @@ from datetime import date
 from kaigo.db import fetch_rows, fetch_sets
 from kaigo.errors import ApplicationError
 from premiums.arrears.selectors import arrears_plan
-from premiums.collection.models import ExemptionStatus
+from premiums.collection.models import ExemptionStatus, LateChargeExemption
 from premiums.rules.arrears import ArrearsPlan, InstallmentLateCharge, installment_late_charges
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.deferral import Deferral, defer_dues
@@ -412,3 +412,27 @@ def transfers_page() -> TransfersPage:
         "FROM premiums_banktransferfile f LEFT JOIN premiums_banktransferline t ON t.file_id = f.id "
         "GROUP BY f.id ORDER BY f.id DESC LIMIT 20", [])
     return TransfersPage(waiting.n, waiting.total, files)
+
+
+@dataclass(frozen=True)
+class ExemptionToDecide:
+    """A late charge's exemption as its confirmation page states it: the installment, what was
+    asked (None: the whole charge), its status, and the charge as of the day."""
+
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    month: date
+    asked: int | None
+    status: str
+    charge: InstallmentLateCharge | None
+
+
+def exemption_to_decide(exemption_id: int, *, today: date) -> ExemptionToDecide:
+    """The exemption ``exemption_id`` with its late charge as of ``today`` (LateChargeExemption.
+    DoesNotExist when there is none). No name, nothing logged: the confirmation page names the
+    person through premiums.tab.selectors.decision_subject, which logs."""
+    e = LateChargeExemption.objects.get(pk=exemption_id)
+    year = year_collection(e.resident_id, e.fiscal_year, as_of=today)
+    return ExemptionToDecide(e.pk, e.resident_id, e.fiscal_year, e.month, e.amount, e.status,
+                             year.late_charge(e.method, e.month) if year else None)

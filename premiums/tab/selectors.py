@@ -12,14 +12,17 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from audit.services import access_log_write
+from eligibility.residents.rules import name_masked
 from eligibility.residents.selectors import (
     VIEW_OUTSIDE_WARD,
     Overview,
     PersonHeader,
+    ResidentNotFound,
     in_home_ward,
     log_function,
     person_header,
     person_view_allowed,
+    residents_by_id,
 )
 from kaigo.db import fetch_sets
 from kaigo.errors import NotPermitted
@@ -352,3 +355,29 @@ def premium_summary(*, actor, request, person: Overview, today: date) -> Premium
         arrears=sum(r.open for r in overdue), arrears_count=len(overdue),
         late_charge_open=year.collection.late_charge_open,
         pending="、".join(CAUSE_LABELS.get(c, c) for c in year.pending_causes))
+
+
+# --- the person a decision is about, for its confirmation page ---------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionSubject:
+    """The person an irreversible decision is about, as its confirmation page shows them: the
+    resident's number and the name masked (eligibility.residents.rules.name_masked)."""
+
+    pk: int
+    name_masked: str
+
+    @property
+    def label(self) -> str:
+        return f"宛名番号 {self.pk}（{self.name_masked}）" if self.name_masked else f"宛名番号 {self.pk}"
+
+
+def decision_subject(*, actor, request, resident_id: int, function: str) -> DecisionSubject:
+    """The person of a decision to confirm; one access-log row (``function``) naming them (the name
+    is decrypted to mask it). ResidentNotFound when there is no such resident."""
+    resident = residents_by_id([resident_id]).get(resident_id)
+    if resident is None:
+        raise ResidentNotFound
+    access_log_write(actor=actor, request=request, channel="screen", function=function, person_ids=[resident_id])
+    return DecisionSubject(resident_id, name_masked(resident.name_kanji or ""))
