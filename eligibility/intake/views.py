@@ -28,6 +28,7 @@ from eligibility.intake.services import manual_move_cancel, manual_move_record, 
 from eligibility.qualification.selectors import LOSS_LABELS, period_rows, reason_label
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
+from kaigo.shell.responses import confirm_page, confirmed
 from kaigo.staff.roles import has_permission
 
 ACTION_LABELS = dict(WorkAction.choices)
@@ -59,6 +60,8 @@ def queue_item(request, item_id: int):
     form = None
     if request.method == "POST":
         form = WorkActionForm(request.POST, actions=[(a, ACTION_LABELS[a]) for a in selectors.work_item_actions(item_id)])
+        if form.is_valid() and not confirmed(request):
+            return _queue_item_confirm(request, item_id, form.cleaned_data["action"])
         if form_run(form, lambda data: work_item_resolve(actor=request.user, item_id=item_id, action=data["action"])):
             messages.success(request, f"要確認案件を処理しました（{ACTION_LABELS[form.cleaned_data['action']]}）。")
             return redirect("eligibility_office:queue")
@@ -68,6 +71,29 @@ def queue_item(request, item_id: int):
     return render(request, "eligibility/qualification/queue_item.html", {
         "page": page, "item": page.item, "form": form,
     }, status=400 if form.errors else 200)
+
+
+ACTION_EFFECTS = {
+    WorkAction.NORMAL: "異動を適用し、資格を計算し直します。適用した異動は戻せません（誤りは訂正の届出で直します）。",
+    WorkAction.EXEMPTION: ("異動日から適用除外施設への入所を記録してから異動を適用し、資格を計算し直します。"
+                           "適用した異動は戻せません（誤りは訂正の届出で直します）。"),
+    WorkAction.SELF_SPECIAL: ("異動日から住所地特例（本市の被保険者）を記録してから異動を適用し、資格を計算し直します。"
+                              "適用した異動は戻せません（誤りは訂正の届出で直します）。"),
+    WorkAction.OTHER_SPECIAL: ("異動日から住所地特例（他市町村の被保険者）を記録してから異動を適用し、資格を計算し直します。"
+                               "適用した異動は戻せません（誤りは訂正の届出で直します）。"),
+    WorkAction.DISMISS: "この異動は適用されません。取下げた案件は戻せません。",
+}
+
+
+def _queue_item_confirm(request, item_id: int, action: str):
+    """The confirmation of a work item's decision: the item, the person (by number), the change
+    and what the decision does (nothing written yet; the page read is logged as the item's page)."""
+    page = selectors.work_item_page(actor=request.user, request=request, item_id=item_id)
+    item = page.item
+    lines = [("案件", f"{item.pk}: {page.kind}（{page.ward}）"), ("宛名番号", str(item.person_id or "—")),
+             ("異動", page.change_kind), ("処理", ACTION_LABELS[action])]
+    return confirm_page(request, title="要確認案件の処理", lines=lines, effect=ACTION_EFFECTS[action],
+                        back_url=reverse("eligibility_office:queue-item", args=[item_id]), submit_label="処理する")
 
 
 # --- intake results --------------------------------------------------------------------------------

@@ -60,6 +60,19 @@ def age_reached_on(birth_date: date, age: int) -> date:
     return anniversary - ONE_DAY
 
 
+def age_on(birth_date: date, day: date) -> int:
+    """The age (満年齢) of a person born on ``birth_date`` on ``day``, as the insurance counts it
+    (年齢計算ニ関スル法律 第1項: counted from the day of birth; 第2項 with 民法 §143: each year
+    of age ends at the end of the day before the birthday): from the day ``age_reached_on`` gives
+    (the day before the birthday, the day 介護保険法 §9 and §10 treat as 「65歳に達した日」), the
+    person is of that age. So on the day their first-class qualification begins the overview says
+    65, not 64. 0 before the first birthday's eve (and for a day before birth)."""
+    age = day.year - birth_date.year
+    while age >= 1 and age_reached_on(birth_date, age) > day:
+        age -= 1
+    return max(age, 0)
+
+
 def years_before(day: date, years: int) -> date:
     """The same calendar day ``years`` earlier (29 February -> 28 February in a common year)."""
     try:

@@ -106,3 +106,15 @@ def insured_number_validate(value: str) -> str:
     if insured_number_check_digit(number[:9]) != int(number[9]):
         raise ValueError("被保険者番号の検査用数字が正しくありません。")
     return number
+
+
+MASK = "＊"
+
+
+def name_masked(name: str) -> str:
+    """A name as a confirmation page shows it: the first character of each part, the rest masked
+    ("山田 太郎" -> "山＊ 太＊"): enough to tell the record from the one beside it, not enough to
+    tell who it is to someone looking over a shoulder. Parts are split on ASCII and ideographic
+    spaces; an empty name stays empty."""
+    parts = name.replace("\u3000", " ").split()
+    return " ".join(part[0] + MASK * min(len(part) - 1, 1) for part in parts)

@@ -22,15 +22,17 @@ with a protected member is protected as a whole.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from audit.services import access_log_write
-from eligibility.codes import ResidenceStatus, Sex, Ward
+from eligibility.codes import ChangeReason, GainReason, InsuredClass, LossReason, ResidenceStatus, Sex, StayKind, Ward
+from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod
+from eligibility.qualification.rules import age_on
 from eligibility.residents import scope
 from eligibility.residents.models import InsuredNumber, Resident
 from eligibility.residents.rules import insured_number_validate, my_number_validate
@@ -56,7 +58,9 @@ from kaigo.crypto.blind_index import (
 )
 from kaigo.crypto.deks import dek_preload, dek_remember_unwrapped
 from kaigo.crypto.models import PersonKey
+from kaigo.db import fetch_sets
 from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.shell.sections import OverviewSection, PersonTab, person_tabs
 from kaigo.staff.roles import has_permission
 
 # Raised by every read of one resident when there is none with that number.
@@ -285,16 +289,94 @@ def _search_row(row, name_kana: str | None, address_visible: bool) -> SearchRow:
     )
 
 
+CLASS_LABELS = dict(InsuredClass.choices)
+GAIN_LABELS = {**dict(GainReason.choices), **dict(ChangeReason.choices)}
+LOSS_LABELS = {**dict(LossReason.choices), **dict(ChangeReason.choices)}
+STAY_LABELS = dict(StayKind.choices)
+SPECIAL_ADDRESS_KINDS = (StayKind.SELF_SPECIAL, StayKind.OTHER_SPECIAL)
+
+
+@dataclass(frozen=True)
+class StayFlag:
+    """A facility stay in force (住所地特例 or 適用除外), as the overview shows it."""
+
+    kind: str  # label: 住所地特例（自市町村の被保険者）, 適用除外施設入所, ...
+    facility: str  # the facility's name (not personal data), "" when none was recorded
+    start: date
+
+
+@dataclass(frozen=True)
+class QualificationFacts:
+    """What the counter is asked first about a person's insurance, on ``today``: the insured
+    number, the qualification in force (class, since, why), the age, and whether the special
+    address rule (住所地特例, 法 §13) or an exemption (適用除外, 法 附則 / 施行法 §11) applies.
+    Labels ready, no codes."""
+
+    today: date
+    insured_number: str | None
+    age: int
+    insured_class: str  # "" when not insured on ``today``
+    since: date | None  # the current period's 資格取得日 (or the day a change of class took effect)
+    reason: str  # the current period's 取得・変更事由
+    last_end: date | None = None  # not insured today: the 資格喪失日 of the last period
+    last_loss: str = ""  # and its reason
+    next_start: date | None = None  # not insured today: a period that begins later
+    special_address: tuple[StayFlag, ...] = ()
+    exemption: tuple[StayFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionData:
+    """A section of the overview another app registered, with what its selector returned."""
+
+    section: OverviewSection
+    data: object
+
+
 @dataclass
 class Overview:
     resident: Resident
     household: list[Resident]
+    qualification: QualificationFacts | None = None
+    sections: list[SectionData] = field(default_factory=list)
 
     @property
     def protected(self) -> bool:
         """The person, or a member of their household, is under a support measure (支援措置):
         the household shares the address, so all of it is withheld alike."""
         return any(m.sensitive for m in self.household)
+
+
+_FACTS_SQL = (
+    (f'SELECT number FROM "{InsuredNumber._meta.db_table}" WHERE resident_id = %s'),
+    (f'SELECT insured_class, start, "end", gain_reason, loss_reason FROM "{QualificationPeriod._meta.db_table}" '
+     "WHERE resident_id = %s AND recorded_to IS NULL ORDER BY start"),
+    (f'SELECT s.kind, f.name, s.start FROM "{FacilityStay._meta.db_table}" s '
+     f'LEFT JOIN "{Facility._meta.db_table}" f ON f.code = s.facility_id '
+     'WHERE s.resident_id = %s AND s.start <= %s AND (s."end" IS NULL OR s."end" > %s) ORDER BY s.start, s.id'),
+)
+
+
+def qualification_facts(resident: Resident, today: date) -> QualificationFacts:
+    """The person's insurance facts on ``today`` (QualificationFacts): one round trip. Nothing is
+    logged: the caller's access-log row names the person (the overview's ``person.view``)."""
+    pk = resident.pk
+    numbers, periods, stays = fetch_sets((_FACTS_SQL[0], [pk]), (_FACTS_SQL[1], [pk]), (_FACTS_SQL[2], [pk, today, today]))
+    current = next((p for p in periods if p.start <= today and (p.end is None or today < p.end)), None)
+    past = [p for p in periods if p.end is not None and p.end <= today]
+    future = [p for p in periods if p.start > today]
+    flags = [StayFlag(STAY_LABELS.get(s.kind, s.kind), s.name or "", s.start) for s in stays]
+    return QualificationFacts(
+        today=today, insured_number=numbers[0].number if numbers else None, age=age_on(resident.birth_date, today),
+        insured_class=CLASS_LABELS.get(current.insured_class, "") if current else "",
+        since=current.start if current else None,
+        reason=GAIN_LABELS.get(current.gain_reason, "") if current else "",
+        last_end=past[-1].end if past and current is None else None,
+        last_loss=LOSS_LABELS.get(past[-1].loss_reason, "") if past and current is None else "",
+        next_start=future[0].start if future and current is None else None,
+        special_address=tuple(f for f, s in zip(flags, stays) if s.kind in SPECIAL_ADDRESS_KINDS),
+        exemption=tuple(f for f, s in zip(flags, stays) if s.kind == StayKind.EXEMPTION),
+    )
 
 
 _RESIDENT_FIELDS = list(Resident._meta.concrete_fields)
@@ -322,9 +404,10 @@ def _residents_with_keys(where: str, params: list, *, extra: tuple[str, ...] = (
     return result
 
 
-def overview_read(resident_id: int) -> Overview:
+def overview_read(resident_id: int, today: date | None = None) -> Overview:
     """The overview's data, without its access-log row: only for resident_overview (and the
-    benchmark that measures what the log costs)."""
+    benchmark that measures what the log costs). With ``today``: the insurance facts of that day
+    too (``qualification_facts``)."""
     # One query: the person's household (or the person alone), each row with its wrapped key.
     members = [m for m, _ in _residents_with_keys(
         f'r.id = %s OR r.household_id = (SELECT household_id FROM "{Resident._meta.db_table}" WHERE id = %s)',
@@ -332,22 +415,34 @@ def overview_read(resident_id: int) -> Overview:
     resident = next((m for m in members if m.pk == resident_id), None)
     if resident is None:
         raise Resident.DoesNotExist
-    return Overview(resident, members)
+    return Overview(resident, members, qualification_facts(resident, today) if today is not None else None)
 
 
-def resident_overview(*, actor, request, resident_id: int) -> Overview:
-    """The overview of one resident and their household. Raises Resident.DoesNotExist, or
-    NotPermitted (after logging the refused access) when the office limits views to its ward."""
-    overview = overview_read(resident_id)
+def resident_overview(*, actor, request, resident_id: int, today: date | None = None,
+                      sections: Sequence[OverviewSection] = ()) -> Overview:
+    """The overview of one resident and their household (and, with ``today``, their insurance
+    facts of that day), with the data of the registered ``sections`` (kaigo.shell.sections: each
+    section's own selector checks scope and writes its own access-log row). Raises
+    Resident.DoesNotExist, or NotPermitted (after logging the refused access) when the office
+    limits views to its ward. The facts are read before the scope check: one round trip fewer for
+    every overview allowed, nothing shown for one refused."""
+    overview = overview_read(resident_id, today)
     resident, members = overview.resident, overview.household
     if not scope.person_view_allowed(actor, resident):
         access_log_write(actor=actor, request=request, function=log_function(
             "person.view.denied", sensitive=overview.protected), channel="screen", person_ids=[resident.pk])
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
-    access_log_write(  # one statement in autocommit: its own short transaction
-        actor=actor, request=request, channel="screen", function=overview_function(actor, overview),
-        person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
-    )
+    # The overview's row and its sections' rows in one transaction: one durable commit for the
+    # page, not one per row (the commit is most of what a row costs; persons.md, "Measured").
+    with transaction.atomic():
+        access_log_write(
+            actor=actor, request=request, channel="screen", function=overview_function(actor, overview),
+            person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],
+        )
+        for section in sections:
+            data = section.read(actor=actor, request=request, person=overview, today=today)
+            if data is not None:
+                overview.sections.append(SectionData(section, data))
     return overview
 
 
@@ -375,6 +470,8 @@ class PersonHeader:
     protected: bool = False
     # the staff member may see the protected person's address (scope.sensitive_visible)
     sensitive_visible: bool = True
+    # the person's tabs this staff member may open (kaigo.shell.sections), for the tabs bar
+    tabs: tuple[PersonTab, ...] = ()
 
 
 def household_protected():
@@ -418,7 +515,8 @@ def person_header(actor, request, resident_id: int, function: str, channel: str 
                          function=log_function(f"{function}.denied", sensitive=protected))
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     header = PersonHeader(resident, number, protected=protected,
-                          sensitive_visible=not protected or scope.sensitive_visible(actor, resident))
+                          sensitive_visible=not protected or scope.sensitive_visible(actor, resident),
+                          tabs=person_tabs(actor))
     return header, log_function(function, sensitive=protected,
                                 outside_ward=not scope.in_home_ward(actor, resident.ward))
 

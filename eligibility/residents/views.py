@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from audit.trail import trail_not_needed
@@ -11,6 +12,7 @@ from eligibility.residents import scope, selectors
 from eligibility.residents.forms import ResidentSearchForm
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
+from kaigo.shell.sections import overview_sections, person_tabs
 from kaigo.staff.roles import has_permission
 
 
@@ -43,13 +45,17 @@ def overview_url_prefix() -> str:
 @never_cache
 @permission_required("person.view")
 def resident_overview(request, resident_id: int):
-    overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id)
+    """The person's page, the counter's page (宛名照会): who they are, their insurance facts, the
+    sections the other apps register (this year's premium, ...) and the tabs, at one look."""
+    overview = selectors.resident_overview(actor=request.user, request=request, resident_id=resident_id,
+                                           today=timezone.localdate(), sections=overview_sections(request.user))
     return render(request, "eligibility/resident_overview.html", overview_context(request, overview))
 
 
 def overview_context(request, overview: selectors.Overview) -> dict:
     return {
-        "overview": overview, "resident": overview.resident,
+        "overview": overview, "resident": overview.resident, "facts": overview.qualification,
+        "tabs": person_tabs(request.user), "active_tab": "overview",
         "show_my_number": has_permission(request.user, "my_number.view"),
         # address, phone and reason of a protected household (支援措置): designated staff of its ward
         "show_protected": overview.protected and scope.sensitive_visible(request.user, overview.resident),

@@ -18,7 +18,7 @@ from datetime import date
 from kaigo.db import fetch_rows, fetch_sets
 from kaigo.errors import ApplicationError
 from premiums.arrears.selectors import arrears_plan
-from premiums.collection.models import ExemptionStatus
+from premiums.collection.models import ExemptionStatus, LateChargeExemption
 from premiums.rules.arrears import ArrearsPlan, InstallmentLateCharge, installment_late_charges
 from premiums.rules.balance import InstallmentDue, YearBalance, year_balance
 from premiums.rules.deferral import Deferral, defer_dues
@@ -120,18 +120,26 @@ def year_collection(resident_id: int, fiscal_year: int, *, as_of: date,
     rows = _year_rows(resident_id, fiscal_year, with_late_charges=True)
     if rows is None:
         return None
-    balance, payments, late_payments, exemptions = rows
+    _levy, balance, payments, late_payments, exemptions = rows
     plan = plan or arrears_plan()
     return YearCollection(fiscal_year, balance, late_charges_from_rows(
         fiscal_year=fiscal_year, balance=balance, payments=payments, late_payments=late_payments,
         exemptions=exemptions, as_of=as_of, plan=plan))
 
 
-def _year_rows(resident_id: int, fiscal_year: int, *, with_late_charges: bool = False):
+# the current levy revision of a person's year, as the balance and the overview's summary need it
+LEVY_ROW_SQL = ("SELECT amount, stage, collection_method, source, revision FROM premiums_levy "
+                "WHERE resident_id = %s AND fiscal_year = %s AND recorded_to IS NULL")
+PENDING_SQL = ("SELECT causes FROM premiums_levypending WHERE resident_id = %s AND fiscal_year = %s "
+               "AND processed_at IS NULL")
+
+
+def _year_rows(resident_id: int, fiscal_year: int, *, with_late_charges: bool = False, extra: Sequence = ()):
+    """(the levy row, the balance, the payments, then the late-charge rows when asked, then the rows
+    of each ``extra`` query) of a person's year, in one round trip; None when the year is not levied."""
     person_year = [resident_id, fiscal_year]
     queries = [
-        ("SELECT amount FROM premiums_levy WHERE resident_id = %s AND fiscal_year = %s AND recorded_to IS NULL",
-         person_year),
+        (LEVY_ROW_SQL, person_year),
         ("SELECT i.method, i.kind, i.number, i.month, i.due_date, i.amount FROM premiums_levyinstallment i "
          "JOIN premiums_levy l ON l.id = i.levy_id WHERE l.resident_id = %s AND l.fiscal_year = %s "
          "AND l.recorded_to IS NULL ORDER BY i.month, i.method DESC", person_year),
@@ -147,13 +155,39 @@ def _year_rows(resident_id: int, fiscal_year: int, *, with_late_charges: bool = 
     if with_late_charges:
         queries += [(LATE_CHARGE_PAYMENTS_SQL + " AND fiscal_year = %s", person_year),
                     (EXEMPTIONS_SQL.replace(" ORDER BY", " AND fiscal_year = %s ORDER BY"), person_year)]
-    levies, installments, payments, write_offs, settled, deferrals, stops, *late = fetch_sets(*queries)
+    levies, installments, payments, write_offs, settled, deferrals, stops, *rest = fetch_sets(*queries, *extra)
     if not levies:
         return None
     balance = balance_from_rows(amount=levies[0].amount, dues=installment_dues(installments),
                                 deferrals=[Deferral(d.first_month, d.deferred_until) for d in deferrals],
                                 payments=payments, write_offs=write_offs, settled=settled[0].amount, stops=stops)
-    return (balance, payments, *late)
+    return (levies[0], balance, payments, *rest)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """A person's year as the overview summarises it: the current levy revision (named row:
+    amount, stage, collection_method, source, revision), the balance and late charges as of a
+    day, and the causes of a correction queued and not yet run (更正待ち)."""
+
+    levy: object
+    collection: YearCollection
+    pending_causes: tuple[str, ...]
+
+
+def year_summary(resident_id: int, fiscal_year: int, *, as_of: date, plan: ArrearsPlan | None = None
+                 ) -> YearSummary | None:
+    """A person's year for the overview (None: not levied): one round trip."""
+    rows = _year_rows(resident_id, fiscal_year, with_late_charges=True,
+                      extra=[(PENDING_SQL, [resident_id, fiscal_year])])
+    if rows is None:
+        return None
+    levy, balance, payments, late_payments, exemptions, pending = rows
+    plan = plan or arrears_plan()
+    collection = YearCollection(fiscal_year, balance, late_charges_from_rows(
+        fiscal_year=fiscal_year, balance=balance, payments=payments, late_payments=late_payments,
+        exemptions=exemptions, as_of=as_of, plan=plan))
+    return YearSummary(levy, collection, tuple(dict.fromkeys(c for row in pending for c in row.causes)))
 
 
 def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
@@ -161,7 +195,7 @@ def balance_of(resident_id: int, fiscal_year: int) -> YearBalance | None:
     納期限 in force (a deferred bill is due on its 猶予期限) and the bills awaiting a store's 確報.
     One round trip."""
     rows = _year_rows(resident_id, fiscal_year)
-    return None if rows is None else rows[0]
+    return None if rows is None else rows[1]
 
 
 def levied_years(resident_id: int) -> list[int]:
@@ -400,3 +434,27 @@ def held_payments_pending(*, actor, request) -> HeldPaymentsPage:
     access_log_write(actor=actor, request=request, function="premium.payment.held", channel="screen",
                      person_ids=sorted(residents), hits=len(rows))
     return HeldPaymentsPage([(r, residents.get(r.resident_id)) for r in rows])
+
+
+@dataclass(frozen=True)
+class ExemptionToDecide:
+    """A late charge's exemption as its confirmation page states it: the installment, what was
+    asked (None: the whole charge), its status, and the charge as of the day."""
+
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    month: date
+    asked: int | None
+    status: str
+    charge: InstallmentLateCharge | None
+
+
+def exemption_to_decide(exemption_id: int, *, today: date) -> ExemptionToDecide:
+    """The exemption ``exemption_id`` with its late charge as of ``today`` (LateChargeExemption.
+    DoesNotExist when there is none). No name, nothing logged: the confirmation page names the
+    person through premiums.tab.selectors.decision_subject, which logs."""
+    e = LateChargeExemption.objects.get(pk=exemption_id)
+    year = year_collection(e.resident_id, e.fiscal_year, as_of=today)
+    return ExemptionToDecide(e.pk, e.resident_id, e.fiscal_year, e.month, e.amount, e.status,
+                             year.late_charge(e.method, e.month) if year else None)

@@ -17,12 +17,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from eligibility.residents.rules import name_masked
+from kaigo.bank.zengin import masked
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
-from kaigo.shell.responses import pdf_response
+from kaigo.shell.responses import confirm_page, confirmed, pdf_response
 from kaigo.staff.roles import has_permission
 from premiums.collection import selectors
 from premiums.collection.forms import (
+    ACCOUNT_TYPE_CHOICES,
     CounterPaymentsForm,
     ExemptionApplyForm,
     ExemptionDecideForm,
@@ -165,6 +168,8 @@ def exemptions(request):
         if not exemption_id.isdigit():
             raise Http404
         form = ExemptionDecideForm(request.POST)
+        if form.is_valid() and not confirmed(request):
+            return _exemption_confirm(request, int(exemption_id), form.cleaned_data)
         if form_run(form, lambda data: late_charge_exemption_decide(
                 actor=request.user, exemption_id=int(exemption_id), approve=data["decision"] == "approve",
                 reason=data["reason"])):
@@ -175,6 +180,28 @@ def exemptions(request):
     return render(request, "premiums/exemptions.html", {
         "page": page, "form": form, "failed_id": failed_id, "blank": ExemptionDecideForm(),
     }, status=400 if form is not None and form.errors else 200)
+
+
+CONFIRM_FUNCTION = "premium.decision.confirm"
+
+
+def _exemption_confirm(request, exemption_id: int, data):
+    """The confirmation of a late charge's exemption decision: the person masked, the charge, what
+    was asked, the decision and its reason (nothing written yet)."""
+    e = selectors.exemption_to_decide(exemption_id, today=timezone.localdate())
+    subject = tab_selectors.decision_subject(actor=request.user, request=request, resident_id=e.resident_id,
+                                             function=CONFIRM_FUNCTION)
+    approve = data["decision"] == "approve"
+    charge = e.charge
+    lines = [("対象者", subject.label), ("延滞金", f"{e.fiscal_year}年度 {e.month.year}年{e.month.month}月の納期"),
+             ("延滞金の額", f"{charge.amount:,}円（{'確定' if charge.settled else '本日納付の場合'}、未納 {charge.open:,}円）"
+              if charge else "—"),
+             ("申請の減免額", "全額" if e.asked is None else f"{e.asked:,}円"),
+             ("決定", "承認（減免する）" if approve else "却下"), ("決定の理由", data["reason"].strip())]
+    effect = ("承認すると取り消せません。延滞金から申請の減免額を差し引きます（窓口の請求額・保険料の画面に反映されます）。"
+              if approve else "却下すると取り消せません。延滞金は申請前のまま請求されます。")
+    return confirm_page(request, title="延滞金の減免の決定", lines=lines, effect=effect,
+                        back_url=reverse("premiums_office:exemptions") + f"#exemption-{exemption_id}")
 
 
 @never_cache
@@ -191,6 +218,8 @@ def settlement(request, resident_id: int):
                for y in reversed(tab.years) for r in y.balance.rows if r.billed and r.open]
     form = SettlementForm(request.POST if request.method == "POST" else None, sources=sources, targets=targets,
                           initial={"kind": "offset" if targets else "refund"})
+    if request.method == "POST" and form.is_valid() and not confirmed(request):
+        return _settlement_confirm(request, resident_id, form, sources, targets)
     if request.method == "POST":
         done = form_run(form, lambda data: _settle(request, resident_id, data))
         if done:
@@ -199,6 +228,29 @@ def settlement(request, resident_id: int):
     return render(request, "premiums/settlement.html", _context(
         request, tab, form=form, settlements=selectors.settlements_of(resident_id)),
         status=400 if form.errors else 200)
+
+
+def _settlement_confirm(request, resident_id: int, form, sources, targets):
+    """The confirmation of a refund or an offset: the person masked, the year, the amount, where the
+    money goes (the account masked), the effect (nothing written yet)."""
+    data = form.cleaned_data
+    subject = tab_selectors.decision_subject(actor=request.user, request=request, resident_id=resident_id,
+                                             function=CONFIRM_FUNCTION)
+    refund = data["kind"] == "refund"
+    lines = [("対象者", subject.label), ("決定", "還付（口座振込）" if refund else "充当"),
+             ("過納の年度", dict(sources)[data["source"]]), ("金額", f"{data['amount']:,}円")]
+    if refund:
+        account_type = dict(ACCOUNT_TYPE_CHOICES).get(data["account_type"], "")
+        lines += [("振込先", f"金融機関 {data['bank_code']}・支店 {data['branch_code']}・{account_type} "
+                   f"{masked(data['account_number'])}"), ("口座名義", name_masked(data["account_holder"]))]
+        effect = (f"決定すると取り消せません。次の振込ファイルで {data['amount']:,}円を振り込みます。"
+                  "決定後、還付通知書を印刷できます。")
+    else:
+        lines.append(("充当先", dict(targets)[data["target"]]))
+        effect = f"決定すると取り消せません。過納額から {data['amount']:,}円を充当先の納期の納付に充てます。決定後、充当通知書を印刷できます。"
+    lines.append(("理由", data["reason"].strip()))
+    return confirm_page(request, title="還付・充当の決定", lines=lines, effect=effect,
+                        back_url=reverse("premiums:settlement", args=[resident_id]))
 
 
 def _settle(request, resident_id: int, data):

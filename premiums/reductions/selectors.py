@@ -110,3 +110,35 @@ def reductions_pending(*, actor, request, today: date | None = None
                      person_ids=sorted({r.resident_id for r in rows} | {d.resident_id for d in running}
                                        | {d.resident_id for d in decided}))
     return rows, running, decided
+
+
+# --- one application or deferral, for the confirmation of its decision ----------------------------
+
+
+@dataclass(frozen=True)
+class ReductionToDecide:
+    """An application (or a running deferral) as its confirmation page states it: codes for the
+    rules, labels for the page, the person's current levy of the year (None: not levied)."""
+
+    pk: int
+    resident_id: int
+    fiscal_year: int
+    kind: str  # ReductionKind
+    kind_label: str
+    status: str  # ReductionStatus
+    first_month: date
+    last_month: date
+    deferred_until: date | None
+    stage: int | None
+    amount: int | None
+
+
+def reduction_to_decide(reduction_id: int) -> ReductionToDecide:
+    """The application or deferral ``reduction_id`` with the person's current levy of its year
+    (Reduction.DoesNotExist when there is none). No name, nothing logged: the confirmation page
+    names the person through premiums.tab.selectors.decision_subject, which logs."""
+    r = Reduction.objects.get(pk=reduction_id)
+    levy = (Levy.objects.filter(resident_id=r.resident_id, fiscal_year=r.fiscal_year, recorded_to__isnull=True)
+            .values_list("stage", "amount").first()) or (None, None)
+    return ReductionToDecide(r.pk, r.resident_id, r.fiscal_year, r.kind, r.get_kind_display(), r.status,
+                             r.first_month, r.last_month, r.deferred_until, *levy)

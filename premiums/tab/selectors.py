@@ -12,8 +12,21 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from audit.services import access_log_write
-from eligibility.residents.selectors import PersonHeader, person_header
+from eligibility.residents.rules import name_masked
+from eligibility.residents.selectors import (
+    VIEW_OUTSIDE_WARD,
+    Overview,
+    PersonHeader,
+    ResidentNotFound,
+    in_home_ward,
+    log_function,
+    person_header,
+    person_view_allowed,
+    residents_by_id,
+)
 from kaigo.db import fetch_sets
+from kaigo.errors import NotPermitted
+from kaigo.staff.roles import has_permission
 from premiums.arrears.selectors import arrears_plan
 from premiums.collection.models import ExemptionStatus, PaymentChannel, SettlementKind
 from premiums.collection.selectors import (
@@ -24,6 +37,7 @@ from premiums.collection.selectors import (
     installment_dues,
     late_charges_from_rows,
     payments_query,
+    year_summary,
 )
 from premiums.intake.selectors import stage_input_columns, stage_inputs_of
 from premiums.levy.models import LevyPendingCause, LevySource
@@ -37,7 +51,7 @@ from premiums.rules.balance import YearBalance
 from premiums.rules.codes import CollectionMethod, CollectionReason
 from premiums.rules.deferral import Deferral
 from premiums.rules.stage import StageInputs, stage_sentence
-from premiums.rules.tables import RateTable
+from premiums.rules.tables import RateTable, fiscal_year_of
 
 SOURCE_LABELS = dict(LevySource.choices)
 METHOD_LABELS = dict(CollectionMethod.choices)
@@ -284,3 +298,93 @@ def _revision_row(levy) -> RevisionRow:
     return RevisionRow(levy.revision, SOURCE_LABELS.get(levy.source, levy.source),
                        "、".join(CAUSE_LABELS.get(c, c) for c in levy.cause.split(",") if c), levy.recorded_from,
                        levy.stage, levy.amount, METHOD_LABELS.get(levy.collection_method, levy.collection_method))
+
+
+# --- the premium part of the person's overview (kaigo.shell.sections; premiums/tab/sections.py) ---
+
+
+@dataclass(frozen=True)
+class PremiumSummary:
+    """This fiscal year's premium as the counter answers it without opening the tab: the stage,
+    the amount, the collection method, the balance (残額, or 過納 when negative), the arrears (the
+    bills open after their 納期限 in force: a pension deduction is never the resident's arrears) and
+    the late charges open as of today. ``levied`` False: no levy for the year (nothing else set)."""
+
+    fiscal_year: int
+    levied: bool
+    stage: int | None = None
+    amount: int = 0
+    method: str = ""
+    provisional: bool = False  # the 仮算定 (April to the 本算定)
+    paid: int = 0
+    balance: int = 0
+    arrears: int = 0
+    arrears_count: int = 0
+    late_charge_open: int = 0
+    pending: str = ""  # a correction queued and not yet run (更正待ち): its causes
+
+
+SUMMARY_FUNCTION = "premium.summary"
+
+
+def premium_summary(*, actor, request, person: Overview, today: date) -> PremiumSummary:
+    """The premium summary of the person an overview shows (``person``: eligibility's Overview,
+    already read). Checks the role (``premium.view``) and the ward scope itself, and writes its own
+    access-log row (``premium.summary`` with the flags of ``log_function``): the stage says
+    something of the person's income. One round trip (premiums.collection.selectors.year_summary)."""
+    resident = person.resident
+    if not has_permission(actor, "premium.view"):
+        raise NotPermitted("保険料の情報を見る権限がありません。")
+    if not person_view_allowed(actor, resident):
+        access_log_write(actor=actor, request=request, channel="screen", person_ids=[resident.pk],
+                         function=log_function(f"{SUMMARY_FUNCTION}.denied", sensitive=person.protected))
+        raise NotPermitted(VIEW_OUTSIDE_WARD)
+    summary = premium_summary_read(resident.pk, today)
+    access_log_write(actor=actor, request=request, channel="screen", person_ids=[resident.pk],
+                     function=log_function(SUMMARY_FUNCTION, sensitive=person.protected,
+                                           outside_ward=not in_home_ward(actor, resident.ward)))
+    return summary
+
+
+def premium_summary_read(resident_id: int, today: date) -> PremiumSummary:
+    """The summary's data without its checks and its access-log row: only for premium_summary (and
+    the benchmark that measures what the log costs, bench/views.py)."""
+    fiscal_year = fiscal_year_of(today)
+    year = year_summary(resident_id, fiscal_year, as_of=today)
+    if year is None:
+        return PremiumSummary(fiscal_year, levied=False)
+    levy, balance = year.levy, year.collection.balance
+    overdue = [r for r in balance.rows if r.overdue(today)]
+    return PremiumSummary(
+        fiscal_year, levied=True, stage=levy.stage, amount=levy.amount,
+        method=METHOD_LABELS.get(levy.collection_method, levy.collection_method),
+        provisional=levy.source == LevySource.PROVISIONAL, paid=balance.paid, balance=balance.balance,
+        arrears=sum(r.open for r in overdue), arrears_count=len(overdue),
+        late_charge_open=year.collection.late_charge_open,
+        pending="、".join(CAUSE_LABELS.get(c, c) for c in year.pending_causes))
+
+
+# --- the person a decision is about, for its confirmation page ---------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionSubject:
+    """The person an irreversible decision is about, as its confirmation page shows them: the
+    resident's number and the name masked (eligibility.residents.rules.name_masked)."""
+
+    pk: int
+    name_masked: str
+
+    @property
+    def label(self) -> str:
+        return f"宛名番号 {self.pk}（{self.name_masked}）" if self.name_masked else f"宛名番号 {self.pk}"
+
+
+def decision_subject(*, actor, request, resident_id: int, function: str) -> DecisionSubject:
+    """The person of a decision to confirm; one access-log row (``function``) naming them (the name
+    is decrypted to mask it). ResidentNotFound when there is no such resident."""
+    resident = residents_by_id([resident_id]).get(resident_id)
+    if resident is None:
+        raise ResidentNotFound
+    access_log_write(actor=actor, request=request, channel="screen", function=function, person_ids=[resident_id])
+    return DecisionSubject(resident_id, name_masked(resident.name_kanji or ""))

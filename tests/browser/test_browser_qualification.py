@@ -40,7 +40,7 @@ def test_clerk_finds_a_person_and_reads_the_qualification_history_with_the_keybo
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_contain_text("資格 太郎")
 
-    page.get_by_role("link", name="資格・履歴、届出、証の交付").focus()
+    page.get_by_role("navigation", name="被保険者の画面").get_by_role("link", name="資格・履歴").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="現在の資格")).to_be_visible()
     first_row = page.locator("table.grid").nth(1).locator("tbody tr").first

@@ -14,7 +14,7 @@ from audit.models import AccessLogEntry
 from eligibility.codes import Ward
 from eligibility.residents import scope
 from kaigo.errors import NotPermitted
-from kaigo.staff.roles import Organisation, Role
+from kaigo.staff.roles import PERMISSIONS, Organisation, Role
 from tests.eligibility.factories import make_resident
 
 HEAD = Organisation.HEAD_OFFICE
@@ -141,8 +141,11 @@ def test_overview_by_role_organisation_and_ward(client_as, settings, role, setti
     response = client_as(role, organisation=organisation).get(f"/persons/{resident.pk}/")
     body = response.content.decode()
     assert response.status_code == status
-    entry = AccessLogEntry.objects.get()
-    assert (entry.function, entry.person_ids) == (function, [resident.pk])
+    entries = list(AccessLogEntry.objects.order_by("id").values_list("function", "person_ids"))
+    # an overview shown: the premium section's own row follows the overview's, with the same flags
+    summary = ([(function.replace("person.view", "premium.summary"), [resident.pk])]
+               if status == 200 and role in PERMISSIONS["premium.view"] else [])
+    assert entries == [(function, [resident.pk]), *summary]
     if status == 403:
         assert "所属する区の住民ではないため表示できません" in body
         assert "区域 確認" not in body and resident.address not in body
@@ -273,8 +276,13 @@ def test_sensitive_overview_warns_those_who_may_see_and_hides_from_the_others(cl
             assert "住所・電話番号は表示できません" in body and body.count(HIDDEN) == 2
             assert all(secret not in body for secret in secrets_of(head, child))
     entries = list(AccessLogEntry.objects.order_by("id").values_list("function", "person_ids"))
+    # each overview's row, then its premium section's (the stage says something of the income),
+    # only for roles that may see premiums (not 認定担当)
+    premium = role in PERMISSIONS["premium.view"]
     assert entries == [(f"person.view.sensitive{outside}", [head.pk, child.pk]),
-                       (f"person.view.sensitive{outside}", [child.pk, head.pk])]
+                       *[(f"premium.summary.sensitive{outside}", [head.pk])] * premium,
+                       (f"person.view.sensitive{outside}", [child.pk, head.pk]),
+                       *[(f"premium.summary.sensitive{outside}", [child.pk])] * premium]
 
 
 @pytest.mark.django_db

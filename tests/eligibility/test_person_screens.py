@@ -12,7 +12,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 
 from audit.models import AccessLogEntry
 from kaigo.crypto.deks import dek_cache_clear
-from kaigo.staff.roles import Role
+from kaigo.staff.roles import PERMISSIONS, Role
 from tests.eligibility.factories import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,9 @@ def test_number_users_search_by_my_number_and_see_it(client_as, role):
     overview = client.get(f"/persons/{target.pk}/").content.decode()
     number = target.my_number
     assert f"{number[:4]} {number[4:8]} {number[8:]}" in overview
-    assert [e.criteria_kind for e in AccessLogEntry.objects.order_by("id")] == ["my_number", ""]
+    premium = [("premium.summary", "")] if role in PERMISSIONS["premium.view"] else []  # the section's own row
+    assert [(e.function, e.criteria_kind) for e in AccessLogEntry.objects.order_by("id")] == [
+        ("person.search", "my_number"), ("person.view", ""), *premium]
 
 
 def test_others_cannot_search_by_my_number_and_see_it_masked(client_as):
@@ -155,7 +157,7 @@ def test_overview_logs_the_person_and_the_household_members_shown(client_as):
     member = make_resident(name_kanji="世帯 員", household_id=head.household_id, relation="spouse")
     body = client_as(Role.WARD_CLERK).get(f"/persons/{member.pk}/").content.decode()
     assert "世帯 主" in body and "世帯 員" in body
-    entry = AccessLogEntry.objects.get()
+    entry = AccessLogEntry.objects.get(function__startswith="person.")
     assert (entry.function, entry.person_ids) == ("person.view", [member.pk, head.pk])
 
 
@@ -173,7 +175,8 @@ def test_who_may_open_person_screens(client, client_as, role, status):
     if role is not None:
         client = client_as(role)
     assert client.get(f"/persons/{resident.pk}/").status_code == status
-    assert AccessLogEntry.objects.count() == (1 if status == 200 else 0)
+    assert AccessLogEntry.objects.filter(function="person.view").count() == (1 if status == 200 else 0)
+    assert AccessLogEntry.objects.count() == (2 if status == 200 else 0)  # and the premium section's row
 
 
 def test_unknown_person_is_404_and_not_logged(client_as):
@@ -238,7 +241,7 @@ def test_the_person_heading_of_the_tabs_escapes_names_and_marks_the_tab(client_a
     target = make_resident(name_kanji="<i>見出</i> 花子", name_kana="ミダシ ハナコ", birth_date=date(1950, 2, 3), ward="asao")
     body = client_as(role).get(f"/persons/{target.pk}/premiums/").content.decode()
     assert "<h1>&lt;i&gt;見出&lt;/i&gt; 花子（ミダシ ハナコ）</h1>" in body and "<i>" not in body
-    assert f'<a href="/persons/{target.pk}/">← 宛名（{target.pk}）</a>' in body
+    assert f'<a href="/persons/{target.pk}/" accesskey="0">概要</a>' in body
     assert f'<a href="/persons/{target.pk}/premiums/" accesskey="4" aria-current="page">保険料</a>' in body
     assert f'<a href="/persons/{target.pk}/qualification/" accesskey="1">資格・履歴</a>' in body
     assert ('accesskey="2"' in body) is notify_link

@@ -88,10 +88,30 @@ def clerk_of(client_as, organisation=Organisation.NAKAHARA, role=Role.WARD_CLERK
 
 
 def decide(client, item, action):
-    return client.post(f"/eligibility/queue/{item.pk}/", {"action": action})
+    """A decision sent from its confirmation page (confirm=1)."""
+    return client.post(f"/eligibility/queue/{item.pk}/", {"action": action, "confirm": "1"})
 
 
 # --- decisions ------------------------------------------------------------------------------------
+
+
+def test_a_decision_is_first_confirmed_and_changes_nothing_until_then(client_as):
+    resident = elderly()
+    item = queued_move_into_exemption(resident)
+    client = clerk_of(client_as)
+
+    asked = client.post(f"/eligibility/queue/{item.pk}/", {"action": WorkAction.DISMISS})
+
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "要確認案件の処理の確認" in body
+    assert "取下げ（適用しない）" in body and "取下げた案件は戻せません" in body and str(resident.pk) in body
+    item.refresh_from_db()
+    assert item.status == WorkStatus.OPEN
+    assert RegistryChange.objects.get(pk=item.change_id).status != ChangeStatus.APPLIED
+    assert 'name="confirm" value="1"' in body and f'name="action" value="{WorkAction.DISMISS}"' in body
+    assert decide(client, item, WorkAction.DISMISS).status_code == 302
+    item.refresh_from_db()
+    assert item.status == WorkStatus.DONE
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,8 @@ def test_the_chief_approves_a_deferral_on_the_screen_without_a_rate(client_as, m
     page = chief.get("/premiums/reductions/").content.decode()
     assert "徴収猶予" in page and "割合・段階は入力しません" in page
 
-    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve"}).status_code == 302
+    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, f"reduction-{reduction.pk}-decision": "approve",
+                                                "confirm": "1"}).status_code == 302
     reduction = Reduction.objects.get(pk=reduction.pk)
     assert (reduction.status, reduction.deferred_until) == (ReductionStatus.APPROVED, date(2024, 9, 30))
 
@@ -249,13 +250,15 @@ def test_the_reductions_screen_lists_running_deferrals_and_ends_one(client_as, m
 
     page = chief.get("/premiums/reductions/").content.decode()
     assert "実施中の徴収猶予" in page and f"徴収猶予 {reduction.pk}" in page
-    bad = chief.post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end", "until": "",
-                                               "reason": ""})
+    p = f"deferral-{reduction.pk}-"  # each deferral's form has its own prefix
+    bad = chief.post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end", p + "until": "",
+                                               p + "reason": ""})
     assert bad.status_code == 400 and "取消の理由を入力してください。" in bad.content.decode()
     until = today + timedelta(days=3)
-    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end",
-                                                "until": until.isoformat(), "reason": "収入が回復した"}).status_code == 302
+    end = {"reduction": reduction.pk, "action": "end", p + "until": until.isoformat(), p + "reason": "収入が回復した"}
+    asked = chief.post("/premiums/reductions/", end)  # the confirmation page: nothing changed yet
+    assert asked.status_code == 200 and "徴収猶予の取消の確認" in asked.content.decode()
+    assert Reduction.objects.get(pk=reduction.pk).ended_at is None
+    assert chief.post("/premiums/reductions/", {**end, "confirm": "1"}).status_code == 302
     assert Reduction.objects.get(pk=reduction.pk).deferred_until == until
-    assert client_as(Role.WARD_CLERK).post("/premiums/reductions/", {"reduction": reduction.pk, "action": "end",
-                                                                    "until": until.isoformat(),
-                                                                    "reason": "x"}).status_code == 403
+    assert client_as(Role.WARD_CLERK).post("/premiums/reductions/", {**end, "confirm": "1"}).status_code == 403

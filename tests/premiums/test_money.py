@@ -327,9 +327,13 @@ def test_a_refund_is_decided_on_the_screen_with_its_account_encrypted_and_paid_b
     client = client_as(Role.HEAD_OFFICE_CLERK)
     page = client.get(f"/persons/{person.pk}/premiums/settlement/").content.decode()
     assert "2025年度（過納額 3,000円）" in page
-    sent = client.post(f"/persons/{person.pk}/premiums/settlement/", {
-        "kind": "refund", "source": "2025", "amount": "3000", "bank_code": "0001", "branch_code": "001",
-        "account_type": "1", "account_number": "1234567", "account_holder": "やまだ　たろう", "reason": "過納金の還付"})
+    refund = {"kind": "refund", "source": "2025", "amount": "3000", "bank_code": "0001", "branch_code": "001",
+              "account_type": "1", "account_number": "1234567", "account_holder": "やまだ　たろう", "reason": "過納金の還付"}
+    asked = client.post(f"/persons/{person.pk}/premiums/settlement/", refund)  # the confirmation: nothing yet
+    what = " ".join(asked.content.decode().split())
+    assert asked.status_code == 200 and not Settlement.objects.exists()
+    assert "3,000円" in what and "＊＊＊＊567" in what and "やまだ　たろう" not in what
+    sent = client.post(f"/persons/{person.pk}/premiums/settlement/", {**refund, "confirm": "1"})
     assert sent.status_code == 302
     settlement = Settlement.objects.get()
     assert settlement.account_number == "1234567" and settlement.account_holder == "ﾔﾏﾀﾞ ﾀﾛｳ"
@@ -361,7 +365,7 @@ def test_an_offset_is_decided_on_the_screen_and_its_notice_printed(client_as):
     client = client_as(Role.HEAD_OFFICE_CLERK)
     sent = client.post(f"/persons/{person.pk}/premiums/settlement/", {
         "kind": "offset", "source": "2025", "amount": "3000", "target": f"{FY}:billing:{AUGUST.isoformat()}",
-        "reason": "過納金の充当"})
+        "reason": "過納金の充当", "confirm": "1"})
     assert sent.status_code == 302
     settlement = Settlement.objects.get()
     assert settlement.offset_payment.month == AUGUST

@@ -140,9 +140,14 @@ def test_the_screens_take_an_application_and_the_chief_decides_it(client_as, mak
     chief = client_as(R.SECTION_CHIEF)
     page = chief.get("/premiums/reductions/").content.decode()
     assert "刑事施設等への拘禁による免除" in page and str(person.pk) in page
-    refused = chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve"})
+    p = f"reduction-{reduction.pk}-"  # each application's form has its own prefix
+    refused = chief.post("/premiums/reductions/", {"reduction": reduction.pk, p + "decision": "approve"})
     assert refused.status_code == 400 and "減免の割合" in refused.content.decode()
-    assert chief.post("/premiums/reductions/", {"reduction": reduction.pk, "decision": "approve",
-                                                "rate": "1"}).status_code == 302
+    decision = {"reduction": reduction.pk, p + "decision": "approve", p + "rate": "1"}
+    asked = chief.post("/premiums/reductions/", decision)  # the confirmation page: nothing decided yet
+    assert asked.status_code == 200 and "減免の決定の確認" in asked.content.decode()
+    reduction.refresh_from_db()
+    assert reduction.status == ReductionStatus.APPLIED
+    assert chief.post("/premiums/reductions/", {**decision, "confirm": "1"}).status_code == 302
     reduction.refresh_from_db()
     assert reduction.status == ReductionStatus.APPROVED
