@@ -95,9 +95,9 @@ class BatchKind:
         """The kind's parameter form (``form_class``), each required field's message naming the
         field, for the console and for ``clean_params``."""
         form = self.form_class(data=data, label_suffix="")
-        for field in form.fields.values():
-            if field.required:
-                field.error_messages["required"] = f"「{field.label}」を入力してください。"
+        for form_field in form.fields.values():
+            if form_field.required:
+                form_field.error_messages["required"] = f"「{form_field.label}」を入力してください。"
         return form
 
     def params_known(self) -> dict[str, tuple[str, bool]]:

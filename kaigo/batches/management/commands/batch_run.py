@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("このバッチ種別にないパラメータです: " + "、".join(unknown) + "\n"
                                + "\n".join(["指定できるパラメータ:", *param_lines(batch_kind)]))
         try:
-            self.start_and_follow(kind, params, operator=operator, detach=detach)
+            self.start_and_follow(kind, params, operator=operator, detach=detach, confirm=confirm)
         except (OperationalError, InterfaceError):
             # before the run was registered (batch_start is one transaction): nothing was started
             raise CommandError(
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 "PostgreSQL が動いているか確認し、復旧してから同じコマンドをもう一度実行してください。"
             ) from None
 
-    def start_and_follow(self, kind, params, *, operator, detach) -> None:
+    def start_and_follow(self, kind, params, *, operator, detach, confirm=False) -> None:
         actor = None
         if operator:
             actor = Staff.objects.filter(username=operator, is_active=True).first()
