@@ -24,7 +24,6 @@ from eligibility.qualification.rules import (
     move_in_gain_date,
     move_out_loss_date,
     premium_months,
-    residence_loss_date,
     second_class_age_date,
 )
 
