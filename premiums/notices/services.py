@@ -389,12 +389,18 @@ PROVISIONAL_NO_DEDUCTION = "仮徴収の予定がないため仮算定通知書�
 
 
 def provisional_notice(levy: Levy, rows: Sequence[LevyInstallment], holder, insurer,
-                       meta: documents.NoticeMeta) -> documents.ProvisionalNotice:
+                       meta: documents.NoticeMeta) -> documents.ProvisionalNotice | documents.ProvisionalBillingNotice:
     """The 仮算定通知書 of a 仮算定 revision: its 仮徴収 (pension installments of kind provisional) with
-    their 年金支払日, and the pension as the start notice names it (NoticeInvalid without a 仮徴収)."""
+    their 年金支払日, and the pension as the start notice names it; for a 普通徴収 仮算定 (bills only,
+    premiums.rules.provisional) the bills of the 仮算定期 with their 納期限 (NoticeInvalid with neither)."""
+    installments = _rule_installments(rows)
     deductions = tuple(documents.InstallmentLine(str(i.method), date(i.year, i.month, 1), i.label, i.due_date, i.amount)
-                       for i in _rule_installments(rows)
+                       for i in installments
                        if i.method == CollectionMethod.PENSION_DEDUCTION and i.kind == InstallmentKind.PROVISIONAL)
+    bills = tuple(documents.InstallmentLine(str(i.method), date(i.year, i.month, 1), i.label, i.due_date, i.amount)
+                  for i in installments if i.method == CollectionMethod.BILLING)
+    if not deductions and bills:
+        return documents.ProvisionalBillingNotice(holder, insurer, meta, bills, levy.stage)
     if not deductions:
         raise NoticeInvalid(PROVISIONAL_NO_DEDUCTION)
     return documents.ProvisionalNotice(holder, insurer, meta, deductions, *pension_named(levy.pension_fact))

@@ -30,7 +30,7 @@ def test_clerk_signs_in_with_the_keyboard_and_sees_the_home_screen(live_server, 
     expect(page.locator("h1")).to_have_text("ホーム")
     expect(page.get_by_text("窓口 花子 さん")).to_be_visible()
     expect(page.get_by_role("navigation", name="メインメニュー").get_by_role("link")).to_have_text(
-        ["ホーム", "宛名検索", "要確認案件", "施設マスタ", "住基異動の取込結果", "保険料の試算", "滞納者一覧"])
+        ["ホーム", "宛名検索", "要確認案件", "施設マスタ", "住基異動の取込結果", "保険料の試算", "滞納者一覧", "保険料率表"])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -260,3 +260,25 @@ def test_the_batch_is_refused_for_a_plan_without_provisional_periods():
     assert refused.value.message == ("2026年度の徴収計画「徴収計画（仮定値）」には普通徴収の仮算定期がありません（仮算定期の数 0）。"
                                      "普通徴収の仮算定を行うには、徴収計画に仮算定期の数を設定してください。")
     assert not BatchRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_provisional_notice_of_ordinary_collection_lists_the_provisional_bills(plan_with_provisional_periods,
+                                                                                     make_staff):
+    from premiums.models import NoticeKind
+    from premiums.notices.services import notice_pdf
+    from tests.premiums.test_notices import text_of
+
+    person = make_elderly()
+    make_tax_fact(person, FY - 1, household_taxed=True, taxable_pension_income=1_000_000)
+    main_levy_chunk(fiscal_year=FY - 1, **ALL)
+    run("premiums.provisional_billing")
+    levy = current(person)
+    text = text_of(notice_pdf(NoticeKind.PROVISIONAL, levy.pk, actor=make_staff(Role.HEAD_OFFICE_CLERK),
+                              today=date(2026, 5, 15)))
+    for expected in ("介護保険料仮算定通知書（普通徴収）", "仮算定額の合計15,600円", "前年度の所得段階（第5段階）",
+                     # 2026-06-30 (Tue) and 2026-07-31 (Fri): the plan's last days of the months
+                     "第1期令和8年6月30日7,800円", "第2期令和8年7月31日7,800円",
+                     "7月の本算定で決定し", "残りの納期の保険料で調整します"):
+        assert expected in text, expected
+    assert "仮徴収" not in text  # no pension deduction on this notice

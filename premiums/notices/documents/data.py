@@ -176,6 +176,22 @@ class ProvisionalNotice:
 
 
 @dataclass(frozen=True)
+class ProvisionalBillingNotice:
+    """仮算定通知書 of the 普通徴収 仮算定 (premiums.rules.provisional: the city's 条例 under 法 §133):
+    the bills of the 仮算定期 at last year's stage, until the 本算定 in July decides the year's premium."""
+
+    holder: CardHolder
+    insurer: InsurerInfo
+    meta: NoticeMeta
+    bills: tuple[InstallmentLine, ...]  # the 仮算定期' bills (BILLING), month order
+    stage: int  # last year's stage, carried
+
+    @property
+    def total(self) -> int:
+        return sum(i.amount for i in self.bills)
+
+
+@dataclass(frozen=True)
 class Reminder:
     """督促状 (地方自治法 §231の3): one unpaid installment and the new 指定期限."""
 
@@ -312,5 +328,5 @@ class SettlementNotice:
     target: str = ""  # offset: 「令和8年度 第3期」
 
 
-Notice = (DecisionNotice | ProvisionalNotice | ChangeNotice | PaymentSlips | PensionStartNotice | PensionStopNotice | Reminder | DemandLetter | ReductionNotice
+Notice = (DecisionNotice | ProvisionalNotice | ProvisionalBillingNotice | ChangeNotice | PaymentSlips | PensionStartNotice | PensionStopNotice | Reminder | DemandLetter | ReductionNotice
           | DeferralNotice | DeferralEndNotice | RejectionNotice | Receipt | SettlementNotice)

@@ -34,6 +34,7 @@ from .data import (
     PaymentSlips,
     PensionStartNotice,
     PensionStopNotice,
+    ProvisionalBillingNotice,
     ProvisionalNotice,
     ReductionFacts,
     ReductionNotice,
@@ -48,6 +49,7 @@ REVIEW_BOARD = "神奈川県介護保険審査会"  # DOMAIN 13: the prefecture'
 TITLES: dict[type, str] = {
     DecisionNotice: "介護保険料額決定通知書",
     ProvisionalNotice: "介護保険料仮算定通知書（特別徴収仮徴収額のお知らせ）",
+    ProvisionalBillingNotice: "介護保険料仮算定通知書（普通徴収）",
     ChangeNotice: "介護保険料額変更通知書",
     PaymentSlips: "介護保険料納付書",
     PensionStartNotice: "介護保険料特別徴収開始通知書",
@@ -477,6 +479,31 @@ def _draw_provisional(form: Form, notice: ProvisionalNotice) -> None:
     _notes_and_appeal(form, notice, (*PENSION_NOTES, *PROVISIONAL_NOTES))
 
 
+PROVISIONAL_BILLING_BASIS = ("市民税の課税状況などが確定する前に納期が来る第1期からの保険料は、{insurer}の介護保険条例の"
+                             "定めるところにより、前年度の所得段階（第{stage}段階）に応じた今年度の年額保険料を納期の数で"
+                             "割った額で、仮に算定しています（仮算定）。")
+PROVISIONAL_BILLING_NOTES = (
+    "今年度の保険料額は、市民税の課税状況などが確定した後、7月の本算定で決定し、「介護保険料額決定通知書」で"
+    "お知らせします。",
+    "仮算定額と本算定で決定した保険料額との差は、残りの納期の保険料で調整します。仮算定額の合計が保険料額を"
+    "超えるときは、納め過ぎの額を還付又は充当します。",
+)
+
+
+def _draw_provisional_billing(form: Form, notice: ProvisionalBillingNotice) -> None:
+    year = wareki_fiscal_year(notice.meta.fiscal_year)
+    _start(form, TITLES[ProvisionalBillingNotice], notice.meta, notice.insurer)
+    _holder(form, notice)
+    form.paragraph(f"{year}の介護保険料は、本算定までの間、次の納期の保険料を仮に算定して納めていただきます"
+                   "（普通徴収の仮算定）ので通知します。", size=10)
+    form.paragraph(PROVISIONAL_BILLING_BASIS.format(insurer=notice.insurer.name, stage=notice.stage), size=9)
+    form.field("仮算定額の合計", yen(notice.total), height=24, size=13)
+    form.space(4)
+    form.heading("仮に算定した保険料（普通徴収）")
+    _single_schedule(form, BILLING, notice.bills)
+    _notes_and_appeal(form, notice, (*BILLING_NOTES, *PROVISIONAL_BILLING_NOTES))
+
+
 def _unpaid_table(form: Form, rows, *, fee_column: bool, charge_column: bool = False) -> None:
     extra = (*((("督促手数料", 22 * MM),) if fee_column else ()), *((("延滞金", 22 * MM),) if charge_column else ()))
     widths = (26 * MM, 20 * MM, 0.0, 28 * MM, *(w for _, w in extra), 28 * MM)
@@ -720,6 +747,7 @@ def _draw_settlement(form: Form, notice: SettlementNotice) -> None:
 DRAW = {
     DecisionNotice: _draw_decision,
     ProvisionalNotice: _draw_provisional,
+    ProvisionalBillingNotice: _draw_provisional_billing,
     ChangeNotice: _draw_change,
     PaymentSlips: _draw_slips,
     PensionStartNotice: _draw_pension_start,
