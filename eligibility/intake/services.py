@@ -46,6 +46,7 @@ from eligibility.intake.selectors import change_record, work_item_in_scope
 from eligibility.qualification.models import Facility, FacilityStay, QualificationSource
 from eligibility.qualification.services import Context, qualification_horizon, requalify
 from eligibility.residents.models import Household, ResidenceSpell, Resident, SpellEnd
+from eligibility.residents.scope import UPDATE_NOT_PERMITTED
 from eligibility.residents.services import resident_indexes
 from kaigo.batches.registry import RecordError
 from kaigo.crypto.blind_index import my_number_index
@@ -54,6 +55,7 @@ from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_key_create
 from kaigo.db import copy_rows, update_rows
 from kaigo.errors import ApplicationError, InvalidState, NotPermitted
+from kaigo.staff.roles import has_permission
 
 PAST_DATED_DAYS = 14  # a change effective more than this before the business date needs a clerk
 QUALIFY_AHEAD_DAYS = 0  # the intake derives periods up to the business date (the monthly run looks ahead)
@@ -455,11 +457,14 @@ class WorkActionInvalid(ApplicationError):
 
 def work_item_resolve(*, actor, item_id: int, action: str) -> WorkItem:
     """Carry out a clerk's decision on an open work item (one transaction). Raises
-    WorkItem.DoesNotExist, NotPermitted (another ward's item), InvalidState (already resolved),
+    WorkItem.DoesNotExist, NotPermitted (without ``qualification.update``, or another ward's item:
+    both checked here), InvalidState (already resolved),
     WorkActionInvalid (a decision this item does not offer, or a change that cannot be applied:
     with the intake's reason)."""
     with transaction.atomic(durable=True):
         item = WorkItem.objects.select_for_update().select_related("change__file").get(pk=item_id)
+        if not has_permission(actor, "qualification.update"):
+            raise NotPermitted(UPDATE_NOT_PERMITTED)
         if not work_item_in_scope(actor, item.ward):
             raise NotPermitted("他の区の要確認案件は処理できません。")
         if item.status != WorkStatus.OPEN:
