@@ -49,6 +49,7 @@ from eligibility.residents.models import Household, ResidenceSpell, Resident, Sp
 from eligibility.residents.scope import UPDATE_NOT_PERMITTED
 from eligibility.residents.services import resident_indexes
 from kaigo.batches.registry import RecordError
+from kaigo.batches.services import require_operate
 from kaigo.crypto.blind_index import my_number_index
 from kaigo.crypto.deks import dek_new, dek_preload, dek_remember, dek_wrap
 from kaigo.crypto.models import PersonKey
@@ -76,6 +77,7 @@ class Received:
 
 def registry_file_receive(data: bytes, *, file_name: str, business_date: date, actor=None) -> Received:
     """Store a change file and its lines (one transaction). The same bytes again: nothing new."""
+    require_operate(actor)
     digest = hashlib.sha256(data).hexdigest()
     existing = RegistryFile.objects.filter(sha256=digest).first()
     if existing is not None:

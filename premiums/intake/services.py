@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from eligibility.residents.selectors import birth_dates, residents_by_kana_index
+from kaigo.batches.services import require_operate
 from kaigo.crypto.blind_index import kana_name_index
 from kaigo.db import constraints_immediate, copy_rows
 from kaigo.errors import ApplicationError
@@ -117,6 +118,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
     person who has facts for the year already (send it as 更正), a 更正 for a person with none.
     Every 更正, and a 当初 line arriving after the year's main levy, queues the person's year
     for the re-levy."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return Received(existing, created=False)
@@ -215,6 +217,7 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
     than one is a rejected line (該当者なし / 複数該当) for staff to resolve. The listing counts for
     the fiscal year its first deduction falls in (premiums.rules.schedule.first_deduction_month):
     a person listed twice for a year keeps the first listing (the second line is reported)."""
+    require_operate(actor)
     if notice not in (Notice.TARGETS, Notice.ADDITIONAL_CANDIDATES):
         raise ValueError("pension_listing_receive takes the listing notices 00 and 01")
     digest, existing = _existing(data)
@@ -288,6 +291,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     file). Failed account transfers are listed, not paid; store 速報 lines are kept as
     PreliminaryPayment (no reminder meanwhile) and confirmed by their 確報, which alone is paid.
     ``today``: the processing day (a 納付日 after it is refused; default: today)."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return PaymentsReceived(existing, created=False)
@@ -381,6 +385,7 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
     payment day), matched to the resident like the listings. A deduction the 年金保険者 could not
     make is listed with its reason and recorded as a DeductionStop, and the person's year queued
     for the re-levy, which drops that month's and later deductions and bills them (普通徴収へ切替)."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return Received(existing, created=False)

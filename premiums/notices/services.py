@@ -27,10 +27,17 @@ from django.utils import timezone
 
 from audit.services import access_log_write
 from eligibility.cards.selectors import card_holder, card_holders
-from eligibility.residents.selectors import log_function, person_header
+from eligibility.residents.selectors import (
+    ALL_WARDS,
+    UPDATE_NOT_PERMITTED,
+    home_wards,
+    log_function,
+    person_header,
+)
 from kaigo.documents import insurer_info
 from kaigo.documents.wareki import wareki_fiscal_year
 from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.staff.roles import has_permission
 from premiums.intake.pension_feed.format import INSURERS
 from premiums.intake.selectors import stage_inputs_of
 from premiums.levy.models import Levy, LevyInstallment, LevyPendingCause, LevySource
@@ -619,7 +626,11 @@ def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_i
     """Notices of ``kind`` for many revisions as one PDF, in the order given, each starting on a
     new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
     row naming every person printed (channel print). Left out, with the reason: protected persons
-    (支援措置), persons without an insured number, revisions the kind has nothing to say about."""
+    (支援措置), persons without an insured number, revisions the kind has nothing to say about.
+    ``actor`` None is a batch run acting for the city; a staff actor must hold ``card.batch_print``
+    and serve every ward (the head office's print room), checked here."""
+    if actor is not None and (not has_permission(actor, "card.batch_print") or home_wards(actor) < ALL_WARDS):
+        raise NotPermitted(UPDATE_NOT_PERMITTED)
     if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
