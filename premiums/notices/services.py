@@ -7,10 +7,11 @@ The person is read through the eligibility selectors (``person_header``: ward sc
 protection, the refusal logged); the values are built from the stored revision (the stage
 sentence and the computation lines are rebuilt by premiums.rules from the revision's rate table
 and tax fact, the collection sentence from its pension fact and collection plan);
-premiums.notices.documents draws them; each print is one PremiumNotice row (``reprint`` when the
-same notice was printed before) and one access-log row with channel ``print``. Nothing is stored
-of the PDF: it is drawn again from the revision. The views check the permission
-(``premium.collect``), as for the cards. See docs/subsystems/premium-notices.md."""
+premiums.notices.documents draws them. A preview (見本, what a GET shows) writes only the
+access-log row; an issue (交付, a POST or a batch) is one PremiumNotice row (who and when;
+``reprint`` when the same notice was issued before) and one access-log row with channel ``print``,
+its role (``premium.collect``) and ward checked here. Nothing is stored of the PDF: it is drawn
+again from the revision. See docs/subsystems/premium-notices.md, "Preview and issue"."""
 
 from __future__ import annotations
 
