@@ -336,7 +336,8 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
-# URL pattern -> (permission (None: every signed-in member), limited to the resident's ward?, prepare)
+# URL pattern -> (permission (None: every signed-in member), limited to the resident's ward?, prepare).
+# A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
 POST_CASES = {
     "persons/<int:resident_id>/qualification/cards/": ("card.issue", True, _card),
     "persons/<int:resident_id>/qualification/notify/": ("qualification.update", True, _notify),
