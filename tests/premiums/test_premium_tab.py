@@ -179,6 +179,9 @@ def test_notices_preview_by_get_and_are_recorded_only_when_issued_by_post(client
     assert "見本（再発行）" in text_of(client.get(preview).content)  # the next issue would be a reprint
     client.post(issue)
     assert list(PremiumNotice.objects.order_by("pk").values_list("reprint", flat=True)) == [False, True]
+    sent = client.get(f"/persons/{person.pk}/premiums/").content.decode().split("<caption>送付した通知</caption>")[1]
+    assert sent.count(client.staff.display_name) == 2  # who issued each, and when
+    assert f'href="/persons/{person.pk}/premiums/notices/{row.pk}.pdf"' in sent
 
     assert client.get(f"/persons/{person.pk}/premiums/{levy.pk}/unknown.pdf").status_code == 404
     assert client.post(f"/persons/{person.pk}/premiums/{levy.pk}/unknown/issue/").status_code == 404
