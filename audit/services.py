@@ -42,7 +42,8 @@ from audit.chain import (
 )
 from audit.heads import HEADS, LABEL as HEADS_LABEL, HeadsScan, heads_for, heads_path, heads_read, heads_record
 from audit.models import AccessLogEntry, AuditAlert, AuthEvent, ChainCheckpoint
-from kaigo.errors import InvalidState
+from kaigo.errors import InvalidState, NotPermitted
+from kaigo.staff.roles import has_permission
 from kaigo.terminal import terminal_of
 
 logger = logging.getLogger(__name__)
@@ -496,7 +497,10 @@ def chains_verify_and_alert(*, batch_size: int = VERIFY_BATCH_SIZE) -> list[Veri
 
 
 def alert_acknowledge(*, alert_id: int, actor) -> AuditAlert:
-    """A supervisor confirms having seen an alert (kept: who and when)."""
+    """A supervisor confirms having seen an alert (kept: who and when). The role (``audit.view``)
+    is checked here; an alert belongs to no ward."""
+    if not has_permission(actor, "audit.view"):
+        raise NotPermitted("この操作を行う権限がありません。")
     with transaction.atomic(durable=True):
         alert = AuditAlert.objects.select_for_update().filter(pk=alert_id).first()
         if alert is None:

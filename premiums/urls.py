@@ -27,8 +27,13 @@ urlpatterns = [
          name="settlement-notice"),
     path("<int:resident_id>/premiums/reduction/", reductions.reduction_apply_view, name="reduction-apply"),
     path("<int:resident_id>/premiums/<int:levy_id>/<slug:kind>.pdf", notices.notice, name="notice"),
+    path("<int:resident_id>/premiums/<int:levy_id>/<slug:kind>/issue/", notices.notice_issue_view,
+         name="notice-issue"),
     path("<int:resident_id>/premiums/reductions/<int:reduction_id>/<slug:kind>.pdf", notices.reduction_notice,
          name="reduction-notice"),
+    path("<int:resident_id>/premiums/reductions/<int:reduction_id>/<slug:kind>/issue/",
+         notices.reduction_notice_issue_view, name="reduction-notice-issue"),
+    path("<int:resident_id>/premiums/notices/<int:notice_id>.pdf", notices.issued_notice, name="issued-notice"),
 ]
 
 # office screens of premiums (not about one person), under /premiums/

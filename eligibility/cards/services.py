@@ -28,13 +28,14 @@ class CardIssueInvalid(ApplicationError):
 
 def card_issue(*, actor, resident_id: int, kind: str, reason: str, today: date | None = None) -> CardIssue:
     """Issue (or reissue) a card or certificate at the counter (one transaction). Raises
-    CardIssueInvalid, NotPermitted (outside the clerk's update scope), Resident.DoesNotExist."""
+    CardIssueInvalid, NotPermitted (without ``card.issue``, or outside the clerk's update scope: both
+    checked here), Resident.DoesNotExist."""
     today = today or timezone.localdate()
     with transaction.atomic(durable=True):
         resident = (Resident.objects.select_for_update()
                     .only("id", "ward", "status", "moved_out_on", "sensitive", "household_id")
                     .get(pk=resident_id))
-        require_person_update(actor, resident)
+        require_person_update(actor, resident, permission="card.issue")
         issued_before = CardIssue.objects.filter(resident_id=resident_id, kind=kind).exists()
         number = InsuredNumber.objects.filter(resident_id=resident_id).values_list("number", flat=True).first()
         insured = QualificationPeriod.objects.filter(

@@ -61,6 +61,7 @@ from eligibility.residents.models import Household, ResidenceSpell, Resident, Sp
 from eligibility.residents.scope import UPDATE_NOT_PERMITTED, in_home_ward, require_person_update
 from eligibility.residents.services import resident_indexes
 from kaigo.batches.registry import RecordError
+from kaigo.batches.services import require_operate
 from kaigo.crypto.blind_index import my_number_index
 from kaigo.crypto.deks import dek_new, dek_preload, dek_remember, dek_wrap
 from kaigo.crypto.models import PersonKey
@@ -94,6 +95,7 @@ class Received:
 
 def registry_file_receive(data: bytes, *, file_name: str, business_date: date, actor=None) -> Received:
     """Store a change file and its lines (one transaction). The same bytes again: nothing new."""
+    require_operate(actor)
     digest = hashlib.sha256(data).hexdigest()
     existing = RegistryFile.objects.filter(sha256=digest).first()
     if existing is not None:
@@ -538,11 +540,14 @@ class WorkActionInvalid(ApplicationError):
 
 def work_item_resolve(*, actor, item_id: int, action: str) -> WorkItem:
     """Carry out a clerk's decision on an open work item (one transaction). Raises
-    WorkItem.DoesNotExist, NotPermitted (another ward's item), InvalidState (already resolved),
+    WorkItem.DoesNotExist, NotPermitted (without ``qualification.update``, or another ward's item:
+    both checked here), InvalidState (already resolved),
     WorkActionInvalid (a decision this item does not offer, or a change that cannot be applied:
     with the intake's reason)."""
     with transaction.atomic(durable=True):
         item = WorkItem.objects.select_for_update().select_related("change__file").get(pk=item_id)
+        if not has_permission(actor, "qualification.update"):
+            raise NotPermitted(UPDATE_NOT_PERMITTED)
         if not work_item_in_scope(actor, item.ward):
             raise NotPermitted("他の区の要確認案件は処理できません。")
         if item.status != WorkStatus.OPEN:

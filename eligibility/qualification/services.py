@@ -312,8 +312,8 @@ def notification_register(*, actor, resident_id: int, notification: Notification
                           today: date | None = None) -> RequalifyResult:
     """Record a notification and the qualification it implies (one transaction).
 
-    Raises NotificationInvalid (Japanese messages), NotPermitted (outside the clerk's update
-    scope) or Resident.DoesNotExist."""
+    Raises NotificationInvalid (Japanese messages), NotPermitted (without ``qualification.update``,
+    or outside the clerk's update scope: both checked here) or Resident.DoesNotExist."""
     today = today or timezone.localdate()
     n = notification
     with transaction.atomic(durable=True):
@@ -321,7 +321,7 @@ def notification_register(*, actor, resident_id: int, notification: Notification
         resident = (Resident.objects.select_for_update()
                     .only("id", "ward", "status", "birth_date", "died_on", "sensitive", "household_id")
                     .get(pk=resident_id))
-        require_person_update(actor, resident)
+        require_person_update(actor, resident, permission="qualification.update")
         facility = Facility.objects.filter(code=n.facility_code).first() if n.facility_code else None
         stays = [StayFact(*row) for row in FacilityStay.objects.filter(resident_id=resident_id)
                  .order_by("start", "id").values_list("id", "kind", "start", "end")]

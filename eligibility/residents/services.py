@@ -19,6 +19,7 @@ from eligibility.residents.rules import (
     kana_surname,
     my_number_validate,
 )
+from eligibility.residents.scope import require_person_update
 from kaigo.crypto.blind_index import (
     kana_name_index,
     kana_surname_birth_index,
@@ -111,6 +112,11 @@ def resident_indexes(*, name_kana: str, birth_date: date, my_number: str | None 
 
 
 def resident_create(*, data: ResidentInput, actor) -> Resident:
+    """Create a resident (宛名) with a new household unless ``data.household_id`` names one. A staff
+    ``actor`` must hold ``qualification.update`` and serve the resident's ward (checked here, as
+    every write: ``require_person_update``); ``actor`` None is the registry intake or a command."""
+    if actor is not None:
+        require_person_update(actor, data, permission="qualification.update")
     errors = resident_validate(data)
     if errors:
         raise ResidentInvalid("入力内容に誤りがあります: " + " ".join(errors.values()))

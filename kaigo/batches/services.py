@@ -28,9 +28,20 @@ from django.utils import timezone
 
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun
 from kaigo.batches.registry import ConfirmationRequired, chunk_context, confirmation_token, get_kind, kind_to_start
-from kaigo.errors import ApplicationError, InvalidState
+from kaigo.errors import ApplicationError, InvalidState, NotPermitted
+from kaigo.staff.roles import has_permission
 
 logger = logging.getLogger(__name__)
+
+OPERATE_NOT_PERMITTED = "バッチの開始・再実行は運用担当のみが行えます。"
+
+
+def require_operate(actor) -> None:
+    """NotPermitted unless ``actor`` holds ``batch.operate``; ``None`` is the city itself (a
+    schedule or a command run on the server), which needs no role. A batch works on the whole city:
+    no ward scope applies, so only the role is checked."""
+    if actor is not None and not has_permission(actor, "batch.operate"):
+        raise NotPermitted(OPERATE_NOT_PERMITTED)
 
 
 def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Origin,
@@ -38,7 +49,9 @@ def batch_start(*, kind: str, params: dict[str, Any], actor, origin: BatchRun.Or
     """Register a run and its chunks, and queue the chunks once the transaction commits
     (``dispatch=False``: queue nothing; ``batch_run_here`` processes them). A run the kind asks to
     confirm (``BatchKind.confirmation``) is refused with ``ConfirmationRequired`` unless
-    ``confirmed`` is True (a command's ``--confirm``) or the token of that same notice (a screen)."""
+    ``confirmed`` is True (a command's ``--confirm``) or the token of that same notice (a screen).
+    The role (``batch.operate``) is checked here (``require_operate``)."""
+    require_operate(actor)
     batch_kind = kind_to_start(kind)  # a demo kind is refused without synthetic data
     params = batch_kind.clean_params(params)
     notice = batch_kind.confirmation(params)
@@ -237,7 +250,9 @@ def batch_finalize_if_complete(run_id: int) -> bool:
 
 
 def batch_resume(*, run_id: int, actor) -> BatchRun:
-    """Run again what a run has not done: its pending chunks and, once more, its failed ones."""
+    """Run again what a run has not done: its pending chunks and, once more, its failed ones.
+    The role (``batch.operate``) is checked here (``require_operate``)."""
+    require_operate(actor)
     with transaction.atomic(durable=True):
         run = BatchRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:

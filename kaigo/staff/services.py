@@ -48,8 +48,11 @@ def staff_create(
 
     ``password`` is a temporary one: the staff member must choose their own at first sign-in
     (unless ``must_change_password`` is False, for demo accounts), within
-    ``KAIGO_TEMPORARY_PASSWORD_HOURS``.
+    ``KAIGO_TEMPORARY_PASSWORD_HOURS``. Only the section chief creates accounts (checked here);
+    ``actor`` None is the server itself (the demo accounts, a command).
     """
+    if actor is not None:
+        require_section_chief(actor)
     with transaction.atomic():
         staff = Staff(username=username, display_name=display_name, organisation=organisation)
         staff.set_password(password)

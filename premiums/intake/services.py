@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from eligibility.residents.selectors import birth_dates, residents_by_kana_index
+from kaigo.batches.services import require_operate
 from kaigo.crypto.blind_index import kana_name_index
 from kaigo.db import constraints_immediate, copy_rows
 from kaigo.errors import ApplicationError
@@ -137,6 +138,7 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
     number, as the parser does for two 当初 lines; the tax office sends it again if it is right).
     Every 更正, and a 当初 line arriving after the year's main levy, queues the person's year
     for the re-levy."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return Received(existing, created=False)
@@ -242,6 +244,7 @@ def pension_listing_receive(data: bytes, *, file_name: str, notice: str, month: 
     than one is a rejected line (該当者なし / 複数該当) for staff to resolve. The listing counts for
     the fiscal year its first deduction falls in (premiums.rules.schedule.first_deduction_month):
     a person listed twice for a year keeps the first listing (the second line is reported)."""
+    require_operate(actor)
     if notice not in (Notice.TARGETS, Notice.ADDITIONAL_CANDIDATES):
         raise ValueError("pension_listing_receive takes the listing notices 00 and 01")
     digest, existing = _existing(data)
@@ -323,6 +326,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     owes on its bills before this file (the current levy's bill installments minus the bill
     payments recorded). A clerk applies it as an overpayment or returns it
     (premiums.collection.services.held_payment_decide); nothing is booked until then."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return PaymentsReceived(existing, created=False)
@@ -444,6 +448,7 @@ def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, in
     payment day), matched to the resident like the listings. A deduction the 年金保険者 could not
     make is listed with its reason and recorded as a DeductionStop, and the person's year queued
     for the re-levy, which drops that month's and later deductions and bills them (普通徴収へ切替)."""
+    require_operate(actor)
     digest, existing = _existing(data)
     if existing is not None:
         return Received(existing, created=False)

@@ -7,10 +7,11 @@ The person is read through the eligibility selectors (``person_header``: ward sc
 protection, the refusal logged); the values are built from the stored revision (the stage
 sentence and the computation lines are rebuilt by premiums.rules from the revision's rate table
 and tax fact, the collection sentence from its pension fact and collection plan);
-premiums.notices.documents draws them; each print is one PremiumNotice row (``reprint`` when the
-same notice was printed before) and one access-log row with channel ``print``. Nothing is stored
-of the PDF: it is drawn again from the revision. The views check the permission
-(``premium.collect``), as for the cards. See docs/subsystems/premium-notices.md."""
+premiums.notices.documents draws them. A preview (見本, what a GET shows) writes only the
+access-log row; an issue (交付, a POST or a batch) is one PremiumNotice row (who and when;
+``reprint`` when the same notice was issued before) and one access-log row with channel ``print``,
+its role (``premium.collect``) and ward checked here. Nothing is stored of the PDF: it is drawn
+again from the revision. See docs/subsystems/premium-notices.md, "Preview and issue"."""
 
 from __future__ import annotations
 
@@ -27,10 +28,17 @@ from django.utils import timezone
 
 from audit.services import access_log_write
 from eligibility.cards.selectors import card_holder, card_holders
-from eligibility.residents.selectors import log_function, person_header
+from eligibility.residents.selectors import (
+    ALL_WARDS,
+    UPDATE_NOT_PERMITTED,
+    home_wards,
+    log_function,
+    person_header,
+)
 from kaigo.documents import insurer_info
 from kaigo.documents.wareki import wareki_fiscal_year
 from kaigo.errors import ApplicationError, NotPermitted
+from kaigo.staff.roles import has_permission
 from premiums.intake.pension_feed.format import INSURERS
 from premiums.intake.selectors import stage_inputs_of
 from premiums.levy.models import Levy, LevyInstallment, LevyPendingCause, LevySource
@@ -57,8 +65,10 @@ from premiums.rules.schedule import (
 )
 from premiums.rules.stage import stage_sentence
 from premiums.rules.tables import CollectionPlan, RateTable, Rounding, add_months, yen
+from premiums.scope import require_premium_update
 
 NOTICE_FUNCTION = "premium.notice.print"
+PREVIEW_FUNCTION = "premium.notice.preview"  # a 見本 shown by a GET: nothing recorded but this log row
 PRINT_PROTECTED = ("支援措置対象者（またはその世帯員）の通知書は住所を印字するため、その区の支援措置の閲覧権限がある職員のみ"
                    "印刷できます。")
 LEFT_OUT_PROTECTED = "支援措置対象者のため一括印刷の対象外（区役所で個別に印刷）"
@@ -440,52 +450,137 @@ def pension_stop_notice(levy: Levy, loaded: _Loaded, holder, insurer,
 # --- the services ----------------------------------------------------------------------------------
 
 
-def _printable_holder(actor, request, resident_id: int):
+def _printable_holder(actor, request, resident_id: int, function: str = NOTICE_FUNCTION):
     """The person a notice is addressed to (eligibility.cards.CardHolder) and the access-log function
     of the print, read through ``person_header`` (ward scope: the refusal logged as
     premium.notice.print.denied, NotPermitted). Every notice prints the address: a protected
     household's prints only for staff who may see it (refusal logged as
     premium.notice.print.denied.sensitive). NoticeInvalid without an insured number."""
-    person, function = person_header(actor, request, resident_id, NOTICE_FUNCTION, channel="print")
+    person, logged = person_header(actor, request, resident_id, function, channel="print")
     if not person.sensitive_visible:  # every notice prints the address
         access_log_write(actor=actor, request=request, channel="print", person_ids=[resident_id],
-                         function=log_function(f"{NOTICE_FUNCTION}.denied", sensitive=True))
+                         function=log_function(f"{function}.denied", sensitive=True))
         raise NotPermitted(PRINT_PROTECTED)
     if person.insured_number is None:
         raise NoticeInvalid("被保険者番号がないため通知書を作成できません。")
-    return card_holder(person.resident, person.insured_number), function
+    return card_holder(person.resident, person.insured_number), logged
 
 
-def notice_pdf(kind: str, levy_id: int, *, actor, request=None, resident_id: int | None = None, reprint: bool = False,
-               installment_month: date | None = None, today: date | None = None) -> bytes:
-    """The PDF of one notice of ``kind`` (NoticeKind) for the levy revision ``levy_id``, printed now
-    by ``actor``: one PremiumNotice row (``reprint`` when the same notice was printed before, or
-    when the caller says so) and one access-log row (channel print). Reminders name
-    ``installment_month`` (default: the oldest bill unpaid after its 納期限); demand letters every
-    unpaid bill of the year. Raises Levy.DoesNotExist (also when ``resident_id`` is given and the
-    revision is another person's: a screen's URL names both), NotPermitted (outside the clerk's ward
-    scope, or a protected person's address the clerk may not see: both logged), NoticeInvalid.
-    The notices of a reduction's decision are ``reduction_notice_pdf``'s."""
+def _require_issue(actor, request, resident_id: int) -> None:
+    """The role (``premium.collect``) and the ward scope of an issue (``require_premium_update``),
+    checked after the person was read (so that view and protection refusals keep their own log
+    rows); a refusal is logged as ``premium.notice.print.denied`` and raised (NotPermitted)."""
+    try:
+        require_premium_update(actor, resident_id, permission="premium.collect")
+    except NotPermitted:
+        access_log_write(actor=actor, request=request, channel="print", person_ids=[resident_id],
+                         function=log_function(f"{NOTICE_FUNCTION}.denied"))
+        raise
+
+
+def _levy_notice(kind: str, levy_id: int, *, actor, request, resident_id: int | None, function: str,
+                 installment_month: date | None, today: date, reprint: bool, sample: bool = False):
+    """(levy, built notice, access-log function) of one notice of a levy revision, read and refused
+    as every notice is (``_printable_holder``); ``reprint`` when asked or when an issue of the same
+    notice is recorded (PremiumNotice)."""
     if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
-    today = today or timezone.localdate()
     loaded = _load([levy_id], with_previous=kind in WITH_PREVIOUS)
     levy = loaded.levies.get(levy_id)
     if levy is None or resident_id not in (None, levy.resident_id):
         raise Levy.DoesNotExist
-    holder, function = _printable_holder(actor, request, levy.resident_id)
+    holder, logged = _printable_holder(actor, request, levy.resident_id, function)
     meta = documents.NoticeMeta(today, levy.fiscal_year, levy.notice_number)
     built = _build(kind, levy, loaded, holder, meta, today=today, installment_month=installment_month)
     again = reprint or bool(_reprinted(kind, [(levy.pk, built.installment_month)]))
-    if again:
-        built = _reprint(built)
+    if again or sample:
+        built = _Built(replace(built.notice, meta=replace(built.notice.meta, reprint=again, sample=sample)),
+                       built.installment_month)
+    return levy, built, logged
+
+
+@dataclass(frozen=True)
+class IssuedNotice:
+    """An issue recorded (``notice``: who, when, 再発行 or not) and its PDF as issued."""
+
+    notice: PremiumNotice
+    pdf: bytes
+
+
+def notice_issue(kind: str, levy_id: int, *, actor, request=None, resident_id: int | None = None,
+                 reprint: bool = False, installment_month: date | None = None,
+                 today: date | None = None) -> IssuedNotice:
+    """Issue one notice of ``kind`` (NoticeKind) for the levy revision ``levy_id`` now (交付・発送: a
+    POST, never a GET): the role (``premium.collect``) and the ward scope checked here (a ward
+    office issues to its own ward's residents; the head office to all), then one PremiumNotice row
+    (``issued_by`` = ``actor``, ``created_at``; ``reprint`` when the same notice was issued before,
+    or when the caller says so) and one access-log row (channel print), in one transaction after
+    rendering. Reminders name ``installment_month`` (default: the oldest bill unpaid after its
+    納期限); demand letters every unpaid bill of the year. Raises Levy.DoesNotExist (also when
+    ``resident_id`` is given and the revision is another person's: a screen's URL names both),
+    NotPermitted (no role, outside the clerk's ward, or a protected person's address the clerk may
+    not see: logged), NoticeInvalid (nothing recorded). The notices of a reduction's decision are
+    ``reduction_notice_issue``'s; a preview that records nothing is ``notice_preview_pdf``."""
+    today = today or timezone.localdate()
+    levy, built, function = _levy_notice(kind, levy_id, actor=actor, request=request, resident_id=resident_id,
+                                         function=NOTICE_FUNCTION, installment_month=installment_month,
+                                         today=today, reprint=reprint)
+    _require_issue(actor, request, levy.resident_id)
     pdf = documents.render_notice(built.notice)
     with transaction.atomic(durable=True):
-        PremiumNotice.objects.create(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind, levy=levy,
-                                     installment_month=built.installment_month, issued_on=today, reprint=again,
-                                     issued_by=actor)
+        row = PremiumNotice.objects.create(resident_id=levy.resident_id, fiscal_year=levy.fiscal_year, kind=kind,
+                                           levy=levy, installment_month=built.installment_month, issued_on=today,
+                                           reprint=built.notice.meta.reprint, issued_by=actor)
         access_log_write(actor=actor, request=request, function=function, channel="print",
                          person_ids=[levy.resident_id])
+    return IssuedNotice(row, pdf)
+
+
+def notice_pdf(kind: str, levy_id: int, *, actor, request=None, resident_id: int | None = None, reprint: bool = False,
+               installment_month: date | None = None, today: date | None = None) -> bytes:
+    """The PDF of ``notice_issue`` (which records the issue: for a POST or a batch, never a GET)."""
+    return notice_issue(kind, levy_id, actor=actor, request=request, resident_id=resident_id, reprint=reprint,
+                        installment_month=installment_month, today=today).pdf
+
+
+def notice_preview_pdf(kind: str, levy_id: int, *, actor, request=None, resident_id: int | None = None,
+                       installment_month: date | None = None, today: date | None = None) -> bytes:
+    """The notice ``notice_issue`` would issue now, marked 「見本」 (with 「再発行」 when the issue would be
+    a reprint), for the clerk to check on screen or on paper: what a GET shows. It records nothing:
+    only the access-log row (``premium.notice.preview``, channel print). Read and refused as every
+    notice (view scope, protected households); NoticeInvalid as ``notice_issue``."""
+    levy, built, function = _levy_notice(kind, levy_id, actor=actor, request=request, resident_id=resident_id,
+                                         function=PREVIEW_FUNCTION, installment_month=installment_month,
+                                         today=today or timezone.localdate(), reprint=False, sample=True)
+    pdf = documents.render_notice(built.notice)
+    access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[levy.resident_id])
+    return pdf
+
+
+def issued_notice_pdf(notice_id: int, *, actor, request=None, resident_id: int) -> bytes:
+    """The PDF of a notice issued before (a PremiumNotice of a levy revision or of a reduction's
+    decision, one at a time or in a batch), drawn again as issued: its issue date, its installment,
+    「再発行」 when the issue was a reprint. What the print link after an issue opens (a GET): it
+    records nothing, only the access-log row (``premium.notice.print``, channel print). Read and
+    refused as every notice; PremiumNotice.DoesNotExist when it is not this person's."""
+    row = PremiumNotice.objects.get(pk=notice_id, resident_id=resident_id)
+    if row.reduction_id is not None:
+        reduction = Reduction.objects.get(pk=row.reduction_id)
+        holder, function = _printable_holder(actor, request, resident_id, NOTICE_FUNCTION)
+        meta = documents.NoticeMeta(row.issued_on, row.fiscal_year,
+                                    row.levy.notice_number if row.levy_id else None, reprint=row.reprint)
+        notice = reduction_notice(row.kind, reduction, row.levy, holder, meta)
+    else:
+        if row.levy_id is None:
+            raise PremiumNotice.DoesNotExist
+        loaded = _load([row.levy_id], with_previous=row.kind in WITH_PREVIOUS)
+        levy = loaded.levies[row.levy_id]
+        holder, function = _printable_holder(actor, request, resident_id, NOTICE_FUNCTION)
+        meta = documents.NoticeMeta(row.issued_on, levy.fiscal_year, levy.notice_number, reprint=row.reprint)
+        notice = _build(row.kind, levy, loaded, holder, meta, today=row.issued_on,
+                        installment_month=row.installment_month).notice
+    pdf = documents.render_notice(notice)
+    access_log_write(actor=actor, request=request, function=function, channel="print", person_ids=[resident_id])
     return pdf
 
 
@@ -538,7 +633,11 @@ def notices_batch(kind: str, levy_ids: Sequence[int], *, actor=None, batch_run_i
     """Notices of ``kind`` for many revisions as one PDF, in the order given, each starting on a
     new page; one PremiumNotice row per notice printed (with ``batch_run_id``) and one access-log
     row naming every person printed (channel print). Left out, with the reason: protected persons
-    (支援措置), persons without an insured number, revisions the kind has nothing to say about."""
+    (支援措置), persons without an insured number, revisions the kind has nothing to say about.
+    ``actor`` None is a batch run acting for the city; a staff actor must hold ``card.batch_print``
+    and serve every ward (the head office's print room), checked here."""
+    if actor is not None and (not has_permission(actor, "card.batch_print") or home_wards(actor) < ALL_WARDS):
+        raise NotPermitted(UPDATE_NOT_PERMITTED)
     if kind not in NoticeKind.values or kind in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
     today = today or timezone.localdate()
@@ -666,22 +765,15 @@ def reduction_notice(kind: str, reduction: Reduction, levy: Levy | None, holder,
     raise NoticeInvalid("通知書の種類が正しくありません。")
 
 
-def reduction_notice_pdf(reduction_id: int, *, actor, request=None, resident_id: int | None = None,
-                         kind: str | None = None, reprint: bool = False, today: date | None = None) -> bytes:
-    """The PDF of the notice of a reduction's decision (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下),
-    printed now by ``actor``; ``kind`` (NoticeKind) defaults to the latest the decision gives
-    (``reduction_notice_kinds``). As ``notice_pdf``: the person read through person_header (refusals
-    logged), one PremiumNotice row naming the reduction (and the year's revision, whose 通知書番号
-    it prints; none when the year has no levy) with ``reprint`` when the same notice of the same
-    reduction was printed before, and one access-log row (channel print), in one transaction after
-    rendering. Raises Reduction.DoesNotExist (also another person's reduction when ``resident_id``
-    is given), NotPermitted, NoticeInvalid (not decided, or a notice the decision does not give:
-    nothing is recorded then; its ``fiscal_year`` is the reduction's)."""
+def _reduction_notice(reduction_id: int, *, actor, request, resident_id: int | None, kind: str | None,
+                      function: str, today: date, reprint: bool, sample: bool = False):
+    """(reduction, levy, kind, built notice value, access-log function) of a reduction's notice, read and
+    refused as every notice (``_printable_holder``); ``reprint`` when asked or when an issue of the
+    same notice of the same reduction is recorded."""
     if kind is not None and kind not in REDUCTION_NOTICE_KINDS:
         raise NoticeInvalid("通知書の種類が正しくありません。")
-    today = today or timezone.localdate()
     reduction = Reduction.objects.get(pk=reduction_id, **({} if resident_id is None else {"resident_id": resident_id}))
-    holder, function = _printable_holder(actor, request, reduction.resident_id)
+    holder, function = _printable_holder(actor, request, reduction.resident_id, function)
     kinds = reduction_notice_kinds(reduction.kind, reduction.status, reduction.ended_at is not None)
     if not kinds:
         raise NoticeInvalid(REDUCTION_UNDECIDED, fiscal_year=reduction.fiscal_year)
@@ -690,15 +782,57 @@ def reduction_notice_pdf(reduction_id: int, *, actor, request=None, resident_id:
         raise NoticeInvalid(REDUCTION_NOT_FOR[kind], fiscal_year=reduction.fiscal_year)
     levy = (Levy.objects.filter(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year)
             .order_by("-revision").first())
-    meta = documents.NoticeMeta(today, reduction.fiscal_year, levy.notice_number if levy is not None else None)
     again = reprint or PremiumNotice.objects.filter(kind=kind, reduction=reduction).exists()
-    notice = reduction_notice(kind, reduction, levy, holder, replace(meta, reprint=again))
+    meta = documents.NoticeMeta(today, reduction.fiscal_year, levy.notice_number if levy is not None else None,
+                                reprint=again, sample=sample)
+    return reduction, levy, kind, reduction_notice(kind, reduction, levy, holder, meta), function
+
+
+def reduction_notice_issue(reduction_id: int, *, actor, request=None, resident_id: int | None = None,
+                           kind: str | None = None, reprint: bool = False, today: date | None = None) -> IssuedNotice:
+    """Issue the notice of a reduction's decision (減免決定, 徴収猶予決定, 徴収猶予取消, 申請却下) now (交付・発送:
+    a POST, never a GET); ``kind`` (NoticeKind) defaults to the latest the decision gives
+    (``reduction_notice_kinds``). As ``notice_issue``: the person read through person_header (refusals
+    logged), then the role (``premium.collect``) and the ward scope checked here (refusal logged as
+    ``premium.notice.print.denied``), one PremiumNotice row naming the reduction (and the year's
+    revision, whose 通知書番号 it prints; none when the year has no levy) with ``issued_by`` and
+    ``reprint`` when the same notice of the same reduction was issued before, and one access-log row
+    (channel print), in one transaction after rendering. Raises Reduction.DoesNotExist (also another
+    person's reduction when ``resident_id`` is given), NotPermitted, NoticeInvalid (not decided, or a
+    notice the decision does not give: nothing is recorded then; its ``fiscal_year`` is the
+    reduction's)."""
+    today = today or timezone.localdate()
+    reduction, levy, kind, notice, function = _reduction_notice(
+        reduction_id, actor=actor, request=request, resident_id=resident_id, kind=kind, function=NOTICE_FUNCTION,
+        today=today, reprint=reprint)
+    _require_issue(actor, request, reduction.resident_id)
     pdf = documents.render_notice(notice)
     with transaction.atomic(durable=True):
-        PremiumNotice.objects.create(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year, kind=kind,
-                                     levy=levy, reduction=reduction, issued_on=today, reprint=again, issued_by=actor)
+        row = PremiumNotice.objects.create(resident_id=reduction.resident_id, fiscal_year=reduction.fiscal_year,
+                                           kind=kind, levy=levy, reduction=reduction, issued_on=today,
+                                           reprint=notice.meta.reprint, issued_by=actor)
         access_log_write(actor=actor, request=request, function=function, channel="print",
                          person_ids=[reduction.resident_id])
+    return IssuedNotice(row, pdf)
+
+
+def reduction_notice_pdf(reduction_id: int, *, actor, request=None, resident_id: int | None = None,
+                         kind: str | None = None, reprint: bool = False, today: date | None = None) -> bytes:
+    """The PDF of ``reduction_notice_issue`` (which records the issue: for a POST, never a GET)."""
+    return reduction_notice_issue(reduction_id, actor=actor, request=request, resident_id=resident_id, kind=kind,
+                                  reprint=reprint, today=today).pdf
+
+
+def reduction_notice_preview_pdf(reduction_id: int, *, actor, request=None, resident_id: int | None = None,
+                                 kind: str | None = None, today: date | None = None) -> bytes:
+    """The notice ``reduction_notice_issue`` would issue now, marked 「見本」: what a GET shows. It
+    records nothing: only the access-log row (``premium.notice.preview``, channel print)."""
+    reduction, _, _, notice, function = _reduction_notice(
+        reduction_id, actor=actor, request=request, resident_id=resident_id, kind=kind, function=PREVIEW_FUNCTION,
+        today=today or timezone.localdate(), reprint=False, sample=True)
+    pdf = documents.render_notice(notice)
+    access_log_write(actor=actor, request=request, function=function, channel="print",
+                     person_ids=[reduction.resident_id])
     return pdf
 
 

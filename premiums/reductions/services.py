@@ -19,6 +19,7 @@ from premiums.levy.services import levy_pending_add
 from premiums.reductions.models import Evidence, Reduction, ReductionKind, ReductionStatus
 from premiums.rules.calendar import closed_days
 from premiums.rules.deferral import MAX_DEFERRAL_MONTHS, deferral_months, deferral_until
+from premiums.scope import require_premium_update
 
 # the evidence each kind needs at least one of (条例施行規則; [CONFIG])
 REQUIRED_EVIDENCE = {
@@ -50,6 +51,10 @@ def _fiscal_months(fiscal_year: int) -> tuple[date, date]:
 
 
 def reduction_apply(*, actor, resident_id: int, application: ReductionApplication) -> Reduction:
+    """Take an application for a reduction, the 境界層措置 or a deferral at the counter, with its
+    evidence (ReductionInvalid with every problem). Role (``premium.collect``) and ward scope checked
+    here: a ward office takes applications of its own ward's residents only."""
+    require_premium_update(actor, resident_id, permission="premium.collect")
     a = application
     first, last = _fiscal_months(a.fiscal_year)
     problems = []
@@ -78,9 +83,11 @@ def reduction_decide(*, actor, reduction_id: int, approve: bool, rate: Decimal |
                      stage: int | None = None, rejection_reason: str = "") -> Reduction:
     """Approve (with the share remitted, for 境界層 the stage applied, for a deferral nothing more:
     its 猶予期限 follows from its months) or reject (with a reason).
-    The section chief decides; the clerk who took the application may not (four eyes)."""
+    The section chief decides (``premium.reduction.decide`` and the ward scope, checked here); the
+    clerk who took the application may not (four eyes)."""
     with transaction.atomic():
         reduction = Reduction.objects.select_for_update().get(pk=reduction_id)
+        require_premium_update(actor, reduction.resident_id, permission="premium.reduction.decide")
         if reduction.status != ReductionStatus.APPLIED:
             raise ReductionInvalid("この申請は決定済みです。")
         if reduction.received_by_id == actor.pk:
@@ -115,10 +122,12 @@ def reduction_decide(*, actor, reduction_id: int, approve: bool, rate: Decimal |
 def deferral_end(*, actor, reduction_id: int, until: date, reason: str, today: date | None = None) -> Reduction:
     """End an approved deferral early (徴収猶予の取消, 地方税法 §15の3 の例): its 猶予期限 becomes ``until``
     (from today to the current 猶予期限); bills of the period falling due after it keep their own
-    納期限. The section chief decides, with a reason; the change trail keeps the earlier 猶予期限."""
+    納期限. The section chief decides, with a reason (``premium.reduction.decide`` and the ward scope,
+    checked here); the change trail keeps the earlier 猶予期限."""
     today = today or timezone.localdate()
     with transaction.atomic():
         reduction = Reduction.objects.select_for_update().get(pk=reduction_id)
+        require_premium_update(actor, reduction.resident_id, permission="premium.reduction.decide")
         if reduction.kind != ReductionKind.DEFERRAL or reduction.status != ReductionStatus.APPROVED:
             raise ReductionInvalid("承認された徴収猶予だけを取り消せます。")
         if reduction.ended_at is not None:

@@ -94,10 +94,17 @@ class PaymentRow:
 
 @dataclass
 class NoticeRow:
+    """A notice issued (PremiumNotice): by whom (a clerk's name, or the batch run that issued it)
+    and when it was recorded; previews are never rows."""
+
     kind: str
     issued_on: date
     reprint: bool
     revision: int | None
+    pk: int | None = None
+    issued_by: str = ""
+    batch_run_id: int | None = None
+    recorded_at: datetime | None = None
 
 
 @dataclass
@@ -206,8 +213,10 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
         ("SELECT id, fiscal_year, kind, status, first_month, last_month, rate, stage, deferred_until, "
          "ended_at IS NOT NULL AS ended FROM premiums_reduction WHERE resident_id = %s ORDER BY applied_on, id",
          [resident_id]),
-        ("SELECT n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision FROM premiums_premiumnotice n "
-         "LEFT JOIN premiums_levy l ON l.id = n.levy_id WHERE n.resident_id = %s "
+        ("SELECT n.id, n.fiscal_year, n.kind, n.issued_on, n.reprint, l.revision, s.display_name AS issued_by, "
+         "n.batch_run_id, n.created_at FROM premiums_premiumnotice n "
+         "LEFT JOIN premiums_levy l ON l.id = n.levy_id LEFT JOIN staff_staff s ON s.id = n.issued_by_id "
+         "WHERE n.resident_id = %s "
          "ORDER BY n.issued_on DESC, n.id DESC", [resident_id]),
         # the installments of the current levies and of each one's predecessor: its pension months
         # say whether the current revision stops a deduction (the 特別徴収中止通知書;
@@ -280,7 +289,8 @@ def premium_tab(*, actor, request, resident_id: int, today: date) -> PremiumTab:
                                      REDUCTION_STATUS_LABELS.get(r.status, r.status), r.first_month, r.last_month,
                                      r.rate, r.stage, r.deferred_until, r.id, r.ended,
                                      notice_links(r.kind, r.status, r.ended)) for r in facts["reductions"]],
-            notices=[NoticeRow(NOTICE_LABELS.get(n.kind, n.kind), n.issued_on, n.reprint, n.revision)
+            notices=[NoticeRow(NOTICE_LABELS.get(n.kind, n.kind), n.issued_on, n.reprint, n.revision, n.id,
+                               n.issued_by or "", n.batch_run_id, n.created_at)
                      for n in facts["notices"]]))
     access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
     levied = {y.fiscal_year for y in years}

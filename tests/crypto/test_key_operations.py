@@ -15,6 +15,7 @@ from kaigo.crypto.deks import dek_cache_clear
 from kaigo.crypto.keyring import FileKeyStore, Keyring, get_keyring, reset_keyring
 from kaigo.crypto.models import PersonKey
 from kaigo.crypto.services import person_shred
+from kaigo.staff.roles import Role
 from tests.eligibility.factories import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +182,7 @@ def test_a_check_whose_reads_nothing_would_log_fails_its_chunk(no_dispatch, with
 
 def test_a_check_run_by_an_operator_logs_the_operator(no_dispatch, make_staff):
     resident = make_resident()
-    operator = make_staff(username="operator01")
+    operator = make_staff(Role.OPERATOR, username="operator01")
     run = batches.batch_start(kind="crypto.verify", params={}, actor=operator, origin=BatchRun.Origin.SCREEN)
     run_chunks(run)
     (entry,) = AccessLogEntry.objects.filter(function="crypto.verify")

@@ -13,6 +13,7 @@ from kaigo.batches import services
 from kaigo.batches.models import BatchChunk, BatchError, BatchRun, DemoResult
 from kaigo.batches.registry import ChunkSpec, UnknownBatchKind, ranges
 from kaigo.errors import ApplicationError, InvalidState
+from kaigo.staff.roles import Role
 
 
 @pytest.mark.parametrize(
@@ -389,7 +390,7 @@ def test_a_chunk_binds_its_run_and_operator_to_the_transaction_for_copy_writes(m
     from kaigo.batches.batch_kinds import DemoSquares
     from kaigo.batches.registry import ChunkOutcome
 
-    operator = make_staff(username="operator01")
+    operator = make_staff(Role.OPERATOR, username="operator01")
     seen = []
 
     def process(self, run, chunk):

@@ -208,4 +208,6 @@ def test_the_tab_offers_the_stop_notice_only_for_a_revision_that_stops_a_deducti
     assert "pension_stop.pdf" not in client.get(f"/persons/{plain.resident_id}/premiums/").content.decode()
     response = client.get(link)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert not PremiumNotice.objects.exists()  # a preview (見本) records nothing
+    assert client.post(link.replace(".pdf", "/issue/")).status_code == 302
     assert list(PremiumNotice.objects.values_list("kind", flat=True)) == [NoticeKind.PENSION_STOP]

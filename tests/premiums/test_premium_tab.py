@@ -14,12 +14,13 @@ from eligibility.codes import ResidenceStatus
 from eligibility.models import Resident
 from eligibility.qualification.services import Context, requalify
 from kaigo.outbox.services import relay
-from kaigo.staff.roles import Role
+from kaigo.staff.roles import Organisation, Role
 from premiums.levy.services import main_levy_chunk, relevy_chunk
 from premiums.models import Levy, NoticeKind, Payment, PaymentChannel, PremiumNotice
 from premiums.rules.balance import InstallmentDue, year_balance
 from tests.eligibility.factories import make_elderly
 from tests.premiums.factories import make_tax_fact
+from tests.premiums.test_notices import text_of
 
 pytestmark = pytest.mark.django_db
 FY = 2026
@@ -150,19 +151,60 @@ def test_the_counter_simulator_explains_a_stage_without_storing_or_logging(clien
     assert client_as(Role.OPERATOR).get("/premiums/simulator/").status_code == 403
 
 
-def test_notices_print_from_the_tab_and_are_recorded(client_as):
+def test_notices_preview_by_get_and_are_recorded_only_when_issued_by_post(client_as):
+    """Issue 17 item 4: opening a notice (a GET) shows a 見本 and records nothing but the access log;
+    交付 (a POST) records who issued it and when, then opens the issued PDF; a later issue is a 再発行."""
     person = levied_person()
     levy = Levy.objects.get()
     client = client_as(Role.WARD_CLERK)
-    assert f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf" in client.get(
-        f"/persons/{person.pk}/premiums/").content.decode()
-    response = client.get(f"/persons/{person.pk}/premiums/{levy.pk}/payment_slip.pdf")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert PremiumNotice.objects.filter(resident=person, kind=NoticeKind.PAYMENT_SLIP).count() == 1
+    preview = f"/persons/{person.pk}/premiums/{levy.pk}/payment_slip.pdf"
+    issue = f"/persons/{person.pk}/premiums/{levy.pk}/payment_slip/issue/"
+    tab = client.get(f"/persons/{person.pk}/premiums/").content.decode()
+    assert f'href="/persons/{person.pk}/premiums/{levy.pk}/decision.pdf"' in tab
+    assert f'action="{issue}"' in tab and 'name="csrfmiddlewaretoken"' in tab
+    for _ in range(2):
+        response = client.get(preview)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert "見本" in text_of(response.content) and "再発行" not in text_of(response.content)
+    assert not PremiumNotice.objects.exists()
+    assert client.get(issue).status_code == 405
+
+    issued = client.post(issue)
+    row = PremiumNotice.objects.get(resident=person, kind=NoticeKind.PAYMENT_SLIP)
+    assert (row.issued_by, row.reprint) == (client.staff, False) and row.created_at is not None
+    assert issued.status_code == 302 and issued["Location"] == f"/persons/{person.pk}/premiums/notices/{row.pk}.pdf"
+    pdf = client.get(issued["Location"])
+    assert pdf.status_code == 200 and "見本" not in text_of(pdf.content) and "再発行" not in text_of(pdf.content)
+    assert PremiumNotice.objects.count() == 1
+    assert "見本（再発行）" in text_of(client.get(preview).content)  # the next issue would be a reprint
+    client.post(issue)
+    assert list(PremiumNotice.objects.order_by("pk").values_list("reprint", flat=True)) == [False, True]
+    sent = client.get(f"/persons/{person.pk}/premiums/").content.decode().split("<caption>送付した通知</caption>")[1]
+    assert sent.count(client.staff.display_name) == 2  # who issued each, and when
+    assert f'href="/persons/{person.pk}/premiums/notices/{row.pk}.pdf"' in sent
+
     assert client.get(f"/persons/{person.pk}/premiums/{levy.pk}/unknown.pdf").status_code == 404
+    assert client.post(f"/persons/{person.pk}/premiums/{levy.pk}/unknown/issue/").status_code == 404
     assert client.get(f"/persons/{person.pk + 1}/premiums/{levy.pk}/decision.pdf").status_code == 404
-    assert client_as(Role.INQUIRY).get(f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf").status_code == 403
+    assert client.post(f"/persons/{person.pk + 1}/premiums/{levy.pk}/decision/issue/").status_code == 404
+    assert client.get(f"/persons/{person.pk + 1}/premiums/notices/{row.pk}.pdf").status_code == 404
+    inquiry = client_as(Role.INQUIRY)
+    assert inquiry.get(f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf").status_code == 403
+    assert inquiry.post(f"/persons/{person.pk}/premiums/{levy.pk}/decision/issue/").status_code == 403
+    assert PremiumNotice.objects.count() == 2
     assert client_as(Role.OPERATOR).get("/premiums/notices/run/999999.pdf").status_code == 404
+
+
+def test_a_clerk_of_another_ward_may_preview_but_not_issue_a_notice(client_as):
+    """Views are city-wide by default: another ward's clerk may see the 見本, but issuing is an update
+    of the person's record, refused outside the own ward (premiums.scope) and logged."""
+    person = levied_person()
+    levy = Levy.objects.get()
+    other = client_as(Role.WARD_CLERK, organisation=Organisation.ASAO)
+    assert other.get(f"/persons/{person.pk}/premiums/{levy.pk}/decision.pdf").status_code == 200
+    assert other.post(f"/persons/{person.pk}/premiums/{levy.pk}/decision/issue/").status_code == 403
+    assert not PremiumNotice.objects.exists()
+    assert AccessLogEntry.objects.filter(function="premium.notice.print.denied").count() == 1
 
 
 def test_the_tab_lists_every_year_and_shows_one_in_full(client_as):

@@ -158,6 +158,11 @@ def test_the_tab_offers_the_provisional_notice_for_a_provisional_levy(client_as)
     assert f"/persons/{levy.resident_id}/premiums/{levy.pk}/decision.pdf" not in page
     response = client.get(f"/persons/{levy.resident_id}/premiums/{levy.pk}/provisional.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert not PremiumNotice.objects.exists()  # a preview (見本) records nothing
+    issued = client.post(f"/persons/{levy.resident_id}/premiums/{levy.pk}/provisional/issue/")
+    assert issued.status_code == 302 and client.get(issued["Location"]).status_code == 200
+    refused = client.post(f"/persons/{levy.resident_id}/premiums/{levy.pk}/decision/issue/", follow=True)
+    assert "仮算定通知書を印刷してください" in refused.content.decode()
     refused = client.get(f"/persons/{levy.resident_id}/premiums/{levy.pk}/decision.pdf", follow=True)
     assert "仮算定通知書を印刷してください" in refused.content.decode()
     assert list(PremiumNotice.objects.values_list("kind", flat=True)) == [NoticeKind.PROVISIONAL]

@@ -379,20 +379,33 @@ def test_the_print_link_gives_the_pdf_for_staff_who_print_notices(client_as, mak
     assert f'href="{url}"' in tab and "決定後に印刷できます" in tab
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert "介護保険料減免決定通知書" in text_of(response.content)
-    assert PremiumNotice.objects.get().reduction_id == reduction.pk
+    assert "介護保険料減免決定通知書" in text_of(response.content) and "見本" in text_of(response.content)
+    assert not PremiumNotice.objects.exists()  # a preview records nothing
+    issue = url.replace(".pdf", "/issue/")
+    assert f'action="{issue}"' in tab
+    issued = client.post(issue)
+    row = PremiumNotice.objects.get()
+    assert (row.reduction_id, row.issued_by, row.reprint) == (reduction.pk, client.staff, False)
+    assert issued["Location"] == f"/persons/{levy.resident_id}/premiums/notices/{row.pk}.pdf"
+    pdf = text_of(client.get(issued["Location"]).content)
+    assert "介護保険料減免決定通知書" in pdf and "見本" not in pdf
 
-    undecided = client.get(f"/persons/{levy.resident_id}/premiums/reductions/{pending.pk}/reduction.pdf")
+    undecided = client.post(f"/persons/{levy.resident_id}/premiums/reductions/{pending.pk}/reduction/issue/")
     assert undecided.status_code == 302 and undecided["Location"].endswith(f"/premiums/?year={FY}")
     assert "まだ決定されていない" in client.get(undecided["Location"]).content.decode()
+    undecided = client.get(f"/persons/{levy.resident_id}/premiums/reductions/{pending.pk}/reduction.pdf")
+    assert undecided.status_code == 302 and undecided["Location"].endswith(f"/premiums/?year={FY}")
     assert client.get(f"/persons/{levy.resident_id + 1}/premiums/reductions/{reduction.pk}/reduction.pdf"
                       ).status_code == 404
+    assert client.post(f"/persons/{levy.resident_id + 1}/premiums/reductions/{reduction.pk}/reduction/issue/"
+                       ).status_code == 404
     assert client.get(f"/persons/{levy.resident_id}/premiums/reductions/{reduction.pk}/decision.pdf"
                       ).status_code == 404
     assert PremiumNotice.objects.count() == 1
 
     inquiry = client_as(Role.INQUIRY)  # sees the tab, prints nothing
     assert inquiry.get(url).status_code == 403
+    assert inquiry.post(issue).status_code == 403
     assert f'href="{url}"' not in inquiry.get(f"/persons/{levy.resident_id}/premiums/").content.decode()
     assert PremiumNotice.objects.count() == 1
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from kaigo.staff.roles import Role
+from kaigo.errors import NotPermitted
+from kaigo.staff.roles import Organisation, Role
 from premiums.levy.services import main_levy_chunk, relevy_chunk
 from premiums.models import Levy, LevyPending, ReductionStatus
 from premiums.reductions.services import (
@@ -66,7 +67,7 @@ def apply(person, clerk, **values):
 def test_an_approved_exemption_lowers_the_levy_from_its_months(people):
     person, clerk, chief = people
     reduction = apply(person, clerk)
-    with pytest.raises(ReductionInvalid, match="受け付けた職員"):
+    with pytest.raises(NotPermitted):  # the clerk takes the application; the section chief decides
         reduction_decide(actor=clerk, reduction_id=reduction.pk, approve=True, rate=Decimal(1))
 
     reduction_decide(actor=chief, reduction_id=reduction.pk, approve=True, rate=Decimal(1))
@@ -151,3 +152,28 @@ def test_the_screens_take_an_application_and_the_chief_decides_it(client_as, mak
     assert chief.post("/premiums/reductions/", {**decision, "confirm": "1"}).status_code == 302
     reduction.refresh_from_db()
     assert reduction.status == ReductionStatus.APPROVED
+
+
+@pytest.mark.django_db
+def test_who_takes_an_application_may_not_decide_it_even_holding_the_chiefs_role(people, make_staff):
+    person, _, _ = people
+    both = make_staff(Role.WARD_CLERK, Role.SECTION_CHIEF)
+    reduction = apply(person, both)
+    with pytest.raises(ReductionInvalid, match="受け付けた職員"):
+        reduction_decide(actor=both, reduction_id=reduction.pk, approve=True, rate=Decimal(1))
+
+
+@pytest.mark.django_db
+def test_a_ward_office_takes_applications_of_its_own_wards_residents_only(people, make_staff):
+    """Issue 17 item 3: the ward scope is checked by the service itself (the resident lives in 中原区)."""
+    person, _, chief = people
+    with pytest.raises(NotPermitted):
+        apply(person, make_staff(Role.WARD_CLERK, organisation=Organisation.ASAO))
+    with pytest.raises(NotPermitted):
+        apply(person, make_staff(Role.INQUIRY))
+    reduction = apply(person, make_staff(Role.WARD_CLERK, organisation=Organisation.NAKAHARA))
+    assert reduction.status == ReductionStatus.APPLIED
+    with pytest.raises(NotPermitted):  # a chief's role at a ward office decides for that ward only
+        reduction_decide(actor=make_staff(Role.SECTION_CHIEF, organisation=Organisation.ASAO),
+                         reduction_id=reduction.pk, approve=True, rate=Decimal(1))
+    reduction_decide(actor=chief, reduction_id=reduction.pk, approve=True, rate=Decimal(1))

@@ -104,9 +104,10 @@ def test_the_shown_year_in_full_escapes_its_texts_and_prorates():
 def test_print_links_follow_the_revision_and_only_for_staff_who_collect(year, links):
     html = _detail(year)
     shown = [label for label in ("決定通知書", "変更通知書", "納付書", "特別徴収開始通知書", "特別徴収中止通知書",
-                                 "仮算定通知書") if f">{label}</a>" in html]
+                                 "仮算定通知書") if f"<li>{label}: " in html]
     assert shown == links
     assert "/persons/100000001/premiums/" in html
+    assert html.count(">見本</a>") == html.count(">交付して印刷</button>") == len(links)  # a preview, an issue
     assert "通知の印刷" not in _detail(year, can_collect=False)
 
 
@@ -119,7 +120,7 @@ def test_reductions_and_settlements_of_the_year():
         settlements=[("還付", 2_500, datetime(2026, 8, 31, 16, 0, tzinfo=dt_timezone.utc))],
         balance=YearBalance(rows=(_row(paid=12_500),), due=10_000, paid=12_500, settled=2_500))
     html = _detail(year)
-    assert "<td>2026年4月〜2026年9月</td><td>割合 0.5</td>" in html and ">減免決定通知書</a>" in html
+    assert "<td>2026年4月〜2026年9月</td><td>割合 0.5</td>" in html and "<li>減免決定通知書: " in html
     assert "<td>猶予期限 2026-06-30</td><td>決定後に印刷できます</td>" in html
     assert "<li>還付 2,500円（2026-09-01決定）</li>" in html  # the decision's date in the office's zone
     assert "、還付・充当 2,500円、完納" in html

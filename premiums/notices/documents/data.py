@@ -20,12 +20,14 @@ BILLING = "billing"
 class NoticeMeta:
     """Issue facts of one notice: 発行日, the fiscal year, the year's 通知書番号 (Levy.notice_number;
     None for a reduction's notice when the year has no levy: then it is not printed);
-    ``reprint`` prints 「再発行」."""
+    ``reprint`` prints 「再発行」; ``sample`` prints 「見本」: a preview, not an issued notice (a GET
+    shows it and records nothing; premiums.notices.services.notice_issue records an issue)."""
 
     issued_on: date
     fiscal_year: int
     notice_number: int | None
     reprint: bool = False
+    sample: bool = False
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,15 @@ from .data import (
 )
 
 REPRINT_MARK = "再発行"
+SAMPLE_MARK = "見本"  # a preview: shown and printed for checking, never sent (nothing recorded)
+
+
+def mark_of(meta: NoticeMeta) -> str | None:
+    """The boxed mark of the top right corner: 「見本」 for a preview (「見本（再発行）」 when the
+    issue it previews would be a reprint), 「再発行」 for a reprint, none for a first issue."""
+    if meta.sample:
+        return f"{SAMPLE_MARK}（{REPRINT_MARK}）" if meta.reprint else SAMPLE_MARK
+    return REPRINT_MARK if meta.reprint else None
 REVIEW_BOARD = "神奈川県介護保険審査会"  # DOMAIN 13: the prefecture's board hears the appeals
 TITLES: dict[type, str] = {
     DecisionNotice: "介護保険料額決定通知書",
@@ -105,8 +114,8 @@ def payment_number_text(number: str) -> str:
 
 def _start(form: Form, title: str, meta: NoticeMeta, insurer: InsurerInfo) -> None:
     form.start_document(footer=footer_text(title, meta))
-    if meta.reprint:
-        form.stamp(REPRINT_MARK)
+    if mark_of(meta):
+        form.stamp(mark_of(meta))
     form.title(title, size=18, height=30)
     form.row(20, Cell("年度", LABEL_WIDTH, label=True, size=9), Cell(wareki_fiscal_year(meta.fiscal_year)),
              Cell("発行日", 24 * MM, label=True, size=9), Cell(wareki(meta.issued_on), 50 * MM))
@@ -333,8 +342,8 @@ def _draw_slips(form: Form, notice: PaymentSlips) -> None:
     title = TITLES[PaymentSlips]
     form.start_document(footer=f"{title}　{wareki_fiscal_year(meta.fiscal_year)}　"
                                f"通知書番号 {notice_number_text(meta.notice_number)}")
-    if meta.reprint:
-        form.stamp(REPRINT_MARK)
+    if mark_of(meta):
+        form.stamp(mark_of(meta))
     for index, slip in enumerate(notice.slips):
         if index and index % SLIPS_PER_PAGE == 0:
             form.new_page()

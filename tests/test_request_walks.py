@@ -1,0 +1,548 @@
+"""Walks over every URL of the project (issue 17 items 3 and 4; docs/subsystems/persons.md, "Ward
+scope", and docs/subsystems/premium-notices.md, "Preview and issue").
+
+**POST walk** (item 3): every URL pattern that accepts a POST is in ``POST_CASES`` (a write, with
+the form data that makes it succeed for an allowed actor), in ``POSTS_THAT_NEVER_WRITE`` (a search
+or a simulator sent by POST: no business write for anyone) or in ``SIGN_IN_POSTS`` (the staff
+member's own sign-in: not business data); a new one fails ``test_every_post_url_is_walked`` until
+it is added. Each write is sent as every role (``ROLE_HOME``: the ward-office roles at 中原区役所,
+the head-office roles at 本庁) for a resident of 中原区 (their own ward) and one of 麻生区 (another
+ward). The matrix it checks:
+
+    allowed = the role holds the case's permission (kaigo.staff.roles.PERMISSIONS)
+              and, for a person's data, the resident lives in a ward the office serves
+              (a ward office: its own ward; the head office: every ward)
+
+An allowed request must write (some business table gains, changes or loses a row) and not fail;
+any other must write nothing at all — not even a row rolled back afterwards.
+
+**GET walk** (item 4): every URL pattern, filled with real records of the world (a levied
+resident with an issued and an unissued notice, a receipt, a refund, a card, a work item, a
+batch run, a staff account, an alert), opened by GET as every role: no business table may change;
+only the access log (and its seals) and the session may.
+
+Writes are measured with ``pg_stat_xact_user_tables`` (n_tup_ins + n_tup_upd + n_tup_del by
+table) before and after each request, inside the test's transaction: it also counts the rows of
+a subtransaction rolled back, so a service that writes before refusing is caught too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from eligibility.codes import CardKind, Ward
+from eligibility.residents.scope import home_wards
+from kaigo.staff.roles import Organisation, Role, has_permission
+from tests.premiums.test_money import charging  # noqa: F401 (autouse: late charges on, for the 延滞金減免)
+from tests.staff.helpers import satisfy_second_factor
+
+pytestmark = pytest.mark.django_db
+
+FY = 2026
+OWN, OTHER = Ward.NAKAHARA, Ward.ASAO
+# where each role sits in the walk: the counter's roles at a ward office, the others at the head office
+ROLE_HOME = {
+    Role.WARD_CLERK: Organisation.NAKAHARA,
+    Role.CERTIFICATION_CLERK: Organisation.NAKAHARA,
+    Role.INQUIRY: Organisation.NAKAHARA,
+    Role.HEAD_OFFICE_CLERK: Organisation.HEAD_OFFICE,
+    Role.SECTION_CHIEF: Organisation.HEAD_OFFICE,
+    Role.AUDITOR: Organisation.HEAD_OFFICE,
+    Role.OPERATOR: Organisation.HEAD_OFFICE,
+}
+
+# Tables a request may write without doing anything: the access log and the sign-in events with
+# their seals and checkpoints (audit), and the session.
+NOT_BUSINESS = ("audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint",
+                "django_session")
+# The one GET that writes the member's own sign-in state: the enrolment page of the second factor
+# makes the unconfirmed device whose key its QR code shows (confirmed by the POST of a code).
+SIGN_IN_GET_WRITES = {"/staff/second-factor/setup/": {"otp_totp_totpdevice"}}
+
+
+def table_writes() -> Counter:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
+        return Counter({name: count for name, count in cursor.fetchall() if count})
+
+
+def business_writes(before: Counter, after: Counter) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in after
+            if after[name] != before[name] and name not in NOT_BUSINESS}
+
+
+def all_url_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from all_url_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def signed_in(make_staff, role: Role, organisation=None) -> Client:
+    staff = make_staff(role, organisation=organisation or ROLE_HOME[role])
+    client = Client(raise_request_exception=False)  # a 500 is reported by the walk, not raised
+    client.force_login(staff)
+    satisfy_second_factor(client, staff)
+    client.staff = staff
+    return client
+
+
+# --- the world ---------------------------------------------------------------------------------------
+
+
+class World:
+    """Fresh records made on demand (before the measured request), in the ward asked for."""
+
+    def __init__(self, make_staff):
+        self.make_staff = make_staff
+        self.admin = make_staff(Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.OPERATOR)
+        self.clerk = make_staff(Role.WARD_CLERK)  # head office: takes applications in every ward
+        self._serial = itertools.count(1)
+
+    def person(self, ward):
+        from tests.eligibility.factories import make_elderly
+
+        return make_elderly(ward=ward)
+
+    def levied(self, ward, **tax):
+        """A resident levied for the year: stage 4 by bills (7,200円 due 7/31, then 7,000円 a month),
+        or what ``tax`` gives."""
+        from premiums.levy.services import main_levy_chunk
+        from premiums.models import Levy
+        from tests.premiums.factories import make_tax_fact
+
+        person = self.person(ward)
+        make_tax_fact(person, FY, **(tax or {"household_taxed": True}))
+        main_levy_chunk(fiscal_year=FY, lo=person.pk, hi=person.pk + 1)
+        return person, Levy.objects.get(resident=person, fiscal_year=FY, recorded_to__isnull=True)
+
+    def overpaid(self, ward):
+        """Levied, with the whole year and 3,000円 more paid at the counter on the first bill."""
+        from premiums.collection.services import CounterPayment, payment_record_counter
+
+        person, levy = self.levied(ward)
+        payment_record_counter(actor=self.admin, resident_id=person.pk,
+                               data=CounterPayment(FY, "billing", date(FY, 7, 1), levy.amount + 3_000,
+                                                   date(FY, 7, 20)))
+        return person, levy
+
+    def reduction(self, ward, *, decided=False, person=None):
+        from premiums.reductions.services import ReductionApplication, reduction_apply, reduction_decide
+
+        person = person or self.levied(ward)[0]
+        reduction = reduction_apply(actor=self.clerk, resident_id=person.pk, application=ReductionApplication(
+            FY, "deferral", date(FY, 9, 1), date(FY, 10, 1), date(FY, 12, 1), ("income_proof",)))
+        if decided:
+            reduction_decide(actor=self.admin, reduction_id=reduction.pk, approve=True)
+            reduction.refresh_from_db()
+        return person, reduction
+
+    def exemption(self, ward):
+        from premiums.collection.models import LateChargeExemption
+
+        person, _ = self.levied(ward, self_taxed=True, household_taxed=True, total_income=9_000_000)
+        return LateChargeExemption.objects.create(resident=person, fiscal_year=FY, method="billing",
+                                                  month=date(FY, 7, 1), reason="入院のため", applied_by=self.clerk)
+
+    def refund_waiting(self, ward, person=None):
+        from premiums.collection.services import RefundAccount, refund_decide
+
+        person = person or self.overpaid(ward)[0]
+        return refund_decide(actor=self.admin, resident_id=person.pk, fiscal_year=FY, amount=3_000, reason="過納",
+                             account=RefundAccount("0001", "001", "1", "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ"))
+
+    def transfer_results(self, ward) -> bytes:
+        from linkage.bank.simulator import bank_return
+        from premiums.collection.models import BankTransferLine
+        from premiums.collection.services import transfer_file_create
+
+        self.refund_waiting(ward)
+        created = transfer_file_create(actor=self.admin, transfer_date=timezone.localdate())
+        return bank_return(created.data, failures={
+            line.pk: "1" for line in BankTransferLine.objects.filter(file=created.file)})
+
+    def work_item(self, ward):
+        from tests.eligibility.test_work_queue import queued_past_move_out
+
+        return queued_past_move_out(self.person(ward))
+
+    def target_staff(self, organisation, **kwargs):
+        return self.make_staff(Role.INQUIRY, organisation=organisation, **kwargs)
+
+    def alert(self):
+        from audit.models import AuditAlert
+
+        return AuditAlert.objects.create(kind=AuditAlert.Kind.CHAIN_BROKEN, detail="試験",
+                                         fingerprint=f"walk-{next(self._serial)}")
+
+    def failed_run(self):
+        from kaigo.batches.models import BatchRun
+
+        return BatchRun.objects.create(kind="demo.squares", params={"records": 10, "chunk_size": 10},
+                                       origin=BatchRun.Origin.SCREEN, status=BatchRun.Status.FAILED)
+
+
+def _card(world, ward, client):
+    person = world.person(ward)
+    return f"/persons/{person.pk}/qualification/cards/", {"kind": CardKind.INSURANCE_CARD, "reason": "request"}
+
+
+def _notify(world, ward, client):
+    from eligibility.codes import FacilityKind, municipality_code
+    from eligibility.qualification.models import Facility
+
+    Facility.objects.get_or_create(code="FX00000088", defaults={
+        "name": "試験除外施設", "kind": FacilityKind.EXEMPTION, "municipality": municipality_code("14130")})
+    person = world.person(ward)
+    return (f"/persons/{person.pk}/qualification/notify/",
+            {"kind": "exemption_in", "on": date.today().isoformat(), "facility": "FX00000088"})
+
+
+def _queue(world, ward, client):
+    return f"/eligibility/queue/{world.work_item(ward).pk}/", {"action": "dismiss"}
+
+
+def _payment(world, ward, client):
+    person, _ = world.levied(ward)
+    return (f"/persons/{person.pk}/premiums/payment/",
+            {"installments": f"{FY}:billing:{FY}-07-01", "amount": "7200", "paid_on": f"{FY}-07-20",
+             "action": "record"})
+
+
+def _exemption_apply(world, ward, client):
+    person, _ = world.levied(ward, self_taxed=True, household_taxed=True, total_income=9_000_000)
+    return (f"/persons/{person.pk}/premiums/late-charge-exemption/",
+            {"installment": f"{FY}:billing:{FY}-07-01", "reason": "入院のため"})
+
+
+def _settlement(world, ward, client):
+    person, _ = world.overpaid(ward)
+    return (f"/persons/{person.pk}/premiums/settlement/",
+            {"kind": "refund", "source": str(FY), "amount": "3000", "bank_code": "0001", "branch_code": "001",
+             "account_type": "1", "account_number": "1234567", "account_holder": "ヤマダ タロウ", "reason": "過納金"})
+
+
+def _reduction_apply(world, ward, client):
+    person, _ = world.levied(ward)
+    return (f"/persons/{person.pk}/premiums/reduction/",
+            {"fiscal_year": str(FY), "kind": "deferral", "applied_on": f"{FY}-09-01", "first_month": f"{FY}-10-01",
+             "last_month": f"{FY}-12-01", "evidence": ["income_proof"]})
+
+
+def _notice_issue(world, ward, client):
+    person, levy = world.levied(ward)
+    return f"/persons/{person.pk}/premiums/{levy.pk}/decision/issue/", {}
+
+
+def _reduction_notice_issue(world, ward, client):
+    person, reduction = world.reduction(ward, decided=True)
+    return f"/persons/{person.pk}/premiums/reductions/{reduction.pk}/deferral/issue/", {}
+
+
+def _reduction_decide(world, ward, client):
+    _, reduction = world.reduction(ward)
+    return "/premiums/reductions/", {"reduction": str(reduction.pk), "decision": "approve"}
+
+
+def _deferral_end(world, ward, client):
+    _, reduction = world.reduction(ward, decided=True)
+    return "/premiums/reductions/", {"action": "end", "reduction": str(reduction.pk),
+                                     "until": timezone.localdate().isoformat(), "reason": "資力の回復"}
+
+
+def _exemption_decide(world, ward, client):
+    return "/premiums/late-charge-exemptions/", {"exemption": str(world.exemption(ward).pk), "decision": "approve",
+                                                 "reason": "入院の事実を確認"}
+
+
+def _transfer_create(world, ward, client):
+    world.refund_waiting(ward)
+    return "/premiums/transfers/create/", {}
+
+
+def _transfer_results(world, ward, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return "/premiums/transfers/results/", {"file": SimpleUploadedFile("kekka.txt", world.transfer_results(ward))}
+
+
+def _alert(world, ward, client):
+    return f"/audit/alerts/{world.alert().pk}/acknowledge/", {}
+
+
+def _batch_start(world, ward, client):
+    return "/batches/start/", {"kind": "demo.squares", "records": "10", "chunk_size": "10"}
+
+
+def _batch_resume(world, ward, client):
+    return f"/batches/{world.failed_run().pk}/resume/", {}
+
+
+def _office(ward):
+    return Ward(ward).organisation
+
+
+def _grant(world, ward, client):
+    return f"/staff/{world.target_staff(_office(ward)).pk}/grant/", {
+        "role": Role.AUDITOR, "reason": "監査の兼務", "effective_date": timezone.localdate().isoformat()}
+
+
+def _revoke(world, ward, client):
+    grant = world.target_staff(_office(ward)).role_grants.get()
+    return f"/staff/grants/{grant.pk}/revoke/", {"reason": "兼務の終了",
+                                                       "effective_date": timezone.localdate().isoformat()}
+
+
+def _password_reset(world, ward, client):
+    return f"/staff/{world.target_staff(_office(ward)).pk}/password-reset/", {}
+
+
+def _unlock(world, ward, client):
+    from axes.models import AccessAttempt
+
+    target = world.target_staff(_office(ward))
+    AccessAttempt.objects.create(username=target.username, ip_address="192.0.2.10", user_agent="walk",
+                                 failures_since_start=5, get_data="", post_data="")
+    return f"/staff/{target.pk}/unlock/", {}
+
+
+def _second_factor_reset(world, ward, client):
+    from tests.staff.helpers import add_device
+
+    target = world.target_staff(_office(ward))
+    add_device(target)
+    return f"/staff/{target.pk}/second-factor-reset/", {}
+
+
+def _password_change(world, ward, client):
+    from tests.factories import TEST_PASSWORD
+
+    new = f"a-new-walk-password-{next(world._serial)}-x"
+    client.staff.set_password(TEST_PASSWORD)
+    client.staff.save(update_fields=["password"])
+    client.force_login(client.staff)  # a new password ends the session: sign in again
+    satisfy_second_factor(client, client.staff)
+    return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
+
+
+# URL pattern -> (permission (None: every signed-in member), limited to the resident's ward?, prepare).
+# A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
+POST_CASES = {
+    "persons/<int:resident_id>/qualification/cards/": ("card.issue", True, _card),
+    "persons/<int:resident_id>/qualification/notify/": ("qualification.update", True, _notify),
+    "eligibility/queue/<int:item_id>/": ("qualification.update", True, _queue),
+    "persons/<int:resident_id>/premiums/payment/": ("premium.collect", True, _payment),
+    "persons/<int:resident_id>/premiums/late-charge-exemption/": ("premium.collect", True, _exemption_apply),
+    "persons/<int:resident_id>/premiums/settlement/": ("premium.settle", True, _settlement),
+    "persons/<int:resident_id>/premiums/reduction/": ("premium.collect", True, _reduction_apply),
+    "persons/<int:resident_id>/premiums/<int:levy_id>/<slug:kind>/issue/": ("premium.collect", True, _notice_issue),
+    "persons/<int:resident_id>/premiums/reductions/<int:reduction_id>/<slug:kind>/issue/": (
+        "premium.collect", True, _reduction_notice_issue),
+    "premiums/reductions/": ("premium.reduction.decide", True, _reduction_decide),
+    "premiums/reductions/#end": ("premium.reduction.decide", True, _deferral_end),
+    "premiums/late-charge-exemptions/": ("premium.reduction.decide", True, _exemption_decide),
+    # the head office's transfer files cover every ward: a ward office may not write them at all
+    "premiums/transfers/create/": ("premium.settle", "head_office", _transfer_create),
+    "premiums/transfers/results/": ("premium.settle", "head_office", _transfer_results),
+    "audit/alerts/<int:alert_id>/acknowledge/": ("audit.view", False, _alert),
+    "batches/start/": ("batch.operate", False, _batch_start),
+    "batches/<int:run_id>/resume/": ("batch.operate", False, _batch_resume),
+    "staff/<int:staff_id>/grant/": ("staff.manage", False, _grant),
+    "staff/grants/<int:grant_id>/revoke/": ("staff.manage", False, _revoke),
+    "staff/<int:staff_id>/password-reset/": ("staff.manage", False, _password_reset),
+    "staff/<int:staff_id>/unlock/": ("staff.manage", False, _unlock),
+    "staff/<int:staff_id>/second-factor-reset/": ("staff.manage", False, _second_factor_reset),
+    "staff/password/": (None, False, _password_change),  # one's own password
+}
+# POSTs that never write business data, for anyone: (path, data). Besides the searches and the
+# simulator sent by POST, the screens that take any method and only read (no method decorator).
+POSTS_THAT_NEVER_WRITE = {
+    "": lambda world: ("/", {}),
+    "system/": lambda world: ("/system/", {}),
+    "batches/": lambda world: ("/batches/", {}),
+    "batches/<int:run_id>/": lambda world: (f"/batches/{world.failed_run().pk}/", {}),
+    "persons/<int:resident_id>/": lambda world: (f"/persons/{world.person(OWN).pk}/", {}),
+    "staff/": lambda world: ("/staff/", {}),
+    "staff/<int:staff_id>/": lambda world: (f"/staff/{world.target_staff(Organisation.NAKAHARA).pk}/", {}),
+    "persons/": lambda world: ("/persons/", {"kana_name": "シケン タロウ"}),
+    "premiums/simulator/": lambda world: ("/premiums/simulator/", {
+        "fiscal_year": str(FY), "birth_date": "1950-01-01", "self_taxed": "on", "household_taxed": "on",
+        "total_income": "3000000", "pension_income": "1000000"}),
+}
+# the member's own sign-in (the session, the second factor's device): not business data
+SIGN_IN_POSTS = {"login/", "logout/", "staff/second-factor/", "staff/second-factor/setup/"}
+
+
+def _fill(pattern: str) -> str:
+    """A path of the pattern with any number and slug (enough to see whether it takes a POST)."""
+    return "/" + re.sub(r"<slug:\w+>", "decision", re.sub(r"<int:\w+>", "1", pattern))
+
+
+def test_every_post_url_is_walked(make_staff):
+    """Every URL pattern that does not refuse a POST (405) is one of the walk's cases."""
+    staff = make_staff(*Role)  # every permission: no decorator refuses before the method is checked
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    satisfy_second_factor(client, staff)
+    walked = {pattern.split("#")[0] for pattern in POST_CASES} | set(POSTS_THAT_NEVER_WRITE) | SIGN_IN_POSTS
+    unknown = []
+    for pattern in sorted(set(all_url_patterns())):
+        if pattern in walked:
+            continue
+        path = _fill(pattern)
+        status = client.post(path).status_code if "<" not in path and "(?P" not in path else "cannot fill"
+        if status != 405:
+            unknown.append(f"{pattern} ({status})")
+    assert not unknown, f"POST URLs the walk does not know (add a case to POST_CASES): {unknown}"
+
+
+def _errors(response) -> str:
+    """The form's error summary of a refused form, to say why an allowed write did not happen."""
+    body = response.content.decode(errors="replace") if response.get("Content-Type", "").startswith("text") else ""
+    return " ".join(re.findall(r'class="errors" role="alert"[^>]*>(.*?)</(?:span|div)>', body, re.DOTALL))[:300]
+
+
+def _allowed(staff, permission, scope, ward) -> bool:
+    if permission is not None and not has_permission(staff, permission):
+        return False
+    if scope == "head_office":
+        return staff.organisation == Organisation.HEAD_OFFICE
+    return not scope or ward in home_wards(staff)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_post_walk_no_write_succeeds_outside_role_and_ward(make_staff, role):
+    world = World(make_staff)
+    client = signed_in(make_staff, role)
+    failures = []
+    for pattern, (permission, scope, prepare) in POST_CASES.items():
+        for ward in (OWN, OTHER):
+            path, data = prepare(world, ward, client)
+            before = table_writes()
+            response = client.post(path, data)
+            written = business_writes(before, table_writes())
+            allowed = _allowed(client.staff, permission, scope, ward)
+            where = f"{pattern} as {role.label} for a resident of {Ward(ward).label}"
+            if allowed and (not written or response.status_code >= 400):
+                failures.append(f"{where}: allowed but wrote nothing (status {response.status_code}, "
+                                f"{response.get('Location', '')}{_errors(response)})")
+            elif not allowed and written:
+                failures.append(f"{where}: refused actor wrote {written} (status {response.status_code})")
+    for pattern, prepare in POSTS_THAT_NEVER_WRITE.items():
+        path, data = prepare(world)
+        before = table_writes()
+        client.post(path, data)
+        written = business_writes(before, table_writes())
+        if written:
+            failures.append(f"{pattern} as {role.label}: a POST that must never write wrote {written}")
+    assert not failures, "\n".join(failures)
+
+
+# --- the GET walk ------------------------------------------------------------------------------------
+
+
+def _get_world(make_staff) -> dict[str, object]:
+    """Real records for every URL parameter, of a resident of 中原区."""
+    from eligibility.cards.services import card_issue
+    from premiums.collection.models import CounterReceipt
+    from premiums.collection.services import counter_payment_record
+    from premiums.notices.services import notice_issue
+
+    world = World(make_staff)
+    person, levy = world.overpaid(OWN)
+    counter_payment_record(actor=world.admin, resident_id=person.pk, keys=[(FY, "billing", date(FY, 8, 1))],
+                           amount=7_000, paid_on=date(FY, 8, 20))
+    refund = world.refund_waiting(OWN, person=person)
+    issued = notice_issue("decision", levy.pk, actor=world.admin).notice
+    _, reduction = world.reduction(OWN, decided=True, person=person)
+    card = card_issue(actor=world.admin, resident_id=person.pk, kind=CardKind.INSURANCE_CARD, reason="request")
+    item = world.work_item(OWN)
+    run = world.failed_run()
+    grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
+    return {
+        "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,
+        "receipt_id": CounterReceipt.objects.filter(resident=person).latest("pk").pk, "settlement_id": refund.pk,
+        "issue_id": card.pk, "item_id": item.pk, "file_id": item.change.file_id, "run_id": run.pk,
+        "staff_id": grant.staff_id, "grant_id": grant.pk, "alert_id": world.alert().pk,
+        "kinds": {"premiums/<int:levy_id>/": ["decision", "payment_slip", "change", "pension_start"],
+                  "reductions/": ["deferral"]},
+    }
+
+
+def _get_paths(ids) -> list[str]:
+    paths = []
+    for pattern in sorted(set(all_url_patterns())):
+        path = "/" + pattern
+        for name, value in ids.items():
+            if isinstance(value, int):
+                path = path.replace(f"<int:{name}>", str(value))
+        if "<slug:kind>" in path:
+            kinds = next((k for key, k in ids["kinds"].items() if key.replace("<int:levy_id>", str(ids["levy_id"]))
+                          in path), ["decision"])
+            paths += [path.replace("<slug:kind>", kind) for kind in kinds]
+        else:
+            paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_get_walk_no_get_changes_a_business_table(make_staff, role):
+    ids = _get_world(make_staff)
+    client = signed_in(make_staff, role)
+    paths = _get_paths(ids)
+    unfilled = [p for p in paths if "<" in p or "(?P" in p]
+    assert not unfilled, f"URL parameters the GET walk has no record for (add one to _get_world): {unfilled}"
+    assert any(p.endswith("/decision.pdf") for p in paths) and any("/notices/" in p for p in paths)
+    changed, opened = [], 0
+    for path in paths:
+        if path.startswith(("/logout", "/login")):
+            continue
+        before = table_writes()
+        response = client.get(path)
+        opened += response.status_code == 200
+        written = {table: n for table, n in business_writes(before, table_writes()).items()
+                   if table not in SIGN_IN_GET_WRITES.get(path, ())}
+        if written:
+            changed.append(f"GET {path} as {role.label} (status {response.status_code}) wrote {written}")
+    assert not changed, "\n".join(changed)
+    assert opened >= 3  # the walk reached pages, not only refusals
+
+
+def test_get_walk_opens_the_notices_it_checks(make_staff):
+    """An allowed clerk really gets the PDFs the GET walk checks (the walk would prove nothing on 403s)."""
+    ids = _get_world(make_staff)
+    client = signed_in(make_staff, Role.HEAD_OFFICE_CLERK)
+    pid = ids["resident_id"]
+    for path in (f"/persons/{pid}/premiums/{ids['levy_id']}/decision.pdf",
+                 f"/persons/{pid}/premiums/notices/{ids['notice_id']}.pdf",
+                 f"/persons/{pid}/premiums/receipts/{ids['receipt_id']}.pdf",
+                 f"/persons/{pid}/premiums/settlements/{ids['settlement_id']}.pdf",
+                 f"/persons/{pid}/qualification/cards/{ids['issue_id']}.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", path
+
+
+def test_the_walk_would_see_a_get_that_writes(make_staff):
+    """The measure itself: a write in the request's transaction shows, even one rolled back."""
+    from django.db import transaction
+
+    from premiums.models import PremiumNotice
+
+    _, levy = World(make_staff).levied(OWN)
+    before = table_writes()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        PremiumNotice.objects.create(resident_id=levy.resident_id, fiscal_year=FY, kind="decision", levy=levy,
+                                     issued_on=date.today() - timedelta(days=1))
+        raise RuntimeError
+    assert business_writes(before, table_writes()) == {"premiums_premiumnotice": 1}

@@ -1,0 +1,308 @@
+"""Every write service checks role and ward itself (issue 17 item 3; docs/subsystems/persons.md,
+"Ward scope"): an inventory of the public functions of every ``services`` module of the project.
+
+- Each function that takes an ``actor`` is either in ``CHECKED`` (a call as an actor who must be
+  refused, expecting NotPermitted: one holding every role at another ward's office for the
+  services of a person's data, one holding no role that writes for every service) or in
+  ``NOT_STAFF_WRITES`` with the reason it writes no business data for a staff member.
+- Each function without an ``actor`` must be in ``SYSTEM`` (batches, pure helpers, reads: what acts
+  for the city, never for a staff member), and no view imports one of these writes.
+
+A new service fails here until it is classified: add its refusal to ``CHECKED`` (and the check
+to the service) or its reason to the other lists.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from eligibility.codes import CardKind, Ward
+from kaigo.errors import NotPermitted
+from kaigo.staff.roles import Organisation, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("kaigo", "audit", "eligibility", "premiums", "certification", "benefits", "linkage")
+FY = 2026
+
+
+def S(path: str):
+    """The service function at ``path`` (module.function), imported when called."""
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def service_modules() -> list[str]:
+    names = []
+    for app in APPS:
+        package = importlib.import_module(app)
+        for module in pkgutil.walk_packages(package.__path__, app + "."):
+            if module.name.rsplit(".", 1)[-1] == "services":
+                names.append(module.name)
+    return sorted(names)
+
+
+def service_functions() -> dict[str, object]:
+    found = {}
+    for name in service_modules():
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            if not attr.startswith("_") and inspect.isfunction(obj) and obj.__module__ == name:
+                found[f"{name}.{attr}"] = obj
+    return found
+
+
+def takes_actor(function) -> bool:
+    return "actor" in inspect.signature(function).parameters
+
+
+# --- the world the refusals are tried against --------------------------------------------------------
+
+
+class World:
+    """A resident of 中原区 levied for the year, with what the services need to find."""
+
+    def __init__(self, make_staff):
+        from tests.eligibility.factories import make_elderly
+
+        self.make_staff = make_staff
+        self.person = make_elderly(ward=Ward.NAKAHARA)
+        self.clerk = make_staff(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
+        self.chief = make_staff(Role.SECTION_CHIEF)
+        self._levy = None
+
+    @property
+    def levy(self):
+        """The person's levy of the year (stage 4, by bills), made when first asked for."""
+        from premiums.levy.services import main_levy_chunk
+        from premiums.models import Levy
+        from tests.premiums.factories import make_tax_fact
+
+        if self._levy is None:
+            make_tax_fact(self.person, FY, household_taxed=True)
+            main_levy_chunk(fiscal_year=FY, lo=self.person.pk, hi=self.person.pk + 1)
+            self._levy = Levy.objects.get(resident=self.person, fiscal_year=FY, recorded_to__isnull=True)
+        return self._levy
+
+    def reduction(self, decided: bool = False):
+        from premiums.reductions.services import ReductionApplication, reduction_apply, reduction_decide
+
+        assert self.levy
+        reduction = reduction_apply(actor=self.clerk, resident_id=self.person.pk, application=ReductionApplication(
+            FY, "deferral", date(2026, 9, 1), date(2026, 10, 1), date(2026, 12, 1), ("income_proof",)))
+        if decided:
+            reduction_decide(actor=self.chief, reduction_id=reduction.pk, approve=True)
+            reduction.refresh_from_db()
+        return reduction
+
+    def exemption(self):
+        from premiums.collection.models import LateChargeExemption
+
+        return LateChargeExemption.objects.create(resident=self.person, fiscal_year=FY, method="billing",
+                                                  month=date(2026, 7, 1), reason="災害", applied_by=self.clerk)
+
+    def work_item(self):
+        from tests.eligibility.test_work_queue import queued_past_move_out
+
+        return queued_past_move_out(self.person)
+
+
+def _resident_input(w):
+    from eligibility.residents.services import ResidentInput
+
+    return ResidentInput("試験 太郎", "シケン タロウ", "1", date(1950, 1, 1), Ward.NAKAHARA, "神奈川県川崎市中原区1-1")
+
+
+def _notification(w):
+    from eligibility.qualification.rules import Notification, NotificationKind
+
+    return Notification(NotificationKind.values[0], date.today())
+
+
+# name -> (scoped to the resident's ward?, the call). ``a`` is the actor who must be refused.
+CHECKED = {
+    # eligibility
+    "eligibility.cards.services.card_issue": (True, lambda w, a: S("eligibility.cards.services.card_issue")(
+        actor=a, resident_id=w.person.pk, kind=CardKind.INSURANCE_CARD, reason="紛失")),
+    "eligibility.intake.services.work_item_resolve": (True, lambda w, a: S("eligibility.intake.services.work_item_resolve")(
+        actor=a, item_id=w.work_item().pk, action="dismiss")),
+    "eligibility.intake.services.registry_file_receive": (False, lambda w, a: S("eligibility.intake.services.registry_file_receive")(
+        b"x", file_name="x.csv", business_date=date.today(), actor=a)),
+    "eligibility.intake.services.registry_file_receive_and_start": (False, lambda w, a: S("eligibility.intake.services.registry_file_receive_and_start")(
+        b"x", file_name="x.csv", business_date=date.today(), actor=a, origin="screen")),
+    "eligibility.qualification.services.notification_register": (True, lambda w, a: S("eligibility.qualification.services.notification_register")(
+        actor=a, resident_id=w.person.pk, notification=_notification(w))),
+    "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
+    # core
+    "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
+        kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
+    "kaigo.batches.services.batch_run_here": (False, lambda w, a: S("kaigo.batches.services.batch_run_here")(
+        kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
+    "kaigo.batches.services.batch_resume": (False, lambda w, a: S("kaigo.batches.services.batch_resume")(run_id=1, actor=a)),
+    "kaigo.staff.services.staff_create": (False, lambda w, a: S("kaigo.staff.services.staff_create")(
+        username="newcomer", display_name="新人", organisation=Organisation.NAKAHARA, roles=[Role.WARD_CLERK],
+        password="a-temporary-password-1", actor=a, reason="採用")),
+    "kaigo.staff.services.role_grant": (False, lambda w, a: S("kaigo.staff.services.role_grant")(
+        staff=w.clerk, role=Role.INQUIRY, actor=a, reason="兼務")),
+    "kaigo.staff.services.role_revoke": (False, lambda w, a: S("kaigo.staff.services.role_revoke")(
+        grant=w.clerk.role_grants.first(), actor=a, reason="異動")),
+    "kaigo.staff.services.staff_password_reset": (False, lambda w, a: S("kaigo.staff.services.staff_password_reset")(staff=w.clerk, actor=a)),
+    "audit.services.alert_acknowledge": (False, lambda w, a: S("audit.services.alert_acknowledge")(alert_id=1, actor=a)),
+    # premiums
+    "premiums.collection.services.payment_record_counter": (True, lambda w, a: S("premiums.collection.services.payment_record_counter")(
+        actor=a, resident_id=w.person.pk, data=S("premiums.collection.services.CounterPayment")(FY, "billing", date(2026, 7, 1), 7_200, date.today()))),
+    "premiums.collection.services.counter_payment_record": (True, lambda w, a: S("premiums.collection.services.counter_payment_record")(
+        actor=a, resident_id=w.person.pk, keys=[(FY, "billing", date(2026, 7, 1))], amount=7_200,
+        paid_on=date.today())),
+    "premiums.collection.services.refund_decide": (True, lambda w, a: S("premiums.collection.services.refund_decide")(
+        actor=a, resident_id=w.person.pk, fiscal_year=FY, amount=100, reason="過納")),
+    "premiums.collection.services.offset_decide": (True, lambda w, a: S("premiums.collection.services.offset_decide")(
+        actor=a, resident_id=w.person.pk, fiscal_year=FY, amount=100, to_fiscal_year=FY, to_method="billing",
+        to_month=date(2026, 8, 1), reason="充当")),
+    "premiums.collection.services.late_charge_exemption_apply": (True, lambda w, a: S("premiums.collection.services.late_charge_exemption_apply")(
+        actor=a, resident_id=w.person.pk, fiscal_year=FY, month=date(2026, 7, 1), reason="災害")),
+    "premiums.collection.services.late_charge_exemption_decide": (True, lambda w, a: S("premiums.collection.services.late_charge_exemption_decide")(
+        actor=a, exemption_id=w.exemption().pk, approve=True, reason="認める")),
+    "premiums.collection.services.transfer_file_create": (True, lambda w, a: S("premiums.collection.services.transfer_file_create")(actor=a, transfer_date=date.today())),
+    "premiums.collection.services.transfer_results_receive": (True, lambda w, a: S("premiums.collection.services.transfer_results_receive")(actor=a, data=b"")),
+    "premiums.intake.services.tax_file_receive": (False, lambda w, a: S("premiums.intake.services.tax_file_receive")(b"x", file_name="x", fiscal_year=FY, actor=a)),
+    "premiums.intake.services.pension_listing_receive": (False, lambda w, a: S("premiums.intake.services.pension_listing_receive")(
+        b"x", file_name="x", notice="00", month=(2026, 5), actor=a)),
+    "premiums.intake.services.payment_file_receive": (False, lambda w, a: S("premiums.intake.services.payment_file_receive")(b"x", file_name="x", actor=a)),
+    "premiums.intake.services.pension_results_receive": (False, lambda w, a: S("premiums.intake.services.pension_results_receive")(
+        b"x", file_name="x", month=(2026, 6), actor=a)),
+    "premiums.notices.services.notice_issue": (True, lambda w, a: S("premiums.notices.services.notice_issue")("decision", w.levy.pk, actor=a)),
+    "premiums.notices.services.notice_pdf": (True, lambda w, a: S("premiums.notices.services.notice_pdf")("decision", w.levy.pk, actor=a)),
+    "premiums.notices.services.reduction_notice_issue": (True, lambda w, a: S("premiums.notices.services.reduction_notice_issue")(w.reduction(decided=True).pk, actor=a)),
+    "premiums.notices.services.reduction_notice_pdf": (True, lambda w, a: S("premiums.notices.services.reduction_notice_pdf")(w.reduction(decided=True).pk, actor=a)),
+    "premiums.notices.services.notices_batch": (True, lambda w, a: S("premiums.notices.services.notices_batch")("decision", [w.levy.pk], actor=a)),
+    "premiums.notices.services.notices_batch_pdf": (True, lambda w, a: S("premiums.notices.services.notices_batch_pdf")("decision", [w.levy.pk], actor=a)),
+    "premiums.reductions.services.reduction_apply": (True, lambda w, a: S("premiums.reductions.services.reduction_apply")(
+        actor=a, resident_id=w.person.pk, application=S("premiums.reductions.services.ReductionApplication")(FY, "deferral", date(2026, 9, 1), date(2026, 10, 1), date(2026, 12, 1),
+                              ("income_proof",)))),
+    "premiums.reductions.services.reduction_decide": (True, lambda w, a: S("premiums.reductions.services.reduction_decide")(
+        actor=a, reduction_id=w.reduction().pk, approve=True)),
+    "premiums.reductions.services.deferral_end": (True, lambda w, a: S("premiums.reductions.services.deferral_end")(
+        actor=a, reduction_id=w.reduction(decided=True).pk, until=date.today(), reason="資力回復")),
+    **{f"premiums.rates.services.{name}": (False, lambda w, a, name=name, kw=kw: S(f"premiums.rates.services.{name}")(actor=a, **kw)) for name, kw in {
+        "rate_table_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_table_id": 1},
+        "rate_table_update": {"table_id": 1, "name": "x"},
+        "rate_table_set_stage": {"table_id": 1, "number": 1, "values": None},
+        "rate_table_update_stage": {"table_id": 1, "number": 1},
+        "rate_table_remove_stage": {"table_id": 1, "number": 1},
+        "rate_table_approve": {"table_id": 1},
+        "rate_table_close": {"table_id": 1, "last_year": FY},
+        "collection_plan_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_plan_id": 1},
+        "collection_plan_update": {"plan_id": 1, "name": "x"},
+        "collection_plan_approve": {"plan_id": 1},
+        "collection_plan_close": {"plan_id": 1, "last_year": FY},
+    }.items()},
+}
+
+# Functions that take an ``actor`` and write no business data for a staff member, with why.
+NOT_STAFF_WRITES = {
+    "audit.services.access_log_write": "the access log itself (who read what), written by every read",
+    "audit.services.auth_event_write": "the sign-in events of the account system",
+    "kaigo.crypto.services.key_operation_record": "the audit record of a key operation another service checked",
+    "kaigo.crypto.services.person_shred": "the server's command only (person_shred), no screen: actor is None",
+    "kaigo.batches.services.require_operate": "the check itself",
+    "kaigo.staff.services.require_section_chief": "the check itself",
+    "kaigo.staff.services.require_other_account": "the check itself",
+    "premiums.notices.services.notice_preview_pdf": "a read: the 見本 writes only the access log",
+    "premiums.notices.services.reduction_notice_preview_pdf": "a read: the 見本 writes only the access log",
+    "premiums.notices.services.issued_notice_pdf": "a read: an issued notice drawn again, only the access log",
+    "premiums.notices.services.run_notices_pdf": "a read: a run's recorded notices, only the access log",
+    "premiums.notices.services.receipt_pdf": "a read: the receipt, only the access log",
+    "premiums.notices.services.settlement_notice_pdf": "a read: the decision's notice, only the access log",
+}
+
+# Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
+SYSTEM = {
+    "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
+                       "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
+                       "verified_label", "chains_verify_and_alert"},
+    "eligibility.cards.services": {"age65_issue_cards"},
+    "eligibility.intake.services": {"apply_chunk", "mark_done"},
+    "eligibility.qualification.services": {
+        "facts_for", "moved_to_other_municipality", "latest_fact", "stored_periods", "period_on", "first_difference",
+        "qualification_horizon", "requalify", "record_revisions", "insured_numbers_issue",
+        "second_class_application_record", "age65_candidates", "move_outs_without_destination",
+        "move_out_loss_correct"},
+    "eligibility.residents.services": {"resident_validate", "my_number_taken", "resident_indexes"},
+    "kaigo.batches.services": {"batch_dispatch", "chunk_process", "chunk_mark_failed", "batch_finalize_if_complete",
+                               "batch_resume_stalled", "safe_error"},
+    "kaigo.crypto.services": {"person_key_create", "encrypted_models", "verify_persons"},
+    "kaigo.outbox.services": {"publish", "relay"},
+    "kaigo.staff.services": {"effective_moment", "temporary_password_generate",
+                             "staff_password_change"},  # the signed-in member's own password only
+    "premiums.arrears.services": {"reminders_chunk", "prescription_chunk"},
+    "premiums.collection.services": {"person_lock", "account_validate"},
+    "premiums.intake.services": {"main_levy_done"},
+    "premiums.levy.services": {"main_levy_chunk", "write_levies", "provisional_levy_chunk", "levy_pending_add",
+                               "billing_from_for", "pension_stop_from_for", "relevy_chunk"},
+    "premiums.notices.services": {"proration_steps", "stage_message", "collection_message", "reduction_steps",
+                                  "levy_statement", "change_causes", "pension_named", "provisional_notice",
+                                  "stopped_month", "pension_stop_notice", "reduction_notice_kinds", "decided_until",
+                                  "deferred_bills", "reduction_notice", "notice_links"},
+}
+# the system functions a view may call all the same (no write: a rule or a lookup)
+VIEW_MAY_CALL = {"notice_links", "reduction_notice_kinds", "account_validate"}
+
+
+def test_every_service_is_classified():
+    functions = service_functions()
+    with_actor = {name for name, f in functions.items() if takes_actor(f)}
+    without = {name for name, f in functions.items() if not takes_actor(f)}
+    unclassified = sorted(with_actor - set(CHECKED) - set(NOT_STAFF_WRITES))
+    assert not unclassified, f"services taking an actor without a refusal test (add to CHECKED): {unclassified}"
+    system = {f"{module}.{name}" for module, names in SYSTEM.items() for name in names}
+    assert not sorted(without - system), f"services without an actor, not classified (SYSTEM): {sorted(without - system)}"
+    stale = sorted((set(CHECKED) | set(NOT_STAFF_WRITES) | system) - set(functions))
+    assert not stale, f"classified services that no longer exist: {stale}"
+
+
+def test_no_view_calls_a_write_service_without_an_actor():
+    """A view acts for a staff member: every service function it imports takes the actor (so that
+    the service checks role and ward), except the rules and lookups named in VIEW_MAY_CALL."""
+    functions = service_functions()
+    offending = []
+    for path in sorted(ROOT.glob("*/**/views.py")) + sorted(ROOT.glob("*/**/views/*.py")):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("services"):
+                for alias in node.names:
+                    function = functions.get(f"{node.module}.{alias.name}")
+                    if function is not None and not takes_actor(function) and alias.name not in VIEW_MAY_CALL:
+                        offending.append(f"{path.relative_to(ROOT)}: {alias.name}")
+    assert not offending, offending
+
+
+def _everything_at(make_staff, organisation):
+    return make_staff(*Role, organisation=organisation)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CHECKED))
+def test_each_write_service_refuses_a_staff_member_without_the_role(make_staff, name):
+    """An account holding only 照会専用 (inquiry: no write permission), at the head office (every ward)."""
+    world = World(make_staff)
+    _, call = CHECKED[name]
+    with pytest.raises(NotPermitted):
+        call(world, make_staff(Role.INQUIRY))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(name for name, (scoped, _) in CHECKED.items() if scoped))
+def test_each_write_service_of_a_persons_data_refuses_another_wards_office(make_staff, name):
+    """An account holding every role, at 麻生区役所, for a resident of 中原区."""
+    world = World(make_staff)
+    _, call = CHECKED[name]
+    with pytest.raises(NotPermitted):
+        call(world, _everything_at(make_staff, Organisation.ASAO))
