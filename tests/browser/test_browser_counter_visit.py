@@ -39,6 +39,23 @@ FOCUS_JS = """() => {
 }"""
 
 
+@pytest.fixture
+def premium_tables(transactional_db):
+    """The rate tables and collection plan the migrations seed (as test_levy_worker.py): an earlier
+    transactional test's flush removes them, so they are seeded again by the migrations' own
+    functions."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from premiums.models import PremiumCollectionPlan, PremiumRateTable
+
+    if not PremiumRateTable.objects.exists():
+        importlib.import_module("premiums.migrations.0002_national_standard_9th").seed(django_apps, None)
+    if not PremiumCollectionPlan.objects.exists():
+        importlib.import_module("premiums.migrations.0004_assumed_collection_plan").seed(django_apps, None)
+
+
 def tab_to(page, wanted, *, limit: int = 80) -> dict:
     """Press Tab until ``wanted(focused)`` holds; each element passed must show its focus."""
     for _ in range(limit):
@@ -67,7 +84,7 @@ def accesskey(page, key: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_counter_visit_with_the_keyboard_only(live_server, browser_page):
+def test_a_counter_visit_with_the_keyboard_only(live_server, browser_page, premium_tables):
     staff = StaffFactory(roles=[Role.WARD_CLERK], organisation=Organisation.NAKAHARA, display_name="窓口 三郎")
     today = timezone.localdate()
     fiscal_year = fiscal_year_of(today)
