@@ -1,22 +1,23 @@
 from django import forms
 
 from audit.services import FUNCTION_PATTERN
+from kaigo.forms import DigitsDateField, DigitsIntegerField
 
 
 class AccessLogSearchForm(forms.Form):
     username = forms.CharField(label="職員（ユーザー名）", required=False, max_length=150)
-    person = forms.IntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
+    person = DigitsIntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
     function = forms.CharField(
         label="機能", required=False, max_length=64, help_text="例: person.view、person.search",
     )
-    date_from = forms.DateField(
+    date_from = DigitsDateField(
         label="期間（開始日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = DigitsDateField(
         label="期間（終了日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     # Keyset pagination: show entries with an id below this one.
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = DigitsIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -54,7 +55,7 @@ class AccessLogSearchForm(forms.Form):
 
 
 class PersonTrailOpenForm(forms.Form):
-    person = forms.IntegerField(label="対象者（宛名番号）", min_value=1, max_value=2**63 - 1)
+    person = DigitsIntegerField(label="対象者（宛名番号）", min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

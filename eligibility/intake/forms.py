@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.codes import Ward
-from eligibility.forms import DigitsIntegerField
-from kaigo.forms import CHOICE_ERRORS, StaffForm
+from kaigo.forms import CHOICE_ERRORS, DigitsIntegerField, StaffForm
 
 
 class WorkActionForm(StaffForm):

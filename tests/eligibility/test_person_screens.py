@@ -125,7 +125,9 @@ def test_result_rows_show_labels_dates_and_escaped_names(client_as):
         pytest.param({"kana_surname": "ケンサク", "birth_date": "1950-04-01"},
                      'type="date" name="birth_date" value="1950-04-01"', id="date"),
         pytest.param({"birth_date": "1950-13-01"}, 'aria-describedby="id_birth_date_error" id="id_birth_date"> '
-                     '<span class="errors" role="alert" id="id_birth_date_error">', id="field-error"),
+                     '<span class="errors" id="id_birth_date_error">', id="field-error"),
+        pytest.param({"birth_date": "1950-13-01"}, '<div class="error-summary" role="alert" tabindex="-1"', id="summary"),
+        pytest.param({"birth_date": "1950-13-01"}, '<a href="#id_birth_date">生年月日: ', id="summary-link"),
     ],
 )
 def test_the_form_keeps_what_was_typed_and_its_errors(client_as, data, shown):
