@@ -1,15 +1,13 @@
 from django import forms
 
-from audit.services import FUNCTION_PATTERN
-from kaigo.forms import DigitsDateField, DigitsIntegerField
+from audit.codes import function_choices
+from kaigo.forms import CHOICE_ERRORS, DigitsDateField, DigitsIntegerField
 
 
 class AccessLogSearchForm(forms.Form):
     username = forms.CharField(label="職員（ユーザー名）", required=False, max_length=150)
     person = DigitsIntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
-    function = forms.CharField(
-        label="機能", required=False, max_length=64, help_text="例: person.view、person.search",
-    )
+    function = forms.ChoiceField(label="機能", required=False, choices=function_choices, error_messages=CHOICE_ERRORS)
     date_from = DigitsDateField(
         label="期間（開始日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -25,12 +23,6 @@ class AccessLogSearchForm(forms.Form):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip()
-
-    def clean_function(self):
-        value = self.cleaned_data["function"].strip()
-        if value and not FUNCTION_PATTERN.fullmatch(value):
-            raise forms.ValidationError("機能は person.view のような英小文字のコードで入力してください。")
-        return value
 
     def clean(self):
         cleaned = super().clean()

@@ -12,4 +12,4 @@ class ArrearsFilterForm(StaffForm):
     """The arrears list's ward (head office only) and page, by GET: codes only, no personal data."""
 
     ward = forms.ChoiceField(label="区", choices=[("", "（選択）"), *Ward.choices], required=False)
-    page = DigitsIntegerField(label="ページ", min_value=1, required=False)
+    page = DigitsIntegerField(label="ページ", min_value=1, max_value=1_000_000, required=False)

@@ -7,13 +7,12 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import get_resolver
-from django.urls.resolvers import URLPattern, URLResolver
 
 from audit.models import AccessLogEntry
 from kaigo.crypto.deks import dek_cache_clear
 from kaigo.staff.roles import Role
 from tests.eligibility.factories import make_resident
+from tests.screens import concrete_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -184,27 +183,6 @@ def test_unknown_person_is_404_and_not_logged(client_as):
 
 
 # --- every URL of the project, as every role --------------------------------------------------
-
-def all_url_patterns(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from all_url_patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
-def concrete_paths(resident_id: int) -> list[str]:
-    paths = []
-    for pattern, _ in all_url_patterns():
-        path = "/" + pattern.replace("^", "").replace("$", "")
-        for name in ("resident_id", "run_id", "staff_id", "grant_id", "pk", "alert_id"):
-            path = path.replace(f"<int:{name}>", str(resident_id))
-        if "<" in path or "(?P" in path:
-            continue  # parameters this walk cannot fill in
-        paths.append(path)
-    return sorted(set(paths))
-
 
 @pytest.mark.parametrize("role", list(Role))
 def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(client_as, role):

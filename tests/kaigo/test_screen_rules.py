@@ -1,0 +1,152 @@
+"""Screens that speak the office's language (issue 16 item 7) and carry no inline code (issue 17
+item 2): every page of the project, as every role, over a synthetic city with a year of business,
+shows no internal code or English in its visible text, has the title 「画面名 | 介護保険システム」,
+no reference to a missing id, no id twice and no inline script or style (tests/screens.py holds
+the rules; docs/subsystems/shell.md, "Screen rules")."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kaigo.staff.roles import Role
+from tests.screens import ALLOWED_WORDS, filled_paths, page_problems
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 12, 8)
+
+
+def _first(model, **filters):
+    return model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
+
+
+def city_paths() -> list[str]:
+    """Every GET path of the project, its parameters filled from the synthetic city."""
+    from audit.models import AuditAlert
+    from eligibility.cards.models import CardIssue
+    from eligibility.intake.models import RegistryFile, WorkItem
+    from kaigo.batches.models import BatchRun
+    from kaigo.staff.models import RoleGrant, Staff
+    from premiums.collection.models import CounterReceipt, Payment
+
+    resident = Payment.objects.order_by("pk").values_list("resident_id", flat=True).first()
+    return filled_paths({
+        "resident_id": resident,
+        "run_id": _first(BatchRun),
+        "staff_id": _first(Staff),
+        "grant_id": _first(RoleGrant),
+        "alert_id": _first(AuditAlert),
+        "item_id": _first(WorkItem),
+        "file_id": _first(RegistryFile),
+        "issue_id": _first(CardIssue),
+        "receipt_id": _first(CounterReceipt),
+    })
+
+
+@pytest.fixture
+def city(make_staff):
+    make_staff(Role.HEAD_OFFICE_CLERK), make_staff(Role.SECTION_CHIEF)
+    call_command("generate_city", "--residents", "300", "--seed", "5", "--business-to", DAY.isoformat(),
+                 stdout=StringIO())
+
+
+def test_the_rules_find_what_they_look_for():
+    """Each rule of page_problems catches its case (so that a clean crawl means something)."""
+    page = ('<!doctype html><html><head><title>{title}</title></head><body>'
+            '<main id="main"><input id="a" aria-describedby="a_error"><p>{text}</p><p id="a"></p>'
+            '<span translate="no">staff0001</span></main></body></html>')
+    clean = page.format(title="宛名検索 | 介護保険システム", text="令和8（2026）年4月1日 PDF")
+    assert page_problems(clean.replace(' aria-describedby="a_error"', "").replace('<p id="a"></p>', "")) == []
+    text = "person.view</p><p>kana_surname,birth_date</p><p>head</p><p>{'fiscal_year': 2026}</p><p>12:00 UTC"
+    found = "\n".join(page_problems(page.format(title="宛名検索", text=text)))
+    for expected in ("title '宛名検索'", "'a_error'", "id 'a' used twice", "'person.view'", "'kana_surname'",
+                     "'head'", "a Python dict", "UTC"):
+        assert expected in found, found
+    assert "inline <script>" in "\n".join(page_problems('<script>alert(1)</script>'))
+    assert "style= attribute" in "\n".join(page_problems('<p style="color:red">'))
+    assert "on*= attribute" in "\n".join(page_problems('<button onclick="x()">'))
+    assert "staff0001" not in found and "PDF" not in found and set(ALLOWED_WORDS) >= {"PDF"}
+
+
+def test_every_page_as_every_role_speaks_the_offices_language(city, client_as):
+    paths = [p for p in city_paths() if not p.endswith(".pdf") and not p.startswith(("/api/", "/logout"))]
+    assert len(paths) > 30
+    problems, pages = [], 0
+    for role in Role:
+        client = client_as(role)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code != 500, f"{path} as {role}: 500"
+            if "text/html" not in response.get("Content-Type", "") or response.status_code in (301, 302):
+                continue
+            pages += 1
+            problems += [f"{path} as {role.value}: {p}" for p in page_problems(response.content.decode())]
+    pages += 1
+    problems += [f"/no-such-page/: {p}" for p in page_problems(client.get("/no-such-page/").content.decode())]
+    client.logout()
+    pages += 1
+    problems += [f"/login/ signed out: {p}" for p in page_problems(client.get("/login/").content.decode())]
+    assert pages > 100
+    assert not problems, f"{len(problems)} problems on {pages} pages:\n" + "\n".join(sorted(set(problems)))
+
+
+# --- dates in every search form (issue 17 item 2) ------------------------------------------------
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+BAD_DATES = [
+    pytest.param("9999-12-31", "1873年1月1日から2100年12月31日までの範囲", id="year-9999"),
+    pytest.param("2026-02-30", "日付を正しく入力してください", id="february-30"),
+    pytest.param("0000-01-01", "日付を正しく入力してください", id="year-0"),
+    pytest.param("1800-01-01", "1873年1月1日から2100年12月31日までの範囲", id="before-1873"),
+    pytest.param("2101-01-01", "1873年1月1日から2100年12月31日までの範囲", id="after-2100"),
+    pytest.param("２０２６-０２-３０", "日付を正しく入力してください", id="february-30-full-width"),
+    pytest.param("2026-04-01".translate(ARABIC_INDIC), "他の文字体系の数字は使えません", id="arabic-indic"),
+]
+# (form, role, method, path ({resident}: a resident), data with the bad date as {date})
+SEARCH_FORMS = [
+    pytest.param(Role.AUDITOR, "get", "/audit/", {"date_from": "{date}"}, id="access-log-from"),
+    pytest.param(Role.AUDITOR, "get", "/audit/", {"date_to": "{date}"}, id="access-log-to"),
+    pytest.param(Role.WARD_CLERK, "post", "/persons/", {"kana_surname": "ヤマダ", "birth_date": "{date}"},
+                 id="person-search"),
+    pytest.param(Role.WARD_CLERK, "get", "/persons/{resident}/qualification/", {"known_at": "{date}"},
+                 id="qualification-known-at"),
+    pytest.param(Role.WARD_CLERK, "get", "/persons/{resident}/qualification/", {"true_on": "{date}"},
+                 id="qualification-true-on"),
+    pytest.param(Role.OPERATOR, "post", "/batches/start/",
+                 {"kind": "premiums.main_levy", "fiscal_year": "2026", "business_date": "{date}"}, id="batch-start"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "data"), SEARCH_FORMS)
+@pytest.mark.parametrize(("bad", "message"), BAD_DATES)
+def test_a_bad_date_in_a_search_form_is_the_forms_error_never_a_500(client_as, role, method, path, data, bad,
+                                                                     message):
+    from tests.eligibility.factories import make_elderly
+
+    resident = make_elderly()
+    client = client_as(role)
+    url = path.format(resident=resident.pk)
+    sent = {k: v.format(date=bad) for k, v in data.items()}
+    response = getattr(client, method)(url, sent)
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert message in body
+    assert 'class="error-summary" role="alert"' in body  # at the top of the form, with the focus (kaigo.js)
+    assert bad not in body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]  # never echoed
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    pytest.param(Role.HEAD_OFFICE_CLERK, "/premiums/arrears/?page=99999999999999999999", id="arrears-page"),
+    pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=²", id="premium-tab-superscript-year"),
+    pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=99999999999999999999", id="premium-tab-year"),
+    pytest.param(Role.AUDITOR, "/audit/?person=99999999999999999999", id="access-log-person"),
+])
+def test_out_of_range_numbers_in_a_query_are_not_a_500(client_as, role, path):
+    from tests.eligibility.factories import make_elderly
+
+    response = client_as(role).get(path.format(resident=make_elderly().pk))
+    assert response.status_code in (200, 400)
