@@ -10,6 +10,7 @@ FUNCTION_LABELS = {
     "person.search": "宛名検索",
     "person.view": "宛名の閲覧",
     "person.create": "宛名の登録",
+    "person.update": "宛名の更新",
     "my_number.view": "個人番号の閲覧",
     "qualification.view": "資格の閲覧",
     "qualification.notify": "資格の届出",

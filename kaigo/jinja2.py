@@ -28,6 +28,7 @@ shell's menu); the view's context wins over them, as it does there.
 from __future__ import annotations
 
 import sys
+from datetime import date as date_type
 from datetime import datetime
 from importlib import import_module
 
@@ -75,8 +76,16 @@ def month(value) -> str:
 
 
 def _day(value):
-    """A date, or the office's calendar day of an aware datetime."""
-    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+    """A date, the office's calendar day of an aware datetime, or a date written 2026-04-01 (a
+    selector's row may carry it as text); anything else is returned as it is."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date()
+    if isinstance(value, str):
+        try:
+            return date_type.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def wareki(value) -> str:
@@ -86,6 +95,8 @@ def wareki(value) -> str:
     if value is None:
         return ""
     day = _day(value)
+    if not isinstance(day, date_type):
+        return str(day)
     try:
         return wareki_western(day)
     except ValueError:
@@ -97,6 +108,8 @@ def wareki_month(value) -> str:
     if value is None:
         return ""
     day = _day(value)
+    if not isinstance(day, date_type):
+        return str(day)
     try:
         return wareki_western_month(day)
     except ValueError:

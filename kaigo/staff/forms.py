@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils import timezone
 
-from kaigo.forms import DigitsDateField
+from kaigo.forms import CHOICE_ERRORS, DigitsDateField
 from kaigo.staff.roles import Role
 
 
@@ -15,7 +15,7 @@ class DateInput(forms.DateInput):
 
 
 class RoleGrantForm(forms.Form):
-    role = forms.ChoiceField(label="付与する役割", choices=Role.choices)
+    role = forms.ChoiceField(label="付与する役割", choices=Role.choices, error_messages=CHOICE_ERRORS)
     effective_date = DigitsDateField(
         label="効力発生日", widget=DateInput, help_text="本日を指定すると直ちに有効になります。"
     )

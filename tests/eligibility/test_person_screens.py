@@ -112,7 +112,7 @@ def test_result_rows_show_labels_dates_and_escaped_names(client_as):
     body = search(client_as(Role.WARD_CLERK), kana_name="ヒョウジ イチロウ").content.decode()
     row = body[body.index(f'<a href="/persons/{target.pk}/">'):]
     row = row[: row.index("</tr>")]
-    for shown in ("&lt;b&gt;表示&lt;/b&gt; 一郎", "ヒョウジ イチロウ", "男", "1944-07-08", "麻生区", "住民"):
+    for shown in ("&lt;b&gt;表示&lt;/b&gt; 一郎", "ヒョウジ イチロウ", "男", "昭和19（1944）年7月8日", "麻生区", "住民"):
         assert shown in row
     assert "<b>" not in body
 

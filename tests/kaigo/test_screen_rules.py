@@ -55,9 +55,9 @@ def city(make_staff):
     and what the year does not leave behind: a counter receipt, a registry file with a work item,
     an audit alert."""
     from audit.models import AuditAlert
-    from premiums.collection.services import counter_payment_record
     from premiums.arrears.selectors import overdue_persons
     from premiums.collection.selectors import balance_of
+    from premiums.collection.services import counter_payment_record
     from tests.eligibility.factories import make_elderly
     from tests.eligibility.test_work_queue import queued_past_move_out
 
@@ -157,6 +157,8 @@ def test_a_bad_date_in_a_search_form_is_the_forms_error_never_a_500(client_as, r
     assert message in body
     assert 'class="error-summary" role="alert"' in body  # at the top of the form, with the focus (kaigo.js)
     assert bad not in body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]  # never echoed
+    # with errors shown, every aria-describedby still names an element of the page, and the rest holds
+    assert page_problems(body) == []
 
 
 @pytest.mark.parametrize(("role", "path"), [
@@ -170,3 +172,38 @@ def test_out_of_range_numbers_in_a_query_are_not_a_500(client_as, role, path):
 
     response = client_as(role).get(path.format(resident=make_elderly().pk))
     assert response.status_code in (200, 400)
+
+
+# --- every form's error summary (issue 16 item 7) -------------------------------------------------
+
+# (path ({resident}: a levied resident, {staff}: another staff member), data sent) of every form a
+# clerk fills in; an empty or wrong form must answer with the summary at the top, its links
+# pointing at fields of the page.
+FORMS = [
+    pytest.param("/persons/", {}, id="person-search"),
+    pytest.param("/persons/{resident}/qualification/notify/", {"on": "2026-02-30"}, id="notification"),
+    pytest.param("/persons/{resident}/premiums/payment/", {"amount": "abc", "action": "record"}, id="counter-payment"),
+    pytest.param("/persons/{resident}/premiums/reduction/", {"fiscal_year": "２０２６", "applied_on": "9999-12-31"},
+                 id="reduction-apply"),
+    pytest.param("/premiums/simulator/", {"fiscal_year": "1999"}, id="simulator"),
+    pytest.param("/batches/start/", {"kind": "premiums.main_levy", "business_date": "2026-02-30"}, id="batch-start"),
+    pytest.param("/staff/password/", {"old_password": "x"}, id="password-change"),
+    pytest.param("/staff/{staff}/grant/", {"role": "nothing"}, id="role-grant"),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), FORMS)
+def test_every_form_answers_a_mistake_with_the_summary_at_the_top(client_as, make_staff, path, data):
+    from tests.premiums.test_premium_tab import levied_person
+
+    resident = levied_person()
+    client = client_as(Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.OPERATOR)
+    response = client.post(path.format(resident=resident.pk, staff=make_staff(Role.INQUIRY).pk), data)
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert '<div class="error-summary" role="alert" tabindex="-1"' in body
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "入力内容を確認してください" in summary and "<li>" in summary
+    at = body.index('class="error-summary"')
+    assert "<label" not in body[body.rfind("<form", 0, at):at]  # before the form's first field
+    assert page_problems(body) == []
