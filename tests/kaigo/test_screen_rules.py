@@ -207,3 +207,61 @@ def test_every_form_answers_a_mistake_with_the_summary_at_the_top(client_as, mak
     at = body.index('class="error-summary"')
     assert "<label" not in body[body.rfind("<form", 0, at):at]  # before the form's first field
     assert page_problems(body) == []
+
+
+# --- the fields of typed numbers and dates (kaigo.forms) -----------------------------------------
+
+@pytest.mark.parametrize(("raw", "value"), [
+    pytest.param("1873-01-01", date(1873, 1, 1), id="first-day"),
+    pytest.param("2100-12-31", date(2100, 12, 31), id="last-day"),
+    pytest.param("１８７２-１２-３１", None, id="day-before-full-width"),
+    pytest.param("2101-01-01", None, id="day-after"),
+    pytest.param(" 2026-04-01 ", date(2026, 4, 1), id="spaces"),
+])
+def test_the_date_field_takes_1873_to_2100(raw, value):
+    from django import forms
+
+    from kaigo.forms import DATE_RANGE_MESSAGE, DigitsDateField
+
+    field = DigitsDateField(required=False)
+    if value is not None:
+        assert field.clean(raw) == value
+        return
+    with pytest.raises(forms.ValidationError) as refused:
+        field.clean(raw)
+    assert refused.value.messages == [DATE_RANGE_MESSAGE]
+
+
+@pytest.mark.parametrize(("field", "raw", "value"), [
+    pytest.param("decimal", "０.５", "0.5", id="decimal-full-width"),
+    pytest.param("integer", "１２，０００", None, id="full-width-comma-refused"),
+    pytest.param("integer", "１２０００", 12_000, id="integer-full-width"),
+])
+def test_numbers_take_full_width_digits(field, raw, value):
+    from decimal import Decimal
+
+    from django import forms
+
+    from kaigo.forms import DigitsDecimalField, DigitsIntegerField
+
+    f = DigitsDecimalField() if field == "decimal" else DigitsIntegerField()
+    assert 'inputmode="' in str(f.widget.render("x", "")) and 'type="text"' in str(f.widget.render("x", ""))
+    if value is None:
+        with pytest.raises(forms.ValidationError):
+            f.clean(raw)
+    else:
+        assert f.clean(raw) == (Decimal(value) if field == "decimal" else value)
+
+
+@pytest.mark.parametrize(("kind", "params", "shown"), [
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "business_date": "2026-07-01", "persons_per_chunk": None},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "令和8（2026）年7月1日"), ("チャンクの人数", "指定なし")],
+                 id="labelled-dates-in-wareki"),
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "retired": True},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
+                  ("その他の指定", "はい")], id="an-undeclared-parameter"),
+])
+def test_batch_parameters_are_shown_by_their_labels(kind, params, shown):
+    from kaigo.batches.registry import params_shown
+
+    assert sorted(params_shown(kind, params)) == sorted(shown)
