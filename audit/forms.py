@@ -1,22 +1,21 @@
 from django import forms
 
-from audit.services import FUNCTION_PATTERN
+from audit.codes import function_choices
+from kaigo.forms import CHOICE_ERRORS, DigitsDateField, DigitsIntegerField
 
 
 class AccessLogSearchForm(forms.Form):
     username = forms.CharField(label="職員（ユーザー名）", required=False, max_length=150)
-    person = forms.IntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
-    function = forms.CharField(
-        label="機能", required=False, max_length=64, help_text="例: person.view、person.search",
-    )
-    date_from = forms.DateField(
+    person = DigitsIntegerField(label="対象者（宛名番号）", required=False, min_value=1, max_value=2**63 - 1)
+    function = forms.ChoiceField(label="機能", required=False, choices=function_choices, error_messages=CHOICE_ERRORS)
+    date_from = DigitsDateField(
         label="期間（開始日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = DigitsDateField(
         label="期間（終了日）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     # Keyset pagination: show entries with an id below this one.
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = DigitsIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -24,12 +23,6 @@ class AccessLogSearchForm(forms.Form):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip()
-
-    def clean_function(self):
-        value = self.cleaned_data["function"].strip()
-        if value and not FUNCTION_PATTERN.fullmatch(value):
-            raise forms.ValidationError("機能は person.view のような英小文字のコードで入力してください。")
-        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -54,7 +47,7 @@ class AccessLogSearchForm(forms.Form):
 
 
 class PersonTrailOpenForm(forms.Form):
-    person = forms.IntegerField(label="対象者（宛名番号）", min_value=1, max_value=2**63 - 1)
+    person = DigitsIntegerField(label="対象者（宛名番号）", min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -10,8 +10,11 @@ Besides its context, a template may call:
 - ``url(name, *args)`` (``reverse``); ``fixed_url(name)`` and ``record_url(name, pk)``, the URLs
   of the frame and of the person tabs reversed once per process (kaigo.shell.menu);
   ``static(path)``; ``htmx_script()``; ``csrf_input`` and ``csrf_token`` (Django's backend);
-- the filters ``yen`` (12,345), ``ymd`` (2026-07-31), ``month`` (2026年7月) and
-  ``localtime(format)`` (an aware time in the office's zone, strftime), plain Python for the busy
+- the filters ``wareki`` (令和8（2026）年7月31日), ``wareki_month`` (令和8（2026）年7月) and
+  ``nendo`` (2026 -> 令和8（2026）年度): the dates a clerk reads, era and Western year together,
+  through the documents' one era conversion (kaigo.documents.wareki); ``yen`` (12,345), ``ymd``
+  (2026-07-31), ``month`` (2026年7月) and ``localtime(format)`` (an aware time in the office's zone,
+  Asia/Tokyo, strftime) for times of operations (a batch run, an access), plain Python for the busy
   tables; ``date`` (Django's date filter, in the office's zone as Django's engine does it),
   ``floatformat`` and ``localize`` (Django's) for the other screens;
 - what an app's ``templating`` module declares in ``GLOBALS`` and ``FILTERS`` (eligibility: My
@@ -25,6 +28,8 @@ shell's menu); the view's context wins over them, as it does there.
 from __future__ import annotations
 
 import sys
+from datetime import date as date_type
+from datetime import datetime
 from importlib import import_module
 
 import jinja2
@@ -45,6 +50,7 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django_htmx.jinja import htmx_script
 
+from kaigo.documents.wareki import wareki_western, wareki_western_fiscal_year, wareki_western_month
 from kaigo.shell.menu import fixed_url, record_url
 
 
@@ -69,6 +75,52 @@ def month(value) -> str:
     return f"{value.year}年{value.month}月" if value is not None else ""
 
 
+def _day(value):
+    """A date, the office's calendar day of an aware datetime, or a date written 2026-04-01 (a
+    selector's row may carry it as text); anything else is returned as it is."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date()
+    if isinstance(value, str):
+        try:
+            return date_type.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def wareki(value) -> str:
+    """A date (or the office's day of a datetime) as 令和8（2026）年4月1日 ("" for none). A date
+    before the Gregorian calendar in Japan (1873), which no era table converts, is shown as
+    2026-04-01 rather than wrongly."""
+    if value is None:
+        return ""
+    day = _day(value)
+    if not isinstance(day, date_type):
+        return str(day)
+    try:
+        return wareki_western(day)
+    except ValueError:
+        return day.isoformat()
+
+
+def wareki_month(value) -> str:
+    """The month of a date as 令和8（2026）年4月 ("" for none)."""
+    if value is None:
+        return ""
+    day = _day(value)
+    if not isinstance(day, date_type):
+        return str(day)
+    try:
+        return wareki_western_month(day)
+    except ValueError:
+        return f"{day.year}年{day.month}月"
+
+
+def nendo(value) -> str:
+    """A fiscal year (an int, April to March) as 令和8（2026）年度 ("" for none)."""
+    return "" if value is None else wareki_western_fiscal_year(int(value))
+
+
 def localtime(value, format: str = "%Y-%m-%d %H:%M") -> str:
     """An aware date and time in the office's time zone (TIME_ZONE), formatted by strftime."""
     return timezone.localtime(value).strftime(format) if value is not None else ""
@@ -84,7 +136,7 @@ def environment(**options) -> jinja2.Environment:
     env = jinja2.Environment(**options)
     env.globals.update(url=url, fixed_url=fixed_url, record_url=record_url, static=static, htmx_script=htmx_script)
     env.filters.update(yen=yen, ymd=ymd, month=month, localtime=localtime, date=date, floatformat=floatformat,
-                       localize=localize)
+                       localize=localize, wareki=wareki, wareki_month=wareki_month, nendo=nendo)
     for app in apps.get_app_configs():
         if module_has_submodule(app.module, "templating"):
             module = import_module(f"{app.name}.templating")

@@ -6,9 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.codes import Ward
-from eligibility.forms import DigitsDateField, DigitsIntegerField, DigitsRegexField
 from eligibility.intake.models import MoveKind
-from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, StaffForm
+from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, DigitsDateField, DigitsIntegerField, DigitsRegexField, StaffForm
 
 
 class WorkActionForm(StaffForm):

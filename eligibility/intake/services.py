@@ -244,7 +244,7 @@ def apply_chunk(*, file: RegistryFile, lo: int, hi: int, batch_run_id: int | Non
             if error:
                 change.status, change.error_code, change.error_message = ChangeStatus.REJECTED, error[0], \
                     f"{change.line_no}行目: {error[1]}"
-                result.errors.append(RecordError(f"line {change.line_no}", error[0], change.error_message))
+                result.errors.append(RecordError(f"{change.line_no}行目", error[0], change.error_message))
             else:
                 change.status, change.applied_at = ChangeStatus.APPLIED, now
                 touched.add(record.person_id)

@@ -10,7 +10,6 @@ from django import forms
 from django.db.models import Count, F, Max, Min
 
 from eligibility.cards.services import age65_issue_cards
-from eligibility.forms import DigitsIntegerField, DigitsRegexField
 from eligibility.intake.selectors import move_out_destinations
 from eligibility.qualification.models import QualificationSource
 from eligibility.qualification.rules import Period, month_bounds
@@ -31,6 +30,7 @@ from kaigo.batches.registry import (
     RecordError,
     register,
 )
+from kaigo.forms import DigitsIntegerField, DigitsRegexField
 
 
 class MonthForm(forms.Form):

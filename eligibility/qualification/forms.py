@@ -6,10 +6,9 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.codes import FacilityCategory, FacilityKind
-from eligibility.forms import DigitsDateField, DigitsRegexField
 from eligibility.qualification.models import Facility
 from eligibility.qualification.rules import NotificationKind
-from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, StaffForm
+from kaigo.forms import CHOICE_ERRORS, DATE_ERRORS, DigitsDateField, DigitsRegexField, StaffForm
 
 
 def _date(label: str, *, required: bool) -> forms.DateField:

@@ -1,7 +1,6 @@
 from django import forms
 
-from eligibility.forms import DigitsDateField
-from kaigo.forms import StaffForm
+from kaigo.forms import DigitsDateField, StaffForm
 
 
 class ResidentSearchForm(StaffForm):

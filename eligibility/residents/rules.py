@@ -5,7 +5,8 @@ their lines against the same limits)."""
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from kaigo.digits import OTHER_DIGITS_MESSAGE, digits_fold
 
 MAX_NAME_KANJI = 50
 MAX_NAME_KANA = 60
@@ -14,27 +15,11 @@ MAX_ADDRESS = 200
 
 # --- digits typed by staff ------------------------------------------------------------------------
 #
-# A clerk types numbers with ASCII or full-width (全角) digits; full-width ones are folded to ASCII.
-# Python's ``\d``, ``int()``, ``strptime`` and NFKC accept or keep the decimal digits of every
-# script (Arabic-Indic ٣, Devanagari ३, ...): such a number would pass unnormalised, be stored in
-# another spelling and index under another blind index (the same person registered twice). So
-# every other digit is refused, with a message that names the field, never the value.
+# ASCII and full-width digits only (kaigo.digits: the one fold every form field uses too).
 
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 # what a clerk puts between groups of a number: spaces and dashes (ー: the IME's long-vowel mark,
 # often typed for a hyphen)
 _GROUP_SEPARATORS = re.compile(r"[\s\u3000\-‐‑–—－ー−]+")
-OTHER_DIGITS_MESSAGE = "数字は半角または全角の0〜9で入力してください（他の文字体系の数字は使えません）。"
-
-
-def digits_fold(text: str) -> str:
-    """``text`` with full-width digits folded to ASCII; ValueError (Japanese, without the value)
-    when it holds a decimal digit of any other script. Other characters are left for the caller's
-    own format check (a date's separators, a number's)."""
-    folded = text.translate(_FULL_WIDTH_DIGITS)
-    if not folded.isascii() and any(unicodedata.category(c) == "Nd" and not "0" <= c <= "9" for c in folded):
-        raise ValueError(OTHER_DIGITS_MESSAGE)
-    return folded
 
 
 def typed_digits(value: str, *, label: str) -> str:

@@ -19,13 +19,14 @@ from kaigo.batches.registry import (
     register,
 )
 from kaigo.db import copy_rows
+from kaigo.forms import DigitsIntegerField
 
 
 class DemoSquaresForm(forms.Form):
-    records = forms.IntegerField(label="件数", min_value=1, max_value=10_000_000, initial=100_000)
-    chunk_size = forms.IntegerField(label="チャンクの件数", min_value=1, max_value=100_000, initial=5_000)
-    delay_ms = forms.IntegerField(label="チャンクごとの待ち時間（ミリ秒）", min_value=0, max_value=60_000, initial=0, required=False)
-    reject_every = forms.IntegerField(label="n件ごとにエラーとする", min_value=0, initial=0, required=False)
+    records = DigitsIntegerField(label="件数", min_value=1, max_value=10_000_000, initial=100_000)
+    chunk_size = DigitsIntegerField(label="チャンクの件数", min_value=1, max_value=100_000, initial=5_000)
+    delay_ms = DigitsIntegerField(label="チャンクごとの待ち時間（ミリ秒）", min_value=0, max_value=60_000, initial=0, required=False)
+    reject_every = DigitsIntegerField(label="n件ごとにエラーとする", min_value=0, initial=0, required=False)
     crash_chunks = forms.CharField(label="常に失敗させるチャンク番号（カンマ区切り）", required=False)
     flaky_chunks = forms.CharField(label="初回だけ失敗させるチャンク番号（カンマ区切り）", required=False)
 

@@ -13,12 +13,14 @@ import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from kaigo.documents.wareki import wareki_western
 from kaigo.errors import ApplicationError
 
 if TYPE_CHECKING:
@@ -175,6 +177,31 @@ def kind_offered(kind: BatchKind) -> bool:
     """Whether ``kind`` may be listed and started here: a demo kind only with synthetic data
     (``KAIGO_SYNTHETIC_DATA``, off in production unless set)."""
     return not kind.demo_only or bool(settings.KAIGO_SYNTHETIC_DATA)
+
+
+def params_shown(kind_name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """A run's parameters as the console shows them: (Japanese label, value as text) in the order
+    the kind declares them, a date as 令和8（2026）年7月1日, a blank one as 「指定なし」; a
+    parameter the kind does not declare (an older run's) under 「その他の指定」. Never the stored
+    dict itself (issue 16: no internal codes on a screen)."""
+    kind = _KINDS.get(kind_name)
+    known = kind.params_known() if kind else {}
+    shown = [(label, _param_text(params.get(name))) for name, (label, _) in known.items()]
+    shown += [("その他の指定", _param_text(value)) for name, value in params.items() if name not in known]
+    return shown
+
+
+def _param_text(value: Any) -> str:
+    if _absent(value):
+        return "指定なし"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, str):
+        try:
+            return wareki_western(date.fromisoformat(value)) if len(value) == 10 else value
+        except ValueError:
+            return value
+    return str(value)
 
 
 def all_kinds() -> list[BatchKind]:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from kaigo.batches import selectors, services
 from kaigo.batches.forms import BatchKindChoiceForm
 from kaigo.batches.models import BatchRun
-from kaigo.batches.registry import ConfirmationRequired, kind_to_start
+from kaigo.batches.registry import ConfirmationRequired, kind_to_start, params_shown
 from kaigo.errors import ApplicationError
 from kaigo.forms import form_run
 from kaigo.shell.permissions import permission_required
@@ -33,6 +33,7 @@ def run_detail(request, run_id: int):
     run = selectors.batch_run_get(run_id=run_id)
     context = {
         "run": run,
+        "params": params_shown(run.kind, run.params or {}),
         "chunks": selectors.batch_chunk_summary(run=run),
         "errors": selectors.batch_error_list(run=run),
         "error_limit": selectors.ERROR_LIST_LIMIT,

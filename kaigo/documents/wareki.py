@@ -1,4 +1,5 @@
-"""Japanese era (和暦) dates for printed documents (pure functions)."""
+"""Japanese era (和暦) dates for printed documents and the screens (pure functions; the screens'
+filters in kaigo/jinja2.py call these, so there is one era conversion)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,24 @@ def wareki_month(day: date) -> str:
 def wareki_fiscal_year(fiscal_year: int) -> str:
     """A fiscal year (April to March) by the era of its first day: 2026 -> 令和8年度."""
     return f"{_year_text(date(fiscal_year, 4, 1))}度"
+
+
+def _year_with_western(day: date) -> str:
+    era, year = wareki_parts(day)
+    return f"{era}{'元' if year == 1 else year}（{day.year}）年"
+
+
+def wareki_western(day: date) -> str:
+    """A date as the screens show it, the era year with the Western year beside it (the form
+    official documents use when both are wanted): 令和8（2026）年4月1日; 令和元（2019）年5月1日."""
+    return f"{_year_with_western(day)}{day.month}月{day.day}日"
+
+
+def wareki_western_month(day: date) -> str:
+    """The month of a date on the screens: 令和8（2026）年9月."""
+    return f"{_year_with_western(day)}{day.month}月"
+
+
+def wareki_western_fiscal_year(fiscal_year: int) -> str:
+    """A fiscal year on the screens, by the era of its first day: 2026 -> 令和8（2026）年度."""
+    return f"{_year_with_western(date(fiscal_year, 4, 1))}度"

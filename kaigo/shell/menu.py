@@ -38,7 +38,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),
     MenuEntry("バッチ処理", "batches:list", "batch.view", "夜間・月次バッチの実行状況とエラーの確認", accesskey="b"),
-    MenuEntry("システム状態", "system-status", "system.health", "データベース・Redis・ワーカーの稼働状況", accesskey="s"),
+    MenuEntry("システム状態", "system-status", "system.health", "データベース・キュー・バッチワーカーの稼働状況", accesskey="s"),
 ]
 
 

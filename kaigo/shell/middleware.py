@@ -37,6 +37,9 @@ class ErrorPagesMiddleware:
     - any other ``ApplicationError`` a view lets through gives a page with its message and its
       status (400, or 409 for ``InvalidState``).
 
+    A request with a method the view does not take (a GET of a POST-only action: Django's
+    ``require_POST`` answers 405 with an empty body, a blank page) gets the Japanese 405 page.
+
     Where a form was sent, a service's refusal is shown on the form instead (kaigo.forms.form_run),
     and a view may still catch an error it has a better place for (a notice that cannot be printed
     sends the clerk back to the tab with the message). The REST API maps the same errors to JSON
@@ -48,7 +51,12 @@ class ErrorPagesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
+            from kaigo.shell.views import method_not_allowed
+
+            return method_not_allowed(request, response)
+        return response
 
     def process_exception(self, request, exception):
         from kaigo.shell.views import application_error, not_permitted, page_not_found

@@ -46,6 +46,13 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def method_not_allowed(request, response):
+    """The 405 page (kaigo.shell.middleware.ErrorPagesMiddleware), keeping the Allow header."""
+    page = render(request, "405.html", status=405)
+    page["Allow"] = response.get("Allow", "")
+    return page
+
+
 def not_permitted(request, exception):
     """A NotPermitted error of a view (kaigo.shell.middleware.ErrorPagesMiddleware): the page frame
     with the error's message for staff (outside the ward the office limits views to, ...)."""

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils import timezone
 
+from kaigo.forms import CHOICE_ERRORS, DigitsDateField
 from kaigo.staff.roles import Organisation, Role
 
 
@@ -14,8 +15,8 @@ class DateInput(forms.DateInput):
 
 
 class RoleGrantForm(forms.Form):
-    role = forms.ChoiceField(label="付与する役割", choices=Role.choices)
-    effective_date = forms.DateField(
+    role = forms.ChoiceField(label="付与する役割", choices=Role.choices, error_messages=CHOICE_ERRORS)
+    effective_date = DigitsDateField(
         label="効力発生日", widget=DateInput, help_text="本日を指定すると直ちに有効になります。"
     )
     reason = forms.CharField(label="付与の理由", max_length=200, widget=forms.TextInput(attrs={"size": 60}))
@@ -26,7 +27,7 @@ class RoleGrantForm(forms.Form):
 
 
 class RoleRevokeForm(forms.Form):
-    effective_date = forms.DateField(
+    effective_date = DigitsDateField(
         label="取消の効力発生日", widget=DateInput, help_text="本日を指定すると直ちに取り消されます。"
     )
     reason = forms.CharField(label="取消の理由", max_length=200, widget=forms.TextInput(attrs={"size": 60}))

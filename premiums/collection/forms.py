@@ -7,9 +7,9 @@ from datetime import date
 
 from django import forms
 
-from kaigo.forms import DATE_ERRORS, StaffForm
+from kaigo.forms import DATE_ERRORS, DigitsDateField, DigitsIntegerField, NumericInput, StaffForm
 
-AMOUNT_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "required": "金額を入力してください。",
+AMOUNT_ERRORS = {"invalid": "金額は数字（円）で入力してください。", "required": "金額を入力してください。",
                  "min_value": "金額は1円以上で入力してください。", "max_value": "金額が大きすぎます。"}
 
 
@@ -19,9 +19,9 @@ class CounterPaymentForm(StaffForm):
     installment = forms.ChoiceField(label="納期", widget=forms.RadioSelect,
                                     error_messages={"invalid_choice": "選択肢から選んでください。",
                                                     "required": "納期を選んでください。"})
-    amount = forms.IntegerField(label="金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
-                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-    paid_on = forms.DateField(label="納付日", error_messages=DATE_ERRORS,
+    amount = DigitsIntegerField(label="金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
+                                widget=NumericInput())
+    paid_on = DigitsDateField(label="納付日", error_messages=DATE_ERRORS,
                               widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
     note = forms.CharField(label="備考", required=False, max_length=200,
                            error_messages={"max_length": "備考は200文字以内で入力してください。"})
@@ -46,11 +46,11 @@ class CounterPaymentsForm(StaffForm):
     installments = forms.MultipleChoiceField(label="納期（複数選べます）", widget=forms.CheckboxSelectMultiple,
                                              error_messages={"invalid_choice": "選択肢から選んでください。",
                                                              "required": "納期を選んでください。"})
-    paid_on = forms.DateField(label="納付日", error_messages=DATE_ERRORS,
+    paid_on = DigitsDateField(label="納付日", error_messages=DATE_ERRORS,
                               widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}))
-    amount = forms.IntegerField(label="領収金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
+    amount = DigitsIntegerField(label="領収金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
                                 required=False,
-                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+                                widget=NumericInput())
     note = forms.CharField(label="備考", required=False, max_length=200,
                            error_messages={"max_length": "備考は200文字以内で入力してください。"})
     overpay_confirmed = forms.BooleanField(label="合計を超える金額を過納として受け付ける", required=False)
@@ -74,9 +74,9 @@ class ExemptionApplyForm(StaffForm):
 
     installment = forms.ChoiceField(label="納期", error_messages={"invalid_choice": "選択肢から選んでください。",
                                                                 "required": "納期を選んでください。"})
-    amount = forms.IntegerField(label="減免額（円。全額のときは空欄）", min_value=1, required=False,
+    amount = DigitsIntegerField(label="減免額（円。全額のときは空欄）", min_value=1, required=False,
                                 error_messages=AMOUNT_ERRORS,
-                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+                                widget=NumericInput())
     reason = forms.CharField(label="申請の理由", max_length=200,
                              error_messages={"required": "理由を入力してください。",
                                              "max_length": "理由は200文字以内で入力してください。"})
@@ -122,8 +122,8 @@ class SettlementForm(StaffForm):
                                                                        "invalid_choice": "選択肢から選んでください。"})
     source = forms.ChoiceField(label="過納の年度", error_messages={"invalid_choice": "選択肢から選んでください。",
                                                                  "required": "過納の年度を選んでください。"})
-    amount = forms.IntegerField(label="金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
-                                widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    amount = DigitsIntegerField(label="金額（円）", min_value=1, max_value=10_000_000, error_messages=AMOUNT_ERRORS,
+                                widget=NumericInput())
     target = forms.ChoiceField(label="充当先の納期（充当のとき）", required=False,
                                error_messages={"invalid_choice": "選択肢から選んでください。"})
     bank_code = forms.CharField(label="金融機関コード（4桁）", required=False, max_length=4,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kaigo.batches.models import BatchChunk, BatchRun
 from kaigo.batches.registry import BatchKind, ChunkOutcome, ChunkSpec, register
 from kaigo.documents.wareki import wareki, wareki_fiscal_year
+from kaigo.forms import DigitsDateField, DigitsIntegerField
 from premiums.levy.selectors import calculator_for, levy_candidates, main_levy_done, pending_persons, relevy_everyone
 from premiums.levy.services import main_levy_chunk, provisional_billing_chunk, provisional_levy_chunk, relevy_chunk
 from premiums.rules.errors import PremiumRuleError
@@ -20,9 +21,9 @@ PERSONS_PER_CHUNK = 10_000
 
 
 class FiscalYearForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+    fiscal_year = DigitsIntegerField(label="年度", min_value=2000, max_value=2100,
                                      error_messages={"invalid": "年度は西暦4桁で入力してください。"})
-    persons_per_chunk = forms.IntegerField(label="チャンクの人数", min_value=10, max_value=50_000,
+    persons_per_chunk = DigitsIntegerField(label="チャンクの人数", min_value=10, max_value=50_000,
                                            initial=PERSONS_PER_CHUNK, required=False)
 
 
@@ -32,7 +33,7 @@ def person_chunks(ids: list[int], size: int) -> list[ChunkSpec]:
 
 
 class BusinessDateForm(forms.Form):
-    business_date = forms.DateField(label="処理基準日（空欄は本日）", required=False)
+    business_date = DigitsDateField(label="処理基準日（空欄は本日）", required=False)
 
     def clean(self):
         data = super().clean()

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from django import forms
 
-from kaigo.forms import StaffForm
+from kaigo.forms import DigitsIntegerField, NumericInput, StaffForm
 
-YEN_FIELD_ERRORS = {"invalid": "金額は半角数字（円）で入力してください。", "min_value": "金額に負の値は入力できません。",
+YEN_FIELD_ERRORS = {"invalid": "金額は数字（円）で入力してください。", "min_value": "金額に負の値は入力できません。",
                     "max_value": "金額が大きすぎます。"}
 
 
-def _yen(label: str, *, required: bool = False, min_value: int | None = 0) -> forms.IntegerField:
-    return forms.IntegerField(label=label, required=required, min_value=min_value, max_value=99_999_999_999,
+def _yen(label: str, *, required: bool = False, min_value: int | None = 0) -> DigitsIntegerField:
+    return DigitsIntegerField(label=label, required=required, min_value=min_value, max_value=99_999_999_999,
                               initial=0, error_messages={**YEN_FIELD_ERRORS, "required": "金額を入力してください。"},
-                              widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+                              widget=NumericInput())
 
 
 class SimulatorForm(StaffForm):
     """保険料の試算 at the counter: the facts a resident tells, nothing stored, nothing logged."""
 
-    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+    fiscal_year = DigitsIntegerField(label="年度", min_value=2000, max_value=2100,
                                      error_messages={"invalid": "年度は西暦4桁で入力してください。",
                                                      "required": "年度を入力してください。"})
     self_taxed = forms.BooleanField(label="本人が住民税課税", required=False)
@@ -32,7 +32,7 @@ class SimulatorForm(StaffForm):
     special_deduction = _yen("長期・短期譲渡所得の特別控除額（円）")
     public_assistance = forms.BooleanField(label="生活保護を受給している", required=False)
     old_age_welfare_pension = forms.BooleanField(label="老齢福祉年金を受給している", required=False)
-    months = forms.IntegerField(label="賦課月数（年度の途中で資格を取得・喪失する場合）", min_value=1, max_value=12, initial=12,
+    months = DigitsIntegerField(label="賦課月数（年度の途中で資格を取得・喪失する場合）", min_value=1, max_value=12, initial=12,
                                 error_messages={"invalid": "月数は1から12で入力してください。",
                                                 "min_value": "月数は1から12で入力してください。",
                                                 "max_value": "月数は1から12で入力してください。",

@@ -23,7 +23,7 @@ def premium_tab(request, resident_id: int):
     tab = selectors.premium_tab(actor=request.user, request=request, resident_id=resident_id, today=timezone.localdate())
     years = [y.fiscal_year for y in tab.years]
     asked = request.GET.get("year", "")
-    shown = int(asked) if asked.isdigit() and int(asked) in years else (years[0] if years else None)
+    shown = int(asked) if asked.isascii() and asked.isdigit() and int(asked) in years else (years[0] if years else None)
     return render(request, "premiums/tab.html", {
         "tab": tab, "resident": tab.resident, "active_tab": "premiums", "shown": shown,
         "can_update": has_permission(request.user, "qualification.update"),

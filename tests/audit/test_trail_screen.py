@@ -111,7 +111,8 @@ def test_the_trail_lists_what_changed_newest_first_with_encrypted_fields_as_chan
 
     body = response.content.decode()
     assert "<li>氏名: 変更あり</li>" in body and "<li>区: 中原区 → 多摩区</li>" in body
-    assert "clerk_trail" in body and "#42" in body and "<code>eligibility.intake</code>" in body
+    assert "clerk_trail" in body and "#42" in body and "宛名の更新" in body
+    assert "<td>eligibility.intake</td>" in body  # a code without a name (not a batch kind) is shown as it is
     assert "（記録なし）" in body  # who made the batch change and the creation: no staff member
     for plaintext in ["履歴 太郎", "履歴 次郎", "川崎市中原区履歴町1-2-3", "044-999-0001", resident.my_number]:
         assert plaintext not in body

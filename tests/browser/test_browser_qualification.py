@@ -44,6 +44,6 @@ def test_clerk_finds_a_person_and_reads_the_qualification_history_with_the_keybo
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="現在の資格")).to_be_visible()
     first_row = page.locator("table.grid").nth(1).locator("tbody tr").first
-    expect(first_row).to_contain_text("2015-06-14")
+    expect(first_row).to_contain_text("平成27（2015）年6月14日")
     expect(first_row).to_contain_text("02 年齢到達")
     expect(page.locator("#insured-number")).to_have_text(resident.insured_number.number)

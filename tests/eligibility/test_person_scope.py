@@ -313,7 +313,7 @@ WALKERS = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("role", "organisation"), WALKERS)
 def test_no_screen_gives_a_sensitive_address_to_staff_who_may_not_see_it(client_as, role, organisation):
-    from tests.eligibility.test_person_screens import concrete_paths
+    from tests.screens import concrete_paths
 
     head, child = make_protected_household()
     client = client_as(role, organisation=organisation)

@@ -7,13 +7,12 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import get_resolver
-from django.urls.resolvers import URLPattern, URLResolver
 
 from audit.models import AccessLogEntry
 from kaigo.crypto.deks import dek_cache_clear
 from kaigo.staff.roles import PERMISSIONS, Role
 from tests.eligibility.factories import make_resident
+from tests.screens import concrete_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +114,7 @@ def test_result_rows_show_labels_dates_and_escaped_names(client_as):
     body = search(client_as(Role.WARD_CLERK), kana_name="ヒョウジ イチロウ").content.decode()
     row = body[body.index(f'<a href="/persons/{target.pk}/">'):]
     row = row[: row.index("</tr>")]
-    for shown in ("&lt;b&gt;表示&lt;/b&gt; 一郎", "ヒョウジ イチロウ", "男", "1944-07-08", "麻生区", "住民"):
+    for shown in ("&lt;b&gt;表示&lt;/b&gt; 一郎", "ヒョウジ イチロウ", "男", "昭和19（1944）年7月8日", "麻生区", "住民"):
         assert shown in row
     assert "<b>" not in body
 
@@ -127,7 +126,9 @@ def test_result_rows_show_labels_dates_and_escaped_names(client_as):
         pytest.param({"kana_surname": "ケンサク", "birth_date": "1950-04-01"},
                      'type="date" name="birth_date" value="1950-04-01"', id="date"),
         pytest.param({"birth_date": "1950-13-01"}, 'aria-describedby="id_birth_date_error" id="id_birth_date"> '
-                     '<span class="errors" role="alert" id="id_birth_date_error">', id="field-error"),
+                     '<span class="errors" id="id_birth_date_error">', id="field-error"),
+        pytest.param({"birth_date": "1950-13-01"}, '<div class="error-summary" role="alert" tabindex="-1"', id="summary"),
+        pytest.param({"birth_date": "1950-13-01"}, '<a href="#id_birth_date">生年月日: ', id="summary-link"),
     ],
 )
 def test_the_form_keeps_what_was_typed_and_its_errors(client_as, data, shown):
@@ -185,27 +186,6 @@ def test_unknown_person_is_404_and_not_logged(client_as):
 
 
 # --- every URL of the project, as every role --------------------------------------------------
-
-def all_url_patterns(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from all_url_patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
-def concrete_paths(resident_id: int) -> list[str]:
-    paths = []
-    for pattern, _ in all_url_patterns():
-        path = "/" + pattern.replace("^", "").replace("$", "")
-        for name in ("resident_id", "run_id", "staff_id", "grant_id", "pk", "alert_id"):
-            path = path.replace(f"<int:{name}>", str(resident_id))
-        if "<" in path or "(?P" in path:
-            continue  # parameters this walk cannot fill in
-        paths.append(path)
-    return sorted(set(paths))
-
 
 @pytest.mark.parametrize("role", list(Role))
 def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(client_as, role):

@@ -70,7 +70,7 @@ def test_qualification_tab_per_role(client_as, role):
         assert response.status_code == 200
         number = resident.insured_number.number
         assert "資格 太郎" in body and number in body
-        assert "第1号被保険者" in body and "02 年齢到達" in body and "2015-06-14" in body
+        assert "第1号被保険者" in body and "02 年齢到達" in body and "平成27（2015）年6月14日" in body
         assert "第1版" in body and "合成データ" in body  # the revision and its source
         assert logged() == [("qualification.view", "screen", [resident.pk])]
         assert AccessLogEntry.objects.get().staff_id == client.staff.pk
@@ -92,14 +92,14 @@ def test_history_and_as_of_answer_what_the_office_knew_and_what_was_true(client_
 
     body = client.get(f"/persons/{resident.pk}/qualification/").content.decode()
     assert "第2版" in body and "第1版" in body and "住基異動" in body
-    assert "2025-04-01" in body and "52 死亡" in body
+    assert "令和7（2025）年4月1日" in body and "52 死亡" in body
 
     def as_of(**params):
         page = client.get(f"/persons/{resident.pk}/qualification/", params).content.decode()
         return page.split('id="as-of"')[1].split("資格の履歴")[0]
 
     before = as_of(known_at="2025-03-01")
-    assert "2015-06-14" in before and "52 死亡" not in before
+    assert "平成27（2015）年6月14日" in before and "52 死亡" not in before
     after = as_of(known_at="2025-04-30")
     assert "52 死亡" in after
     assert "資格の期間はありません" in as_of(known_at="2025-04-30", true_on="2025-05-01")

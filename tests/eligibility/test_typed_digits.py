@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 
 from audit.models import AccessLogEntry
-from eligibility.forms import DigitsDateField, DigitsIntegerField
 from eligibility.intake.forms import BeforeForm, FileLinesForm, QueueFilterForm
 from eligibility.models import Resident
 from eligibility.qualification.batch_kinds import Age65, MoveOutLossDate, QualificationCheck
@@ -20,6 +19,7 @@ from eligibility.qualification.rules import month_bounds
 from eligibility.residents.forms import ResidentSearchForm
 from eligibility.residents.services import DuplicateMyNumber, ResidentInvalid, resident_create
 from kaigo.errors import ApplicationError
+from kaigo.forms import DigitsDateField, DigitsIntegerField
 from kaigo.staff.roles import Role
 from tests.eligibility.factories import make_resident, resident_input
 
@@ -163,7 +163,7 @@ def test_the_search_refuses_other_digits_in_japanese_and_logs_nothing(client_as,
     typed = number.translate(translate)
     response = client_as(Role.WARD_CLERK).post("/persons/", {field: typed})
     page = response.content.decode()
-    errors = page[page.index('<div class="errors"'):]
+    errors = page[page.index('<div class="error-summary"'):]
     errors = errors[:errors.index("</div>")]
     assert OTHER in errors and typed not in errors  # the message never repeats the value
     assert not AccessLogEntry.objects.exists()

@@ -35,7 +35,7 @@ CASES = [
                  "パラメータが正しくありません。必須のパラメータ「対象月（YYYY-MM）」が指定されていません。", id="month"),
     pytest.param("premiums.main_levy", {"business_date": "7月1日"}, [("fiscal_year", "年度")],
                  "パラメータが正しくありません。必須のパラメータ「年度」が指定されていません。 / "
-                 "処理基準日（空欄は本日）: 日付を正しく入力してください。", id="missing-and-invalid"),
+                 "処理基準日（空欄は本日）: 日付を正しく入力してください（例: 2025-04-01）。", id="missing-and-invalid"),
     pytest.param("eligibility.registry_intake", {}, [("file_id", "取り込む住基異動ファイルの番号")],
                  "パラメータが正しくありません。必須のパラメータ「取り込む住基異動ファイルの番号」が指定されていません。",
                  id="no-form-file"),

@@ -61,6 +61,23 @@ def test_every_value_is_escaped_as_djangos_engine_escapes_it(value, expected):
                      {"v": datetime(2026, 7, 10, 15, 30, 5, tzinfo=dt_timezone.utc)}, "2026-07-11 00:30:05",
                      id="localtime-format"),
         pytest.param("{{ v|localize }}", {"v": Decimal("0.50")}, "0.50", id="localize"),
+        # 和暦 with the Western year beside it; era boundaries from the eras' first days (昭和64年1月7日
+        # was the last day of 昭和, 平成31年4月30日 of 平成), the first year of an era is 元年
+        pytest.param("{{ v|wareki }}", {"v": date(2026, 4, 1)}, "令和8（2026）年4月1日", id="wareki"),
+        pytest.param("{{ v|wareki }}", {"v": date(2019, 4, 30)}, "平成31（2019）年4月30日", id="wareki-last-heisei"),
+        pytest.param("{{ v|wareki }}", {"v": date(2019, 5, 1)}, "令和元（2019）年5月1日", id="wareki-first-reiwa"),
+        pytest.param("{{ v|wareki }}", {"v": date(1989, 1, 7)}, "昭和64（1989）年1月7日", id="wareki-last-showa"),
+        pytest.param("{{ v|wareki }}", {"v": date(1989, 1, 8)}, "平成元（1989）年1月8日", id="wareki-first-heisei"),
+        pytest.param("{{ v|wareki }}", {"v": date(1926, 12, 25)}, "昭和元（1926）年12月25日", id="wareki-first-showa"),
+        pytest.param("{{ v|wareki }}", {"v": date(1873, 1, 1)}, "明治6（1873）年1月1日", id="wareki-gregorian-day-1"),
+        pytest.param("{{ v|wareki }}", {"v": date(1872, 12, 31)}, "1872-12-31", id="wareki-before-gregorian"),
+        pytest.param("{{ v|wareki }}", {"v": None}, "", id="wareki-none"),
+        pytest.param("{{ v|wareki }}", {"v": "1944-07-08"}, "昭和19（1944）年7月8日", id="wareki-iso-text"),
+        pytest.param("{{ v|wareki }}", {"v": datetime(2026, 3, 31, 15, 0, tzinfo=dt_timezone.utc)},
+                     "令和8（2026）年4月1日", id="wareki-of-a-time-is-the-offices-day"),
+        pytest.param("{{ v|wareki_month }}", {"v": date(2019, 5, 1)}, "令和元（2019）年5月", id="wareki-month"),
+        pytest.param("{{ v|nendo }}", {"v": 2019}, "平成31（2019）年度", id="nendo-by-its-first-day"),
+        pytest.param("{{ v|nendo }}", {"v": 2026}, "令和8（2026）年度", id="nendo"),
     ],
 )
 def test_the_filters(source, context, expected):

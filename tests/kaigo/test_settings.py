@@ -18,9 +18,9 @@ GOOD_KEY = "k" * 64
 PROBE = "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY[:3], s.DEBUG, s.DATABASES['default']['NAME'])"
 
 
-def load_settings(**env: str) -> subprocess.CompletedProcess:
+def load_settings(*, probe: str = PROBE, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KAIGO_", "DATABASE_", "REDIS_"))}
-    return subprocess.run([sys.executable, "-c", PROBE], env={**clean, "DJANGO_SETTINGS_MODULE": "kaigo.settings", **env},
+    return subprocess.run([sys.executable, "-c", probe], env={**clean, "DJANGO_SETTINGS_MODULE": "kaigo.settings", **env},
                           cwd=BASE_DIR, capture_output=True, text=True, timeout=60)
 
 

@@ -191,7 +191,7 @@ def test_system_status_screen_is_for_operators_and_chiefs(client_as, role, statu
     response = client_as(role).get("/system/")
     assert response.status_code == status
     if status == 200:
-        assert "データベース（PostgreSQL）" in response.content.decode()
+        assert 'データベース（<span translate="no">PostgreSQL</span>）' in response.content.decode()
 
 
 # --- error pages -----------------------------------------------------------------------------

@@ -175,8 +175,8 @@ def test_the_premium_tab_shows_the_deferral(client_as, make_staff):
 
     page = client.get(f"/persons/{person.pk}/premiums/?year={FY}").content.decode()
 
-    assert "2024-09-30（徴収猶予。当初の納期限 2024-07-31）" in page
-    assert "徴収猶予" in page and "猶予期限 2024-09-30" in page
+    assert "令和6（2024）年9月30日（徴収猶予。当初の納期限 令和6（2024）年7月31日）" in page
+    assert "徴収猶予" in page and "猶予期限 令和6（2024）年9月30日" in page
 
 
 @pytest.mark.django_db

@@ -43,7 +43,7 @@ def _row(**kw) -> InstallmentBalance:
     pytest.param(_row(paid=10_000), ">—</td></tr>", id="paid"),
     pytest.param(_row(method="pension", due_date=None), "<td>特別徴収</td><td>—</td>", id="pension-without-date"),
     pytest.param(_row(due_date=date(2027, 1, 31), deferred_from=date(2026, 7, 31)),
-                 "2027-01-31（徴収猶予。当初の納期限 2026-07-31）", id="deferred"),
+                 "令和9（2027）年1月31日（徴収猶予。当初の納期限 令和8（2026）年7月31日）", id="deferred"),
 ])
 def test_each_installment_state_has_its_cell(row, cell):
     assert cell in schedule_rows([row], TODAY)
@@ -58,7 +58,7 @@ def test_empty_tables_say_so():
 def test_texts_are_escaped():
     html = payment_rows([PaymentRow(date(2026, 7, 1), None, "<b>窓口</b>", "第1期&", 1_234_567)])
     assert "&lt;b&gt;窓口&lt;/b&gt;" in html and "第1期&amp;" in html and "<b>" not in html
-    assert "<td>2026-07-01</td><td></td>" in html and "1,234,567円" in html
+    assert "<td>令和8（2026）年7月1日</td><td></td>" in html and "1,234,567円" in html
 
 
 def test_revisions_show_their_time_in_the_offices_zone_and_a_dash_without_cause():
@@ -70,7 +70,7 @@ def test_revisions_show_their_time_in_the_offices_zone_and_a_dash_without_cause(
 
 def test_notices_without_a_revision_show_a_dash():
     html = notice_rows([NoticeRow("督促状", date(2026, 8, 20), True, None)])
-    assert "<td>督促状</td><td>2026-08-20</td><td>—</td><td>再発行</td>" in html
+    assert "<td>督促状</td><td>令和8（2026）年8月20日</td><td>—</td><td>再発行</td>" in html
 
 
 def _year(**kw):
@@ -90,8 +90,8 @@ def _detail(year, *, can_collect=True, shown=2026) -> str:
 def test_the_shown_year_in_full_escapes_its_texts_and_prorates():
     html = _detail(_year(months=9, first_month=date(2026, 7, 1), pension_from=date(2026, 10, 1)))
     assert "本人非課税&lt;世帯課税&gt;" in html and "<世帯" not in html
-    assert "基準額 80,000円<br>× 1.0<br>月割: 80,000円 × 9/12（2026年7月から）" in html
-    assert "、特別徴収の開始 2026年10月" in html and "<strong>残額 10,000円</strong>" in html
+    assert "基準額 80,000円<br>× 1.0<br>月割: 80,000円 × 9/12（令和8（2026）年7月から）" in html
+    assert "、特別徴収の開始 令和8（2026）年10月" in html and "<strong>残額 10,000円</strong>" in html
     assert _detail(_year(), shown=2025) == ""  # a year not in the tab: nothing
 
 
@@ -120,8 +120,8 @@ def test_reductions_and_settlements_of_the_year():
         settlements=[("還付", 2_500, datetime(2026, 8, 31, 16, 0, tzinfo=dt_timezone.utc))],
         balance=YearBalance(rows=(_row(paid=12_500),), due=10_000, paid=12_500, settled=2_500))
     html = _detail(year)
-    assert "<td>2026年4月〜2026年9月</td><td>割合 0.5</td>" in html and "<li>減免決定通知書: " in html
-    assert "<td>猶予期限 2026-06-30</td><td>決定後に印刷できます</td>" in html
+    assert "<td>令和8（2026）年4月〜令和8（2026）年9月</td><td>割合 0.5</td>" in html and "<li>減免決定通知書: " in html
+    assert "<td>猶予期限 令和8（2026）年6月30日</td><td>決定後に印刷できます</td>" in html
     assert "<li>還付 2,500円（2026-09-01決定）</li>" in html  # the decision's date in the office's zone
     assert "、還付・充当 2,500円、完納" in html
     assert "通知書の印刷（PDF）" not in _detail(year, can_collect=False)

@@ -1,0 +1,267 @@
+"""Screens that speak the office's language (issue 16 item 7) and carry no inline code (issue 17
+item 2): every page of the project, as every role, over a synthetic city with a year of business,
+shows no internal code or English in its visible text, has the title 「画面名 | 介護保険システム」,
+no reference to a missing id, no id twice and no inline script or style (tests/screens.py holds
+the rules; docs/subsystems/shell.md, "Screen rules")."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kaigo.staff.roles import Role
+from tests.screens import ALLOWED_WORDS, all_url_patterns, filled_paths, page_problems
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 12, 8)
+FY = 2026
+
+
+def _first(model, **filters):
+    return model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
+
+
+def city_paths() -> list[str]:
+    """Every GET path of the project, its parameters filled from the synthetic city."""
+    from audit.models import AuditAlert
+    from eligibility.cards.models import CardIssue
+    from eligibility.intake.models import RegistryFile, WorkItem
+    from kaigo.batches.models import BatchRun
+    from kaigo.staff.models import RoleGrant, Staff
+    from premiums.collection.models import CounterReceipt, Payment
+
+    receipt = CounterReceipt.objects.order_by("pk").first()
+    resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
+    return filled_paths({
+        "resident_id": resident,
+        "run_id": _first(BatchRun),
+        "staff_id": _first(Staff),
+        "grant_id": _first(RoleGrant),
+        "alert_id": _first(AuditAlert),
+        "item_id": _first(WorkItem),
+        "file_id": _first(RegistryFile),
+        "issue_id": _first(CardIssue),
+        "receipt_id": _first(CounterReceipt),
+    })
+
+
+@pytest.fixture
+def city(make_staff):
+    """A synthetic city with a year of business (levy, payments, arrears, reductions, batch runs),
+    and what the year does not leave behind: a counter receipt, a registry file with a work item,
+    an audit alert."""
+    from audit.models import AuditAlert
+    from premiums.arrears.selectors import overdue_persons
+    from premiums.collection.selectors import balance_of
+    from premiums.collection.services import counter_payment_record
+    from tests.eligibility.factories import make_elderly
+    from tests.eligibility.test_work_queue import queued_past_move_out
+
+    clerk, _ = make_staff(Role.HEAD_OFFICE_CLERK), make_staff(Role.SECTION_CHIEF)
+    call_command("generate_city", "--residents", "300", "--seed", "5", "--business-to", DAY.isoformat(),
+                 stdout=StringIO())
+    debtor = overdue_persons(DAY)[0]
+    bill = next(r for r in balance_of(debtor, FY).rows if r.method == "billing" and r.open)
+    counter_payment_record(actor=clerk, resident_id=debtor, keys=[(FY, bill.method, bill.month)], amount=1_000,
+                           paid_on=min(DAY, date.today()))
+    queued_past_move_out(make_elderly())
+    AuditAlert.objects.create(kind="chain_broken", fingerprint="access:altered:3:3", detail="アクセス記録: 行の変更。")
+
+
+def test_the_rules_find_what_they_look_for():
+    """Each rule of page_problems catches its case (so that a clean crawl means something)."""
+    page = ('<!doctype html><html><head><title>{title}</title></head><body>'
+            '<main id="main"><input id="a" aria-describedby="a_error"><p>{text}</p><p id="a"></p>'
+            '<span translate="no">staff0001</span></main></body></html>')
+    clean = page.format(title="宛名検索 | 介護保険システム", text="令和8（2026）年4月1日 PDF")
+    assert page_problems(clean.replace(' aria-describedby="a_error"', "").replace('<p id="a"></p>', "")) == []
+    text = "person.view</p><p>kana_surname,birth_date</p><p>head</p><p>{'fiscal_year': 2026}</p><p>12:00 UTC"
+    found = "\n".join(page_problems(page.format(title="宛名検索", text=text)))
+    for expected in ("title '宛名検索'", "'a_error'", "id 'a' used twice", "'person.view'", "'kana_surname'",
+                     "'head'", "a Python dict", "UTC"):
+        assert expected in found, found
+    assert "inline <script>" in "\n".join(page_problems('<script>alert(1)</script>'))
+    assert "style= attribute" in "\n".join(page_problems('<p style="color:red">'))
+    assert "on*= attribute" in "\n".join(page_problems('<button onclick="x()">'))
+    assert "staff0001" not in found and "PDF" not in found and set(ALLOWED_WORDS) >= {"PDF"}
+
+
+def test_every_page_as_every_role_speaks_the_offices_language(city, client_as):
+    paths = [p for p in city_paths() if not p.endswith(".pdf") and not p.startswith(("/api/", "/logout"))]
+    screens = {pattern for pattern, _ in all_url_patterns()
+               if not pattern.endswith(".pdf") and not pattern.startswith(("api/", "logout"))}
+    assert len(paths) == len(screens), sorted(screens)  # every screen's pattern, filled from the city
+    problems, pages = [], 0
+    for role in Role:
+        client = client_as(role)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code != 500, f"{path} as {role}: 500"
+            if "text/html" not in response.get("Content-Type", "") or response.status_code in (301, 302):
+                continue
+            pages += 1
+            problems += [f"{path} as {role.value}: {p}" for p in page_problems(response.content.decode())]
+    pages += 1
+    problems += [f"/no-such-page/: {p}" for p in page_problems(client.get("/no-such-page/").content.decode())]
+    client.logout()
+    pages += 1
+    problems += [f"/login/ signed out: {p}" for p in page_problems(client.get("/login/").content.decode())]
+    assert pages > 100
+    assert not problems, f"{len(problems)} problems on {pages} pages:\n" + "\n".join(sorted(set(problems)))
+
+
+# --- dates in every search form (issue 17 item 2) ------------------------------------------------
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+BAD_DATES = [
+    pytest.param("9999-12-31", "1873年1月1日から2100年12月31日までの範囲", id="year-9999"),
+    pytest.param("2026-02-30", "日付を正しく入力してください", id="february-30"),
+    pytest.param("0000-01-01", "日付を正しく入力してください", id="year-0"),
+    pytest.param("1800-01-01", "1873年1月1日から2100年12月31日までの範囲", id="before-1873"),
+    pytest.param("2101-01-01", "1873年1月1日から2100年12月31日までの範囲", id="after-2100"),
+    pytest.param("２０２６-０２-３０", "日付を正しく入力してください", id="february-30-full-width"),
+    pytest.param("2026-04-01".translate(ARABIC_INDIC), "他の文字体系の数字は使えません", id="arabic-indic"),
+]
+# (form, role, method, path ({resident}: a resident), data with the bad date as {date})
+SEARCH_FORMS = [
+    pytest.param(Role.AUDITOR, "get", "/audit/", {"date_from": "{date}"}, id="access-log-from"),
+    pytest.param(Role.AUDITOR, "get", "/audit/", {"date_to": "{date}"}, id="access-log-to"),
+    pytest.param(Role.WARD_CLERK, "post", "/persons/", {"kana_surname": "ヤマダ", "birth_date": "{date}"},
+                 id="person-search"),
+    pytest.param(Role.WARD_CLERK, "get", "/persons/{resident}/qualification/", {"known_at": "{date}"},
+                 id="qualification-known-at"),
+    pytest.param(Role.WARD_CLERK, "get", "/persons/{resident}/qualification/", {"true_on": "{date}"},
+                 id="qualification-true-on"),
+    pytest.param(Role.OPERATOR, "post", "/batches/start/",
+                 {"kind": "premiums.main_levy", "fiscal_year": "2026", "business_date": "{date}"}, id="batch-start"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "data"), SEARCH_FORMS)
+@pytest.mark.parametrize(("bad", "message"), BAD_DATES)
+def test_a_bad_date_in_a_search_form_is_the_forms_error_never_a_500(client_as, role, method, path, data, bad,
+                                                                     message):
+    from tests.eligibility.factories import make_elderly
+
+    resident = make_elderly()
+    client = client_as(role)
+    url = path.format(resident=resident.pk)
+    sent = {k: v.format(date=bad) for k, v in data.items()}
+    response = getattr(client, method)(url, sent)
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert message in body
+    assert 'class="error-summary" role="alert"' in body  # at the top of the form, with the focus (kaigo.js)
+    assert bad not in body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]  # never echoed
+    # with errors shown, every aria-describedby still names an element of the page, and the rest holds
+    assert page_problems(body) == []
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    pytest.param(Role.HEAD_OFFICE_CLERK, "/premiums/arrears/?page=99999999999999999999", id="arrears-page"),
+    pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=²", id="premium-tab-superscript-year"),
+    pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=99999999999999999999", id="premium-tab-year"),
+    pytest.param(Role.AUDITOR, "/audit/?person=99999999999999999999", id="access-log-person"),
+])
+def test_out_of_range_numbers_in_a_query_are_not_a_500(client_as, role, path):
+    from tests.eligibility.factories import make_elderly
+
+    response = client_as(role).get(path.format(resident=make_elderly().pk))
+    assert response.status_code in (200, 400)
+
+
+# --- every form's error summary (issue 16 item 7) -------------------------------------------------
+
+# (path ({resident}: a levied resident, {staff}: another staff member), data sent) of every form a
+# clerk fills in; an empty or wrong form must answer with the summary at the top, its links
+# pointing at fields of the page.
+FORMS = [
+    pytest.param("/persons/", {}, id="person-search"),
+    pytest.param("/persons/{resident}/qualification/notify/", {"on": "2026-02-30"}, id="notification"),
+    pytest.param("/persons/{resident}/premiums/payment/", {"amount": "abc", "action": "record"}, id="counter-payment"),
+    pytest.param("/persons/{resident}/premiums/reduction/", {"fiscal_year": "２０２６", "applied_on": "9999-12-31"},
+                 id="reduction-apply"),
+    pytest.param("/premiums/simulator/", {"fiscal_year": "1999"}, id="simulator"),
+    pytest.param("/batches/start/", {"kind": "premiums.main_levy", "business_date": "2026-02-30"}, id="batch-start"),
+    pytest.param("/staff/password/", {"old_password": "x"}, id="password-change"),
+    pytest.param("/staff/{staff}/grant/", {"role": "nothing"}, id="role-grant"),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), FORMS)
+def test_every_form_answers_a_mistake_with_the_summary_at_the_top(client_as, make_staff, path, data):
+    from tests.premiums.test_premium_tab import levied_person
+
+    resident = levied_person()
+    client = client_as(Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.OPERATOR)
+    response = client.post(path.format(resident=resident.pk, staff=make_staff(Role.INQUIRY).pk), data)
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert '<div class="error-summary" role="alert" tabindex="-1"' in body
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "入力内容を確認してください" in summary and "<li>" in summary
+    at = body.index('class="error-summary"')
+    assert "<label" not in body[body.rfind("<form", 0, at):at]  # before the form's first field
+    assert page_problems(body) == []
+
+
+# --- the fields of typed numbers and dates (kaigo.forms) -----------------------------------------
+
+@pytest.mark.parametrize(("raw", "value"), [
+    pytest.param("1873-01-01", date(1873, 1, 1), id="first-day"),
+    pytest.param("2100-12-31", date(2100, 12, 31), id="last-day"),
+    pytest.param("１８７２-１２-３１", None, id="day-before-full-width"),
+    pytest.param("2101-01-01", None, id="day-after"),
+    pytest.param(" 2026-04-01 ", date(2026, 4, 1), id="spaces"),
+])
+def test_the_date_field_takes_1873_to_2100(raw, value):
+    from django import forms
+
+    from kaigo.forms import DATE_RANGE_MESSAGE, DigitsDateField
+
+    field = DigitsDateField(required=False)
+    if value is not None:
+        assert field.clean(raw) == value
+        return
+    with pytest.raises(forms.ValidationError) as refused:
+        field.clean(raw)
+    assert refused.value.messages == [DATE_RANGE_MESSAGE]
+
+
+@pytest.mark.parametrize(("field", "raw", "value"), [
+    pytest.param("decimal", "０.５", "0.5", id="decimal-full-width"),
+    pytest.param("integer", "１２，０００", None, id="full-width-comma-refused"),
+    pytest.param("integer", "１２０００", 12_000, id="integer-full-width"),
+])
+def test_numbers_take_full_width_digits(field, raw, value):
+    from decimal import Decimal
+
+    from django import forms
+
+    from kaigo.forms import DigitsDecimalField, DigitsIntegerField
+
+    f = DigitsDecimalField() if field == "decimal" else DigitsIntegerField()
+    assert 'inputmode="' in str(f.widget.render("x", "")) and 'type="text"' in str(f.widget.render("x", ""))
+    if value is None:
+        with pytest.raises(forms.ValidationError):
+            f.clean(raw)
+    else:
+        assert f.clean(raw) == (Decimal(value) if field == "decimal" else value)
+
+
+@pytest.mark.parametrize(("kind", "params", "shown"), [
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "business_date": "2026-07-01", "persons_per_chunk": None},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "令和8（2026）年7月1日"), ("チャンクの人数", "指定なし")],
+                 id="labelled-dates-in-wareki"),
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "retired": True},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
+                  ("その他の指定", "はい")], id="an-undeclared-parameter"),
+])
+def test_batch_parameters_are_shown_by_their_labels(kind, params, shown):
+    from kaigo.batches.registry import params_shown
+
+    assert sorted(params_shown(kind, params)) == sorted(shown)
