@@ -26,6 +26,7 @@ from kaigo.crypto.blind_index import kana_name_index
 from kaigo.db import constraints_immediate, copy_rows
 from kaigo.errors import ApplicationError
 from premiums.collection.models import DeductionStop, Payment, PaymentChannel
+from premiums.collection.selectors import year_collection
 from premiums.intake.models import InboundFile, InboundKind, InboundLineError, PensionFact, TaxFact
 from premiums.intake.payment_feed.format import TransferResult
 from premiums.intake.payment_feed.parser import parse_payment_file
@@ -357,7 +358,8 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
             cursor.execute("CREATE TEMP TABLE payment_lines (line_no int, fiscal_year int, notice_number int, "
                            "installment int, channel text, amount int, paid_on date, booked_on date, "
                            "payment_number text, agent_code text, serial text, resident_id bigint, month date, "
-                           "first_line boolean, open_amount bigint, held boolean NOT NULL DEFAULT false) "
+                           "first_line boolean, open_amount bigint, held boolean NOT NULL DEFAULT false, "
+                           "late_charge int NOT NULL DEFAULT 0) "
                            "ON COMMIT DROP")
             copy_rows("payment_lines", ["line_no", "fiscal_year", "notice_number", "installment", "channel", "amount",
                                         "paid_on", "booked_on", "payment_number", "agent_code", "serial"], rows,
@@ -389,6 +391,7 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
                 "FROM (SELECT DISTINCT resident_id, fiscal_year FROM payment_lines WHERE resident_id IS NOT NULL) k"
                 ") o WHERE o.resident_id = t.resident_id AND o.fiscal_year = t.fiscal_year AND t.first_line "
                 "AND t.channel <> %s", [hold_margin, PRELIMINARY])
+            _late_charge_split(cursor, hold_margin)
             cursor.execute(
                 "INSERT INTO premiums_heldpayment (file_id, line_no, resident_id, fiscal_year, method, month, channel, "
                 "amount, open_amount, paid_on, booked_on, payment_number, agent_code, serial, held_at, status, reason) "
@@ -401,9 +404,19 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
                 "booked_on, payment_number, agent_code, serial, file_id, recorded_at, note) "
                 "SELECT resident_id, fiscal_year, 'billing', month, channel, amount, paid_on, booked_on, "
                 "payment_number, agent_code, serial, %s, now(), '' FROM payment_lines "
-                "WHERE resident_id IS NOT NULL AND first_line AND NOT held AND channel <> %s ORDER BY line_no",
-                [file.pk, PRELIMINARY])
+                "WHERE resident_id IS NOT NULL AND first_line AND NOT held AND channel <> %s AND amount <> 0 "
+                "ORDER BY line_no", [file.pk, PRELIMINARY])
             applied = cursor.rowcount
+            # the late charges paid with their premium (the premium's Payment of the same line, if any)
+            cursor.execute(
+                "INSERT INTO premiums_latechargepayment (resident_id, fiscal_year, method, month, channel, amount, "
+                "paid_on, booked_on, payment_id, recorded_at) "
+                "SELECT t.resident_id, t.fiscal_year, 'billing', t.month, t.channel, t.late_charge, t.paid_on, "
+                "t.booked_on, (SELECT p.id FROM premiums_payment p WHERE p.file_id = %s AND p.resident_id = "
+                "t.resident_id AND p.payment_number = t.payment_number AND p.agent_code = t.agent_code "
+                "AND p.serial = t.serial AND p.paid_on = t.paid_on ORDER BY p.id LIMIT 1), now() "
+                "FROM payment_lines t WHERE t.late_charge > 0 ORDER BY t.line_no", [file.pk])
+            applied += _count(cursor, "SELECT count(*) FROM payment_lines WHERE late_charge > 0 AND amount = 0")
             # 速報: kept until their 確報 (a resent 速報 changes nothing; an unknown 納付番号 waits for the 確報's error)
             cursor.execute(
                 "INSERT INTO premiums_preliminarypayment (resident_id, fiscal_year, month, amount, paid_on, "
@@ -440,6 +453,69 @@ def payment_file_receive(data: bytes, *, file_name: str, actor=None, today: date
     file.refresh_from_db()
     return PaymentsReceived(file, created=True, applied=applied, rejected=rejected, duplicates=duplicates,
                             preliminary=preliminary, transfer_failed=failed, held=len(held))
+
+
+def _count(cursor, sql: str, params=()) -> int:
+    cursor.execute(sql, params)
+    return cursor.fetchone()[0]
+
+
+def _late_charge_split(cursor, hold_margin: int) -> None:
+    """Split the lines of ``payment_lines`` (payment_file_receive) that pay a bill after its 納期限
+    with its late charge: a 納付書 of a bill past its 納期限 prints the premium and its 延滞金 under
+    one 納付番号 (docs/subsystems/premium-notices.md), so the bank reports one amount. The premium
+    comes first (what the installment still owes before this line), the rest up to the
+    installment's open late charge as of the 納付日 is the charge's (``late_charge``, booked as a
+    LateChargePayment), and anything beyond stays on the premium as an overpayment. The charge is
+    the city's under its 条例 (地方自治法 §231の3(2)), counted as 地方税法 §326 counts it
+    (premiums.rules.arrears.late_charge_of, the day of payment included); when its rate for a
+    calendar year is missing the line is not split (the charge is never guessed).
+
+    A line held only because it carried a late charge (more than the year's open premium, but not
+    more than that plus the year's open late charges and the margin) is not held."""
+    cursor.execute(
+        "SELECT t.line_no, t.resident_id, t.fiscal_year, t.month, t.amount, t.paid_on, t.held, t.open_amount, "
+        "i.amount - COALESCE((SELECT sum(p.amount) FROM premiums_payment p WHERE p.resident_id = t.resident_id "
+        "AND p.fiscal_year = t.fiscal_year AND p.method = 'billing' AND p.month = t.month), 0) "
+        "FROM payment_lines t JOIN premiums_levy l ON l.resident_id = t.resident_id "
+        "AND l.fiscal_year = t.fiscal_year AND l.recorded_to IS NULL "
+        "JOIN premiums_levyinstallment i ON i.levy_id = l.id AND i.method = 'billing' AND i.month = t.month "
+        "WHERE t.first_line AND t.channel <> %s AND t.paid_on > i.due_date ORDER BY t.line_no", [PRELIMINARY])
+    premium_left: dict[tuple[int, int, date], int] = {}
+    charge_left: dict[tuple[int, int, date], int] = {}
+    years: dict[tuple[int, int, date], object] = {}
+    splits, released = [], []
+    for row in cursor.fetchall():
+        line_no, resident_id, fiscal_year, month, amount, paid_on, held, year_open, installment_open = row
+        key = (resident_id, fiscal_year, month)
+        premium = premium_left.setdefault(key, max(installment_open, 0))
+        rest = amount - min(amount, premium)
+        if rest <= 0:
+            premium_left[key] = premium - amount
+            continue
+        year_key = (resident_id, fiscal_year, paid_on)
+        if year_key not in years:
+            years[year_key] = year_collection(resident_id, fiscal_year, as_of=paid_on)
+        year = years[year_key]
+        charge = year.late_charge("billing", month) if year else None
+        if charge is None or charge.rate_missing:
+            continue
+        if held:
+            # held against the year's open premium alone: a slip with its late charge is not beyond what is due
+            if amount > (year_open or 0) + year.late_charge_open + hold_margin:
+                continue
+            released.append(line_no)
+        left = charge_left.setdefault(key, charge.open)
+        late = min(rest, left)
+        premium_left[key] = premium - min(amount, premium)
+        charge_left[key] = left - late
+        if late > 0:
+            splits.append((line_no, late))
+    if released:
+        cursor.execute("UPDATE payment_lines SET held = false WHERE line_no = ANY(%s)", [released])
+    for line_no, late in splits:
+        cursor.execute("UPDATE payment_lines SET amount = amount - %s, late_charge = %s WHERE line_no = %s",
+                       [late, late, line_no])
 
 
 def pension_results_receive(data: bytes, *, file_name: str, month: tuple[int, int], actor=None) -> Received:

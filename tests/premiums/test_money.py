@@ -19,6 +19,10 @@ from linkage.bank.simulator import bank_return
 from premiums.arrears.selectors import arrears_rows, overdue_persons
 from premiums.arrears.services import prescription_chunk, reminders_chunk
 from premiums.collection.selectors import balance_of, year_collection
+from premiums.intake.payment_feed.format import CHANNEL_FILE_CODES, payment_number
+from premiums.intake.payment_feed.format import PaymentChannel as FileChannel
+from premiums.intake.payment_feed.format import LAYOUT as PAYMENT_LAYOUT
+from premiums.intake.services import payment_file_receive
 from premiums.collection.services import (
     CounterPayment,
     PaymentInvalid,
@@ -34,6 +38,8 @@ from premiums.collection.services import (
 from premiums.levy.services import levy_pending_add, main_levy_chunk
 from premiums.models import (
     BankTransferLine,
+    HeldPayment,
+    Levy,
     CounterReceipt,
     DeductionStop,
     InboundFile,
@@ -213,6 +219,76 @@ def test_the_money_goes_to_the_premiums_first_then_the_late_charges(make_staff):
                            paid_on=paid_on)
     assert Payment.objects.filter(month=JULY).exclude(amount=july.open - 100).get().amount == 100
     assert LateChargePayment.objects.get().amount == 500
+
+
+def slip_file(person, number: int, amount: int, paid_on: date) -> bytes:
+    """A payment file of one bank-paid 納付書 of the person's bill installment ``number``."""
+    levy = Levy.objects.get(resident=person, fiscal_year=FY, recorded_to__isnull=True)
+    line = ",".join(["S1", CHANNEL_FILE_CODES[FileChannel.COUNTER], payment_number(FY, levy.notice_number, number), str(amount), paid_on.isoformat(),
+                     paid_on.isoformat(), "", "00100"])
+    return PAYMENT_LAYOUT.file([line])
+
+
+# Each case from the worked example above (a stage-4 bill's 第1期 of 7,200円, 納期限 2026-07-31, paid
+# on 2026-11-30 with the test's rates: a late charge of 1,700円): what the bank reports for the slip,
+# and how it is booked. Premium first (what the installment owes), then the late charge up to what
+# is open, anything beyond back on the premium as an overpayment; a slip paid by its 納期限 owes no
+# late charge and is not split.
+SLIP_CASES = [
+    # paid_on, amount, premium booked, late charge booked
+    (date(2026, 11, 30), 7_200 + 1_700, 7_200, 1_700),      # the slip as printed: premium and charge
+    (date(2026, 11, 30), 7_200 + 1_700 + 300, 7_500, 1_700),  # 300円 more: overpaid premium, not charge
+    (date(2026, 11, 30), 7_200 + 1_000, 7_200, 1_000),      # part of the charge
+    (date(2026, 11, 30), 7_200, 7_200, 0),                  # the premium only: the charge stays open
+    (date(2026, 11, 30), 5_000, 5_000, 0),                  # part of the premium: nothing to the charge
+    (date(2026, 7, 31), 7_200 + 1_700, 8_900, 0),           # on the 納期限: no charge, all premium
+]
+
+
+@pytest.mark.parametrize(("paid_on", "amount", "premium", "charge"), SLIP_CASES)
+def test_a_slip_paid_late_at_a_bank_books_its_premium_first_then_its_late_charge(paid_on, amount, premium, charge):
+    person = billed()
+    received = payment_file_receive(slip_file(person, 1, amount, paid_on), file_name="slip.csv",
+                                    today=date(2026, 12, 1))
+    assert (received.applied, received.held, received.rejected) == (1, 0, 0)
+    assert list(Payment.objects.filter(resident=person).values_list("month", "amount")) == [(JULY, premium)]
+    late = list(LateChargePayment.objects.filter(resident=person).values_list("month", "amount", "payment__amount"))
+    assert late == ([(JULY, charge, premium)] if charge else [])
+    year = year_collection(person.pk, FY, as_of=paid_on)
+    if charge:
+        assert year.late_charge("billing", JULY).open == 1_700 - charge
+
+
+def test_a_slip_of_only_the_late_charge_after_the_premium_was_paid_books_the_charge_alone(make_staff):
+    person = billed()
+    Payment.objects.create(resident=person, fiscal_year=FY, method="billing", month=JULY, channel="counter",
+                           amount=7_200, paid_on=date(2026, 11, 30), booked_on=date(2026, 11, 30))
+    received = payment_file_receive(slip_file(person, 1, 1_700, date(2026, 12, 1)), file_name="charge.csv",
+                                    today=date(2026, 12, 1))
+    assert (received.applied, received.held) == (1, 0)
+    assert Payment.objects.filter(resident=person).count() == 1  # no premium row of 0円
+    assert list(LateChargePayment.objects.values_list("amount", "payment")) == [(1_700, None)]
+    assert year_collection(person.pk, FY, as_of=date(2026, 12, 1)).late_charge("billing", JULY).open == 0
+
+
+def test_a_slip_beyond_the_premium_and_the_late_charges_is_still_held():
+    person = billed()
+    owed = sum(r.open for r in balance_of(person.pk, FY).rows if r.method == "billing")
+    charges = year_collection(person.pk, FY, as_of=date(2026, 11, 30)).late_charge_open
+    received = payment_file_receive(slip_file(person, 1, owed + charges + 1, date(2026, 11, 30)),
+                                    file_name="huge.csv", today=date(2026, 12, 1))
+    assert (received.applied, received.held) == (0, 1)
+    assert not Payment.objects.exists() and not LateChargePayment.objects.exists()
+    assert HeldPayment.objects.get().amount == owed + charges + 1
+
+
+def test_without_late_charges_in_the_city_a_late_slip_is_all_premium(settings):
+    settings.KAIGO_LATE_CHARGE_FROM = None
+    person = billed()
+    received = payment_file_receive(slip_file(person, 1, 8_900, date(2026, 11, 30)), file_name="slip.csv",
+                                    today=date(2026, 12, 1))
+    assert received.applied == 1 and not LateChargePayment.objects.exists()
+    assert Payment.objects.get(resident=person).amount == 8_900
 
 
 def test_writes_check_the_role_and_the_ward_and_write_nothing_when_refused(make_staff):
