@@ -241,8 +241,9 @@ def _settlement_confirm(request, resident_id: int, form, sources, targets):
              ("過納の年度", dict(sources)[data["source"]]), ("金額", f"{data['amount']:,}円")]
     if refund:
         account_type = dict(ACCOUNT_TYPE_CHOICES).get(data["account_type"], "")
-        lines += [("振込先", f"金融機関 {data['bank_code']}・支店 {data['branch_code']}・{account_type} "
-                   f"{masked(data['account_number'])}"), ("口座名義", name_masked(data["account_holder"]))]
+        account = (f"金融機関 {data['bank_code']}・支店 {data['branch_code']}・{account_type} "
+                   f"{masked(data['account_number'])}")
+        lines += [("振込先", account), ("口座名義", name_masked(data["account_holder"]))]
         effect = (f"決定すると取り消せません。次の振込ファイルで {data['amount']:,}円を振り込みます。"
                   "決定後、還付通知書を印刷できます。")
     else:
