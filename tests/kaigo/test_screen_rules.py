@@ -228,6 +228,11 @@ FORMS = [
     pytest.param("/batches/start/", {"kind": "premiums.main_levy", "business_date": "2026-02-30"}, id="batch-start"),
     pytest.param("/staff/password/", {"old_password": "x"}, id="password-change"),
     pytest.param("/staff/{staff}/grant/", {"role": "nothing"}, id="role-grant"),
+    pytest.param("/eligibility/facilities/new/", {"municipality": "１４１"}, id="facility-new"),
+    pytest.param("/persons/{resident}/qualification/moves/", {"moved_on": "2026-02-30"}, id="manual-move"),
+    pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
+    pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
+    pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
 ]
 
 
