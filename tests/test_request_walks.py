@@ -108,6 +108,7 @@ class World:
         self.make_staff = make_staff
         self.admin = make_staff(Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF, Role.OPERATOR)
         self.clerk = make_staff(Role.WARD_CLERK)  # head office: takes applications in every ward
+        self.requester = make_staff(Role.HEAD_OFFICE_CLERK)  # asks for accounts (staff.request)
         self._serial = itertools.count(1)
 
     def person(self, ward):
@@ -134,7 +135,7 @@ class World:
         person, levy = self.levied(ward)
         payment_record_counter(actor=self.admin, resident_id=person.pk,
                                data=CounterPayment(FY, "billing", date(FY, 7, 1), levy.amount + 3_000,
-                                                   date(FY, 7, 20)))
+                                                   date(FY, 7, 20), overpay_confirmed=True))
         return person, levy
 
     def reduction(self, ward, *, decided=False, person=None):
@@ -186,6 +187,56 @@ class World:
         return AuditAlert.objects.create(kind=AuditAlert.Kind.CHAIN_BROKEN, detail="試験",
                                          fingerprint=f"walk-{next(self._serial)}")
 
+    def manual_move(self, ward):
+        """A 国外転出 a week ago, entered by hand (not yet confirmed by the registry)."""
+        from eligibility.intake.rules import MoveInput
+        from eligibility.intake.services import manual_move_record
+
+        person = self.person(ward)
+        return manual_move_record(actor=self.clerk, resident_id=person.pk,
+                                  move=MoveInput("abroad", timezone.localdate() - timedelta(days=7))).move
+
+    def facility(self) -> str:
+        """A facility of the master (その他, in this city), its code."""
+        from eligibility.qualification.rules import FacilityInput
+        from eligibility.qualification.services import facility_create
+
+        code = f"FW{next(self._serial):08d}"
+        facility_create(actor=self.admin, facility=FacilityInput(code, "試験施設", "other", "141305"))
+        return code
+
+    def held_payment(self, ward):
+        """A payment of a payment file far beyond what the year owes, held (保留) for a decision."""
+        from premiums.collection.models import HeldPayment
+        from premiums.intake.payment_feed.format import LAYOUT, payment_number
+        from premiums.intake.services import payment_file_receive
+        from tests.premiums.test_bad_files import TODAY, payment_line
+
+        person, levy = self.levied(ward)
+        serial = f"W{next(self._serial)}"
+        payment_file_receive(LAYOUT.file([payment_line(serial, payment_number(FY, levy.notice_number, 1),
+                                                       999_999_999)]), file_name=f"{serial}.csv", today=TODAY)
+        return HeldPayment.objects.get(resident=person)
+
+    def rate_draft(self):
+        """A draft rate table (copied from the seeded national standard) by another clerk, for years
+        of its own (an approval must not meet another approved table's years)."""
+        from premiums.models import PremiumRateTable
+        from premiums.rates.services import rate_table_draft
+
+        first = 2040 + 3 * next(self._serial)
+        source = PremiumRateTable.objects.filter(created_by__isnull=True).order_by("valid_from").first()
+        return rate_table_draft(actor=self.admin, valid_from=first, valid_to=first + 2, name=f"試案{first}",
+                                from_table_id=source.pk)
+
+    def account_request(self, kind="create"):
+        """A request of a head-office clerk (not the chief who decides) to create an account."""
+        from kaigo.staff.services import account_request_create
+
+        return account_request_create(actor=self.requester, kind=kind, reason="採用",
+                                      username=f"walk-new-{next(self._serial)}", display_name="新人",
+                                      organisation=Organisation.NAKAHARA, role=Role.INQUIRY)
+
     def failed_run(self):
         from kaigo.batches.models import BatchRun
 
@@ -210,7 +261,7 @@ def _notify(world, ward, client):
 
 
 def _queue(world, ward, client):
-    return f"/eligibility/queue/{world.work_item(ward).pk}/", {"action": "dismiss"}
+    return f"/eligibility/queue/{world.work_item(ward).pk}/", {"action": "dismiss", "confirm": "1"}
 
 
 def _payment(world, ward, client):
@@ -230,7 +281,8 @@ def _settlement(world, ward, client):
     person, _ = world.overpaid(ward)
     return (f"/persons/{person.pk}/premiums/settlement/",
             {"kind": "refund", "source": str(FY), "amount": "3000", "bank_code": "0001", "branch_code": "001",
-             "account_type": "1", "account_number": "1234567", "account_holder": "ヤマダ タロウ", "reason": "過納金"})
+             "account_type": "1", "account_number": "1234567", "account_holder": "ヤマダ タロウ", "reason": "過納金",
+             "confirm": "1"})
 
 
 def _reduction_apply(world, ward, client):
@@ -252,18 +304,20 @@ def _reduction_notice_issue(world, ward, client):
 
 def _reduction_decide(world, ward, client):
     _, reduction = world.reduction(ward)
-    return "/premiums/reductions/", {"reduction": str(reduction.pk), "decision": "approve"}
+    return "/premiums/reductions/", {"reduction": str(reduction.pk), f"reduction-{reduction.pk}-decision": "approve",
+                                     "confirm": "1"}
 
 
 def _deferral_end(world, ward, client):
     _, reduction = world.reduction(ward, decided=True)
-    return "/premiums/reductions/", {"action": "end", "reduction": str(reduction.pk),
-                                     "until": timezone.localdate().isoformat(), "reason": "資力の回復"}
+    return "/premiums/reductions/", {"action": "end", "reduction": str(reduction.pk), "confirm": "1",
+                                     f"deferral-{reduction.pk}-until": timezone.localdate().isoformat(),
+                                     f"deferral-{reduction.pk}-reason": "資力の回復"}
 
 
 def _exemption_decide(world, ward, client):
     return "/premiums/late-charge-exemptions/", {"exemption": str(world.exemption(ward).pk), "decision": "approve",
-                                                 "reason": "入院の事実を確認"}
+                                                 "reason": "入院の事実を確認", "confirm": "1"}
 
 
 def _transfer_create(world, ward, client):
@@ -275,6 +329,70 @@ def _transfer_results(world, ward, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return "/premiums/transfers/results/", {"file": SimpleUploadedFile("kekka.txt", world.transfer_results(ward))}
+
+
+def _move(world, ward, client):
+    person = world.person(ward)
+    return (f"/persons/{person.pk}/qualification/moves/",
+            {"kind": "abroad", "moved_on": (timezone.localdate() - timedelta(days=7)).isoformat(), "confirmed": "on"})
+
+
+def _move_cancel(world, ward, client):
+    move = world.manual_move(ward)
+    return f"/persons/{move.resident_id}/qualification/moves/{move.pk}/cancel/", {"reason": "入力誤り"}
+
+
+def _facility_new(world, ward, client):
+    return "/eligibility/facilities/new/", {"code": f"FN{next(world._serial):08d}", "name": "試験施設",
+                                            "category": "other", "municipality": "141305"}
+
+
+def _facility_edit(world, ward, client):
+    return f"/eligibility/facilities/{world.facility()}/edit/", {"name": "試験施設（改称）", "category": "other",
+                                                                 "municipality": "141305"}
+
+
+def _facility_close(world, ward, client):
+    return f"/eligibility/facilities/{world.facility()}/close/", {"closed_on": timezone.localdate().isoformat(),
+                                                                  "reason": "閉所"}
+
+
+def _held_payment(world, ward, client):
+    return "/premiums/held-payments/", {"held": str(world.held_payment(ward).pk), "decision": "return",
+                                        "reason": "返戻する"}
+
+
+def _rate_new(world, ward, client):
+    from premiums.models import PremiumRateTable
+
+    first = 2040 + 3 * next(world._serial)
+    source = PremiumRateTable.objects.filter(created_by__isnull=True).order_by("valid_from").first()
+    return "/premiums/rates/new/", {"source": str(source.pk), "name": f"試案{first}", "valid_from": str(first),
+                                    "valid_to": str(first + 2)}
+
+
+def _rate_edit(world, ward, client):
+    from tests.premiums.test_rate_table_screens import form_data
+
+    draft = world.rate_draft()
+    return f"/premiums/rates/{draft.pk}/edit/", form_data(draft, name=f"{draft.name}（改）")
+
+
+def _rate_approve(world, ward, client):
+    return f"/premiums/rates/{world.rate_draft().pk}/approve/", {"confirm": "on"}
+
+
+def _account_request(world, ward, client):
+    return "/staff/requests/new/", {"username": f"walk-asked-{next(world._serial)}", "display_name": "新人",
+                                    "organisation": Organisation.NAKAHARA, "role": Role.INQUIRY, "reason": "採用"}
+
+
+def _account_disable_request(world, ward, client):
+    return "/staff/requests/disable/", {"username": world.target_staff(_office(ward)).username, "reason": "退職"}
+
+
+def _account_decide(world, ward, client):
+    return f"/staff/requests/{world.account_request().pk}/", {"decision": "approve", "confirm": "on"}
 
 
 def _alert(world, ward, client):
@@ -336,7 +454,8 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
-# URL pattern -> (permission (None: every signed-in member), limited to the resident's ward?, prepare).
+# URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
+# limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
 POST_CASES = {
     "persons/<int:resident_id>/qualification/cards/": ("card.issue", True, _card),
@@ -355,6 +474,20 @@ POST_CASES = {
     # the head office's transfer files cover every ward: a ward office may not write them at all
     "premiums/transfers/create/": ("premium.settle", "head_office", _transfer_create),
     "premiums/transfers/results/": ("premium.settle", "head_office", _transfer_results),
+    "persons/<int:resident_id>/qualification/moves/": ("qualification.update", True, _move),
+    "persons/<int:resident_id>/qualification/moves/<int:move_id>/cancel/": ("qualification.update", True, _move_cancel),
+    # the facility master serves every ward: the head office writes it, never a ward office
+    "eligibility/facilities/new/": ("facility.manage", "head_office", _facility_new),
+    "eligibility/facilities/<slug:code>/edit/": ("facility.manage", "head_office", _facility_edit),
+    "eligibility/facilities/<slug:code>/close/": ("facility.manage", "head_office", _facility_close),
+    "premiums/held-payments/": ("premium.settle", True, _held_payment),
+    "premiums/rates/new/": ("premium.table.manage", False, _rate_new),
+    "premiums/rates/<int:table_id>/edit/": ("premium.table.manage", False, _rate_edit),
+    # the screen needs premium.table.manage, the service the section chief (four eyes: not the drafter)
+    "premiums/rates/<int:table_id>/approve/": (("premium.table.manage", Role.SECTION_CHIEF), False, _rate_approve),
+    "staff/requests/new/": ("staff.request", False, _account_request),
+    "staff/requests/disable/": ("staff.request", False, _account_disable_request),
+    "staff/requests/<int:request_id>/": ("staff.manage", False, _account_decide),
     "audit/alerts/<int:alert_id>/acknowledge/": ("audit.view", False, _alert),
     "batches/start/": ("batch.operate", False, _batch_start),
     "batches/<int:run_id>/resume/": ("batch.operate", False, _batch_resume),
@@ -374,6 +507,7 @@ POSTS_THAT_NEVER_WRITE = {
     "batches/<int:run_id>/": lambda world: (f"/batches/{world.failed_run().pk}/", {}),
     "persons/<int:resident_id>/": lambda world: (f"/persons/{world.person(OWN).pk}/", {}),
     "staff/": lambda world: ("/staff/", {}),
+    "staff/requests/": lambda world: ("/staff/requests/", {}),
     "staff/<int:staff_id>/": lambda world: (f"/staff/{world.target_staff(Organisation.NAKAHARA).pk}/", {}),
     "persons/": lambda world: ("/persons/", {"kana_name": "シケン タロウ"}),
     "premiums/simulator/": lambda world: ("/premiums/simulator/", {
@@ -413,8 +547,15 @@ def _errors(response) -> str:
     return " ".join(re.findall(r'class="errors" role="alert"[^>]*>(.*?)</(?:span|div)>', body, re.DOTALL))[:300]
 
 
+def _holds(staff, needed) -> bool:
+    if isinstance(needed, Role):
+        return needed in staff.active_roles
+    return has_permission(staff, needed)
+
+
 def _allowed(staff, permission, scope, ward) -> bool:
-    if permission is not None and not has_permission(staff, permission):
+    needs = () if permission is None else permission if isinstance(permission, tuple) else (permission,)
+    if not all(_holds(staff, needed) for needed in needs):
         return False
     if scope == "head_office":
         return staff.organisation == Organisation.HEAD_OFFICE
@@ -470,7 +611,11 @@ def _get_world(make_staff) -> dict[str, object]:
     item = world.work_item(OWN)
     run = world.failed_run()
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
+    move = world.manual_move(OWN)
+    world.held_payment(OWN)  # a row on 保留中の収納
     return {
+        "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
+        "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,
         "receipt_id": CounterReceipt.objects.filter(resident=person).latest("pk").pk, "settlement_id": refund.pk,
         "issue_id": card.pk, "item_id": item.pk, "file_id": item.change.file_id, "run_id": run.pk,
@@ -487,6 +632,8 @@ def _get_paths(ids) -> list[str]:
         for name, value in ids.items():
             if isinstance(value, int):
                 path = path.replace(f"<int:{name}>", str(value))
+            elif isinstance(value, str):
+                path = path.replace(f"<slug:{name}>", value)
         if "<slug:kind>" in path:
             kinds = next((k for key, k in ids["kinds"].items() if key.replace("<int:levy_id>", str(ids["levy_id"]))
                           in path), ["decision"])

@@ -112,6 +112,31 @@ class World:
 
         return queued_past_move_out(self.person)
 
+    def manual_move(self):
+        """A 国外転出 of the person entered by hand a week ago by the clerk of 中原区役所."""
+        from eligibility.intake.services import manual_move_record
+
+        return manual_move_record(actor=self.clerk, resident_id=self.person.pk, move=_move(self)).move
+
+    def held_payment(self):
+        """A payment of the file far beyond what the year owes, held (保留) for a clerk's decision."""
+        from premiums.collection.models import HeldPayment
+        from premiums.intake.payment_feed.format import LAYOUT, payment_number
+        from premiums.intake.services import payment_file_receive
+        from tests.premiums.test_bad_files import TODAY, payment_line
+
+        payment_file_receive(LAYOUT.file([payment_line("W1", payment_number(FY, self.levy.notice_number, 1),
+                                                       999_999_999)]), file_name="w.csv", today=TODAY)
+        return HeldPayment.objects.get(resident=self.person)
+
+    def account_request(self):
+        """A request to create an account, made by a head-office clerk (not the chief who decides)."""
+        from kaigo.staff.services import account_request_create
+
+        return account_request_create(actor=self.make_staff(Role.HEAD_OFFICE_CLERK), kind="create", reason="採用",
+                                      username="walk-newcomer", display_name="新人", role=Role.INQUIRY,
+                                      organisation=Organisation.NAKAHARA)
+
 
 def _resident_input(w):
     from eligibility.residents.services import ResidentInput
@@ -123,6 +148,20 @@ def _notification(w):
     from eligibility.qualification.rules import Notification, NotificationKind
 
     return Notification(NotificationKind.values[0], date.today())
+
+
+def _move(w):
+    from datetime import timedelta
+
+    from eligibility.intake.rules import MoveInput
+
+    return MoveInput("abroad", date.today() - timedelta(days=7))
+
+
+def _facility(w):
+    from eligibility.qualification.rules import FacilityInput
+
+    return FacilityInput("FW00000001", "試験施設", "other", "141305")
 
 
 # name -> (scoped to the resident's ward?, the call). ``a`` is the actor who must be refused.
@@ -138,6 +177,19 @@ CHECKED = {
         b"x", file_name="x.csv", business_date=date.today(), actor=a, origin="screen")),
     "eligibility.qualification.services.notification_register": (True, lambda w, a: S("eligibility.qualification.services.notification_register")(
         actor=a, resident_id=w.person.pk, notification=_notification(w))),
+    "eligibility.intake.services.move_effect": (True, lambda w, a: S("eligibility.intake.services.move_effect")(
+        actor=a, resident_id=w.person.pk, move=_move(w))),
+    "eligibility.intake.services.manual_move_record": (True, lambda w, a: S("eligibility.intake.services.manual_move_record")(
+        actor=a, resident_id=w.person.pk, move=_move(w))),
+    "eligibility.intake.services.manual_move_cancel": (True, lambda w, a: S("eligibility.intake.services.manual_move_cancel")(
+        actor=a, move_id=w.manual_move().pk, reason="入力誤り")),
+    # the facility master serves every ward: "scoped" here is the head office only (a ward office is refused)
+    "eligibility.qualification.services.facility_create": (True, lambda w, a: S("eligibility.qualification.services.facility_create")(
+        actor=a, facility=_facility(w))),
+    "eligibility.qualification.services.facility_update": (True, lambda w, a: S("eligibility.qualification.services.facility_update")(
+        actor=a, facility=_facility(w))),
+    "eligibility.qualification.services.facility_close": (True, lambda w, a: S("eligibility.qualification.services.facility_close")(
+        actor=a, code="FW00000001", closed_on=date.today(), reason="閉所")),
     "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
@@ -153,6 +205,11 @@ CHECKED = {
     "kaigo.staff.services.role_revoke": (False, lambda w, a: S("kaigo.staff.services.role_revoke")(
         grant=w.clerk.role_grants.first(), actor=a, reason="異動")),
     "kaigo.staff.services.staff_password_reset": (False, lambda w, a: S("kaigo.staff.services.staff_password_reset")(staff=w.clerk, actor=a)),
+    "kaigo.staff.services.account_request_create": (False, lambda w, a: S("kaigo.staff.services.account_request_create")(
+        actor=a, kind="create", reason="採用", username="walk-newcomer", display_name="新人", role=Role.INQUIRY,
+        organisation=Organisation.NAKAHARA)),
+    "kaigo.staff.services.account_request_decide": (False, lambda w, a: S("kaigo.staff.services.account_request_decide")(
+        actor=a, request_id=w.account_request().pk, approve=True)),
     "audit.services.alert_acknowledge": (False, lambda w, a: S("audit.services.alert_acknowledge")(alert_id=1, actor=a)),
     # premiums
     "premiums.collection.services.payment_record_counter": (True, lambda w, a: S("premiums.collection.services.payment_record_counter")(
@@ -165,6 +222,8 @@ CHECKED = {
     "premiums.collection.services.offset_decide": (True, lambda w, a: S("premiums.collection.services.offset_decide")(
         actor=a, resident_id=w.person.pk, fiscal_year=FY, amount=100, to_fiscal_year=FY, to_method="billing",
         to_month=date(2026, 8, 1), reason="充当")),
+    "premiums.collection.services.held_payment_decide": (True, lambda w, a: S("premiums.collection.services.held_payment_decide")(
+        actor=a, held_id=w.held_payment().pk, action="return", reason="返戻")),
     "premiums.collection.services.late_charge_exemption_apply": (True, lambda w, a: S("premiums.collection.services.late_charge_exemption_apply")(
         actor=a, resident_id=w.person.pk, fiscal_year=FY, month=date(2026, 7, 1), reason="災害")),
     "premiums.collection.services.late_charge_exemption_decide": (True, lambda w, a: S("premiums.collection.services.late_charge_exemption_decide")(
@@ -196,6 +255,7 @@ CHECKED = {
         "rate_table_set_stage": {"table_id": 1, "number": 1, "values": None},
         "rate_table_update_stage": {"table_id": 1, "number": 1},
         "rate_table_remove_stage": {"table_id": 1, "number": 1},
+        "rate_table_edit": {"table_id": 1, "changes": {}, "stages": {}},
         "rate_table_approve": {"table_id": 1},
         "rate_table_close": {"table_id": 1, "last_year": FY},
         "collection_plan_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_plan_id": 1},
@@ -228,7 +288,7 @@ SYSTEM = {
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},
     "eligibility.cards.services": {"age65_issue_cards"},
-    "eligibility.intake.services": {"apply_chunk", "mark_done"},
+    "eligibility.intake.services": {"apply_chunk", "file_status_settle"},
     "eligibility.qualification.services": {
         "facts_for", "moved_to_other_municipality", "latest_fact", "stored_periods", "period_on", "first_difference",
         "qualification_horizon", "requalify", "record_revisions", "insured_numbers_issue",
@@ -236,16 +296,20 @@ SYSTEM = {
         "move_out_loss_correct"},
     "eligibility.residents.services": {"resident_validate", "my_number_taken", "resident_indexes"},
     "kaigo.batches.services": {"batch_dispatch", "chunk_process", "chunk_mark_failed", "batch_finalize_if_complete",
-                               "batch_resume_stalled", "safe_error"},
+                               "safe_error", "batch_mark_stalled", "batch_supervise",
+                               "database_unavailable"},
     "kaigo.crypto.services": {"person_key_create", "encrypted_models", "verify_persons"},
     "kaigo.outbox.services": {"publish", "relay"},
     "kaigo.staff.services": {"effective_moment", "temporary_password_generate",
-                             "staff_password_change"},  # the signed-in member's own password only
+                             "staff_password_change",  # the signed-in member's own password only
+                             "staff_number_normalise",  # a pure helper
+                             "staff_sessions_end"},  # called by account_request_decide, which checks the chief
     "premiums.arrears.services": {"reminders_chunk", "prescription_chunk"},
     "premiums.collection.services": {"person_lock", "account_validate"},
     "premiums.intake.services": {"main_levy_done"},
     "premiums.levy.services": {"main_levy_chunk", "write_levies", "provisional_levy_chunk", "levy_pending_add",
-                               "billing_from_for", "pension_stop_from_for", "relevy_chunk"},
+                               "billing_from_for", "pension_stop_from_for", "relevy_chunk",
+                               "provisional_billing_chunk"},
     "premiums.notices.services": {"proration_steps", "stage_message", "collection_message", "reduction_steps",
                                   "levy_statement", "change_causes", "pension_named", "provisional_notice",
                                   "stopped_month", "pension_stop_notice", "reduction_notice_kinds", "decided_until",

@@ -46,7 +46,7 @@ from eligibility.qualification.rules import (
 from eligibility.qualification.rules import ResidenceSpell as Spell
 from eligibility.residents.models import InsuredNumber, ResidenceSpell, Resident, SpellEnd
 from eligibility.residents.rules import insured_number_from_serial
-from eligibility.residents.scope import require_person_update
+from eligibility.residents.scope import ALL_WARDS, home_wards, require_person_update
 from kaigo.db import copy_rows, number_allocate, update_rows
 from kaigo.errors import ApplicationError, InvalidState, NotPermitted
 from kaigo.outbox.services import NewEvent, publish
@@ -365,8 +365,8 @@ def second_class_application_record(*, resident_id: int, applied_on: date, until
     earliest = applied_on if facts.second_class_from is None else min(facts.second_class_from, applied_on)
     derived = derive_periods(replace(facts, second_class_from=earliest), until=until)
     if not any(p.gain_reason == GainReason.SECOND_CLASS_APPLICATION for p in derived):
-        raise NotificationInvalid(["申請日に市内に住所がない（または適用除外・住所地特例の期間中の）ため、"
-                                   "第2号被保険者の資格を記録できません。"])
+        raise NotificationInvalid([("申請日に市内に住所がない（または適用除外・住所地特例の期間中の）ため、"
+                                    "第2号被保険者の資格を記録できません。")])
     old = stored_periods([resident_id]).get(resident_id, [])
     if derived == old:
         return RequalifyResult([])
@@ -468,11 +468,16 @@ class FacilityInvalid(ApplicationError):
 
 
 FACILITY_MANAGE_REFUSED = "施設マスタを更新する権限がありません。"
+FACILITY_HEAD_OFFICE_ONLY = "施設マスタは本庁（介護保険課）のみが更新できます。"
 
 
 def _require_facility_manage(actor) -> None:
+    """The master serves every ward: only the head office (``facility.manage``, every ward) writes
+    it, never a ward office, whatever roles its staff hold."""
     if not has_permission(actor, "facility.manage"):
         raise NotPermitted(FACILITY_MANAGE_REFUSED)
+    if home_wards(actor) < ALL_WARDS:
+        raise NotPermitted(FACILITY_HEAD_OFFICE_ONLY)
 
 
 def facility_create(*, actor, facility: FacilityInput) -> Facility:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils import timezone
@@ -41,7 +43,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
     """Django's form (current password, new password twice, AUTH_PASSWORD_VALIDATORS), in Japanese,
     refusing the current password as the new one."""
 
-    error_messages = {
+    error_messages: ClassVar[dict[str, str]] = {
         **DjangoPasswordChangeForm.error_messages,
         "password_incorrect": "現在のパスワードが正しくありません。",
         "password_mismatch": "確認用のパスワードが一致しません。",
@@ -90,9 +92,9 @@ class AccountCreateRequestForm(forms.Form):
                                widget=forms.TextInput(attrs={"autocomplete": "off", "size": 16}))
     display_name = forms.CharField(label="氏名", max_length=100, error_messages={"required": "氏名を入力してください。"})
     organisation = forms.ChoiceField(label="所属", choices=[("", "（選択してください）"), *Organisation.choices],
-                                     error_messages={"required": "所属を選んでください。"})
+                                     error_messages={**CHOICE_ERRORS, "required": "所属を選んでください。"})
     role = forms.ChoiceField(label="付与する役割", choices=[("", "（選択してください）"), *Role.choices],
-                             error_messages={"required": "役割を選んでください。"})
+                             error_messages={**CHOICE_ERRORS, "required": "役割を選んでください。"})
     reason = forms.CharField(label="申請の理由", max_length=200, error_messages={"required": "申請の理由を入力してください。"},
                              widget=forms.TextInput(attrs={"size": 60}))
 
@@ -109,7 +111,7 @@ class AccountDisableRequestForm(forms.Form):
 class AccountDecisionForm(forms.Form):
     decision = forms.ChoiceField(label="決定", widget=forms.RadioSelect,
                                  choices=[("approve", "承認する"), ("reject", "却下する")],
-                                 error_messages={"required": "承認するか却下するかを選んでください。"})
+                                 error_messages={**CHOICE_ERRORS, "required": "承認するか却下するかを選んでください。"})
     reason = forms.CharField(label="決定の理由（却下のときは必須）", max_length=200, required=False,
                              widget=forms.TextInput(attrs={"size": 60}))
     confirm = forms.BooleanField(label="申請の内容を確認しました（決定は取り消せません）",

@@ -148,7 +148,7 @@ def account_requests(request):
 @permission_required("staff.request")
 def account_request_new(request, kind: str):
     form_class = AccountCreateRequestForm if kind == "create" else AccountDisableRequestForm
-    form = form_class(request.POST or None, label_suffix="")
+    form = form_class(request.POST if request.method == "POST" else None, label_suffix="")
 
     def ask(data):
         if kind == "create":
@@ -171,7 +171,7 @@ def account_request_new(request, kind: str):
 @permission_required("staff.manage")
 def account_request_decide(request, request_id: int):
     account_request = selectors.account_request_get(request_id=request_id)
-    form = AccountDecisionForm(request.POST or None, label_suffix="")
+    form = AccountDecisionForm(request.POST if request.method == "POST" else None, label_suffix="")
     decided = request.method == "POST" and form_run(form, lambda data: services.account_request_decide(
         actor=request.user, request_id=request_id, approve=data["decision"] == "approve", reason=data["reason"]))
     if decided and decided.temporary_password:

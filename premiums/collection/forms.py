@@ -7,7 +7,7 @@ from datetime import date
 
 from django import forms
 
-from kaigo.forms import DATE_ERRORS, DigitsDateField, DigitsIntegerField, NumericInput, StaffForm
+from kaigo.forms import DATE_ERRORS, DigitsDateField, DigitsIntegerField, DigitsRegexField, NumericInput, StaffForm
 
 AMOUNT_ERRORS = {"invalid": "金額は数字（円）で入力してください。", "required": "金額を入力してください。",
                  "min_value": "金額は1円以上で入力してください。", "max_value": "金額が大きすぎます。"}
@@ -126,13 +126,18 @@ class SettlementForm(StaffForm):
                                 widget=NumericInput())
     target = forms.ChoiceField(label="充当先の納期（充当のとき）", required=False,
                                error_messages={"invalid_choice": "選択肢から選んでください。"})
-    bank_code = forms.CharField(label="金融機関コード（4桁）", required=False, max_length=4,
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-    branch_code = forms.CharField(label="支店コード（3桁）", required=False, max_length=3,
-                                  widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    # codes of digits (leading zeros kept): full-width digits folded, their length checked with the
+    # account (premiums.collection.services.account_validate)
+    bank_code = DigitsRegexField(label="金融機関コード（4桁）", required=False, max_length=4, regex=r"^[0-9]*$",
+                                 error_messages={"invalid": "金融機関コードは数字で入力してください。"},
+                                 widget=NumericInput())
+    branch_code = DigitsRegexField(label="支店コード（3桁）", required=False, max_length=3, regex=r"^[0-9]*$",
+                                   error_messages={"invalid": "支店コードは数字で入力してください。"},
+                                   widget=NumericInput())
     account_type = forms.ChoiceField(label="預金種目", required=False, choices=[("", "（選択）"), *ACCOUNT_TYPE_CHOICES])
-    account_number = forms.CharField(label="口座番号（7桁以内）", required=False, max_length=7,
-                                     widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    account_number = DigitsRegexField(label="口座番号（7桁以内）", required=False, max_length=7, regex=r"^[0-9]*$",
+                                      error_messages={"invalid": "口座番号は数字で入力してください。"},
+                                      widget=NumericInput())
     account_holder = forms.CharField(label="口座名義（カナ）", required=False, max_length=30,
                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reason = forms.CharField(label="理由", max_length=200,

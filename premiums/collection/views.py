@@ -167,7 +167,7 @@ def exemptions(request):
         exemption_id = request.POST.get("exemption", "")
         if not exemption_id.isdigit():
             raise Http404
-        form = ExemptionDecideForm(request.POST)
+        form = ExemptionDecideForm(request.POST, auto_id=f"exemption-{exemption_id}-%s")
         if form.is_valid() and not confirmed(request):
             return _exemption_confirm(request, int(exemption_id), form.cleaned_data)
         if form_run(form, lambda data: late_charge_exemption_decide(
@@ -178,7 +178,8 @@ def exemptions(request):
         failed_id = int(exemption_id)
     page = selectors.exemptions_pending(actor=request.user, request=request, today=timezone.localdate())
     return render(request, "premiums/exemptions.html", {
-        "page": page, "form": form, "failed_id": failed_id, "blank": ExemptionDecideForm(),
+        "page": page, "forms": {row[0].id: form if row[0].id == failed_id else ExemptionDecideForm(
+            auto_id=f"exemption-{row[0].id}-%s") for row in page.rows},
     }, status=400 if form is not None and form.errors else 200)
 
 
@@ -286,7 +287,7 @@ def held_payments(request):
         held_id = request.POST.get("held", "")
         if not held_id.isdigit():
             raise Http404
-        form = HeldPaymentDecideForm(request.POST)
+        form = HeldPaymentDecideForm(request.POST, auto_id=f"held-{held_id}-%s")
         if form_run(form, lambda data: held_payment_decide(actor=request.user, held_id=int(held_id),
                                                            action=data["decision"], reason=data["reason"])):
             messages.success(request, "保留中の収納について判断を記録しました。")
@@ -294,7 +295,8 @@ def held_payments(request):
         failed_id = int(held_id)
     page = selectors.held_payments_pending(actor=request.user, request=request)
     return render(request, "premiums/held_payments.html", {
-        "page": page, "form": form, "failed_id": failed_id, "blank": HeldPaymentDecideForm(),
+        "page": page, "forms": {row[0].id: form if row[0].id == failed_id else HeldPaymentDecideForm(
+            auto_id=f"held-{row[0].id}-%s") for row in page.rows},
         "channels": dict(PaymentChannel.choices),
     }, status=400 if form is not None and form.errors else 200)
 

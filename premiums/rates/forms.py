@@ -7,24 +7,20 @@ rates a full-width decimal point."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django import forms
 
-from eligibility.residents.rules import digits_fold
-from kaigo.forms import CHOICE_ERRORS, StaffForm
+from kaigo.forms import CHOICE_ERRORS, DigitsDecimalField, DigitsIntegerField, StaffForm
 from premiums.rules.codes import RoundingMode, StageGroup
 
 _SEPARATORS = str.maketrans({",": "", "，": "", "、": "", "円": "", "．": ".", " ": "", "\u3000": ""})
 
 
 def _typed(value):
-    """A number as typed: full-width digits and point folded, separators and 円 dropped."""
-    if isinstance(value, str):
-        try:
-            return digits_fold(value).translate(_SEPARATORS)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="other_digits") from None
-    return value
+    """A number as typed without its separators, 円 and full-width point (the digits are folded by
+    kaigo.forms' Digits* fields, which refuse another script's digits)."""
+    return value.translate(_SEPARATORS) if isinstance(value, str) else value
 
 
 def _messages(label: str, *, unit: str = "", lower: str = "", upper: str = "") -> dict:
@@ -39,14 +35,14 @@ def _messages(label: str, *, unit: str = "", lower: str = "", upper: str = "") -
     }
 
 
-class TypedIntegerField(forms.IntegerField):
+class TypedIntegerField(DigitsIntegerField):
     """An integer typed with ASCII or full-width digits (12,345円 and １２３４５ are 12345)."""
 
     def to_python(self, value):
         return super().to_python(_typed(value))
 
 
-class TypedDecimalField(forms.DecimalField):
+class TypedDecimalField(DigitsDecimalField):
     """A decimal typed with ASCII or full-width digits and point (０．４５５ is 0.455)."""
 
     def to_python(self, value):
@@ -161,7 +157,7 @@ class StageForm(StaffForm):
 
 
 class StageFormSetBase(forms.BaseFormSet):
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         "missing_management_form": "画面の内容が正しく送信されませんでした。もう一度開き直してください。",
         "too_many_forms": "段階は%(num)d個までです。",
         "too_few_forms": "段階を%(num)d個以上入力してください。",

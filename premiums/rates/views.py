@@ -97,6 +97,16 @@ def _stage_initial(table) -> list[dict]:
             for row in table.stages.order_by("number")]
 
 
+def _label_rows(stages) -> None:
+    """Each stage row's labels say which row they belong to (「第3段階の保険料率」, 「追加する段階の
+    区分」): the cells' aria-label and the error summary's links read them."""
+    for f in stages:
+        number = f["number"].value()
+        row = f"第{number}段階" if number not in (None, "") else "追加する段階"
+        for field in f.fields.values():
+            field.label = f"{row}の{field.label}"
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @permission_required("premium.table.manage")
@@ -110,6 +120,7 @@ def rate_table_edit_view(request, table_id: int):
     posted = request.POST if request.method == "POST" else None
     form = RateTableForm(posted, initial={f: getattr(table, f) for f in TABLE_FIELDS})
     stages = StageFormSet(posted, prefix="stage", initial=_stage_initial(table))
+    _label_rows(stages)
     if posted is not None and stages.is_valid():
         saved = form_run(form, lambda data: rate_table_edit(
             actor=request.user, table_id=table.pk, changes={f: data[f] for f in TABLE_FIELDS},

@@ -14,6 +14,7 @@ from eligibility.codes import municipality_code
 from eligibility.intake.models import ManualMove
 from eligibility.qualification.models import Facility
 from eligibility.qualification.services import Context, requalify
+from kaigo.jinja2 import wareki
 from kaigo.staff.roles import Organisation, Role
 from tests.eligibility.factories import make_resident
 from tests.factories import TEST_PASSWORD, StaffFactory
@@ -56,7 +57,7 @@ def test_a_clerk_enters_a_move_abroad_with_the_keyboard_and_confirms_it(live_ser
     page.get_by_role("button", name="この内容で記録する").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="現在の資格")).to_be_visible()
-    loss = (moved_on + timedelta(days=1)).isoformat()
+    loss = wareki(moved_on + timedelta(days=1))  # the periods show 和暦 with the Western year
     expect(page.locator("table.grid").nth(1).locator("tbody tr").last).to_contain_text("51 転出")
     assert ManualMove.objects.get().moved_on == moved_on
     assert page.content().count(loss) >= 1

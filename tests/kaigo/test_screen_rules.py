@@ -29,10 +29,12 @@ def city_paths() -> list[str]:
     """Every GET path of the project, its parameters filled from the synthetic city."""
     from audit.models import AuditAlert
     from eligibility.cards.models import CardIssue
-    from eligibility.intake.models import RegistryFile, WorkItem
+    from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
+    from eligibility.qualification.models import Facility
     from kaigo.batches.models import BatchRun
-    from kaigo.staff.models import RoleGrant, Staff
+    from kaigo.staff.models import AccountRequest, RoleGrant, Staff
     from premiums.collection.models import CounterReceipt, Payment
+    from premiums.models import Levy, PremiumRateTable, Reduction
 
     receipt = CounterReceipt.objects.order_by("pk").first()
     resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
@@ -46,6 +48,12 @@ def city_paths() -> list[str]:
         "file_id": _first(RegistryFile),
         "issue_id": _first(CardIssue),
         "receipt_id": _first(CounterReceipt),
+        "move_id": _first(ManualMove),
+        "code": Facility.objects.order_by("code").values_list("code", flat=True).first(),
+        "request_id": _first(AccountRequest),
+        "table_id": _first(PremiumRateTable, status="draft"),
+        "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
+        "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
     })
 
 
@@ -53,7 +61,8 @@ def city_paths() -> list[str]:
 def city(make_staff):
     """A synthetic city with a year of business (levy, payments, arrears, reductions, batch runs),
     and what the year does not leave behind: a counter receipt, a registry file with a work item,
-    an audit alert."""
+    an audit alert; and what the screens merged with them show: a move entered by hand, a
+    facility of the master, an account request, a draft rate table, a held payment."""
     from audit.models import AuditAlert
     from premiums.arrears.selectors import overdue_persons
     from premiums.collection.selectors import balance_of
@@ -70,6 +79,36 @@ def city(make_staff):
                            paid_on=min(DAY, date.today()))
     queued_past_move_out(make_elderly())
     AuditAlert.objects.create(kind="chain_broken", fingerprint="access:altered:3:3", detail="アクセス記録: 行の変更。")
+    _merged_screens_records(clerk, make_staff)
+
+
+def _merged_screens_records(clerk, make_staff):
+    from datetime import timedelta
+
+    from eligibility.intake.rules import MoveInput
+    from eligibility.intake.services import manual_move_record
+    from eligibility.qualification.rules import FacilityInput
+    from eligibility.qualification.services import facility_create
+    from kaigo.staff.roles import Organisation
+    from kaigo.staff.services import account_request_create
+    from premiums.intake.payment_feed.format import LAYOUT, payment_number
+    from premiums.intake.services import payment_file_receive
+    from premiums.models import Levy, PremiumRateTable
+    from premiums.rates.services import rate_table_draft
+    from tests.eligibility.factories import make_elderly
+    from tests.premiums.test_bad_files import payment_line
+
+    manual_move_record(actor=clerk, resident_id=make_elderly().pk,
+                       move=MoveInput("abroad", date.today() - timedelta(days=7)))
+    facility_create(actor=clerk, facility=FacilityInput("FS00000001", "試験施設", "other", "141305"))
+    account_request_create(actor=clerk, kind="create", reason="採用", username="newcomer01", display_name="新人",
+                           organisation=Organisation.NAKAHARA, role=Role.INQUIRY)
+    source = PremiumRateTable.objects.filter(created_by__isnull=True).order_by("valid_from").first()
+    rate_table_draft(actor=clerk, valid_from=2030, valid_to=2032, name="第11期 保険料率表（案）", from_table_id=source.pk)
+    levy = Levy.objects.filter(fiscal_year=FY, recorded_to__isnull=True, installments__method="billing",
+                               installments__number=1).order_by("pk").first()
+    payment_file_receive(LAYOUT.file([payment_line("S1", payment_number(FY, levy.notice_number, 1), 999_999_999)]),
+                         file_name="s.csv", today=min(DAY, date.today()))
 
 
 def test_the_rules_find_what_they_look_for():
@@ -189,6 +228,11 @@ FORMS = [
     pytest.param("/batches/start/", {"kind": "premiums.main_levy", "business_date": "2026-02-30"}, id="batch-start"),
     pytest.param("/staff/password/", {"old_password": "x"}, id="password-change"),
     pytest.param("/staff/{staff}/grant/", {"role": "nothing"}, id="role-grant"),
+    pytest.param("/eligibility/facilities/new/", {"municipality": "１４１"}, id="facility-new"),
+    pytest.param("/persons/{resident}/qualification/moves/", {"moved_on": "2026-02-30"}, id="manual-move"),
+    pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
+    pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
+    pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
 ]
 
 
