@@ -87,6 +87,8 @@ class Bench:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.processes: list[subprocess.Popen] = []
+        self.restarting: dict[subprocess.Popen, int] = {}  # workers under a restart policy: concurrency
+        self.worker_restarts = 0
         self.redis: EmbeddedRedis | None = None
         self.postgres: EmbeddedPostgres | None = None
         self.database_url = _database_url_of_test_db()
@@ -146,19 +148,40 @@ class Bench:
         self.processes.append(process)
         return process
 
-    def start_worker(self, concurrency: int = 2) -> subprocess.Popen:
-        hostname = f"fault-{uuid.uuid4().hex[:8]}@localhost"
-        worker = self.spawn(hostname.split("@")[0], [
-            "-m", "celery", "-A", "kaigo", "worker", "--loglevel", "INFO", "--pool", "prefork", "--concurrency",
-            str(concurrency), "--hostname", hostname, "--without-gossip", "--without-mingle"])
+    def start_worker(self, concurrency: int = 2, *, restart: bool = False) -> subprocess.Popen:
+        """A worker; ``restart``: run under a restart policy, as docker-compose runs the workers
+        (``restart: unless-stopped``): Celery 5 / kombu can end a worker with "Unrecoverable error"
+        when the broker's connection drops while it restores unacknowledged messages (seen here:
+        AttributeError 'NoneType' object has no attribute 'hostname'); the orchestrator starts it
+        again, and the supervisor re-queues what the queue lost. ``keep_up`` plays the orchestrator."""
+        worker = self._spawn_worker(concurrency)
+        if restart:
+            self.restarting[worker] = concurrency
         probe = Celery("probe", broker=self.redis.url(), set_as_current=False)
         try:
-            wait_until(lambda: worker.poll() is None and probe.control.ping(destination=[hostname], timeout=0.5),
+            wait_until(lambda: worker.poll() is None and probe.control.ping(destination=[worker.hostname],
+                                                                            timeout=0.5),
                        timeout=60, what="the worker to answer", bench=self)
         finally:
             probe.close()
         return worker
 
+    def _spawn_worker(self, concurrency: int) -> subprocess.Popen:
+        hostname = f"fault-{uuid.uuid4().hex[:8]}@localhost"
+        worker = self.spawn(hostname.split("@")[0], [
+            "-m", "celery", "-A", "kaigo", "worker", "--loglevel", "INFO", "--pool", "prefork", "--concurrency",
+            str(concurrency), "--hostname", hostname, "--without-gossip", "--without-mingle"])
+        worker.hostname = hostname
+        return worker
+
+    def keep_up(self) -> None:
+        """Start again each worker under a restart policy that has ended (docker's restart policy)."""
+        for worker, concurrency in list(self.restarting.items()):
+            if worker.poll() is not None:
+                del self.restarting[worker]
+                self.restarting[self._spawn_worker(concurrency)] = concurrency
+                self.worker_restarts += 1
+                print(f"worker ended (exit {worker.returncode}) and was started again at {self.elapsed():.1f} s")
     def start_beat(self) -> subprocess.Popen:
         return self.spawn("beat", ["-m", "celery", "-A", "kaigo", "beat", "--loglevel", "INFO",
                                    "--schedule", str(self.tmp_path / "beat-schedule")])
@@ -195,6 +218,8 @@ class Bench:
 def wait_until(predicate, *, timeout: float, what: str, bench: Bench | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if bench is not None:
+            bench.keep_up()
         try:
             if predicate():
                 return
@@ -304,7 +329,7 @@ def test_worker_parent_killed_by_sigkill_is_recovered_by_the_supervisor(bench, u
 @pytest.mark.parametrize("persistent", [True, False], ids=["aof", "no-persistence"])
 def test_redis_stopped_during_dispatch(bench, undisturbed, persistent, monkeypatch):
     bench.start_redis(persistent=persistent)
-    bench.start_worker()
+    bench.start_worker(restart=True)  # under the restart policy production uses (docker-compose)
     bench.start_beat()
     sent = []
     original = tasks.batch_chunk_process.delay
@@ -341,7 +366,7 @@ def test_redis_stopped_during_dispatch(bench, undisturbed, persistent, monkeypat
 
 def test_batch_run_with_redis_down_says_so_and_finishes_once_redis_is_back(bench, undisturbed):
     bench.start_redis(persistent=False)
-    bench.start_worker()
+    bench.start_worker(restart=True)  # under the restart policy production uses (docker-compose)
     bench.start_beat()
     bench.crash_redis()
     fault_at = bench.elapsed()
@@ -367,7 +392,7 @@ def test_batch_run_with_redis_down_says_so_and_finishes_once_redis_is_back(bench
 @pytest.mark.parametrize("persistent", [True, False], ids=["aof", "no-persistence"])
 def test_redis_stopped_during_processing(bench, undisturbed, persistent):
     bench.start_redis(persistent=persistent)
-    bench.start_worker()
+    bench.start_worker(restart=True)  # under the restart policy production uses (docker-compose)
     bench.start_beat()
     command = bench.batch_run()
     run = run_of(bench)
