@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.browser]
 
 def sign_in(page, live_server, staff):
     page.goto(f"{live_server.url}/login/")
+    # the field's autofocus comes after the load: typing before it loses the first keys
+    expect(page.get_by_label("ユーザー名")).to_be_focused()
     page.keyboard.type(staff.username)
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)

@@ -25,6 +25,8 @@ def test_clerk_finds_a_person_and_reads_the_qualification_history_with_the_keybo
         requalify([resident.pk], until=date(2026, 1, 1), context=Context(source="notification"))
     page = browser_page
     page.goto(f"{live_server.url}/login/")
+    # the field's autofocus comes after the load: typing before it loses the first keys
+    expect(page.get_by_label("ユーザー名")).to_be_focused()
     page.keyboard.type(staff.username)
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)

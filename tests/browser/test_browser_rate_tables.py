@@ -26,6 +26,8 @@ def test_clerk_drafts_and_edits_a_rate_table_with_the_keyboard(live_server, brow
                          data=NATIONAL_STANDARD_FY2025_2026)
     page = browser_page
     page.goto(f"{live_server.url}/login/")
+    # the field's autofocus comes after the load: typing before it loses the first keys
+    expect(page.get_by_label("ユーザー名")).to_be_focused()
     page.keyboard.type(staff.username)
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
