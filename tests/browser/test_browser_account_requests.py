@@ -10,20 +10,11 @@ from playwright.sync_api import expect
 
 from kaigo.staff.models import AccountRequest, Staff
 from kaigo.staff.roles import Organisation, Role
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.browser.keyboard import sign_in
+from tests.factories import StaffFactory
 from tests.staff.helpers import add_device, totp_code
 
 pytestmark = [pytest.mark.browser]
-
-
-def sign_in(page, live_server, username, password=TEST_PASSWORD):
-    page.goto(f"{live_server.url}/login/")
-    # the field's autofocus comes after the load: typing before it loses the first keys
-    expect(page.get_by_label("ユーザー名")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
 
 
 @pytest.mark.django_db(transaction=True)

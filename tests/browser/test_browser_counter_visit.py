@@ -19,8 +19,9 @@ from premiums.collection.selectors import year_collection
 from premiums.levy.services import main_levy_chunk
 from premiums.models import CounterReceipt, Payment
 from premiums.rules.tables import fiscal_year_of
+from tests.browser.keyboard import sign_in
 from tests.eligibility.factories import make_resident
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 from tests.premiums.factories import make_tax_fact
 
 pytestmark = [pytest.mark.browser]
@@ -97,13 +98,7 @@ def test_a_counter_visit_with_the_keyboard_only(live_server, browser_page, premi
     page = browser_page
 
     # sign in: the user name field has the focus
-    page.goto(f"{live_server.url}/login/")
-    # the field's autofocus comes after the load: typing before it loses the first keys
-    expect(page.get_by_label("ユーザー名")).to_be_focused()
-    page.keyboard.type(staff.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server, staff.username)
     expect(page.locator("h1")).to_have_text("ホーム")
 
     # 宛名検索 by its access key; Tab to the kana name, type it half-width, Enter

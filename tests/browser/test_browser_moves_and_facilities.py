@@ -16,20 +16,15 @@ from eligibility.qualification.models import Facility
 from eligibility.qualification.services import Context, requalify
 from kaigo.jinja2 import wareki
 from kaigo.staff.roles import Organisation, Role
+from tests.browser.keyboard import sign_in
 from tests.eligibility.factories import make_resident
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.browser]
 
 
-def sign_in(page, live_server, staff):
-    page.goto(f"{live_server.url}/login/")
-    # the field's autofocus comes after the load: typing before it loses the first keys
-    expect(page.get_by_label("ユーザー名")).to_be_focused()
-    page.keyboard.type(staff.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
+def signed_in(page, live_server, staff):
+    sign_in(page, live_server, staff.username)
     expect(page.locator("h1")).to_have_text("ホーム")
 
 
@@ -40,7 +35,7 @@ def test_a_clerk_enters_a_move_abroad_with_the_keyboard_and_confirms_it(live_ser
     with transaction.atomic():
         requalify([resident.pk], until=date.today(), context=Context(source="notification"))
     page = browser_page
-    sign_in(page, live_server, staff)
+    signed_in(page, live_server, staff)
     page.goto(f"{live_server.url}/persons/{resident.pk}/qualification/")
     page.get_by_role("link", name="転出・転居の手入力").focus()
     page.keyboard.press("Enter")
@@ -69,7 +64,7 @@ def test_a_clerk_enters_a_move_abroad_with_the_keyboard_and_confirms_it(live_ser
 def test_the_head_office_adds_a_facility_and_sees_the_error_summary_first(live_server, browser_page):
     staff = StaffFactory(roles=[Role.HEAD_OFFICE_CLERK], organisation=Organisation.HEAD_OFFICE)
     page = browser_page
-    sign_in(page, live_server, staff)
+    signed_in(page, live_server, staff)
     page.goto(f"{live_server.url}/eligibility/facilities/new/")
     page.get_by_label("施設コード（住基の住所に記録される施設のコード。英大文字と数字10文字以内）").fill("FS77000001")
     page.get_by_label("施設名").fill("試験の特養")

@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from eligibility.qualification.services import Context, requalify
 from kaigo.staff.roles import Organisation, Role
+from tests.browser.keyboard import sign_in
 from tests.eligibility.factories import make_resident
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.browser]
 
@@ -24,13 +25,7 @@ def test_clerk_finds_a_person_and_reads_the_qualification_history_with_the_keybo
     with transaction.atomic():
         requalify([resident.pk], until=date(2026, 1, 1), context=Context(source="notification"))
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    # the field's autofocus comes after the load: typing before it loses the first keys
-    expect(page.get_by_label("ユーザー名")).to_be_focused()
-    page.keyboard.type(staff.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server, staff.username)
     expect(page.locator("h1")).to_have_text("ホーム")
 
     page.goto(f"{live_server.url}/persons/")

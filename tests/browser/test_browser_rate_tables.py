@@ -11,7 +11,8 @@ from kaigo.staff.roles import Role
 from premiums.models import PremiumRateTable
 from premiums.rates.services import rate_table_draft
 from premiums.rules import NATIONAL_STANDARD_FY2025_2026
-from tests.factories import TEST_PASSWORD, StaffFactory
+from tests.browser.keyboard import sign_in
+from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,13 +26,7 @@ def test_clerk_drafts_and_edits_a_rate_table_with_the_keyboard(live_server, brow
         rate_table_draft(actor=staff, valid_from=2025, valid_to=2026, name="国の標準段階",
                          data=NATIONAL_STANDARD_FY2025_2026)
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    # the field's autofocus comes after the load: typing before it loses the first keys
-    expect(page.get_by_label("ユーザー名")).to_be_focused()
-    page.keyboard.type(staff.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, live_server, staff.username)
     expect(page.locator("h1")).to_have_text("ホーム")
 
     page.get_by_role("link", name="保険料率表", exact=True).focus()
