@@ -99,6 +99,17 @@ def _check_years(valid_from: int, valid_to: int | None) -> None:
         raise RateTableError("適用年度の終わりが始まりより前です。")
 
 
+def _check_table(table: PremiumRateTable) -> None:
+    """A draft's own values as the pure rate table needs them: its years, a positive base amount
+    and known rounding modes (RateTableError otherwise)."""
+    _check_years(table.valid_from, table.valid_to)
+    if table.base_amount is None or table.base_amount <= 0:
+        raise RateTableError("基準額は正の金額で入力してください。")
+    for mode in (table.annual_rounding_mode, table.proration_rounding_mode):
+        if mode not in RoundingMode.values:
+            raise RateTableError("端数処理の方法が不正です。")
+
+
 @_trailed("premium.table.draft")
 @transaction.atomic(durable=True)
 def rate_table_draft(
@@ -152,12 +163,7 @@ def rate_table_update(*, actor, table_id: int, **changes) -> PremiumRateTable:
     table = _draft_for_update(table_id)
     for field, value in changes.items():
         setattr(table, field, value)
-    _check_years(table.valid_from, table.valid_to)
-    if table.base_amount is None or table.base_amount <= 0:
-        raise RateTableError("基準額は正の金額で入力してください。")
-    for mode in (table.annual_rounding_mode, table.proration_rounding_mode):
-        if mode not in RoundingMode.values:
-            raise RateTableError("端数処理の方法が不正です。")
+    _check_table(table)
     table.save(update_fields=list(changes))
     return table
 
@@ -252,12 +258,7 @@ def rate_table_edit(*, actor, table_id: int, changes: dict, stages: dict[int, St
         setattr(table, field, changes[field])
     if not (table.name or "").strip():
         raise RateTableError("保険料率表の名称を入力してください。")
-    _check_years(table.valid_from, table.valid_to)
-    if table.base_amount is None or table.base_amount <= 0:
-        raise RateTableError("基準額は正の金額で入力してください。")
-    for mode in (table.annual_rounding_mode, table.proration_rounding_mode):
-        if mode not in RoundingMode.values:
-            raise RateTableError("端数処理の方法が不正です。")
+    _check_table(table)
     if not stages:
         raise RateTableError(f"保険料率表「{table.name}」に段階がありません。")
     if changed:
