@@ -350,6 +350,30 @@ def notification_register(*, actor, resident_id: int, notification: Notification
         return requalify([resident_id], until=until, context=context)
 
 
+def second_class_for_certification(*, actor, resident_id: int, applied_on: date,
+                                   today: date | None = None) -> RequalifyResult:
+    """The 第2号 qualification that an application for certification by a person aged 40-64 implies
+    (法 §9 第2号: a 医療保険加入者 aged 40-64 is insured; the insurer learns of it from the application),
+    recorded by the same check and record as the 第2号 notification (``notification_register``), in
+    the caller's transaction: certification's ``case_open``, which checks its own permission and ward
+    scope first. Nothing is recorded when the person's 第2号 qualification already runs from the
+    application day or earlier. NotificationInvalid (Japanese messages) when the rule refuses."""
+    today = today or timezone.localdate()
+    resident = (Resident.objects.select_for_update().only("id", "birth_date", "died_on").get(pk=resident_id))
+    second_from = facts_for([resident_id])[resident_id].second_class_from
+    if second_from is not None and second_from <= applied_on:
+        return RequalifyResult([])
+    n = Notification(kind=NotificationKind.SECOND_CLASS, on=applied_on)
+    problems = notification_check(n, today=today, birth_date=resident.birth_date, died_on=resident.died_on,
+                                  facility=None, stays=[], second_class_from=second_from)
+    if problems:
+        raise NotificationInvalid(problems)
+    context = Context(source=QualificationSource.NOTIFICATION, actor_id=actor.pk,
+                      event_key=f"notification:{n.kind}:{n.on.isoformat()}")
+    return second_class_application_record(resident_id=resident_id, applied_on=applied_on,
+                                           until=max(qualification_horizon(today), applied_on), context=context)
+
+
 def second_class_application_record(*, resident_id: int, applied_on: date, until: date, context: Context,
                                     now=None) -> RequalifyResult:
     """Record a 第2号 qualification on an application for certification (in the caller's

@@ -595,6 +595,21 @@ def residents_by_kana_index(indexes: Sequence[int]) -> list[tuple[int, int, date
                 .values_list("pk", "kana_name_bidx", "birth_date", "sex"))
 
 
+class PersonBasics(NamedTuple):
+    ward: str
+    birth_date: date
+    died_on: date | None
+    status: str
+
+
+def person_basics(resident_id: int) -> PersonBasics:
+    """A resident's clear facts another app's service needs to check an application (ward, birth
+    date, death, residence status). Nothing decrypted, nothing logged (no screen shows them from
+    here). Resident.DoesNotExist for an unknown number."""
+    return PersonBasics(*Resident.objects.filter(pk=resident_id)
+                        .values_list("ward", "birth_date", "died_on", "status").get())
+
+
 def ward_residents(ward: str, person_ids: Sequence[int]) -> set[int]:
     """Which of these persons are residents of ``ward`` (a list screen of one ward)."""
     return set(Resident.objects.filter(pk__any=list(person_ids), ward=ward).values_list("pk", flat=True))

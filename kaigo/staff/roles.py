@@ -87,6 +87,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "premium.reduction.decide": frozenset({Role.SECTION_CHIEF}),
     # the arrears list of the own ward (head office: any ward) for collection work (滞納整理)
     "premium.arrears.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # care-need certification (要介護認定) is health data (要配慮個人情報): the case list, a case, a person's
+    # 認定 tab, the board's sessions (every read is in the access log)
+    "certification.view": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # take an application, register papers, request the survey and the doctor's opinion, enter
+    # surveys and primary results, postpone, withdraw or end a case (own ward; head office: any)
+    "certification.update": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # the review board: panels, members, sessions, the assignment of cases, the board materials
+    "certification.board": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # enter the board's result (二次判定) and decide the certification (認定), issue its notices
+    "certification.decide": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # the deadline dashboard (cases by stage, days elapsed, averages per ward and month): no names
+    "certification.dashboard": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
