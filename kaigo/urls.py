@@ -13,6 +13,7 @@ urlpatterns = [
     path("persons/", include("premiums.urls")),
     path("premiums/", include((premiums_urls.office_urlpatterns, "premiums_office"))),
     path("eligibility/", include((eligibility_urls.office_urlpatterns, "eligibility_office"))),
+    path("certification/", include("certification.urls")),
     path("audit/", include("audit.urls")),
     path("staff/", include("kaigo.staff.urls")),
     path("api/batches/", include("kaigo.batches.api.urls")),

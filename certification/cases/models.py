@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from certification.rules.cases import CaseKind, CaseState, Move, PaperKind
+from certification.rules.levels import Level
 from eligibility.codes import Ward
 
 CASE_NUMBER_SEQUENCE = "certification_case_number"
@@ -72,6 +73,7 @@ class Case(models.Model):
     opinion_requested_on = models.DateField("意見書依頼日", null=True, blank=True)
     opinion_received_on = models.DateField("意見書受領日", null=True, blank=True)
     assessed_on = models.DateField("一次判定日", null=True, blank=True)
+    primary_level = models.CharField("一次判定の結果", max_length=2, choices=Level.choices, blank=True, default="")
     board_on = models.DateField("審査会開催日", null=True, blank=True)
     decided_on = models.DateField("認定日（二次判定日）", null=True, blank=True)
     notified_on = models.DateField("通知発送日", null=True, blank=True)
