@@ -20,7 +20,7 @@ class DementiaRank(models.TextChoices):
     """認知症高齢者の日常生活自立度 (平成5年10月26日 老健第135号 厚生省老人保健福祉局長通知), in order."""
 
     INDEPENDENT = "0", "自立"
-    I = "1", "Ⅰ"  # noqa: E741 (the rank's own name)
+    I = "1", "Ⅰ"
     IIA = "2a", "Ⅱa"
     IIB = "2b", "Ⅱb"
     IIIA = "3a", "Ⅲa"
