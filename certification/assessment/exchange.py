@@ -103,12 +103,12 @@ def _minutes(text: str, label: str, problems: list[str]) -> Decimal | None:
 
 def _line(fields: list[str], problems: list[str]) -> AssessmentResult | None:
     values = {}
-    for label, text in zip(RESULT_HEADER[1:17], fields[1:17], strict=True):
+    for label, text in zip(RESULT_HEADER[1:16], fields[1:16], strict=True):  # 8 minutes, addition, total, 5 scores
         values[label] = _minutes(text, label, problems)
     for label in GROUP_COLUMNS:
         if values[label] is not None and values[label] > 100:
             problems.append(f"{label}の得点は0から100の範囲にしてください。")
-    level, version, warnings = fields[17].strip(), fields[18].strip(), fields[19].strip()
+    level, version, warnings = fields[16].strip(), fields[17].strip(), fields[18].strip()
     if level not in Level.values:
         problems.append("一次判定の区分コードが正しくありません（01, 12, 13, 21〜25）。")
     if not version or len(version) > VERSION_MAX or not version.isprintable():
