@@ -51,6 +51,15 @@ def result_row(r: PrimaryResult) -> ResultRow:
                      LEVEL_LABELS.get(r.level, r.level), list(r.warnings), r.created_at)
 
 
+def latest_result(case_id: int) -> ResultRow | None:
+    """The case's current primary result (the latest), for the other pages and documents of
+    certification that show it (the case page, the board materials): its ``notice`` is
+    ESTIMATOR_NOTICE for the development estimator's result, and must be shown with it. Nothing
+    logged: the caller logs its own read."""
+    r = PrimaryResult.objects.filter(case_id=case_id).order_by("-created_at", "-pk").first()
+    return result_row(r) if r else None
+
+
 @dataclass
 class AssessmentPage:
     person: PersonHeader

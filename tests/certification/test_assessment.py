@@ -211,6 +211,10 @@ def test_estimate_records_the_result_and_moves_the_case(clerk):
     again = primary_estimate(actor=clerk, case_id=case.pk, severities=uniform(0.6))  # a new result replaces it
     case.refresh_from_db()
     assert again.level == case.primary_level == L.CARE_4 and PrimaryResult.objects.filter(case=case).count() == 2
+    from certification.assessment.selectors import latest_result
+
+    shown = latest_result(case.pk)
+    assert shown.pk == again.pk and shown.notice == ESTIMATOR_NOTICE and shown.level == "要介護4"
 
 
 @pytest.mark.django_db
