@@ -46,7 +46,7 @@ def assessment(request, case_id: int):
 @permission_required("certification.view")
 def exchange(request):
     """The exchange with the national software: the cases ready, the export, the result import."""
-    form = ResultFileForm(request.POST or None, request.FILES or None)
+    form = ResultFileForm(request.POST, request.FILES) if request.method == "POST" else ResultFileForm()
     if request.method == "POST":
         outcome = form_run(form, lambda d: assessment_import(actor=request.user, data=d["file"].read(),
                                                              file_name=d["file"].name or ""))
