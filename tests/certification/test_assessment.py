@@ -41,23 +41,23 @@ L = Level
 
 # 省令第58号 第1条・第2条 (DOMAIN.md 3.1): (minutes, unstable or cognitive decline, level)
 BANDS = [
-    (Decimal("0"), False, L.NOT_APPLICABLE),
+    (Decimal(0), False, L.NOT_APPLICABLE),
     (Decimal("24.9"), True, L.NOT_APPLICABLE),
-    (Decimal("25"), False, L.SUPPORT_1),
+    (Decimal(25), False, L.SUPPORT_1),
     (Decimal("31.9"), True, L.SUPPORT_1),  # the split is only in the band 32-50
-    (Decimal("32"), False, L.SUPPORT_2),
-    (Decimal("32"), True, L.CARE_1),
+    (Decimal(32), False, L.SUPPORT_2),
+    (Decimal(32), True, L.CARE_1),
     (Decimal("49.9"), False, L.SUPPORT_2),
     (Decimal("49.9"), True, L.CARE_1),
-    (Decimal("50"), False, L.CARE_2),
-    (Decimal("50"), True, L.CARE_2),
+    (Decimal(50), False, L.CARE_2),
+    (Decimal(50), True, L.CARE_2),
     (Decimal("69.9"), False, L.CARE_2),
-    (Decimal("70"), False, L.CARE_3),
+    (Decimal(70), False, L.CARE_3),
     (Decimal("89.9"), True, L.CARE_3),
-    (Decimal("90"), False, L.CARE_4),
+    (Decimal(90), False, L.CARE_4),
     (Decimal("109.9"), False, L.CARE_4),
-    (Decimal("110"), False, L.CARE_5),
-    (Decimal("250"), True, L.CARE_5),
+    (Decimal(110), False, L.CARE_5),
+    (Decimal(250), True, L.CARE_5),
 ]
 
 
@@ -246,7 +246,7 @@ def test_estimate_refused_outside_role_and_ward(clerk, make_staff):
 
 @pytest.mark.django_db
 def test_estimate_reads_the_survey_when_no_severities_are_given(clerk, monkeypatch):
-    import certification.assessment.services as services
+    from certification.assessment import services
 
     case = received_case(clerk)
     if not _survey_landed():
@@ -295,7 +295,7 @@ def test_import_keeps_the_good_lines_lists_the_bad_and_stores_the_version(clerk,
 
 @pytest.mark.django_db
 def test_exchange_screens_export_and_import(clerk, client_as, monkeypatch):
-    import certification.assessment.selectors as selectors
+    from certification.assessment import selectors
     from audit.models import AccessLogEntry
 
     case = received_case(clerk)
@@ -319,7 +319,7 @@ def test_exchange_screens_export_and_import(clerk, client_as, monkeypatch):
 
 @pytest.mark.django_db
 def test_assessment_screen_labels_the_estimate_as_not_official(clerk, client_as, monkeypatch):
-    import certification.assessment.services as services
+    from certification.assessment import services
 
     case = received_case(clerk)
     monkeypatch.setattr(services, "survey_severities", lambda case_id: uniform(0.25))
