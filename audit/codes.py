@@ -46,6 +46,7 @@ FUNCTION_LABELS = {
     "premium.plan.update": "徴収計画の変更",
     "premium.plan.approve": "徴収計画の承認",
     "premium.plan.close": "徴収計画の終了",
+    "certification.survey.view": "認定調査の閲覧",
     "audit.search": "アクセス記録の検索",
     "audit.trail": "変更履歴の閲覧",
     "city.generate": "合成データの生成",
@@ -78,7 +79,9 @@ def function_label(code: str) -> str:
     """The Japanese name of a function code: 「宛名の閲覧（支援措置対象者・他区）」; a batch kind's
     code (a batch run writes under its kind's name) by the kind's label. A code without a name is
     returned as it is, so that the screen test (tests/kaigo/test_screen_rules.py) names it."""
-    from kaigo.batches.registry import label_of  # a batch kind's label (the registry fills at start)
+    from kaigo.batches.registry import (
+        label_of,  # a batch kind's label (the registry fills at start)
+    )
 
     flags = []
     base = code

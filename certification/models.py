@@ -6,6 +6,13 @@ from django.apps import apps as _apps
 
 from certification.cases.models import Case, CaseEvent, ReceivedPaper  # noqa: F401
 from certification.decisions.models import Certification  # noqa: F401
+from certification.survey.models import (  # noqa: F401
+    Survey,
+    SurveyBody,
+    SurveyFile,
+    SurveyFileLine,
+    SurveyRevision,
+)
 
 # The change trail of these tables: certification/trail.py
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):
