@@ -142,8 +142,8 @@ def answers(**overrides) -> dict[str, str]:
 CONSISTENCY_CASES = [
     ({"1_3": "3"}, ["「寝返り」が「できない」なのに「洗身」が「介助されていない」"]),
     ({"1_3": "3", "1_10": "2"}, []),
-    ({"1_7": "3", "2_2": "2"}, []),
-    ({"1_7": "3"}, ["「歩行」が「できない」なのに「移動」が「介助されていない」"]),
+    ({"1_7": "3", "2_2": "2", "7_1": "6"}, []),
+    ({"1_7": "3", "7_1": "6"}, ["「歩行」が「できない」なのに「移動」が「介助されていない」"]),
     ({"3_1": "4"}, ["「意思の伝達」が「できない」なのに「短期記憶」が「できる」",
                     "「意思の伝達」が「できない」なのに「日常の意思決定」が「できる（特別な場合でもできる）」"]),
     ({"1_6": "3", "1_9": "3", "1_7": "2"}, []),
@@ -307,7 +307,7 @@ def test_entry_partial_then_complete_then_corrected_keeps_every_revision(clerk):
     assert len(unconfirmed.value.warnings) == 1 and "寝返り" in unconfirmed.value.warnings[0]
     assert Survey.objects.get(case=case).revision == 1
     entered = survey_enter(actor=clerk, case_id=case.pk, surveyed_on=TODAY - timedelta(days=1),
-                           answers=answers(**{"1_3": "3"}), notes={"1": "寝返りは全介助。", "9": ""},
+                           answers=answers(**{"1_3": "3"}), notes={"1": "寝返りは全介助。", "2": " "},
                            warnings_confirmed=True)
     case.refresh_from_db()
     assert entered.survey.complete and case.surveyed_on == TODAY - timedelta(days=1)
@@ -407,7 +407,7 @@ def test_import_keeps_good_records_lists_bad_lines_and_refuses_a_repeated_file(c
         survey_line("2099-999999", body="D000000001"),
         survey_line(other_body.number, body="D000000001"),
         survey_line(entered.number, body="D000000001"),
-        survey_line(warned.number, body="D000000001", **{"1_7": "3"}),
+        survey_line(warned.number, body="D000000001", **{"1_7": "3", "7_1": "6"}),
         survey_line(good.number.replace("-", "-9")[:11], body="D000000001", **{"5_3": "7"}),
     ])
     result = survey_file_receive(data, file_name="chosa.csv", actor=clerk)
@@ -481,11 +481,11 @@ def test_survey_screen_get_and_posts(client_as, make_staff, bodies):
     response = client.post(url, _entry_data(answers(**{"1_3": "7"})))
     body = response.content.decode()
     assert response.status_code == 400 and "1-3 寝返り" in body and page_problems(body) == []
-    response = client.post(url, _entry_data(answers(**{"1_7": "3"})))
+    response = client.post(url, _entry_data(answers(**{"1_7": "3", "7_1": "6"})))
     body = response.content.decode()
     assert response.status_code == 400 and "「歩行」が「できない」なのに" in body and page_problems(body) == []
     assert Survey.objects.get(case=case).revision == 0
-    response = client.post(url, _entry_data(answers(**{"1_7": "3"}), **{"entry-warnings_confirmed": "on",
+    response = client.post(url, _entry_data(answers(**{"1_7": "3", "7_1": "6"}), **{"entry-warnings_confirmed": "on",
                                                                        "entry-note2": "移動は車いす自走"}))
     assert response.status_code == 302
     case.refresh_from_db()
