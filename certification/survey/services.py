@@ -14,6 +14,7 @@ from datetime import date, time
 from django.db import transaction
 from django.utils import timezone
 
+from certification.cases.models import Case
 from certification.cases.services import CaseInvalid, case_lock, case_requested
 from certification.rules.cases import CaseState
 from certification.rules.survey_items import (
@@ -294,8 +295,6 @@ def survey_file_receive(data: bytes, *, file_name: str, actor, today: date | Non
 
 def _line_target(record, *, wards, actor, today: date):
     """(problem (code, reason) or None, the survey, the locked case) of a line."""
-    from certification.cases.models import Case
-
     case_id = Case.objects.filter(number=record.case_number).values_list("pk", flat=True).first()
     if case_id is None:
         return ("case_unknown", "案件番号に該当する案件がありません。"), None, None
