@@ -243,7 +243,9 @@ class World:
         from certification.cases.services import Application, case_open
         from certification.survey.services import survey_assign
         from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
 
+        city_body()
         case = case_open(actor=self.admin, resident_id=make_insured(ward=ward).pk,
                          application=Application(kind="new", applied_on=timezone.localdate()))
         if assigned:

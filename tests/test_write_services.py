@@ -134,7 +134,9 @@ class World:
         from certification.cases.services import Application, case_open
         from certification.survey.services import survey_assign
         from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
 
+        city_body()
         certification_clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
         case = case_open(actor=certification_clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
                          application=Application(kind="new", applied_on=date.today()))

@@ -48,6 +48,16 @@ TODAY = date.today()
 CITY = "0000000000"  # seeded by the migration: the city's own surveyors
 
 
+def city_body() -> SurveyBody:
+    """The city's own surveyors (the migration's row; made again after a transactional test's flush)."""
+    return SurveyBody.objects.get_or_create(code=CITY, defaults={"name": "市の認定調査員（直営）", "kind": "city"})[0]
+
+
+@pytest.fixture(autouse=True)
+def _city_body(db):
+    city_body()
+
+
 # --- the items (the national survey sheet, DOMAIN.md 3.4) -----------------------------------------
 
 

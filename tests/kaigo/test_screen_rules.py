@@ -122,8 +122,9 @@ def _certification_records(clerk):
     from certification.survey.format import LAYOUT as SURVEY_LAYOUT
     from certification.survey.services import survey_assign, survey_enter, survey_file_receive
     from tests.certification.factories import make_insured
-    from tests.certification.test_survey import survey_line
+    from tests.certification.test_survey import city_body, survey_line
 
+    city_body()
     case = case_open(actor=clerk, resident_id=make_insured().pk,
                      application=Application(kind="new", applied_on=date.today()))
     survey_assign(actor=clerk, case_id=case.pk, body_code="0000000000", requested_on=date.today())
