@@ -8,6 +8,13 @@ from certification.assessment.models import PrimaryResult, ResultImport  # noqa:
 from certification.cases.models import Case, CaseEvent, ReceivedPaper  # noqa: F401
 from certification.decisions.models import Certification  # noqa: F401
 from certification.opinion.models import Doctor, Institution, Opinion, OpinionFee  # noqa: F401
+from certification.survey.models import (  # noqa: F401
+    Survey,
+    SurveyBody,
+    SurveyFile,
+    SurveyFileLine,
+    SurveyRevision,
+)
 
 # The change trail of these tables: certification/trail.py
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):

@@ -280,6 +280,22 @@ class World:
         return opinion_request(actor=self.admin, case_id=case.pk, doctor_id=doctor.pk,
                                requested_on=timezone.localdate())
 
+    def survey_case(self, ward, *, assigned=True):
+        """A new application of a resident of ``ward`` (taken by the head office), its survey asked of
+        the city's own surveyors."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        case = case_open(actor=self.admin, resident_id=make_insured(ward=ward).pk,
+                         application=Application(kind="new", applied_on=timezone.localdate()))
+        if assigned:
+            survey_assign(actor=self.admin, case_id=case.pk, body_code="0000000000",
+                          requested_on=timezone.localdate())
+        return case
+
     def failed_run(self):
         from kaigo.batches.models import BatchRun
 
@@ -442,6 +458,35 @@ def _alert(world, ward, client):
     return f"/audit/alerts/{world.alert().pk}/acknowledge/", {}
 
 
+def _survey_assign(world, ward, client):
+    case = world.survey_case(ward, assigned=False)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "assign", "assign-body": "0000000000",
+                                                       "assign-requested_on": timezone.localdate().isoformat()}
+
+
+def _survey_appoint(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "appoint", "appoint-place_kind": "home",
+                                                       "appoint-on": timezone.localdate().isoformat()}
+
+
+def _survey_enter(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "enter", "entry-a1-3": "1",
+                                                       "entry-surveyed_on": timezone.localdate().isoformat()}
+
+
+def _survey_file(world, ward, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.survey.format import LAYOUT
+    from tests.certification.test_survey import survey_line
+
+    case = world.survey_case(ward)
+    return "/certification/survey-files/", {"file": SimpleUploadedFile(
+        "chosa.csv", LAYOUT.file([survey_line(case.number, surveyed_on=timezone.localdate())]))}
+
+
 def _batch_start(world, ward, client):
     return "/batches/start/", {"kind": "demo.squares", "records": "10", "chunk_size": "10"}
 
@@ -583,6 +628,12 @@ POST_CASES = {
     "staff/requests/disable/": ("staff.request", False, _account_disable_request),
     "staff/requests/<int:request_id>/": ("staff.manage", False, _account_decide),
     "audit/alerts/<int:alert_id>/acknowledge/": ("audit.view", False, _alert),
+    "certification/cases/<int:case_id>/survey/": ("certification.update", True, _survey_assign),
+    "certification/cases/<int:case_id>/survey/#appoint": ("certification.update", True, _survey_appoint),
+    "certification/cases/<int:case_id>/survey/#enter": ("certification.update", True, _survey_enter),
+    # a contracted body's file covers every ward: the file is recorded for any holder of the permission,
+    # a line of a case outside the actor's wards is refused (listed), never applied
+    "certification/survey-files/": ("certification.update", False, _survey_file),
     "batches/start/": ("batch.operate", False, _batch_start),
     "batches/<int:run_id>/resume/": ("batch.operate", False, _batch_resume),
     "staff/<int:staff_id>/grant/": ("staff.manage", False, _grant),
@@ -718,8 +769,9 @@ def _get_world(make_staff) -> dict[str, object]:
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
     case = world.cert_case(OWN, received=True, surveyed=True)
+    survey_file = _survey_file_received(world)
     return {
-        "case_id": case.pk,
+        "case_id": case.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,
@@ -729,6 +781,15 @@ def _get_world(make_staff) -> dict[str, object]:
         "kinds": {"premiums/<int:levy_id>/": ["decision", "payment_slip", "change", "pension_start"],
                   "reductions/": ["deferral"]},
     }
+
+
+def _survey_file_received(world) -> int:
+    from certification.survey.format import LAYOUT
+    from certification.survey.services import survey_file_receive
+    from tests.certification.test_survey import survey_line
+
+    return survey_file_receive(LAYOUT.file([survey_line("2099-000001")]), file_name="walk.csv",
+                               actor=world.admin).file.pk
 
 
 def _get_paths(ids) -> list[str]:

@@ -129,6 +129,22 @@ class World:
                                                        999_999_999)]), file_name="w.csv", today=TODAY)
         return HeldPayment.objects.get(resident=self.person)
 
+    def survey_case(self, assigned: bool = True):
+        """A new application of the person (taken by the clerk), its survey asked of the city."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        certification_clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        case = case_open(actor=certification_clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
+                         application=Application(kind="new", applied_on=date.today()))
+        if assigned:
+            survey_assign(actor=certification_clerk, case_id=case.pk, body_code="0000000000",
+                          requested_on=date.today())
+        return case
+
     def case(self):
         """A new application for certification of the person, taken by 中原区's certification clerk."""
         from certification.cases.services import Application, case_open
@@ -307,6 +323,18 @@ CHECKED = {
         actor=a, reduction_id=w.reduction().pk, approve=True)),
     "premiums.reductions.services.deferral_end": (True, lambda w, a: S("premiums.reductions.services.deferral_end")(
         actor=a, reduction_id=w.reduction(decided=True).pk, until=date.today(), reason="資力回復")),
+    # certification: the survey
+    "certification.survey.services.survey_assign": (True, lambda w, a: S("certification.survey.services.survey_assign")(
+        actor=a, case_id=w.survey_case(assigned=False).pk, body_code="0000000000", requested_on=date.today())),
+    "certification.survey.services.survey_appoint": (True, lambda w, a: S("certification.survey.services.survey_appoint")(
+        actor=a, case_id=w.survey_case().pk, on=date.today(), at=None, place_kind="home")),
+    "certification.survey.services.survey_enter": (True, lambda w, a: S("certification.survey.services.survey_enter")(
+        actor=a, case_id=w.survey_case().pk, surveyed_on=date.today(), answers={"1-3": "1"}, notes={})),
+    "certification.survey.services.survey_file_receive": (False, lambda w, a: S("certification.survey.services.survey_file_receive")(
+        b"x", file_name="x.csv", actor=a)),
+    # the master of surveying bodies serves every ward: "scoped" here is the head office only
+    "certification.survey.services.survey_body_save": (True, lambda w, a: S("certification.survey.services.survey_body_save")(
+        actor=a, code="X1", name="試験", kind="designated")),
     **{f"premiums.rates.services.{name}": (False, lambda w, a, name=name, kw=kw: S(f"premiums.rates.services.{name}")(actor=a, **kw)) for name, kw in {
         "rate_table_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_table_id": 1},
         "rate_table_update": {"table_id": 1, "name": "x"},

@@ -29,6 +29,7 @@ def city_paths() -> list[str]:
     """Every GET path of the project, its parameters filled from the synthetic city."""
     from audit.models import AuditAlert
     from certification.cases.models import Case
+    from certification.survey.models import SurveyFile
     from eligibility.cards.models import CardIssue
     from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
     from eligibility.qualification.models import Facility
@@ -54,8 +55,8 @@ def city_paths() -> list[str]:
         "request_id": _first(AccountRequest),
         "table_id": _first(PremiumRateTable, status="draft"),
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
+        "case_id": _first(Case), "survey_file_id": _first(SurveyFile),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
-        "case_id": _first(Case),
     })
 
 
@@ -131,6 +132,21 @@ def _certification_records(clerk):
                     requested_on=late.applied_on)
     opinions_mark_late()
     assessment_import(actor=clerk, data=result_file(result_line(case.number), result_line("x")), file_name="kekka.csv")
+    # and a new application with its survey asked for and partly entered with a warning to confirm, and a
+    # survey file with a rejected line
+    from certification.cases.services import Application, case_open
+    from certification.survey.format import LAYOUT as SURVEY_LAYOUT
+    from certification.survey.services import survey_assign, survey_enter, survey_file_receive
+    from tests.certification.factories import make_insured
+    from tests.certification.test_survey import city_body, survey_line
+
+    city_body()
+    case = case_open(actor=clerk, resident_id=make_insured().pk,
+                     application=Application(kind="new", applied_on=date.today()))
+    survey_assign(actor=clerk, case_id=case.pk, body_code="0000000000", requested_on=date.today())
+    survey_enter(actor=clerk, case_id=case.pk, surveyed_on=date.today(), answers={"1-3": "3", "1-10": "1"},
+                 notes={"1": "寝返りは介助"}, warnings_confirmed=True)
+    survey_file_receive(SURVEY_LAYOUT.file([survey_line("2099-000001")]), file_name="s.csv", actor=clerk)
 
 
 def test_the_rules_find_what_they_look_for():
