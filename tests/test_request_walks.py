@@ -98,16 +98,6 @@ def signed_in(make_staff, role: Role, organisation=None) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def _survey_severities_until_the_survey_lands(monkeypatch):
-    """Until certification.survey provides its answers (built in parallel), the estimator's POST
-    reads these severities (certification.assessment.services.survey_severities)."""
-    try:
-        from certification.survey.selectors import survey_answers  # noqa: F401
-    except ImportError:
-        monkeypatch.setattr("certification.assessment.services.survey_severities", lambda case_id: {"1-3": 0.5})
-
-
 # --- the world ---------------------------------------------------------------------------------------
 
 
