@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from certification.cases.models import Case
-from certification.decisions.selectors import certification_history_rows, certification_on
+from certification.decisions.selectors import (
+    certification_history_rows,
+    certification_on,
+)
 from certification.rules.cases import OPEN_STATES, CaseState
 from eligibility.cards.selectors import CareFacts, care_facts_register
 

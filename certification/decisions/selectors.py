@@ -20,7 +20,13 @@ from certification.decisions.documents import (
     render_postponement_notice,
     render_result_notice,
 )
-from certification.decisions.models import BoardResult, Certification, CertificationEnd, NoticeIssue, NoticeKind
+from certification.decisions.models import (
+    BoardResult,
+    Certification,
+    CertificationEnd,
+    NoticeIssue,
+    NoticeKind,
+)
 from certification.rules.cases import OPEN_STATES, CaseKind, CaseState
 from certification.rules.designations import SERVICE_KINDS, service_labels
 from certification.rules.levels import CERTIFIED_LEVELS, Level, is_same_level

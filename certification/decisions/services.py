@@ -20,8 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from certification.cases.models import Case, ReceivedPaper
-from certification.cases.services import CaseInvalid, case_lock, case_move
-from certification.decisions.models import BoardResult, Certification, CertificationEnd, NoticeIssue, NoticeKind
+from certification.cases.services import case_lock, case_move
+from certification.decisions.models import (
+    BoardResult,
+    Certification,
+    CertificationEnd,
+    NoticeIssue,
+    NoticeKind,
+)
 from certification.rules.cases import CaseKind, CaseState, Move, PaperKind
 from certification.rules.designations import SERVICE_KINDS, board_result_problems
 from certification.rules.levels import CERTIFIED_LEVELS, Level, is_same_level

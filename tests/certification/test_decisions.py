@@ -12,7 +12,14 @@ import pytest
 from django.db import connection, transaction
 
 from certification.cases.models import Case
-from certification.cases.services import Application, case_lock, case_move, case_open, case_postpone, paper_receive
+from certification.cases.services import (
+    Application,
+    case_lock,
+    case_move,
+    case_open,
+    case_postpone,
+    paper_receive,
+)
 from certification.decisions.models import BoardResult, Certification, NoticeIssue
 from certification.decisions.services import (
     BoardEntry,
@@ -30,7 +37,7 @@ from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Organisation, Role
 from tests.certification.factories import make_certification, make_insured
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db  # the services' durable transactions run inside the test's (Django)
 TODAY = date.today()
 S = CaseState
 
@@ -152,6 +159,7 @@ def test_wrong_state_and_other_ward_refused(clerk, make_staff):
         board_result_enter(actor=other, case_id=case.pk, entry=entry())
 
 
+@pytest.mark.django_db(transaction=True)
 def test_two_clerks_deciding_at_once_the_second_is_refused(clerk, make_staff):
     case = scheduled(clerk)
     board_result_enter(actor=clerk, case_id=case.pk, entry=entry())
@@ -179,6 +187,7 @@ def test_two_clerks_deciding_at_once_the_second_is_refused(clerk, make_staff):
     assert Certification.objects.filter(case=case).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_lock_makes_the_second_wait_for_the_first(clerk):
     """One connection holds the case's lock (a decision in progress); the decision of another waits,
     and once the first commits its decision, the second sees the decided case and is refused."""
@@ -306,7 +315,7 @@ def test_postponement_notice_from_the_recorded_postponement(clerk):
         notice_issue(actor=clerk, case_id=case.pk, kind="postponement")
     case_postpone(actor=clerk, case_id=case.pk, on=TODAY, reason="主治医意見書の到着遅延",
                   expected_by=TODAY + timedelta(days=20))
-    issue, pdf = notice_issue(actor=clerk, case_id=case.pk, kind="postponement")
+    _, pdf = notice_issue(actor=clerk, case_id=case.pk, kind="postponement")
     text = _pdf_text(pdf)
     assert "主治医意見書の到着遅延" in text and "延期通知書" in text
     case.refresh_from_db()

@@ -36,6 +36,9 @@ def city_paths() -> list[str]:
     from premiums.collection.models import CounterReceipt, Payment
     from premiums.models import Levy, PremiumRateTable, Reduction
 
+    from certification.cases.models import Case
+    from certification.decisions.models import Certification
+
     receipt = CounterReceipt.objects.order_by("pk").first()
     resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
     return filled_paths({
@@ -54,6 +57,7 @@ def city_paths() -> list[str]:
         "table_id": _first(PremiumRateTable, status="draft"),
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
+        "case_id": _first(Case), "certification_id": _first(Certification),
     })
 
 
@@ -109,6 +113,15 @@ def _merged_screens_records(clerk, make_staff):
                                installments__number=1).order_by("pk").first()
     payment_file_receive(LAYOUT.file([payment_line("S1", payment_number(FY, levy.notice_number, 1), 999_999_999)]),
                          file_name="s.csv", today=min(DAY, date.today()))
+    # certification's decision page: a case decided with its board's result and designated services
+    from certification.decisions.services import board_result_enter, decision_decide
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(clerk, make_insured())
+    board_result_enter(actor=clerk, case_id=case.pk, entry=entry(board_opinion="試験の意見",
+                                                                 designated_services=("day_care",)))
+    decision_decide(actor=clerk, case_id=case.pk)
 
 
 def test_the_rules_find_what_they_look_for():
