@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=1_500_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    from django.core.management import call_command
+
+    call_command("migrate", "--no-input", verbosity=0)
     residents = ensure_city(args.residents)
     certified = ensure_certifications()
     print(f"city: {residents:,} residents, {certified:,} certifications", flush=True)

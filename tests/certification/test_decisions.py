@@ -320,3 +320,92 @@ def test_postponement_notice_from_the_recorded_postponement(clerk):
     assert "主治医意見書の到着遅延" in text and "延期通知書" in text
     case.refresh_from_db()
     assert case.notified_on is None  # the result is still to be notified
+
+
+# --- reads: history with its as-of view, the renewal due list, the screen ---------------------------------
+
+
+def test_history_and_the_certification_in_force_on_a_day(clerk):
+    from certification.decisions.selectors import certification_history
+
+    person = make_insured()
+    old = make_certification(person, level="21", valid_from=date(2024, 4, 1), valid_to=date(2025, 3, 31), actor=clerk)
+    new = make_certification(person, level="23", valid_from=date(2025, 4, 1), valid_to=TODAY + timedelta(days=90),
+                             actor=clerk)
+    page = certification_history(actor=clerk, request=None, resident_id=person.pk, as_of=date(2024, 10, 1))
+    assert [r.pk for r in page.rows] == [new.pk, old.pk] and page.in_force.pk == old.pk
+    assert certification_history(actor=clerk, request=None, resident_id=person.pk,
+                                 as_of=TODAY).in_force.pk == new.pk
+    assert certification_history(actor=clerk, request=None, resident_id=person.pk,
+                                 as_of=date(2024, 3, 31)).in_force is None
+    certification_revoke(actor=clerk, certification_id=new.pk, on=TODAY, reason="取消の試験")
+    assert certification_history(actor=clerk, request=None, resident_id=person.pk, as_of=TODAY).in_force is None
+    from audit.models import AccessLogEntry
+
+    assert AccessLogEntry.objects.filter(function="certification.history").count() == 4
+
+
+def test_renewal_due_list_of_a_ward(clerk):
+    from certification.decisions.selectors import renewal_due_rows
+    from eligibility.codes import Ward
+
+    def certified(ward, ends_in):
+        person = make_insured(ward=ward)
+        make_certification(person, valid_from=TODAY - timedelta(days=300), valid_to=TODAY + timedelta(days=ends_in),
+                           actor=clerk)
+        return person
+
+    soon, later, edge = certified(Ward.NAKAHARA, 10), certified(Ward.NAKAHARA, 70), certified(Ward.NAKAHARA, 60)
+    certified(Ward.ASAO, 10)
+    applied = certified(Ward.NAKAHARA, 30)
+    case_open(actor=clerk, resident_id=applied.pk, application=Application(kind=CaseKind.RENEWAL, applied_on=TODAY))
+    rows = renewal_due_rows(ward=Ward.NAKAHARA, today=TODAY)
+    assert [(r.resident_id, r.days_left, r.applied) for r in rows] == [
+        (soon.pk, 10, False), (applied.pk, 30, True), (edge.pk, 60, False)]
+    assert later.pk not in {r.resident_id for r in rows}
+
+
+def test_decision_screen_refuses_months_out_of_range_with_the_summary(client_as, clerk):
+    case = scheduled(clerk)
+    client = client_as(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+    url = f"/certification/cases/{case.pk}/decision/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "review", "level": "22", "months": "13",
+                                 "reviewed_on": TODAY.isoformat()})
+    body = response.content.decode()
+    assert response.status_code == 400 and 'class="error-summary"' in body and "3か月から12か月まで" in body
+    response = client.post(url, {"action": "review", "level": "22", "months": "12", "reviewed_on": TODAY.isoformat()})
+    assert response.status_code == 302
+    response = client.post(url, {"action": "decide", "decided_on": TODAY.isoformat()})
+    assert response.status_code == 200 and "認定の決定" in response.content.decode()  # the confirmation page
+    assert not Certification.objects.filter(case=case).exists()
+    response = client.post(url, {"action": "decide", "decided_on": TODAY.isoformat(), "confirm": "1"})
+    assert response.status_code == 302 and Certification.objects.filter(case=case).exists()
+    response = client.post(f"/certification/cases/{case.pk}/notices/result/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_the_card_and_the_eligibility_certificate_print_the_certification(clerk, make_staff):
+    from eligibility.cards.models import CardIssue
+    from eligibility.cards.selectors import card_render
+    from eligibility.cards.services import card_issue
+    from eligibility.residents.models import InsuredNumber, Resident
+
+    case = scheduled(clerk, primary="22")
+    board_result_enter(actor=clerk, case_id=case.pk, entry=entry(
+        "22", 12, board_opinion="機能訓練の継続が望ましい", designated_services=("day_care",)))
+    cert = decision_decide(actor=clerk, case_id=case.pk)
+    ward_clerk = make_staff(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
+    issue = card_issue(actor=ward_clerk, resident_id=case.resident_id, kind="insurance_card", reason="request")
+    resident = Resident.objects.get(pk=case.resident_id)
+    number = InsuredNumber.objects.get(resident=resident).number
+    text = _pdf_text(card_render(issue, resident, number))
+    assert "要介護2" in text and "機能訓練の継続が望ましい" in text and "サービスの種類の指定：通所介護" in text
+    # a 受給資格証明書 at a move out: the certification in force that day, and a pending application
+    resident.moved_out_on = TODAY
+    case_open(actor=clerk, resident_id=resident.pk,
+              application=Application(kind=CaseKind.CHANGE, applied_on=TODAY))
+    certificate = CardIssue(pk=999, resident=resident, kind="eligibility_certificate", issued_on=TODAY, reason="x")
+    text = _pdf_text(card_render(certificate, resident, number))
+    assert "受給資格証明書" in text and "要介護2" in text and "要介護認定等の申請中" in text
+    assert cert.valid_to is not None
