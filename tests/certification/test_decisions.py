@@ -396,7 +396,7 @@ def test_the_card_and_the_eligibility_certificate_print_the_certification(clerk,
         "22", 12, board_opinion="機能訓練の継続が望ましい", designated_services=("day_care",)))
     cert = decision_decide(actor=clerk, case_id=case.pk)
     ward_clerk = make_staff(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
-    issue = card_issue(actor=ward_clerk, resident_id=case.resident_id, kind="insurance_card", reason="request")
+    issue = card_issue(actor=ward_clerk, resident_id=case.resident_id, kind="card", reason="request")
     resident = Resident.objects.get(pk=case.resident_id)
     number = InsuredNumber.objects.get(resident=resident).number
     text = _pdf_text(card_render(issue, resident, number))
@@ -405,7 +405,7 @@ def test_the_card_and_the_eligibility_certificate_print_the_certification(clerk,
     resident.moved_out_on = TODAY
     case_open(actor=clerk, resident_id=resident.pk,
               application=Application(kind=CaseKind.CHANGE, applied_on=TODAY))
-    certificate = CardIssue(pk=999, resident=resident, kind="eligibility_certificate", issued_on=TODAY, reason="x")
+    certificate = CardIssue(pk=999, resident=resident, kind="eligibility", issued_on=TODAY, reason="x")
     text = _pdf_text(card_render(certificate, resident, number))
     assert "受給資格証明書" in text and "要介護2" in text and "要介護認定等の申請中" in text
     assert cert.valid_to is not None
