@@ -46,35 +46,42 @@ from kaigo.staff.models import Staff  # noqa: E402
 TODAY = date(2026, 12, 8)
 
 
-def ensure_certifications(share: float = 0.2) -> int:
-    """One decided case and its certification for about ``share`` of the residents aged 65+ (none
-    made twice); the ends spread over 36 months from TODAY."""
-    staff, _ = Staff.objects.get_or_create(username="bench-certification", defaults={"display_name": "ベンチ", "organisation": "head_office"})
+def ensure_certifications(share: float = 0.2, per_person: int = 1) -> int:
+    """``per_person`` decided cases with their certifications for about ``share`` of the residents aged
+    65+, the ends spread over 36 months from TODAY. ``per_person`` > 1 emulates the number of
+    certifications of a larger city on a smaller one (the list's cost is the rows of the range and
+    their persons). Made again when the asked-for number changes (benchmark database only)."""
+    staff, _ = Staff.objects.get_or_create(username="bench-certification",
+                                           defaults={"display_name": "ベンチ", "organisation": "head_office"})
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM certification_certification")
-        have = cursor.fetchone()[0]
-        if have:
+        cursor.execute("SELECT count(*), count(DISTINCT resident_id) FROM certification_certification")
+        have, persons = cursor.fetchone()
+        if have and have // max(persons, 1) == per_person:
             return have
         print("making certifications ...", flush=True)
+        cursor.execute("DELETE FROM certification_certification WHERE decided_by_id = %s", [staff.pk])
+        cursor.execute("DELETE FROM certification_case WHERE received_by_id = %s", [staff.pk])
         cursor.execute(
-            "CREATE TEMP TABLE bench_cert AS SELECT r.id AS resident_id, r.ward, "
+            "CREATE TEMP TABLE bench_cert AS SELECT r.id AS resident_id, r.ward, row_number() OVER () AS n, "
             "(%(today)s::date - (random() * 300)::int) AS applied_on, "
             "(date_trunc('month', %(today)s::date) + make_interval(months => (random() * 36)::int + 1) "
             " - interval '1 day')::date AS valid_to, "
             "(ARRAY['12','13','21','22','23','24','25'])[1 + (random() * 6)::int] AS level "
-            "FROM eligibility_resident r WHERE r.birth_date <= %(born)s AND random() < %(share)s",
-            {"today": TODAY, "born": date(TODAY.year - 65, TODAY.month, TODAY.day), "share": share})
+            "FROM eligibility_resident r CROSS JOIN generate_series(1, %(per)s) k "
+            "WHERE r.birth_date <= %(born)s AND r.id %% 1000 < %(share)s * 1000",
+            {"today": TODAY, "born": date(TODAY.year - 65, TODAY.month, TODAY.day), "share": share, "per": per_person})
         cursor.execute(
             "INSERT INTO certification_case (number, resident_id, ward, kind, state, second_class, specified_disease, "
             "applicant_kind, proxy_office, applied_on, decided_on, primary_level, postponement_reason, close_reason, "
             "received_by_id, received_at, updated_at) "
-            "SELECT 'B-' || b.resident_id, b.resident_id, b.ward, 'new', 'decided', false, '', 'self', '', "
+            "SELECT 'B' || b.n, b.resident_id, b.ward, 'new', 'decided', false, '', 'self', '', "
             "b.applied_on, b.applied_on + 25, b.level, '', '', %s, now(), now() FROM bench_cert b", [staff.pk])
         cursor.execute(
             "INSERT INTO certification_certification (resident_id, case_id, level, valid_from, valid_to, decided_on, "
             "board_opinion, designated_services, end_reason, end_note, decided_by_id, created_at) "
             "SELECT b.resident_id, c.id, b.level, least(b.applied_on, b.valid_to), b.valid_to, b.applied_on + 25, "
-            "'', '{}', '', '', %s, now() FROM bench_cert b JOIN certification_case c ON c.number = 'B-' || b.resident_id",
+            "'', '{}', '', '', %s, now() FROM bench_cert b "
+            "JOIN certification_case c ON c.number = 'B' || b.n",
             [staff.pk])
         cursor.execute("ANALYZE certification_certification")
         cursor.execute("ANALYZE certification_case")
@@ -113,12 +120,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_500_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--per-person", type=int, default=1,
+                        help="certifications per certified person (emulates a larger city's count)")
     args = parser.parse_args()
     from django.core.management import call_command
 
     call_command("migrate", "--no-input", verbosity=0)
     residents = ensure_city(args.residents)
-    certified = ensure_certifications()
+    certified = ensure_certifications(per_person=args.per_person)
     print(f"city: {residents:,} residents, {certified:,} certifications", flush=True)
     print(plan())
     count_time, in_range = timed(bare_count, args.repeat)
