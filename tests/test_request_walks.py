@@ -583,6 +583,66 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
+# --- certification's decisions (certification/decisions) ---------------------------------------------
+
+
+def _cert_case(world, ward, *, reviewed=False):
+    """A case of a new insured person of ``ward`` awaiting its board (opinion received), or reviewed."""
+    from certification.decisions.services import board_result_enter
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(world.admin, make_insured(ward=ward))
+    if reviewed:
+        board_result_enter(actor=world.admin, case_id=case.pk, entry=entry())
+    return case
+
+
+def _cert_review(world, ward, client):
+    case = _cert_case(world, ward)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "review", "level": "22", "months": "6", "reviewed_on": timezone.localdate().isoformat(),
+        "board_opinion": "試験の意見"}
+
+
+def _cert_decide(world, ward, client):
+    case = _cert_case(world, ward, reviewed=True)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "decide", "decided_on": timezone.localdate().isoformat(), "confirm": "1"}
+
+
+def _cert_carry_over(world, ward, client):
+    from certification.cases.services import Application, case_open, paper_receive
+    from tests.certification.factories import make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward, moved_in_on=today - timedelta(days=3))
+    case = case_open(actor=world.admin, resident_id=person.pk, application=Application("carry_over", today))
+    paper_receive(actor=world.admin, case_id=case.pk, kind="eligibility_certificate", received_on=today)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "carry_over", "level": "23", "certificate_valid_to": (today + timedelta(days=90)).isoformat(),
+        "decided_on": today.isoformat()}
+
+
+def _cert_notice(world, ward, client):
+    from certification.decisions.services import decision_decide
+
+    case = _cert_case(world, ward, reviewed=True)
+    decision_decide(actor=world.admin, case_id=case.pk)
+    return f"/certification/cases/{case.pk}/notices/result/", {}
+
+
+def _cert_revoke(world, ward, client):
+    from tests.certification.factories import make_certification, make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward)
+    cert = make_certification(person, valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=150),
+                              actor=world.admin)
+    return f"/certification/persons/{person.pk}/certifications/{cert.pk}/revoke/", {
+        "on": today.isoformat(), "reason": "試験の取消", "confirm": "1"}
+
+
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
 # limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
@@ -642,6 +702,12 @@ POST_CASES = {
     "certification/cases/<int:case_id>/assessment/": ("certification.update", True, _estimate),
     # the result file is recorded for any clerk holding the role; its lines of another ward are listed as bad
     "certification/assessment/exchange/": ("certification.update", False, _result_import),
+    "certification/cases/<int:case_id>/decision/": ("certification.decide", True, _cert_review),
+    "certification/cases/<int:case_id>/decision/#decide": ("certification.decide", True, _cert_decide),
+    "certification/cases/<int:case_id>/decision/#carry_over": ("certification.decide", True, _cert_carry_over),
+    "certification/cases/<int:case_id>/notices/<slug:kind>/": ("certification.decide", True, _cert_notice),
+    "certification/persons/<int:resident_id>/certifications/<int:certification_id>/revoke/": (
+        "certification.decide", True, _cert_revoke),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -758,10 +824,13 @@ def _get_world(make_staff) -> dict[str, object]:
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
-    case = world.cert_case(OWN, received=True, surveyed=True)
+    from certification.decisions.services import decision_decide
+
+    cert_case = _cert_case(world, OWN, reviewed=True)
+    certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
     survey_file = _survey_file_received(world)
     return {
-        "case_id": case.pk, "survey_file_id": survey_file,
+        "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,

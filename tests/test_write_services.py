@@ -18,7 +18,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -151,6 +151,7 @@ class World:
 
         return case_open(actor=self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA),
                          resident_id=self.person.pk, application=Application(kind="new", applied_on=date.today()))
+
     def cert_case(self):
         """A new application of a made-up insured person of 中原区, taken by a certification clerk there."""
         from certification.cases.services import Application, case_open
@@ -169,6 +170,25 @@ class World:
         clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
         return opinion_request(actor=clerk, case_id=case.pk, doctor_id=make_doctor(clerk, code=f"14{case.pk:08d}").pk,
                                requested_on=date.today())
+
+    def board_case(self, reviewed=False):
+        """A certification case of a new insured person of 中原区 awaiting its board (or reviewed)."""
+        from certification.decisions.services import board_result_enter
+        from tests.certification.factories import make_insured
+        from tests.certification.test_decisions import entry, scheduled
+
+        head = self.make_staff(Role.HEAD_OFFICE_CLERK)
+        case = scheduled(head, make_insured(ward=Ward.NAKAHARA))
+        if reviewed:
+            board_result_enter(actor=head, case_id=case.pk, entry=entry())
+        return case
+
+    def certification(self):
+        from tests.certification.factories import make_certification, make_insured
+
+        return make_certification(make_insured(ward=Ward.NAKAHARA), valid_from=date.today(),
+                                  valid_to=date.today() + timedelta(days=100),
+                                  actor=self.make_staff(Role.HEAD_OFFICE_CLERK))
 
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
@@ -249,6 +269,17 @@ CHECKED = {
     "eligibility.qualification.services.facility_close": (True, lambda w, a: S("eligibility.qualification.services.facility_close")(
         actor=a, code="FW00000001", closed_on=date.today(), reason="閉所")),
     "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
+    # certification (decisions)
+    "certification.decisions.services.board_result_enter": (True, lambda w, a: S("certification.decisions.services.board_result_enter")(
+        actor=a, case_id=w.board_case().pk, entry=S("tests.certification.test_decisions.entry")())),
+    "certification.decisions.services.decision_decide": (True, lambda w, a: S("certification.decisions.services.decision_decide")(
+        actor=a, case_id=w.board_case(reviewed=True).pk)),
+    "certification.decisions.services.carry_over_decide": (True, lambda w, a: S("certification.decisions.services.carry_over_decide")(
+        actor=a, case_id=w.board_case().pk, entry=S("certification.decisions.services.CarryOverEntry")("23", None))),
+    "certification.decisions.services.certification_revoke": (True, lambda w, a: S("certification.decisions.services.certification_revoke")(
+        actor=a, certification_id=w.certification().pk, on=date.today(), reason="取消")),
+    "certification.decisions.services.notice_issue": (True, lambda w, a: S("certification.decisions.services.notice_issue")(
+        actor=a, case_id=w.board_case().pk, kind="result")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -374,6 +405,7 @@ NOT_STAFF_WRITES = {
 
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
+    "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},

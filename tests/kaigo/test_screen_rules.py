@@ -38,6 +38,8 @@ def city_paths() -> list[str]:
     from premiums.collection.models import CounterReceipt, Payment
     from premiums.models import Levy, PremiumRateTable, Reduction
 
+    from certification.decisions.models import Certification
+
     receipt = CounterReceipt.objects.order_by("pk").first()
     resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
     return filled_paths({
@@ -57,6 +59,7 @@ def city_paths() -> list[str]:
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
         "case_id": _first(Case), "survey_file_id": _first(SurveyFile),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
+        "certification_id": _first(Certification),
     })
 
 
@@ -147,6 +150,15 @@ def _certification_records(clerk):
     survey_enter(actor=clerk, case_id=case.pk, surveyed_on=date.today(), answers={"1-3": "3", "1-10": "1"},
                  notes={"1": "寝返りは介助"}, warnings_confirmed=True)
     survey_file_receive(SURVEY_LAYOUT.file([survey_line("2099-000001")]), file_name="s.csv", actor=clerk)
+    # certification's decision page: a case decided with its board's result and designated services
+    from certification.decisions.services import board_result_enter, decision_decide
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(clerk, make_insured())
+    board_result_enter(actor=clerk, case_id=case.pk, entry=entry(board_opinion="試験の意見",
+                                                                 designated_services=("day_care",)))
+    decision_decide(actor=clerk, case_id=case.pk)
 
 
 def test_the_rules_find_what_they_look_for():
