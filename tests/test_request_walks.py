@@ -237,6 +237,15 @@ class World:
                                       username=f"walk-new-{next(self._serial)}", display_name="新人",
                                       organisation=Organisation.NAKAHARA, role=Role.INQUIRY)
 
+    def case(self, ward, *, person=None, days_ago: int = 0):
+        """An open certification case (a new application, its form received), taken by the head office."""
+        from certification.cases.services import Application, case_open
+
+        person = person or self.person(ward)
+        applied_on = timezone.localdate() - timedelta(days=days_ago)
+        return case_open(actor=self.admin, resident_id=person.pk,
+                         application=Application("new", applied_on, papers=("application",)))
+
     def failed_run(self):
         from kaigo.batches.models import BatchRun
 
@@ -454,6 +463,42 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
+def _case_new(world, ward, client):
+    person = world.person(ward)
+    return (f"/certification/persons/{person.pk}/new/",
+            {"kind": "new", "applied_on": timezone.localdate().isoformat(), "applicant_kind": "self",
+             "papers": ["application"]})
+
+
+def _case_paper(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper", "paper-kind": "insurance_card", "paper-received_on": timezone.localdate().isoformat()})
+
+
+def _case_paper_cancel(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper_cancel", "cancel-paper": str(case.papers.get().pk), "cancel-reason": "誤登録"})
+
+
+def _case_postpone(world, ward, client):
+    case = world.case(ward, days_ago=20)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "postpone", "postpone-on": timezone.localdate().isoformat(), "postpone-reason": "意見書の遅れ",
+             "postpone-expected_by": (case.applied_on + timedelta(days=45)).isoformat()})
+
+
+def _case_close(action):
+    def prepare(world, ward, client):
+        case = world.case(ward)
+        return (f"/certification/cases/{case.pk}/",
+                {"action": action, f"{action}-on": timezone.localdate().isoformat(), f"{action}-reason": "本人の申出",
+                 "confirm": "1"})
+
+    return prepare
+
+
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
 # limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
@@ -497,6 +542,13 @@ POST_CASES = {
     "staff/<int:staff_id>/unlock/": ("staff.manage", False, _unlock),
     "staff/<int:staff_id>/second-factor-reset/": ("staff.manage", False, _second_factor_reset),
     "staff/password/": (None, False, _password_change),  # one's own password
+    # certification: a new application, and the forms of a case's page (withdrawal and dismissal confirmed)
+    "certification/persons/<int:resident_id>/new/": ("certification.update", True, _case_new),
+    "certification/cases/<int:case_id>/#paper": ("certification.update", True, _case_paper),
+    "certification/cases/<int:case_id>/#paper_cancel": ("certification.update", True, _case_paper_cancel),
+    "certification/cases/<int:case_id>/#postpone": ("certification.update", True, _case_postpone),
+    "certification/cases/<int:case_id>/#withdraw": ("certification.update", True, _case_close("withdraw")),
+    "certification/cases/<int:case_id>/#dismiss": ("certification.decide", True, _case_close("dismiss")),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -613,6 +665,7 @@ def _get_world(make_staff) -> dict[str, object]:
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
+    world.case(OWN, person=person)  # an open certification case of the person
     return {
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
@@ -626,17 +679,19 @@ def _get_world(make_staff) -> dict[str, object]:
 
 
 def _get_paths(ids) -> list[str]:
-    paths = []
-    for pattern in sorted(set(all_url_patterns())):
-        path = "/" + pattern
-        for name, value in ids.items():
-            if isinstance(value, int):
-                path = path.replace(f"<int:{name}>", str(value))
-            elif isinstance(value, str):
-                path = path.replace(f"<slug:{name}>", value)
+    """Every URL pattern with its parameters filled: ``<int:resident_id>`` the world's person, every
+    other integer parameter a record of the model it names (tests.screens.fill_pattern: the
+    person's own where the model names residents, else the newest), ``<slug:code>`` the facility,
+    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern."""
+    from tests.screens import all_url_patterns as patterns_and_views
+    from tests.screens import fill_pattern, view_module
+
+    values = {"resident_id": ids["resident_id"], "code": ids["code"]}
+    rows, paths = {}, []
+    for pattern, entry in sorted(dict(patterns_and_views()).items()):
+        path = fill_pattern(pattern, view_module(entry), values, rows)
         if "<slug:kind>" in path:
-            kinds = next((k for key, k in ids["kinds"].items() if key.replace("<int:levy_id>", str(ids["levy_id"]))
-                          in path), ["decision"])
+            kinds = next((k for key, k in ids["kinds"].items() if key in pattern), ["decision"])
             paths += [path.replace("<slug:kind>", kind) for kind in kinds]
         else:
             paths.append(path)
