@@ -129,15 +129,6 @@ class World:
                                                        999_999_999)]), file_name="w.csv", today=TODAY)
         return HeldPayment.objects.get(resident=self.person)
 
-    def case(self):
-        """An open certification case of the person (a new application of today, its form received),
-        taken by a certification clerk of 中原区."""
-        from certification.cases.services import Application, case_open
-
-        clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
-        return case_open(actor=clerk, resident_id=self.person.pk,
-                         application=Application("new", date.today(), papers=("application",)))
-
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
         from kaigo.staff.services import account_request_create
@@ -200,20 +191,6 @@ CHECKED = {
     "eligibility.qualification.services.facility_close": (True, lambda w, a: S("eligibility.qualification.services.facility_close")(
         actor=a, code="FW00000001", closed_on=date.today(), reason="閉所")),
     "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
-    # certification
-    "certification.cases.services.case_open": (True, lambda w, a: S("certification.cases.services.case_open")(
-        actor=a, resident_id=w.person.pk, application=S("certification.cases.services.Application")("new", date.today()))),
-    "certification.cases.services.case_withdraw": (True, lambda w, a: S("certification.cases.services.case_withdraw")(
-        actor=a, case_id=w.case().pk, on=date.today(), reason="本人の申出")),
-    "certification.cases.services.case_dismiss": (True, lambda w, a: S("certification.cases.services.case_dismiss")(
-        actor=a, case_id=w.case().pk, on=date.today(), reason="調査の拒否")),
-    "certification.cases.services.case_postpone": (True, lambda w, a: S("certification.cases.services.case_postpone")(
-        actor=a, case_id=w.case().pk, on=date.today(), reason="意見書の遅れ",
-        expected_by=date.fromordinal(date.today().toordinal() + 45))),
-    "certification.cases.services.paper_receive": (True, lambda w, a: S("certification.cases.services.paper_receive")(
-        actor=a, case_id=w.case().pk, kind="insurance_card", received_on=date.today())),
-    "certification.cases.services.paper_cancel": (True, lambda w, a: S("certification.cases.services.paper_cancel")(
-        actor=a, paper_id=w.case().papers.get().pk, reason="誤登録")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -297,10 +274,6 @@ NOT_STAFF_WRITES = {
     "kaigo.batches.services.require_operate": "the check itself",
     "kaigo.staff.services.require_section_chief": "the check itself",
     "kaigo.staff.services.require_other_account": "the check itself",
-    "certification.cases.services.case_move": "the state machine's one move, called inside the transaction of a "
-                                              "service that locked the case and checked role and ward",
-    "certification.cases.services.case_requested": "the first request's move, called by the survey's and the "
-                                                   "opinion's services after their own checks",
     "premiums.notices.services.notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.reduction_notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.issued_notice_pdf": "a read: an issued notice drawn again, only the access log",
@@ -314,8 +287,6 @@ SYSTEM = {
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},
-    "certification.cases.services": {"current_certification", "latest_certification", "case_number_next",
-                                     "case_lock", "cases_end_on_loss"},
     "eligibility.cards.services": {"age65_issue_cards"},
     "eligibility.intake.services": {"apply_chunk", "file_status_settle"},
     "eligibility.qualification.services": {
