@@ -102,8 +102,9 @@ def test_a_new_application_with_the_keyboard(live_server, browser_page):
     fill_and_send_application(page, today, ["申請書"])
     case = Case.objects.get(resident=person)
     assert case.kind == "new" and case.applied_on == today and case.received_by == staff
-    expect(page.get_by_text(f"30日の期限")).to_be_visible()
-    expect(page.locator("table.grid").nth(1)).to_contain_text(wareki(today))
+    summary = page.locator("table.grid").nth(1)  # after the person's header: the case's kind, state, days
+    expect(summary).to_contain_text(wareki(today))
+    expect(summary).to_contain_text("あと30日")
     # the card arrives: three papers missing before (card, survey, opinion), two after
     expect(page.locator("#papers-missing")).to_contain_text("不足している書類（3件）")
     register_paper(page, "被保険者証", missing_after=2)
