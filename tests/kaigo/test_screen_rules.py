@@ -270,6 +270,7 @@ FORMS = [
     pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
     pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
     pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
+    pytest.param("/certification/persons/{resident}/new/", {"applied_on": "2026-02-30"}, id="certification-intake"),
 ]
 
 
