@@ -78,7 +78,7 @@ def case_list(request):
                                        due_soon=bool(data.get("due_soon")))
         page_no = data.get("page") or 1
     page = selectors.case_list(actor=request.user, request=request, filters=filters, today=timezone.localdate(),
-                               offset=(page_no - 1) * selectors.CASES_PAGE_SIZE)
+                               offset=(page_no - 1) * selectors.CASES_PAGE_SIZE, limit=selectors.CASES_PAGE_SIZE)
     last_page = max((page.total - 1) // selectors.CASES_PAGE_SIZE + 1, 1)
     shown = "・".join(WARD_LABELS[w] for w in page.wards) if not choose_ward or filters.ward else "すべての区"
     query = request.GET.copy()
