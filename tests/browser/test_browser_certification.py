@@ -79,7 +79,7 @@ def fill_and_send_application(page, applied_on: date, papers: list[str]) -> None
 
 def register_paper(page, label: str, missing_after: int) -> None:
     """On the case page: a paper arrived (its kind chosen, today's date as given), 受領を登録."""
-    page.get_by_label("書類", exact=True).select_option(label=label)
+    page.get_by_role("combobox", name="書類", exact=True).select_option(label=label)
     press_on(page.get_by_role("button", name="受領を登録"))
     expect(page.get_by_role("status")).to_contain_text("書類の受領を登録しました。")
     expect(page.locator("#papers-missing")).to_contain_text(f"不足している書類（{missing_after}件）")

@@ -342,6 +342,9 @@ def test_numbers_take_full_width_digits(field, raw, value):
     pytest.param("premiums.main_levy", {"fiscal_year": 2026, "retired": True},
                  [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
                   ("その他の指定", "はい")], id="an-undeclared-parameter"),
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "at": "2026-12-08T00:21:31.060656+00:00"},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
+                  ("その他の指定", "2026-12-08 09:21")], id="a-time-in-the-offices-zone"),
 ])
 def test_batch_parameters_are_shown_by_their_labels(kind, params, shown):
     from kaigo.batches.registry import params_shown
