@@ -285,6 +285,14 @@ class World:
             survey_assign(actor=self.admin, case_id=case.pk, body_code="0000000000",
                           requested_on=timezone.localdate())
         return case
+    def case(self, ward, *, person=None, days_ago: int = 0):
+        """An open certification case (a new application, its form received), taken by the head office."""
+        from certification.cases.services import Application, case_open
+
+        person = person or self.person(ward)
+        applied_on = timezone.localdate() - timedelta(days=days_ago)
+        return case_open(actor=self.admin, resident_id=person.pk,
+                         application=Application("new", applied_on, papers=("application",)))
 
     def failed_run(self):
         from kaigo.batches.models import BatchRun
@@ -641,6 +649,40 @@ def _cert_revoke(world, ward, client):
                               actor=world.admin)
     return f"/certification/persons/{person.pk}/certifications/{cert.pk}/revoke/", {
         "on": today.isoformat(), "reason": "試験の取消", "confirm": "1"}
+def _case_new(world, ward, client):
+    person = world.person(ward)
+    return (f"/certification/persons/{person.pk}/new/",
+            {"kind": "new", "applied_on": timezone.localdate().isoformat(), "applicant_kind": "self",
+             "papers": ["application"]})
+
+
+def _case_paper(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper", "paper-kind": "insurance_card", "paper-received_on": timezone.localdate().isoformat()})
+
+
+def _case_paper_cancel(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper_cancel", "cancel-paper": str(case.papers.get().pk), "cancel-reason": "誤登録"})
+
+
+def _case_postpone(world, ward, client):
+    case = world.case(ward, days_ago=20)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "postpone", "postpone-on": timezone.localdate().isoformat(), "postpone-reason": "意見書の遅れ",
+             "postpone-expected_by": (case.applied_on + timedelta(days=45)).isoformat()})
+
+
+def _case_close(action):
+    def prepare(world, ward, client):
+        case = world.case(ward)
+        return (f"/certification/cases/{case.pk}/",
+                {"action": action, f"{action}-on": timezone.localdate().isoformat(), f"{action}-reason": "本人の申出",
+                 "confirm": "1"})
+
+    return prepare
 
 
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
@@ -708,6 +750,13 @@ POST_CASES = {
     "certification/cases/<int:case_id>/notices/<slug:kind>/": ("certification.decide", True, _cert_notice),
     "certification/persons/<int:resident_id>/certifications/<int:certification_id>/revoke/": (
         "certification.decide", True, _cert_revoke),
+    # certification: a new application, and the forms of a case's page (withdrawal and dismissal confirmed)
+    "certification/persons/<int:resident_id>/new/": ("certification.update", True, _case_new),
+    "certification/cases/<int:case_id>/#paper": ("certification.update", True, _case_paper),
+    "certification/cases/<int:case_id>/#paper_cancel": ("certification.update", True, _case_paper_cancel),
+    "certification/cases/<int:case_id>/#postpone": ("certification.update", True, _case_postpone),
+    "certification/cases/<int:case_id>/#withdraw": ("certification.update", True, _case_close("withdraw")),
+    "certification/cases/<int:case_id>/#dismiss": ("certification.decide", True, _case_close("dismiss")),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -829,6 +878,7 @@ def _get_world(make_staff) -> dict[str, object]:
     cert_case = _cert_case(world, OWN, reviewed=True)
     certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
     survey_file = _survey_file_received(world)
+    world.case(OWN, person=person)  # an open certification case of the person
     return {
         "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
@@ -852,17 +902,19 @@ def _survey_file_received(world) -> int:
 
 
 def _get_paths(ids) -> list[str]:
-    paths = []
-    for pattern in sorted(set(all_url_patterns())):
-        path = "/" + pattern
-        for name, value in ids.items():
-            if isinstance(value, int):
-                path = path.replace(f"<int:{name}>", str(value))
-            elif isinstance(value, str):
-                path = path.replace(f"<slug:{name}>", value)
+    """Every URL pattern with its parameters filled: ``<int:resident_id>`` the world's person, every
+    other integer parameter a record of the model it names (tests.screens.fill_pattern: the
+    person's own where the model names residents, else the newest), ``<slug:code>`` the facility,
+    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern."""
+    from tests.screens import all_url_patterns as patterns_and_views
+    from tests.screens import fill_pattern, view_module
+
+    values = {"resident_id": ids["resident_id"], "code": ids["code"]}
+    rows, paths = {}, []
+    for pattern, entry in sorted(dict(patterns_and_views()).items()):
+        path = fill_pattern(pattern, view_module(entry), values, rows)
         if "<slug:kind>" in path:
-            kinds = next((k for key, k in ids["kinds"].items() if key.replace("<int:levy_id>", str(ids["levy_id"]))
-                          in path), ["decision"])
+            kinds = next((k for key, k in ids["kinds"].items() if key in pattern), ["decision"])
             paths += [path.replace("<slug:kind>", kind) for kind in kinds]
         else:
             paths.append(path)

@@ -38,6 +38,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("一次判定ソフトとの連携", "certification:assessment_exchange", "certification.view", "一次判定を待つ案件の出力と、国の一次判定ソフトの結果ファイルの取込"),
     MenuEntry("認定調査の取込", "certification:survey_files", "certification.update", "委託先（指定市町村事務受託法人・居宅介護支援事業者等）からの認定調査結果ファイルの取込とエラー行の確認"),
     MenuEntry("更新対象者の一覧", "certification:renewal_due", "certification.view", "要介護認定の有効期間が60日以内に終わる方（区別、終了日の近い順）と更新申請の有無"),
+    MenuEntry("認定申請の一覧", "certification:case_list", "certification.view", "処理中の要介護認定の申請（区ごと、30日の期限の近い順）と不足書類・延期通知の状況", accesskey="e"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),
