@@ -33,7 +33,8 @@ class Survey(models.Model):
     ``surveyed_on`` is set then. Corrected (before the primary assessment) in place, each entry
     also kept as a ``SurveyRevision``. One survey per case."""
 
-    case = models.OneToOneField("certification.Case", on_delete=models.PROTECT, related_name="survey")
+    case = models.OneToOneField("certification.Case", on_delete=models.PROTECT, related_name="survey",
+        verbose_name="認定申請案件")
     body = models.ForeignKey(SurveyBody, on_delete=models.PROTECT, related_name="+", verbose_name="調査機関")
     requested_on = models.DateField("調査依頼日")
     requested_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
