@@ -57,7 +57,11 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 # issue 17: payments of a file held for a clerk's decision
                 "premiums_heldpaymentevent",
                 # issue 16 item 8: the facility master, moves entered by hand
-                "eligibility_facilityevent", "eligibility_manualmoveevent"]
+                "eligibility_facilityevent", "eligibility_manualmoveevent",
+                # issue 18: certification's cases, papers, certifications and the stages' records
+                "certification_casetrailevent", "certification_receivedpaperevent", "certification_certificationevent",
+                "certification_surveyevent", "certification_opinionevent", "certification_primaryresultevent",
+                "certification_boardresultevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -127,7 +131,10 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "premiums_payment", "premiums_settlement", "premiums_writeoff", "premiums_reduction",
                       "premiums_deductionstop", "premiums_preliminarypayment", "premiums_counterreceipt",
                       "premiums_latechargepayment", "premiums_latechargeexemption", "premiums_banktransferline",
-                      "premiums_heldpayment", "eligibility_facility", "eligibility_manualmove"]
+                      "premiums_heldpayment", "eligibility_facility", "eligibility_manualmove",
+                      "certification_case", "certification_receivedpaper", "certification_certification",
+                      "certification_survey", "certification_opinion", "certification_primaryresult",
+                      "certification_boardresult"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
