@@ -10,6 +10,12 @@ keep it short. Neither opens a transaction of its own: called inside the caller'
 the row commits or rolls back with the read or change it records. If the row cannot be written
 the caller fails with it: no log, no data.
 
+A selector that composes other selectors (a page made of several reads, each writing its own row:
+the person overview and its sections) opens ``access_log_batch()`` around them: every
+``access_log_write`` inside it checks its row at once and queues it, and the batch writes all its
+rows with one statement when it closes, before the composing selector returns anything. Rows,
+functions, persons and flags are those the selectors would have written one by one.
+
 Exception messages here never quote the values they refuse (they may be personal data).
 """
 
@@ -19,6 +25,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +88,70 @@ def _clean_person_ids(person_ids: Sequence[int]) -> list[int]:
     return list(cleaned)  # each person once, in the order given
 
 
+def access_append_sql(rows: int) -> str:
+    """One statement appending ``rows`` access-log rows through the append function, in order
+    (each arm of the UNION ALL is the one-row statement; the function is the only way in)."""
+    if rows < 1:
+        raise ValueError("at least one row")
+    return " UNION ALL ".join([ACCESS_APPEND_SQL] * rows)
+
+
+class AccessLogBatch:
+    """The access-log rows queued by ``access_log_write`` while ``access_log_batch()`` is open:
+    each row's parameters, already checked."""
+
+    def __init__(self) -> None:
+        self.rows: list[list] = []
+
+    def flush(self) -> list[int]:
+        """Write the queued rows with one statement; their ids, in order."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(access_append_sql(len(rows)), [value for row in rows for value in row])
+            return [found[0] for found in cursor.fetchall()]
+
+
+_batch: ContextVar[AccessLogBatch | None] = ContextVar("access_log_batch", default=None)
+
+
+@contextmanager
+def access_log_batch() -> Iterator[AccessLogBatch]:
+    """Write the access-log rows of the reads inside the block with one statement, when the block
+    ends (docs/subsystems/audit.md, "One statement for a page's rows").
+
+    For a selector that composes other selectors, each writing its own row (the person overview
+    and the sections other apps register): ``access_log_write`` inside the block checks its row
+    at once (a refusal raises there) and queues it; the rows are appended when the block ends,
+    all with one statement, before the selector returns what it read. So the page pays one round
+    trip for its rows and, outside a transaction, one durable commit (the statement is its own
+    transaction); inside the caller's transaction they commit or roll back with it. Fail closed:
+    if the rows cannot be written the block raises and the selector returns nothing. If the block
+    raises (a refusal logged inside it, a failed read), the rows queued so far are still written
+    (a refused access is recorded) and the block's exception is what the caller sees.
+
+    A batch opened inside another joins it: the outermost writes every row."""
+    if _batch.get() is not None:
+        yield _batch.get()
+        return
+    batch = AccessLogBatch()
+    token = _batch.set(batch)
+    try:
+        yield batch
+    except BaseException:
+        _batch.reset(token)
+        queued = len(batch.rows)
+        try:
+            batch.flush()
+        except Exception as failed:  # noqa: BLE001  (the block's own exception is the one raised; no value logged)
+            logger.error("%d access-log rows of a failed read could not be written (%s)", queued,
+                         type(failed).__name__)
+        raise
+    _batch.reset(token)
+    batch.flush()
+
+
 def access_log_write(
     *,
     actor,
@@ -90,9 +162,10 @@ def access_log_write(
     hits: int | None = None,
     criteria_kind: str = "",
     purpose: str = "",
-) -> int:
+) -> int | None:
     """Record one read of personal data: who, from where, which function, which persons.
-    Returns the new row's id.
+    Returns the new row's id; inside ``access_log_batch()`` the row is checked and queued, written
+    when the batch ends, and None is returned.
 
     A list or search showing many persons is one call with all their internal numbers.
     ``criteria_kind`` names the kinds of search criteria used ("kana_name,birth_date"), never
@@ -114,6 +187,10 @@ def access_log_write(
     terminal = terminal_of(request)
     params = [staff_id, username, terminal.client_ip, terminal.terminal_id, terminal.session_hash,
               function, channel, ids, hits, criteria_kind, purpose]
+    batch = _batch.get()
+    if batch is not None:
+        batch.rows.append(params)
+        return None
     with connection.cursor() as cursor:
         cursor.execute(ACCESS_APPEND_SQL, params)
         return cursor.fetchone()[0]

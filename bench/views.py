@@ -3,13 +3,15 @@ screen benchmarks compare against. Each renders the same page as the real view, 
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from contextlib import nullcontext
+
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from audit.services import access_log_write
+from audit.services import access_log_batch, access_log_write
 from eligibility.residents import scope, selectors
 from eligibility.residents.models import Resident
 from eligibility.residents.views import overview_context
@@ -32,14 +34,15 @@ def _page(request, overview: selectors.Overview, *, log: bool):
     """What eligibility.residents.selectors.resident_overview and its view do after reading the
     household: the scope check, the access-log row (when ``log``) with the flags of its function
     code, the registered sections (kaigo.shell.sections: with ``log``, their own selectors, which
-    write their rows; without, the same data read without its row), in one transaction as the
-    real view, and the same context."""
+    write their rows; without, the same data read without its row), the rows in one batch as the
+    real selector writes them (audit.services.access_log_batch; no transaction around the reads,
+    as there), and the same context."""
     resident = overview.resident
     if not scope.person_view_allowed(request.user, resident):
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
     function = selectors.overview_function(request.user, overview)
     today = timezone.localdate()
-    with transaction.atomic():
+    with access_log_batch() if log else nullcontext():
         if log:
             access_log_write(actor=request.user, request=request, channel="screen", function=function,
                              person_ids=[resident.pk, *[m.pk for m in overview.household if m.pk != resident.pk]])

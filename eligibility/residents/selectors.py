@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from audit.services import access_log_write
+from audit.services import access_log_batch, access_log_write
 from eligibility.codes import ChangeReason, GainReason, InsuredClass, LossReason, ResidenceStatus, Sex, StayKind, Ward
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod
 from eligibility.qualification.rules import age_on
@@ -422,7 +422,8 @@ def resident_overview(*, actor, request, resident_id: int, today: date | None = 
                       sections: Sequence[OverviewSection] = ()) -> Overview:
     """The overview of one resident and their household (and, with ``today``, their insurance
     facts of that day), with the data of the registered ``sections`` (kaigo.shell.sections: each
-    section's own selector checks scope and writes its own access-log row). Raises
+    section's own selector checks scope and writes its own access-log row, queued with the
+    overview's in one access_log_batch: one statement for the page's rows). Raises
     Resident.DoesNotExist, or NotPermitted (after logging the refused access) when the office
     limits views to its ward. The facts are read before the scope check: one round trip fewer for
     every overview allowed, nothing shown for one refused."""
@@ -432,9 +433,10 @@ def resident_overview(*, actor, request, resident_id: int, today: date | None = 
         access_log_write(actor=actor, request=request, function=log_function(
             "person.view.denied", sensitive=overview.protected), channel="screen", person_ids=[resident.pk])
         raise NotPermitted(scope.VIEW_OUTSIDE_WARD)
-    # The overview's row and its sections' rows in one transaction: one durable commit for the
-    # page, not one per row (the commit is most of what a row costs; persons.md, "Measured").
-    with transaction.atomic():
+    # The overview's row and its sections' rows in one batch: one statement when it closes, before
+    # the overview is returned; outside a transaction that statement is the page's one durable
+    # commit (the commit is most of what a row costs; audit.md, "One statement for a page's rows").
+    with access_log_batch():
         access_log_write(
             actor=actor, request=request, channel="screen", function=overview_function(actor, overview),
             person_ids=[resident.pk, *[m.pk for m in members if m.pk != resident.pk]],

@@ -11,7 +11,8 @@ of its sub-domain packages (found like ``batch_kinds.py``, kaigo.discovery):
   (``jinja2/_person.html``);
 - ``OverviewSection``: a part of the overview, with the permission that shows it, its place, its
   template (the app's own) and ``read``, the app's selector: ``read(actor=, request=, resident=,
-  today=)`` checks scope itself, writes its own access-log row for what it shows and returns the
+  today=)`` checks scope itself, writes its own access-log row for what it shows (queued in the
+  overview's audit access_log_batch: one statement for the page's rows) and returns the
   template's ``data`` (None: nothing to show).
 
 The core names no app: what is shown comes from the registrations; a staff member sees only the

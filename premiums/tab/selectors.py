@@ -340,8 +340,10 @@ SUMMARY_FUNCTION = "premium.summary"
 def premium_summary(*, actor, request, person: Overview, today: date) -> PremiumSummary:
     """The premium summary of the person an overview shows (``person``: eligibility's Overview,
     already read). Checks the role (``premium.view``) and the ward scope itself, and writes its own
-    access-log row (``premium.summary`` with the flags of ``log_function``): the stage says
-    something of the person's income. One round trip (premiums.collection.selectors.year_summary)."""
+    access-log row (``premium.summary`` with the flags of ``log_function``; queued in the
+    overview's audit access_log_batch, written with the overview's row in one statement): the
+    stage says something of the person's income. One round trip
+    (premiums.collection.selectors.year_summary)."""
     resident = person.resident
     if not has_permission(actor, "premium.view"):
         raise NotPermitted("保険料の情報を見る権限がありません。")

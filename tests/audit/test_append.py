@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit import services
 from audit.chain import ACCESS, GENESIS, row_hash, rows_of
@@ -88,6 +89,106 @@ def test_an_append_is_one_statement(django_assert_num_queries):
     assert "audit_access_append" in captured.captured_queries[0]["sql"]
     with django_assert_num_queries(1):
         services.auth_event_write(kind="key_operation", detail={"operation": "kek_rotate"})
+
+
+def stored_rows() -> list[tuple]:
+    return list(AccessLogEntry.objects.order_by("id").values_list(
+        "staff_id", "username", "function", "channel", "person_ids", "hits", "criteria_kind", "purpose"))
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_the_rows_one_by_one_writes_would_with_one_statement(make_staff):
+    staff = make_staff(username="clerk01")
+    rows = [
+        {"function": "person.view.sensitive.outside_ward", "person_ids": [1000002, 1000001]},
+        {"function": "premium.summary", "person_ids": [1000002]},
+        {"function": "person.search", "channel": "api", "person_ids": [1000003, 1000003], "hits": 2,
+         "criteria_kind": "kana_name", "purpose": " 窓口 "},
+    ]
+    for row in rows:  # the rows written one by one, as a reference
+        write(staff, **row)
+    one_by_one = stored_rows()
+    with CaptureQueriesContext(connection) as captured, services.access_log_batch() as batch:
+        queued = [write(staff, **row) for row in rows]
+        queries_meanwhile, rows_queued = len(captured), len(batch.rows)
+    assert (queued, queries_meanwhile, rows_queued) == ([None, None, None], 0, 3)  # queued, not written yet
+    assert len(captured) == 1 and captured[0]["sql"].count("audit_access_append") == 3  # then one statement
+    assert stored_rows()[3:] == one_by_one  # the same rows, in the order written
+    assert services.access_log_seal() == 6
+    assert services.chain_verify(chain="access").ok
+
+
+@pytest.mark.django_db
+def test_a_batch_with_no_rows_writes_nothing_and_a_batch_inside_another_joins_it(django_assert_num_queries):
+    with django_assert_num_queries(0), services.access_log_batch():
+        pass
+    with services.access_log_batch() as outer:
+        write(function="person.view")
+        with services.access_log_batch() as inner:
+            write(function="premium.summary")
+        assert inner is outer and not AccessLogEntry.objects.exists()  # the outermost writes every row
+    assert [row[2] for row in stored_rows()] == ["person.view", "premium.summary"]
+
+
+@pytest.mark.django_db
+def test_a_refused_row_raises_at_once_inside_a_batch():
+    with pytest.raises(ValueError, match="person_ids must be internal resident numbers"), \
+            services.access_log_batch() as batch:
+        write(function="person.view")
+        write(person_ids=[0])
+    assert batch.rows == []
+    assert [row[2] for row in stored_rows()] == ["person.view"]  # what was queued before it is recorded
+
+
+@pytest.mark.django_db
+def test_a_refusal_logged_inside_a_batch_is_written_with_the_rows_before_it():
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), services.access_log_batch():
+        write(function="person.view")
+        write(function="premium.summary.denied")
+        raise Refused
+    assert [row[2] for row in stored_rows()] == ["person.view", "premium.summary.denied"]
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_rows_cannot_be_written_fails_closed(monkeypatch, caplog):
+    read = []
+
+    def selector() -> str:
+        with services.access_log_batch():
+            write(person_ids=[1000001])
+            read.append("the data")
+        return "the data"
+
+    monkeypatch.setattr(services, "access_append_sql", lambda rows: "SELECT id FROM audit_access_append_missing()")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        selector()  # raises instead of returning what it read
+    assert read == ["the data"] and not AccessLogEntry.objects.exists()
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), transaction.atomic(), services.access_log_batch():  # the block's own exception
+        write(person_ids=[1000001])
+        raise Refused
+    assert "1 access-log rows of a failed read could not be written (ProgrammingError)" in caplog.text
+    assert "1000001" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_batch_rolls_back_with_the_callers_transaction():
+    write()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with services.access_log_batch():
+            write(function="person.view")
+            write(function="premium.summary")
+        raise RuntimeError("the caller failed after the batch")
+    write()
+    assert services.access_log_seal() == 2
+    assert list(AccessSeal.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
+    assert services.chain_verify(chain="access").ok
 
 
 @pytest.mark.django_db
@@ -380,14 +481,18 @@ def test_lockdown_leaves_the_app_role_select_and_append_only(roles, capsys):
         app, "SELECT id FROM audit_access_append(NULL, '', NULL, '', '', 'person.view', 'screen', '{1}', NULL, '', '')"
     )
     assert appended[0] > first
-    assert as_role(app, "SELECT audit_access_seal(NULL, 10)") == [(1,)]  # sealing only through its function
+    row = [None, "", None, "", "", "person.view", "screen", [1], None, "", ""]
+    batched = as_role(app, services.access_append_sql(2), [*row, *row])  # a batch's statement: the same function
+    assert len(batched) == 2 and batched[0][0] > appended[0]
+    assert as_role(app, "SELECT audit_access_seal(NULL, 10)") == [(3,)]  # sealing only through its function
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET ROLE {app}")
         services.auth_event_write(kind="login")
         result = services.chain_verify(chain="access")  # seals, reads, and records its checkpoint
         cursor.execute("RESET ROLE")
-    assert (result.ok, result.head_seq) == (True, 2)
-    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [first, appended[0]]
+    assert (result.ok, result.head_seq) == (True, 4)
+    assert list(AccessSeal.objects.order_by("seq").values_list("entry_id", flat=True)) == [
+        first, appended[0], *sorted(b[0] for b in batched)]
 
 
 @pytest.mark.django_db

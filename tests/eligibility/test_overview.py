@@ -8,12 +8,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from eligibility.codes import GainReason, InsuredClass, StayKind
 from eligibility.qualification.models import Facility, FacilityStay, QualificationPeriod
-from kaigo.shell.sections import all_overview_sections, all_person_tabs
+from eligibility.residents.selectors import resident_overview
+from kaigo.shell.sections import (
+    all_overview_sections,
+    all_person_tabs,
+    overview_sections,
+)
 from kaigo.staff.roles import Role
 from premiums.collection.selectors import year_collection
 from premiums.models import Levy, LevyInstallment, Payment, PaymentChannel
@@ -121,9 +128,27 @@ def test_a_role_without_premium_permission_sees_no_premium_section_and_no_premiu
 def test_the_access_log_records_the_overview_and_the_premium_section(client_as):
     person, _ = levied_person()
     client = client_as(Role.WARD_CLERK)
-    client.get(f"/persons/{person.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/persons/{person.pk}/")
     entries = list(AccessLogEntry.objects.order_by("id").values_list("function", "person_ids", "staff_id"))
     assert entries == [("person.view", [person.pk], client.staff.pk), ("premium.summary", [person.pk], client.staff.pk)]
+    # both rows with one statement (audit.services.access_log_batch), no transaction of its own
+    appends = [q["sql"] for q in queries if "audit_access_append" in q["sql"]]
+    assert len(appends) == 1 and appends[0].count("audit_access_append") == 2
+    assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
+
+
+def test_the_overview_returns_nothing_when_its_log_rows_cannot_be_written(client_as, monkeypatch):
+    from audit import services
+
+    person, _ = levied_person()
+    staff = client_as(Role.WARD_CLERK).staff
+    monkeypatch.setattr(services, "access_append_sql", lambda rows: "SELECT id FROM audit_access_append_missing()")
+    shown = []
+    with pytest.raises(DatabaseError), transaction.atomic():  # fail closed: no log, no data
+        shown.append(resident_overview(actor=staff, request=None, resident_id=person.pk,
+                                       today=timezone.localdate(), sections=overview_sections(staff)))
+    assert shown == [] and not AccessLogEntry.objects.exists()
 
 
 def person_tab_links(body: str) -> list[tuple[str, str | None]]:
@@ -162,7 +187,7 @@ def test_the_overview_reads_a_bounded_number_of_queries(client_as, django_assert
     person, _ = levied_person()
     client = client_as(Role.WARD_CLERK)
     client.get(f"/persons/{person.pk}/")  # session, roles warm
-    # account with roles, household with keys, qualification facts (one message), the overview's
-    # log row, the premium year (one message), its log row; savepoint/commit of the log rows
-    with django_assert_max_num_queries(10):
+    # account with roles, household with keys, qualification facts (one message), the premium year
+    # (one message), the overview's and the premium section's log rows (one statement)
+    with django_assert_max_num_queries(7):
         assert client.get(f"/persons/{person.pk}/").status_code == 200
