@@ -34,6 +34,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("保留中の収納", "premiums_office:held-payments", "premium.settle", "収納データのうち未納額を大きく超える納付（過納として収納するか返戻するかの判断）"),
     MenuEntry("保険料率表", "premiums_office:rate-tables", "premium.table.view", "年度ごとの保険料率表（所得段階・基準額・保険料率）と徴収計画の確認、案の作成・変更・承認", accesskey="r"),
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
+    MenuEntry("認定の締切管理", "certification:dashboard", "certification.dashboard", "認定申請の処理状況（段階・経過日数）、30日の期限が近い案件と延期通知、区別・月別の平均処理日数", accesskey="d"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),

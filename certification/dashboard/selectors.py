@@ -1,0 +1,291 @@
+"""Reads of the deadline dashboard (締切の管理): the open cases by stage and elapsed days, those
+reaching the legal 30 days (法 §27 第11項) within the week without a postponement notice, those
+past it without one, postponement notices made late, the average days from application to
+decision per ward and per month, and the surveys and opinions waiting.
+
+Everything is read from the case table's key dates (certification.cases.models.Case, set by the
+service of each stage) in a handful of set-based queries sent in one round trip
+(kaigo.db.fetch_sets): the page costs the same with 50 open cases or 5,000.
+
+No names: the lists show case numbers, wards, kinds and dates only (the chief's view). A case
+number still leads to a person, so a page that lists cases writes one access-log row naming
+their persons (function ``certification.dashboard``).
+
+The waiting surveys per surveying body and opinions per doctor need the survey's and opinion's
+own tables (certification.survey, certification.opinion): ``WAITING_BREAKDOWNS`` takes one
+function from each (``waiting_breakdown_register``), wired where those packages exist; until then
+the dashboard shows the totals from the case's key dates only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from audit.services import access_log_write
+from certification.dashboard.rules import (
+    BANDS,
+    DUE_SOON_DAYS,
+    Band,
+    due_soon_applied,
+    months_back,
+)
+from certification.rules.cases import DECISION_DAYS, OPEN_STATES, CaseKind, CaseState
+from eligibility.residents.selectors import ALL_WARDS, home_wards
+from kaigo.db import fetch_sets
+from kaigo.errors import NotPermitted
+from kaigo.staff.roles import Role, has_permission
+
+PERMISSION = "certification.dashboard"
+NOT_PERMITTED = "締切の管理を表示する権限がありません。"
+LIST_LIMIT = 100  # rows of each list on the page (the total is shown beside it)
+WAIT_LONG_DAYS = 14  # a survey or an opinion requested more than this many days ago is late
+# the stages of an open case, in the order of the process (certification.rules.cases.CaseState)
+OPEN_ORDER = [s for s in CaseState.values if s in OPEN_STATES]
+_OPEN = list(OPEN_ORDER)
+
+
+def dashboard_wards(actor) -> frozenset[str]:
+    """The wards whose cases ``actor`` sees on the dashboard: every ward for the head office and
+    the section chief, the own ward for a ward office's clerk. NotPermitted without the permission
+    (or with no ward at all)."""
+    if not has_permission(actor, PERMISSION):
+        raise NotPermitted(NOT_PERMITTED)
+    if Role.SECTION_CHIEF in getattr(actor, "active_roles", frozenset()):
+        return ALL_WARDS
+    wards = home_wards(actor)
+    if not wards:
+        raise NotPermitted(NOT_PERMITTED)
+    return wards
+
+
+@dataclass(frozen=True)
+class StageRow:
+    state: str
+    label: str
+    counts: tuple[int, ...]  # per band of BANDS
+    total: int
+    postponed: int
+    longest: int  # days elapsed of the oldest case in the stage
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case on a list: no name, only what the chief needs to act (the case number opens it)."""
+
+    case_id: int
+    resident_id: int
+    number: str
+    ward: str
+    kind: str
+    state: str
+    applied_on: date
+    due_on: date
+    days_left: int
+    postponed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseList:
+    rows: list[CaseRow]
+    total: int  # all of them (the page shows at most LIST_LIMIT)
+
+
+@dataclass(frozen=True)
+class Average:
+    """Cases decided in a ward or a month and their average days from application to decision."""
+
+    key: str | date
+    decided: int
+    average_days: float | None
+    within_30: int  # decided within the legal 30 days
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Surveys requested and not done, opinions requested and not received (open cases)."""
+
+    surveys: int
+    surveys_long: int  # requested more than WAIT_LONG_DAYS ago
+    survey_oldest: date | None
+    opinions: int
+    opinions_long: int
+    opinion_oldest: date | None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One surveying body or doctor and the requests it has not answered (no applicant's data)."""
+
+    name: str
+    waiting: int
+    long: int  # waiting more than WAIT_LONG_DAYS
+    oldest: date | None
+
+
+@dataclass(frozen=True)
+class WaitingBreakdown:
+    title: str  # 調査機関別の調査待ち, 主治医別の意見書待ち
+    rows: Callable[[list[str], date], list[Holder]]  # (wards, today) -> holders, most waiting first
+
+
+# key ("survey", "opinion") -> breakdown; filled by waiting_breakdown_register
+WAITING_BREAKDOWNS: dict[str, WaitingBreakdown] = {}
+
+
+def waiting_breakdown_register(key: str, title: str, rows: Callable[[list[str], date], list[Holder]]) -> None:
+    """Add a breakdown of the waiting work to the dashboard (one query each; registered once, at
+    import of the module that wires it). ``rows(wards, today)`` reads the open cases of ``wards``
+    waiting for the survey (or the opinion) by the body (or doctor) asked, in one set-based query,
+    for example for the surveys::
+
+        SELECT b.name, count(*) AS waiting,
+               count(*) FILTER (WHERE r.requested_on < %(today)s - 14) AS long, min(r.requested_on) AS oldest
+        FROM certification_surveyrequest r JOIN certification_surveybody b ON b.id = r.body_id
+        JOIN certification_case c ON c.id = r.case_id
+        WHERE c.state = ANY(%(open)s) AND c.ward = ANY(%(wards)s) AND r.done_on IS NULL
+        GROUP BY b.name ORDER BY waiting DESC
+    """
+    WAITING_BREAKDOWNS[key] = WaitingBreakdown(title, rows)
+
+
+@dataclass
+class Dashboard:
+    today: date
+    wards: list[str]
+    bands: tuple[Band, ...]
+    stages: list[StageRow]
+    due_soon: CaseList
+    overdue: CaseList  # past the 30 days, no postponement notice
+    late_notices: CaseList  # postponement notices made after the 30 days (the last 12 months)
+    by_ward: list[Average]
+    by_month: list[Average]
+    waiting: Waiting
+    breakdowns: list[tuple[str, list[Holder]]] = field(default_factory=list)
+
+    @property
+    def open_total(self) -> int:
+        return sum(s.total for s in self.stages)
+
+    @property
+    def band_totals(self) -> list[int]:
+        return [sum(s.counts[i] for s in self.stages) for i in range(len(self.bands))]
+
+
+# --- the queries ------------------------------------------------------------------------------------
+
+_BAND_COLUMNS = ",\n  ".join(
+    f"count(*) FILTER (WHERE %s - applied_on >= {b.low}"
+    + (f" AND %s - applied_on <= {b.high})" if b.high is not None else ")") + f" AS {b.key}" for b in BANDS)
+
+STAGES_SQL = f"""
+SELECT state, {_BAND_COLUMNS}, count(*) AS total, count(postponed_on) AS postponed,
+  max(%s - applied_on) AS longest
+FROM certification_case WHERE state = ANY(%s) AND ward = ANY(%s) GROUP BY state"""
+
+_LIST_COLUMNS = ("id AS case_id, resident_id, number, ward, kind, state, applied_on, postponed_on, "
+                 "count(*) OVER () AS total")
+
+# open, no postponement notice, the deadline (applied_on + 30) today or within the week
+DUE_SOON_SQL = f"""
+SELECT {_LIST_COLUMNS} FROM certification_case
+WHERE state = ANY(%s) AND ward = ANY(%s) AND postponed_on IS NULL AND applied_on BETWEEN %s AND %s
+ORDER BY applied_on, number LIMIT %s"""
+
+# open, no postponement notice, past the deadline
+OVERDUE_SQL = f"""
+SELECT {_LIST_COLUMNS} FROM certification_case
+WHERE state = ANY(%s) AND ward = ANY(%s) AND postponed_on IS NULL AND applied_on < %s
+ORDER BY applied_on, number LIMIT %s"""
+
+# the notice made after the deadline, in the last 12 months (any state: a decided case's too)
+LATE_NOTICES_SQL = f"""
+SELECT {_LIST_COLUMNS} FROM certification_case
+WHERE ward = ANY(%s) AND postponed_on >= %s AND postponed_on > applied_on + {DECISION_DAYS}
+ORDER BY postponed_on DESC, number LIMIT %s"""
+
+# decided cases of the 12 months by ward and by month in one scan (a carry-over, 法 §36, has no
+# survey or board and is decided at the counter: it is left out so as not to flatter the average)
+AVERAGES_SQL = f"""
+SELECT ward, date_trunc('month', decided_on)::date AS month, count(*) AS decided,
+  round(avg(decided_on - applied_on), 1)::float AS average_days,
+  count(*) FILTER (WHERE decided_on - applied_on <= {DECISION_DAYS}) AS within_30
+FROM certification_case
+WHERE state = 'decided' AND kind <> '{CaseKind.CARRY_OVER.value}' AND ward = ANY(%s)
+  AND decided_on >= %s AND decided_on <= %s
+GROUP BY GROUPING SETS ((ward), (date_trunc('month', decided_on)))"""
+
+WAITING_SQL = """
+SELECT count(*) FILTER (WHERE survey_requested_on IS NOT NULL AND surveyed_on IS NULL) AS surveys,
+  count(*) FILTER (WHERE surveyed_on IS NULL AND survey_requested_on < %s) AS surveys_long,
+  min(survey_requested_on) FILTER (WHERE surveyed_on IS NULL) AS survey_oldest,
+  count(*) FILTER (WHERE opinion_requested_on IS NOT NULL AND opinion_received_on IS NULL) AS opinions,
+  count(*) FILTER (WHERE opinion_received_on IS NULL AND opinion_requested_on < %s) AS opinions_long,
+  min(opinion_requested_on) FILTER (WHERE opinion_received_on IS NULL) AS opinion_oldest
+FROM certification_case WHERE state = ANY(%s) AND ward = ANY(%s)"""
+
+
+def _case_rows(rows, today: date) -> CaseList:
+    listed = [CaseRow(r.case_id, r.resident_id, r.number, r.ward, r.kind, r.state, r.applied_on,
+                      r.applied_on + timedelta(days=DECISION_DAYS),
+                      (r.applied_on + timedelta(days=DECISION_DAYS) - today).days, r.postponed_on) for r in rows]
+    return CaseList(listed, rows[0].total if rows else 0)
+
+
+def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT) -> Dashboard:
+    """The dashboard of the open cases of ``wards`` on ``today`` (no access log, no scope: the
+    caller's, ``dashboard_view``). One round trip for the case table, one query per registered
+    breakdown."""
+    wards = sorted(set(wards))
+    months = months_back(today)
+    first, last = due_soon_applied(today, DUE_SOON_DAYS)
+    band_params = [p for b in BANDS for p in ([today] if b.high is None else [today, today])]
+    stages, due, overdue, late, averages, waiting = fetch_sets(
+        (STAGES_SQL, [*band_params, today, _OPEN, wards]),
+        (DUE_SOON_SQL, [_OPEN, wards, first, last, limit]),
+        (OVERDUE_SQL, [_OPEN, wards, first, limit]),
+        (LATE_NOTICES_SQL, [wards, today - timedelta(days=365), limit]),
+        (AVERAGES_SQL, [wards, months[0], today]),
+        (WAITING_SQL, [today - timedelta(days=WAIT_LONG_DAYS), today - timedelta(days=WAIT_LONG_DAYS), _OPEN,
+                       wards]),
+    )
+    labels = dict(CaseState.choices)
+    by_state = {r.state: r for r in stages}
+    stage_rows = []
+    for state in OPEN_ORDER:
+        r = by_state.get(state)
+        counts = tuple(getattr(r, b.key) for b in BANDS) if r else (0,) * len(BANDS)
+        stage_rows.append(StageRow(state, labels[state], counts, r.total if r else 0, r.postponed if r else 0,
+                                   r.longest if r else 0))
+    ward_avg = {r.ward: r for r in averages if r.ward is not None}
+    month_avg = {r.month: r for r in averages if r.month is not None}
+    by_ward = [Average(w, ward_avg[w].decided, ward_avg[w].average_days, ward_avg[w].within_30)
+               if w in ward_avg else Average(w, 0, None, 0) for w in wards]
+    by_month = [Average(m, month_avg[m].decided, month_avg[m].average_days, month_avg[m].within_30)
+                if m in month_avg else Average(m, 0, None, 0) for m in months]
+    w = waiting[0]
+    return Dashboard(
+        today=today, wards=wards, bands=BANDS, stages=stage_rows, due_soon=_case_rows(due, today),
+        overdue=_case_rows(overdue, today), late_notices=_case_rows(late, today), by_ward=by_ward,
+        by_month=by_month,
+        waiting=Waiting(w.surveys, w.surveys_long, w.survey_oldest, w.opinions, w.opinions_long, w.opinion_oldest),
+        breakdowns=[(b.title, b.rows(wards, today)) for b in WAITING_BREAKDOWNS.values()],
+    )
+
+
+def dashboard_view(*, actor, request, today: date, ward: str | None = None) -> Dashboard:
+    """The dashboard for ``actor`` (scope: ``dashboard_wards``; ``ward`` narrows it to one ward of
+    that scope, NotPermitted outside it), with one access-log row naming the persons of the cases
+    the page lists."""
+    wards = dashboard_wards(actor)
+    if ward:
+        if ward not in wards:
+            raise NotPermitted(NOT_PERMITTED)
+        wards = frozenset({ward})
+    board = dashboard_read(wards=wards, today=today)
+    persons = [r.resident_id for lst in (board.due_soon, board.overdue, board.late_notices) for r in lst.rows]
+    if persons:
+        access_log_write(actor=actor, request=request, function="certification.dashboard", channel="screen",
+                         person_ids=persons, hits=len(set(persons)))
+    return board
