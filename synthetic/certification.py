@@ -47,21 +47,12 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils import timezone
 
-from certification.cases.models import (
-    CASE_NUMBER_SEQUENCE,
-    Case,
-    CaseEvent,
-    ReceivedPaper,
-)
+from certification.cases.models import CASE_NUMBER_SEQUENCE, Case, CaseEvent, ReceivedPaper
 from certification.decisions.models import Certification
 from certification.rules.cases import CaseKind, CaseState, Move, PaperKind
 from certification.rules.levels import Level
 from eligibility.qualification.rules import age_reached_on
-from eligibility.qualification.services import (
-    Context,
-    qualification_horizon,
-    second_class_application_record,
-)
+from eligibility.qualification.services import Context, qualification_horizon, second_class_application_record
 from kaigo.db import constraints_immediate, copy_rows, number_allocate
 from kaigo.staff.models import Staff
 from kaigo.staff.roles import Organisation
@@ -389,9 +380,16 @@ class Written:
     second_class: int = 0
 
 
-def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS) -> Written:
+def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS, certified_share: float | None = None,
+                           open_share: float | None = None) -> Written:
     """Certification histories and open cases of the city's residents as of ``today`` (those with
-    no case yet). One transaction per chunk of resident ids."""
+    no case yet). One transaction per chunk of resident ids.
+
+    For benchmarks only, ``certified_share`` (of those aged 65+, whatever their age) and
+    ``open_share`` (of the certified, with an open renewal or change) replace the realistic
+    shares, so that a city smaller than the one measured holds as many certifications and open
+    cases as the one measured."""
+    open_certified = OPEN_RENEWAL_SHARE + OPEN_CHANGE_SHARE if open_share is None else open_share
     staff = generator_staff()
     now = timezone.now()
     case_seq, cert_seq = _sequence_of(Case._meta.db_table), _sequence_of(Certification._meta.db_table)
@@ -423,9 +421,9 @@ def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS
             x = rng.random()
             if qualified_from is not None and born <= aged_65:
                 age = (today - born).days // 365
-                certified = x < _certified_share(age)
+                certified = x < (_certified_share(age) if certified_share is None else certified_share)
                 y = rng.random()
-                opening = (y < OPEN_RENEWAL_SHARE + OPEN_CHANGE_SHARE) if certified else (y < OPEN_NEW_SHARE)
+                opening = (y < open_certified) if certified else (y < OPEN_NEW_SHARE)
                 if not certified and not opening:
                     continue
                 stage = None

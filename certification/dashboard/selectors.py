@@ -24,13 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from audit.services import access_log_write
-from certification.dashboard.rules import (
-    BANDS,
-    DUE_SOON_DAYS,
-    Band,
-    due_soon_applied,
-    months_back,
-)
+from certification.dashboard.rules import BANDS, DUE_SOON_DAYS, Band, due_soon_applied, months_back
 from certification.rules.cases import DECISION_DAYS, OPEN_STATES, CaseKind, CaseState
 from eligibility.residents.selectors import ALL_WARDS, home_wards
 from kaigo.db import fetch_sets

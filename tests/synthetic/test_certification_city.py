@@ -6,6 +6,7 @@ order of the process; the same seed gives the same rows."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter
 from datetime import date, timedelta
 
@@ -80,7 +81,7 @@ def test_histories_are_chained_each_certification_with_its_decided_case(city):
     for certs in by_person.values():
         assert certs[0].case.kind == CaseKind.NEW and certs[0].case.previous_id is None
         assert certs[0].valid_from == certs[0].case.applied_on  # 法 §27: effect from the application
-        for before, after in zip(certs, certs[1:], strict=False):
+        for before, after in itertools.pairwise(certs):
             chained += 1
             assert after.case.previous_id == before.pk
             if after.case.kind == CaseKind.RENEWAL:  # 法 §28: the day after the last validity

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from audit.trail import trail_context_active
+from certification.cases.models import Case
 from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from premiums.models import PensionFact, TaxFact
-from certification.cases.models import Case
 from synthetic import cards, certification, city, facilities, premium_facts, premium_year
 from synthetic.city import generate
 from synthetic.steps import STEPS, CityRun, city_generate
