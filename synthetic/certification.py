@@ -2,8 +2,8 @@
 with a realistic spread, validities running out in the next 60 days, and open cases at every
 stage of the process.
 
-- About one in five residents aged 65 or over is certified (by age: 3 % at 65-69 up to three
-  quarters past 90, as the national 介護保険事業状況報告 has it), and a few aged 40-64 as 第2号
+- About one in five residents aged 65 or over is certified (by age: 2 % at 65-69 up to 58 %
+  past 90, in the shape of the national 介護保険事業状況報告), and a few aged 40-64 as 第2号
   被保険者 with a specified disease (施行令 第2条), whose 第2号 qualification eligibility records
   as for a real application (``second_class_application_record``).
 - The level of the certification in force is drawn from the national shares (``LEVEL_SHARES``);
@@ -52,7 +52,12 @@ from certification.decisions.models import Certification
 from certification.rules.cases import CaseKind, CaseState, Move, PaperKind
 from certification.rules.levels import Level
 from eligibility.qualification.rules import age_reached_on
-from eligibility.qualification.services import Context, qualification_horizon, second_class_application_record
+from eligibility.qualification.services import (
+    Context,
+    NotificationInvalid,
+    qualification_horizon,
+    second_class_application_record,
+)
 from kaigo.db import constraints_immediate, copy_rows, number_allocate
 from kaigo.staff.models import Staff
 from kaigo.staff.roles import Organisation
@@ -66,9 +71,9 @@ LEVEL_SHARES: tuple[tuple[str, float], ...] = (
     (Level.CARE_3, 0.13), (Level.CARE_4, 0.13), (Level.CARE_5, 0.08),
 )
 LEVEL_ORDER = [lv for lv, _ in LEVEL_SHARES]
-# share certified by age (65-69, 70-74, ..., 90+), the national rates scaled so that about one in
-# five of the city's 65+ is certified
-CERTIFIED_BY_AGE = ((70, 0.032), (75, 0.064), (80, 0.135), (85, 0.285), (90, 0.52), (200, 0.78))
+# share certified by age (65-69, 70-74, ..., 90+): the shape of the national rates, scaled so that
+# about one in five of the city's 65+ is certified (the synthetic city is older than the country)
+CERTIFIED_BY_AGE = ((70, 0.024), (75, 0.047), (80, 0.10), (85, 0.21), (90, 0.385), (200, 0.58))
 SECOND_CLASS_SHARE = 0.003  # of residents aged 40-64: certified as 第2号 (a specified disease)
 OPEN_RENEWAL_SHARE = 0.045  # of the certified: a renewal in progress
 OPEN_CHANGE_SHARE = 0.007  # of the certified: a 区分変更 in progress
@@ -165,8 +170,8 @@ def _decided_by(dates: dict, applied_on: date, last: date) -> dict | None:
     span, room = (dates["decided_on"] - applied_on).days, (last - applied_on).days
     if room < 10:
         return None
-    return {k: applied_on + timedelta(days=(v - applied_on).days * room // span) if isinstance(v, date) else v
-            for k, v in dates.items()}
+    return {k: applied_on + timedelta(days=max(1, (v - applied_on).days * room // span)) if isinstance(v, date)
+            else v for k, v in dates.items()}
 
 
 def _stage_start(rng: random.Random, stage: str, today: date, level: str) -> tuple[date, dict]:
@@ -204,11 +209,11 @@ def _stage_start(rng: random.Random, stage: str, today: date, level: str) -> tup
 
 def _postpone(rng: random.Random, applied_on: date, dates: dict, today: date, *, decided_on: date | None) -> dict:
     """The postponement notice of a case running past its 30 days (法 §27 第11項 ただし書): sent on
-    day 25-30 for most, late (day 31-40) for about one in ten, none for a few; only if sent by
+    day 25-30 for most, late (day 31-40) for about one in ten, none for three in ten; only if sent by
     ``today`` and before the decision."""
     due = applied_on + timedelta(days=30)
     running = (decided_on or today) > due
-    if not running or rng.random() < 0.2:
+    if not running or rng.random() < 0.3:
         return dates
     sent = applied_on + timedelta(days=rng.randint(31, 40) if rng.random() < 0.1 else rng.randint(25, 30))
     if sent > today or (decided_on and sent >= decided_on):
@@ -334,7 +339,7 @@ CASE_TYPES = ("int8", "text", "int8", "text", "text", "text", "bool", "text", "t
               "text", "int8", "timestamptz", "timestamptz")
 CERT_COLUMNS = ("id", "resident_id", "case_id", "level", "valid_from", "valid_to", "decided_on", "board_opinion",
                 "designated_services", "ended_on", "end_reason", "decided_by_id", "created_at")
-CERT_TYPES = ("int8", "int8", "int8", "text", "date", "date", "date", "text", "text[]", "date", "text", "int8",
+CERT_TYPES = ("int8", "int8", "int8", "text", "date", "date", "date", "text", "varchar[]", "date", "text", "int8",
               "timestamptz")
 EVENT_COLUMNS = ("case_id", "move", "from_state", "to_state", "actor_id", "at", "note")
 EVENT_TYPES = ("int8", "text", "text", "text", "int8", "timestamptz", "text")
@@ -380,6 +385,65 @@ class Written:
     second_class: int = 0
 
 
+def candidates(lo: int, hi: int, today: date, *, without_cases: bool = True) -> list[tuple]:
+    """Residents with ids in [lo, hi) aged 40+ and living here, with the start of their
+    first-class qualification in force (None: none), in id order; ``without_cases``: only those
+    who have no case yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.id, r.birth_date, r.ward, p.start FROM eligibility_resident r "
+            "LEFT JOIN eligibility_qualificationperiod p ON p.resident_id = r.id AND p.recorded_to IS NULL "
+            " AND p.insured_class = '1' AND p.start <= %s AND (p.end IS NULL OR p.end > %s) "
+            "WHERE r.status = 'resident' AND r.died_on IS NULL AND r.birth_date <= %s AND r.id >= %s AND r.id < %s"
+            + (" AND NOT EXISTS (SELECT 1 FROM certification_case c WHERE c.resident_id = r.id)" if without_cases
+               else "") + " ORDER BY r.id",
+            [today, today, date(today.year - 40, 1, 1), lo, hi])
+        return cursor.fetchall()
+
+
+def chunk_plans(rows, *, seed: int, today: date, chunk: int, certified_share: float | None = None,
+                open_share: float | None = None) -> tuple[list[tuple[int, str, list[Step]]], list[tuple[int, date]]]:
+    """The histories of one chunk's residents, ``rows`` of (id, birth date, ward, start of the
+    first-class qualification in force or None), in id order: (resident id, ward, steps) of each
+    person with a history, and (resident id, application day) of the 第2号 among them. Pure: the
+    same rows, seed and day give the same plans (the city's determinism rests on it)."""
+    open_certified = OPEN_RENEWAL_SHARE + OPEN_CHANGE_SHARE if open_share is None else open_share
+    aged_65 = date(today.year - 65, today.month, today.day) if (today.month, today.day) != (2, 29) \
+        else date(today.year - 65, 2, 28)
+    deck_rng = random.Random(f"cert-deck:{seed}:{chunk}")
+    deck: list[str] = []
+    plans: list[tuple[int, str, list[Step]]] = []
+    second: list[tuple[int, date]] = []
+    for pid, born, ward, qualified_from in rows:
+        rng = random.Random(f"cert:{seed}:{pid}")
+        x = rng.random()
+        if qualified_from is not None and born <= aged_65:
+            age = (today - born).days // 365
+            certified = x < (_certified_share(age) if certified_share is None else certified_share)
+            y = rng.random()
+            opening = (y < open_certified) if certified else (y < OPEN_NEW_SHARE)
+            if not certified and not opening:
+                continue
+            stage = None
+            if opening:
+                if not deck:
+                    deck = list(STAGE_DECK)
+                    deck_rng.shuffle(deck)
+                stage = deck.pop()
+            plan = person_plan(rng, born=born, qualified_from=max(qualified_from, age_reached_on(born, 65)),
+                               today=today, open_new=not certified, stage=stage)
+        elif qualified_from is None and age_reached_on(born, 65) > today and x < SECOND_CLASS_SHARE:
+            plan = person_plan(rng, born=born, qualified_from=age_reached_on(born, 40) + timedelta(days=365),
+                               today=today, second_class=True)
+            if plan:
+                second.append((pid, plan[0].applied_on))
+        else:
+            continue
+        if plan:
+            plans.append((pid, ward, plan))
+    return plans, second
+
+
 def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS, certified_share: float | None = None,
                            open_share: float | None = None) -> Written:
     """Certification histories and open cases of the city's residents as of ``today`` (those with
@@ -389,60 +453,32 @@ def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS
     ``open_share`` (of the certified, with an open renewal or change) replace the realistic
     shares, so that a city smaller than the one measured holds as many certifications and open
     cases as the one measured."""
-    open_certified = OPEN_RENEWAL_SHARE + OPEN_CHANGE_SHARE if open_share is None else open_share
     staff = generator_staff()
     now = timezone.now()
     case_seq, cert_seq = _sequence_of(Case._meta.db_table), _sequence_of(Certification._meta.db_table)
     written = Written()
-    aged_65 = date(today.year - 65, today.month, today.day) if (today.month, today.day) != (2, 29) \
-        else date(today.year - 65, 2, 28)
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id), max(id) FROM eligibility_resident")
         low, high = cursor.fetchone()
     for start in range(((low or 0) // chunk_ids) * chunk_ids, (high or -1) + 1, chunk_ids):
-        with connection.cursor() as cursor:
-            # residents aged 40+ living here, with their first-class qualification in force (if any),
-            # who have no case yet
-            cursor.execute(
-                "SELECT r.id, r.birth_date, r.ward, p.start FROM eligibility_resident r "
-                "LEFT JOIN eligibility_qualificationperiod p ON p.resident_id = r.id AND p.recorded_to IS NULL "
-                " AND p.insured_class = '1' AND p.start <= %s AND (p.end IS NULL OR p.end > %s) "
-                "WHERE r.status = 'resident' AND r.died_on IS NULL AND r.birth_date <= %s "
-                " AND r.id >= %s AND r.id < %s "
-                " AND NOT EXISTS (SELECT 1 FROM certification_case c WHERE c.resident_id = r.id) ORDER BY r.id",
-                [today, today, date(today.year - 40, 1, 1), start, start + chunk_ids])
-            rows = cursor.fetchall()
-        deck_rng = random.Random(f"cert-deck:{seed}:{start // chunk_ids}")
-        deck: list[str] = []
-        plans: list[tuple[int, str, list[Step]]] = []
-        second: list[tuple[int, date]] = []
-        for pid, born, ward, qualified_from in rows:
-            rng = random.Random(f"cert:{seed}:{pid}")
-            x = rng.random()
-            if qualified_from is not None and born <= aged_65:
-                age = (today - born).days // 365
-                certified = x < (_certified_share(age) if certified_share is None else certified_share)
-                y = rng.random()
-                opening = (y < open_certified) if certified else (y < OPEN_NEW_SHARE)
-                if not certified and not opening:
-                    continue
-                stage = None
-                if opening:
-                    if not deck:
-                        deck = list(STAGE_DECK)
-                        deck_rng.shuffle(deck)
-                    stage = deck.pop()
-                plan = person_plan(rng, born=born, qualified_from=max(qualified_from, age_reached_on(born, 65)),
-                                   today=today, open_new=not certified, stage=stage)
-            elif qualified_from is None and age_reached_on(born, 65) > today and x < SECOND_CLASS_SHARE:
-                plan = person_plan(rng, born=born, qualified_from=age_reached_on(born, 40) + timedelta(days=365),
-                                   today=today, second_class=True)
-                if plan:
-                    second.append((pid, plan[0].applied_on))
-            else:
-                continue
-            if plan:
-                plans.append((pid, ward, plan))
+        rows = candidates(start, start + chunk_ids, today)
+        plans, second = chunk_plans(rows, seed=seed, today=today, chunk=start // chunk_ids,
+                                    certified_share=certified_share, open_share=open_share)
+        with transaction.atomic():
+            # 法 §9 第2号: the qualification an application implies, recorded by eligibility's rule; a
+            # person it refuses (not living here on the day of the first application) has no history
+            refused = set()
+            for pid, applied_on in second:
+                try:
+                    with transaction.atomic():
+                        second_class_application_record(
+                            resident_id=pid, applied_on=applied_on, until=max(qualification_horizon(today), applied_on),
+                            context=Context(source="notification",
+                                            event_key=f"synthetic:second:{applied_on.isoformat()}"))
+                except NotificationInvalid:
+                    refused.add(pid)
+        plans = [p for p in plans if p[0] not in refused]
+        second = [s for s in second if s[0] not in refused]
         if not plans:
             continue
         cases_n = sum(len(p) for _, _, p in plans)
@@ -490,10 +526,6 @@ def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS
                         paper_rows.append((case_id, kind, s.applied_on, staff.pk, _at(s.applied_on), "", None, ""))
         with transaction.atomic():
             constraints_immediate()  # bulk writes to trail-tracked tables (kaigo.db)
-            for pid, applied_on in second:  # 法 §9 第2号: the qualification an application implies
-                second_class_application_record(
-                    resident_id=pid, applied_on=applied_on, until=max(qualification_horizon(today), applied_on),
-                    context=Context(source="notification", event_key=f"synthetic:second:{applied_on.isoformat()}"))
             for cases, certifications in zip(case_rows, cert_rows, strict=True):
                 copy_rows(Case, CASE_COLUMNS, cases, types=CASE_TYPES)
                 copy_rows(Certification, CERT_COLUMNS, certifications, types=CERT_TYPES)

@@ -12,13 +12,21 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Max, Min
 
 from certification.cases.models import Case, CaseEvent
 from certification.decisions.models import Certification
 from certification.rules.cases import OPEN_STATES, CaseKind, CaseState
 from eligibility.models import Resident
 from eligibility.qualification.rules import age_reached_on
-from synthetic.certification import LEVEL_SHARES, certification_generate, validity_end
+from synthetic.certification import (
+    CHUNK_IDS,
+    LEVEL_SHARES,
+    candidates,
+    certification_generate,
+    chunk_plans,
+    validity_end,
+)
 from synthetic.city import generate
 
 pytestmark = pytest.mark.django_db
@@ -132,19 +140,21 @@ def test_open_cases_at_every_stage_with_dates_of_their_stage(city):
 
 
 def test_the_same_seed_gives_the_same_rows_and_a_second_run_adds_nothing(city):
+    """Each person's rows are a function of the seed, the person and the day (chunk_plans, pure):
+    planned again from the same residents they are what was written; another seed plans another
+    city; a second run writes nothing (everyone certified has their cases)."""
     first = _digest()
     again = certification_generate(seed=3, today=TODAY)
     assert again.cases == 0 and _digest() == first
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE certification_certification, certification_receivedpaper, certification_caseevent,"
-                       " certification_case CASCADE")
-        cursor.execute("ALTER SEQUENCE certification_case_number RESTART")
-    certification_generate(seed=3, today=TODAY)
-    assert _digest() == first
-    certification_generate(seed=4, today=TODAY)  # nothing more: everyone has their cases
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE certification_certification, certification_receivedpaper, certification_caseevent,"
-                       " certification_case CASCADE")
-        cursor.execute("ALTER SEQUENCE certification_case_number RESTART")
-    certification_generate(seed=4, today=TODAY)
-    assert _digest() != first
+    lo, hi = Resident.objects.aggregate(lo=Min("id"), hi=Max("id")).values()
+    assert lo // CHUNK_IDS == hi // CHUNK_IDS  # one chunk of ids: planned at once
+    rows = candidates(lo, hi + 1, TODAY, without_cases=False)
+    plans, _ = chunk_plans(rows, seed=3, today=TODAY, chunk=lo // CHUNK_IDS)
+    assert chunk_plans(rows, seed=3, today=TODAY, chunk=lo // CHUNK_IDS) == (plans, _)
+    planned = sorted((pid, s.kind, s.state, s.applied_on, s.level, s.valid_from, s.valid_to, s.dates.get("decided_on"))
+                     for pid, _, steps in plans for s in steps)
+    written = sorted(Case.objects.values_list("resident_id", "kind", "state", "applied_on", "certification__level",
+                                              "certification__valid_from", "certification__valid_to", "decided_on"))
+    assert planned == written
+    other, _ = chunk_plans(rows, seed=4, today=TODAY, chunk=lo // CHUNK_IDS)
+    assert [p for p, _, _ in other] != [p for p, _, _ in plans]
