@@ -32,14 +32,16 @@ from synthetic.city import generate
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 12, 7)
+# more open cases than the city's realistic share (0.05 of the certified), so that a small city has
+# enough of them at every stage, past day 30 with and without a notice
+OPEN_SHARE = 0.25
 ORDER = ("survey_requested_on", "assessed_on", "board_on", "decided_on", "notified_on")
 
 
 @pytest.fixture
 def city():
     generate(residents=8_000, seed=3, as_of=date(2026, 4, 1))
-    written = certification_generate(seed=3, today=TODAY)
-    return written
+    return certification_generate(seed=3, today=TODAY, open_share=OPEN_SHARE)
 
 
 def _digest() -> str:
@@ -144,17 +146,22 @@ def test_the_same_seed_gives_the_same_rows_and_a_second_run_adds_nothing(city):
     planned again from the same residents they are what was written; another seed plans another
     city; a second run writes nothing (everyone certified has their cases)."""
     first = _digest()
-    again = certification_generate(seed=3, today=TODAY)
+    again = certification_generate(seed=3, today=TODAY, open_share=OPEN_SHARE)
     assert again.cases == 0 and _digest() == first
     lo, hi = Resident.objects.aggregate(lo=Min("id"), hi=Max("id")).values()
-    assert lo // CHUNK_IDS == hi // CHUNK_IDS  # one chunk of ids: planned at once
-    rows = candidates(lo, hi + 1, TODAY, without_cases=False)
-    plans, _ = chunk_plans(rows, seed=3, today=TODAY, chunk=lo // CHUNK_IDS)
-    assert chunk_plans(rows, seed=3, today=TODAY, chunk=lo // CHUNK_IDS) == (plans, _)
+
+    def planned_with(seed):
+        plans = []
+        for chunk in range(lo // CHUNK_IDS, hi // CHUNK_IDS + 1):  # as the step plans them: by chunk of ids
+            rows = candidates(chunk * CHUNK_IDS, (chunk + 1) * CHUNK_IDS, TODAY, without_cases=False)
+            plans += chunk_plans(rows, seed=seed, today=TODAY, chunk=chunk, open_share=OPEN_SHARE)[0]
+        return plans
+
+    plans = planned_with(3)
+    assert planned_with(3) == plans
     planned = sorted((pid, s.kind, s.state, s.applied_on, s.level, s.valid_from, s.valid_to, s.dates.get("decided_on"))
                      for pid, _, steps in plans for s in steps)
     written = sorted(Case.objects.values_list("resident_id", "kind", "state", "applied_on", "certification__level",
                                               "certification__valid_from", "certification__valid_to", "decided_on"))
     assert planned == written
-    other, _ = chunk_plans(rows, seed=4, today=TODAY, chunk=lo // CHUNK_IDS)
-    assert [p for p, _, _ in other] != [p for p, _, _ in plans]
+    assert [p for p, _, _ in planned_with(4)] != [p for p, _, _ in plans]
