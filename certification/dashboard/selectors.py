@@ -23,11 +23,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
+
 from audit.services import access_log_write
 from certification.dashboard.rules import BANDS, DUE_SOON_DAYS, Band, due_soon_applied, months_back
 from certification.rules.cases import DECISION_DAYS, OPEN_STATES, CaseKind, CaseState
 from eligibility.residents.selectors import ALL_WARDS, home_wards
-from kaigo.db import fetch_sets
+from kaigo.db import fetch_rows, fetch_sets
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import Role, has_permission
 
@@ -199,16 +201,49 @@ SELECT {_LIST_COLUMNS} FROM certification_case
 WHERE ward = ANY(%s) AND postponed_on >= %s AND postponed_on > applied_on + {DECISION_DAYS}
 ORDER BY postponed_on DESC, number LIMIT %s"""
 
-# decided cases of the 12 months by ward and by month in one scan (a carry-over, 法 §36, has no
-# survey or board and is decided at the counter: it is left out so as not to flatter the average)
-AVERAGES_SQL = f"""
+# decided cases by ward and month, from the first day given up to the last (a carry-over, 法 §36,
+# has no survey or board and is decided at the counter: it is left out so as not to flatter the
+# average); read from the index certcase_decided_on alone (migration 0003_dashboard)
+MONTHS_SQL = f"""
 SELECT ward, date_trunc('month', decided_on)::date AS month, count(*) AS decided,
-  round(avg(decided_on - applied_on), 1)::float AS average_days,
-  count(*) FILTER (WHERE decided_on - applied_on <= {DECISION_DAYS}) AS within_30
+  sum(decided_on - applied_on) AS days, count(*) FILTER (WHERE decided_on - applied_on <= {DECISION_DAYS}) AS within_30
 FROM certification_case
-WHERE state = 'decided' AND kind <> '{CaseKind.CARRY_OVER.value}' AND ward = ANY(%s)
-  AND decided_on >= %s AND decided_on <= %s
-GROUP BY GROUPING SETS ((ward), (date_trunc('month', decided_on)))"""
+WHERE state = 'decided' AND kind <> '{CaseKind.CARRY_OVER.value}' AND decided_on >= %s AND decided_on <= %s
+GROUP BY ward, date_trunc('month', decided_on)"""
+# the months before this one change only when a decision is entered with a past date: their sums
+# are kept in the cache for an hour, for every ward at once (the page filters them); this month's
+# are read with the page
+PAST_MONTHS_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class MonthSum:
+    ward: str
+    month: date
+    decided: int
+    days: int
+    within_30: int
+
+
+def _past_months(first: date, this_month: date) -> list[MonthSum]:
+    """The sums of the decided cases of every ward, by month, from ``first`` to the day before
+    ``this_month`` (from the cache, else one query)."""
+    key = f"certification:dashboard:months:{first.isoformat()}:{this_month.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = [MonthSum(r.ward, r.month, r.decided, r.days, r.within_30)
+                 for r in fetch_rows(MONTHS_SQL, [first, this_month - timedelta(days=1)])]
+        cache.set(key, found, PAST_MONTHS_SECONDS)
+    return found
+
+
+def _averages(sums: Iterable[MonthSum], key) -> dict:
+    total: dict = {}
+    for m in sums:
+        decided, days, within = total.get(key(m), (0, 0, 0))
+        total[key(m)] = (decided + m.decided, days + m.days, within + m.within_30)
+    return {k: Average(k, n, round(days / n, 1) if n else None, within) for k, (n, days, within) in total.items()}
+
 
 WAITING_SQL = """
 SELECT count(*) FILTER (WHERE survey_requested_on IS NOT NULL AND surveyed_on IS NULL) AS surveys,
@@ -229,18 +264,19 @@ def _case_rows(rows, today: date) -> CaseList:
 
 def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT) -> Dashboard:
     """The dashboard of the open cases of ``wards`` on ``today`` (no access log, no scope: the
-    caller's, ``dashboard_view``). One round trip for the case table, one query per registered
-    breakdown."""
+    caller's, ``dashboard_view``). One round trip for the case table (and once an hour one for the
+    past months' sums), one query per registered breakdown."""
     wards = sorted(set(wards))
     months = months_back(today)
     first, last = due_soon_applied(today, DUE_SOON_DAYS)
     band_params = [p for b in BANDS for p in ([today] if b.high is None else [today, today])]
-    stages, due, overdue, late, averages, waiting = fetch_sets(
+    past = _past_months(months[0], months[-1])
+    stages, due, overdue, late, this_month, waiting = fetch_sets(
         (STAGES_SQL, [*band_params, today, _OPEN, wards]),
         (DUE_SOON_SQL, [_OPEN, wards, first, last, limit]),
         (OVERDUE_SQL, [_OPEN, wards, first, limit]),
         (LATE_NOTICES_SQL, [wards, today - timedelta(days=365), limit]),
-        (AVERAGES_SQL, [wards, months[0], today]),
+        (MONTHS_SQL, [months[-1], today]),
         (WAITING_SQL, [today - timedelta(days=WAIT_LONG_DAYS), today - timedelta(days=WAIT_LONG_DAYS), _OPEN,
                        wards]),
     )
@@ -252,12 +288,12 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
         counts = tuple(getattr(r, b.key) for b in BANDS) if r else (0,) * len(BANDS)
         stage_rows.append(StageRow(state, labels[state], counts, r.total if r else 0, r.postponed if r else 0,
                                    r.longest if r else 0))
-    ward_avg = {r.ward: r for r in averages if r.ward is not None}
-    month_avg = {r.month: r for r in averages if r.month is not None}
-    by_ward = [Average(w, ward_avg[w].decided, ward_avg[w].average_days, ward_avg[w].within_30)
-               if w in ward_avg else Average(w, 0, None, 0) for w in wards]
-    by_month = [Average(m, month_avg[m].decided, month_avg[m].average_days, month_avg[m].within_30)
-                if m in month_avg else Average(m, 0, None, 0) for m in months]
+    in_scope = set(wards)
+    sums = [m for m in past if m.ward in in_scope]
+    sums += [MonthSum(r.ward, r.month, r.decided, r.days, r.within_30) for r in this_month if r.ward in in_scope]
+    ward_avg, month_avg = _averages(sums, lambda m: m.ward), _averages(sums, lambda m: m.month)
+    by_ward = [ward_avg.get(w, Average(w, 0, None, 0)) for w in wards]
+    by_month = [month_avg.get(m, Average(m, 0, None, 0)) for m in months]
     w = waiting[0]
     return Dashboard(
         today=today, wards=wards, bands=BANDS, stages=stage_rows, due_soon=_case_rows(due, today),

@@ -27,6 +27,17 @@ OWN, OTHER = Ward.NAKAHARA, Ward.ASAO
 _numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def no_cached_months():
+    """The past months' sums are cached for an hour by day (selectors._past_months): each test
+    starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def clerk(make_staff):
     return make_staff(Role.HEAD_OFFICE_CLERK)
@@ -168,6 +179,21 @@ def test_average_days_per_ward_and_per_month(clerk):
     only_own = selectors.dashboard_read(wards=[OWN], today=TODAY)
     assert [a.key for a in only_own.by_ward] == [OWN]
     assert {a.key: a.average_days for a in only_own.by_month}[date(2026, 11, 1)] == 40.0
+
+
+def test_past_months_come_from_the_cache_this_month_is_read_live(clerk):
+    case(clerk, state=CaseState.DECIDED, applied_on=date(2026, 10, 1), decided_on=date(2026, 10, 21))  # 20 days
+    first = selectors.dashboard_read(wards=[OWN], today=TODAY)
+    case(clerk, state=CaseState.DECIDED, applied_on=date(2026, 11, 1), decided_on=date(2026, 11, 11))  # past month
+    case(clerk, state=CaseState.DECIDED, applied_on=date(2026, 11, 20), decided_on=date(2026, 12, 2))  # this month
+
+    again = selectors.dashboard_read(wards=[OWN], today=TODAY)
+
+    months = {a.key: a for a in again.by_month}
+    assert months[date(2026, 10, 1)].decided == 1 and months[date(2026, 12, 1)].decided == 1
+    assert months[date(2026, 11, 1)].decided == 0  # entered after the page cached November: seen within the hour
+    assert first.by_ward[0].decided == 1 and again.by_ward[0].decided == 2
+    assert selectors.PAST_MONTHS_SECONDS == 3600
 
 
 def test_surveys_and_opinions_waiting(clerk):
