@@ -35,7 +35,7 @@ from kaigo.staff.roles import Role, has_permission
 
 PERMISSION = "certification.dashboard"
 NOT_PERMITTED = "締切の管理を表示する権限がありません。"
-LIST_LIMIT = 100  # rows of each list on the page (the total is shown beside it)
+LIST_LIMIT = 50  # rows of each list on the page (the total is shown beside it; the ward filter narrows)
 WAIT_LONG_DAYS = 14  # a survey or an opinion requested more than this many days ago is late
 # the stages of an open case, in the order of the process (certification.rules.cases.CaseState)
 OPEN_ORDER = [s for s in CaseState.values if s in OPEN_STATES]

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE INDEX IF NOT EXISTS certcase_postponed_late ON certification_case (postponed_on)"
-            " WHERE postponed_on > applied_on + 30;"
+            " INCLUDE (ward, applied_on, id, resident_id, number, kind, state) WHERE postponed_on > applied_on + 30;"
             "CREATE INDEX IF NOT EXISTS certcase_decided_on ON certification_case (decided_on)"
             " INCLUDE (ward, applied_on, kind) WHERE state = 'decided';"
             "CREATE INDEX IF NOT EXISTS certcase_open_dates ON certification_case (ward, applied_on)"
