@@ -171,13 +171,23 @@ class Dashboard:
 
 # --- the queries ------------------------------------------------------------------------------------
 
+# a band as a range of application days: elapsed = today - applied_on, so elapsed in [low, high]
+# is applied_on in [today - high, today - low] (compared as dates: no arithmetic per row)
 _BAND_COLUMNS = ",\n  ".join(
-    f"count(*) FILTER (WHERE %s - applied_on >= {b.low}"
-    + (f" AND %s - applied_on <= {b.high})" if b.high is not None else ")") + f" AS {b.key}" for b in BANDS)
+    "count(*) FILTER (WHERE applied_on <= %s" + (" AND applied_on >= %s)" if b.high is not None else ")")
+    + f" AS {b.key}" for b in BANDS)
 
+# the open cases by stage: bands, postponed, the oldest application, and the surveys and opinions
+# waiting (one scan of the open cases' index, certcase_open_dates)
 STAGES_SQL = f"""
 SELECT state, {_BAND_COLUMNS}, count(*) AS total, count(postponed_on) AS postponed,
-  max(%s - applied_on) AS longest
+  min(applied_on) AS oldest,
+  count(*) FILTER (WHERE survey_requested_on IS NOT NULL AND surveyed_on IS NULL) AS surveys,
+  count(*) FILTER (WHERE surveyed_on IS NULL AND survey_requested_on < %s) AS surveys_long,
+  min(survey_requested_on) FILTER (WHERE surveyed_on IS NULL) AS survey_oldest,
+  count(*) FILTER (WHERE opinion_requested_on IS NOT NULL AND opinion_received_on IS NULL) AS opinions,
+  count(*) FILTER (WHERE opinion_received_on IS NULL AND opinion_requested_on < %s) AS opinions_long,
+  min(opinion_requested_on) FILTER (WHERE opinion_received_on IS NULL) AS opinion_oldest
 FROM certification_case WHERE state = ANY(%s) AND ward = ANY(%s) GROUP BY state"""
 
 _LIST_COLUMNS = ("id AS case_id, resident_id, number, ward, kind, state, applied_on, postponed_on, "
@@ -245,16 +255,6 @@ def _averages(sums: Iterable[MonthSum], key) -> dict:
     return {k: Average(k, n, round(days / n, 1) if n else None, within) for k, (n, days, within) in total.items()}
 
 
-WAITING_SQL = """
-SELECT count(*) FILTER (WHERE survey_requested_on IS NOT NULL AND surveyed_on IS NULL) AS surveys,
-  count(*) FILTER (WHERE surveyed_on IS NULL AND survey_requested_on < %s) AS surveys_long,
-  min(survey_requested_on) FILTER (WHERE surveyed_on IS NULL) AS survey_oldest,
-  count(*) FILTER (WHERE opinion_requested_on IS NOT NULL AND opinion_received_on IS NULL) AS opinions,
-  count(*) FILTER (WHERE opinion_received_on IS NULL AND opinion_requested_on < %s) AS opinions_long,
-  min(opinion_requested_on) FILTER (WHERE opinion_received_on IS NULL) AS opinion_oldest
-FROM certification_case WHERE state = ANY(%s) AND ward = ANY(%s)"""
-
-
 def _case_rows(rows, today: date) -> CaseList:
     listed = [CaseRow(r.case_id, r.resident_id, r.number, r.ward, r.kind, r.state, r.applied_on,
                       r.applied_on + timedelta(days=DECISION_DAYS),
@@ -269,16 +269,16 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
     wards = sorted(set(wards))
     months = months_back(today)
     first, last = due_soon_applied(today, DUE_SOON_DAYS)
-    band_params = [p for b in BANDS for p in ([today] if b.high is None else [today, today])]
+    band_params = [p for b in BANDS for p in ([today - timedelta(days=b.low)] + (
+        [today - timedelta(days=b.high)] if b.high is not None else []))]
+    long_ago = today - timedelta(days=WAIT_LONG_DAYS)
     past = _past_months(months[0], months[-1])
-    stages, due, overdue, late, this_month, waiting = fetch_sets(
-        (STAGES_SQL, [*band_params, today, _OPEN, wards]),
+    stages, due, overdue, late, this_month = fetch_sets(
+        (STAGES_SQL, [*band_params, long_ago, long_ago, _OPEN, wards]),
         (DUE_SOON_SQL, [_OPEN, wards, first, last, limit]),
         (OVERDUE_SQL, [_OPEN, wards, first, limit]),
         (LATE_NOTICES_SQL, [wards, today - timedelta(days=365), limit]),
         (MONTHS_SQL, [months[-1], today]),
-        (WAITING_SQL, [today - timedelta(days=WAIT_LONG_DAYS), today - timedelta(days=WAIT_LONG_DAYS), _OPEN,
-                       wards]),
     )
     labels = dict(CaseState.choices)
     by_state = {r.state: r for r in stages}
@@ -287,19 +287,24 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
         r = by_state.get(state)
         counts = tuple(getattr(r, b.key) for b in BANDS) if r else (0,) * len(BANDS)
         stage_rows.append(StageRow(state, labels[state], counts, r.total if r else 0, r.postponed if r else 0,
-                                   r.longest if r else 0))
+                                   (today - r.oldest).days if r else 0))
     in_scope = set(wards)
     sums = [m for m in past if m.ward in in_scope]
     sums += [MonthSum(r.ward, r.month, r.decided, r.days, r.within_30) for r in this_month if r.ward in in_scope]
     ward_avg, month_avg = _averages(sums, lambda m: m.ward), _averages(sums, lambda m: m.month)
     by_ward = [ward_avg.get(w, Average(w, 0, None, 0)) for w in wards]
     by_month = [month_avg.get(m, Average(m, 0, None, 0)) for m in months]
-    w = waiting[0]
+
+    def oldest(column: str) -> date | None:
+        return min((getattr(r, column) for r in stages if getattr(r, column)), default=None)
+
     return Dashboard(
         today=today, wards=wards, bands=BANDS, stages=stage_rows, due_soon=_case_rows(due, today),
         overdue=_case_rows(overdue, today), late_notices=_case_rows(late, today), by_ward=by_ward,
         by_month=by_month,
-        waiting=Waiting(w.surveys, w.surveys_long, w.survey_oldest, w.opinions, w.opinions_long, w.opinion_oldest),
+        waiting=Waiting(sum(r.surveys for r in stages), sum(r.surveys_long for r in stages), oldest("survey_oldest"),
+                        sum(r.opinions for r in stages), sum(r.opinions_long for r in stages),
+                        oldest("opinion_oldest")),
         breakdowns=[(b.title, b.rows(wards, today)) for b in WAITING_BREAKDOWNS.values()],
     )
 
