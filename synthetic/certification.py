@@ -338,8 +338,8 @@ CASE_TYPES = ("int8", "text", "int8", "text", "text", "text", "bool", "text", "t
               "date", "date", "date", "date", "date", "text", "date", "date", "date", "date", "text", "date", "date",
               "text", "int8", "timestamptz", "timestamptz")
 CERT_COLUMNS = ("id", "resident_id", "case_id", "level", "valid_from", "valid_to", "decided_on", "board_opinion",
-                "designated_services", "ended_on", "end_reason", "decided_by_id", "created_at")
-CERT_TYPES = ("int8", "int8", "int8", "text", "date", "date", "date", "text", "varchar[]", "date", "text", "int8",
+                "designated_services", "ended_on", "end_reason", "end_note", "decided_by_id", "created_at")
+CERT_TYPES = ("int8", "int8", "int8", "text", "date", "date", "date", "text", "varchar[]", "date", "text", "text", "int8",
               "timestamptz")
 EVENT_COLUMNS = ("case_id", "move", "from_state", "to_state", "actor_id", "at", "note")
 EVENT_TYPES = ("int8", "text", "text", "text", "int8", "timestamptz", "text")
@@ -512,7 +512,7 @@ def certification_generate(*, seed: int, today: date, chunk_ids: int = CHUNK_IDS
                 if s.level is not None:
                     cert_id = next(cert_ids)
                     cert_rows[position].append((cert_id, pid, case_id, s.level, s.valid_from, s.valid_to, d["decided_on"], "",
-                                      [], s.ended_on, "superseded" if s.ended_on else "", staff.pk,
+                                      [], s.ended_on, "superseded" if s.ended_on else "", "", staff.pk,
                                       _at(d["decided_on"])))
                     previous = cert_id
                 else:

@@ -248,6 +248,55 @@ class World:
                                       username=f"walk-new-{next(self._serial)}", display_name="新人",
                                       organisation=Organisation.NAKAHARA, role=Role.INQUIRY)
 
+    def cert_case(self, ward, *, received=False, surveyed=False):
+        """A new certification case of a made-up insured person of ``ward``; with ``received`` its
+        opinion asked and received, with ``surveyed`` its survey's day set (the survey's package
+        is another helper's)."""
+        from certification.cases.models import Case
+        from certification.cases.services import Application, case_open
+        from certification.opinion.services import doctor_create, opinion_receive, opinion_request
+        from tests.certification.factories import make_insured
+        from tests.certification.test_opinion import receipt
+
+        today = timezone.localdate()
+        case = case_open(actor=self.admin, resident_id=make_insured(ward=ward).pk,
+                         application=Application("new", today - timedelta(days=10)))
+        if received:
+            doctor = doctor_create(actor=self.admin, institution_code=f"14{case.pk:08d}", institution_name="試験病院",
+                                   doctor_name="試験 医師")
+            opinion = opinion_request(actor=self.admin, case_id=case.pk, doctor_id=doctor.pk,
+                                      requested_on=case.applied_on)
+            opinion_receive(actor=self.admin, opinion_id=opinion.pk, receipt=receipt(today))
+        if surveyed:
+            Case.objects.filter(pk=case.pk).update(surveyed_on=today - timedelta(days=5))
+        return case
+
+    def opinion(self, ward):
+        """An opinion asked for a new case of ``ward``, not yet received."""
+        from certification.opinion.services import doctor_create, opinion_request
+
+        case = self.cert_case(ward)
+        doctor = doctor_create(actor=self.admin, institution_code=f"13{case.pk:08d}", institution_name="試験病院",
+                               doctor_name="試験 医師")
+        return opinion_request(actor=self.admin, case_id=case.pk, doctor_id=doctor.pk,
+                               requested_on=timezone.localdate())
+
+    def survey_case(self, ward, *, assigned=True):
+        """A new application of a resident of ``ward`` (taken by the head office), its survey asked of
+        the city's own surveyors."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        case = case_open(actor=self.admin, resident_id=make_insured(ward=ward).pk,
+                         application=Application(kind="new", applied_on=timezone.localdate()))
+        if assigned:
+            survey_assign(actor=self.admin, case_id=case.pk, body_code="0000000000",
+                          requested_on=timezone.localdate())
+        return case
+
     def failed_run(self):
         from kaigo.batches.models import BatchRun
 
@@ -410,6 +459,35 @@ def _alert(world, ward, client):
     return f"/audit/alerts/{world.alert().pk}/acknowledge/", {}
 
 
+def _survey_assign(world, ward, client):
+    case = world.survey_case(ward, assigned=False)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "assign", "assign-body": "0000000000",
+                                                       "assign-requested_on": timezone.localdate().isoformat()}
+
+
+def _survey_appoint(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "appoint", "appoint-place_kind": "home",
+                                                       "appoint-on": timezone.localdate().isoformat()}
+
+
+def _survey_enter(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "enter", "entry-a1-3": "1",
+                                                       "entry-surveyed_on": timezone.localdate().isoformat()}
+
+
+def _survey_file(world, ward, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.survey.format import LAYOUT
+    from tests.certification.test_survey import survey_line
+
+    case = world.survey_case(ward)
+    return "/certification/survey-files/", {"file": SimpleUploadedFile(
+        "chosa.csv", LAYOUT.file([survey_line(case.number, surveyed_on=timezone.localdate())]))}
+
+
 def _batch_start(world, ward, client):
     return "/batches/start/", {"kind": "demo.squares", "records": "10", "chunk_size": "10"}
 
@@ -454,6 +532,57 @@ def _second_factor_reset(world, ward, client):
     return f"/staff/{target.pk}/second-factor-reset/", {}
 
 
+def _opinion_request(world, ward, client):
+    from certification.opinion.services import doctor_create
+
+    case = world.cert_case(ward)
+    doctor = doctor_create(actor=world.admin, institution_code=f"12{case.pk:08d}", institution_name="試験病院",
+                           doctor_name="試験 医師")
+    return (f"/certification/cases/{case.pk}/opinion/",
+            {"action": "request", "doctor": str(doctor.pk), "requested_on": timezone.localdate().isoformat()})
+
+
+def _opinion_receive(world, ward, client):
+    opinion = world.opinion(ward)
+    today = timezone.localdate().isoformat()
+    return (f"/certification/cases/{opinion.case_id}/opinion/",
+            {"action": "receive", "opinion": str(opinion.pk), "received_on": today, "written_on": today,
+             "dementia_rank": "2a", "short_term_memory": "ok", "cognitive_ability": "some", "communication": "able",
+             "eating": "self", "stability": "stable", "setting": "home", "continuing": "new"})
+
+
+def _opinion_remind(world, ward, client):
+    opinion = world.opinion(ward)
+    return (f"/certification/cases/{opinion.case_id}/opinion/",
+            {"action": "remind", "opinion": str(opinion.pk), "reminded_on": timezone.localdate().isoformat()})
+
+
+def _opinion_cancel(world, ward, client):
+    opinion = world.opinion(ward)
+    return (f"/certification/cases/{opinion.case_id}/opinion/",
+            {"action": "cancel", "opinion": str(opinion.pk), "on": timezone.localdate().isoformat(), "reason": "辞退"})
+
+
+def _doctor_new(world, ward, client):
+    return "/certification/opinions/doctors/", {"institution_code": f"11{next(world._serial):08d}",
+                                                "institution_name": "試験医院", "doctor_name": "試験 医師"}
+
+
+def _estimate(world, ward, client):
+    case = world.cert_case(ward, received=True, surveyed=True)
+    return f"/certification/cases/{case.pk}/assessment/", {"action": "estimate"}
+
+
+def _result_import(world, ward, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.certification.test_assessment import result_file, result_line
+
+    case = world.cert_case(ward, received=True, surveyed=True)
+    return "/certification/assessment/exchange/", {
+        "file": SimpleUploadedFile("kekka.csv", result_file(result_line(case.number)))}
+
+
 def _password_change(world, ward, client):
     from tests.factories import TEST_PASSWORD
 
@@ -463,6 +592,66 @@ def _password_change(world, ward, client):
     client.force_login(client.staff)  # a new password ends the session: sign in again
     satisfy_second_factor(client, client.staff)
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
+
+
+# --- certification's decisions (certification/decisions) ---------------------------------------------
+
+
+def _cert_case(world, ward, *, reviewed=False):
+    """A case of a new insured person of ``ward`` awaiting its board (opinion received), or reviewed."""
+    from certification.decisions.services import board_result_enter
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(world.admin, make_insured(ward=ward))
+    if reviewed:
+        board_result_enter(actor=world.admin, case_id=case.pk, entry=entry())
+    return case
+
+
+def _cert_review(world, ward, client):
+    case = _cert_case(world, ward)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "review", "level": "22", "months": "6", "reviewed_on": timezone.localdate().isoformat(),
+        "board_opinion": "試験の意見"}
+
+
+def _cert_decide(world, ward, client):
+    case = _cert_case(world, ward, reviewed=True)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "decide", "decided_on": timezone.localdate().isoformat(), "confirm": "1"}
+
+
+def _cert_carry_over(world, ward, client):
+    from certification.cases.services import Application, case_open, paper_receive
+    from tests.certification.factories import make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward, moved_in_on=today - timedelta(days=3))
+    case = case_open(actor=world.admin, resident_id=person.pk, application=Application("carry_over", today))
+    paper_receive(actor=world.admin, case_id=case.pk, kind="eligibility_certificate", received_on=today)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "carry_over", "level": "23", "certificate_valid_to": (today + timedelta(days=90)).isoformat(),
+        "decided_on": today.isoformat()}
+
+
+def _cert_notice(world, ward, client):
+    from certification.decisions.services import decision_decide
+
+    case = _cert_case(world, ward, reviewed=True)
+    decision_decide(actor=world.admin, case_id=case.pk)
+    return f"/certification/cases/{case.pk}/notices/result/", {}
+
+
+def _cert_revoke(world, ward, client):
+    from tests.certification.factories import make_certification, make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward)
+    cert = make_certification(person, valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=150),
+                              actor=world.admin)
+    return f"/certification/persons/{person.pk}/certifications/{cert.pk}/revoke/", {
+        "on": today.isoformat(), "reason": "試験の取消", "confirm": "1"}
 
 
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
@@ -500,6 +689,12 @@ POST_CASES = {
     "staff/requests/disable/": ("staff.request", False, _account_disable_request),
     "staff/requests/<int:request_id>/": ("staff.manage", False, _account_decide),
     "audit/alerts/<int:alert_id>/acknowledge/": ("audit.view", False, _alert),
+    "certification/cases/<int:case_id>/survey/": ("certification.update", True, _survey_assign),
+    "certification/cases/<int:case_id>/survey/#appoint": ("certification.update", True, _survey_appoint),
+    "certification/cases/<int:case_id>/survey/#enter": ("certification.update", True, _survey_enter),
+    # a contracted body's file covers every ward: the file is recorded for any holder of the permission,
+    # a line of a case outside the actor's wards is refused (listed), never applied
+    "certification/survey-files/": ("certification.update", False, _survey_file),
     "batches/start/": ("batch.operate", False, _batch_start),
     "batches/<int:run_id>/resume/": ("batch.operate", False, _batch_resume),
     "staff/<int:staff_id>/grant/": ("staff.manage", False, _grant),
@@ -508,6 +703,22 @@ POST_CASES = {
     "staff/<int:staff_id>/unlock/": ("staff.manage", False, _unlock),
     "staff/<int:staff_id>/second-factor-reset/": ("staff.manage", False, _second_factor_reset),
     "staff/password/": (None, False, _password_change),  # one's own password
+    # certification: the doctor's opinion (request, receipt, reminder, cancellation) and the primary assessment
+    "certification/cases/<int:case_id>/opinion/": ("certification.update", True, _opinion_request),
+    "certification/cases/<int:case_id>/opinion/#receive": ("certification.update", True, _opinion_receive),
+    "certification/cases/<int:case_id>/opinion/#remind": ("certification.update", True, _opinion_remind),
+    "certification/cases/<int:case_id>/opinion/#cancel": ("certification.update", True, _opinion_cancel),
+    # the master of doctors serves every ward (names no applicant)
+    "certification/opinions/doctors/": ("certification.update", False, _doctor_new),
+    "certification/cases/<int:case_id>/assessment/": ("certification.update", True, _estimate),
+    # the result file is recorded for any clerk holding the role; its lines of another ward are listed as bad
+    "certification/assessment/exchange/": ("certification.update", False, _result_import),
+    "certification/cases/<int:case_id>/decision/": ("certification.decide", True, _cert_review),
+    "certification/cases/<int:case_id>/decision/#decide": ("certification.decide", True, _cert_decide),
+    "certification/cases/<int:case_id>/decision/#carry_over": ("certification.decide", True, _cert_carry_over),
+    "certification/cases/<int:case_id>/notices/<slug:kind>/": ("certification.decide", True, _cert_notice),
+    "certification/persons/<int:resident_id>/certifications/<int:certification_id>/revoke/": (
+        "certification.decide", True, _cert_revoke),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -625,7 +836,13 @@ def _get_world(make_staff) -> dict[str, object]:
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
     world.certification_case(OWN)  # a row on the deadline dashboard (認定の締切管理)
+    from certification.decisions.services import decision_decide
+
+    cert_case = _cert_case(world, OWN, reviewed=True)
+    certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
+    survey_file = _survey_file_received(world)
     return {
+        "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,
@@ -635,6 +852,15 @@ def _get_world(make_staff) -> dict[str, object]:
         "kinds": {"premiums/<int:levy_id>/": ["decision", "payment_slip", "change", "pension_start"],
                   "reductions/": ["deferral"]},
     }
+
+
+def _survey_file_received(world) -> int:
+    from certification.survey.format import LAYOUT
+    from certification.survey.services import survey_file_receive
+    from tests.certification.test_survey import survey_line
+
+    return survey_file_receive(LAYOUT.file([survey_line("2099-000001")]), file_name="walk.csv",
+                               actor=world.admin).file.pk
 
 
 def _get_paths(ids) -> list[str]:

@@ -18,7 +18,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,6 +129,67 @@ class World:
                                                        999_999_999)]), file_name="w.csv", today=TODAY)
         return HeldPayment.objects.get(resident=self.person)
 
+    def survey_case(self, assigned: bool = True):
+        """A new application of the person (taken by the clerk), its survey asked of the city."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        certification_clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        case = case_open(actor=certification_clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
+                         application=Application(kind="new", applied_on=date.today()))
+        if assigned:
+            survey_assign(actor=certification_clerk, case_id=case.pk, body_code="0000000000",
+                          requested_on=date.today())
+        return case
+
+    def case(self):
+        """A new application for certification of the person, taken by 中原区's certification clerk."""
+        from certification.cases.services import Application, case_open
+
+        return case_open(actor=self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA),
+                         resident_id=self.person.pk, application=Application(kind="new", applied_on=date.today()))
+
+    def cert_case(self):
+        """A new application of a made-up insured person of 中原区, taken by a certification clerk there."""
+        from certification.cases.services import Application, case_open
+        from tests.certification.factories import make_insured
+
+        clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        return case_open(actor=clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
+                         application=Application("new", date.today()))
+
+    def opinion(self):
+        """An opinion asked for a new case of 中原区, not yet received."""
+        from certification.opinion.services import opinion_request
+        from tests.certification.test_opinion import make_doctor
+
+        case = self.cert_case()
+        clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        return opinion_request(actor=clerk, case_id=case.pk, doctor_id=make_doctor(clerk, code=f"14{case.pk:08d}").pk,
+                               requested_on=date.today())
+
+    def board_case(self, reviewed=False):
+        """A certification case of a new insured person of 中原区 awaiting its board (or reviewed)."""
+        from certification.decisions.services import board_result_enter
+        from tests.certification.factories import make_insured
+        from tests.certification.test_decisions import entry, scheduled
+
+        head = self.make_staff(Role.HEAD_OFFICE_CLERK)
+        case = scheduled(head, make_insured(ward=Ward.NAKAHARA))
+        if reviewed:
+            board_result_enter(actor=head, case_id=case.pk, entry=entry())
+        return case
+
+    def certification(self):
+        from tests.certification.factories import make_certification, make_insured
+
+        return make_certification(make_insured(ward=Ward.NAKAHARA), valid_from=date.today(),
+                                  valid_to=date.today() + timedelta(days=100),
+                                  actor=self.make_staff(Role.HEAD_OFFICE_CLERK))
+
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
         from kaigo.staff.services import account_request_create
@@ -177,6 +238,23 @@ CHECKED = {
         b"x", file_name="x.csv", business_date=date.today(), actor=a, origin="screen")),
     "eligibility.qualification.services.notification_register": (True, lambda w, a: S("eligibility.qualification.services.notification_register")(
         actor=a, resident_id=w.person.pk, notification=_notification(w))),
+    "eligibility.qualification.services.second_class_for_certification": (True, lambda w, a: S(
+        "eligibility.qualification.services.second_class_for_certification")(
+        actor=a, resident_id=w.person.pk, applied_on=date.today())),
+    "certification.cases.services.case_open": (True, lambda w, a: S("certification.cases.services.case_open")(
+        actor=a, resident_id=w.person.pk, application=S("certification.cases.services.Application")(
+            kind="new", applied_on=date.today()))),
+    **{f"certification.cases.services.{name}": (True, lambda w, a, name=name, kw=kw: S(
+        f"certification.cases.services.{name}")(actor=a, case_id=w.case().pk, **kw)) for name, kw in {
+        "case_withdraw": {"on": date.today(), "reason": "x"},
+        "case_dismiss": {"on": date.today(), "reason": "x"},
+        "case_postpone": {"on": date.today(), "reason": "x", "expected_by": date.today()},
+        "paper_receive": {"kind": "opinion", "received_on": date.today()},
+    }.items()},
+    "certification.cases.services.paper_cancel": (True, lambda w, a: S("certification.cases.services.paper_cancel")(
+        actor=a, paper_id=S("certification.cases.services.paper_receive")(
+            actor=w.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA), case_id=w.case().pk,
+            kind="opinion", received_on=date.today()).pk, reason="x")),
     "eligibility.intake.services.move_effect": (True, lambda w, a: S("eligibility.intake.services.move_effect")(
         actor=a, resident_id=w.person.pk, move=_move(w))),
     "eligibility.intake.services.manual_move_record": (True, lambda w, a: S("eligibility.intake.services.manual_move_record")(
@@ -191,6 +269,17 @@ CHECKED = {
     "eligibility.qualification.services.facility_close": (True, lambda w, a: S("eligibility.qualification.services.facility_close")(
         actor=a, code="FW00000001", closed_on=date.today(), reason="閉所")),
     "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
+    # certification (decisions)
+    "certification.decisions.services.board_result_enter": (True, lambda w, a: S("certification.decisions.services.board_result_enter")(
+        actor=a, case_id=w.board_case().pk, entry=S("tests.certification.test_decisions.entry")())),
+    "certification.decisions.services.decision_decide": (True, lambda w, a: S("certification.decisions.services.decision_decide")(
+        actor=a, case_id=w.board_case(reviewed=True).pk)),
+    "certification.decisions.services.carry_over_decide": (True, lambda w, a: S("certification.decisions.services.carry_over_decide")(
+        actor=a, case_id=w.board_case().pk, entry=S("certification.decisions.services.CarryOverEntry")("23", None))),
+    "certification.decisions.services.certification_revoke": (True, lambda w, a: S("certification.decisions.services.certification_revoke")(
+        actor=a, certification_id=w.certification().pk, on=date.today(), reason="取消")),
+    "certification.decisions.services.notice_issue": (True, lambda w, a: S("certification.decisions.services.notice_issue")(
+        actor=a, case_id=w.board_case().pk, kind="result")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -211,6 +300,22 @@ CHECKED = {
     "kaigo.staff.services.account_request_decide": (False, lambda w, a: S("kaigo.staff.services.account_request_decide")(
         actor=a, request_id=w.account_request().pk, approve=True)),
     "audit.services.alert_acknowledge": (False, lambda w, a: S("audit.services.alert_acknowledge")(alert_id=1, actor=a)),
+    # certification: the doctor's opinion and the primary assessment
+    "certification.opinion.services.doctor_create": (False, lambda w, a: S("certification.opinion.services.doctor_create")(
+        actor=a, institution_code="1410000001", institution_name="試験病院", doctor_name="試験 医師")),
+    "certification.opinion.services.opinion_request": (True, lambda w, a: S("certification.opinion.services.opinion_request")(
+        actor=a, case_id=w.cert_case().pk, doctor_id=w.opinion().doctor_id, requested_on=date.today())),
+    "certification.opinion.services.opinion_receive": (True, lambda w, a: S("certification.opinion.services.opinion_receive")(
+        actor=a, opinion_id=w.opinion().pk, receipt=S("tests.certification.test_opinion.receipt")())),
+    "certification.opinion.services.opinion_remind": (True, lambda w, a: S("certification.opinion.services.opinion_remind")(
+        actor=a, opinion_id=w.opinion().pk, reminded_on=date.today())),
+    "certification.opinion.services.opinion_cancel": (True, lambda w, a: S("certification.opinion.services.opinion_cancel")(
+        actor=a, opinion_id=w.opinion().pk, on=date.today(), reason="辞退")),
+    "certification.assessment.services.primary_estimate": (True, lambda w, a: S("certification.assessment.services.primary_estimate")(
+        actor=a, case_id=w.opinion().case_id, severities={})),
+    # the result file names cases of every ward: refused as a whole without the role, line by line outside the ward
+    "certification.assessment.services.assessment_import": (False, lambda w, a: S("certification.assessment.services.assessment_import")(
+        actor=a, data=b"x", file_name="x.csv")),
     # premiums
     "premiums.collection.services.payment_record_counter": (True, lambda w, a: S("premiums.collection.services.payment_record_counter")(
         actor=a, resident_id=w.person.pk, data=S("premiums.collection.services.CounterPayment")(FY, "billing", date(2026, 7, 1), 7_200, date.today()))),
@@ -249,6 +354,18 @@ CHECKED = {
         actor=a, reduction_id=w.reduction().pk, approve=True)),
     "premiums.reductions.services.deferral_end": (True, lambda w, a: S("premiums.reductions.services.deferral_end")(
         actor=a, reduction_id=w.reduction(decided=True).pk, until=date.today(), reason="資力回復")),
+    # certification: the survey
+    "certification.survey.services.survey_assign": (True, lambda w, a: S("certification.survey.services.survey_assign")(
+        actor=a, case_id=w.survey_case(assigned=False).pk, body_code="0000000000", requested_on=date.today())),
+    "certification.survey.services.survey_appoint": (True, lambda w, a: S("certification.survey.services.survey_appoint")(
+        actor=a, case_id=w.survey_case().pk, on=date.today(), at=None, place_kind="home")),
+    "certification.survey.services.survey_enter": (True, lambda w, a: S("certification.survey.services.survey_enter")(
+        actor=a, case_id=w.survey_case().pk, surveyed_on=date.today(), answers={"1-3": "1"}, notes={})),
+    "certification.survey.services.survey_file_receive": (False, lambda w, a: S("certification.survey.services.survey_file_receive")(
+        b"x", file_name="x.csv", actor=a)),
+    # the master of surveying bodies serves every ward: "scoped" here is the head office only
+    "certification.survey.services.survey_body_save": (True, lambda w, a: S("certification.survey.services.survey_body_save")(
+        actor=a, code="X1", name="試験", kind="designated")),
     **{f"premiums.rates.services.{name}": (False, lambda w, a, name=name, kw=kw: S(f"premiums.rates.services.{name}")(actor=a, **kw)) for name, kw in {
         "rate_table_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_table_id": 1},
         "rate_table_update": {"table_id": 1, "name": "x"},
@@ -274,6 +391,10 @@ NOT_STAFF_WRITES = {
     "kaigo.batches.services.require_operate": "the check itself",
     "kaigo.staff.services.require_section_chief": "the check itself",
     "kaigo.staff.services.require_other_account": "the check itself",
+    "certification.cases.services.case_move": "a step of the calling service, which locked the case and checked "
+                                              "role and ward in its transaction",
+    "certification.cases.services.case_requested": "a step of the survey's and opinion's request services, "
+                                                   "which checked role and ward",
     "premiums.notices.services.notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.reduction_notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.issued_notice_pdf": "a read: an issued notice drawn again, only the access log",
@@ -284,9 +405,14 @@ NOT_STAFF_WRITES = {
 
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
+    "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},
+    "certification.cases.services": {"current_certification", "latest_certification", "case_number_next",
+                                     "case_lock", "cases_end_on_loss"},
+    "certification.assessment.services": {"assessment_problems", "survey_severities"},
+    "certification.opinion.services": {"opinions_mark_late", "reminder_days", "continuing_for"},
     "eligibility.cards.services": {"age65_issue_cards"},
     "eligibility.intake.services": {"apply_chunk", "file_status_settle"},
     "eligibility.qualification.services": {

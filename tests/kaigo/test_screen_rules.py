@@ -28,6 +28,8 @@ def _first(model, **filters):
 def city_paths() -> list[str]:
     """Every GET path of the project, its parameters filled from the synthetic city."""
     from audit.models import AuditAlert
+    from certification.cases.models import Case
+    from certification.survey.models import SurveyFile
     from eligibility.cards.models import CardIssue
     from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
     from eligibility.qualification.models import Facility
@@ -35,6 +37,8 @@ def city_paths() -> list[str]:
     from kaigo.staff.models import AccountRequest, RoleGrant, Staff
     from premiums.collection.models import CounterReceipt, Payment
     from premiums.models import Levy, PremiumRateTable, Reduction
+
+    from certification.decisions.models import Certification
 
     receipt = CounterReceipt.objects.order_by("pk").first()
     resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
@@ -53,7 +57,9 @@ def city_paths() -> list[str]:
         "request_id": _first(AccountRequest),
         "table_id": _first(PremiumRateTable, status="draft"),
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
+        "case_id": _first(Case), "survey_file_id": _first(SurveyFile),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
+        "certification_id": _first(Certification),
     })
 
 
@@ -109,6 +115,50 @@ def _merged_screens_records(clerk, make_staff):
                                installments__number=1).order_by("pk").first()
     payment_file_receive(LAYOUT.file([payment_line("S1", payment_number(FY, levy.notice_number, 1), 999_999_999)]),
                          file_name="s.csv", today=min(DAY, date.today()))
+    _certification_records(clerk)
+
+
+def _certification_records(clerk):
+    """A case with its opinion received, the development estimator's result (its notice on the
+    page), a late opinion on the reminder list and a result file imported with a bad line."""
+    from datetime import timedelta
+
+    from certification.assessment.services import assessment_import, primary_estimate
+    from certification.opinion.services import opinion_request, opinions_mark_late
+    from tests.certification.test_assessment import result_file, result_line, uniform
+    from tests.certification.test_opinion import make_doctor, open_case, received_case
+
+    case = received_case(clerk)
+    primary_estimate(actor=clerk, case_id=case.pk, severities=uniform(0.2))
+    late = open_case(clerk, applied_on=date.today() - timedelta(days=20))
+    opinion_request(actor=clerk, case_id=late.pk, doctor_id=make_doctor(clerk, code="1419999999").pk,
+                    requested_on=late.applied_on)
+    opinions_mark_late()
+    assessment_import(actor=clerk, data=result_file(result_line(case.number), result_line("x")), file_name="kekka.csv")
+    # and a new application with its survey asked for and partly entered with a warning to confirm, and a
+    # survey file with a rejected line
+    from certification.cases.services import Application, case_open
+    from certification.survey.format import LAYOUT as SURVEY_LAYOUT
+    from certification.survey.services import survey_assign, survey_enter, survey_file_receive
+    from tests.certification.factories import make_insured
+    from tests.certification.test_survey import city_body, survey_line
+
+    city_body()
+    case = case_open(actor=clerk, resident_id=make_insured().pk,
+                     application=Application(kind="new", applied_on=date.today()))
+    survey_assign(actor=clerk, case_id=case.pk, body_code="0000000000", requested_on=date.today())
+    survey_enter(actor=clerk, case_id=case.pk, surveyed_on=date.today(), answers={"1-3": "3", "1-10": "1"},
+                 notes={"1": "寝返りは介助"}, warnings_confirmed=True)
+    survey_file_receive(SURVEY_LAYOUT.file([survey_line("2099-000001")]), file_name="s.csv", actor=clerk)
+    # certification's decision page: a case decided with its board's result and designated services
+    from certification.decisions.services import board_result_enter, decision_decide
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(clerk, make_insured())
+    board_result_enter(actor=clerk, case_id=case.pk, entry=entry(board_opinion="試験の意見",
+                                                                 designated_services=("day_care",)))
+    decision_decide(actor=clerk, case_id=case.pk)
 
 
 def test_the_rules_find_what_they_look_for():
@@ -234,6 +284,8 @@ FORMS = [
     pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
     pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
     pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
+    pytest.param("/certification/opinions/doctors/", {"institution_code": "１２３"}, id="doctor-new"),
+    pytest.param("/certification/assessment/exchange/", {}, id="assessment-result-import"),
 ]
 
 

@@ -10,7 +10,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("certification", "0002_case_primary_level")]
+    dependencies = [("certification", "0005_decisions")]
 
     operations = [
         migrations.RunSQL(
