@@ -53,7 +53,8 @@ class Case(models.Model):
     itself, set by the service of each stage, so that the deadline dashboard reads one table."""
 
     number = models.CharField("案件番号", max_length=12, unique=True)
-    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="被保険者")
     ward = models.CharField("担当区", max_length=16, choices=Ward.choices)
     kind = models.CharField("申請の種類", max_length=16, choices=CaseKind.choices)
     state = models.CharField("状態", max_length=12, choices=CaseState.choices, default=CaseState.RECEIVED)
@@ -135,7 +136,7 @@ class ReceivedPaper(models.Model):
     """A paper that arrived for a case, registered on arrival (受付簿): what, when, who received it.
     A paper registered by mistake is cancelled with a reason, never deleted."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="papers")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="papers", verbose_name="認定申請案件")
     kind = models.CharField("書類", max_length=24, choices=PaperKind.choices)
     received_on = models.DateField("受領日")
     received_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+",

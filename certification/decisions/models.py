@@ -22,8 +22,10 @@ class Certification(models.Model):
     """One decided certification of a person (認定): level, validity period and what the board
     attached to it. 非該当 is recorded too (a decision with no validity period)."""
 
-    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
-    case = models.OneToOneField("certification.Case", on_delete=models.PROTECT, related_name="certification")
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="被保険者")
+    case = models.OneToOneField("certification.Case", on_delete=models.PROTECT, related_name="certification",
+                                verbose_name="認定申請案件")
     level = models.CharField("要介護状態区分", max_length=2, choices=Level.choices)
     valid_from = models.DateField("有効期間の開始日", null=True, blank=True)
     valid_to = models.DateField("有効期間の終了日", null=True, blank=True)
@@ -35,7 +37,7 @@ class Certification(models.Model):
     end_reason = models.CharField("終了の事由", max_length=16, choices=CertificationEnd.choices, blank=True,
                                   default="")
     end_note = models.CharField("終了の理由（取消等）", max_length=200, blank=True, default="")
-    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+", verbose_name="認定した職員")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
