@@ -11,10 +11,9 @@ No names: the lists show case numbers, wards, kinds and dates only (the chief's 
 number still leads to a person, so a page that lists cases writes one access-log row naming
 their persons (function ``certification.dashboard``).
 
-The waiting surveys per surveying body and opinions per doctor need the survey's and opinion's
-own tables (certification.survey, certification.opinion): ``WAITING_BREAKDOWNS`` takes one
-function from each (``waiting_breakdown_register``), wired where those packages exist; until then
-the dashboard shows the totals from the case's key dates only.
+The waiting surveys per surveying body and opinions per doctor are read from the survey's and
+opinion's own tables (certification.survey, certification.opinion) in the same round trip;
+``WAITING_BREAKDOWNS`` (``waiting_breakdown_register``) takes any further breakdown.
 """
 
 from __future__ import annotations
@@ -255,6 +254,24 @@ def _averages(sums: Iterable[MonthSum], key) -> dict:
     return {k: Average(k, n, round(days / n, 1) if n else None, within) for k, (n, days, within) in total.items()}
 
 
+# surveys requested and not done, by surveying body; opinions requested, not received nor
+# cancelled, by doctor (certification/survey, certification/opinion): of the open cases in scope
+SURVEYS_BY_BODY_SQL = """
+SELECT b.name AS name, count(*) AS waiting, count(*) FILTER (WHERE s.requested_on < %s) AS long,
+  min(s.requested_on) AS oldest
+FROM certification_survey s JOIN certification_surveybody b ON b.id = s.body_id
+JOIN certification_case c ON c.id = s.case_id
+WHERE s.surveyed_on IS NULL AND c.state = ANY(%s) AND c.ward = ANY(%s)
+GROUP BY b.name ORDER BY waiting DESC, b.name LIMIT %s"""
+OPINIONS_BY_DOCTOR_SQL = """
+SELECT i.name || '　' || d.name AS name, count(*) AS waiting, count(*) FILTER (WHERE o.requested_on < %s) AS long,
+  min(o.requested_on) AS oldest
+FROM certification_opinion o JOIN certification_doctor d ON d.id = o.doctor_id
+JOIN certification_institution i ON i.id = d.institution_id JOIN certification_case c ON c.id = o.case_id
+WHERE o.received_on IS NULL AND o.cancelled_on IS NULL AND c.state = ANY(%s) AND c.ward = ANY(%s)
+GROUP BY i.name, d.name ORDER BY waiting DESC, i.name || '　' || d.name LIMIT %s"""
+
+
 def _case_rows(rows, today: date) -> CaseList:
     listed = [CaseRow(r.case_id, r.resident_id, r.number, r.ward, r.kind, r.state, r.applied_on,
                       r.applied_on + timedelta(days=DECISION_DAYS),
@@ -273,12 +290,14 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
         [today - timedelta(days=b.high)] if b.high is not None else []))]
     long_ago = today - timedelta(days=WAIT_LONG_DAYS)
     past = _past_months(months[0], months[-1])
-    stages, due, overdue, late, this_month = fetch_sets(
+    stages, due, overdue, late, this_month, bodies, doctors = fetch_sets(
         (STAGES_SQL, [*band_params, long_ago, long_ago, _OPEN, wards]),
         (DUE_SOON_SQL, [_OPEN, wards, first, last, limit]),
         (OVERDUE_SQL, [_OPEN, wards, first, limit]),
         (LATE_NOTICES_SQL, [wards, today - timedelta(days=365), limit]),
         (MONTHS_SQL, [months[-1], today]),
+        (SURVEYS_BY_BODY_SQL, [long_ago, _OPEN, wards, limit]),
+        (OPINIONS_BY_DOCTOR_SQL, [long_ago, _OPEN, wards, limit]),
     )
     labels = dict(CaseState.choices)
     by_state = {r.state: r for r in stages}
@@ -305,7 +324,9 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
         waiting=Waiting(sum(r.surveys for r in stages), sum(r.surveys_long for r in stages), oldest("survey_oldest"),
                         sum(r.opinions for r in stages), sum(r.opinions_long for r in stages),
                         oldest("opinion_oldest")),
-        breakdowns=[(b.title, b.rows(wards, today)) for b in WAITING_BREAKDOWNS.values()],
+        breakdowns=[("調査機関別の調査待ち", [Holder(r.name, r.waiting, r.long, r.oldest) for r in bodies]),
+                    ("主治医別の意見書待ち", [Holder(r.name, r.waiting, r.long, r.oldest) for r in doctors])]
+        + [(b.title, b.rows(wards, today)) for b in WAITING_BREAKDOWNS.values()],
     )
 
 

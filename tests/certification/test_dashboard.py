@@ -209,6 +209,29 @@ def test_surveys_and_opinions_waiting(clerk):
     assert (w.opinions, w.opinions_long, w.opinion_oldest) == (1, 0, date(2026, 12, 1))
 
 
+def test_surveys_waiting_per_body_and_opinions_per_doctor(clerk):
+    from certification.opinion.models import Doctor, Institution, Opinion
+    from certification.survey.models import Survey, SurveyBody
+
+    body = SurveyBody.objects.create(code="T000000001", name="試験認定調査センター", kind="city")
+    clinic = Institution.objects.create(code="T000000001", name="試験診療所")
+    doctor = Doctor.objects.create(institution=clinic, name="試験 医師", created_by=clerk)
+    waiting = case(clerk, applied_on=ago(25))
+    done = case(clerk, applied_on=ago(20))
+    other_ward = case(clerk, ward=OTHER, applied_on=ago(20))
+    for c, surveyed in ((waiting, None), (done, ago(3)), (other_ward, None)):
+        Survey.objects.create(case=c, body=body, requested_on=ago(20), requested_by=clerk, surveyed_on=surveyed)
+        if surveyed is None:  # (a received opinion carries its items: the done case has none requested)
+            Opinion.objects.create(case=c, doctor=doctor, requested_on=ago(10), requested_by=clerk)
+
+    board = selectors.dashboard_read(wards=[OWN], today=TODAY)
+
+    (survey_title, bodies), (opinion_title, doctors) = board.breakdowns[:2]
+    assert survey_title == "調査機関別の調査待ち" and opinion_title == "主治医別の意見書待ち"
+    assert bodies == [selectors.Holder("試験認定調査センター", 1, 1, ago(20))]  # requested 20 days ago: long
+    assert doctors == [selectors.Holder("試験診療所　試験 医師", 1, 0, ago(10))]
+
+
 def test_a_registered_breakdown_is_read_and_shown(clerk, client_as):
     calls = []
 
@@ -216,14 +239,14 @@ def test_a_registered_breakdown_is_read_and_shown(clerk, client_as):
         calls.append((wards, today))
         return [selectors.Holder("川崎市認定調査センター", 3, 1, date(2026, 11, 1))]
 
-    selectors.waiting_breakdown_register("survey", "調査機関別の調査待ち", per_body)
+    selectors.waiting_breakdown_register("extra", "調査機関別の調査待ち", per_body)
     try:
         board = selectors.dashboard_read(wards=[OWN], today=TODAY)
-        assert calls == [([OWN], TODAY)] and board.breakdowns[0][0] == "調査機関別の調査待ち"
+        assert calls == [([OWN], TODAY)] and board.breakdowns[-1][0] == "調査機関別の調査待ち"
         body = client_as(Role.HEAD_OFFICE_CLERK).get("/certification/dashboard/").content.decode()
         assert "調査機関別の調査待ち" in body and "川崎市認定調査センター" in body
     finally:
-        selectors.WAITING_BREAKDOWNS.pop("survey")
+        selectors.WAITING_BREAKDOWNS.pop("extra")
 
 
 # --- scope and the screen -------------------------------------------------------------------------
