@@ -39,6 +39,8 @@ TABLES = [
     ("eligibility_insurednumber", "resident_id"),
     ("premiums_taxfact", "id"),
     ("premiums_pensionfact", "id"),
+    ("certification_case", "id"),
+    ("certification_certification", "id"),
 ]
 BLIND_INDEXES = ("my_number_bidx", "kana_name_bidx", "kana_surname_birth_bidx")
 DECRYPTED = ("my_number", "name_kanji", "name_kana", "address", "phone", "sensitive_reason")

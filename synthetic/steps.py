@@ -23,7 +23,7 @@ from datetime import date
 from typing import TextIO
 
 from audit.trail import trail_context
-from synthetic import cards, city, facilities, premium_facts, premium_year
+from synthetic import cards, certification, city, facilities, premium_facts, premium_year
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ STEPS: tuple[Step, ...] = (
     premium_facts.premium_facts_step,  # tax facts and pension listings of the fiscal year of as_of
     cards.cards_step,  # (--business-to) the insurance cards of those who turned 65
     premium_year.premium_year_step,  # (--business-to) levy, payments, reminders, reductions of the year
+    certification.certification_step,  # certification histories and open cases (as of --business-to or --as-of)
 )
 
 

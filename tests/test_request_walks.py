@@ -218,6 +218,17 @@ class World:
                                                        999_999_999)]), file_name=f"{serial}.csv", today=TODAY)
         return HeldPayment.objects.get(resident=person)
 
+    def certification_case(self, ward):
+        """An open certification case applied 25 days ago, without a postponement notice (on the
+        deadline dashboard's list of the week)."""
+        from certification.cases.models import Case
+        from certification.cases.services import case_number_next
+
+        person = self.person(ward)
+        applied_on = timezone.localdate() - timedelta(days=25)
+        return Case.objects.create(number=case_number_next(applied_on), resident=person, ward=ward, kind="new",
+                                   state="in_progress", applied_on=applied_on, received_by=self.admin)
+
     def rate_draft(self):
         """A draft rate table (copied from the seeded national standard) by another clerk, for years
         of its own (an approval must not meet another approved table's years)."""
@@ -873,6 +884,7 @@ def _get_world(make_staff) -> dict[str, object]:
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
+    world.certification_case(OWN)  # a row on the deadline dashboard (認定の締切管理)
     from certification.decisions.services import decision_decide
 
     cert_case = _cert_case(world, OWN, reviewed=True)

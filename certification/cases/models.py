@@ -136,7 +136,7 @@ class ReceivedPaper(models.Model):
     """A paper that arrived for a case, registered on arrival (受付簿): what, when, who received it.
     A paper registered by mistake is cancelled with a reason, never deleted."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="papers")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="papers", verbose_name="認定申請案件")
     kind = models.CharField("書類", max_length=24, choices=PaperKind.choices)
     received_on = models.DateField("受領日")
     received_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+",

@@ -1,4 +1,10 @@
 """URLs of certification's dashboard (mounted under /certification/ by certification/urls.py, namespace
 ``certification``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from certification.dashboard import views
+
+urlpatterns: list = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

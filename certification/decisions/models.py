@@ -37,8 +37,7 @@ class Certification(models.Model):
     end_reason = models.CharField("終了の事由", max_length=16, choices=CertificationEnd.choices, blank=True,
                                   default="")
     end_note = models.CharField("終了の理由（取消等）", max_length=200, blank=True, default="")
-    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="決定した職員")
+    decided_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+", verbose_name="認定した職員")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

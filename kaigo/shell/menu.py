@@ -34,6 +34,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("保留中の収納", "premiums_office:held-payments", "premium.settle", "収納データのうち未納額を大きく超える納付（過納として収納するか返戻するかの判断）"),
     MenuEntry("保険料率表", "premiums_office:rate-tables", "premium.table.view", "年度ごとの保険料率表（所得段階・基準額・保険料率）と徴収計画の確認、案の作成・変更・承認", accesskey="r"),
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
+    MenuEntry("認定の締切管理", "certification:dashboard", "certification.dashboard", "認定申請の処理状況（段階・経過日数）、30日の期限が近い案件と延期通知、区別・月別の平均処理日数", accesskey="d"),
     MenuEntry("意見書の督促一覧", "certification:opinion_late", "certification.view", "依頼から日数を過ぎても届かない主治医意見書（医療機関への督促）"),
     MenuEntry("一次判定ソフトとの連携", "certification:assessment_exchange", "certification.view", "一次判定を待つ案件の出力と、国の一次判定ソフトの結果ファイルの取込"),
     MenuEntry("認定調査の取込", "certification:survey_files", "certification.update", "委託先（指定市町村事務受託法人・居宅介護支援事業者等）からの認定調査結果ファイルの取込とエラー行の確認"),

@@ -284,6 +284,7 @@ def test_a_bad_date_in_a_search_form_is_the_forms_error_never_a_500(client_as, r
     pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=²", id="premium-tab-superscript-year"),
     pytest.param(Role.WARD_CLERK, "/persons/{resident}/premiums/?year=99999999999999999999", id="premium-tab-year"),
     pytest.param(Role.AUDITOR, "/audit/?person=99999999999999999999", id="access-log-person"),
+    pytest.param(Role.SECTION_CHIEF, "/certification/dashboard/?ward=%E2%91%A0", id="dashboard-ward"),
 ])
 def test_out_of_range_numbers_in_a_query_are_not_a_500(client_as, role, path):
     from tests.eligibility.factories import make_elderly

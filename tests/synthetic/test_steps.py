@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from audit.trail import trail_context_active
+from certification.cases.models import Case
 from eligibility.models import InsuredNumber, QualificationPeriod, ResidenceSpell, Resident
 from premiums.models import PensionFact, TaxFact
-from synthetic import cards, city, facilities, premium_facts, premium_year
+from synthetic import cards, certification, city, facilities, premium_facts, premium_year
 from synthetic.city import generate
 from synthetic.steps import STEPS, CityRun, city_generate
 
@@ -22,7 +23,8 @@ AS_OF = date(2026, 4, 1)
 
 def test_the_steps_run_in_order_of_what_they_read():
     assert STEPS == (city.residents_step, city.qualification_step, facilities.facilities_step,
-                     premium_facts.premium_facts_step, cards.cards_step, premium_year.premium_year_step)
+                     premium_facts.premium_facts_step, cards.cards_step, premium_year.premium_year_step,
+                     certification.certification_step)
 
 
 def test_a_step_gets_the_run_inside_the_generators_trail_context_and_says_what_it_did():
@@ -49,7 +51,8 @@ def test_a_new_city_runs_every_step(capsys):
     assert taxed and listed
     assert out[1] == f"facilities in the master: {len(facilities.FACILITIES)} added"
     assert out[2].startswith(f"premium facts of fiscal year 2026: {taxed:,} tax facts, {listed:,} pension listings in ")
-    assert len(out) == 3
+    assert out[3].startswith("certification as of 2026-04-01: ") and f"{Case.objects.count():,} cases" in out[3]
+    assert len(out) == 4
     assert ResidenceSpell.objects.count() == Resident.objects.count() == 300
 
 
@@ -65,7 +68,8 @@ def test_an_existing_city_gets_what_an_older_generator_did_not_write(capsys):
     taxed, listed = TaxFact.objects.count(), PensionFact.objects.count()
     assert out == (f"synthetic city: residents exist, nothing generated (qualification completed for 40 residents)"
                    f" (facilities in the master: {len(facilities.FACILITIES)} added)"
-                   f" (premium facts added: {taxed:,} tax, {listed:,} pension)")
+                   f" (premium facts added: {taxed:,} tax, {listed:,} pension)"
+                   f" (certification added: {Case.objects.count():,} cases)")
     assert Resident.objects.count() == 300
     assert ResidenceSpell.objects.filter(resident_id__in=older).count() == 40
     assert QualificationPeriod.objects.filter(resident_id__in=older).exists()
