@@ -46,6 +46,8 @@ FUNCTION_LABELS = {
     "premium.plan.update": "徴収計画の変更",
     "premium.plan.approve": "徴収計画の承認",
     "premium.plan.close": "徴収計画の終了",
+    "certification.board.view": "審査会の案件の閲覧",
+    "certification.board.print": "審査会資料の印刷",
     "audit.search": "アクセス記録の検索",
     "audit.trail": "変更履歴の閲覧",
     "city.generate": "合成データの生成",
