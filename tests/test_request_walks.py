@@ -454,6 +454,51 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
+def _board_panel(world, ward, client):
+    return "/certification/board/", {"action": "panel", "panel-name": f"歩行合議体{next(world._serial)}",
+                                     "panel-size": "5"}
+
+
+def _board_member(world, ward, client):
+    return "/certification/board/", {"action": "member", "member-name": "委員 歩行", "member-field": "health",
+                                     "member-profession": "保健師", "member-term_start": timezone.localdate().isoformat()}
+
+
+def _board_session_new(world, ward, client):
+    from tests.certification.board_world import board_panel
+
+    panel, members = board_panel(world.admin)
+    return "/certification/board/", {"action": "session", "session-panel": str(panel.pk),
+                                     "session-held_on": (timezone.localdate() + timedelta(days=7)).isoformat(),
+                                     "session-place": "試験会議室", "session-attending": [str(m) for m in members[:3]]}
+
+
+def _board_assign(world, ward, client):
+    from tests.certification.board_world import assessed_case, board_session
+
+    session = board_session(world.admin)
+    case = assessed_case(world.admin, world.person(ward).pk)
+    return f"/certification/board/sessions/{session.pk}/", {"action": "assign", "assign-case": str(case.pk)}
+
+
+def _board_unassign(world, ward, client):
+    from tests.certification.board_world import board_session, scheduled_case
+
+    session = board_session(world.admin)
+    case = scheduled_case(world.admin, world.person(ward).pk, session)
+    return f"/certification/board/sessions/{session.pk}/", {"action": "unassign", "unassign-case": str(case.pk),
+                                                            "unassign-reason": "申請の取下げ"}
+
+
+def _board_move(world, ward, client):
+    from tests.certification.board_world import board_session
+
+    session = board_session(world.admin)
+    return f"/certification/board/sessions/{session.pk}/", {
+        "action": "move", "move-held_on": (timezone.localdate() + timedelta(days=21)).isoformat(),
+        "move-reason": "会場の都合"}
+
+
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
 # limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
@@ -497,6 +542,13 @@ POST_CASES = {
     "staff/<int:staff_id>/unlock/": ("staff.manage", False, _unlock),
     "staff/<int:staff_id>/second-factor-reset/": ("staff.manage", False, _second_factor_reset),
     "staff/password/": (None, False, _password_change),  # one's own password
+    # the review board: its panels, members and sessions serve every ward; a case only its ward's clerks
+    "certification/board/#panel": ("certification.board", False, _board_panel),
+    "certification/board/#member": ("certification.board", False, _board_member),
+    "certification/board/#session": ("certification.board", False, _board_session_new),
+    "certification/board/sessions/<int:session_id>/#assign": ("certification.board", True, _board_assign),
+    "certification/board/sessions/<int:session_id>/#unassign": ("certification.board", True, _board_unassign),
+    "certification/board/sessions/<int:session_id>/#move": ("certification.board", False, _board_move),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -613,7 +665,12 @@ def _get_world(make_staff) -> dict[str, object]:
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
+    from tests.certification.board_world import board_session, scheduled_case
+
+    session = board_session(world.admin)
+    scheduled_case(world.admin, world.person(OWN).pk, session)
     return {
+        "session_id": session.pk, "version": "committee",
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,

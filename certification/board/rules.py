@@ -61,18 +61,14 @@ def term_years(on: date, table: tuple[tuple[date, int], ...] = TERM_YEARS) -> in
     return years
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def term_end(start: date, *, years: int) -> date:
-    """The last day of a term of ``years`` starting on ``start`` (民法 §143: a period in years ends
-    on the day before the same date of the last year; the first day counts because the term runs
-    from its start, 民法 §140 ただし書)."""
-    return _add_years(start, years) - timedelta(days=1)
+    """The last day of a term of ``years`` starting on ``start`` (民法 §143 第2項: a period in years
+    ends on the day before the same date of the last year, the first day counting because the term
+    runs from its start; ただし書: with no such date, 29 February, on the last day of that month)."""
+    try:
+        return start.replace(year=start.year + years) - timedelta(days=1)
+    except ValueError:
+        return date(start.year + years, 2, 28)
 
 
 def term_problems(start: date, end: date, *, predecessor_end: date | None = None,

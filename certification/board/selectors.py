@@ -30,8 +30,7 @@ from certification.rules.cases import CLOSED_STATES, CaseKind, CaseState, decisi
 from certification.rules.levels import Level
 from certification.scope import require_permission
 from eligibility.codes import Sex, Ward
-from eligibility.residents.scope import home_wards
-from eligibility.residents.selectors import birth_dates_and_sexes
+from eligibility.residents.selectors import birth_dates_and_sexes, home_wards
 from kaigo.documents import insurer_info
 
 BOARD = "certification.board"

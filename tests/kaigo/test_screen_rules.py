@@ -28,6 +28,7 @@ def _first(model, **filters):
 def city_paths() -> list[str]:
     """Every GET path of the project, its parameters filled from the synthetic city."""
     from audit.models import AuditAlert
+    from certification.board.models import BoardSession
     from eligibility.cards.models import CardIssue
     from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
     from eligibility.qualification.models import Facility
@@ -54,6 +55,7 @@ def city_paths() -> list[str]:
         "table_id": _first(PremiumRateTable, status="draft"),
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
+        "session_id": _first(BoardSession),
     })
 
 
@@ -109,6 +111,10 @@ def _merged_screens_records(clerk, make_staff):
                                installments__number=1).order_by("pk").first()
     payment_file_receive(LAYOUT.file([payment_line("S1", payment_number(FY, levy.notice_number, 1), 999_999_999)]),
                          file_name="s.csv", today=min(DAY, date.today()))
+    from tests.certification.board_world import board_session, scheduled_case
+
+    session = board_session(clerk)  # a session of the review board with a case on its list
+    scheduled_case(clerk, make_elderly().pk, session)
 
 
 def test_the_rules_find_what_they_look_for():
@@ -233,6 +239,9 @@ FORMS = [
     pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
     pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
     pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
+    pytest.param("/certification/board/", {"action": "session", "session-held_on": "2026-02-30"}, id="board-session"),
+    pytest.param("/certification/board/", {"action": "member", "member-term_start": "abc"}, id="board-member"),
+    pytest.param("/certification/board/", {"action": "panel", "panel-size": "２"}, id="board-panel"),
 ]
 
 
