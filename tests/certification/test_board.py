@@ -123,7 +123,10 @@ def test_quorum_is_more_than_half(members, needed):
     assert quorum(members) == needed
 
 
-def _seat(n, panel=1, start=D(2026, 4, 1), end=D(2028, 3, 31), ended=None):
+TERM_START, TERM_END = D(2026, 4, 1), D(2028, 3, 31)
+
+
+def _seat(n, panel=1, start=TERM_START, end=TERM_END, ended=None):
     return Seat(n, panel, start, end, ended)
 
 
