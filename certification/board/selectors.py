@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.services import access_log_write
@@ -107,8 +108,6 @@ def _session_rows(sessions) -> list[SessionRow]:
 def board_overview(*, actor, today: date | None = None) -> BoardOverview:
     """The panels with their members and the sessions (to come, and the last 20 held): the board's
     organisation, no resident's data (nothing to log)."""
-    from django.db.models import Count, Q
-
     require_permission(actor, BOARD)
     today = today or timezone.localdate()
     members = list(BoardMember.objects.select_related("panel").order_by("panel__name", "term_start", "pk"))
@@ -218,8 +217,9 @@ def session_page(*, actor, request, session_id: int, today: date | None = None) 
                        cases=[_case_row(r.case, today, wards, r.sequence) for r in rows])
     waiting = Case.objects.filter(state=CaseState.ASSESSED, ward__in=sorted(wards)).order_by("applied_on", "pk")
     page.assignable_total = waiting.count()
-    page.assignable = [_case_row(c, today, wards) for c in waiting[:ASSIGNABLE_LIMIT]]
-    persons = [r.case.resident_id for r in rows] + [c.resident_id for c in waiting[:ASSIGNABLE_LIMIT]]
+    offered = list(waiting[:ASSIGNABLE_LIMIT])
+    page.assignable = [_case_row(c, today, wards) for c in offered]
+    persons = [r.case.resident_id for r in rows] + [c.resident_id for c in offered]
     if persons:
         access_log_write(actor=actor, request=request, function="certification.board.view", channel="screen",
                          person_ids=persons, hits=len(persons))

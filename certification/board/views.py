@@ -35,12 +35,14 @@ from kaigo.shell.responses import pdf_response
 BOARD = "certification.board"
 
 
-def _board_forms(data=None):
+def _board_forms(action=None, data=None):
+    """The page's three forms, only the one sent (``action``) bound to the POST."""
     panels, members = selectors.panel_choices(), selectors.member_choices()
     return {
-        "panel": PanelForm(data, prefix="panel"),
-        "member": MemberForm(data, prefix="member", panels=panels, members=members),
-        "session": SessionForm(data, prefix="session", panels=panels, members=members),
+        "panel": PanelForm(data if action == "panel" else None, prefix="panel"),
+        "member": MemberForm(data if action == "member" else None, prefix="member", panels=panels, members=members),
+        "session": SessionForm(data if action == "session" else None, prefix="session", panels=panels,
+                               members=members),
     }
 
 
@@ -49,9 +51,9 @@ def _board_forms(data=None):
 @permission_required(BOARD)
 def board_sessions(request):
     action = request.POST.get("action") if request.method == "POST" else None
-    forms = _board_forms(request.POST if action else None)
-    if action not in (None, "panel", "member", "session"):
+    if action not in ("panel", "member", "session"):
         action = None
+    forms = _board_forms(action, request.POST)
     if action == "panel":
         done = form_run(forms["panel"], lambda d: panel_create(
             actor=request.user, name=d["name"], size=d["size"], reduced_reason=d.get("reduced_reason") or ""))

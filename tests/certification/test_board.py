@@ -200,7 +200,7 @@ def _assessed(actor, *, level="22", **person):
     return case
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_session_needs_a_quorum_of_members_in_term(clerk):
     panel, ids = _panel(clerk)
     with pytest.raises(BoardInvalid, match="定足数"):
@@ -221,7 +221,7 @@ def test_session_needs_a_quorum_of_members_in_term(clerk):
         member_appoint(actor=clerk, name="委員 某", field="law", profession="弁護士", term_start=TODAY)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_member_term_defaults_to_the_ordinance_and_a_substitute_gets_the_rest(clerk):
     first = member_appoint(actor=clerk, name="委員 甲", field="welfare", profession="社会福祉士",
                            term_start=D(2026, 4, 1))
@@ -234,7 +234,7 @@ def test_member_term_defaults_to_the_ordinance_and_a_substitute_gets_the_rest(cl
                        term_start=D(2026, 10, 1), term_end_on=D(2028, 9, 30), predecessor_id=first.pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_assign_and_unassign_move_the_case_through_the_state_machine(clerk):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",
@@ -261,7 +261,7 @@ def test_assign_and_unassign_move_the_case_through_the_state_machine(clerk):
     assert third.sequence == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_withdrawn_case_leaves_the_materials_and_a_moved_session_unassigns_its_cases(clerk):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",
@@ -280,7 +280,7 @@ def test_a_withdrawn_case_leaves_the_materials_and_a_moved_session_unassigns_its
     assert not SessionCase.objects.filter(session=session, removed_at__isnull=True).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_assignment_is_refused_outside_the_ward_and_without_the_permission(clerk, make_staff):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",
@@ -300,11 +300,11 @@ def test_assignment_is_refused_outside_the_ward_and_without_the_permission(clerk
 # --- the materials' anonymity (issue 18, "Done when") -----------------------------------------------
 
 PEOPLE = [
-    {"name_kanji": "審査 花子", "name_kana": "シンサ ハナコ", "born": D(1938, 11, 23), "sex": "2",
+    {"name_kanji": "桜井 花子", "name_kana": "サクライ ハナコ", "born": D(1938, 11, 23), "sex": "2",
      "address": "川崎市中原区木月住吉町9丁目8番7号"},
-    {"name_kanji": "資料 一郎", "name_kana": "シリョウ イチロウ", "born": D(1944, 2, 29), "sex": "1",
+    {"name_kanji": "梅田 一郎", "name_kana": "ウメダ イチロウ", "born": D(1944, 2, 29), "sex": "1",
      "address": "川崎市中原区上小田中6丁目5番4号"},
-    {"name_kanji": "匿名 次郎", "name_kana": "トクメイ ジロウ", "born": D(1950, 7, 7), "sex": "1",
+    {"name_kanji": "松本 次郎", "name_kana": "マツモト ジロウ", "born": D(1950, 7, 7), "sex": "1",
      "address": "川崎市中原区新丸子東3丁目2番1号"},
 ]
 
@@ -326,7 +326,7 @@ def _forbidden(person: dict, my_number: str) -> list[str]:
     return [_compact(w) for w in words]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_number(clerk, client_as):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",
@@ -364,7 +364,7 @@ def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_nu
     assert all(_compact(p["name_kanji"]) not in _compact(str(v)) for p in PEOPLE for v in metadata.values())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_screens_show_cases_by_number_and_log_the_read(clerk, client_as):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kaigo.documents.layout import LABEL_WIDTH, MM, Cell, Form
+from kaigo.documents import fonts
+from kaigo.documents.layout import LABEL_WIDTH, MM, PADDING, Cell, Form, wrap
 from kaigo.documents.wareki import wareki
 
 from .data import MaterialCase, MaterialSession
@@ -23,6 +24,17 @@ HANDLING = ("取扱注意：この資料は審査判定のためにのみ使用�
 
 def _d(day: date | None) -> str:
     return wareki(day) if day else ""
+
+
+LINES_PER_BLOCK = 8
+
+
+def _long_text(form: Form, text: str, *, size: float = 9.5) -> None:
+    """A text of any length (the survey's special notes): wrapped, and drawn a few lines at a time
+    so that it continues on the next page instead of overflowing one."""
+    lines = wrap(fonts.printable(text), form.right - form.left - 2 * PADDING, size)
+    for start in range(0, len(lines), LINES_PER_BLOCK):
+        form.paragraph("".join(lines[start:start + LINES_PER_BLOCK]), size=size)
 
 
 def _insured_class(case: MaterialCase) -> str:
@@ -83,7 +95,7 @@ def _case(form: Form, session: MaterialSession, case: MaterialCase) -> None:
     if case.primary_note:
         form.paragraph(case.primary_note, size=8)
     form.heading("認定調査の特記事項")
-    form.paragraph(case.special_notes or "（記載なし）", size=9.5)
+    _long_text(form, case.special_notes or "（記載なし）")
     form.heading("主治医意見書の主な項目")
     if case.opinion_items:
         for label, value in case.opinion_items:
