@@ -369,13 +369,13 @@ def test_the_screens_show_cases_by_number_and_log_the_read(clerk, client_as):
     panel, ids = _panel(clerk)
     session = session_create(actor=clerk, panel_id=panel.pk, held_on=TODAY + timedelta(days=7), place="第1会議室",
                              attending=ids[:3])
-    waiting = _assessed(clerk, name_kanji="画面 太郎")
+    waiting = _assessed(clerk, name_kanji="柿沼 太郎")
     client = client_as(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
     body = client.get("/certification/board/").content.decode()
     assert "第1合議体" in body and "第1会議室" in body
     response = client.get(f"/certification/board/sessions/{session.pk}/")
     body = response.content.decode()
-    assert response.status_code == 200 and waiting.number in body and "画面" not in body
+    assert response.status_code == 200 and waiting.number in body and "柿沼" not in body
     log = AccessLogEntry.objects.order_by("-pk").first()
     assert log.function == "certification.board.view" and waiting.resident_id in log.person_ids
     response = client.post(f"/certification/board/sessions/{session.pk}/", {"action": "assign",
