@@ -138,6 +138,13 @@ class World:
         case = (scheduled_case if assigned else lambda a, r, s: assessed_case(a, r))(head, self.person.pk, session)
         return session, case
 
+    def case(self):
+        """A new application for certification of the person, taken by 中原区's certification clerk."""
+        from certification.cases.services import Application, case_open
+
+        return case_open(actor=self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA),
+                         resident_id=self.person.pk, application=Application(kind="new", applied_on=date.today()))
+
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
         from kaigo.staff.services import account_request_create
@@ -186,6 +193,23 @@ CHECKED = {
         b"x", file_name="x.csv", business_date=date.today(), actor=a, origin="screen")),
     "eligibility.qualification.services.notification_register": (True, lambda w, a: S("eligibility.qualification.services.notification_register")(
         actor=a, resident_id=w.person.pk, notification=_notification(w))),
+    "eligibility.qualification.services.second_class_for_certification": (True, lambda w, a: S(
+        "eligibility.qualification.services.second_class_for_certification")(
+        actor=a, resident_id=w.person.pk, applied_on=date.today())),
+    "certification.cases.services.case_open": (True, lambda w, a: S("certification.cases.services.case_open")(
+        actor=a, resident_id=w.person.pk, application=S("certification.cases.services.Application")(
+            kind="new", applied_on=date.today()))),
+    **{f"certification.cases.services.{name}": (True, lambda w, a, name=name, kw=kw: S(
+        f"certification.cases.services.{name}")(actor=a, case_id=w.case().pk, **kw)) for name, kw in {
+        "case_withdraw": {"on": date.today(), "reason": "x"},
+        "case_dismiss": {"on": date.today(), "reason": "x"},
+        "case_postpone": {"on": date.today(), "reason": "x", "expected_by": date.today()},
+        "paper_receive": {"kind": "opinion", "received_on": date.today()},
+    }.items()},
+    "certification.cases.services.paper_cancel": (True, lambda w, a: S("certification.cases.services.paper_cancel")(
+        actor=a, paper_id=S("certification.cases.services.paper_receive")(
+            actor=w.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA), case_id=w.case().pk,
+            kind="opinion", received_on=date.today()).pk, reason="x")),
     "eligibility.intake.services.move_effect": (True, lambda w, a: S("eligibility.intake.services.move_effect")(
         actor=a, resident_id=w.person.pk, move=_move(w))),
     "eligibility.intake.services.manual_move_record": (True, lambda w, a: S("eligibility.intake.services.manual_move_record")(
@@ -295,6 +319,10 @@ NOT_STAFF_WRITES = {
     "kaigo.batches.services.require_operate": "the check itself",
     "kaigo.staff.services.require_section_chief": "the check itself",
     "kaigo.staff.services.require_other_account": "the check itself",
+    "certification.cases.services.case_move": "a step of the calling service, which locked the case and checked "
+                                              "role and ward in its transaction",
+    "certification.cases.services.case_requested": "a step of the survey's and opinion's request services, "
+                                                   "which checked role and ward",
     "premiums.notices.services.notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.reduction_notice_preview_pdf": "a read: the 見本 writes only the access log",
     "premiums.notices.services.issued_notice_pdf": "a read: an issued notice drawn again, only the access log",
@@ -308,6 +336,8 @@ SYSTEM = {
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},
+    "certification.cases.services": {"current_certification", "latest_certification", "case_number_next",
+                                     "case_lock", "cases_end_on_loss"},
     "eligibility.cards.services": {"age65_issue_cards"},
     "eligibility.intake.services": {"apply_chunk", "file_status_settle"},
     "eligibility.qualification.services": {

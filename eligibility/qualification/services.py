@@ -355,11 +355,14 @@ def second_class_for_certification(*, actor, resident_id: int, applied_on: date,
     """The 第2号 qualification that an application for certification by a person aged 40-64 implies
     (法 §9 第2号: a 医療保険加入者 aged 40-64 is insured; the insurer learns of it from the application),
     recorded by the same check and record as the 第2号 notification (``notification_register``), in
-    the caller's transaction: certification's ``case_open``, which checks its own permission and ward
-    scope first. Nothing is recorded when the person's 第2号 qualification already runs from the
-    application day or earlier. NotificationInvalid (Japanese messages) when the rule refuses."""
+    the caller's transaction: certification's ``case_open``. The actor needs ``certification.update``
+    and the person in their ward (checked here too). Nothing is recorded when the person's 第2号
+    qualification already runs from the application day or earlier. NotificationInvalid (Japanese
+    messages) when the rule refuses."""
     today = today or timezone.localdate()
-    resident = (Resident.objects.select_for_update().only("id", "birth_date", "died_on").get(pk=resident_id))
+    resident = (Resident.objects.select_for_update().only("id", "ward", "birth_date", "died_on", "sensitive",
+                                                          "household_id").get(pk=resident_id))
+    require_person_update(actor, resident, permission="certification.update")
     second_from = facts_for([resident_id])[resident_id].second_class_from
     if second_from is not None and second_from <= applied_on:
         return RequalifyResult([])

@@ -284,3 +284,24 @@ def test_papers_registered_and_cancelled_never_deleted(clerk):
     assert paper.received_by_id == clerk.pk
     cancelled = paper_cancel(actor=clerk, paper_id=paper.pk, reason="別の方の書類")
     assert cancelled.cancelled_at is not None and ReceivedPaper.objects.filter(pk=paper.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_case_ends_when_the_person_dies(clerk):
+    """法 §11: qualification is lost the day after death; the process ends with it (the consumer of
+    eligibility's qualification event, run by the relay)."""
+    from eligibility.qualification.services import Context, requalify
+    from eligibility.residents.models import Resident
+    from kaigo.outbox.services import relay
+
+    person = make_insured()
+    case = case_open(actor=clerk, resident_id=person.pk, application=_new(TODAY - timedelta(days=5)))
+    died = TODAY - timedelta(days=1)
+    Resident.objects.filter(pk=person.pk).update(died_on=died, status="deceased")
+    with transaction.atomic():
+        requalify([person.pk], until=TODAY, context=Context(source="notification"))
+    relay()
+    case.refresh_from_db()
+    assert case.state == S.ENDED and case.closed_on == died + timedelta(days=1)
+    assert "死亡" in case.close_reason
+    assert case.events.order_by("-id").values_list("move", "actor").first() == (M.END, None)
