@@ -34,6 +34,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("保留中の収納", "premiums_office:held-payments", "premium.settle", "収納データのうち未納額を大きく超える納付（過納として収納するか返戻するかの判断）"),
     MenuEntry("保険料率表", "premiums_office:rate-tables", "premium.table.view", "年度ごとの保険料率表（所得段階・基準額・保険料率）と徴収計画の確認、案の作成・変更・承認", accesskey="r"),
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
+    MenuEntry("介護認定審査会", "certification:board_sessions", "certification.board", "審査会の開催予定と案件の割当、審査会資料（委員用・事務局用）の印刷、合議体と委員の管理"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),
