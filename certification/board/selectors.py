@@ -215,9 +215,11 @@ def session_page(*, actor, request, session_id: int, today: date | None = None) 
     page = SessionPage(session.pk, session.panel.name, session.panel_id, session.held_on, session.starts_at,
                        session.place, session.capacity, attending, session.held_on < today,
                        cases=[_case_row(r.case, today, wards, r.sequence) for r in rows])
-    waiting = Case.objects.filter(state=CaseState.ASSESSED, ward__in=sorted(wards)).order_by("applied_on", "pk")
-    page.assignable_total = waiting.count()
-    offered = list(waiting[:ASSIGNABLE_LIMIT])
+    offered: list[Case] = []
+    if not page.passed:  # a session held is not assigned to any more: nothing offered, nothing read
+        waiting = Case.objects.filter(state=CaseState.ASSESSED, ward__in=sorted(wards)).order_by("applied_on", "pk")
+        page.assignable_total = waiting.count()
+        offered = list(waiting[:ASSIGNABLE_LIMIT])
     page.assignable = [_case_row(c, today, wards) for c in offered]
     persons = [r.case.resident_id for r in rows] + [c.resident_id for c in offered]
     if persons:
