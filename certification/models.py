@@ -4,6 +4,7 @@ domain app"). Code of the app imports a model from its sub-domain package."""
 
 from django.apps import apps as _apps
 
+from certification.assessment.models import PrimaryResult, ResultImport  # noqa: F401
 from certification.board.models import (  # noqa: F401
     BoardMember,
     BoardSession,
@@ -13,6 +14,7 @@ from certification.board.models import (  # noqa: F401
 )
 from certification.cases.models import Case, CaseEvent, ReceivedPaper  # noqa: F401
 from certification.decisions.models import Certification  # noqa: F401
+from certification.opinion.models import Doctor, Institution, Opinion, OpinionFee  # noqa: F401
 
 # The change trail of these tables: certification/trail.py
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):

@@ -64,4 +64,9 @@ app.conf.beat_schedule = {
         "task": "premiums.arrears.tasks.prescription_monthly",
         "schedule": crontab(day_of_month=1, hour=3, minute=30),
     },
+    # Certification: the doctor's opinions not received in time, marked for the clerks' reminder list (督促).
+    "certification-opinions-late-daily": {
+        "task": "certification.opinion.tasks.opinions_late_daily",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }

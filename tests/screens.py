@@ -54,6 +54,7 @@ ALLOWED_WORDS = {
     "QR": "QRコード, the Japanese word",
     "TOTP": "the kind of authenticator app a staff member must choose (時間ベース)",
     "ID": "ID, the Japanese word for a sign-in name",
+    "BPSD": "BPSD関連行為, a 行為区分 of the national primary assessment, as the certification staff say it",
 }
 INLINE_CODE = (
     (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE), "an inline <script>"),

@@ -144,6 +144,24 @@ class World:
 
         return case_open(actor=self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA),
                          resident_id=self.person.pk, application=Application(kind="new", applied_on=date.today()))
+    def cert_case(self):
+        """A new application of a made-up insured person of 中原区, taken by a certification clerk there."""
+        from certification.cases.services import Application, case_open
+        from tests.certification.factories import make_insured
+
+        clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        return case_open(actor=clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
+                         application=Application("new", date.today()))
+
+    def opinion(self):
+        """An opinion asked for a new case of 中原区, not yet received."""
+        from certification.opinion.services import opinion_request
+        from tests.certification.test_opinion import make_doctor
+
+        case = self.cert_case()
+        clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        return opinion_request(actor=clerk, case_id=case.pk, doctor_id=make_doctor(clerk, code=f"14{case.pk:08d}").pk,
+                               requested_on=date.today())
 
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
@@ -256,6 +274,22 @@ CHECKED = {
         actor=a, session_id=s.pk, case_id=c.pk))(*w.board())),
     "certification.board.services.case_unassign": (True, lambda w, a: (lambda s, c: S("certification.board.services.case_unassign")(
         actor=a, session_id=s.pk, case_id=c.pk, reason="取下げ"))(*w.board(assigned=True))),
+    # certification: the doctor's opinion and the primary assessment
+    "certification.opinion.services.doctor_create": (False, lambda w, a: S("certification.opinion.services.doctor_create")(
+        actor=a, institution_code="1410000001", institution_name="試験病院", doctor_name="試験 医師")),
+    "certification.opinion.services.opinion_request": (True, lambda w, a: S("certification.opinion.services.opinion_request")(
+        actor=a, case_id=w.cert_case().pk, doctor_id=w.opinion().doctor_id, requested_on=date.today())),
+    "certification.opinion.services.opinion_receive": (True, lambda w, a: S("certification.opinion.services.opinion_receive")(
+        actor=a, opinion_id=w.opinion().pk, receipt=S("tests.certification.test_opinion.receipt")())),
+    "certification.opinion.services.opinion_remind": (True, lambda w, a: S("certification.opinion.services.opinion_remind")(
+        actor=a, opinion_id=w.opinion().pk, reminded_on=date.today())),
+    "certification.opinion.services.opinion_cancel": (True, lambda w, a: S("certification.opinion.services.opinion_cancel")(
+        actor=a, opinion_id=w.opinion().pk, on=date.today(), reason="辞退")),
+    "certification.assessment.services.primary_estimate": (True, lambda w, a: S("certification.assessment.services.primary_estimate")(
+        actor=a, case_id=w.opinion().case_id, severities={})),
+    # the result file names cases of every ward: refused as a whole without the role, line by line outside the ward
+    "certification.assessment.services.assessment_import": (False, lambda w, a: S("certification.assessment.services.assessment_import")(
+        actor=a, data=b"x", file_name="x.csv")),
     # premiums
     "premiums.collection.services.payment_record_counter": (True, lambda w, a: S("premiums.collection.services.payment_record_counter")(
         actor=a, resident_id=w.person.pk, data=S("premiums.collection.services.CounterPayment")(FY, "billing", date(2026, 7, 1), 7_200, date.today()))),
@@ -338,6 +372,8 @@ SYSTEM = {
                        "verified_label", "chains_verify_and_alert"},
     "certification.cases.services": {"current_certification", "latest_certification", "case_number_next",
                                      "case_lock", "cases_end_on_loss"},
+    "certification.assessment.services": {"assessment_problems", "survey_severities"},
+    "certification.opinion.services": {"opinions_mark_late", "reminder_days", "continuing_for"},
     "eligibility.cards.services": {"age65_issue_cards"},
     "eligibility.intake.services": {"apply_chunk", "file_status_settle"},
     "eligibility.qualification.services": {

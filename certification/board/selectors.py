@@ -231,12 +231,45 @@ def session_page(*, actor, request, session_id: int, today: date | None = None) 
 # --- the board materials -----------------------------------------------------------------------------
 
 
+MINUTE_FIELDS = ("meal", "excretion", "transfer", "hygiene", "indirect", "bpsd", "training", "medical",
+                 "dementia_addition")
+OPINION_FIELDS = ("dementia_rank", "short_term_memory", "cognitive_ability", "communication", "eating", "stability")
+
+
+def _minutes_text(value) -> str:
+    return f"{value}分" if value is not None else ""
+
+
 def _assessment_details(case_ids: list[int]) -> dict[int, dict]:
-    """The primary result's minutes per 行為区分, the survey's special notes and the opinion's key
-    items of these cases, from their stages' models when they exist. Today the primary result is
-    the level on the case only (certification.cases.models.Case.primary_level): no details."""
-    del case_ids
-    return {}
+    """What the materials print of each case's stages, besides its level: the latest primary
+    result's minutes per 行為区分 and total (certification.assessment; the development estimator's
+    result marked as not official), and the key items of the latest opinion received
+    (certification.opinion: the items the board reads, never the doctor, the institution or a
+    date). The survey's special notes: when certification.survey is on main (not yet)."""
+    from certification.assessment.models import PrimaryResult
+    from certification.assessment.port import ESTIMATOR_NOTICE, AdapterKind
+    from certification.opinion.models import Opinion
+
+    details: dict[int, dict] = {}
+    labels = {f: PrimaryResult._meta.get_field(f).verbose_name for f in MINUTE_FIELDS}
+    for result in (PrimaryResult.objects.filter(case_id__in=case_ids).order_by("case_id", "-created_at", "-pk")
+                   .distinct("case_id")):
+        note = (ESTIMATOR_NOTICE if result.kind == AdapterKind.ESTIMATOR
+                else f"国の一次判定ソフト（版 {result.software_version}）による結果")
+        details[result.case_id] = {
+            "minutes": tuple((str(labels[f]), _minutes_text(getattr(result, f))) for f in MINUTE_FIELDS),
+            "total_minutes": _minutes_text(result.total), "primary_note": note}
+    for opinion in (Opinion.objects.filter(case_id__in=case_ids, received_on__isnull=False, cancelled_on__isnull=True)
+                    .order_by("case_id", "-received_on", "-pk").distinct("case_id")):
+        items = []
+        for f in OPINION_FIELDS:
+            value = getattr(opinion, f"get_{f}_display")()
+            if value:
+                items.append((str(Opinion._meta.get_field(f).verbose_name), str(value)))
+        if opinion.specified_disease:
+            items.append(("特定疾病の診断", str(opinion.get_specified_disease_display())))
+        details.setdefault(opinion.case_id, {})["opinion_items"] = tuple(items)
+    return details
 
 
 def materials_data(session_id: int, version: str, today: date | None = None) -> tuple[MaterialSession, list[int]]:

@@ -35,6 +35,8 @@ MENU: list[MenuEntry] = [
     MenuEntry("保険料率表", "premiums_office:rate-tables", "premium.table.view", "年度ごとの保険料率表（所得段階・基準額・保険料率）と徴収計画の確認、案の作成・変更・承認", accesskey="r"),
     MenuEntry("減免の決定", "premiums_office:reductions", "premium.reduction.decide", "保険料の減免・境界層措置・徴収猶予の申請の承認・却下", accesskey="g"),
     MenuEntry("介護認定審査会", "certification:board_sessions", "certification.board", "審査会の開催予定と案件の割当、審査会資料（委員用・事務局用）の印刷、合議体と委員の管理"),
+    MenuEntry("意見書の督促一覧", "certification:opinion_late", "certification.view", "依頼から日数を過ぎても届かない主治医意見書（医療機関への督促）"),
+    MenuEntry("一次判定ソフトとの連携", "certification:assessment_exchange", "certification.view", "一次判定を待つ案件の出力と、国の一次判定ソフトの結果ファイルの取込"),
     MenuEntry("アクセス記録", "audit:access-log", "audit.view", "誰がいつどの被保険者の情報を見たかの検索と改ざん検知の警告", accesskey="a"),
     MenuEntry("職員管理", "staff:list", "staff.view", "職員アカウントと利用権限の付与・取消、パスワード再発行", accesskey="u"),
     MenuEntry("職員アカウントの申請", "staff:requests", "staff.request", "職員アカウントの作成・無効化の申請と所管課長の決定", accesskey="j"),

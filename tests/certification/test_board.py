@@ -309,6 +309,25 @@ PEOPLE = [
 ]
 
 
+def _estimated(actor, **person):
+    """A person's case with its opinion received and the development estimator's primary result
+    (through the opinion's and the assessment's services)."""
+    from certification.assessment.services import primary_estimate
+    from certification.opinion.services import opinion_receive, opinion_request
+    from tests.certification.test_assessment import uniform
+    from tests.certification.test_opinion import make_doctor, receipt
+
+    resident = make_insured(**person)
+    case = case_open(actor=actor, resident_id=resident.pk,
+                     application=Application(kind=CaseKind.NEW, applied_on=TODAY - timedelta(days=20)))
+    opinion = opinion_request(actor=actor, case_id=case.pk, doctor_id=make_doctor(actor, code=f"14{case.pk:08d}").pk,
+                              requested_on=case.applied_on)
+    opinion_receive(actor=actor, opinion_id=opinion.pk, receipt=receipt(TODAY, dementia_rank="2a"))
+    Case.objects.filter(pk=case.pk).update(surveyed_on=case.applied_on + timedelta(days=3))
+    primary_estimate(actor=actor, case_id=case.pk, severities=uniform(0.5))
+    return Case.objects.get(pk=case.pk)
+
+
 def _text(pdf: bytes) -> str:
     return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
 
@@ -334,8 +353,9 @@ def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_nu
     cases, forbidden = [], []
     for i, p in enumerate(PEOPLE):
         my_number = synthetic_my_number(next(_numbers))
-        case = _assessed(clerk, born=p["born"], name_kanji=p["name_kanji"], name_kana=p["name_kana"],
-                         address=p["address"], sex=p["sex"], my_number=my_number, level=["21", "23", "13"][i])
+        person = {"born": p["born"], "name_kanji": p["name_kanji"], "name_kana": p["name_kana"],
+                  "address": p["address"], "sex": p["sex"], "my_number": my_number}
+        case = (_estimated(clerk, **person) if i == 0 else _assessed(clerk, level=["21", "23", "13"][i], **person))
         if i == 1:  # a renewal-like case with a previous certification, for the secretariat's references
             prev = make_certification(make_insured(), level="22", valid_from=D(2025, 1, 1), valid_to=D(2025, 12, 31),
                                       actor=clerk)
@@ -353,7 +373,10 @@ def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_nu
         assert not leaked, f"{version}: personal data in the materials: {len(leaked)} items"
         for case in cases:
             assert case.number in text
-        assert "80歳代" in text and "要介護1" in text and "要介護3" in text and "要支援2" in text
+        assert "80歳代" in text and "要介護3" in text and "要支援2" in text
+        # the first case's primary result (the estimator's, marked as not official) and opinion items
+        assert "公式の一次判定ロジックではありません" in text and "間接生活介助" in text and "要介護認定等基準時間" in text
+        assert "認知症高齢者の日常生活自立度" in text and "試験病院" not in text and "試験医師" not in text
         assert ("事務局用" in text) is (version == "secretariat") and ("委員用" in text) is (version == "committee")
         assert ("中原区" in text) is (version == "secretariat")  # the ward is the secretariat's reference only
         log = AccessLogEntry.objects.order_by("-pk").first()

@@ -29,6 +29,7 @@ def city_paths() -> list[str]:
     """Every GET path of the project, its parameters filled from the synthetic city."""
     from audit.models import AuditAlert
     from certification.board.models import BoardSession
+    from certification.cases.models import Case
     from eligibility.cards.models import CardIssue
     from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
     from eligibility.qualification.models import Facility
@@ -56,6 +57,7 @@ def city_paths() -> list[str]:
         "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
         "session_id": _first(BoardSession),
+        "case_id": _first(Case),
     })
 
 
@@ -115,6 +117,26 @@ def _merged_screens_records(clerk, make_staff):
 
     session = board_session(clerk)  # a session of the review board with a case on its list
     scheduled_case(clerk, make_elderly().pk, session)
+    _certification_records(clerk)
+
+
+def _certification_records(clerk):
+    """A case with its opinion received, the development estimator's result (its notice on the
+    page), a late opinion on the reminder list and a result file imported with a bad line."""
+    from datetime import timedelta
+
+    from certification.assessment.services import assessment_import, primary_estimate
+    from certification.opinion.services import opinion_request, opinions_mark_late
+    from tests.certification.test_assessment import result_file, result_line, uniform
+    from tests.certification.test_opinion import make_doctor, open_case, received_case
+
+    case = received_case(clerk)
+    primary_estimate(actor=clerk, case_id=case.pk, severities=uniform(0.2))
+    late = open_case(clerk, applied_on=date.today() - timedelta(days=20))
+    opinion_request(actor=clerk, case_id=late.pk, doctor_id=make_doctor(clerk, code="1419999999").pk,
+                    requested_on=late.applied_on)
+    opinions_mark_late()
+    assessment_import(actor=clerk, data=result_file(result_line(case.number), result_line("x")), file_name="kekka.csv")
 
 
 def test_the_rules_find_what_they_look_for():
@@ -242,6 +264,8 @@ FORMS = [
     pytest.param("/certification/board/", {"action": "session", "session-held_on": "2026-02-30"}, id="board-session"),
     pytest.param("/certification/board/", {"action": "member", "member-term_start": "abc"}, id="board-member"),
     pytest.param("/certification/board/", {"action": "panel", "panel-size": "２"}, id="board-panel"),
+    pytest.param("/certification/opinions/doctors/", {"institution_code": "１２３"}, id="doctor-new"),
+    pytest.param("/certification/assessment/exchange/", {}, id="assessment-result-import"),
 ]
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0002_case_primary_level'),
+        ('certification', '0003_opinion_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
