@@ -37,6 +37,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import transaction
 
     call_command("migrate", "--no-input", verbosity=0)
     from pypdf import PdfReader
@@ -57,7 +58,9 @@ def main() -> None:
         print(f"preparing a session of {args.cases} cases ...", flush=True)
         session = board_session(staff, days=30)
         for _ in range(args.cases):
-            scheduled_case(staff, make_elderly().pk, session)
+            with transaction.atomic():  # the qualification's events are published in the change's transaction
+                person = make_elderly().pk
+            scheduled_case(staff, person, session)
 
     def timed(call) -> tuple[float, bytes]:
         times, out = [], b""
