@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import secrets
 import statistics
 import sys
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,21 +47,28 @@ def main() -> None:
     from certification.board.documents import render_materials
     from certification.board.models import BoardSession, SessionCase
     from certification.board.selectors import materials_data, session_materials_pdf
+    from eligibility.qualification.services import Context, requalify
     from kaigo.documents.layout import Form
+    from kaigo.staff.models import Staff
     from kaigo.staff.roles import Organisation, Role
     from tests.certification.board_world import board_session, scheduled_case
-    from tests.eligibility.factories import make_elderly
+    from tests.eligibility.factories import make_resident, synthetic_my_number
     from tests.factories import StaffFactory
 
-    staff = StaffFactory(roles=[Role.HEAD_OFFICE_CLERK], organisation=Organisation.HEAD_OFFICE)
+    staff = (Staff.objects.filter(username="bench-board").first()
+             or StaffFactory(username="bench-board", roles=[Role.HEAD_OFFICE_CLERK],
+                             organisation=Organisation.HEAD_OFFICE))
     session = (BoardSession.objects.filter(place="試験会議室", cases__removed_at__isnull=True)
                .order_by("-pk").first())
     if session is None or SessionCase.objects.filter(session=session, removed_at__isnull=True).count() < args.cases:
         print(f"preparing a session of {args.cases} cases ...", flush=True)
         session = board_session(staff, days=30)
+        base = secrets.randbelow(9_000_000_000)  # My Numbers unused by earlier runs on the kept database
         for _ in range(args.cases):
+            person = make_resident(birth_date=date(1940 + _ % 20, 6, 15),
+                                   my_number=synthetic_my_number(base + _)).pk
             with transaction.atomic():  # the qualification's events are published in the change's transaction
-                person = make_elderly().pk
+                requalify([person], until=date.today(), context=Context(source="notification"))
             scheduled_case(staff, person, session)
 
     def timed(call) -> tuple[float, bytes]:

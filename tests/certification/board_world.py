@@ -5,11 +5,13 @@ people only)."""
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import date, timedelta
 
 from django.db import transaction
 
 _serial = itertools.count(1)
+_RUN = secrets.randbelow(900_000) + 100_000  # panel names stay unique across runs on a kept database
 
 
 def board_session(actor, *, days: int = 7):
@@ -17,7 +19,7 @@ def board_session(actor, *, days: int = 7):
     from certification.board.services import member_appoint, panel_create, session_create
 
     n = next(_serial)
-    panel = panel_create(actor=actor, name=f"試験合議体{n}")
+    panel = panel_create(actor=actor, name=f"試験合議体{_RUN}-{n}")
     start = date.today() - timedelta(days=30)
     ids = [member_appoint(actor=actor, name=f"委員 試験{n}-{i}", field="medical", profession="医師", term_start=start,
                           panel_id=panel.pk).pk for i in range(5)]
@@ -54,7 +56,7 @@ def board_panel(actor, *, members: int = 5):
     from certification.board.services import member_appoint, panel_create
 
     n = next(_serial)
-    panel = panel_create(actor=actor, name=f"試験合議体{n}")
+    panel = panel_create(actor=actor, name=f"試験合議体{_RUN}-{n}")
     start = date.today() - timedelta(days=30)
     return panel, [member_appoint(actor=actor, name=f"委員 試験{n}-{i}", field="welfare", profession="社会福祉士",
                                   term_start=start, panel_id=panel.pk).pk for i in range(members)]
