@@ -53,6 +53,16 @@ FUNCTION_LABELS = {
     "certification.assessment.view": "一次判定の閲覧",
     "certification.assessment.exchange": "一次判定を待つ案件の一覧",
     "certification.assessment.export": "一次判定ソフトへの出力",
+    "certification.survey.view": "認定調査の閲覧",
+    "certification.decision": "認定の決定画面の閲覧",
+    "certification.history": "認定の履歴の閲覧",
+    "certification.renewal_due": "更新対象者の一覧",
+    "certification.notice.print": "認定の通知書の印刷",
+    "certification.cases": "認定申請の一覧",
+    "certification.case": "認定申請案件の閲覧",
+    "certification.case.confirm": "認定申請の取下げ・却下の確認",
+    "certification.intake": "認定申請の受付",
+    "certification.tab": "認定の閲覧",
     "audit.search": "アクセス記録の検索",
     "audit.trail": "変更履歴の閲覧",
     "city.generate": "合成データの生成",
@@ -85,7 +95,9 @@ def function_label(code: str) -> str:
     """The Japanese name of a function code: 「宛名の閲覧（支援措置対象者・他区）」; a batch kind's
     code (a batch run writes under its kind's name) by the kind's label. A code without a name is
     returned as it is, so that the screen test (tests/kaigo/test_screen_rules.py) names it."""
-    from kaigo.batches.registry import label_of  # a batch kind's label (the registry fills at start)
+    from kaigo.batches.registry import (
+        label_of,  # a batch kind's label (the registry fills at start)
+    )
 
     flags = []
     base = code

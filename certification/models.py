@@ -15,6 +15,13 @@ from certification.board.models import (  # noqa: F401
 from certification.cases.models import Case, CaseEvent, ReceivedPaper  # noqa: F401
 from certification.decisions.models import Certification  # noqa: F401
 from certification.opinion.models import Doctor, Institution, Opinion, OpinionFee  # noqa: F401
+from certification.survey.models import (  # noqa: F401
+    Survey,
+    SurveyBody,
+    SurveyFile,
+    SurveyFileLine,
+    SurveyRevision,
+)
 
 # The change trail of these tables: certification/trail.py
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):

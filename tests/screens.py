@@ -23,21 +23,114 @@ def all_url_patterns(resolver=None, prefix=""):
 
 
 def concrete_paths(resident_id: int) -> list[str]:
-    """Every path with every id parameter set to ``resident_id`` (a path whose other parameters
-    cannot be filled is left out)."""
-    return filled_paths(dict.fromkeys(("resident_id", "run_id", "staff_id", "grant_id", "pk", "alert_id"),
-                                      resident_id))
+    """Every path about this resident: ``<int:resident_id>`` is them, every other id parameter a
+    row found by its name (``parameter_row``: the resident's own row where the model names a
+    resident); a path whose parameters cannot be filled is left out."""
+    return filled_paths({"resident_id": resident_id})
 
 
-def filled_paths(values: dict[str, object]) -> list[str]:
-    """Every path with its parameters (``<int:run_id>``, ``<slug:kind>``) taken from ``values``; a
-    path with a parameter not in ``values`` is left out."""
-    paths = []
-    for pattern, _ in all_url_patterns():
-        path = "/" + pattern.replace("^", "").replace("$", "")
-        for match in re.findall(r"<(?:\w+:)?(\w+)>", path):
-            if match in values and values[match] is not None:
-                path = re.sub(rf"<(?:\w+:)?{match}>", str(values[match]), path)
+# --- the rows a URL's parameters name ---------------------------------------------------------------
+#
+# The crawls find a record for each integer parameter of a URL pattern by the parameter's name,
+# rather than from a list kept by hand: ``<int:case_id>`` names a ``Case``, ``<int:session_id>`` a
+# board ``...Session``, ``<int:issue_id>`` a ``CardIssue`` (the model whose name, in snake case, is
+# the parameter's stem or ends with ``_<stem>``). Where several models match, the one of the
+# view's own sub-domain package wins, then its app's, then the project's (a project model over
+# one of Django's); a tie left is an error naming the candidates (rename the parameter, or give
+# its value). A new screen needs no entry here: only a record of its model in the crawl's world.
+
+PROJECT_PACKAGES = ("kaigo", "audit", "eligibility", "premiums", "certification", "benefits", "linkage", "synthetic")
+PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _candidate_models() -> list:
+    from django.apps import apps
+
+    # the change trail's event tables (django-pghistory) copy their model's rows: never a screen's record
+    return [m for m in apps.get_models() if not any(f.name == "pgh_obj" for f in m._meta.get_fields())]
+
+
+def parameter_model(name: str, view_module: str = ""):
+    """The model an integer URL parameter names (``case_id`` -> ``Case``), judged against the
+    module of the view that takes it; None when no model matches."""
+    stem = name[:-3] if name.endswith("_id") else name
+    package = view_module.rpartition(".")[0]  # "certification.board" of "certification.board.views"
+    app = view_module.split(".")[0]
+
+    def rank(model) -> tuple[int, int]:
+        module = model.__module__
+        tier = (0 if package and module.startswith(package + ".") else 1 if app and module.split(".")[0] == app
+                else 2 if module.split(".")[0] in PROJECT_PACKAGES else 3)
+        return tier, 0 if _snake(model.__name__) == stem else 1
+
+    found = sorted(((rank(m), m) for m in _candidate_models()
+                    if _snake(m.__name__) == stem or _snake(m.__name__).endswith("_" + stem)),
+                   key=lambda item: item[0])
+    if not found:
+        return None
+    best = [m for r, m in found if r == found[0][0]]
+    if len(best) > 1:
+        raise LookupError(f"<{name}> of {view_module}: several models match ({', '.join(m.__name__ for m in best)}); "
+                          "give its value to the crawl or rename the parameter")
+    return best[0]
+
+
+def parameter_row(model, resident_id: int | None = None, *, resident_model=None):
+    """The primary key a crawl puts in a URL for ``model``: with ``resident_id``, the resident
+    themself (the resident model) or their newest row (a model with a foreign key to residents);
+    else, or when they have none, the newest row of the model; None when it has no row."""
+    rows = model._default_manager.order_by("-pk").values_list("pk", flat=True)
+    if resident_id is not None and resident_model is not None:
+        if model is resident_model:
+            return resident_id
+        key = next((f for f in model._meta.concrete_fields if f.is_relation and f.related_model is resident_model), None)
+        if key is not None:
+            own = rows.filter(**{key.attname: resident_id}).first()
+            if own is not None:
+                return own
+    return rows.first()
+
+
+def fill_pattern(pattern: str, view_module: str, values: dict[str, object], rows: dict) -> str:
+    """The path of ``pattern`` with each parameter from ``values`` when it is there, else an integer
+    parameter from ``parameter_row`` (memoised in ``rows``); a parameter it cannot fill stays as
+    it is (``<slug:code>``)."""
+    path = "/" + pattern.replace("^", "").replace("$", "")
+    resident_model = parameter_model("resident_id")
+
+    def fill(match: re.Match) -> str:
+        converter, name = match.group(1), match.group(2)
+        if values.get(name) is not None:
+            return str(values[name])
+        if converter != "int":
+            return match.group(0)
+        model = parameter_model(name, view_module)
+        if model is None:
+            return match.group(0)
+        if model not in rows:
+            rows[model] = parameter_row(model, values.get("resident_id"), resident_model=resident_model)
+        return match.group(0) if rows[model] is None else str(rows[model])
+
+    return PARAMETER.sub(fill, path)
+
+
+def view_module(entry: URLPattern) -> str:
+    callback = entry.callback
+    return getattr(callback, "view_class", callback).__module__
+
+
+def filled_paths(values: dict[str, object] | None = None) -> list[str]:
+    """Every path with its parameters filled: from ``values`` (a slug such as ``kind``, or an id a
+    test chooses; ``resident_id`` also picks the rows of that resident), else each integer
+    parameter with an existing row of the model it names (``parameter_model``,
+    ``parameter_row``). A path with a parameter left unfilled is left out."""
+    values, rows, paths = values or {}, {}, []
+    for pattern, entry in all_url_patterns():
+        path = fill_pattern(pattern, view_module(entry), values, rows)
         if "<" in path or "(?P" in path:
             continue  # parameters this walk cannot fill in
         paths.append(path)

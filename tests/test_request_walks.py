@@ -98,16 +98,6 @@ def signed_in(make_staff, role: Role, organisation=None) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def _survey_severities_until_the_survey_lands(monkeypatch):
-    """Until certification.survey provides its answers (built in parallel), the estimator's POST
-    reads these severities (certification.assessment.services.survey_severities)."""
-    try:
-        from certification.survey.selectors import survey_answers  # noqa: F401
-    except ImportError:
-        monkeypatch.setattr("certification.assessment.services.survey_severities", lambda case_id: {"1-3": 0.5})
-
-
 # --- the world ---------------------------------------------------------------------------------------
 
 
@@ -280,6 +270,30 @@ class World:
         return opinion_request(actor=self.admin, case_id=case.pk, doctor_id=doctor.pk,
                                requested_on=timezone.localdate())
 
+    def survey_case(self, ward, *, assigned=True):
+        """A new application of a resident of ``ward`` (taken by the head office), its survey asked of
+        the city's own surveyors."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        case = case_open(actor=self.admin, resident_id=make_insured(ward=ward).pk,
+                         application=Application(kind="new", applied_on=timezone.localdate()))
+        if assigned:
+            survey_assign(actor=self.admin, case_id=case.pk, body_code="0000000000",
+                          requested_on=timezone.localdate())
+        return case
+    def case(self, ward, *, person=None, days_ago: int = 0):
+        """An open certification case (a new application, its form received), taken by the head office."""
+        from certification.cases.services import Application, case_open
+
+        person = person or self.person(ward)
+        applied_on = timezone.localdate() - timedelta(days=days_ago)
+        return case_open(actor=self.admin, resident_id=person.pk,
+                         application=Application("new", applied_on, papers=("application",)))
+
     def failed_run(self):
         from kaigo.batches.models import BatchRun
 
@@ -442,6 +456,35 @@ def _alert(world, ward, client):
     return f"/audit/alerts/{world.alert().pk}/acknowledge/", {}
 
 
+def _survey_assign(world, ward, client):
+    case = world.survey_case(ward, assigned=False)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "assign", "assign-body": "0000000000",
+                                                       "assign-requested_on": timezone.localdate().isoformat()}
+
+
+def _survey_appoint(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "appoint", "appoint-place_kind": "home",
+                                                       "appoint-on": timezone.localdate().isoformat()}
+
+
+def _survey_enter(world, ward, client):
+    case = world.survey_case(ward)
+    return f"/certification/cases/{case.pk}/survey/", {"action": "enter", "entry-a1-3": "1",
+                                                       "entry-surveyed_on": timezone.localdate().isoformat()}
+
+
+def _survey_file(world, ward, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification.survey.format import LAYOUT
+    from tests.certification.test_survey import survey_line
+
+    case = world.survey_case(ward)
+    return "/certification/survey-files/", {"file": SimpleUploadedFile(
+        "chosa.csv", LAYOUT.file([survey_line(case.number, surveyed_on=timezone.localdate())]))}
+
+
 def _batch_start(world, ward, client):
     return "/batches/start/", {"kind": "demo.squares", "records": "10", "chunk_size": "10"}
 
@@ -593,6 +636,100 @@ def _board_move(world, ward, client):
         "move-reason": "会場の都合"}
 
 
+# --- certification's decisions (certification/decisions) ---------------------------------------------
+
+
+def _cert_case(world, ward, *, reviewed=False):
+    """A case of a new insured person of ``ward`` awaiting its board (opinion received), or reviewed."""
+    from certification.decisions.services import board_result_enter
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(world.admin, make_insured(ward=ward))
+    if reviewed:
+        board_result_enter(actor=world.admin, case_id=case.pk, entry=entry())
+    return case
+
+
+def _cert_review(world, ward, client):
+    case = _cert_case(world, ward)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "review", "level": "22", "months": "6", "reviewed_on": timezone.localdate().isoformat(),
+        "board_opinion": "試験の意見"}
+
+
+def _cert_decide(world, ward, client):
+    case = _cert_case(world, ward, reviewed=True)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "decide", "decided_on": timezone.localdate().isoformat(), "confirm": "1"}
+
+
+def _cert_carry_over(world, ward, client):
+    from certification.cases.services import Application, case_open, paper_receive
+    from tests.certification.factories import make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward, moved_in_on=today - timedelta(days=3))
+    case = case_open(actor=world.admin, resident_id=person.pk, application=Application("carry_over", today))
+    paper_receive(actor=world.admin, case_id=case.pk, kind="eligibility_certificate", received_on=today)
+    return f"/certification/cases/{case.pk}/decision/", {
+        "action": "carry_over", "level": "23", "certificate_valid_to": (today + timedelta(days=90)).isoformat(),
+        "decided_on": today.isoformat()}
+
+
+def _cert_notice(world, ward, client):
+    from certification.decisions.services import decision_decide
+
+    case = _cert_case(world, ward, reviewed=True)
+    decision_decide(actor=world.admin, case_id=case.pk)
+    return f"/certification/cases/{case.pk}/notices/result/", {}
+
+
+def _cert_revoke(world, ward, client):
+    from tests.certification.factories import make_certification, make_insured
+
+    today = timezone.localdate()
+    person = make_insured(ward=ward)
+    cert = make_certification(person, valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=150),
+                              actor=world.admin)
+    return f"/certification/persons/{person.pk}/certifications/{cert.pk}/revoke/", {
+        "on": today.isoformat(), "reason": "試験の取消", "confirm": "1"}
+def _case_new(world, ward, client):
+    person = world.person(ward)
+    return (f"/certification/persons/{person.pk}/new/",
+            {"kind": "new", "applied_on": timezone.localdate().isoformat(), "applicant_kind": "self",
+             "papers": ["application"]})
+
+
+def _case_paper(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper", "paper-kind": "insurance_card", "paper-received_on": timezone.localdate().isoformat()})
+
+
+def _case_paper_cancel(world, ward, client):
+    case = world.case(ward)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "paper_cancel", "cancel-paper": str(case.papers.get().pk), "cancel-reason": "誤登録"})
+
+
+def _case_postpone(world, ward, client):
+    case = world.case(ward, days_ago=20)
+    return (f"/certification/cases/{case.pk}/",
+            {"action": "postpone", "postpone-on": timezone.localdate().isoformat(), "postpone-reason": "意見書の遅れ",
+             "postpone-expected_by": (case.applied_on + timedelta(days=45)).isoformat()})
+
+
+def _case_close(action):
+    def prepare(world, ward, client):
+        case = world.case(ward)
+        return (f"/certification/cases/{case.pk}/",
+                {"action": action, f"{action}-on": timezone.localdate().isoformat(), f"{action}-reason": "本人の申出",
+                 "confirm": "1"})
+
+    return prepare
+
+
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
 # limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
@@ -628,6 +765,12 @@ POST_CASES = {
     "staff/requests/disable/": ("staff.request", False, _account_disable_request),
     "staff/requests/<int:request_id>/": ("staff.manage", False, _account_decide),
     "audit/alerts/<int:alert_id>/acknowledge/": ("audit.view", False, _alert),
+    "certification/cases/<int:case_id>/survey/": ("certification.update", True, _survey_assign),
+    "certification/cases/<int:case_id>/survey/#appoint": ("certification.update", True, _survey_appoint),
+    "certification/cases/<int:case_id>/survey/#enter": ("certification.update", True, _survey_enter),
+    # a contracted body's file covers every ward: the file is recorded for any holder of the permission,
+    # a line of a case outside the actor's wards is refused (listed), never applied
+    "certification/survey-files/": ("certification.update", False, _survey_file),
     "batches/start/": ("batch.operate", False, _batch_start),
     "batches/<int:run_id>/resume/": ("batch.operate", False, _batch_resume),
     "staff/<int:staff_id>/grant/": ("staff.manage", False, _grant),
@@ -653,6 +796,19 @@ POST_CASES = {
     "certification/cases/<int:case_id>/assessment/": ("certification.update", True, _estimate),
     # the result file is recorded for any clerk holding the role; its lines of another ward are listed as bad
     "certification/assessment/exchange/": ("certification.update", False, _result_import),
+    "certification/cases/<int:case_id>/decision/": ("certification.decide", True, _cert_review),
+    "certification/cases/<int:case_id>/decision/#decide": ("certification.decide", True, _cert_decide),
+    "certification/cases/<int:case_id>/decision/#carry_over": ("certification.decide", True, _cert_carry_over),
+    "certification/cases/<int:case_id>/notices/<slug:kind>/": ("certification.decide", True, _cert_notice),
+    "certification/persons/<int:resident_id>/certifications/<int:certification_id>/revoke/": (
+        "certification.decide", True, _cert_revoke),
+    # certification: a new application, and the forms of a case's page (withdrawal and dismissal confirmed)
+    "certification/persons/<int:resident_id>/new/": ("certification.update", True, _case_new),
+    "certification/cases/<int:case_id>/#paper": ("certification.update", True, _case_paper),
+    "certification/cases/<int:case_id>/#paper_cancel": ("certification.update", True, _case_paper_cancel),
+    "certification/cases/<int:case_id>/#postpone": ("certification.update", True, _case_postpone),
+    "certification/cases/<int:case_id>/#withdraw": ("certification.update", True, _case_close("withdraw")),
+    "certification/cases/<int:case_id>/#dismiss": ("certification.decide", True, _case_close("dismiss")),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -769,14 +925,18 @@ def _get_world(make_staff) -> dict[str, object]:
     grant = world.target_staff(Organisation.NAKAHARA).role_grants.get()
     move = world.manual_move(OWN)
     world.held_payment(OWN)  # a row on 保留中の収納
+    from certification.decisions.services import decision_decide
     from tests.certification.board_world import board_session, scheduled_case
 
     session = board_session(world.admin)
     scheduled_case(world.admin, world.person(OWN).pk, session)
-    case = world.cert_case(OWN, received=True, surveyed=True)
+    cert_case = _cert_case(world, OWN, reviewed=True)
+    certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
+    survey_file = _survey_file_received(world)
+    world.case(OWN, person=person)  # an open certification case of the person
     return {
         "session_id": session.pk, "version": "committee",
-        "case_id": case.pk,
+        "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
         "resident_id": person.pk, "levy_id": levy.pk, "reduction_id": reduction.pk, "notice_id": issued.pk,
@@ -788,18 +948,29 @@ def _get_world(make_staff) -> dict[str, object]:
     }
 
 
+def _survey_file_received(world) -> int:
+    from certification.survey.format import LAYOUT
+    from certification.survey.services import survey_file_receive
+    from tests.certification.test_survey import survey_line
+
+    return survey_file_receive(LAYOUT.file([survey_line("2099-000001")]), file_name="walk.csv",
+                               actor=world.admin).file.pk
+
+
 def _get_paths(ids) -> list[str]:
-    paths = []
-    for pattern in sorted(set(all_url_patterns())):
-        path = "/" + pattern
-        for name, value in ids.items():
-            if isinstance(value, int):
-                path = path.replace(f"<int:{name}>", str(value))
-            elif isinstance(value, str):
-                path = path.replace(f"<slug:{name}>", value)
+    """Every URL pattern with its parameters filled: ``<int:resident_id>`` the world's person, every
+    other integer parameter a record of the model it names (tests.screens.fill_pattern: the
+    person's own where the model names residents, else the newest), ``<slug:code>`` the facility,
+    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern."""
+    from tests.screens import all_url_patterns as patterns_and_views
+    from tests.screens import fill_pattern, view_module
+
+    values = {"resident_id": ids["resident_id"], "code": ids["code"]}
+    rows, paths = {}, []
+    for pattern, entry in sorted(dict(patterns_and_views()).items()):
+        path = fill_pattern(pattern, view_module(entry), values, rows)
         if "<slug:kind>" in path:
-            kinds = next((k for key, k in ids["kinds"].items() if key.replace("<int:levy_id>", str(ids["levy_id"]))
-                          in path), ["decision"])
+            kinds = next((k for key, k in ids["kinds"].items() if key in pattern), ["decision"])
             paths += [path.replace("<slug:kind>", kind) for kind in kinds]
         else:
             paths.append(path)

@@ -18,7 +18,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,12 +138,29 @@ class World:
         case = (scheduled_case if assigned else lambda a, r, s: assessed_case(a, r))(head, self.person.pk, session)
         return session, case
 
+    def survey_case(self, assigned: bool = True):
+        """A new application of the person (taken by the clerk), its survey asked of the city."""
+        from certification.cases.services import Application, case_open
+        from certification.survey.services import survey_assign
+        from tests.certification.factories import make_insured
+        from tests.certification.test_survey import city_body
+
+        city_body()
+        certification_clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
+        case = case_open(actor=certification_clerk, resident_id=make_insured(ward=Ward.NAKAHARA).pk,
+                         application=Application(kind="new", applied_on=date.today()))
+        if assigned:
+            survey_assign(actor=certification_clerk, case_id=case.pk, body_code="0000000000",
+                          requested_on=date.today())
+        return case
+
     def case(self):
         """A new application for certification of the person, taken by 中原区's certification clerk."""
         from certification.cases.services import Application, case_open
 
         return case_open(actor=self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA),
                          resident_id=self.person.pk, application=Application(kind="new", applied_on=date.today()))
+
     def cert_case(self):
         """A new application of a made-up insured person of 中原区, taken by a certification clerk there."""
         from certification.cases.services import Application, case_open
@@ -162,6 +179,25 @@ class World:
         clerk = self.make_staff(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
         return opinion_request(actor=clerk, case_id=case.pk, doctor_id=make_doctor(clerk, code=f"14{case.pk:08d}").pk,
                                requested_on=date.today())
+
+    def board_case(self, reviewed=False):
+        """A certification case of a new insured person of 中原区 awaiting its board (or reviewed)."""
+        from certification.decisions.services import board_result_enter
+        from tests.certification.factories import make_insured
+        from tests.certification.test_decisions import entry, scheduled
+
+        head = self.make_staff(Role.HEAD_OFFICE_CLERK)
+        case = scheduled(head, make_insured(ward=Ward.NAKAHARA))
+        if reviewed:
+            board_result_enter(actor=head, case_id=case.pk, entry=entry())
+        return case
+
+    def certification(self):
+        from tests.certification.factories import make_certification, make_insured
+
+        return make_certification(make_insured(ward=Ward.NAKAHARA), valid_from=date.today(),
+                                  valid_to=date.today() + timedelta(days=100),
+                                  actor=self.make_staff(Role.HEAD_OFFICE_CLERK))
 
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
@@ -242,6 +278,17 @@ CHECKED = {
     "eligibility.qualification.services.facility_close": (True, lambda w, a: S("eligibility.qualification.services.facility_close")(
         actor=a, code="FW00000001", closed_on=date.today(), reason="閉所")),
     "eligibility.residents.services.resident_create": (True, lambda w, a: S("eligibility.residents.services.resident_create")(data=_resident_input(w), actor=a)),
+    # certification (decisions)
+    "certification.decisions.services.board_result_enter": (True, lambda w, a: S("certification.decisions.services.board_result_enter")(
+        actor=a, case_id=w.board_case().pk, entry=S("tests.certification.test_decisions.entry")())),
+    "certification.decisions.services.decision_decide": (True, lambda w, a: S("certification.decisions.services.decision_decide")(
+        actor=a, case_id=w.board_case(reviewed=True).pk)),
+    "certification.decisions.services.carry_over_decide": (True, lambda w, a: S("certification.decisions.services.carry_over_decide")(
+        actor=a, case_id=w.board_case().pk, entry=S("certification.decisions.services.CarryOverEntry")("23", None))),
+    "certification.decisions.services.certification_revoke": (True, lambda w, a: S("certification.decisions.services.certification_revoke")(
+        actor=a, certification_id=w.certification().pk, on=date.today(), reason="取消")),
+    "certification.decisions.services.notice_issue": (True, lambda w, a: S("certification.decisions.services.notice_issue")(
+        actor=a, case_id=w.board_case().pk, kind="result")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -328,6 +375,18 @@ CHECKED = {
         actor=a, reduction_id=w.reduction().pk, approve=True)),
     "premiums.reductions.services.deferral_end": (True, lambda w, a: S("premiums.reductions.services.deferral_end")(
         actor=a, reduction_id=w.reduction(decided=True).pk, until=date.today(), reason="資力回復")),
+    # certification: the survey
+    "certification.survey.services.survey_assign": (True, lambda w, a: S("certification.survey.services.survey_assign")(
+        actor=a, case_id=w.survey_case(assigned=False).pk, body_code="0000000000", requested_on=date.today())),
+    "certification.survey.services.survey_appoint": (True, lambda w, a: S("certification.survey.services.survey_appoint")(
+        actor=a, case_id=w.survey_case().pk, on=date.today(), at=None, place_kind="home")),
+    "certification.survey.services.survey_enter": (True, lambda w, a: S("certification.survey.services.survey_enter")(
+        actor=a, case_id=w.survey_case().pk, surveyed_on=date.today(), answers={"1-3": "1"}, notes={})),
+    "certification.survey.services.survey_file_receive": (False, lambda w, a: S("certification.survey.services.survey_file_receive")(
+        b"x", file_name="x.csv", actor=a)),
+    # the master of surveying bodies serves every ward: "scoped" here is the head office only
+    "certification.survey.services.survey_body_save": (True, lambda w, a: S("certification.survey.services.survey_body_save")(
+        actor=a, code="X1", name="試験", kind="designated")),
     **{f"premiums.rates.services.{name}": (False, lambda w, a, name=name, kw=kw: S(f"premiums.rates.services.{name}")(actor=a, **kw)) for name, kw in {
         "rate_table_draft": {"valid_from": FY + 1, "valid_to": None, "name": "試案", "from_table_id": 1},
         "rate_table_update": {"table_id": 1, "name": "x"},
@@ -367,6 +426,7 @@ NOT_STAFF_WRITES = {
 
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
+    "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert"},

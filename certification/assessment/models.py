@@ -34,7 +34,8 @@ class ResultImport(models.Model):
 class PrimaryResult(models.Model):
     """One primary result of a case; the latest one is the case's (Case.primary_level, assessed_on)."""
 
-    case = models.ForeignKey("certification.Case", on_delete=models.PROTECT, related_name="primary_results")
+    case = models.ForeignKey("certification.Case", on_delete=models.PROTECT, related_name="primary_results",
+        verbose_name="認定申請案件")
     kind = models.CharField("判定の方法", max_length=12, choices=AdapterKind.choices)
     software_version = models.CharField("ソフトの版", max_length=40)
     meal = _minutes("食事")

@@ -14,11 +14,11 @@ from certification.assessment.models import PrimaryResult, ResultImport
 from certification.assessment.port import AREAS, ESTIMATOR_NOTICE, GROUPS, AdapterKind, Area
 from certification.assessment.services import assessment_problems
 from certification.cases.models import Case
-from certification.cases.services import CaseInvalid
 from certification.opinion.rules import OpinionFacts
 from certification.opinion.selectors import opinion_facts, require_view
 from certification.rules.cases import CaseState
 from certification.rules.levels import Level
+from certification.survey.selectors import survey_answers
 from eligibility.residents.selectors import PersonHeader, home_wards, person_header
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
@@ -112,15 +112,7 @@ def export_ready(*, actor, request) -> list[ReadyCase]:
 
 
 def survey_answers_of(case_id: int) -> dict[str, str]:
-    """The case's survey answers (item code -> answer code).
-
-    WIRING (for the lead): certification.survey.selectors.survey_answers(case_id), built in
-    parallel by the survey helper, imported inside so that this package loads without it. Until it
-    lands, CaseInvalid: no export file is written without the answers."""
-    try:
-        from certification.survey.selectors import survey_answers
-    except ImportError:
-        raise CaseInvalid("認定調査の回答を読み込めません（認定調査の入力機能が未導入です）。") from None
+    """The case's survey answers (item code -> answer code; certification.survey.selectors)."""
     return dict(survey_answers(case_id))
 
 

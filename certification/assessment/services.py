@@ -23,6 +23,8 @@ from certification.cases.services import CaseInvalid, case_lock, case_move
 from certification.opinion.selectors import opinion_facts
 from certification.rules.cases import Move
 from certification.rules.levels import Level
+from certification.rules.survey_items import answer_severity
+from certification.survey.selectors import survey_answers
 from certification.scope import require_certification_update, require_permission
 from kaigo.errors import NotPermitted
 
@@ -58,17 +60,8 @@ def _record(case: Case, result: AssessmentResult, *, actor, today: date,
 
 
 def survey_severities(case_id: int) -> dict[str, float]:
-    """The case's survey answers as severities (item code -> 0..1) for the estimator.
-
-    WIRING (for the lead): reads certification.survey.selectors.survey_answers(case_id) and
-    certification.rules.survey_items.answer_severity(code, answer), built in parallel by the survey
-    helper; imported here, inside the function, so that this package does not need them to load.
-    Until they land, CaseInvalid (the estimator cannot run from the screen; tests pass severities)."""
-    try:
-        from certification.rules.survey_items import answer_severity
-        from certification.survey.selectors import survey_answers
-    except ImportError:
-        raise CaseInvalid("認定調査の回答を読み込めません（認定調査の入力機能が未導入です）。") from None
+    """The case's survey answers as severities (item code -> 0..1) for the estimator
+    (certification.survey.selectors.survey_answers, certification.rules.survey_items.answer_severity)."""
     return {code: float(answer_severity(code, answer)) for code, answer in survey_answers(case_id).items()}
 
 

@@ -53,7 +53,8 @@ class Case(models.Model):
     itself, set by the service of each stage, so that the deadline dashboard reads one table."""
 
     number = models.CharField("案件番号", max_length=12, unique=True)
-    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="被保険者（宛名番号）")
     ward = models.CharField("担当区", max_length=16, choices=Ward.choices)
     kind = models.CharField("申請の種類", max_length=16, choices=CaseKind.choices)
     state = models.CharField("状態", max_length=12, choices=CaseState.choices, default=CaseState.RECEIVED)

@@ -14,7 +14,13 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certification.cases.models import CASE_NUMBER_SEQUENCE, ApplicantKind, Case, CaseEvent, ReceivedPaper
+from certification.cases.models import (
+    CASE_NUMBER_SEQUENCE,
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    ReceivedPaper,
+)
 from certification.decisions.models import Certification
 from certification.rules.cases import (
     OPEN_STATES,

@@ -54,7 +54,8 @@ class Opinion(models.Model):
     """One opinion asked of a doctor for a case: requested, reminded (督促) when late, received with
     its items, or cancelled (another doctor asked instead). At most one open request per case."""
 
-    case = models.ForeignKey("certification.Case", on_delete=models.PROTECT, related_name="opinions")
+    case = models.ForeignKey("certification.Case", on_delete=models.PROTECT, related_name="opinions",
+        verbose_name="認定申請案件")
     doctor = models.ForeignKey(Doctor, on_delete=models.PROTECT, related_name="opinions")
     requested_on = models.DateField("依頼日")
     requested_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")

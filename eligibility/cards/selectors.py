@@ -4,12 +4,15 @@ the resident's current data (the print is logged like a screen, channel "print")
 Every function that returns a person's data writes exactly one access-log row for the request,
 naming every person it shows (audit.services.access_log_write): call it once per request.
 Public: ``card_holder`` and ``card_holders``, the person as every document prints them (premiums'
-notices), for a caller that logs its own print.
+notices), for a caller that logs its own print; ``CareFacts`` and ``care_facts_register``: the
+certification boxes of the card and the certificates, supplied by certification (which eligibility
+does not import): a module ``card_facts.py`` of an app registers its source, found at the first print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -28,6 +31,7 @@ from eligibility.codes import CardKind
 from eligibility.residents.models import InsuredNumber, Resident
 from eligibility.residents.selectors import PersonHeader, log_function, person_header, protected_ids
 from kaigo.crypto.deks import dek_preload
+from kaigo.discovery import autodiscover
 from kaigo.documents import CardHolder, insurer_info
 from kaigo.errors import NotPermitted
 
@@ -99,6 +103,50 @@ def run_cards_print(*, actor, request, run_id: int) -> bytes:
     return pdf
 
 
+# --- the certification boxes (filled by certification) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CareFacts:
+    """What the card's certification boxes print (様式第1号 (二)); None leaves a box blank."""
+
+    care_level: str | None = None  # 要介護状態区分等, e.g. "要介護2"
+    certified_on: date | None = None  # 認定年月日
+    valid_from: date | None = None  # 認定の有効期間
+    valid_to: date | None = None
+    board_opinion: str | None = None  # 認定審査会の意見及びサービスの種類の指定, as printed
+    application_pending: bool = False  # an application for certification pending (受給資格証明書)
+
+
+_care_sources: list[Callable[[int, date], CareFacts | None]] = []
+_care_discovered = False
+_care_lock = threading.Lock()
+
+
+def care_facts_register(source: Callable[[int, date], CareFacts | None]):
+    """Register the source of a person's certification facts on a day (certification's
+    ``card_facts.py``): called with (resident id, day), returns CareFacts or None."""
+    if source not in _care_sources:
+        _care_sources.append(source)
+    return source
+
+
+def care_facts(resident_id: int, on: date) -> CareFacts:
+    """The certification facts of a person on ``on`` as the registered source gives them (blank
+    when no app supplies them)."""
+    global _care_discovered
+    if not _care_discovered:
+        with _care_lock:
+            if not _care_discovered:
+                autodiscover("card_facts")
+                _care_discovered = True
+    for source in _care_sources:
+        facts = source(resident_id, on)
+        if facts is not None:
+            return facts
+    return CareFacts()
+
+
 # --- the printed person and the PDF -----------------------------------------------------------------
 
 
@@ -111,10 +159,15 @@ def card_holder(resident: Resident, insured_number: str) -> CardHolder:
 
 
 def card_render(issue: CardIssue, resident: Resident, insured_number: str) -> bytes:
-    """The PDF of one issue. Certification is not yet in the system: its boxes stay blank."""
+    """The PDF of one issue; the certification boxes as certification supplies them on the issue
+    day (a 受給資格証明書: on the day of the move out, the last day the certification was in force)."""
     holder = card_holder(resident, insured_number)
     meta = DocumentMeta(issued_on=issue.issued_on, reprint=issue.reprint, serial=f"{issue.pk:08d}")
-    care = CareInfo()
+    on = (resident.moved_out_on or issue.issued_on) if issue.kind == CardKind.ELIGIBILITY_CERTIFICATE \
+        else issue.issued_on
+    facts = care_facts(resident.pk, on)
+    care = CareInfo(care_level=facts.care_level, certified_on=facts.certified_on, valid_from=facts.valid_from,
+                    valid_to=facts.valid_to, board_opinion=facts.board_opinion)
     if issue.kind == CardKind.QUALIFICATION_CERTIFICATE:
         return render_qualification_certificate(
             holder=holder, insurer=insurer_info(), care=care, meta=meta, application_date=issue.issued_on,
@@ -122,7 +175,7 @@ def card_render(issue: CardIssue, resident: Resident, insured_number: str) -> by
     if issue.kind == CardKind.ELIGIBILITY_CERTIFICATE:
         return render_eligibility_certificate(
             holder=holder, insurer=insurer_info(), care=care, meta=meta,
-            moved_out_on=resident.moved_out_on or issue.issued_on, application_pending=False)
+            moved_out_on=resident.moved_out_on or issue.issued_on, application_pending=facts.application_pending)
     return render_insurance_card(holder=holder, insurer=insurer_info(), care=care, meta=meta)
 
 

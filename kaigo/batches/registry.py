@@ -13,12 +13,13 @@ import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from kaigo.documents.wareki import wareki_western
 from kaigo.errors import ApplicationError
@@ -198,7 +199,10 @@ def _param_text(value: Any) -> str:
         return "はい" if value else "いいえ"
     if isinstance(value, str):
         try:
-            return wareki_western(date.fromisoformat(value)) if len(value) == 10 else value
+            if len(value) == 10:
+                return wareki_western(date.fromisoformat(value))
+            moment = datetime.fromisoformat(value)  # a time stored as ISO text: the office's time zone
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else value
         except ValueError:
             return value
     return str(value)

@@ -182,12 +182,14 @@ def test_the_database_refuses_update_and_delete_even_to_a_superuser(statement, t
 
 
 AUDIT_TABLES = ["audit_accesslogentry", "audit_accessseal", "audit_authevent", "audit_chaincheckpoint"]
+# append-only tables of the apps that are not the change trail's: a certification case's moves (issue 18)
+APP_TABLES = ["certification_caseevent"]
 
 
 def append_only_tables() -> list[str]:
     from audit.trail_models import trail_event_models
 
-    return [*AUDIT_TABLES, *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
+    return [*AUDIT_TABLES, *APP_TABLES, *(m._meta.db_table for m in trail_event_models())]  # the change trail's event tables too
 
 
 @pytest.mark.django_db
@@ -207,8 +209,9 @@ def test_update_and_delete_are_revoked_from_public_and_a_trigger_refuses_each_an
         # by eligibility 0006 and premiums 0020), none on TRUNCATE
         assert sorted(cursor.fetchall()) == sorted((f"{table}_append_only", False) for table in tables)
         # 23, issue 16's four (receipts, late charges paid and exempted, transfers) and its two of item 8
-        # (the facility master, moves entered by hand), issue 17's held payments
-        assert len(tables) == 30
+        # (the facility master, moves entered by hand), issue 17's held payments; issue 18's case moves
+        # and the trail of cases, papers, certifications, surveys, opinions, primary and board results
+        assert len(tables) == 38
         # and TRUNCATE: a trigger of its own on each (audit migration 0016), the same name everywhere
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -189,10 +190,17 @@ def test_unknown_person_is_404_and_not_logged(client_as):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_no_screen_or_api_shows_an_unmasked_my_number_or_unlogged_person_data(client_as, role):
+    from tests.certification.factories import make_certification
+
     resident = make_resident(name_kanji="走査 対象")
     client = client_as(role)
+    # a record of the person behind every id parameter the crawl finds by its name (a certification
+    # and its case: case_id)
+    make_certification(resident, valid_from=date(2026, 4, 1), valid_to=date(2027, 3, 31), actor=client.staff)
     may_see_number = role in NUMBER_USERS
-    for path in concrete_paths(resident.pk):
+    paths = concrete_paths(resident.pk)
+    assert any(re.fullmatch(r"/certification/cases/\d+/", p) for p in paths)  # ids found by the parameter's name
+    for path in paths:
         if path.startswith(("/logout", "/login")):
             continue
         before = AccessLogEntry.objects.count()

@@ -21,43 +21,19 @@ DAY = date(2026, 12, 8)
 FY = 2026
 
 
-def _first(model, **filters):
-    return model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
-
-
 def city_paths() -> list[str]:
-    """Every GET path of the project, its parameters filled from the synthetic city."""
-    from audit.models import AuditAlert
-    from certification.board.models import BoardSession
-    from certification.cases.models import Case
-    from eligibility.cards.models import CardIssue
-    from eligibility.intake.models import ManualMove, RegistryFile, WorkItem
+    """Every GET path of the project: the resident of the counter receipt, every other id parameter
+    a record of the model it names (tests.screens.filled_paths: that resident's own where the model
+    names residents, else the newest), the slugs given here."""
     from eligibility.qualification.models import Facility
-    from kaigo.batches.models import BatchRun
-    from kaigo.staff.models import AccountRequest, RoleGrant, Staff
     from premiums.collection.models import CounterReceipt, Payment
-    from premiums.models import Levy, PremiumRateTable, Reduction
 
     receipt = CounterReceipt.objects.order_by("pk").first()
     resident = receipt.resident_id if receipt else Payment.objects.values_list("resident_id", flat=True).first()
     return filled_paths({
         "resident_id": resident,
-        "run_id": _first(BatchRun),
-        "staff_id": _first(Staff),
-        "grant_id": _first(RoleGrant),
-        "alert_id": _first(AuditAlert),
-        "item_id": _first(WorkItem),
-        "file_id": _first(RegistryFile),
-        "issue_id": _first(CardIssue),
-        "receipt_id": _first(CounterReceipt),
-        "move_id": _first(ManualMove),
         "code": Facility.objects.order_by("code").values_list("code", flat=True).first(),
-        "request_id": _first(AccountRequest),
-        "table_id": _first(PremiumRateTable, status="draft"),
-        "levy_id": _first(Levy, recorded_to__isnull=True), "reduction_id": _first(Reduction),
         "kind": "decision",  # the issue of a notice: a POST only, its GET refused (405)
-        "session_id": _first(BoardSession),
-        "case_id": _first(Case),
     })
 
 
@@ -121,8 +97,11 @@ def _merged_screens_records(clerk, make_staff):
 
 
 def _certification_records(clerk):
-    """A case with its opinion received, the development estimator's result (its notice on the
-    page), a late opinion on the reminder list and a result file imported with a bad line."""
+    """Certification's records of the crawl: a case with its opinion received and the development
+    estimator's result (its notice on the page), a late opinion on the reminder list, a result file
+    imported with a bad line, a survey partly entered with a warning to confirm and a survey file with
+    a rejected line, a decided case with its board's result; and an open case of the counter receipt's
+    resident with a paper received (unless that resident has one already)."""
     from datetime import timedelta
 
     from certification.assessment.services import assessment_import, primary_estimate
@@ -137,6 +116,40 @@ def _certification_records(clerk):
                     requested_on=late.applied_on)
     opinions_mark_late()
     assessment_import(actor=clerk, data=result_file(result_line(case.number), result_line("x")), file_name="kekka.csv")
+    # and a new application with its survey asked for and partly entered with a warning to confirm, and a
+    # survey file with a rejected line
+    from certification.cases.services import Application, case_open
+    from certification.survey.format import LAYOUT as SURVEY_LAYOUT
+    from certification.survey.services import survey_assign, survey_enter, survey_file_receive
+    from tests.certification.factories import make_insured
+    from tests.certification.test_survey import city_body, survey_line
+
+    city_body()
+    case = case_open(actor=clerk, resident_id=make_insured().pk,
+                     application=Application(kind="new", applied_on=date.today()))
+    survey_assign(actor=clerk, case_id=case.pk, body_code="0000000000", requested_on=date.today())
+    survey_enter(actor=clerk, case_id=case.pk, surveyed_on=date.today(), answers={"1-3": "3", "1-10": "1"},
+                 notes={"1": "寝返りは介助"}, warnings_confirmed=True)
+    survey_file_receive(SURVEY_LAYOUT.file([survey_line("2099-000001")]), file_name="s.csv", actor=clerk)
+    # certification's decision page: a case decided with its board's result and designated services
+    from certification.decisions.services import board_result_enter, decision_decide
+    from tests.certification.factories import make_insured
+    from tests.certification.test_decisions import entry, scheduled
+
+    case = scheduled(clerk, make_insured())
+    board_result_enter(actor=clerk, case_id=case.pk, entry=entry(board_opinion="試験の意見",
+                                                                 designated_services=("day_care",)))
+    decision_decide(actor=clerk, case_id=case.pk)
+
+    from certification.cases.models import Case
+    from certification.cases.services import Application, case_open, current_certification
+    from premiums.collection.models import CounterReceipt
+
+    resident, day = CounterReceipt.objects.order_by("pk").first().resident_id, min(DAY, date.today())
+    if Case.objects.filter(resident_id=resident).exists():
+        return
+    kind = "change" if current_certification(resident, day) else "new"
+    case_open(actor=clerk, resident_id=resident, application=Application(kind, day, papers=("application",)))
 
 
 def test_the_rules_find_what_they_look_for():
@@ -179,6 +192,48 @@ def test_every_page_as_every_role_speaks_the_offices_language(city, client_as):
     problems += [f"/login/ signed out: {p}" for p in page_problems(client.get("/login/").content.decode())]
     assert pages > 100
     assert not problems, f"{len(problems)} problems on {pages} pages:\n" + "\n".join(sorted(set(problems)))
+
+
+# --- the crawl's records, found by the parameter's name (issue 18 item 10) ------------------------
+
+
+@pytest.mark.parametrize(("name", "view", "model"), [
+    ("case_id", "certification.cases.views", "certification.cases.models.Case"),
+    ("resident_id", "premiums.tab.views", "eligibility.residents.models.Resident"),
+    ("issue_id", "eligibility.cards.views", "eligibility.cards.models.CardIssue"),  # the name ends with the stem
+    ("run_id", "eligibility.cards.views", "kaigo.batches.models.BatchRun"),  # another app's model
+    ("file_id", "eligibility.qualification.views", "eligibility.intake.models.RegistryFile"),  # the app's own first
+    ("table_id", "premiums.rates.views", "premiums.rates.models.PremiumRateTable"),
+    ("nothing_id", "premiums.rates.views", None),
+])
+def test_a_url_parameter_names_its_model(name, view, model):
+    from tests.screens import parameter_model
+
+    found = parameter_model(name, view)
+    assert (f"{found.__module__}.{found.__name__}" if found else None) == model
+
+
+def test_a_parameter_two_models_of_one_app_match_is_an_error():
+    from tests.screens import parameter_model
+
+    with pytest.raises(LookupError, match="several models match"):
+        parameter_model("file_id", "premiums.views")  # InboundFile, BankTransferFile
+
+
+def test_the_row_is_the_residents_own_where_the_model_names_residents(make_staff):
+    from certification.cases.models import Case
+    from eligibility.residents.models import Resident
+    from tests.certification.factories import make_certification
+    from tests.eligibility.factories import make_resident
+    from tests.screens import parameter_row
+
+    staff = make_staff(Role.CERTIFICATION_CLERK)
+    mine, other = make_resident(), make_resident()
+    own = make_certification(mine, valid_from=date(2026, 4, 1), valid_to=date(2027, 3, 31), actor=staff).case
+    newest = make_certification(other, valid_from=date(2026, 4, 1), valid_to=date(2027, 3, 31), actor=staff).case
+    assert parameter_row(Case, mine.pk, resident_model=Resident) == own.pk
+    assert parameter_row(Case, None, resident_model=Resident) == newest.pk
+    assert parameter_row(Resident, mine.pk, resident_model=Resident) == mine.pk
 
 
 # --- dates in every search form (issue 17 item 2) ------------------------------------------------
@@ -266,6 +321,7 @@ FORMS = [
     pytest.param("/certification/board/", {"action": "panel", "panel-size": "２"}, id="board-panel"),
     pytest.param("/certification/opinions/doctors/", {"institution_code": "１２３"}, id="doctor-new"),
     pytest.param("/certification/assessment/exchange/", {}, id="assessment-result-import"),
+    pytest.param("/certification/persons/{resident}/new/", {"applied_on": "2026-02-30"}, id="certification-intake"),
 ]
 
 
@@ -337,6 +393,9 @@ def test_numbers_take_full_width_digits(field, raw, value):
     pytest.param("premiums.main_levy", {"fiscal_year": 2026, "retired": True},
                  [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
                   ("その他の指定", "はい")], id="an-undeclared-parameter"),
+    pytest.param("premiums.main_levy", {"fiscal_year": 2026, "at": "2026-12-08T00:21:31.060656+00:00"},
+                 [("年度", "2026"), ("処理基準日（空欄は本日）", "指定なし"), ("チャンクの人数", "指定なし"),
+                  ("その他の指定", "2026-12-08 09:21")], id="a-time-in-the-offices-zone"),
 ])
 def test_batch_parameters_are_shown_by_their_labels(kind, params, shown):
     from kaigo.batches.registry import params_shown

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0003_opinion_assessment'),
+        ('certification', '0007_trail_of_stages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
