@@ -31,7 +31,7 @@ from certification.rules.cases import CLOSED_STATES, CaseKind, CaseState, decisi
 from certification.rules.levels import Level
 from certification.scope import require_permission
 from eligibility.codes import Sex, Ward
-from eligibility.residents.selectors import birth_dates_and_sexes, home_wards
+from eligibility.residents.selectors import birth_dates_and_sexes, home_wards, residents_by_id
 from kaigo.documents import insurer_info
 
 BOARD = "certification.board"
@@ -269,7 +269,31 @@ def _assessment_details(case_ids: list[int]) -> dict[int, dict]:
         if opinion.specified_disease:
             items.append(("特定疾病の診断", str(opinion.get_specified_disease_display())))
         details.setdefault(opinion.case_id, {})["opinion_items"] = tuple(items)
+    from certification.survey.models import Survey
+
+    for case_id, notes in Survey.objects.filter(case_id__in=case_ids).values_list("case_id", "notes"):
+        text = "\n".join(f"第{group}群：{str(note).strip()}" if str(group).isdigit() else f"{group}：{str(note).strip()}"
+                         for group, note in sorted((notes or {}).items(), key=lambda item: str(item[0]))
+                         if str(note).strip())
+        if text:
+            details.setdefault(case_id, {})["special_notes"] = text
     return details
+
+
+MASK = "〇〇"
+
+
+def _masked(text: str, resident) -> str:
+    """The survey's free text with the person's name (kanji and kana, whole and each part) and
+    address replaced by 〇〇: a safety net for what a surveyor may have typed; the materials never
+    carry the person (the access of the print is logged by the caller)."""
+    words = set()
+    for value in (resident.name_kanji or "", resident.name_kana or "", resident.address or ""):
+        words.add(value.strip())
+        words.update(part for part in value.replace("\u3000", " ").split(" ") if len(part) >= 2)
+    for word in sorted((w for w in words if w), key=len, reverse=True):
+        text = text.replace(word, MASK)
+    return text
 
 
 def materials_data(session_id: int, version: str, today: date | None = None) -> tuple[MaterialSession, list[int]]:
@@ -283,6 +307,12 @@ def materials_data(session_id: int, version: str, today: date | None = None) -> 
             .select_related("case", "case__previous").order_by("sequence") if r.case.state not in CLOSED_STATES]
     facts = birth_dates_and_sexes([r.case.resident_id for r in rows])
     details = _assessment_details([r.case_id for r in rows])
+    noted = [r.case.resident_id for r in rows if details.get(r.case_id, {}).get("special_notes")]
+    residents = residents_by_id(noted) if noted else {}
+    for r in rows:
+        extra = details.get(r.case_id, {})
+        if extra.get("special_notes") and r.case.resident_id in residents:
+            extra["special_notes"] = _masked(extra["special_notes"], residents[r.case.resident_id])
     cases = []
     for position, r in enumerate(rows, start=1):
         c = r.case

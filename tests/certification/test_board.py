@@ -360,6 +360,13 @@ def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_nu
             prev = make_certification(make_insured(), level="22", valid_from=D(2025, 1, 1), valid_to=D(2025, 12, 31),
                                       actor=clerk)
             Case.objects.filter(pk=case.pk).update(previous=prev)
+        if i == 2:  # the survey's special notes, with the name and address a surveyor typed by mistake
+            from certification.survey.models import Survey
+            from tests.certification.test_survey import city_body
+
+            Survey.objects.create(case=case, body=city_body(), requested_on=case.applied_on, requested_by=clerk,
+                                  notes={"1": f"{p['name_kanji']}さん（{p['name_kana']}）は{p['address']}に独居。",
+                                         "3": "短期記憶の低下あり。"})
         case_assign(actor=clerk, session_id=session.pk, case_id=case.pk)
         cases.append(case)
         forbidden += _forbidden(p, my_number)
@@ -376,6 +383,7 @@ def test_board_materials_never_show_the_persons_name_address_birth_date_or_my_nu
         assert "80歳代" in text and "要介護3" in text and "要支援2" in text
         # the first case's primary result (the estimator's, marked as not official) and opinion items
         assert "公式の一次判定ロジックではありません" in text and "間接生活介助" in text and "要介護認定等基準時間" in text
+        assert "第1群：〇〇さん（〇〇）は〇〇に独居。" in text and "第3群：短期記憶の低下あり。" in text
         assert "認知症高齢者の日常生活自立度" in text and "試験病院" not in text and "試験医師" not in text
         assert ("事務局用" in text) is (version == "secretariat") and ("委員用" in text) is (version == "committee")
         assert ("中原区" in text) is (version == "secretariat")  # the ward is the secretariat's reference only
