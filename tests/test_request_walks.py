@@ -961,11 +961,12 @@ def _get_paths(ids) -> list[str]:
     """Every URL pattern with its parameters filled: ``<int:resident_id>`` the world's person, every
     other integer parameter a record of the model it names (tests.screens.fill_pattern: the
     person's own where the model names residents, else the newest), ``<slug:code>`` the facility,
-    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern."""
+    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern, ``<slug:version>`` the
+    board materials' version."""
     from tests.screens import all_url_patterns as patterns_and_views
     from tests.screens import fill_pattern, view_module
 
-    values = {"resident_id": ids["resident_id"], "code": ids["code"]}
+    values = {"resident_id": ids["resident_id"], "code": ids["code"], "version": ids["version"]}
     rows, paths = {}, []
     for pattern, entry in sorted(dict(patterns_and_views()).items()):
         path = fill_pattern(pattern, view_module(entry), values, rows)
