@@ -3,8 +3,11 @@ item 10): a certification clerk finds the person, opens the 認定 tab, starts a
 sends it once with a mistake (the error summary takes the focus), then fills it and sends it, and
 registers a paper that arrived on the case page.
 
-Each step is a function taking the page, so that the walk can go on to the later stages (survey,
-opinion, primary assessment, board, decision) with steps of their own."""
+Each step is a function taking the page. The second walk reuses the intake's steps and goes on, with
+the keyboard only, through every later stage (issue 18's "Done when"): the survey, the doctor's
+opinion, the primary assessment (development estimator), the review board, the board's result and
+the decision through its confirmation page, then the person's 認定 tab shows the certification.
+Set-up through services is master data only (the city's surveyors, a doctor)."""
 
 from __future__ import annotations
 
