@@ -47,6 +47,8 @@ FUNCTION_LABELS = {
     "premium.plan.approve": "徴収計画の承認",
     "premium.plan.close": "徴収計画の終了",
     "certification.dashboard": "認定の締切管理",
+    "certification.board.view": "審査会の案件の閲覧",
+    "certification.board.print": "審査会資料の印刷",
     "certification.opinion.view": "主治医意見書の閲覧",
     "certification.opinion.late": "主治医意見書の督促一覧",
     "certification.assessment.view": "一次判定の閲覧",

@@ -5,6 +5,13 @@ domain app"). Code of the app imports a model from its sub-domain package."""
 from django.apps import apps as _apps
 
 from certification.assessment.models import PrimaryResult, ResultImport  # noqa: F401
+from certification.board.models import (  # noqa: F401
+    BoardMember,
+    BoardSession,
+    Panel,
+    SessionAttendance,
+    SessionCase,
+)
 from certification.cases.models import Case, CaseEvent, ReceivedPaper  # noqa: F401
 from certification.decisions.models import Certification  # noqa: F401
 from certification.opinion.models import Doctor, Institution, Opinion, OpinionFee  # noqa: F401

@@ -602,6 +602,51 @@ def _password_change(world, ward, client):
     return "/staff/password/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
 
 
+def _board_panel(world, ward, client):
+    return "/certification/board/", {"action": "panel", "panel-name": f"歩行合議体{next(world._serial)}",
+                                     "panel-size": "5"}
+
+
+def _board_member(world, ward, client):
+    return "/certification/board/", {"action": "member", "member-name": "委員 歩行", "member-field": "health",
+                                     "member-profession": "保健師", "member-term_start": timezone.localdate().isoformat()}
+
+
+def _board_session_new(world, ward, client):
+    from tests.certification.board_world import board_panel
+
+    panel, members = board_panel(world.admin)
+    return "/certification/board/", {"action": "session", "session-panel": str(panel.pk),
+                                     "session-held_on": (timezone.localdate() + timedelta(days=7)).isoformat(),
+                                     "session-place": "試験会議室", "session-attending": [str(m) for m in members[:3]]}
+
+
+def _board_assign(world, ward, client):
+    from tests.certification.board_world import assessed_case, board_session
+
+    session = board_session(world.admin)
+    case = assessed_case(world.admin, world.person(ward).pk)
+    return f"/certification/board/sessions/{session.pk}/", {"action": "assign", "assign-case": str(case.pk)}
+
+
+def _board_unassign(world, ward, client):
+    from tests.certification.board_world import board_session, scheduled_case
+
+    session = board_session(world.admin)
+    case = scheduled_case(world.admin, world.person(ward).pk, session)
+    return f"/certification/board/sessions/{session.pk}/", {"action": "unassign", "unassign-case": str(case.pk),
+                                                            "unassign-reason": "申請の取下げ"}
+
+
+def _board_move(world, ward, client):
+    from tests.certification.board_world import board_session
+
+    session = board_session(world.admin)
+    return f"/certification/board/sessions/{session.pk}/", {
+        "action": "move", "move-held_on": (timezone.localdate() + timedelta(days=21)).isoformat(),
+        "move-reason": "会場の都合"}
+
+
 # --- certification's decisions (certification/decisions) ---------------------------------------------
 
 
@@ -745,6 +790,13 @@ POST_CASES = {
     "staff/<int:staff_id>/unlock/": ("staff.manage", False, _unlock),
     "staff/<int:staff_id>/second-factor-reset/": ("staff.manage", False, _second_factor_reset),
     "staff/password/": (None, False, _password_change),  # one's own password
+    # the review board: its panels, members and sessions serve every ward; a case only its ward's clerks
+    "certification/board/#panel": ("certification.board", False, _board_panel),
+    "certification/board/#member": ("certification.board", False, _board_member),
+    "certification/board/#session": ("certification.board", False, _board_session_new),
+    "certification/board/sessions/<int:session_id>/#assign": ("certification.board", True, _board_assign),
+    "certification/board/sessions/<int:session_id>/#unassign": ("certification.board", True, _board_unassign),
+    "certification/board/sessions/<int:session_id>/#move": ("certification.board", False, _board_move),
     # certification: the doctor's opinion (request, receipt, reminder, cancellation) and the primary assessment
     "certification/cases/<int:case_id>/opinion/": ("certification.update", True, _opinion_request),
     "certification/cases/<int:case_id>/opinion/#receive": ("certification.update", True, _opinion_receive),
@@ -886,12 +938,16 @@ def _get_world(make_staff) -> dict[str, object]:
     world.held_payment(OWN)  # a row on 保留中の収納
     world.certification_case(OWN)  # a row on the deadline dashboard (認定の締切管理)
     from certification.decisions.services import decision_decide
+    from tests.certification.board_world import board_session, scheduled_case
 
+    session = board_session(world.admin)
+    scheduled_case(world.admin, world.person(OWN).pk, session)
     cert_case = _cert_case(world, OWN, reviewed=True)
     certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
     survey_file = _survey_file_received(world)
     world.case(OWN, person=person)  # an open certification case of the person
     return {
+        "session_id": session.pk, "version": "committee",
         "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,
         "move_id": move.pk, "code": world.facility(), "table_id": world.rate_draft().pk,
         "request_id": world.account_request().pk,
@@ -917,11 +973,12 @@ def _get_paths(ids) -> list[str]:
     """Every URL pattern with its parameters filled: ``<int:resident_id>`` the world's person, every
     other integer parameter a record of the model it names (tests.screens.fill_pattern: the
     person's own where the model names residents, else the newest), ``<slug:code>`` the facility,
-    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern."""
+    ``<slug:kind>`` each kind of notice ``ids["kinds"]`` gives for the pattern, ``<slug:version>`` the
+    board materials' version."""
     from tests.screens import all_url_patterns as patterns_and_views
     from tests.screens import fill_pattern, view_module
 
-    values = {"resident_id": ids["resident_id"], "code": ids["code"]}
+    values = {"resident_id": ids["resident_id"], "code": ids["code"], "version": ids["version"]}
     rows, paths = {}, []
     for pattern, entry in sorted(dict(patterns_and_views()).items()):
         path = fill_pattern(pattern, view_module(entry), values, rows)

@@ -129,6 +129,15 @@ class World:
                                                        999_999_999)]), file_name="w.csv", today=TODAY)
         return HeldPayment.objects.get(resident=self.person)
 
+    def board(self, *, assigned: bool = False):
+        """A board session a week ahead and a case of the person (assessed, or assigned to it)."""
+        from tests.certification.board_world import assessed_case, board_session, scheduled_case
+
+        head = self.make_staff(Role.HEAD_OFFICE_CLERK)
+        session = board_session(head)
+        case = (scheduled_case if assigned else lambda a, r, s: assessed_case(a, r))(head, self.person.pk, session)
+        return session, case
+
     def survey_case(self, assigned: bool = True):
         """A new application of the person (taken by the clerk), its survey asked of the city."""
         from certification.cases.services import Application, case_open
@@ -300,6 +309,18 @@ CHECKED = {
     "kaigo.staff.services.account_request_decide": (False, lambda w, a: S("kaigo.staff.services.account_request_decide")(
         actor=a, request_id=w.account_request().pk, approve=True)),
     "audit.services.alert_acknowledge": (False, lambda w, a: S("audit.services.alert_acknowledge")(alert_id=1, actor=a)),
+    # certification: the board (panels, members and sessions serve every ward; a case only its ward's clerks)
+    **{f"certification.board.services.{name}": (False, lambda w, a, name=name, kw=kw: S(f"certification.board.services.{name}")(actor=a, **kw)) for name, kw in {
+        "panel_create": {"name": "第9合議体"},
+        "member_appoint": {"name": "委員 試験", "field": "medical", "profession": "医師", "term_start": date.today()},
+        "member_end": {"member_id": 1, "ended_on": date.today()},
+        "session_create": {"panel_id": 1, "held_on": date.today(), "place": "会議室", "attending": [1, 2, 3]},
+        "session_move": {"session_id": 1, "held_on": date.today(), "reason": "会場の都合"},
+    }.items()},
+    "certification.board.services.case_assign": (True, lambda w, a: (lambda s, c: S("certification.board.services.case_assign")(
+        actor=a, session_id=s.pk, case_id=c.pk))(*w.board())),
+    "certification.board.services.case_unassign": (True, lambda w, a: (lambda s, c: S("certification.board.services.case_unassign")(
+        actor=a, session_id=s.pk, case_id=c.pk, reason="取下げ"))(*w.board(assigned=True))),
     # certification: the doctor's opinion and the primary assessment
     "certification.opinion.services.doctor_create": (False, lambda w, a: S("certification.opinion.services.doctor_create")(
         actor=a, institution_code="1410000001", institution_name="試験病院", doctor_name="試験 医師")),

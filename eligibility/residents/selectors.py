@@ -588,6 +588,14 @@ def birth_dates(person_ids: Sequence[int]) -> dict[int, date]:
     return dict(Resident.objects.filter(pk__any=list(person_ids)).values_list("pk", "birth_date"))
 
 
+def birth_dates_and_sexes(person_ids: Sequence[int]) -> dict[int, tuple[date, str]]:
+    """(birth date, sex code) of each of these residents: clear columns, nothing decrypted and
+    nothing logged here (certification's board materials print an age band and the sex instead of
+    the person, and log the print themselves)."""
+    return {pk: (born, sex) for pk, born, sex in
+            Resident.objects.filter(pk__any=list(person_ids)).values_list("pk", "birth_date", "sex")}
+
+
 def residents_by_kana_index(indexes: Sequence[int]) -> list[tuple[int, int, date, str]]:
     """(id, kana-name blind index, birth date, sex) of the residents (status resident) whose kana
     name has one of these blind indexes (kaigo.crypto.blind_index.kana_name_index): the candidates

@@ -167,6 +167,9 @@ def test_each_app_owns_its_trail_and_fills_the_person_trail_registry():
     sources = person_trail_sources()
     assert [(s.key, s.rank, s.label, s.table) for s in sources.values()] == [
         ("r", 2, "宛名", "eligibility_residentevent"), ("h", 1, "世帯", "eligibility_householdevent"),
+        ("c", 3, "認定申請", "certification_casetrailevent"), ("n", 4, "認定", "certification_certificationevent"),
+        ("u", 5, "認定調査", "certification_surveyevent"), ("o", 6, "主治医意見書", "certification_opinionevent"),
+        ("p", 7, "一次判定", "certification_primaryresultevent"), ("b", 8, "二次判定", "certification_boardresultevent"),
     ]
     resident = sources["r"]
     assert resident.encrypted == {f.name for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}

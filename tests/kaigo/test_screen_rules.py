@@ -89,6 +89,10 @@ def _merged_screens_records(clerk, make_staff):
                                installments__number=1).order_by("pk").first()
     payment_file_receive(LAYOUT.file([payment_line("S1", payment_number(FY, levy.notice_number, 1), 999_999_999)]),
                          file_name="s.csv", today=min(DAY, date.today()))
+    from tests.certification.board_world import board_session, scheduled_case
+
+    session = board_session(clerk)  # a session of the review board with a case on its list
+    scheduled_case(clerk, make_elderly().pk, session)
     _certification_records(clerk)
 
 
@@ -313,6 +317,9 @@ FORMS = [
     pytest.param("/staff/requests/new/", {"role": "nothing"}, id="account-request"),
     pytest.param("/staff/requests/disable/", {}, id="account-disable-request"),
     pytest.param("/premiums/rates/new/", {"valid_from": "abc"}, id="rate-table-new"),
+    pytest.param("/certification/board/", {"action": "session", "session-held_on": "2026-02-30"}, id="board-session"),
+    pytest.param("/certification/board/", {"action": "member", "member-term_start": "abc"}, id="board-member"),
+    pytest.param("/certification/board/", {"action": "panel", "panel-size": "２"}, id="board-panel"),
     pytest.param("/certification/opinions/doctors/", {"institution_code": "１２３"}, id="doctor-new"),
     pytest.param("/certification/assessment/exchange/", {}, id="assessment-result-import"),
     pytest.param("/certification/persons/{resident}/new/", {"applied_on": "2026-02-30"}, id="certification-intake"),
