@@ -7,7 +7,8 @@ Each step is a function taking the page. The second walk reuses the intake's ste
 the keyboard only, through every later stage (issue 18's "Done when"): the survey, the doctor's
 opinion, the primary assessment (development estimator), the review board, the board's result and
 the decision through its confirmation page, then the person's 認定 tab shows the certification.
-Set-up through services is master data only (the city's surveyors, a doctor)."""
+Set-up through services is master data only (the city's surveyors, a doctor, a board panel and its
+members)."""
 
 from __future__ import annotations
 
@@ -232,23 +233,36 @@ def decide(page, level_label: str) -> None:
     expect(page.get_by_role("status")).to_contain_text("認定しました。")
 
 
-def schedule_by_service(case_id: int, staff, board_on: date) -> None:
-    """The review board's step done by the core services (its screens are not on main yet): the
-    case assigned to a board on ``board_on``, as the board's service will do."""
-    from django.db import transaction
+def plan_board_session(page, panel, members: list[str], held_on: date, place: str) -> None:
+    """介護認定審査会 from the menu: a session of ``panel`` on ``held_on`` registered (the panel
+    chosen with the arrow key, the place typed, each attending member ticked with Space); the
+    session's page follows."""
+    press_on(page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="介護認定審査会"))
+    expect(page.locator("h1")).to_have_text("介護認定審査会")
+    form = page.get_by_role("form", name="審査会の開催を登録する")
+    choose_next_option(form.get_by_label("合議体", exact=True), str(panel.pk))
+    form.get_by_label("開催日", exact=True).fill(held_on.isoformat())
+    form.get_by_label("開催場所").focus()
+    page.keyboard.type(place)
+    for name in members:
+        box = form.get_by_role("checkbox", name=name)
+        press_on(box, "Space")
+        expect(box).to_be_checked()
+    press_on(page.get_by_role("button", name="開催を登録する"))
+    expect(page.get_by_role("status")).to_contain_text("審査会の開催を登録しました。")
+    expect(page.locator("h1")).to_contain_text(panel.name)
 
-    from certification.cases.services import case_lock, case_move
-    from certification.rules.cases import Move
 
-    with transaction.atomic():
-        case = case_lock(case_id)
-        case.board_on = board_on
-        case.save(update_fields=["board_on"])
-        case_move(case, Move.SCHEDULE, actor=staff, note="審査会への割当（試験）")
+def assign_to_session(page, number: str) -> None:
+    """On the session's page: the case's row among the assessed cases, 割り当てる."""
+    row = page.get_by_role("row").filter(has_text=number)
+    press_on(row.get_by_role("button", name="割り当てる"))
+    expect(page.get_by_role("status")).to_contain_text(f"案件番号 {number} を審査順1番に割り当てました。")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_application_walked_to_its_decision_with_the_keyboard(live_server, browser_page):
+    from certification.board.services import member_appoint, panel_create
     from certification.decisions.models import Certification
     from certification.opinion.services import doctor_create
     from certification.rules.cases import CaseState
@@ -260,10 +274,16 @@ def test_a_new_application_walked_to_its_decision_with_the_keyboard(live_server,
     today = timezone.localdate()
     applied_on = today - timedelta(days=20)
     # master data only: the city's surveyors (a transactional test's flush removes the migration's
-    # row) and one doctor in the master of doctors
+    # row), one doctor in the master of doctors
     SurveyBody.objects.get_or_create(code=CITY_SURVEYORS, defaults={"name": "市の認定調査員（直営）", "kind": "city"})
     doctor = doctor_create(actor=staff, institution_code="1410000099", institution_name="試験中原病院",
                            doctor_name="主治 医師")
+    # the board's master: a panel of five and three of its members (a quorum, 施行令 §9)
+    panel = panel_create(actor=staff, name="中原第1合議体")
+    member_names = ["審査 一子", "審査 二郎", "審査 三子"]
+    for name, field in zip(member_names, ("medical", "health", "welfare"), strict=True):
+        member_appoint(actor=staff, name=name, field=field, profession="医師", term_start=today - timedelta(days=30),
+                       panel_id=panel.pk)
     page = browser_page
     sign_in(page, live_server, staff.username)
     expect(page.locator("h1")).to_have_text("ホーム")
@@ -305,10 +325,14 @@ def test_a_new_application_walked_to_its_decision_with_the_keyboard(live_server,
     assert case.state == CaseState.ASSESSED and case.primary_level == Level.CARE_5 and case.assessed_on == today
     expect(page.locator("table.grid").nth(1)).to_contain_text("要介護5")
 
-    # 審査会: BOARD_STEP
-    schedule_by_service(case.pk, staff, today - timedelta(days=1))
+    # 審査会: a session of today planned on the board's screen, the case assigned to it
+    plan_board_session(page, panel, member_names, today, "中原区役所 会議室")
+    assign_to_session(page, case.number)
+    case.refresh_from_db()
+    assert case.state == CaseState.SCHEDULED and case.board_on == today
 
-    # 二次判定 and 認定
+    # 二次判定 and 認定: back to the person (宛名検索), the open case, its decision page
+    find_person(page, "ｹｯﾃｲ ｼﾞﾛｳ", person)
     open_case_from_tab(page)
     open_stage(page, "審査会の結果・認定", "認定の決定")
     enter_board_result(page, 12, "状態の変化に留意すること。")
