@@ -343,6 +343,10 @@ def test_a_new_application_walked_to_its_decision_with_the_keyboard(live_server,
     cert = Certification.objects.get(case=case)
     assert case.state == CaseState.DECIDED and case.decided_on == today
     assert cert.level == Level.CARE_5 and cert.valid_from == applied_on and cert.decided_by == staff
+    # the 12 months typed, not the standard 6: the rest of the application's month and 12 whole months
+    # (施行規則 第38条 第1項)
+    first_full = (applied_on.replace(day=28) + timedelta(days=4)).replace(day=1) if applied_on.day > 1 else applied_on
+    assert cert.valid_to == first_full.replace(year=first_full.year + 1) - timedelta(days=1)
 
     # the person's 認定 tab shows the new certification
     press_on(page.get_by_role("navigation", name="被保険者の画面").get_by_role("link", name="認定"))
