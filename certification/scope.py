@@ -5,13 +5,7 @@ the head office those of every ward. The ward is read through eligibility's publ
 
 from __future__ import annotations
 
-from eligibility.residents.selectors import (
-    ALL_WARDS,
-    UPDATE_NOT_PERMITTED,
-    UPDATE_OUTSIDE_WARD,
-    home_wards,
-    ward_residents,
-)
+from eligibility.residents.selectors import UPDATE_NOT_PERMITTED, require_resident_update
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -19,13 +13,7 @@ from kaigo.staff.roles import has_permission
 def require_certification_update(actor, resident_id: int, *, permission: str = "certification.update") -> None:
     """NotPermitted (a Japanese message without personal data) unless ``actor`` holds
     ``permission`` and the resident lives in the actor's own ward (head office: any ward)."""
-    if not has_permission(actor, permission):
-        raise NotPermitted(UPDATE_NOT_PERMITTED)
-    wards = home_wards(actor)
-    if wards >= ALL_WARDS:
-        return
-    if not any(ward_residents(ward, [resident_id]) for ward in sorted(wards)):
-        raise NotPermitted(UPDATE_OUTSIDE_WARD)
+    require_resident_update(actor, resident_id, permission=permission)
 
 
 def require_permission(actor, permission: str) -> None:

@@ -23,6 +23,15 @@ class ApplicationError(Exception):
             self.code = code
 
 
+class ProblemsError(ApplicationError):
+    """A refusal listing every problem found (Japanese messages for staff), joined as its message."""
+
+    def __init__(self, problems):
+        problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
 class NotPermitted(ApplicationError):
     code = "not_permitted"
     http_status = status.HTTP_403_FORBIDDEN

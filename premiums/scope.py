@@ -6,24 +6,10 @@ public selectors (``home_wards``, ``ward_residents``); nothing is decrypted."""
 
 from __future__ import annotations
 
-from eligibility.residents.selectors import (
-    ALL_WARDS,
-    UPDATE_NOT_PERMITTED,
-    UPDATE_OUTSIDE_WARD,
-    home_wards,
-    ward_residents,
-)
-from kaigo.errors import NotPermitted
-from kaigo.staff.roles import has_permission
+from eligibility.residents.selectors import require_resident_update
 
 
 def require_premium_update(actor, resident_id: int, *, permission: str) -> None:
     """NotPermitted (a Japanese message without personal data) unless ``actor`` holds
     ``permission`` and the resident lives in the actor's own ward (head office: any ward)."""
-    if not has_permission(actor, permission):
-        raise NotPermitted(UPDATE_NOT_PERMITTED)
-    wards = home_wards(actor)
-    if wards >= ALL_WARDS:
-        return
-    if not any(ward_residents(ward, [resident_id]) for ward in sorted(wards)):
-        raise NotPermitted(UPDATE_OUTSIDE_WARD)
+    require_resident_update(actor, resident_id, permission=permission)

@@ -38,18 +38,13 @@ from certification.cases.models import Case
 from certification.cases.services import case_lock, case_move
 from certification.rules.cases import CLOSED_STATES, CaseState, Move
 from certification.scope import require_certification_update, require_permission
-from kaigo.errors import ApplicationError
+from kaigo.errors import ProblemsError
 
 BOARD = "certification.board"
 
 
-class BoardInvalid(ApplicationError):
+class BoardInvalid(ProblemsError):
     code = "certification_board_invalid"
-
-    def __init__(self, problems: Sequence[str] | str):
-        problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 def _day(d: date) -> str:

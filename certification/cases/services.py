@@ -7,7 +7,6 @@ See docs/subsystems/certification.md."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -41,20 +40,15 @@ from eligibility.qualification.selectors import history_rows
 from eligibility.qualification.services import second_class_for_certification
 from eligibility.residents.selectors import person_basics
 from kaigo.db import number_allocate
-from kaigo.errors import ApplicationError
+from kaigo.errors import ProblemsError
 
 STATE_LABELS = dict(CaseState.choices)
 PROXY_KINDS = frozenset({ApplicantKind.CARE_MANAGER, ApplicantKind.SUPPORT_CENTRE, ApplicantKind.FACILITY,
                          ApplicantKind.OTHER})
 
 
-class CaseInvalid(ApplicationError):
+class CaseInvalid(ProblemsError):
     code = "certification_case_invalid"
-
-    def __init__(self, problems: Sequence[str] | str):
-        problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 def _day(d: date) -> str:

@@ -12,7 +12,6 @@ See docs/subsystems/certification-decisions.md."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,7 +38,7 @@ from certification.rules.validity import (
     validity_period,
 )
 from certification.scope import require_certification_update
-from kaigo.errors import ApplicationError
+from kaigo.errors import ProblemsError
 from kaigo.outbox.services import NewEvent, publish
 
 DECIDE = "certification.decide"
@@ -49,13 +48,8 @@ TOPIC_ENDED = "certification.ended"
 ALREADY_DECIDED = "この案件はすでに認定されています（他の職員が先に決定しました）。画面を開き直して確認してください。"
 
 
-class DecisionInvalid(ApplicationError):
+class DecisionInvalid(ProblemsError):
     code = "certification_decision_invalid"
-
-    def __init__(self, problems: Sequence[str] | str):
-        problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

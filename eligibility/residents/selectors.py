@@ -605,6 +605,19 @@ def residents_by_kana_index(indexes: Sequence[int]) -> list[tuple[int, int, date
                 .values_list("pk", "kana_name_bidx", "birth_date", "sex"))
 
 
+def require_resident_update(actor, resident_id: int, *, permission: str) -> None:
+    """NotPermitted (a Japanese message without personal data) unless ``actor`` holds ``permission``
+    and the resident lives in the actor's own ward (head office: any ward): the write check of the
+    apps above eligibility (premiums.scope, certification.scope), by the resident's number."""
+    if not has_permission(actor, permission):
+        raise NotPermitted(UPDATE_NOT_PERMITTED)
+    wards = home_wards(actor)
+    if wards >= ALL_WARDS:
+        return
+    if not any(ward_residents(ward, [resident_id]) for ward in sorted(wards)):
+        raise NotPermitted(UPDATE_OUTSIDE_WARD)
+
+
 class PersonBasics(NamedTuple):
     ward: str
     birth_date: date
