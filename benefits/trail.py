@@ -1,0 +1,16 @@
+"""The change trail of benefits' tables (docs/subsystems/audit.md, "Change trail"). Imported at the
+end of benefits/models.py; benefits' migrations create the event tables, make them append-only and
+install the triggers. Each package adds its own lines."""
+
+from __future__ import annotations
+
+from audit.trail_models import event_model, person_trail_source
+from benefits.regional.models import Checklist, Participant
+
+ChecklistEvent = event_model(Checklist, model_name="ChecklistEvent", verbose_name="基本チェックリストの変更履歴",
+                             exclude=["entered_at"])
+ParticipantEvent = event_model(Participant, model_name="ParticipantEvent", verbose_name="事業対象者の変更履歴",
+                               exclude=["decided_at"])
+
+person_trail_source(ChecklistEvent, key="k", rank=20, label="基本チェックリスト", where="e.resident_id = %(person)s")
+person_trail_source(ParticipantEvent, key="j", rank=21, label="事業対象者", where="e.resident_id = %(person)s")
