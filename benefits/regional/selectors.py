@@ -193,3 +193,13 @@ def regional_summary_for(*, actor, request, resident, today: date) -> RegionalSu
         return None
     return RegionalSummary(participant_on(participants, today), latest[0] if latest else None,
                            tuple(latest[1]) if latest else (), count)
+
+
+def entry_header(*, actor, request, resident_id: int) -> PersonHeader:
+    """The person heading of the checklist entry form (``benefit.update``): the ward scope of the
+    view, one access-log row (the form shows the person, not their checklists)."""
+    if not has_permission(actor, "benefit.update"):
+        raise NotPermitted(NO_VIEW)
+    person, function = person_header(actor, request, resident_id, "benefit.regional.entry")
+    access_log_write(actor=actor, request=request, function=function, channel="screen", person_ids=[resident_id])
+    return person

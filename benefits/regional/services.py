@@ -130,7 +130,7 @@ def checklist_enter(*, actor, resident_id: int, entry: ChecklistEntry, today: da
 
 
 def participant_decide(*, actor, checklist_id: int, confirmed_on: date | None = None, valid_from: date | None = None,
-                       today: date | None = None) -> Participant:
+                       today: date | None = None, resident_id: int | None = None) -> Participant:
     """Decide that the person of a checklist is a project participant (事業対象者; ``benefit.decide``,
     own ward; a named decider). 確認日 ``confirmed_on`` (default today) from the checklist's day to
     today; 適用開始日 ``valid_from`` (default the checklist's day) not before the checklist; the last
@@ -141,7 +141,10 @@ def participant_decide(*, actor, checklist_id: int, confirmed_on: date | None = 
     today = _today(today)
     confirmed_on = confirmed_on or today
     with transaction.atomic(durable=True):
-        checklist = Checklist.objects.select_for_update().get(pk=checklist_id)
+        checklists = Checklist.objects.select_for_update()
+        if resident_id is not None:  # a screen's URL names the person: the checklist must be theirs
+            checklists = checklists.filter(resident_id=resident_id)
+        checklist = checklists.get(pk=checklist_id)
         resident_id = checklist.resident_id
         require_resident_update(actor, resident_id, permission=DECIDE)
         valid_from = valid_from or checklist.checked_on
@@ -178,14 +181,19 @@ def participant_decide(*, actor, checklist_id: int, confirmed_on: date | None = 
         return participant
 
 
-def participant_end(*, actor, participant_id: int, on: date, reason: str, today: date | None = None) -> Participant:
-    """End a participant status on ``on`` (its last day; ``benefit.decide``, own ward) for a reason
+def participant_end(*, actor, participant_id: int, on: date, reason: str, today: date | None = None,
+                    resident_id: int | None = None) -> Participant:
+    """End a participant status from ``on`` (the first day it no longer applies, as certification's
+    ended_on; ``benefit.decide``, own ward) for a reason
     of ParticipantEnd (a certification, loss of first-class insurance, the person's request).
     Refused: already ended, a day before the start or in the future, an unknown reason. Publishes
     benefits.participant.ended (ids only)."""
     today = _today(today)
     with transaction.atomic(durable=True):
-        participant = Participant.objects.select_for_update().get(pk=participant_id)
+        participants = Participant.objects.select_for_update()
+        if resident_id is not None:
+            participants = participants.filter(resident_id=resident_id)
+        participant = participants.get(pk=participant_id)
         require_resident_update(actor, participant.resident_id, permission=DECIDE)
         problems = []
         if participant.ended_on is not None:

@@ -1,0 +1,12 @@
+"""URLs of benefits, all under /benefits/ (namespace ``benefits``): each sub-domain package keeps
+its own ``urls.py``, included here under its own prefix."""
+
+from django.urls import include, path
+
+from benefits.regional import urls as regional
+
+app_name = "benefits"
+
+urlpatterns = [
+    path("regional/", include(regional.urlpatterns)),
+]
