@@ -32,6 +32,7 @@ import itertools
 import re
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -741,6 +742,49 @@ def _case_close(action):
     return prepare
 
 
+# --- benefits: regional support (the basic checklist, 事業対象者) ------------------------------------
+
+
+def _checklist_data(day: date) -> dict[str, str]:
+    from benefits.rules.checklist import ASKED
+
+    data = {f"cl-q{n}": "1" for n in ASKED}  # はい everywhere: No.16 and No.19 not 該当, ⑥ by No.18, No.20
+    data.update({"cl-checked_on": day.isoformat(), "cl-place": "counter", "cl-height_cm": "155.0",
+                 "cl-weight_kg": "50.0"})
+    return data
+
+
+def _regional_checklist(world, ward, *, decided=False):
+    """A checklist of a new first-class person of ``ward`` that meets a criterion (entered by the head
+    office's clerk); with ``decided``, the participant status decided from it."""
+    from benefits.regional.services import ChecklistEntry, checklist_enter, participant_decide
+    from benefits.rules.checklist import ASKED
+
+    person = world.person(ward)
+    checklist = checklist_enter(actor=world.admin, resident_id=person.pk, entry=ChecklistEntry(
+        checked_on=timezone.localdate(), place="counter", answers={n: 1 for n in ASKED},
+        height_cm=Decimal("155.0"), weight_kg=Decimal("50.0")))
+    participant = participant_decide(actor=world.admin, checklist_id=checklist.pk) if decided else None
+    return person, checklist, participant
+
+
+def _checklist_enter(world, ward, client):
+    return (f"/benefits/regional/persons/{world.person(ward).pk}/checklists/new/",
+            _checklist_data(timezone.localdate()))
+
+
+def _participant_decide(world, ward, client):
+    person, checklist, _ = _regional_checklist(world, ward)
+    return (f"/benefits/regional/persons/{person.pk}/checklists/{checklist.pk}/decide/", {
+        "decide-confirmed_on": timezone.localdate().isoformat(), "confirm": "1"})
+
+
+def _participant_end(world, ward, client):
+    person, _, participant = _regional_checklist(world, ward, decided=True)
+    return (f"/benefits/regional/persons/{person.pk}/participants/{participant.pk}/end/", {
+        "end-on": timezone.localdate().isoformat(), "end-reason": "withdrawn", "confirm": "1"})
+
+
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
 # limited to the resident's ward? ("head_office": only the head office, whatever the ward), prepare).
 # A second write of the same URL is keyed "<pattern>#<what>" (the decisions screen also ends deferrals).
@@ -820,6 +864,12 @@ POST_CASES = {
     "certification/cases/<int:case_id>/#postpone": ("certification.update", True, _case_postpone),
     "certification/cases/<int:case_id>/#withdraw": ("certification.update", True, _case_close("withdraw")),
     "certification/cases/<int:case_id>/#dismiss": ("certification.decide", True, _case_close("dismiss")),
+    # benefits: regional support (a ward clerk enters a checklist, a decider decides and ends the status)
+    "benefits/regional/persons/<int:resident_id>/checklists/new/": ("benefit.update", True, _checklist_enter),
+    "benefits/regional/persons/<int:resident_id>/checklists/<int:checklist_id>/decide/": (
+        "benefit.decide", True, _participant_decide),
+    "benefits/regional/persons/<int:resident_id>/participants/<int:participant_id>/end/": (
+        "benefit.decide", True, _participant_end),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -946,6 +996,7 @@ def _get_world(make_staff) -> dict[str, object]:
     certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
     survey_file = _survey_file_received(world)
     world.case(OWN, person=person)  # an open certification case of the person
+    _regional_checklist(world, OWN, decided=True)  # a checklist and a 事業対象者 (benefits' regional pages)
     return {
         "session_id": session.pk, "version": "committee",
         "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,

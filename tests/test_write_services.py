@@ -233,6 +233,25 @@ def _facility(w):
 
     return FacilityInput("FW00000001", "試験施設", "other", "141305")
 
+    def checklist_entry(self):
+        """A basic checklist of the person meeting a criterion (はい to every question asked)."""
+        from decimal import Decimal
+
+        from benefits.regional.services import ChecklistEntry
+        from benefits.rules.checklist import ASKED
+
+        return ChecklistEntry(checked_on=date.today(), place="counter", answers={n: 1 for n in ASKED},
+                              height_cm=Decimal("155.0"), weight_kg=Decimal("50.0"))
+
+    def checklist(self):
+        from benefits.regional.services import checklist_enter
+
+        return checklist_enter(actor=self.clerk, resident_id=self.person.pk, entry=self.checklist_entry())
+
+    def participant(self):
+        from benefits.regional.services import participant_decide
+
+        return participant_decide(actor=self.chief, checklist_id=self.checklist().pk)
 
 # name -> (scoped to the resident's ward?, the call). ``a`` is the actor who must be refused.
 CHECKED = {
@@ -289,6 +308,13 @@ CHECKED = {
         actor=a, certification_id=w.certification().pk, on=date.today(), reason="取消")),
     "certification.decisions.services.notice_issue": (True, lambda w, a: S("certification.decisions.services.notice_issue")(
         actor=a, case_id=w.board_case().pk, kind="result")),
+    # benefits (regional support)
+    "benefits.regional.services.checklist_enter": (True, lambda w, a: S("benefits.regional.services.checklist_enter")(
+        actor=a, resident_id=w.person.pk, entry=w.checklist_entry())),
+    "benefits.regional.services.participant_decide": (True, lambda w, a: S("benefits.regional.services.participant_decide")(
+        actor=a, checklist_id=w.checklist().pk)),
+    "benefits.regional.services.participant_end": (True, lambda w, a: S("benefits.regional.services.participant_end")(
+        actor=a, participant_id=w.participant().pk, on=date.today(), reason="withdrawn")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),

@@ -26,12 +26,17 @@ def _person_page(request, resident_id: int, *, decide_form=None, end_form=None, 
                  status: int = 200):
     page = selectors.regional_page(actor=request.user, request=request, resident_id=resident_id,
                                    today=timezone.localdate())
+    open_status = any(p.ended_on is None for p in page.participants)
+    # the decision is offered on the newest checklist that met a criterion and decided nothing yet
+    target = next((c for c in page.checklists if c.matched and not c.decided), None) if not open_status else None
+    if decide_for is not None and (target is None or target.pk != decide_for):
+        decide_form = None
     return render(request, "benefits/regional/person.html", {
-        "page": page, "resident": page.resident, "today": page.today,
+        "page": page, "resident": page.resident, "today": page.today, "decide_target": target,
         "can_enter": has_permission(request.user, "benefit.update"),
         "can_decide": has_permission(request.user, "benefit.decide"),
         "decide_form": decide_form or DecideForm(initial={"confirmed_on": page.today}),
-        "decide_for": decide_for, "end_form": end_form or EndForm(),
+        "end_form": end_form or EndForm(),
     }, status=status)
 
 

@@ -311,8 +311,9 @@ def test_update_and_delete_are_revoked_from_public_and_a_trigger_refuses_each_an
         assert sorted(cursor.fetchall()) == sorted((f"{table}_append_only", False) for table in tables)
         # 23, issue 16's four (receipts, late charges paid and exempted, transfers) and its two of item 8
         # (the facility master, moves entered by hand), issue 17's held payments; issue 18's case moves
-        # and the trail of cases, papers, certifications, surveys, opinions, primary and board results
-        assert len(tables) == 38
+        # and the trail of cases, papers, certifications, surveys, opinions, primary and board results;
+        # issue 19 item 10's trail of basic checklists and 事業対象者
+        assert len(tables) == 40
         # and TRUNCATE: a trigger of its own on each (audit migration 0016), the same name everywhere
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
