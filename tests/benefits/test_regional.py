@@ -19,7 +19,7 @@ from benefits.regional.services import (
     participant_decide,
     participant_end,
 )
-from benefits.rules.checklist import ASKED, ITEMS, NO, YES
+from benefits.rules.checklist import ASKED, ITEMS
 from benefits.trail import ChecklistEvent, ParticipantEvent
 from kaigo.errors import NotPermitted
 from kaigo.outbox.models import OutboxEvent
