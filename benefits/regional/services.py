@@ -94,7 +94,9 @@ def _body_problems(entry: ChecklistEntry) -> list[str]:
                                             (entry.weight_kg, WEIGHT_RANGE, "体重", "kg")):
         if value is None:
             problems.append(f"No.12の{label}を入力してください（BMIの計算に使います）。")
-        elif not (low <= value <= high) or value != value.quantize(Decimal("0.1")):
+            continue
+        value = Decimal(value)
+        if not value.is_finite() or not (low <= value <= high) or value != value.quantize(Decimal("0.1")):
             problems.append(f"No.12の{label}は{low}{unit}から{high}{unit}の範囲で、小数点以下1桁までで入力してください。")
     return problems
 
