@@ -315,6 +315,10 @@ CHECKED = {
         actor=a, checklist_id=w.checklist().pk)),
     "benefits.regional.services.participant_end": (True, lambda w, a: S("benefits.regional.services.participant_end")(
         actor=a, participant_id=w.participant().pk, on=date.today(), reason="withdrawn")),
+    "benefits.regional.services.enrolment_create": (True, lambda w, a: S("benefits.regional.services.enrolment_create")(
+        actor=a, resident_id=w.participant().resident_id, service_code="A61111", start=date.today())),
+    "benefits.regional.services.usage_month_record": (False, lambda w, a: S("benefits.regional.services.usage_month_record")(
+        actor=a, month=date.today().replace(day=1), lines=[])),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),

@@ -88,3 +88,44 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"事業対象者 {self.pk}"
+
+
+class Enrolment(models.Model):
+    """A person's enrolment in one of the city's 総合事業 services (benefits.rules.comprehensive
+    CITY_SERVICES), from ``start`` to ``end`` (None: open), entered by a named clerk."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="被保険者")
+    service_code = models.CharField("サービスコード", max_length=6)
+    start = models.DateField("利用開始日")
+    end = models.DateField("利用終了日", null=True, blank=True)
+    enrolled_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登録した職員")
+    enrolled_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "総合事業の利用登録"
+        indexes = [models.Index(fields=["resident", "service_code"], name="benenrol_person")]
+        constraints = [models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                                              name="benenrol_period")]
+
+
+class MonthlyUsage(models.Model):
+    """The units a person used of one service in one month (its first day), recorded once per
+    person, month and service (a correction is a new line of another kind, not built)."""
+
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="被保険者")
+    month = models.DateField("サービス提供月")
+    service_code = models.CharField("サービスコード", max_length=6)
+    units = models.PositiveIntegerField("単位数")
+    recorded_by = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="記録した職員")
+    recorded_at = models.DateTimeField("記録日時")
+
+    class Meta:
+        verbose_name = "総合事業の月別利用実績"
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "month", "service_code"], name="benusage_once"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="benusage_month_first"),
+        ]

@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from benefits.regional.models import Checklist, ChecklistPlace, Participant, ParticipantEnd
+from benefits.regional.models import (
+    Checklist,
+    ChecklistPlace,
+    Enrolment,
+    Participant,
+    ParticipantEnd,
+)
 from benefits.rules.checklist import (
     ASKED,
     BMI_ITEM,
@@ -30,12 +37,23 @@ from benefits.rules.checklist import (
     matched_criteria,
     participant_valid_to,
 )
-from certification.decisions.selectors import certification_history_rows, certification_on
+from benefits.rules.comprehensive import (
+    CITY_SERVICES,
+    SERVICES_BY_CODE,
+    month_end,
+    participant_limit,
+)
+from certification.decisions.selectors import (
+    certification_history_rows,
+    certification_on,
+)
 from certification.rules.levels import CARE_LEVELS, SUPPORT_LEVELS
 from eligibility.qualification.selectors import first_class_persons
 from eligibility.residents.selectors import require_resident_update
-from kaigo.errors import ProblemsError
+from kaigo.db import copy_rows, fetch_rows
+from kaigo.errors import NotPermitted, ProblemsError
 from kaigo.outbox.services import NewEvent, publish
+from kaigo.staff.roles import has_permission
 
 UPDATE = "benefit.update"
 DECIDE = "benefit.decide"
@@ -213,3 +231,128 @@ def participant_end(*, actor, participant_id: int, on: date, reason: str, today:
         publish([NewEvent(TOPIC_ENDED, f"{TOPIC_ENDED}:{participant.pk}", participant.resident_id, on,
                           {"participant_id": participant.pk})])
         return participant
+
+
+# --- enrolment in the city's 総合事業 services and the monthly usage ------------------------------------
+
+RUN = "benefit.run"
+
+
+def enrolment_create(*, actor, resident_id: int, service_code: str, start: date, today: date | None = None) -> Enrolment:
+    """Enrol a person in one of the city's services (``benefit.update``, own ward) from ``start``.
+    Refused, listing every problem: a code not in the city's master on that day, a start in the
+    future, a person who on ``start`` is neither a project participant nor certified 要支援 (a
+    要介護者 uses the care benefits), an enrolment in the same service still open."""
+    today = _today(today)
+    require_resident_update(actor, resident_id, permission=UPDATE)
+    problems = []
+    service = SERVICES_BY_CODE.get(service_code)
+    if service is None or not (service.valid_from <= start and (service.valid_to is None or start <= service.valid_to)):
+        problems.append("サービスは市の総合事業サービスから選んでください（開始日に有効なもの）。")
+    if start > today:
+        problems.append("利用開始日に未来の日付は入力できません。")
+    cert = certification_on(certification_history_rows(resident_id), start)
+    participant = participant_in_force(resident_id, start)
+    if cert is not None and cert.level in CARE_LEVELS:
+        problems.append(CARE_CERTIFIED.format(what="利用開始日"))
+    elif not participant and not (cert is not None and cert.level in SUPPORT_LEVELS):
+        problems.append("利用開始日に事業対象者でも要支援者でもありません。総合事業のサービスは利用できません。")
+    with transaction.atomic(durable=True):
+        if Enrolment.objects.select_for_update().filter(resident_id=resident_id, service_code=service_code,
+                                                         end__isnull=True).exists():
+            problems.append("このサービスの利用登録がすでにあります。")
+        if problems:
+            raise RegionalInvalid(problems)
+        return Enrolment.objects.create(resident_id=resident_id, service_code=service_code, start=start,
+                                        enrolled_by=actor)
+
+
+def participant_in_force(resident_id: int, day: date) -> bool:
+    return Participant.objects.filter(resident_id=resident_id, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day)).exists()
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    resident_id: int
+    service_code: str
+    units: int
+
+
+_USAGE_CHECK_SQL = """
+WITH lines AS (SELECT * FROM benefits_usage_in),
+     participants AS (
+        SELECT DISTINCT p.resident_id FROM benefits_participant p
+        WHERE p.resident_id IN (SELECT resident_id FROM lines) AND p.valid_from <= %(end)s
+          AND (p.valid_to IS NULL OR p.valid_to >= %(month)s) AND (p.ended_on IS NULL OR p.ended_on > %(month)s)),
+     totals AS (
+        SELECT l.resident_id, sum(l.units) AS units, min(l.line) AS first_line FROM lines l
+        WHERE l.service_code = ANY(%(in_limit)s) AND l.resident_id IN (SELECT resident_id FROM participants)
+        GROUP BY l.resident_id HAVING sum(l.units) > %(limit)s)
+SELECT l.line, 'unenrolled' AS problem, 0 AS units FROM lines l
+ WHERE NOT EXISTS (SELECT 1 FROM benefits_enrolment e WHERE e.resident_id = l.resident_id
+                   AND e.service_code = l.service_code AND e.start <= %(end)s AND (e."end" IS NULL OR e."end" >= %(month)s))
+UNION ALL
+SELECT l.line, 'recorded', 0 FROM lines l
+ WHERE EXISTS (SELECT 1 FROM benefits_monthlyusage u WHERE u.resident_id = l.resident_id AND u.month = %(month)s
+               AND u.service_code = l.service_code)
+UNION ALL
+SELECT l.line, 'repeated', 0 FROM lines l
+ WHERE EXISTS (SELECT 1 FROM lines o WHERE o.resident_id = l.resident_id AND o.service_code = l.service_code
+               AND o.line < l.line)
+UNION ALL
+SELECT t.first_line, 'over', t.units - %(limit)s FROM totals t
+ORDER BY 1, 2
+"""
+_USAGE_PROBLEMS = {
+    "unenrolled": "{line}行目: この月にそのサービスの利用登録がありません。",
+    "recorded": "{line}行目: この月のそのサービスの実績はすでに記録されています（二重の記録はできません）。",
+    "repeated": "{line}行目: 同じ人・同じサービスの行が前にあります。",
+    "over": "{line}行目から: 事業対象者の支給限度（月{limit:,}単位）を{units:,}単位超えています。",
+}
+
+
+def usage_month_record(*, actor, month: date, lines: list[UsageLine], today: date | None = None) -> int:
+    """Record a month of 総合事業 usage for the whole city (``benefit.run``: the head office's monthly
+    work, every ward). Set-based: the lines go into a temporary table by COPY and one query finds
+    every problem; all or nothing. Refused, naming each line: a service not in the city's master
+    for the month, units not a positive integer, no enrolment covering the month, a month already
+    recorded for that person and service, the same person and service twice, and a project
+    participant's units of the services in the limit above the month's limit
+    (benefits.rules.comprehensive.participant_limit). Returns the rows written."""
+    today = _today(today)
+    if not has_permission(actor, RUN):
+        raise NotPermitted("総合事業の月次実績を記録する権限がありません。")
+    problems = []
+    if month.day != 1:
+        problems.append("サービス提供月は月の初日で指定してください。")
+    elif month > today:
+        problems.append("サービス提供月に未来の月は指定できません。")
+    for number, line in enumerate(lines, start=1):
+        service = SERVICES_BY_CODE.get(line.service_code)
+        if service is None or (month.day == 1 and not service.valid_in(month)):
+            problems.append(f"{number}行目: サービスコードが市の総合事業サービスにありません（その月に有効なもの）。")
+        if not isinstance(line.units, int) or isinstance(line.units, bool) or line.units <= 0:
+            problems.append(f"{number}行目: 単位数は1以上の整数で入力してください。")
+    if not lines:
+        problems.append("実績の行がありません。")
+    if problems:
+        raise RegionalInvalid(problems)
+    limit = participant_limit(month)
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE benefits_usage_in (line int, resident_id bigint, service_code text, "
+                           "units int) ON COMMIT DROP")
+        copy_rows("benefits_usage_in", ["line", "resident_id", "service_code", "units"],
+                  ((n, ln.resident_id, ln.service_code, ln.units) for n, ln in enumerate(lines, start=1)),
+                  types=["int4", "int8", "text", "int4"])
+        found = fetch_rows(_USAGE_CHECK_SQL, {"month": month, "end": month_end(month), "limit": limit,
+                                              "in_limit": [s.code for s in CITY_SERVICES if s.in_limit]})
+        if found:
+            raise RegionalInvalid([_USAGE_PROBLEMS[r.problem].format(line=r.line, limit=limit, units=r.units)
+                                   for r in found])
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO benefits_monthlyusage (resident_id, month, service_code, units, recorded_by_id, "
+                           "recorded_at) SELECT resident_id, %s, service_code, units, %s, now() FROM benefits_usage_in",
+                           [month, actor.pk])
+            return cursor.rowcount

@@ -133,3 +133,34 @@ def test_participant_validity(table, start, end):
 def test_no_rule_before_the_first_row():
     with pytest.raises(ValueError):
         c.participant_valid_to(date(2015, 3, 31))
+
+
+# --- the 総合事業 monthly limit of a participant (benefits.rules.comprehensive) ---------------------------
+
+from benefits.rules import comprehensive as z  # noqa: E402
+
+
+@pytest.mark.parametrize(("month", "units", "over"), [
+    # the 要支援1 amount since 2019-10: 5,032 units (DOMAIN.md 3.10 [V: S12]); the limit itself is allowed
+    (date(2026, 4, 1), 5_032, 0),
+    (date(2026, 4, 1), 5_033, 1),
+    (date(2019, 10, 1), 5_032, 0),
+    (date(2026, 4, 1), 0, 0),
+])
+def test_participant_limit(month, units, over):
+    assert z.over_limit(units, month) == over
+
+
+def test_limit_is_dated():
+    table = (z.LimitRule(date(2019, 10, 1), 5_032), z.LimitRule(date(2027, 4, 1), 10_531))  # a city moving to 要支援2
+    assert z.participant_limit(date(2027, 3, 1), table) == 5_032
+    assert z.participant_limit(date(2027, 4, 1), table) == 10_531
+    with pytest.raises(ValueError):
+        z.participant_limit(date(2019, 9, 1))
+
+
+def test_the_city_master():
+    assert {s.code[:2] for s in z.CITY_SERVICES} <= {"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "AF"}
+    assert [s.code for s in z.CITY_SERVICES if not s.in_limit] == ["AF1111"]  # care management is outside
+    assert z.SERVICES_BY_CODE["A61111"].valid_in(date(2017, 4, 1)) and not z.SERVICES_BY_CODE["A61111"].valid_in(
+        date(2017, 3, 1))
