@@ -252,7 +252,7 @@ def enrolment_create(*, actor, resident_id: int, service_code: str, start: date,
     if start > today:
         problems.append("利用開始日に未来の日付は入力できません。")
     cert = certification_on(certification_history_rows(resident_id), start)
-    participant = participant_in_force(resident_id, start)
+    participant = _participant_in_force(resident_id, start)
     if cert is not None and cert.level in CARE_LEVELS:
         problems.append(CARE_CERTIFIED.format(what="利用開始日"))
     elif not participant and not (cert is not None and cert.level in SUPPORT_LEVELS):
@@ -267,7 +267,7 @@ def enrolment_create(*, actor, resident_id: int, service_code: str, start: date,
                                         enrolled_by=actor)
 
 
-def participant_in_force(resident_id: int, day: date) -> bool:
+def _participant_in_force(resident_id: int, day: date) -> bool:
     return Participant.objects.filter(resident_id=resident_id, valid_from__lte=day).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=day)).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day)).exists()
 

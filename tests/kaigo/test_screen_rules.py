@@ -96,6 +96,20 @@ def _merged_screens_records(clerk, make_staff):
     session = board_session(clerk)  # a session of the review board with a case on its list
     scheduled_case(clerk, make_elderly().pk, session)
     _certification_records(clerk)
+    _regional_records(clerk)
+
+
+def _regional_records(clerk):
+    """Regional support's records of the crawl: a checklist and a 事業対象者 decided from it (the
+    person page with its answers, the decision and end forms' URLs)."""
+    from benefits.regional.services import ChecklistEntry, checklist_enter, participant_decide
+    from benefits.rules.checklist import ASKED
+    from tests.eligibility.factories import make_elderly
+
+    day = min(DAY, date.today())
+    checklist = checklist_enter(actor=clerk, resident_id=make_elderly().pk, today=day, entry=ChecklistEntry(
+        day, "center", {n: 1 for n in ASKED}, height_cm=155, weight_kg=50))
+    participant_decide(actor=clerk, checklist_id=checklist.pk, today=day)
 
 
 def _certification_records(clerk):
