@@ -118,6 +118,26 @@ class World:
 
         return manual_move_record(actor=self.clerk, resident_id=self.person.pk, move=_move(self)).move
 
+    def checklist_entry(self):
+        """A basic checklist of the person meeting a criterion (はい to every question asked)."""
+        from decimal import Decimal
+
+        from benefits.regional.services import ChecklistEntry
+        from benefits.rules.checklist import ASKED
+
+        return ChecklistEntry(checked_on=date.today(), place="counter", answers={n: 1 for n in ASKED},
+                              height_cm=Decimal("155.0"), weight_kg=Decimal("50.0"))
+
+    def checklist(self):
+        from benefits.regional.services import checklist_enter
+
+        return checklist_enter(actor=self.clerk, resident_id=self.person.pk, entry=self.checklist_entry())
+
+    def participant(self):
+        from benefits.regional.services import participant_decide
+
+        return participant_decide(actor=self.chief, checklist_id=self.checklist().pk)
+
     def held_payment(self):
         """A payment of the file far beyond what the year owes, held (保留) for a clerk's decision."""
         from premiums.collection.models import HeldPayment
@@ -232,26 +252,6 @@ def _facility(w):
     from eligibility.qualification.rules import FacilityInput
 
     return FacilityInput("FW00000001", "試験施設", "other", "141305")
-
-    def checklist_entry(self):
-        """A basic checklist of the person meeting a criterion (はい to every question asked)."""
-        from decimal import Decimal
-
-        from benefits.regional.services import ChecklistEntry
-        from benefits.rules.checklist import ASKED
-
-        return ChecklistEntry(checked_on=date.today(), place="counter", answers={n: 1 for n in ASKED},
-                              height_cm=Decimal("155.0"), weight_kg=Decimal("50.0"))
-
-    def checklist(self):
-        from benefits.regional.services import checklist_enter
-
-        return checklist_enter(actor=self.clerk, resident_id=self.person.pk, entry=self.checklist_entry())
-
-    def participant(self):
-        from benefits.regional.services import participant_decide
-
-        return participant_decide(actor=self.chief, checklist_id=self.checklist().pk)
 
 # name -> (scoped to the resident's ward?, the call). ``a`` is the actor who must be refused.
 CHECKED = {

@@ -35,8 +35,10 @@ PLACE_LABELS = dict(ChecklistPlace.choices)
 END_LABELS = dict(ParticipantEnd.choices)
 
 
-def _require_view(actor) -> None:
-    if not has_permission(actor, VIEW):
+def _require_view(actor, *, decider_too: bool = False) -> None:
+    """``benefit.view``; with ``decider_too``, a holder of ``benefit.decide`` too (the section chief
+    decides from the person page without holding the 給付 tab's permission)."""
+    if not (has_permission(actor, VIEW) or (decider_too and has_permission(actor, "benefit.decide"))):
         raise NotPermitted(NO_VIEW)
 
 
@@ -142,8 +144,8 @@ class RegionalPage(PersonHeader):
 def regional_page(*, actor, request, resident_id: int, today: date) -> RegionalPage:
     """A person's checklists (with their answers and the criteria met) and participant statuses,
     the one in force ``today`` and the certification in force (which decides whether a status can
-    start): ``benefit.view``, the ward scope, one access-log row."""
-    _require_view(actor)
+    start): ``benefit.view`` (or ``benefit.decide``), the ward scope, one access-log row."""
+    _require_view(actor, decider_too=True)
     person, function = person_header(actor, request, resident_id, PAGE_FUNCTION)
     checklists, participants = checklist_rows(resident_id), participant_rows(resident_id)
     cert = certification_on(certification_history_rows(resident_id), today)

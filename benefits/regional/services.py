@@ -341,6 +341,7 @@ def usage_month_record(*, actor, month: date, lines: list[UsageLine], today: dat
     limit = participant_limit(month)
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS benefits_usage_in")  # left by an outer transaction's earlier call
             cursor.execute("CREATE TEMP TABLE benefits_usage_in (line int, resident_id bigint, service_code text, "
                            "units int) ON COMMIT DROP")
         copy_rows("benefits_usage_in", ["line", "resident_id", "service_code", "units"],

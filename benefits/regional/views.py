@@ -5,6 +5,7 @@ and the end of a status for a decider, each confirmed first), and the checklist 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,9 +43,11 @@ def _person_page(request, resident_id: int, *, decide_form=None, end_form=None, 
 
 @never_cache
 @require_GET
-@permission_required("benefit.view")
 def person(request, resident_id: int):
-    """A person's basic checklists (answers, BMI, the criteria met) and participant statuses."""
+    """A person's basic checklists (answers, BMI, the criteria met) and participant statuses:
+    ``benefit.view`` or ``benefit.decide`` (a decider sees what they decide)."""
+    if not (has_permission(request.user, "benefit.view") or has_permission(request.user, "benefit.decide")):
+        raise PermissionDenied
     return _person_page(request, resident_id)
 
 
