@@ -1,5 +1,5 @@
 """Forms of regional support's screens: the basic checklist (the day, the place, the 24 questions
-as はい/いいえ radio groups, height and weight for No.12), the decision and the end of a participant
+as はい/いいえ radio groups, height and weight for 問12), the decision and the end of a participant
 status. Field checks only; the rules are the services'."""
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ def item_field_name(number: int) -> str:
 
 
 class ChecklistForm(StaffForm):
-    """The checklist sheet: ``q<number>`` for each question asked (1 はい / 0 いいえ); No.12 from the
+    """The checklist sheet: ``q<number>`` for each question asked (1 はい / 0 いいえ); 問12 from the
     height and weight. An unanswered question is the service's refusal, by number."""
 
     checked_on = DigitsDateField(label="実施日")
     place = forms.ChoiceField(label="実施場所", choices=ChecklistPlace.choices, widget=forms.RadioSelect,
                               error_messages=CHOICE_ERRORS)
-    height_cm = DigitsDecimalField(label="No.12 身長（cm）", required=False, max_digits=4, decimal_places=1,
+    height_cm = DigitsDecimalField(label="問12 身長（cm）", required=False, max_digits=4, decimal_places=1,
                                    error_messages={"invalid": "身長は数字で入力してください（例 158.5）。",
                                                    "max_digits": "身長は小数点以下1桁までで入力してください。",
                                                    "max_decimal_places": "身長は小数点以下1桁までで入力してください。",
                                                    "max_whole_digits": "身長が大きすぎます。"})
-    weight_kg = DigitsDecimalField(label="No.12 体重（kg）", required=False, max_digits=4, decimal_places=1,
+    weight_kg = DigitsDecimalField(label="問12 体重（kg）", required=False, max_digits=4, decimal_places=1,
                                    error_messages={"invalid": "体重は数字で入力してください（例 52.0）。",
                                                    "max_digits": "体重は小数点以下1桁までで入力してください。",
                                                    "max_decimal_places": "体重は小数点以下1桁までで入力してください。",
@@ -41,9 +41,9 @@ class ChecklistForm(StaffForm):
         super().__init__(*args, **kwargs)
         for number in ASKED:
             self.fields[item_field_name(number)] = forms.ChoiceField(
-                label=f"No.{number} {QUESTIONS[number]}", choices=ANSWER_CHOICES, required=False,
+                label=f"問{number} {QUESTIONS[number]}", choices=ANSWER_CHOICES, required=False,
                 widget=forms.RadioSelect,
-                error_messages={"invalid_choice": f"No.{number}の回答は「はい」か「いいえ」を選んでください。"})
+                error_messages={"invalid_choice": f"問{number}の回答は「はい」か「いいえ」を選んでください。"})
 
     def answers(self) -> dict[int, int | None]:
         out = {}

@@ -23,7 +23,7 @@ class Checklist(models.Model):
                                  verbose_name="被保険者")
     checked_on = models.DateField("実施日")
     place = models.CharField("実施場所", max_length=8, choices=ChecklistPlace.choices)
-    answers = models.CharField("回答（No.1から25）", max_length=25)
+    answers = models.CharField("回答（問1から25）", max_length=25)
     height_cm = models.DecimalField("身長（cm）", max_digits=4, decimal_places=1)
     weight_kg = models.DecimalField("体重（kg）", max_digits=4, decimal_places=1)
     matched = ArrayField(models.CharField(max_length=16), verbose_name="該当した基準", default=list, blank=True)

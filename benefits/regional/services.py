@@ -78,7 +78,7 @@ class RegionalInvalid(ProblemsError):
 @dataclass(frozen=True)
 class ChecklistEntry:
     """What the form or an import hands in: the day and place, the answers to the 24 questions
-    asked (item number → 1 はい / 0 いいえ; No.12 is not asked) and the height and weight."""
+    asked (item number → 1 はい / 0 いいえ; 問12 is not asked) and the height and weight."""
 
     checked_on: date
     place: str
@@ -111,17 +111,17 @@ def _body_problems(entry: ChecklistEntry) -> list[str]:
     for value, (low, high), label, unit in ((entry.height_cm, HEIGHT_RANGE, "身長", "cm"),
                                             (entry.weight_kg, WEIGHT_RANGE, "体重", "kg")):
         if value is None:
-            problems.append(f"No.12の{label}を入力してください（BMIの計算に使います）。")
+            problems.append(f"問12の{label}を入力してください（BMIの計算に使います）。")
             continue
         value = Decimal(value)
         if not value.is_finite() or not (low <= value <= high) or value != value.quantize(Decimal("0.1")):
-            problems.append(f"No.12の{label}は{low}{unit}から{high}{unit}の範囲で、小数点以下1桁までで入力してください。")
+            problems.append(f"問12の{label}は{low}{unit}から{high}{unit}の範囲で、小数点以下1桁までで入力してください。")
     return problems
 
 
 def checklist_enter(*, actor, resident_id: int, entry: ChecklistEntry, today: date | None = None) -> Checklist:
     """Record a basic checklist of a person (``benefit.update``, own ward): the answers checked
-    (each of the 24 questions answered 1 or 0), No.12 from the BMI, the criteria it meets
+    (each of the 24 questions answered 1 or 0), 問12 from the BMI, the criteria it meets
     (benefits.rules.checklist.matched_criteria) stored with it. Refused, listing every problem:
     an answer missing or outside 0/1 (named by item), height or weight missing or out of range,
     a day in the future, a person who is not first-class on that day or is certified 要介護 then."""

@@ -89,48 +89,48 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("multiple", "複数の項目に支障（No.1～20のうち10項目以上）", 1, 20, 10),
-    Criterion("motor", "運動機能の低下（No.6～10のうち3項目以上）", 6, 10, 3),
-    Criterion("nutrition", "低栄養状態（No.11・12の2項目すべて）", 11, 12, 2),
-    Criterion("oral", "口腔機能の低下（No.13～15のうち2項目以上）", 13, 15, 2),
-    Criterion("housebound", "閉じこもり（No.16に該当）", 16, 16, 1),
-    Criterion("cognitive", "認知機能の低下（No.18～20のうち1項目以上）", 18, 20, 1),
-    Criterion("depression", "うつ病の可能性（No.21～25のうち2項目以上）", 21, 25, 2),
+    Criterion("multiple", "複数の項目に支障（問1～20のうち10項目以上）", 1, 20, 10),
+    Criterion("motor", "運動機能の低下（問6～10のうち3項目以上）", 6, 10, 3),
+    Criterion("nutrition", "低栄養状態（問11・12の2項目すべて）", 11, 12, 2),
+    Criterion("oral", "口腔機能の低下（問13～15のうち2項目以上）", 13, 15, 2),
+    Criterion("housebound", "閉じこもり（問16に該当）", 16, 16, 1),
+    Criterion("cognitive", "認知機能の低下（問18～20のうち1項目以上）", 18, 20, 1),
+    Criterion("depression", "うつ病の可能性（問21～25のうち2項目以上）", 21, 25, 2),
 )
 CRITERION_LABELS = {c.key: c.label for c in CRITERIA}
 
 
 def bmi(height_cm: Decimal, weight_kg: Decimal) -> Decimal:
-    """体重(kg) ÷ 身長(m) ÷ 身長(m), exact in Decimal (the notice's (注) to No.12)."""
+    """体重(kg) ÷ 身長(m) ÷ 身長(m), exact in Decimal (the notice's (注) to 問12)."""
     metres = Decimal(height_cm) / 100
     return Decimal(weight_kg) / metres / metres
 
 
 def bmi_answer(height_cm: Decimal, weight_kg: Decimal) -> int:
-    """No.12: YES (該当) when the BMI is below 18.5 (「18.5未満」: exactly 18.5 is not 該当)."""
+    """問12: YES (該当) when the BMI is below 18.5 (「18.5未満」: exactly 18.5 is not 該当)."""
     return YES if bmi(height_cm, weight_kg) < BMI_THRESHOLD else NO
 
 
 def answer_problems(answers: dict[int, object]) -> list[str]:
-    """The Japanese refusals of the answers to the 24 questions (No.12 comes from height and
+    """The Japanese refusals of the answers to the 24 questions (問12 comes from height and
     weight): each missing answer and each answer other than 1 (はい) or 0 (いいえ), by item number."""
     problems = []
     for number in ASKED:
         value = answers.get(number)
         if value is None or value == "":
-            problems.append(f"No.{number}の回答がありません。「はい」か「いいえ」を選んでください。")
+            problems.append(f"問{number}の回答がありません。「はい」か「いいえ」を選んでください。")
         elif value not in (YES, NO) or isinstance(value, bool):
-            problems.append(f"No.{number}の回答は「はい」（1）か「いいえ」（0）で入力してください。")
+            problems.append(f"問{number}の回答は「はい」（1）か「いいえ」（0）で入力してください。")
     extra = sorted(k for k in answers if k not in ASKED)
     if extra:
-        problems.append("No." + "、No.".join(str(k) for k in extra) + "は回答を入力する項目ではありません"
-                        "（No.12は身長・体重から判定します）。")
+        problems.append("問" + "、問".join(str(k) for k in extra) + "は回答を入力する項目ではありません"
+                        "（問12は身長・体重から判定します）。")
     return problems
 
 
 def risk_flags(answers: dict[int, int]) -> dict[int, bool]:
     """For every item 1-25: whether the answer is the one that counts (該当). ``answers`` holds all
-    25 answers (No.12 already from the BMI)."""
+    25 answers (問12 already from the BMI)."""
     return {item.number: answers[item.number] == item.risk_answer for item in ITEMS}
 
 
@@ -149,7 +149,7 @@ def risk_count(answers: dict[int, int], first: int = 1, last: int = 25) -> int:
 
 
 def answers_encode(answers: dict[int, int]) -> str:
-    """The 25 answers as stored: a string of 25 '1'/'0', No.1 first."""
+    """The 25 answers as stored: a string of 25 '1'/'0', 問1 first."""
     return "".join(str(answers[n]) for n in range(1, ITEM_COUNT + 1))
 
 

@@ -1,6 +1,6 @@
 """The basic checklist's rules, worked from the notice's text (平成27年厚生労働省告示第197号 様式第一 and
 its table of criteria, as the 地域支援事業実施要綱 and 「基本チェックリストの考え方」 reproduce them; quoted
-in benefits/rules/checklist.py): which answer is 該当 for each question, No.12 by BMI 18.5未満, and
+in benefits/rules/checklist.py): which answer is 該当 for each question, 問12 by BMI 18.5未満, and
 every criterion's boundary on both sides. Pure functions: no database."""
 
 from __future__ import annotations
@@ -35,30 +35,30 @@ def answers_with(*risky: int) -> dict[int, int]:
 @pytest.mark.parametrize(("risky", "expected"), [
     # nothing 該当
     ((), []),
-    # ① No.1-20: 10 or more. 9 (spread so no other criterion fires) is not; 10 is.
+    # ① 問1-20: 10 or more. 9 (spread so no other criterion fires) is not; 10 is.
     ((1, 2, 3, 4, 5, 6, 9, 11, 13, 17), ["multiple"]),
     ((1, 2, 3, 4, 5, 6, 9, 11, 13), []),
-    # ① counts No.1-20 only: 9 of them plus depression items do not make 10
+    # ① counts 問1-20 only: 9 of them plus depression items do not make 10
     ((1, 2, 3, 4, 5, 6, 9, 11, 13, 21), []),
-    # ② No.6-10: 3 or more
+    # ② 問6-10: 3 or more
     ((6, 7), []),
     ((6, 7, 8), ["motor"]),
     ((8, 9, 10), ["motor"]),
-    # ③ No.11-12: both
+    # ③ 問11-12: both
     ((11,), []),
     ((12,), []),
     ((11, 12), ["nutrition"]),
-    # ④ No.13-15: 2 or more
+    # ④ 問13-15: 2 or more
     ((13,), []),
     ((14, 15), ["oral"]),
-    # ⑤ No.16
+    # ⑤ 問16
     ((16,), ["housebound"]),
-    ((17,), []),  # No.17 alone is in no criterion
-    # ⑥ No.18-20: 1 or more
+    ((17,), []),  # 問17 alone is in no criterion
+    # ⑥ 問18-20: 1 or more
     ((18,), ["cognitive"]),
     ((19,), ["cognitive"]),
     ((20,), ["cognitive"]),
-    # ⑦ No.21-25: 2 or more
+    # ⑦ 問21-25: 2 or more
     ((21,), []),
     ((24, 25), ["depression"]),
     # several at once, in the notice's order
@@ -70,7 +70,7 @@ def test_criteria_met(risky, expected):
 
 
 def test_the_direction_of_each_answer_matters():
-    """No.16 「週に1回以上は外出していますか」: 「いいえ」 is 該当, 「はい」 is not; No.17 the other way."""
+    """問16 「週に1回以上は外出していますか」: 「いいえ」 is 該当, 「はい」 is not; 問17 the other way."""
     base = answers_with()
     assert c.matched_criteria({**base, 16: c.NO}) == ["housebound"]
     assert c.matched_criteria({**base, 16: c.YES}) == []
@@ -97,12 +97,12 @@ def test_answer_problems_name_each_item():
     answers[12] = 1
     problems = c.answer_problems(answers)
     assert problems == [
-        "No.3の回答は「はい」（1）か「いいえ」（0）で入力してください。",
-        "No.7の回答がありません。「はい」か「いいえ」を選んでください。",
-        "No.25の回答がありません。「はい」か「いいえ」を選んでください。",
-        "No.12は回答を入力する項目ではありません（No.12は身長・体重から判定します）。",
+        "問3の回答は「はい」（1）か「いいえ」（0）で入力してください。",
+        "問7の回答がありません。「はい」か「いいえ」を選んでください。",
+        "問25の回答がありません。「はい」か「いいえ」を選んでください。",
+        "問12は回答を入力する項目ではありません（問12は身長・体重から判定します）。",
     ]
-    assert c.answer_problems({**{n: 0 for n in c.ASKED}, 5: -1, 6: True})[0].startswith("No.5の回答は")
+    assert c.answer_problems({**{n: 0 for n in c.ASKED}, 5: -1, 6: True})[0].startswith("問5の回答は")
 
 
 def test_answers_round_trip():

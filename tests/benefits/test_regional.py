@@ -32,7 +32,7 @@ RISK = {i.number: i.risk_answer for i in ITEMS}
 
 
 def answers(*risky: int) -> dict[int, int]:
-    """Answers to the 24 asked questions with ``risky`` 該当 (No.12 is not asked)."""
+    """Answers to the 24 asked questions with ``risky`` 該当 (問12 is not asked)."""
     return {n: RISK[n] if n in risky else 1 - RISK[n] for n in ASKED}
 
 
@@ -58,8 +58,8 @@ def test_a_checklist_is_stored_with_no12_from_the_bmi_and_the_criteria_it_meets(
     checklist = checklist_enter(actor=ward_clerk, resident_id=person.pk,
                                 entry=entry(11, 16, height="160.0", weight="47.3"))
     checklist.refresh_from_db()
-    assert checklist.answers[11] == "1" and checklist.answers[10] == "1"  # No.12: BMI 18.47 < 18.5
-    assert checklist.answers[15] == "0"  # No.16 answered 「いいえ」: 該当
+    assert checklist.answers[11] == "1" and checklist.answers[10] == "1"  # 問12: BMI 18.47 < 18.5
+    assert checklist.answers[15] == "0"  # 問16 answered 「いいえ」: 該当
     assert checklist.matched == ["nutrition", "housebound"]
     assert checklist.entered_by == ward_clerk and checklist.entered_at is not None
     assert ChecklistEvent.objects.filter(pgh_obj_id=checklist.pk, pgh_label="insert").count() == 1
@@ -71,9 +71,9 @@ def test_every_problem_is_listed_and_nothing_is_written(ward_clerk):
     with pytest.raises(RegionalInvalid) as refused:
         checklist_enter(actor=ward_clerk, resident_id=person.pk, entry=bad)
     assert refused.value.problems == [
-        "No.3の回答は「はい」（1）か「いいえ」（0）で入力してください。",
-        "No.25の回答がありません。「はい」か「いいえ」を選んでください。",
-        "No.12の体重を入力してください（BMIの計算に使います）。",
+        "問3の回答は「はい」（1）か「いいえ」（0）で入力してください。",
+        "問25の回答がありません。「はい」か「いいえ」を選んでください。",
+        "問12の体重を入力してください（BMIの計算に使います）。",
         "実施日に未来の日付は入力できません。",
     ]
     assert not Checklist.objects.filter(resident_id=person.pk).exists()

@@ -23,7 +23,7 @@ TODAY = date.today()
 
 
 def form_data(**over) -> dict[str, str]:
-    data = {f"cl-q{n}": "1" for n in ASKED}  # はい: No.9, 10 ... 該当; No.1-8, 16, 19 not
+    data = {f"cl-q{n}": "1" for n in ASKED}  # はい: 問9, 10 ... 該当; 問1-8, 16, 19 not
     data.update({"cl-checked_on": TODAY.isoformat(), "cl-place": "center", "cl-height_cm": "１５５.０",
                  "cl-weight_kg": "50.0"})
     data.update(over)
@@ -37,25 +37,25 @@ def test_the_form_refuses_with_an_error_summary_then_records(client_as):
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert html.count('type="radio" name="cl-q') == 2 * 24 and "No.16 週に1回以上は外出していますか" in html
+    assert html.count('type="radio" name="cl-q') == 2 * 24 and "問16 週に1回以上は外出していますか" in html
 
     refused = client.post(url, form_data(**{"cl-q7": None, "cl-q9": "2",
                                             "cl-checked_on": (TODAY + timedelta(days=1)).isoformat()}))
     assert refused.status_code == 400
     text = refused.content.decode()
     assert 'class="error-summary" role="alert"' in text
-    assert "No.9の回答は「はい」か「いいえ」を選んでください。" in text
+    assert "問9の回答は「はい」か「いいえ」を選んでください。" in text
     assert not Checklist.objects.filter(resident_id=person.pk).exists()
     refused = client.post(url, form_data(**{"cl-q7": None, "cl-checked_on": (TODAY + timedelta(days=1)).isoformat()}))
     text = refused.content.decode()
-    assert "No.7の回答がありません。" in text and "実施日に未来の日付は入力できません。" in text
+    assert "問7の回答がありません。" in text and "実施日に未来の日付は入力できません。" in text
 
     done = client.post(url, form_data())
     assert done.status_code == 302 and done["Location"] == f"/benefits/regional/persons/{person.pk}/"
     checklist = Checklist.objects.get(resident_id=person.pk)
-    assert checklist.height_cm == 155 and "cognitive" in checklist.matched  # No.18, 20 はい
+    assert checklist.height_cm == 155 and "cognitive" in checklist.matched  # 問18, 20 はい
     shown = client.get(done["Location"]).content.decode()
-    assert "認知機能の低下（No.18～20のうち1項目以上）" in shown and "事業対象者ではありません" in shown
+    assert "認知機能の低下（問18～20のうち1項目以上）" in shown and "事業対象者ではありません" in shown
     assert "決定を確認する" not in shown  # a ward clerk enters, does not decide
 
 
