@@ -148,6 +148,9 @@ ALLOWED_WORDS = {
     "TOTP": "the kind of authenticator app a staff member must choose (時間ベース)",
     "ID": "ID, the Japanese word for a sign-in name",
     "BPSD": "BPSD関連行為, a 行為区分 of the national primary assessment, as the certification staff say it",
+    "BMI": "the 基本チェックリスト's 問12 (BMI＝体重÷身長÷身長), as the MHLW's form prints it",
+    "cm": "身長（cm）, the unit on the 基本チェックリスト",
+    "kg": "体重（kg）and 問11's 「2～3kg以上」, the unit on the 基本チェックリスト",
 }
 INLINE_CODE = (
     (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE), "an inline <script>"),
