@@ -218,5 +218,6 @@ class Migration(migrations.Migration):
         ),
         trail_lock_operation(["benefits_restrictiontrailevent", "benefits_excusedinstallmentevent"],
                              ["benefits_restriction", "benefits_excusedinstallment"]),
-        truncate_refuse_operation(["benefits_restrictiontrailevent", "benefits_excusedinstallmentevent"]),
+        truncate_refuse_operation(["benefits_restrictiontrailevent", "benefits_excusedinstallmentevent",
+                                   "benefits_restrictionevent"]),
     ]

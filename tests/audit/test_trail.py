@@ -61,7 +61,9 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 # issue 18: certification's cases, papers, certifications and the stages' records
                 "certification_casetrailevent", "certification_receivedpaperevent", "certification_certificationevent",
                 "certification_surveyevent", "certification_opinionevent", "certification_primaryresultevent",
-                "certification_boardresultevent"]
+                "certification_boardresultevent",
+                # issue 19 item 8: benefit restrictions and the installments excused from them
+                "benefits_restrictiontrailevent", "benefits_excusedinstallmentevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -134,7 +136,7 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "premiums_heldpayment", "eligibility_facility", "eligibility_manualmove",
                       "certification_case", "certification_receivedpaper", "certification_certification",
                       "certification_survey", "certification_opinion", "certification_primaryresult",
-                      "certification_boardresult"]
+                      "certification_boardresult", "benefits_restriction", "benefits_excusedinstallment"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
@@ -170,6 +172,7 @@ def test_each_app_owns_its_trail_and_fills_the_person_trail_registry():
         ("c", 3, "認定申請", "certification_casetrailevent"), ("n", 4, "認定", "certification_certificationevent"),
         ("u", 5, "認定調査", "certification_surveyevent"), ("o", 6, "主治医意見書", "certification_opinionevent"),
         ("p", 7, "一次判定", "certification_primaryresultevent"), ("b", 8, "二次判定", "certification_boardresultevent"),
+        ("z", 41, "給付制限", "benefits_restrictiontrailevent"), ("y", 42, "特別の事情による除外", "benefits_excusedinstallmentevent"),
     ]
     resident = sources["r"]
     assert resident.encrypted == {f.name for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}

@@ -223,3 +223,42 @@ def test_the_summary_for_the_benefit_tab_logs_once(decider, rf):
     assert summary.in_force == [] and summary.noticed == []
     assert summary.applicable == ("支払方法の変更（償還払い）", "保険給付の支払の一時差止")
     assert AccessLogEntry.objects.filter(person_ids=[person.pk], function="benefit.restrictions").count() == 1
+
+
+def test_the_screens_list_confirm_and_decide(client_as):
+    from tests.benefits.world import arrears_person, noticed_restriction
+
+    client = client_as(Role.HEAD_OFFICE_CLERK)
+    person = arrears_person("nakahara", client.staff)
+    body = client.get("/benefits/restrictions/").content.decode()
+    assert person.name_kanji in body and "要件に該当した日" in body
+    entry = AccessLogEntry.objects.filter(function="benefit.restrictions.candidates").get()
+    assert person.pk in entry.person_ids
+
+    page = client.get(f"/benefits/restrictions/persons/{person.pk}/").content.decode()
+    assert "支払方法の変更（償還払い）、保険給付の支払の一時差止" in page
+    # the advance notice: confirmed first (nothing written), then recorded
+    confirm = client.post(f"/benefits/restrictions/persons/{person.pk}/", {"measure": "payment_change"})
+    assert "給付制限の予告" in confirm.content.decode() and not Restriction.objects.filter(resident=person).exists()
+    done = client.post(f"/benefits/restrictions/persons/{person.pk}/", {"measure": "payment_change", "confirm": "1"})
+    restriction = Restriction.objects.get(resident=person)
+    assert done.status_code == 302 and done["Location"] == f"/benefits/restrictions/{restriction.pk}/"
+
+    # too early to decide: the form's error, nothing decided
+    refused = client.post(f"/benefits/restrictions/{restriction.pk}/",
+                          {"action": "decide", "decided_on": date.today().isoformat(), "confirm": "1"})
+    assert refused.status_code == 400 and "弁明書の提出期限" in refused.content.decode()
+    assert Restriction.objects.get(pk=restriction.pk).state == "noticed"
+
+    old = noticed_restriction("nakahara", client.staff)
+    confirm = client.post(f"/benefits/restrictions/{old.pk}/", {"action": "decide", "decided_on": date.today().isoformat()})
+    assert "給付制限の決定" in confirm.content.decode() and Restriction.objects.get(pk=old.pk).state == "noticed"
+    client.post(f"/benefits/restrictions/{old.pk}/", {"action": "decide", "decided_on": date.today().isoformat(),
+                                                      "confirm": "1"})
+    assert Restriction.objects.get(pk=old.pk).state == "in_force"
+    pdf = client.post(f"/benefits/restrictions/{old.pk}/notices/decision/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    ward = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
+    assert ward.get("/benefits/restrictions/").status_code == 403
+    assert ward.get(f"/benefits/restrictions/{old.pk}/").status_code == 200  # benefit.view: the page, no forms

@@ -96,6 +96,10 @@ def _merged_screens_records(clerk, make_staff):
     session = board_session(clerk)  # a session of the review board with a case on its list
     scheduled_case(clerk, make_elderly().pk, session)
     _certification_records(clerk)
+    from eligibility.codes import Ward
+    from tests.benefits.world import noticed_restriction
+
+    noticed_restriction(Ward.NAKAHARA, clerk, decided=True)  # a benefit restriction (給付制限) in force
 
 
 def _certification_records(clerk):
