@@ -262,3 +262,25 @@ def test_the_screens_list_confirm_and_decide(client_as):
     ward = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)
     assert ward.get("/benefits/restrictions/").status_code == 403
     assert ward.get(f"/benefits/restrictions/{old.pk}/").status_code == 200  # benefit.view: the page, no forms
+
+
+def test_the_printed_card_carries_the_restriction(decider):
+    from eligibility.cards.models import CardIssue
+    from eligibility.cards.selectors import card_render
+    from eligibility.residents.models import InsuredNumber
+    from tests.certification.test_decisions import _pdf_text
+
+    person = levied()
+    certified(person, decider)
+    restriction = restriction_notice(actor=decider, resident_id=person.pk, measure="payment_change",
+                                     today=date(2025, 8, 1))
+    restriction_decide(actor=decider, restriction_id=restriction.pk, decided_on=date(2025, 8, 16),
+                       today=date(2025, 8, 16))
+    number = InsuredNumber.objects.filter(resident=person).values_list("number", flat=True).first() or "0000000001"
+    card = CardIssue(pk=998, resident=person, kind="card", issued_on=date(2025, 9, 1), reason="request")
+    text = _pdf_text(card_render(card, person, number))
+    assert "支払方法の変更（償還払い）令和7年9月1日から" in text.replace("　", "")
+    later = CardIssue(pk=999, resident=person, kind="card", issued_on=date(2025, 9, 1), reason="request")
+    pay_all(person, date(2025, 9, 2))
+    restrictions_check_paid(date(2025, 9, 3))
+    assert "支払方法の変更" not in _pdf_text(card_render(later, person, number))
