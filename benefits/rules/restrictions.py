@@ -5,11 +5,11 @@ the law are module constants with their article, those a city chooses are fields
 
 The law (介護保険法):
 - 法 §66 第1項 (保険料滞納者に係る支払方法の変更): a certified first-class person (要介護被保険者等) who
-  has not paid a premium by the end of the period the ministry sets after its 納期限 — 施行規則 第99条:
-  one year — gets the 支払方法変更の記載 on the card: services are paid in full (10割) and claimed
-  back (償還払い). Not when a 特別の事情 (施行令 第30条: 災害, 病気・負傷, 事業の休廃止, 著しい損失,
+  has not paid a premium by the end of the period the ministry sets after its 納期限 — 施行規則 第99条
+  [article number to confirm]: one year — gets the 支払方法変更の記載 on the card: services are paid
+  in full (10割) and claimed back (償還払い). Not when a 特別の事情 (施行令 第30条: 災害, 病気・負傷, 事業の休廃止, 著しい損失,
   農作物の不作 ...) exists, nor for recipients of the medical benefits of 施行規則 第98条 (原爆一般疾病
-  医療費 ...). 法 §66 第3項 / 施行規則 第102条: the 記載 is removed (消除) when the arrears are paid in
+  医療費 ...). 法 §66 第3項 / 施行規則 第102条 [to confirm]: the 記載 is removed (消除) when the arrears are paid in
   full (完納) or have become remarkably small (著しく減少), or a 特別の事情 arises.
 - 法 §67 第1項 (保険給付の支払の一時差止): after 1 year 6 months (施行規則 第103条 [article number to
   confirm]) the payment of benefits is withheld in whole or part; 第3項: the withheld amount may be
@@ -56,7 +56,7 @@ MEASURE_LABELS = {
 }
 MEASURE_ARTICLES = {PAYMENT_CHANGE: "介護保険法第66条", SUSPENSION: "介護保険法第67条", REDUCTION: "介護保険法第69条"}
 
-PAYMENT_CHANGE_MONTHS = 12  # 施行規則 第99条: 一年間
+PAYMENT_CHANGE_MONTHS = 12  # 法 §66 第1項, 施行規則 (第99条 [to confirm]): 一年間
 SUSPENSION_MONTHS = 18  # 法 §67 第1項, 施行規則: 一年六月間
 CALCULATION_YEARS = 10  # the calculation period of 法 §69 (施行規則) [K?]
 
