@@ -79,6 +79,17 @@ def _require(actor, permission: str) -> None:
         raise NotPermitted(NOT_PERMITTED)
 
 
+def may_view(actor) -> bool:
+    """A restriction's pages are for the holders of ``benefit.view`` (the 給付 tab's readers) and of
+    ``benefit.decide`` (the deciders, the section chief among them, who decide on these pages)."""
+    return has_permission(actor, VIEW) or has_permission(actor, DECIDE)
+
+
+def _require_view(actor) -> None:
+    if not may_view(actor):
+        raise NotPermitted(NOT_PERMITTED)
+
+
 # --- rows ---------------------------------------------------------------------------------------------
 
 
@@ -224,7 +235,7 @@ class PersonRestrictionsPage(PersonHeader):
 
 def person_restrictions(*, actor, request, resident_id: int, today: date) -> PersonRestrictionsPage:
     """A person's restrictions and their arrears facts on ``today`` (which measures apply)."""
-    _require(actor, VIEW)
+    _require_view(actor)
     person, function = person_header(actor, request, resident_id, "benefit.restrictions")
     page = PersonRestrictionsPage(**vars(person), rows=restriction_rows(resident_id),
                                   facts=arrears_facts(resident_id, today), today=today,
@@ -270,7 +281,7 @@ class RestrictionPage(PersonHeader):
 
 def restriction_page(*, actor, request, restriction_id: int, today: date) -> RestrictionPage:
     """One restriction with its moves (who, when), its notices and the person's arrears today."""
-    _require(actor, VIEW)
+    _require_view(actor)
     restriction = Restriction.objects.get(pk=restriction_id)
     person, function = person_header(actor, request, restriction.resident_id, "benefit.restrictions")
     events = [EventRow(e.action, e.from_state, e.to_state, e.actor.display_name if e.actor else "システム（日次の納付確認）",

@@ -5,7 +5,10 @@ services write (and check role and ward); refusals become the form's errors (kai
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +38,17 @@ from kaigo.staff.roles import has_permission
 ACTIONS = ("reply", "decide", "withdraw", "lift")
 
 
+def view_or_decide(view):
+    """403 unless the staff member holds ``benefit.view`` or ``benefit.decide`` (selectors.may_view)."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not selectors.may_view(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @never_cache
 @require_GET
 @permission_required("benefit.decide")
@@ -57,7 +71,7 @@ def candidates(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@permission_required("benefit.view")
+@view_or_decide
 def person(request, resident_id: int):
     """A person's restrictions and arrears; POST opens a measure with its advance notice (予告),
     confirmed first (the notice gives the person the chance to answer: 弁明)."""
@@ -99,7 +113,7 @@ def _forms(data=None, action: str = ""):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@permission_required("benefit.view")
+@view_or_decide
 def restriction(request, restriction_id: int):
     """A restriction's page: its state and moves, the person's arrears today, and by its state the
     answer to record, the decision (confirmed first), the withdrawal, the lifting (confirmed first)
