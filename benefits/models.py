@@ -4,6 +4,12 @@ in its sub-domain package and only re-exported here (docs/README.md, "Inner shap
 from django.apps import apps as _apps
 
 from benefits.regional.models import Checklist, Enrolment, MonthlyUsage, Participant  # noqa: F401
+from benefits.restrictions.models import (  # noqa: F401
+    ExcusedInstallment,
+    Restriction,
+    RestrictionEvent,
+    RestrictionNotice,
+)
 
 # The change trail of these tables: benefits/trail.py
 if _apps.is_installed("pghistory") and _apps.is_installed("pgtrigger"):

@@ -1,11 +1,15 @@
 """The change trail of benefits' tables (docs/subsystems/audit.md, "Change trail"). Imported at the
 end of benefits/models.py; benefits' migrations create the event tables, make them append-only and
-install the triggers. Each package adds its own lines."""
+install the triggers. Each package adds its own lines.
+
+A restriction's own moves are also in ``RestrictionEvent`` (who and when, shown on its page); the
+trail records every write of the restriction row by any path."""
 
 from __future__ import annotations
 
 from audit.trail_models import event_model, person_trail_source
 from benefits.regional.models import Checklist, Participant
+from benefits.restrictions.models import ExcusedInstallment, Restriction
 
 ChecklistEvent = event_model(Checklist, model_name="ChecklistEvent", verbose_name="基本チェックリストの変更履歴",
                              exclude=["entered_at"])
@@ -14,3 +18,12 @@ ParticipantEvent = event_model(Participant, model_name="ParticipantEvent", verbo
 
 person_trail_source(ChecklistEvent, key="k", rank=20, label="基本チェックリスト", where="e.resident_id = %(person)s")
 person_trail_source(ParticipantEvent, key="j", rank=21, label="事業対象者", where="e.resident_id = %(person)s")
+
+RestrictionTrailEvent = event_model(Restriction, model_name="RestrictionTrailEvent", verbose_name="給付制限の変更履歴",
+                                    exclude=["updated_at"])
+ExcusedInstallmentEvent = event_model(ExcusedInstallment, model_name="ExcusedInstallmentEvent",
+                                      verbose_name="特別の事情による除外の変更履歴", exclude=["recorded_at"])
+
+person_trail_source(RestrictionTrailEvent, key="z", rank=41, label="給付制限", where="e.resident_id = %(person)s")
+person_trail_source(ExcusedInstallmentEvent, key="y", rank=42, label="特別の事情による除外",
+                    where="e.resident_id = %(person)s")

@@ -3,10 +3,9 @@ its own ``urls.py``, included here under its own prefix."""
 
 from django.urls import include, path
 
-from benefits.regional import urls as regional
-
 app_name = "benefits"
 
 urlpatterns = [
-    path("regional/", include(regional.urlpatterns)),
+    path("regional/", include("benefits.regional.urls")),
+    path("restrictions/", include("benefits.restrictions.urls")),
 ]

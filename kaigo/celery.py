@@ -69,4 +69,9 @@ app.conf.beat_schedule = {
         "task": "certification.opinion.tasks.opinions_late_daily",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Benefit restrictions: lift those whose arrears are paid in full (法 §66 第3項), after the payment files.
+    "benefits-restrictions-check-daily": {
+        "task": "benefits.restrictions.tasks.restrictions_check_daily",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }

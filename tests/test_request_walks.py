@@ -783,6 +783,31 @@ def _participant_end(world, ward, client):
     person, _, participant = _regional_checklist(world, ward, decided=True)
     return (f"/benefits/regional/persons/{person.pk}/participants/{participant.pk}/end/", {
         "end-on": timezone.localdate().isoformat(), "end-reason": "withdrawn", "confirm": "1"})
+# --- benefit restrictions (benefits/restrictions) -----------------------------------------------------
+
+
+def _restriction_notice(world, ward, client):
+    from tests.benefits.world import arrears_person
+
+    person = arrears_person(ward, world.admin)
+    return f"/benefits/restrictions/persons/{person.pk}/", {"measure": "payment_change", "confirm": "1"}
+
+
+def _restriction(action, data, *, decided=False):
+    def prepare(world, ward, client):
+        from tests.benefits.world import noticed_restriction
+
+        restriction = noticed_restriction(ward, world.admin, decided=decided)
+        return f"/benefits/restrictions/{restriction.pk}/", {"action": action, **data}
+
+    return prepare
+
+
+def _restriction_notice_issue(world, ward, client):
+    from tests.benefits.world import noticed_restriction
+
+    restriction = noticed_restriction(ward, world.admin)
+    return f"/benefits/restrictions/{restriction.pk}/notices/advance/", {}
 
 
 # URL pattern -> (permission (None: every signed-in member; a tuple: each permission and Role held),
@@ -870,6 +895,18 @@ POST_CASES = {
         "benefit.decide", True, _participant_decide),
     "benefits/regional/persons/<int:resident_id>/participants/<int:participant_id>/end/": (
         "benefit.decide", True, _participant_end),
+    # benefit restrictions: the advance notice, the answer, the decision and lifting (confirmed), the notices
+    "benefits/restrictions/persons/<int:resident_id>/": ("benefit.decide", True, _restriction_notice),
+    "benefits/restrictions/<int:restriction_id>/#reply": ("benefit.decide", True, _restriction(
+        "reply", {"received_on": date.today().isoformat(), "note": "入院していた"})),
+    "benefits/restrictions/<int:restriction_id>/#decide": ("benefit.decide", True, _restriction(
+        "decide", {"decided_on": date.today().isoformat(), "confirm": "1"})),
+    "benefits/restrictions/<int:restriction_id>/#withdraw": ("benefit.decide", True, _restriction(
+        "withdraw", {"reason": "予告後に完納"})),
+    "benefits/restrictions/<int:restriction_id>/#lift": ("benefit.decide", True, _restriction(
+        "lift", {"lifted_on": date.today().isoformat(), "reason": "著しく減少", "confirm": "1"}, decided=True)),
+    "benefits/restrictions/<int:restriction_id>/notices/<slug:kind>/": ("benefit.decide", True,
+                                                                         _restriction_notice_issue),
 }
 # POSTs that never write business data, for anyone: (path, data). Besides the searches and the
 # simulator sent by POST, the screens that take any method and only read (no method decorator).
@@ -997,6 +1034,9 @@ def _get_world(make_staff) -> dict[str, object]:
     survey_file = _survey_file_received(world)
     world.case(OWN, person=person)  # an open certification case of the person
     _regional_checklist(world, OWN, decided=True)  # a checklist and a 事業対象者 (benefits' regional pages)
+    from tests.benefits.world import noticed_restriction
+
+    noticed_restriction(OWN, world.admin, decided=True)  # a benefit restriction (給付制限) in force
     return {
         "session_id": session.pk, "version": "committee",
         "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,

@@ -219,6 +219,17 @@ class World:
                                   valid_to=date.today() + timedelta(days=100),
                                   actor=self.make_staff(Role.HEAD_OFFICE_CLERK))
 
+    def arrears_person(self):
+        """A certified person of 中原区 with the 2024 bills unpaid (payment change due)."""
+        from tests.benefits.world import arrears_person
+
+        return arrears_person(Ward.NAKAHARA, self.make_staff(Role.HEAD_OFFICE_CLERK))
+
+    def restriction(self, decided=False):
+        from tests.benefits.world import noticed_restriction
+
+        return noticed_restriction(Ward.NAKAHARA, self.make_staff(Role.HEAD_OFFICE_CLERK), decided=decided)
+
     def account_request(self):
         """A request to create an account, made by a head-office clerk (not the chief who decides)."""
         from kaigo.staff.services import account_request_create
@@ -319,6 +330,19 @@ CHECKED = {
         actor=a, resident_id=w.participant().resident_id, service_code="A61111", start=date.today())),
     "benefits.regional.services.usage_month_record": (False, lambda w, a: S("benefits.regional.services.usage_month_record")(
         actor=a, month=date.today().replace(day=1), lines=[])),
+    # benefits (restrictions for premium arrears)
+    "benefits.restrictions.services.restriction_notice": (True, lambda w, a: S("benefits.restrictions.services.restriction_notice")(
+        actor=a, resident_id=w.arrears_person().pk, measure="payment_change")),
+    "benefits.restrictions.services.reply_record": (True, lambda w, a: S("benefits.restrictions.services.reply_record")(
+        actor=a, restriction_id=w.restriction().pk, received_on=date.today(), note="弁明")),
+    "benefits.restrictions.services.restriction_decide": (True, lambda w, a: S("benefits.restrictions.services.restriction_decide")(
+        actor=a, restriction_id=w.restriction().pk)),
+    "benefits.restrictions.services.restriction_withdraw": (True, lambda w, a: S("benefits.restrictions.services.restriction_withdraw")(
+        actor=a, restriction_id=w.restriction().pk, reason="完納")),
+    "benefits.restrictions.services.restriction_lift": (True, lambda w, a: S("benefits.restrictions.services.restriction_lift")(
+        actor=a, restriction_id=w.restriction(decided=True).pk, lifted_on=date.today(), reason="完納")),
+    "benefits.restrictions.services.notice_issue": (True, lambda w, a: S("benefits.restrictions.services.notice_issue")(
+        actor=a, restriction_id=w.restriction().pk, kind="advance")),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -456,6 +480,7 @@ NOT_STAFF_WRITES = {
 
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
+    "benefits.restrictions.services": {"restrictions_check_paid"},  # the daily check of payments
     "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",

@@ -6,7 +6,8 @@ naming every person it shows (audit.services.access_log_write): call it once per
 Public: ``card_holder`` and ``card_holders``, the person as every document prints them (premiums'
 notices), for a caller that logs its own print; ``CareFacts`` and ``care_facts_register``: the
 certification boxes of the card and the certificates, supplied by certification (which eligibility
-does not import): a module ``card_facts.py`` of an app registers its source, found at the first print.
+does not import): a module ``card_facts.py`` of an app registers its source, found at the first print;
+``benefit_restriction_register``: the 給付制限 box, supplied by benefits the same way.
 """
 
 from __future__ import annotations
@@ -131,20 +132,47 @@ def care_facts_register(source: Callable[[int, date], CareFacts | None]):
     return source
 
 
-def care_facts(resident_id: int, on: date) -> CareFacts:
-    """The certification facts of a person on ``on`` as the registered source gives them (blank
-    when no app supplies them)."""
+def _discover_card_facts() -> None:
     global _care_discovered
     if not _care_discovered:
         with _care_lock:
             if not _care_discovered:
                 autodiscover("card_facts")
                 _care_discovered = True
+
+
+def care_facts(resident_id: int, on: date) -> CareFacts:
+    """The certification facts of a person on ``on`` as the registered source gives them (blank
+    when no app supplies them)."""
+    _discover_card_facts()
     for source in _care_sources:
         facts = source(resident_id, on)
         if facts is not None:
             return facts
     return CareFacts()
+
+
+# --- the benefit restriction box (filled by benefits) ------------------------------------------------
+
+_restriction_sources: list[Callable[[int, date], str | None]] = []
+
+
+def benefit_restriction_register(source: Callable[[int, date], str | None]):
+    """Register the source of the card's 給付制限 box (benefits' ``card_facts.py``): called with
+    (resident id, day), returns the text to print (the measures in force and their periods) or None."""
+    if source not in _restriction_sources:
+        _restriction_sources.append(source)
+    return source
+
+
+def benefit_restriction(resident_id: int, on: date) -> str | None:
+    """What the card's 給付制限 box prints for a person on ``on`` (None: blank)."""
+    _discover_card_facts()
+    for source in _restriction_sources:
+        text = source(resident_id, on)
+        if text:
+            return text
+    return None
 
 
 # --- the printed person and the PDF -----------------------------------------------------------------
@@ -167,7 +195,8 @@ def card_render(issue: CardIssue, resident: Resident, insured_number: str) -> by
         else issue.issued_on
     facts = care_facts(resident.pk, on)
     care = CareInfo(care_level=facts.care_level, certified_on=facts.certified_on, valid_from=facts.valid_from,
-                    valid_to=facts.valid_to, board_opinion=facts.board_opinion)
+                    valid_to=facts.valid_to, board_opinion=facts.board_opinion,
+                    benefit_restriction=benefit_restriction(resident.pk, on))
     if issue.kind == CardKind.QUALIFICATION_CERTIFICATE:
         return render_qualification_certificate(
             holder=holder, insurer=insurer_info(), care=care, meta=meta, application_date=issue.issued_on,

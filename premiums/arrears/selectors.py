@@ -155,3 +155,68 @@ def arrears_page(*, actor, request, ward: str, today: date, offset: int = 0) -> 
     access_log_write(actor=actor, request=request, function="premium.arrears", channel="screen", person_ids=ids,
                      hits=total)
     return page
+
+
+# --- the arrears facts of the benefit restrictions (給付制限, benefits.restrictions) -----------------
+
+
+@dataclass(frozen=True)
+class OpenBill:
+    """A bill installment (普通徴収) unpaid after its 納期限 in force (a deferral's 猶予期限 when one
+    covers it). Pension deductions (特別徴収) are never arrears."""
+
+    fiscal_year: int
+    month: date
+    due_date: date
+    open: int
+
+
+@dataclass(frozen=True)
+class PremiumYearFacts:
+    """One fiscal year of a person's premiums (調定年度): the levied amount of the current revision
+    after 減免 (調定額), what was collected by any method (収入額) and what lapsed by prescription
+    (時効消滅, 不納欠損)."""
+
+    fiscal_year: int
+    levied: int
+    paid: int
+    prescribed: int
+
+
+def open_bills_of(resident_id: int, *, today: date) -> list[OpenBill]:
+    """A person's bill installments unpaid after their 納期限 in force on ``today``, oldest first
+    (the same query as the arrears list; no access log: a caller showing them logs its page)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT o.fiscal_year, o.month, o.due_date, o.open FROM (" + OPEN_BILLS_SQL + ") o "
+                       "ORDER BY o.due_date, o.fiscal_year, o.month",
+                       {"lo": resident_id, "hi": resident_id + 1, "today": today})
+        return [OpenBill(*row) for row in cursor.fetchall()]
+
+
+def oldest_open_dues(*, today: date, due_before: date) -> dict[int, tuple[date, int]]:
+    """Set-based, for the whole city: every person with a bill unpaid on ``today`` whose 納期限 in
+    force is before ``due_before``, with the oldest such 納期限 and their whole unpaid amount."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT o.resident_id, min(o.due_date), sum(o.open) FROM (" + OPEN_BILLS_SQL + ") o "
+                       "GROUP BY o.resident_id HAVING min(o.due_date) < %(before)s",
+                       {"lo": 0, "hi": 2**62, "today": today, "before": due_before})
+        return {pid: (due, int(amount)) for pid, due, amount in cursor.fetchall()}
+
+
+def prescribed_persons() -> dict[int, int]:
+    """Every person with premiums written off by prescription (時効消滅) and the amount."""
+    return {pid: int(amount) for pid, amount in fetch_rows(
+        "SELECT resident_id, sum(amount) AS amount FROM premiums_writeoff GROUP BY resident_id", [])}
+
+
+def premium_years_of(resident_id: int) -> list[PremiumYearFacts]:
+    """A person's fiscal years with a current levy: 調定額, 収入額 and 時効消滅額 (the 給付額減額期間 of
+    法 §69 is computed from them), oldest first."""
+    return [PremiumYearFacts(*row) for row in fetch_rows(
+        "SELECT l.fiscal_year, l.amount - l.exemption AS levied, "
+        "       coalesce((SELECT sum(p.amount) FROM premiums_payment p WHERE p.resident_id = l.resident_id "
+        "                 AND p.fiscal_year = l.fiscal_year), 0)::int AS paid, "
+        "       coalesce((SELECT sum(w.amount) FROM premiums_writeoff w WHERE w.resident_id = l.resident_id "
+        "                 AND w.fiscal_year = l.fiscal_year), 0)::int AS prescribed "
+        "FROM premiums_levy l WHERE l.resident_id = %s AND l.recorded_to IS NULL ORDER BY l.fiscal_year",
+        [resident_id])]

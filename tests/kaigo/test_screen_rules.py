@@ -97,6 +97,15 @@ def _merged_screens_records(clerk, make_staff):
     scheduled_case(clerk, make_elderly().pk, session)
     _certification_records(clerk)
     _regional_records(clerk)
+    _restriction_records(clerk)
+
+
+def _restriction_records(clerk):
+    """A benefit restriction (給付制限) in force, for the crawl."""
+    from eligibility.codes import Ward
+    from tests.benefits.world import noticed_restriction
+
+    noticed_restriction(Ward.NAKAHARA, clerk, decided=True)  # a benefit restriction (給付制限) in force
 
 
 def _regional_records(clerk):
