@@ -64,6 +64,7 @@ FUNCTION_LABELS = {
     "certification.case.confirm": "認定申請の取下げ・却下の確認",
     "certification.intake": "認定申請の受付",
     "certification.tab": "認定の閲覧",
+    "benefit.records": "給付実績の閲覧",
     "audit.search": "アクセス記録の検索",
     "audit.trail": "変更履歴の閲覧",
     "city.generate": "合成データの生成",
