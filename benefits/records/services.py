@@ -56,7 +56,8 @@ class RecordsReceived:
 
 
 def _require_run(actor) -> None:
-    if not has_permission(actor, RUN):
+    """``benefit.run``; ``None`` is the city itself (an operator's command on the server)."""
+    if actor is not None and not has_permission(actor, RUN):
         raise NotPermitted(NOT_PERMITTED)
 
 
