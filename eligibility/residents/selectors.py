@@ -652,4 +652,7 @@ def insured_numbers_of(person_ids: Sequence[int]) -> dict[int, str]:
     for the simulators and file writers, never for a screen)."""
     if not person_ids:
         return {}
-    return dict(InsuredNumber.objects.filter(resident_id__any=list(person_ids)).values_list("resident_id", "number"))
+    with connection.cursor() as cursor:  # resident is the primary key (a one-to-one): no __any lookup on it
+        cursor.execute(f'SELECT resident_id, number FROM "{InsuredNumber._meta.db_table}" WHERE resident_id = ANY(%s)',
+                       [list(person_ids)])
+        return dict(cursor.fetchall())
