@@ -31,10 +31,10 @@ def files(request):
 @never_cache
 @require_GET
 @permission_required("benefit.run")
-def file_detail(request, file_id: int):
+def file_detail(request, record_file_id: int):
     """One file: its counts, the rejected lines per reason and a page of them."""
     try:
-        page = selectors.record_file_page(actor=request.user, file_id=file_id, offset=_offset(request))
+        page = selectors.record_file_page(actor=request.user, file_id=record_file_id, offset=_offset(request))
     except RecordFile.DoesNotExist:
         raise Http404 from None
     return render(request, "benefits/records/file.html", {"page": page, "file": page.file,

@@ -96,6 +96,24 @@ def _merged_screens_records(clerk, make_staff):
     session = board_session(clerk)  # a session of the review board with a case on its list
     scheduled_case(clerk, make_elderly().pk, session)
     _certification_records(clerk)
+    _benefit_records(clerk)
+
+
+def _benefit_records(clerk):
+    """A benefit-record file from the federation with records of a certified person and a refused line."""
+    from benefits.records.format import LAYOUT
+    from benefits.records.services import records_file_receive
+    from kaigo.errors import ApplicationError
+    from linkage.kokuhoren.simulator import certified_people, simulate_records
+
+    month = date(2026, 10, 1)
+    made = simulate_records(certified_people(month)[:5], service_month=month, seed=1, unknown=1, bad_lines=1)
+    records_file_receive(made.data, file_name="kyufu.csv", month=made.month, actor=clerk)
+    try:  # a file refused whole (its trailer lost): listed with its reason
+        records_file_receive(LAYOUT.file([])[:-len("トレーラ,0,0\n".encode())], file_name="cut.csv",
+                             month=made.month, actor=clerk)
+    except ApplicationError:
+        pass
 
 
 def _certification_records(clerk):
