@@ -166,3 +166,15 @@ def test_monthly_limit_by_level(level, month, units):
 ])
 def test_month_with_two_levels_takes_the_higher(levels, governing):
     assert month_limit_level(levels) == governing
+
+
+def test_the_documented_sample_is_valid():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs/subsystems/benefits-records.md").read_text(encoding="utf-8")
+    sample = re.search(r"<!-- sample:start month=(\S+) -->\n```csv\n(.*?)```\n<!-- sample:end -->", doc, re.DOTALL)
+    parsed = parse_record_file(sample[2].encode(), month=date.fromisoformat(sample[1] + "-01"))
+    assert parsed.errors == [] and len(parsed.records) == 5
+    assert [r.route for r in parsed.records].count("reimbursed") == 1
+    assert sum(r.total_cost for r in parsed.records) == 304_805
