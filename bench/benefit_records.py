@@ -7,7 +7,7 @@ The file comes from the federation's simulator (linkage/kokuhoren/simulator.py) 
 certified in the service month (the month before today) on the benchmark city with the synthetic
 city's certification step as of today (bench/certification_screens.py's set-up; ``--certified-share``
 certifies more of those aged 65+ so that a smaller city gives a month of 500,000 records: about
-3.8 records a person). Timed: ``records_file_receive`` (parse, match insured numbers and the
+about 3 records a person; claims of the month before make up the rest). Timed: ``records_file_receive`` (parse, match insured numbers and the
 certifications of the month through eligibility's and certification's selectors, COPY into a
 temporary table, repeats found set-based, one INSERT ... SELECT, the refused lines) in one
 transaction. Beside it, in the same run: the raw parse-and-COPY of the same file (split each line,
@@ -86,10 +86,17 @@ def main() -> None:
     made = simulate_records(people, service_month=service_month, seed=args.seed)
     simulate_seconds = time.perf_counter() - t
     lines = made.data.split(b"\n")[1:-2][:args.records]
+    late = 0
+    if len(lines) < args.records:  # claims of the month before (月遅れ請求) make up the rest
+        earlier = (service_month - timedelta(days=1)).replace(day=1)
+        more = simulate_records(certified_people(earlier), service_month=earlier, seed=args.seed,
+                                serial_start=made.lines + 1)
+        extra = more.data.split(b"\n")[1:-2][:args.records - len(lines)]
+        late, lines = len(extra), lines + extra
     data = LAYOUT.file([raw.decode() for raw in lines])
     print(f"city: {certified:,} persons certified today; {len(people):,} certified in {service_month:%Y-%m}; "
           f"simulated {made.lines:,} records in {simulate_seconds:.0f} s, file of {len(lines):,} records "
-          f"({len(data) / 1e6:.1f} MB)")
+          f"({len(data) / 1e6:.1f} MB; {late:,} of them of the month before, as late claims)")
     if len(lines) < args.records:
         print(f"  note: fewer records than --records ({args.records:,}): grow the city or --certified-share")
 
