@@ -60,7 +60,8 @@ class BenefitRecord(models.Model):
 
     file = models.ForeignKey(RecordFile, on_delete=models.PROTECT, related_name="+")
     line_no = models.PositiveIntegerField("行番号")
-    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+")
+    # no index of its own: the unique key below leads with the resident
+    resident = models.ForeignKey("eligibility.Resident", on_delete=models.PROTECT, related_name="+", db_index=False)
     provider_number = models.CharField("事業所番号", max_length=10)
     service_month = models.DateField("サービス提供年月")  # first day of the month
     service_type = models.CharField("サービス種類コード", max_length=2)

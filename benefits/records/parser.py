@@ -45,6 +45,7 @@ _WELL_FORMED = re.compile(
     rf"([0-9]{{1,{AMOUNT_DIGITS}}}),([0-9]{{1,{AMOUNT_DIGITS}}})\r?", re.ASCII)
 _ROUTE_REASON = "給付区分のコードが正しくありません（1: 現物給付, 2: 償還払い）。"
 _FIRST = FIRST_SERVICE_MONTH[0] * 12 + FIRST_SERVICE_MONTH[1] - 1
+_LABELS = tuple(c.label for c in COLUMNS[1:])
 
 
 class BenefitLine(NamedTuple):
@@ -121,18 +122,15 @@ class _LineReader(LineReader[BenefitLine]):
     def line(self, line_no: int, serial: str, fields, *, formats_known: bool) -> BenefitLine:
         (_, insured, provider, month_text, service, route_code, units_text, price_text, total_text, rate_text,
          insurer_text, public_text, copay_text) = fields
-        for text, attr in ((insured, "被保険者番号"), (provider, "事業所番号"), (month_text, "サービス提供年月"),
-                           (service, "サービス種類コード"), (route_code, "給付区分"), (units_text, "単位数"),
-                           (price_text, "単位数単価"), (total_text, "費用合計"), (rate_text, "給付率"),
-                           (insurer_text, "保険給付額"), (public_text, "公費負担額"), (copay_text, "利用者負担額")):
-            if not text:
-                raise Invalid("required_missing", f"{attr}がありません。")
-        if not formats_known:
+        if not formats_known:  # the fast path's expression vouched for every field present and well formed
+            for text, attr in zip(fields[1:], _LABELS, strict=True):
+                if not text:
+                    raise Invalid("required_missing", f"{attr}がありません。")
             if not _INSURED.fullmatch(insured):
                 raise Invalid("insured_number_invalid", "被保険者番号は10桁の数字で記録してください。")
             if not _PROVIDER.fullmatch(provider):
                 raise Invalid("provider_number_invalid", "事業所番号は10桁の英数字で記録してください。")
-        service_month = self.service_month(month_text)
+        service_month = self.months.get(month_text) or self.service_month(month_text)
         if service not in SERVICE_TYPES:
             raise Invalid("service_type_unknown", "サービス種類コードが正しくありません（給付実績で扱うサービス種類ではありません）。")
         route = ROUTE_CODES.get(route_code)

@@ -11,7 +11,8 @@ line, besides the parser's checks (each with its line number and a Japanese reas
 - a service type not for the person's level that month (a care service for 要支援, a preventive
   service for 要介護: ``service_type_level``);
 - the same person, provider, service month, service type and payment route twice in the file
-  (``record_duplicate``, the later line) or received before in an earlier file (``record_received``).
+  (``record_duplicate``, the later line: found while matching) or received before in an earlier file
+  (``record_received``: a join, only when records of those months exist).
 
 The same bytes again are refused whole (``RecordFileInvalid``; sha256), as is a file the parser
 rejects (encoding, header, trailer): recorded with its reason, nothing else applied."""
@@ -118,6 +119,7 @@ def _matched_rows(parsed: ParsedRecordFile, errors: dict) -> list[tuple]:
               for month, pids in by_month.items()}
     care_services = frozenset(_CARE_SERVICES)
     rows = []
+    first_of: dict[tuple, int] = {}  # the record's key -> the first line with it
     for r in records:
         pid = residents.get(r.insured_number)
         if pid is None:
@@ -133,45 +135,46 @@ def _matched_rows(parsed: ParsedRecordFile, errors: dict) -> list[tuple]:
             _add(errors, r.line_no, "service_type_level",
                  "サービス種類がサービス提供年月の認定の区分に合いません（要介護は介護給付、要支援は予防給付のサービスです）。")
             continue
+        first = first_of.setdefault((pid, r.service_month, r.provider_number, r.service_type, r.route), r.line_no)
+        if first != r.line_no:
+            _add(errors, r.line_no, "record_duplicate",
+                 f"同じ被保険者・事業所・サービス提供年月・サービス種類・給付区分の実績が{first}行目にあります（後の行を受け付けません）。")
+            continue
         rows.append((r.line_no, pid, r.provider_number, r.service_month, r.service_type, r.route, r.units, r.unit_price,
                      r.total_cost, r.benefit_rate, r.insurer_amount, r.public_amount, r.copayment, held[-1]))
     return rows
 
 
 def _apply(file: RecordFile, rows: list[tuple], errors: dict) -> tuple[int, int, int]:
-    """COPY the rows into a temporary table, refuse the repeated keys (in the file: the later line;
-    received before: every such line), insert the rest. (applied, reimbursed, total cost)."""
+    """COPY the rows into a temporary table, refuse those whose key was received before (in an
+    earlier file), insert the rest with one INSERT ... SELECT. (applied, reimbursed, total cost)."""
+    table = BenefitRecord._meta.db_table
+    months = sorted({row[3] for row in rows})
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE benefit_record_lines (line_no int, resident_id bigint, provider_number text, "
                        "service_month date, service_type text, route text, units int, unit_price smallint, "
                        "total_cost int, benefit_rate smallint, insurer_amount int, public_amount int, copayment int, "
                        "level text) ON COMMIT DROP")
         copy_rows("benefit_record_lines", _TEMP_COLUMNS, rows, types=_TEMP_TYPES)
-        cursor.execute("ANALYZE benefit_record_lines")
-        cursor.execute(
-            "SELECT line_no, first FROM (SELECT line_no, first_value(line_no) OVER (PARTITION BY resident_id, "
-            "service_month, provider_number, service_type, route ORDER BY line_no) AS first "
-            "FROM benefit_record_lines) d WHERE line_no <> first")
-        repeated = cursor.fetchall()
-        cursor.execute(
-            f"SELECT t.line_no FROM benefit_record_lines t JOIN {BenefitRecord._meta.db_table} b "
-            "ON b.resident_id = t.resident_id AND b.service_month = t.service_month "
-            "AND b.provider_number = t.provider_number AND b.service_type = t.service_type AND b.route = t.route")
-        received = [n for (n,) in cursor.fetchall()]
-        for line_no, first in repeated:
-            _add(errors, line_no, "record_duplicate",
-                 f"同じ被保険者・事業所・サービス提供年月・サービス種類・給付区分の実績が{first}行目にあります（後の行を受け付けません）。")
+        received: list[int] = []
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE service_month = ANY(%s))", [months])
+        if cursor.fetchone()[0]:  # records of these months received before: look for the repeats
+            cursor.execute("ANALYZE benefit_record_lines")
+            cursor.execute(
+                f"SELECT t.line_no FROM benefit_record_lines t JOIN {table} b "
+                "ON b.resident_id = t.resident_id AND b.service_month = t.service_month "
+                "AND b.provider_number = t.provider_number AND b.service_type = t.service_type AND b.route = t.route")
+            received = sorted(n for (n,) in cursor.fetchall())
         for line_no in received:
             _add(errors, line_no, "record_received",
                  "同じ被保険者・事業所・サービス提供年月・サービス種類・給付区分の実績は受信済みです。")
-        refused = sorted({n for n, _ in repeated} | set(received))
         columns = ", ".join(_TEMP_COLUMNS)
         cursor.execute(
-            f"INSERT INTO {BenefitRecord._meta.db_table} (file_id, {columns}) SELECT %s, {columns} "
-            "FROM benefit_record_lines WHERE NOT (line_no = ANY(%s))", [file.pk, refused])
-        cursor.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE route = %s), COALESCE(sum(total_cost), 0) "
-            f"FROM {BenefitRecord._meta.db_table} WHERE file_id = %s", [PaymentRoute.REIMBURSED.value, file.pk])
-        applied, reimbursed, total = cursor.fetchone()
+            f"INSERT INTO {table} (file_id, {columns}) SELECT %s, {columns} "
+            "FROM benefit_record_lines WHERE NOT (line_no = ANY(%s))", [file.pk, received])
+        applied = cursor.rowcount
         cursor.execute("DROP TABLE benefit_record_lines")  # a second file in the same transaction (a test, a batch)
-    return applied, reimbursed, int(total)
+    refused = set(received)
+    kept = [row for row in rows if row[0] not in refused] if refused else rows
+    reimbursed = sum(1 for row in kept if row[5] == PaymentRoute.REIMBURSED)
+    return applied, reimbursed, sum(row[8] for row in kept)
