@@ -225,3 +225,22 @@ def test_the_summary_for_the_benefits_tab(received, people, make_staff):
     assert october.total_cost == 11_120 + 11_120 and october.copayment == 2 * (11_120 - 10_008)
     with pytest.raises(NotPermitted):
         records_summary_for(actor=make_staff(Role.OPERATOR), request=None, resident=care, today=date(2026, 11, 20))
+
+
+def test_the_commands_write_a_month_and_take_it_in(people, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = tmp_path / "kyufu.csv"
+    printed = StringIO()
+    call_command("simulate_benefit_records", "--service-month", "2026-10", "--seed", "2", "--out", str(out),
+                 "--unknown", "1", stdout=printed)
+    assert "3 certified persons" in printed.getvalue() and out.read_bytes().startswith("連番,".encode())
+    printed = StringIO()
+    call_command("receive_benefit_records", str(out), "--month", "2026-11", stdout=printed)
+    file = RecordFile.objects.get()
+    assert file.rejected == 1 and file.applied == BenefitRecord.objects.count() > 0
+    assert f"file {file.pk}: {file.applied:,} records, 1 lines refused" in printed.getvalue()
+    call_command("receive_benefit_records", str(out), "--month", "2026-11", stdout=printed)
+    assert "received before, nothing changed" in printed.getvalue() and RecordFile.objects.count() == 1
