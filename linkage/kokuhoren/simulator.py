@@ -125,7 +125,6 @@ def person_records(person: CertifiedPerson, *, service_month: date, seed: int, r
     if level in SUPPORT_LEVEL_CODES:
         add("46", 442)
         services = rng.sample(SUPPORT_HOME, rng.randint(1, 2))
-        home = SUPPORT_HOME
     else:
         facility = rng.random()
         if facility < (0.35 if level >= "23" else 0.08):
@@ -138,13 +137,11 @@ def person_records(person: CertifiedPerson, *, service_month: date, seed: int, r
             return out
         add("43", 1076 if level <= "22" else 1398)
         services = rng.sample(CARE_HOME, rng.randint(1, 4))
-        home = CARE_HOME
     budget = int(limit * rng.uniform(0.35, 0.95))
     weights = [rng.random() + 0.2 for _ in services]
     for service, weight in zip(services, weights, strict=True):
         units = max(100, int(budget * weight / sum(weights)))
         add(service, units)
-    assert all(s in home for s in services)
     if rng.random() < 0.12:
         add("31" if level not in SUPPORT_LEVEL_CODES else "34", rng.choice((299, 515, 587)))
     return out

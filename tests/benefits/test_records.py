@@ -58,7 +58,7 @@ def line(serial: int, number: str, *, service="11", route="1", provider="1411000
 def test_a_month_is_matched_to_residents_and_their_certifications(people, clerk):
     lines = [
         line(1, people["care"][1]),  # 訪問介護, 要介護2: taken
-        line(2, people["care"][1], service="43", route="2"),  # wrong rate for care management? no: 90 is allowed
+        line(2, people["care"][1], service="43", route="2"),  # 居宅介護支援 paid back (償還払い): taken
         line(3, people["support"][1], service="67"),  # 介護予防福祉用具貸与, 要支援1: taken
         line(4, people["ending"][1], service="15"),  # certified until 15 October: taken
         line(5, people["never"][1]),  # never certified
