@@ -70,6 +70,7 @@ FUNCTION_LABELS = {
     "benefit.restrictions": "給付制限の閲覧",
     "benefit.restrictions.candidates": "給付制限の対象者一覧",
     "benefit.restrictions.notice.print": "給付制限の通知書の印刷",
+    "benefit.records": "給付実績の閲覧",
     "audit.search": "アクセス記録の検索",
     "audit.trail": "変更履歴の閲覧",
     "city.generate": "合成データの生成",

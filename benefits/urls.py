@@ -6,6 +6,7 @@ from django.urls import include, path
 app_name = "benefits"
 
 urlpatterns = [
+    path("records/", include("benefits.records.urls")),
     path("regional/", include("benefits.regional.urls")),
     path("restrictions/", include("benefits.restrictions.urls")),
 ]

@@ -1032,6 +1032,7 @@ def _get_world(make_staff) -> dict[str, object]:
     cert_case = _cert_case(world, OWN, reviewed=True)
     certification = decision_decide(actor=world.admin, case_id=cert_case.pk)
     survey_file = _survey_file_received(world)
+    _benefit_record_file_received(world)
     world.case(OWN, person=person)  # an open certification case of the person
     _regional_checklist(world, OWN, decided=True)  # a checklist and a 事業対象者 (benefits' regional pages)
     from tests.benefits.world import noticed_restriction
@@ -1049,6 +1050,16 @@ def _get_world(make_staff) -> dict[str, object]:
         "kinds": {"premiums/<int:levy_id>/": ["decision", "payment_slip", "change", "pension_start"],
                   "reductions/": ["deferral"]},
     }
+
+
+def _benefit_record_file_received(world) -> int:
+    """A benefit-record file from the federation with a refused line (the head office's file page)."""
+    from benefits.records.format import LAYOUT
+    from benefits.records.services import records_file_receive
+
+    line = "1,9900000001,1411000001,202610,11,1,1000,11.12,11120,90,10008,0,1112"  # a number never issued
+    return records_file_receive(LAYOUT.file([line]), file_name="walk-kyufu.csv", month=date(2026, 11, 1),
+                                actor=world.admin).file.pk
 
 
 def _survey_file_received(world) -> int:

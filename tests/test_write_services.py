@@ -429,6 +429,9 @@ CHECKED = {
         actor=a, reduction_id=w.reduction().pk, approve=True)),
     "premiums.reductions.services.deferral_end": (True, lambda w, a: S("premiums.reductions.services.deferral_end")(
         actor=a, reduction_id=w.reduction(decided=True).pk, until=date.today(), reason="資力回復")),
+    # benefits: the federation's monthly benefit-record file (the whole city: no ward)
+    "benefits.records.services.records_file_receive": (False, lambda w, a: S("benefits.records.services.records_file_receive")(
+        b"x", file_name="x.csv", month=date(2026, 11, 1), actor=a)),
     # certification: the survey
     "certification.survey.services.survey_assign": (True, lambda w, a: S("certification.survey.services.survey_assign")(
         actor=a, case_id=w.survey_case(assigned=False).pk, body_code="0000000000", requested_on=date.today())),

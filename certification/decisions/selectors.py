@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
+
 from audit.services import access_log_write
 from certification.cases.models import Case
 from certification.decisions.documents import (
@@ -109,6 +111,24 @@ def certification_on(rows: list[CertificationRow], day: date) -> CertificationRo
     """The certification in force on ``day`` among ``rows`` (the as-of view), if any."""
     return next((r for r in sorted(rows, key=lambda r: (r.valid_from or date.min), reverse=True)
                  if r.in_force_on(day)), None)
+
+
+def certified_levels_in_month(first: date, last: date, resident_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """The certified levels (要支援1 to 要介護5, the federation's codes, lowest first) in force on at
+    least one day of ``first`` .. ``last`` (a service month), per person; every person when
+    ``resident_ids`` is None. For checking and simulating a month's benefit records in bulk: no
+    access log (nothing shown; the caller logs what it shows). In force on a day: as
+    ``CertificationRow.in_force_on`` (valid on that day, not ended by then)."""
+    query = ("SELECT resident_id, array_agg(DISTINCT level ORDER BY level) FROM certification_certification "
+             "WHERE level = ANY(%s) AND valid_from <= %s AND valid_to >= %s "
+             "AND (ended_on IS NULL OR ended_on > GREATEST(valid_from, %s))")
+    params: list = [sorted(CERTIFIED_LEVELS), last, first, first]
+    if resident_ids is not None:
+        query += " AND resident_id = ANY(%s)"
+        params.append(list(resident_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(query + " GROUP BY resident_id", params)
+        return {pid: list(levels) for pid, levels in cursor.fetchall()}
 
 
 @dataclass

@@ -636,3 +636,23 @@ def person_basics(resident_id: int) -> PersonBasics:
 def ward_residents(ward: str, person_ids: Sequence[int]) -> set[int]:
     """Which of these persons are residents of ``ward`` (a list screen of one ward)."""
     return set(Resident.objects.filter(pk__any=list(person_ids), ward=ward).values_list("pk", flat=True))
+
+
+def resident_ids_by_insured_number(numbers: Sequence[str]) -> dict[str, int]:
+    """The resident of each of these insured numbers (被保険者番号) that the city issued: for matching
+    a file's lines to residents (benefits' records from the national federation). Nothing
+    decrypted, nothing shown, nothing logged here."""
+    if not numbers:
+        return {}
+    return dict(InsuredNumber.objects.filter(number__any=list(numbers)).values_list("number", "resident_id"))
+
+
+def insured_numbers_of(person_ids: Sequence[int]) -> dict[int, str]:
+    """The insured number of each of these residents that has one (clear column; nothing logged:
+    for the simulators and file writers, never for a screen)."""
+    if not person_ids:
+        return {}
+    with connection.cursor() as cursor:  # resident is the primary key (a one-to-one): no __any lookup on it
+        cursor.execute(f'SELECT resident_id, number FROM "{InsuredNumber._meta.db_table}" WHERE resident_id = ANY(%s)',
+                       [list(person_ids)])
+        return dict(cursor.fetchall())

@@ -98,6 +98,7 @@ def _merged_screens_records(clerk, make_staff):
     _certification_records(clerk)
     _regional_records(clerk)
     _restriction_records(clerk)
+    _benefit_records(clerk)
 
 
 def _restriction_records(clerk):
@@ -119,6 +120,23 @@ def _regional_records(clerk):
     checklist = checklist_enter(actor=clerk, resident_id=make_elderly().pk, today=day, entry=ChecklistEntry(
         day, "center", {n: 1 for n in ASKED}, height_cm=155, weight_kg=50))
     participant_decide(actor=clerk, checklist_id=checklist.pk, today=day)
+
+
+def _benefit_records(clerk):
+    """A benefit-record file from the federation with records of a certified person and a refused line."""
+    from benefits.records.format import LAYOUT
+    from benefits.records.services import records_file_receive
+    from kaigo.errors import ApplicationError
+    from linkage.kokuhoren.simulator import certified_people, simulate_records
+
+    month = date(2026, 10, 1)
+    made = simulate_records(certified_people(month)[:5], service_month=month, seed=1, unknown=1, bad_lines=1)
+    records_file_receive(made.data, file_name="kyufu.csv", month=made.month, actor=clerk)
+    try:  # a file refused whole (its trailer lost): listed with its reason
+        records_file_receive(LAYOUT.file([])[:-len("トレーラ,0,0\n".encode())], file_name="cut.csv",
+                             month=made.month, actor=clerk)
+    except ApplicationError:
+        pass
 
 
 def _certification_records(clerk):
