@@ -14,6 +14,7 @@ urlpatterns = [
     path("premiums/", include((premiums_urls.office_urlpatterns, "premiums_office"))),
     path("eligibility/", include((eligibility_urls.office_urlpatterns, "eligibility_office"))),
     path("certification/", include("certification.urls")),
+    path("benefits/", include("benefits.urls")),
     path("audit/", include("audit.urls")),
     path("staff/", include("kaigo.staff.urls")),
     path("api/batches/", include("kaigo.batches.api.urls")),

@@ -38,15 +38,24 @@ def first_class_household_members_on(resident_ids: Sequence[int], day: date) -> 
     covering ``day``) among the members on ``day`` of the household the person belonged to that day,
     the person included when first-class. One query for the whole set (the ratio's batch chunks). A
     person with no household that day maps to the persons themselves if first-class, else ()."""
+    # one SELECT (no WITH: the change trail's context is set before any statement that is not a
+    # plain SELECT, pghistory.runtime)
     rows = fetch_rows(
-        "WITH me AS (SELECT p.id AS resident_id, m.household_id FROM unnest(%(ids)s::bigint[]) AS p(id) "
-        f"  LEFT JOIN eligibility_householdmembership m ON m.resident_id = p.id AND {_COVERS}), "
-        "members AS (SELECT me.resident_id, coalesce(o.resident_id, me.resident_id) AS member FROM me "
-        "  LEFT JOIN eligibility_householdmembership o ON o.household_id = me.household_id "
-        "   AND (o.start IS NULL OR o.start <= %(day)s) AND (o.\"end\" IS NULL OR %(day)s < o.\"end\")) "
         "SELECT s.resident_id, array_agg(DISTINCT s.member ORDER BY s.member) "
-        "  FILTER (WHERE q.id IS NOT NULL) AS first_class FROM members s "
+        "  FILTER (WHERE q.id IS NOT NULL) AS first_class FROM ("
+        "  SELECT me.resident_id, coalesce(o.resident_id, me.resident_id) AS member FROM ("
+        "    SELECT p.id AS resident_id, m.household_id FROM unnest(%(ids)s::bigint[]) AS p(id) "
+        f"    LEFT JOIN eligibility_householdmembership m ON m.resident_id = p.id AND {_COVERS}) me "
+        "  LEFT JOIN eligibility_householdmembership o ON o.household_id = me.household_id "
+        "   AND (o.start IS NULL OR o.start <= %(day)s) AND (o.\"end\" IS NULL OR %(day)s < o.\"end\")) s "
         "LEFT JOIN eligibility_qualificationperiod q ON q.resident_id = s.member AND q.recorded_to IS NULL "
         " AND q.insured_class = '1' AND q.start <= %(day)s AND (q.\"end\" IS NULL OR %(day)s < q.\"end\") "
         "GROUP BY s.resident_id", {"ids": list(resident_ids), "day": day})
     return {r.resident_id: tuple(r.first_class or ()) for r in rows}
+
+
+def households_on(resident_ids: Sequence[int], day: date) -> dict[int, int]:
+    """The household each of ``resident_ids`` belonged to on ``day`` (absent: none recorded)."""
+    return {r.resident_id: r.household_id for r in fetch_rows(
+        f"SELECT m.resident_id, m.household_id FROM eligibility_householdmembership m "
+        f"WHERE m.resident_id = ANY(%(ids)s) AND {_COVERS}", {"ids": list(resident_ids), "day": day})}

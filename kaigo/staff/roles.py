@@ -99,6 +99,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "certification.decide": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK}),
     # the deadline dashboard (cases by stage, days elapsed, averages per ward and month): no names
     "certification.dashboard": frozenset({Role.CERTIFICATION_CLERK, Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
+    # a person's 給付 tab and benefit pages (ratio, records, limits, restrictions, refunds)
+    "benefit.view": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK, Role.INQUIRY}),
+    # take benefit applications and register their papers (own ward; head office: any)
+    "benefit.update": frozenset({Role.WARD_CLERK, Role.HEAD_OFFICE_CLERK}),
+    # decide benefit applications, refunds, restrictions and payments (a named decider)
+    "benefit.decide": frozenset({Role.HEAD_OFFICE_CLERK, Role.SECTION_CHIEF}),
+    # the monthly and yearly benefit runs and file imports
+    "benefit.run": frozenset({Role.HEAD_OFFICE_CLERK, Role.OPERATOR}),
 }
 
 # Roles whose holders must pass a second factor (TOTP) after their password on every sign-in.
