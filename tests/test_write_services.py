@@ -289,6 +289,9 @@ CHECKED = {
         actor=a, certification_id=w.certification().pk, on=date.today(), reason="取消")),
     "certification.decisions.services.notice_issue": (True, lambda w, a: S("certification.decisions.services.notice_issue")(
         actor=a, case_id=w.board_case().pk, kind="result")),
+    # benefits (the ratio's certificates: a city-wide print, not one person's data)
+    "benefits.ratio.services.certificates_print": (False, lambda w, a: S("benefits.ratio.services.certificates_print")(
+        actor=a)),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
