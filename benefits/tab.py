@@ -37,9 +37,9 @@ def benefit_sections() -> list[BenefitSection]:
 
 def _discover() -> None:
     """Import each benefit package's ``sections`` module (where it registers its section)."""
-    from kaigo.discovery import role_modules
-
     from importlib import import_module
+
+    from kaigo.discovery import role_modules
 
     for module in role_modules("sections"):
         if module.startswith("benefits."):

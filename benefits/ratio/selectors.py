@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from audit.services import access_log_write
-from benefits.ratio.documents import RatioCertificateData, RatioLine, render_certificates
+from benefits.ratio.documents import (
+    RatioCertificateData,
+    RatioLine,
+    render_certificates,
+)
 from benefits.ratio.models import RatioCause, RatioCertificate, RatioDetermination
 from benefits.rules.copayment_ratio import REASON_LABELS, ratio_period
 from eligibility.cards.selectors import card_holders

@@ -12,7 +12,12 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from benefits.ratio.models import CertificateKind, RatioCause, RatioCertificate, RatioDetermination
+from benefits.ratio.models import (
+    CertificateKind,
+    RatioCause,
+    RatioCertificate,
+    RatioDetermination,
+)
 from benefits.rules.copayment_ratio import (
     Income,
     RatioResult,
@@ -22,7 +27,10 @@ from benefits.rules.copayment_ratio import (
     tax_year_of_period,
 )
 from certification.decisions.selectors import certified_in_period
-from eligibility.households.selectors import first_class_household_members_on, households_on
+from eligibility.households.selectors import (
+    first_class_household_members_on,
+    households_on,
+)
 from kaigo.db import copy_rows
 from premiums.intake.selectors import copayment_income_facts
 

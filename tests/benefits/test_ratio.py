@@ -56,7 +56,7 @@ def city(make_staff):
     for person in (a, b, c, d, e):
         make_certification(person, valid_from=date(2026, 4, 1), valid_to=date(2027, 3, 31), actor=clerk)
     operator = make_staff(Role.OPERATOR)
-    return dict(a=a, b=b, c=c, d=d, e=e, clerk=clerk, operator=operator)
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "clerk": clerk, "operator": operator}
 
 
 def year_run(operator, **params) -> BatchRun:

@@ -10,11 +10,22 @@ import pytest
 
 from eligibility.households import selectors
 from eligibility.households.models import HouseholdMembership
-from eligibility.households.rules import HouseholdMove, Stretch, household_of_on, members_on, moves_apply
+from eligibility.households.rules import (
+    HouseholdMove,
+    Stretch,
+    household_of_on,
+    members_on,
+    moves_apply,
+)
 from eligibility.households.services import household_history_backfill
 from eligibility.intake import services as intake
 from kaigo.outbox.models import OutboxEvent
-from tests.eligibility.factories import make_elderly, make_resident, registry_file, registry_line
+from tests.eligibility.factories import (
+    make_elderly,
+    make_resident,
+    registry_file,
+    registry_line,
+)
 
 D = date
 
