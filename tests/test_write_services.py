@@ -430,6 +430,10 @@ NOT_STAFF_WRITES = {
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
     "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
+    # the ratio's batch chunk and consumers (no staff member: the run's operator checked at its start)
+    "benefits.ratio.services": {"ratio_recalculate", "ratio_year_chunk", "ratios_compute"},
+    # the registry intake's chunk and the backfill (migration, command, the generated city)
+    "eligibility.households.services": {"household_history_backfill", "household_moves_record"},
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert",
