@@ -177,3 +177,15 @@ def test_the_benefits_tab_shows_the_ratio_history_and_reprints_the_certificate(c
 def test_staff_without_the_benefit_permission_cannot_open_the_tab(city, client_as):
     client = client_as(Role.CERTIFICATION_CLERK, organisation=Organisation.NAKAHARA)
     assert client.get(f"/benefits/persons/{city['a'].pk}/").status_code == 403
+
+
+def test_the_print_command_writes_the_years_certificates_once(city, tmp_path):
+    from django.core.management import call_command
+
+    run = year_run(city["operator"])
+    call_command("ratio_certificates_print", str(tmp_path / "a.pdf"), run=run.pk)
+    call_command("ratio_certificates_print", str(tmp_path / "b.pdf"), run=run.pk)
+
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+    assert not (tmp_path / "b.pdf").exists()  # nothing left to print the second time
+    assert RatioCertificate.objects.filter(batch_run=run, printed_at__isnull=False).count() == 4
