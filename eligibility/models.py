@@ -4,6 +4,7 @@ model imports it from its sub-package; another app uses eligibility's selectors 
 (docs/README.md, "Dependency direction")."""
 
 from eligibility.cards.models import CardIssue
+from eligibility.households.models import HouseholdMembership
 from eligibility.intake.models import ManualMove, RegistryChange, RegistryFile, WorkItem
 from eligibility.qualification.models import (
     DateRange,  # migration 0003 names eligibility.models.DateRange (the exclusion constraint)
@@ -19,6 +20,7 @@ __all__ = [
     "Facility",
     "FacilityStay",
     "Household",
+    "HouseholdMembership",
     "InsuredNumber",
     "ManualMove",
     "QualificationPeriod",

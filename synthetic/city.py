@@ -38,6 +38,7 @@ from eligibility.residents.services import resident_indexes
 from kaigo.crypto import envelope
 from kaigo.crypto.keyring import get_keyring
 from kaigo.crypto.models import PersonKey
+from eligibility.households.services import household_history_backfill
 from kaigo.db import constraints_deferred, constraints_immediate, copy_rows
 from linkage.registry.population import CityPlan, HouseholdPlan, Person
 
@@ -219,6 +220,7 @@ def write_chunk(rows: ChunkRows, as_of: date, trail=None) -> None:
         copy_rows(ResidenceSpell, ["resident_id", "start", "end", "start_is_move_in", "end_kind"], rows.spells,
                   types=["int8", "date", "date", "bool", "text"])
         copy_rows(QualificationPeriod, PERIOD_COLUMNS, rows.periods, types=PERIOD_TYPES)
+        household_history_backfill([row[0] for row in rows.spells])  # the household history's first stretch
         insured = sorted({row[0] for row in rows.periods})
         if insured:
             first = reserve_numbers("eligibility_insured_number_seq", len(insured))

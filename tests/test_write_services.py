@@ -343,6 +343,9 @@ CHECKED = {
         actor=a, restriction_id=w.restriction(decided=True).pk, lifted_on=date.today(), reason="完納")),
     "benefits.restrictions.services.notice_issue": (True, lambda w, a: S("benefits.restrictions.services.notice_issue")(
         actor=a, restriction_id=w.restriction().pk, kind="advance")),
+    # benefits (the ratio's certificates: a city-wide print, not one person's data)
+    "benefits.ratio.services.certificates_print": (False, lambda w, a: S("benefits.ratio.services.certificates_print")(
+        actor=a)),
     # core
     "kaigo.batches.services.batch_start": (False, lambda w, a: S("kaigo.batches.services.batch_start")(
         kind="demo.squares", params={"records": "10", "chunk_size": "10"}, actor=a, origin="screen")),
@@ -485,6 +488,10 @@ NOT_STAFF_WRITES = {
 SYSTEM = {
     "benefits.restrictions.services": {"restrictions_check_paid"},  # the daily check of payments
     "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
+    # the ratio's batch chunk and consumers (no staff member: the run's operator checked at its start)
+    "benefits.ratio.services": {"ratio_recalculate", "ratio_year_chunk", "ratios_compute"},
+    # the registry intake's chunk and the backfill (migration, command, the generated city)
+    "eligibility.households.services": {"household_history_backfill", "household_moves_record"},
     "audit.services": {"attempted_username_hash", "auth_event_login_failed", "access_log_seal", "chain_verify",
                        "heads_verify", "verify_all", "checkpoint_record", "checkpoints_verified", "heads_anchor",
                        "verified_label", "chains_verify_and_alert",

@@ -332,3 +332,29 @@ def notice_render(issue: NoticeIssue, holder: CardHolder) -> bytes:
         valid_to=cert.valid_to, board_opinion=cert.board_opinion,
         services=[SERVICE_KINDS.get(s, s) for s in cert.designated_services],
         reason=_result_reason(case, cert, result, previous), not_applicable=cert.level == Level.NOT_APPLICABLE))
+
+
+# --- who holds a certification in force (public: benefits' co-payment ratio) --------------------------
+
+
+def certified_in_period(first_day: date, last_day: date, *, lo: int | None = None, hi: int | None = None,
+                        resident_ids: list[int] | None = None) -> dict[int, date]:
+    """Every person holding a certification in force (a certified level, not 非該当) on some day of
+    ``[first_day, last_day]``, with the first such day: set-based, by resident (optionally those with
+    numbers in ``[lo, hi)``, or among ``resident_ids``). No access log (internal numbers only)."""
+    where, params = [], {"first": first_day, "last": last_day, "levels": sorted(CERTIFIED_LEVELS)}
+    if lo is not None:
+        where.append("c.resident_id >= %(lo)s")
+        params["lo"] = lo
+    if hi is not None:
+        where.append("c.resident_id < %(hi)s")
+        params["hi"] = hi
+    if resident_ids is not None:
+        where.append("c.resident_id = ANY(%(ids)s)")
+        params["ids"] = list(resident_ids)
+    rows = fetch_rows(
+        "SELECT c.resident_id, min(greatest(c.valid_from, %(first)s)) AS first_day FROM certification_certification c "
+        "WHERE c.level = ANY(%(levels)s) AND c.valid_from <= %(last)s AND c.valid_to >= %(first)s "
+        "AND (c.ended_on IS NULL OR c.ended_on > greatest(c.valid_from, %(first)s)) "
+        + "".join(f"AND {w} " for w in where) + "GROUP BY c.resident_id", params)
+    return {r.resident_id: r.first_day for r in rows}

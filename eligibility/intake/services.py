@@ -57,6 +57,9 @@ from eligibility.qualification.services import (
     requalify,
     stored_periods,
 )
+from eligibility.households.models import MembershipCause
+from eligibility.households.rules import HouseholdMove
+from eligibility.households.services import household_moves_record
 from eligibility.residents.models import Household, ResidenceSpell, Resident, SpellEnd
 from eligibility.residents.scope import UPDATE_NOT_PERMITTED, in_home_ward, require_person_update
 from eligibility.residents.services import resident_indexes
@@ -311,6 +314,7 @@ class _Applier:
         self.spells_new: list[ResidenceSpell] = []
         self.spells_closed: list[ResidenceSpell] = []
         self.households: dict[int, str] = {}
+        self.moves: list[HouseholdMove] = []  # the household history's moves, in the file's order
         self.work: list[WorkItem] = []
         self.actor_id = actor_id
         self.batch_run_id = batch_run_id
@@ -337,6 +341,9 @@ class _Applier:
             self.spells_new.append(spell)
             self.open_spell[r.person_id] = spell
             self._household(resident, r)
+            if resident.household_id:  # back in the city: a membership again (the same household too)
+                self._move(r, resident.household_id, MembershipCause.BIRTH if r.kind == K.BIRTH
+                           else MembershipCause.MOVE_IN)
             return None
         if resident is None:
             return "unknown_person", "宛名番号が登録されていません。"
@@ -352,6 +359,7 @@ class _Applier:
             self._close_spell(resident.pk, r.effective_on,
                               SpellEnd.MOVE_OUT if r.kind == K.MOVE_OUT else SpellEnd.EX_OFFICIO,
                               moved_to=(r.to_municipality or "") if r.kind == K.MOVE_OUT else "")
+            self._move(r, None, MembershipCause.MOVE_OUT)
             return None
         if r.kind == K.DEATH:
             if r.effective_on < resident.birth_date:
@@ -360,6 +368,7 @@ class _Applier:
                 return "before_move_in", "死亡日が登録されている転入日より前です。"
             self._set(resident, status=ResidenceStatus.DECEASED, died_on=r.effective_on)
             self._close_spell(resident.pk, r.effective_on, SpellEnd.DEATH)
+            self._move(r, None, MembershipCause.DEATH)
             return None
         if r.kind == K.MOVE_WITHIN:
             if r.ward:
@@ -432,8 +441,13 @@ class _Applier:
         if r.household_id and r.household_id != resident.household_id:
             self.households[r.household_id] = r.ward or resident.ward
             self._set(resident, household_id=r.household_id)
+            if r.kind not in (KindOfChange.BIRTH, KindOfChange.MOVE_IN, KindOfChange.EX_OFFICIO_ENTRY):
+                self._move(r, r.household_id, MembershipCause.HOUSEHOLD_CHANGE)
         if r.relation and r.relation != resident.relation:
             self._set(resident, relation=r.relation)
+
+    def _move(self, r: RegistryRecord, household_id: int | None, cause: str) -> None:
+        self.moves.append(HouseholdMove(r.person_id, household_id, r.effective_on, str(cause), key=r.serial))
 
     def _create(self, r: RegistryRecord) -> Resident:
         dek = dek_new()
@@ -479,6 +493,7 @@ class _Applier:
                         types=["int8", "date", "text", "text"])
         if self.spells_new:
             ResidenceSpell.objects.bulk_create(self.spells_new)
+        household_moves_record(self.moves)
         if self.work:
             WorkItem.objects.bulk_create(self.work)
 

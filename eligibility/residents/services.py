@@ -11,6 +11,7 @@ from datetime import date
 from django.db import connection, transaction
 
 from eligibility.codes import Relation, ResidenceStatus, Sex, Ward
+from eligibility.households.models import HouseholdMembership, MembershipCause
 from eligibility.residents.models import Household, ResidenceSpell, Resident
 from eligibility.residents.rules import (
     MAX_ADDRESS,
@@ -147,6 +148,8 @@ def resident_create(*, data: ResidentInput, actor) -> Resident:
         # registered by hand: resident since birth or before the records (the registry's feed
         # carries move-in dates for those who move in)
         ResidenceSpell.objects.create(resident=resident, start=None)
+        HouseholdMembership.objects.create(resident=resident, household_id=household_id, start=None,
+                                           start_cause=MembershipCause.BACKFILL)
         if data.household_id is None:
             Household.objects.filter(pk=household_id).update(head=resident)
     return resident

@@ -23,8 +23,9 @@ from django.utils import timezone
 from eligibility.residents.selectors import birth_dates, residents_by_kana_index
 from kaigo.batches.services import require_operate
 from kaigo.crypto.blind_index import kana_name_index
-from kaigo.db import constraints_immediate, copy_rows
+from kaigo.db import constraints_immediate, copy_rows, fetch_rows
 from kaigo.errors import ApplicationError
+from kaigo.outbox.services import NewEvent, publish
 from premiums.collection.models import DeductionStop, Payment, PaymentChannel
 from premiums.collection.selectors import year_collection
 from premiums.intake.models import InboundFile, InboundKind, InboundLineError, PensionFact, TaxFact
@@ -42,6 +43,9 @@ from premiums.rules.tables import fiscal_year_of
 
 # The facts' columns in the order of a COPY (the intake adds "file_id"; the synthetic city's
 # generator, synthetic/premium_facts.py, writes the same rows without it).
+# a 更正 of the inhabitant-tax facts (payload: fiscal_year, tax_fact, file ids; docs/subsystems/outbox.md)
+TAX_CORRECTED = "premiums.tax_corrected"
+
 TAX_COLUMNS = ["resident_id", "fiscal_year", "serial", "correction", "household_no", "head", "self_taxed",
                "household_taxed", "total_income", "pension_misc_income", "taxable_pension_income", "salary_income",
                "special_deduction", "non_taxable_pension_income", "public_assistance", "old_age_welfare_pension",
@@ -201,6 +205,12 @@ def tax_file_receive(data: bytes, *, file_name: str, fiscal_year: int, actor=Non
             with connection.cursor() as cursor:
                 cursor.execute("UPDATE premiums_taxfact SET recorded_to = %s WHERE id = ANY(%s)", [now, closing])
         copy_rows(TaxFact, [*TAX_COLUMNS, "file_id"], rows, types=[*TAX_TYPES, "int8"])
+        if closing:  # a 更正 announced (the co-payment ratio recalculates): ids only
+            publish(NewEvent(topic=TAX_CORRECTED, dedupe_key=f"tax-corrected:{f.tax_fact_id}", person_id=f.resident_id,
+                             effective_from=date(fiscal_year, 4, 1),
+                             payload={"fiscal_year": fiscal_year, "tax_fact": f.tax_fact_id, "file": file.pk})
+                    for f in fetch_rows("SELECT id AS tax_fact_id, resident_id FROM premiums_taxfact "
+                                        "WHERE file_id = %s AND correction ORDER BY id", [file.pk]))
         levy_pending_add(queued)
         errors.write(file)
         InboundFile.objects.filter(pk=file.pk).update(applied=len(rows), rejected=len(errors.rows) - duplicates,

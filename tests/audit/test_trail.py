@@ -255,6 +255,7 @@ def test_raw_sql_update_and_delete_are_recorded():
         cursor.execute("UPDATE eligibility_resident SET status = 'deceased', died_on = %s WHERE id = %s",
                        [date(2026, 3, 31), member.pk])
         cursor.execute("DELETE FROM eligibility_residencespell WHERE resident_id = %s", [member.pk])
+        cursor.execute("DELETE FROM eligibility_householdmembership WHERE resident_id = %s", [member.pk])
         cursor.execute("DELETE FROM eligibility_resident WHERE id = %s", [member.pk])
     events = resident_events(member.pk)
     assert [(e.pgh_label, e.status, e.died_on) for e in events] == [

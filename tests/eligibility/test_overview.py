@@ -173,7 +173,7 @@ def test_every_person_page_shows_every_tab_and_marks_the_current_one(client_as, 
 def test_tabs_are_those_the_role_may_open(client_as):
     person = make_elderly()
     body = client_as(Role.INQUIRY).get(f"/persons/{person.pk}/").content.decode()
-    assert [label for label, _ in person_tab_links(body)] == ["概要", "資格・履歴", "証の交付", "保険料"]
+    assert [label for label, _ in person_tab_links(body)] == ["概要", "資格・履歴", "証の交付", "保険料", "給付"]
     body = client_as(Role.CERTIFICATION_CLERK).get(f"/persons/{person.pk}/").content.decode()
     assert [label for label, _ in person_tab_links(body)] == ["概要", "資格・履歴", "証の交付", "認定"]
 
@@ -181,7 +181,7 @@ def test_tabs_are_those_the_role_may_open(client_as):
 def test_the_registry_holds_the_apps_registrations():
     assert [s.key for s in all_overview_sections()] == ["premiums"]
     keys = [t.key for t in all_person_tabs()]
-    assert keys == ["overview", "qualification", "notify", "cards", "premiums", "certification"]
+    assert keys == ["overview", "qualification", "notify", "cards", "premiums", "certification", "benefits"]
     assert len({t.accesskey for t in all_person_tabs()}) == len(keys)
 
 

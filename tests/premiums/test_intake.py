@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from eligibility.models import Resident
+from kaigo.outbox.models import OutboxEvent
 from linkage.pension.simulator import PensionSnapshot, simulate_targets_file
 from linkage.tax.simulator import TaxSnapshot, simulate_tax_corrections, simulate_tax_file
 from premiums.intake.services import InboundFileInvalid, pension_listing_receive, tax_file_receive
@@ -87,6 +88,12 @@ def test_corrections_replace_the_facts_and_queue_the_year_for_the_re_levy():
     # one current fact per person, the previous kept as history
     assert TaxFact.objects.filter(resident_id__in=corrected, recorded_to__isnull=False).count() == len(corrected)
     assert set(LevyPending.objects.values_list("resident_id", flat=True)) == corrected
+    # each 更正 announced once, ids only (the co-payment ratio recalculates from it)
+    events = OutboxEvent.objects.filter(topic="premiums.tax_corrected")
+    current = dict(TaxFact.objects.filter(correction=True, recorded_to__isnull=True).values_list("resident_id", "id"))
+    assert sorted((e.person_id, e.effective_from, e.payload["tax_fact"], e.payload["fiscal_year"]) for e in events) == \
+        sorted((p, date(FY, 4, 1), current[p], FY) for p in corrected)
+    assert all(set(e.payload) == {"fiscal_year", "tax_fact", "file"} for e in events)
 
 
 def test_a_file_with_a_wrong_header_is_refused_whole():
