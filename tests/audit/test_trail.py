@@ -63,7 +63,7 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 "certification_surveyevent", "certification_opinionevent", "certification_primaryresultevent",
                 "certification_boardresultevent",
                 # issue 19 item 10: the basic checklists and the 事業対象者 of regional support
-                "benefits_checklistevent", "benefits_participantevent"]
+                "benefits_checklistevent", "benefits_participantevent",
                 # issue 19 item 8: benefit restrictions and the installments excused from them
                 "benefits_restrictiontrailevent", "benefits_excusedinstallmentevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
@@ -138,8 +138,8 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "premiums_heldpayment", "eligibility_facility", "eligibility_manualmove",
                       "certification_case", "certification_receivedpaper", "certification_certification",
                       "certification_survey", "certification_opinion", "certification_primaryresult",
-                      "certification_boardresult", "benefits_checklist", "benefits_participant"]
-                      "certification_boardresult", "benefits_restriction", "benefits_excusedinstallment"]
+                      "certification_boardresult", "benefits_checklist", "benefits_participant",
+                      "benefits_restriction", "benefits_excusedinstallment"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
