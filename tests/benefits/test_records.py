@@ -210,8 +210,8 @@ def test_a_persons_records_outside_the_ward_are_refused_where_views_are_by_ward(
     care = people["care"][0]  # lives in 中原区
     response = client_as(Role.WARD_CLERK, organisation=Organisation.ASAO).get(f"/benefits/records/persons/{care.pk}/")
     assert response.status_code == 403
-    assert AccessLogEntry.objects.filter(function="benefit.records.denied.outside_ward").exists() or \
-        AccessLogEntry.objects.filter(function__startswith="benefit.records.denied").exists()
+    [refusal] = AccessLogEntry.objects.filter(function__startswith="benefit.records")
+    assert (refusal.function, refusal.person_ids) == ("benefit.records.denied", [care.pk])
     assert client_as(Role.CERTIFICATION_CLERK).get(f"/benefits/records/persons/{care.pk}/").status_code == 403
 
 
@@ -223,6 +223,10 @@ def test_the_summary_for_the_benefits_tab(received, people, make_staff):
         (SERVICE_MONTH, 2, 1), (date(2026, 9, 1), 1, 0)]
     october = summary.months[0]
     assert october.total_cost == 11_120 + 11_120 and october.copayment == 2 * (11_120 - 10_008)
+    from django.template.loader import render_to_string
+
+    html = render_to_string("benefits/records/_summary.html", {"data": summary, "resident": care})
+    assert "令和8（2026）年10月" in html and "22,240" in html and f"/benefits/records/persons/{care.pk}/" in html
     with pytest.raises(NotPermitted):
         records_summary_for(actor=make_staff(Role.OPERATOR), request=None, resident=care, today=date(2026, 11, 20))
 
