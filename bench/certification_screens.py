@@ -9,8 +9,13 @@ and as a ward's; wrk with 8 connections on loopback; the bare view measured in t
 target: p95 < 50 ms at 8 connections and >= 25 % of the bare view's throughput. The queries of one
 page are counted (CaptureQueriesContext through the test client) and printed.
 
-The case list (certification:case_list) is another helper's screen: measured when its URL name
-resolves, else reported as skipped.
+Screens: the deadline dashboard (every ward, one ward, a ward clerk's) and the case list
+(certification:case_list: the head office's, a ward clerk's; reported as skipped if the URL name
+does not resolve). Before wrk, each screen's Python CPU and wall time per request in this process
+through Django's WSGI handler (``--requests`` per round, 0 skips it): on a machine shared with
+other jobs the CPU figure moves far less than wrk's throughput. ``--no-wrk`` stops after it.
+
+    make bench BENCH=bench/certification_screens.py ARGS="--residents 340000 --certified-share 0.87 --open-share 0.07"
 """
 
 from __future__ import annotations
