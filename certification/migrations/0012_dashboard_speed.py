@@ -8,6 +8,8 @@ certification-screens.md and certification-dashboard.md):
   must stay word for word the selector's (certification/cases/selectors.py, _URGENCY).
 - certsurvey_waiting: the surveys not yet made, for the dashboard's waiting surveys by body (a
   scan of every survey of the city without it).
+- cert_valid_to, made again with the person, the level and the id: the renewal due list's range
+  (施行規則 第39条, 60 days) read from the index alone (certification/decisions/selectors.py).
 """
 
 import django.db.models.expressions
@@ -29,5 +31,13 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='survey',
             index=models.Index(condition=models.Q(('surveyed_on__isnull', True)), fields=['case'], include=('body', 'requested_on'), name='certsurvey_waiting'),
+        ),
+        migrations.RemoveIndex(
+            model_name='certification',
+            name='cert_valid_to',
+        ),
+        migrations.AddIndex(
+            model_name='certification',
+            index=models.Index(condition=models.Q(('ended_on__isnull', True)), fields=['valid_to'], include=('resident', 'level', 'id'), name='cert_valid_to'),
         ),
     ]
