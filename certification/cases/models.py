@@ -4,12 +4,15 @@ its state machine as an event, and every paper registered on arrival."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Value
+from django.db.models.functions import Coalesce
 
-from certification.rules.cases import CaseKind, CaseState, Move, PaperKind
+from certification.rules.cases import DECISION_DAYS, CaseKind, CaseState, Move, PaperKind
 from certification.rules.levels import Level
 from eligibility.codes import Ward
 
 CASE_NUMBER_SEQUENCE = "certification_case_number"
+_OPEN = [CaseState.RECEIVED, CaseState.IN_PROGRESS, CaseState.ASSESSED, CaseState.SCHEDULED, CaseState.REVIEWED]
 _CLOSED = [CaseState.WITHDRAWN, CaseState.ENDED, CaseState.DISMISSED]  # closed without a decision
 
 
@@ -94,6 +97,13 @@ class Case(models.Model):
             models.Index(fields=["resident", "applied_on"], name="certcase_person"),
             models.Index(fields=["ward", "state", "applied_on"], name="certcase_ward_state"),
             models.Index(fields=["state", "applied_on"], name="certcase_state"),
+            # the work list's order (certification.cases.selectors: the 30th day, or once postponed
+            # the expected day), of the open cases only: a page is read from it without a sort
+            models.Index(Coalesce("expected_by", ExpressionWrapper(F("applied_on") + Value(DECISION_DAYS),
+                                                                   output_field=models.DateField())),
+                         "applied_on", "id", name="certcase_open_urgency", condition=models.Q(state__in=_OPEN),
+                         include=["ward", "state", "number", "resident_id", "kind", "second_class", "postponed_on",
+                                  "expected_by"]),
         ]
         constraints = [
             # one open case per person at a time (a 区分変更 during a pending renewal is refused)

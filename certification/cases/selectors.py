@@ -35,7 +35,7 @@ from eligibility.residents.selectors import (
     person_header,
     residents_by_id,
 )
-from kaigo.db import fetch_rows
+from kaigo.db import fetch_rows, fetch_sets
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -109,44 +109,56 @@ def _needed_table() -> tuple[list[str], list[bool], list[str]]:
     return kinds, seconds, papers
 
 
-# One round trip: the page of open cases in the wards, the most urgent first (the day by which the
-# decision or the postponement notice is due: the 30th day, or once postponed the expected day),
-# their total, and for the page's rows only the count of missing papers.
-_LIST_SQL = """
+# The open cases of the wards (and of the state, and for the 7-day filter those without a
+# postponement notice whose 30th day is at most ``soon``): the same condition for the page and
+# its total. ``soon_applied`` is ``soon`` less the 30 days, so that the filter reads the index.
+_LIST_WHERE = """c.state = ANY(%s) AND c.ward = ANY(%s)
+  AND (NOT %s OR (c.postponed_on IS NULL AND c.applied_on <= %s))"""  # states, wards, due_soon, soon_applied
+
+# The page, the most urgent first (the day by which the decision or the postponement notice is due:
+# the 30th day, or once postponed the expected day), and for the page's rows only the count of
+# missing papers. The order is that of the partial index certcase_open_urgency (migration
+# 0012_case_list_urgency): PostgreSQL reads the page's rows from it and stops, instead of sorting
+# every open case of the city for each page. The expression must stay the index's, word for word.
+_URGENCY = f"coalesce(c.expected_by, c.applied_on + {DECISION_DAYS})"
+_LIST_SQL = f"""
 SELECT p.*,
-  (SELECT count(*) FROM unnest(%(need_kinds)s::text[], %(need_second)s::boolean[], %(need_papers)s::text[])
+  (SELECT count(*) FROM unnest(%s::text[], %s::boolean[], %s::text[])
                         AS n(case_kind, second_class, paper)
    WHERE n.case_kind = p.kind AND n.second_class = p.second_class
      AND NOT EXISTS (SELECT 1 FROM certification_receivedpaper r
                      WHERE r.case_id = p.id AND r.kind = n.paper AND r.cancelled_at IS NULL)) AS missing
 FROM (
   SELECT c.id, c.number, c.resident_id, c.kind, c.state, c.second_class, c.applied_on, c.postponed_on,
-         c.expected_by, c.applied_on + %(days)s AS due, count(*) OVER () AS total
+         c.expected_by, c.applied_on + {DECISION_DAYS} AS due, {_URGENCY} AS urgency
   FROM certification_case c
-  WHERE c.state = ANY(%(states)s) AND c.ward = ANY(%(wards)s)
-    AND (NOT %(due_soon)s OR (c.postponed_on IS NULL AND c.applied_on + %(days)s <= %(soon)s))
-  ORDER BY coalesce(c.expected_by, c.applied_on + %(days)s), c.applied_on, c.id
-  LIMIT %(limit)s OFFSET %(offset)s
+  WHERE {_LIST_WHERE}
+  ORDER BY {_URGENCY}, c.applied_on, c.id
+  LIMIT %s OFFSET %s
 ) p
-ORDER BY coalesce(p.expected_by, p.due), p.applied_on, p.id
+ORDER BY p.urgency, p.applied_on, p.id
 """
+# the total: an index-only count (certcase_open_dates holds the ward, state, dates)
+_LIST_TOTAL_SQL = f"SELECT count(*) AS total FROM certification_case c WHERE {_LIST_WHERE}"
 
 
 def case_list(*, actor, request, filters: CaseFilter, today: date, offset: int = 0,
               limit: int = CASES_PAGE_SIZE) -> CaseListPage:
     """A page of the open cases of the wards the actor serves (a ward's certification clerks: their
     ward; the head office: every ward, or the one chosen), the most urgent first; the persons'
-    names decrypted for this page only (residents_by_id), one access-log row naming them."""
+    names decrypted for this page only (residents_by_id), one access-log row naming them. Three
+    statements: the page and its total in one round trip, the page's persons, the log row."""
     _require_view(actor)
     served = home_wards(actor)
     wards = sorted(served if not filters.ward else served & {filters.ward})
     states = [s for s in OPEN_STATES if not filters.state or s == filters.state]
     need_kinds, need_second, need_papers = _needed_table()
-    rows = fetch_rows(_LIST_SQL, {
-        "need_kinds": need_kinds, "need_second": need_second, "need_papers": need_papers, "days": DECISION_DAYS,
-        "states": [str(s) for s in states], "wards": wards, "due_soon": filters.due_soon,
-        "soon": date.fromordinal(today.toordinal() + DUE_SOON_DAYS), "limit": limit, "offset": offset,
-    }) if wards and states else []
+    where = [[str(s) for s in states], wards, filters.due_soon,
+             date.fromordinal(today.toordinal() + DUE_SOON_DAYS - DECISION_DAYS)]
+    rows, total = fetch_sets(
+        (_LIST_SQL, [need_kinds, need_second, need_papers, *where, limit, offset]),
+        (_LIST_TOTAL_SQL, where),
+    ) if wards and states else ([], [])
     residents = residents_by_id({r.resident_id for r in rows})
     out = []
     for r in rows:
@@ -155,7 +167,7 @@ def case_list(*, actor, request, filters: CaseFilter, today: date, offset: int =
             r.id, r.number, r.resident_id, (resident.name_kanji or "") if resident else "", KIND_LABELS[r.kind],
             STATE_LABELS[r.state], r.applied_on, (today - r.applied_on).days, r.due, (r.due - today).days,
             r.postponed_on, r.expected_by, r.missing))
-    total = rows[0].total if rows else 0
+    total = total[0].total if total else 0
     access_log_write(actor=actor, request=request, function=LIST_FUNCTION, channel="screen",
                      person_ids=sorted(residents), hits=total)
     return CaseListPage(out, total, offset, wards, today)

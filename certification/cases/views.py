@@ -36,6 +36,7 @@ from certification.rules.cases import PaperKind
 from eligibility.codes import Ward
 from eligibility.residents.selectors import home_wards
 from kaigo.forms import form_run
+from kaigo.shell.menu import record_urls
 from kaigo.shell.permissions import permission_required
 from kaigo.shell.responses import confirm_page, confirmed
 from kaigo.staff.roles import has_permission
@@ -84,7 +85,7 @@ def case_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "certification/cases/list.html", {
-        "page": page, "form": form, "choose_ward": choose_ward, "page_no": page_no, "last_page": last_page,
+        "page": page, "urls": record_urls("certification:case_detail", [r.case_id for r in page.rows]), "form": form, "choose_ward": choose_ward, "page_no": page_no, "last_page": last_page,
         "query": query.urlencode(), "due_soon_days": selectors.DUE_SOON_DAYS,
         "ward_label": shown,
     }, status=400 if form.errors else 200)

@@ -186,19 +186,22 @@ SELECT state, {_BAND_COLUMNS}, count(*) AS total, count(postponed_on) AS postpon
   min(survey_requested_on) FILTER (WHERE surveyed_on IS NULL) AS survey_oldest,
   count(*) FILTER (WHERE opinion_requested_on IS NOT NULL AND opinion_received_on IS NULL) AS opinions,
   count(*) FILTER (WHERE opinion_received_on IS NULL AND opinion_requested_on < %s) AS opinions_long,
-  min(opinion_requested_on) FILTER (WHERE opinion_received_on IS NULL) AS opinion_oldest
+  min(opinion_requested_on) FILTER (WHERE opinion_received_on IS NULL) AS opinion_oldest,
+  count(*) FILTER (WHERE postponed_on IS NULL AND applied_on BETWEEN %s AND %s) AS due_soon,
+  count(*) FILTER (WHERE postponed_on IS NULL AND applied_on < %s) AS overdue
 FROM certification_case WHERE state = ANY(%s) AND ward = ANY(%s) GROUP BY state"""
 
-_LIST_COLUMNS = ("id AS case_id, resident_id, number, ward, kind, state, applied_on, postponed_on, "
-                 "count(*) OVER () AS total")
+_LIST_COLUMNS = "id AS case_id, resident_id, number, ward, kind, state, applied_on, postponed_on"
 
-# open, no postponement notice, the deadline (applied_on + 30) today or within the week
+# open, no postponement notice, the deadline (applied_on + 30) today or within the week (the total
+# is the stage query's: a window count here made PostgreSQL keep every matching row, a thousand
+# or more in a large city, to count them; the list itself is a top-N sort of the index's rows)
 DUE_SOON_SQL = f"""
 SELECT {_LIST_COLUMNS} FROM certification_case
 WHERE state = ANY(%s) AND ward = ANY(%s) AND postponed_on IS NULL AND applied_on BETWEEN %s AND %s
 ORDER BY applied_on, number LIMIT %s"""
 
-# open, no postponement notice, past the deadline
+# open, no postponement notice, past the deadline (the total: the stage query's)
 OVERDUE_SQL = f"""
 SELECT {_LIST_COLUMNS} FROM certification_case
 WHERE state = ANY(%s) AND ward = ANY(%s) AND postponed_on IS NULL AND applied_on < %s
@@ -206,7 +209,7 @@ ORDER BY applied_on, number LIMIT %s"""
 
 # the notice made after the deadline, in the last 12 months (any state: a decided case's too)
 LATE_NOTICES_SQL = f"""
-SELECT {_LIST_COLUMNS} FROM certification_case
+SELECT {_LIST_COLUMNS}, count(*) OVER () AS total FROM certification_case
 WHERE ward = ANY(%s) AND postponed_on >= %s AND postponed_on > applied_on + {DECISION_DAYS}
 ORDER BY postponed_on DESC, number LIMIT %s"""
 
@@ -272,11 +275,12 @@ WHERE o.received_on IS NULL AND o.cancelled_on IS NULL AND c.state = ANY(%s) AND
 GROUP BY i.name, d.name ORDER BY waiting DESC, i.name || '　' || d.name LIMIT %s"""
 
 
-def _case_rows(rows, today: date) -> CaseList:
+def _case_rows(rows, today: date, total: int | None = None) -> CaseList:
+    """The rows of a list and its total (``total``, else the rows' window count)."""
     listed = [CaseRow(r.case_id, r.resident_id, r.number, r.ward, r.kind, r.state, r.applied_on,
                       r.applied_on + timedelta(days=DECISION_DAYS),
                       (r.applied_on + timedelta(days=DECISION_DAYS) - today).days, r.postponed_on) for r in rows]
-    return CaseList(listed, rows[0].total if rows else 0)
+    return CaseList(listed, total if total is not None else rows[0].total if rows else 0)
 
 
 def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT) -> Dashboard:
@@ -291,7 +295,7 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
     long_ago = today - timedelta(days=WAIT_LONG_DAYS)
     past = _past_months(months[0], months[-1])
     stages, due, overdue, late, this_month, bodies, doctors = fetch_sets(
-        (STAGES_SQL, [*band_params, long_ago, long_ago, _OPEN, wards]),
+        (STAGES_SQL, [*band_params, long_ago, long_ago, first, last, first, _OPEN, wards]),
         (DUE_SOON_SQL, [_OPEN, wards, first, last, limit]),
         (OVERDUE_SQL, [_OPEN, wards, first, limit]),
         (LATE_NOTICES_SQL, [wards, today - timedelta(days=365), limit]),
@@ -318,8 +322,10 @@ def dashboard_read(*, wards: Iterable[str], today: date, limit: int = LIST_LIMIT
         return min((getattr(r, column) for r in stages if getattr(r, column)), default=None)
 
     return Dashboard(
-        today=today, wards=wards, bands=BANDS, stages=stage_rows, due_soon=_case_rows(due, today),
-        overdue=_case_rows(overdue, today), late_notices=_case_rows(late, today), by_ward=by_ward,
+        today=today, wards=wards, bands=BANDS, stages=stage_rows,
+        due_soon=_case_rows(due, today, sum(r.due_soon for r in stages)),
+        overdue=_case_rows(overdue, today, sum(r.overdue for r in stages)),
+        late_notices=_case_rows(late, today), by_ward=by_ward,
         by_month=by_month,
         waiting=Waiting(sum(r.surveys for r in stages), sum(r.surveys_long for r in stages), oldest("survey_oldest"),
                         sum(r.opinions for r in stages), sum(r.opinions_long for r in stages),

@@ -18,7 +18,7 @@ from certification.dashboard.forms import DashboardFilterForm
 from certification.rules.cases import CaseKind, CaseState
 from eligibility.codes import Ward
 from kaigo.jinja2 import wareki
-from kaigo.shell.menu import record_url
+from kaigo.shell.menu import record_url, record_urls
 from kaigo.shell.permissions import permission_required
 
 CASE_PAGE = "certification:case_detail"
@@ -56,14 +56,19 @@ def _days_left(days: int) -> str:
     return f"あと{days}日" if days > 0 else "本日が期限" if days == 0 else f"{-days}日超過"
 
 
+WARDS, KINDS, STATES = dict(Ward.choices), dict(CaseKind.choices), dict(CaseState.choices)
+
+
 def list_rows(cases, *, late: bool = False) -> list[ListRow]:
     """The rows of a case list, each date in 和暦 once (a list of a hundred cases has a few dozen
-    dates): a page's three lists render without a macro call per row."""
+    dates) and the case pages' URLs with the script prefix read once: a page's three lists render
+    without a macro call per row."""
     day = functools.lru_cache(maxsize=None)(wareki)
-    wards, kinds, states = dict(Ward.choices), dict(CaseKind.choices), dict(CaseState.choices)
-    return [ListRow(r.number, case_url(r.case_id), wards[r.ward], kinds[r.kind], states[r.state], day(r.applied_on),
+    urls = (record_urls(CASE_PAGE, [r.case_id for r in cases.rows]) if _case_page_exists(get_script_prefix())
+            else [None] * len(cases.rows))
+    return [ListRow(r.number, url, WARDS[r.ward], KINDS[r.kind], STATES[r.state], day(r.applied_on),
                     day(r.due_on), f"{day(r.postponed_on)}（{(r.postponed_on - r.due_on).days}日遅れ）" if late
-                    else _days_left(r.days_left)) for r in cases.rows]
+                    else _days_left(r.days_left)) for r, url in zip(cases.rows, urls)]
 
 
 @never_cache

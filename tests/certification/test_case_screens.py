@@ -324,3 +324,21 @@ def test_the_list_reads_a_fixed_number_of_queries(client_as, clerk, django_asser
     assert counts[0] == counts[1]  # no query per case
     with django_assert_max_num_queries(12):
         client.get("/certification/cases/")
+
+
+def test_the_list_page_costs_exactly_four_queries(client_as, clerk):
+    """Pinned (issue 18, "Speed"): the signed-in staff member with the session, the page of cases
+    with their total and missing papers (one statement), the names of the page's persons with
+    their data keys (one statement), the one access-log row. A fifth query is a regression."""
+    client = client_as(Role.CERTIFICATION_CLERK, organisation=NAKAHARA)
+    for i in (0, 2, 25):  # the third within the week of its 30th day: on the due-soon list too
+        opened(clerk, days_ago=i)
+    client.get("/certification/cases/")  # session and grants warmed as on a signed-in clerk's page
+    for params in ({}, {"due_soon": "on"}, {"page": "1"}):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/certification/cases/", params).status_code == 200
+        sql = [q["sql"] for q in queries]
+        assert len(sql) == 4, sql
+        assert sum("FROM certification_case" in s for s in sql) == 1
+        assert sum("audit_access_append" in s for s in sql) == 1
+

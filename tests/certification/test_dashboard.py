@@ -9,6 +9,8 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
@@ -297,6 +299,29 @@ def test_the_page_costs_few_queries_however_many_cases(client_as, clerk, django_
     with django_assert_max_num_queries(8):
         response = client.get("/certification/dashboard/")
     assert response.status_code == 200
+
+
+def test_the_page_costs_exactly_four_queries(client_as, clerk):
+    """Pinned (issue 18, "Speed"): the signed-in staff member with the session, the chief's second
+    factor, the one round trip of every panel (kaigo.db.fetch_sets), the one access-log row naming
+    the listed cases' persons. The past months' averages are read once an hour (a fifth query on
+    the first page of the hour, warmed here); a query more on a warmed page is a regression."""
+    today = timezone.localdate()
+    client = client_as(Role.SECTION_CHIEF)
+    counts = []
+    for days in range(0, 45, 3):
+        case(clerk, applied_on=today - timedelta(days=days))
+        case(clerk, ward=OTHER, state=CaseState.DECIDED, applied_on=today - timedelta(days=days + 60),
+             decided_on=today - timedelta(days=days + 20))
+        if days in (24, 42):  # a case due within the week listed, then overdue ones too
+            for path in ("/certification/dashboard/", "/certification/dashboard/?ward=asao"):
+                client.get(path)  # warmed: session, grants, the past months' sums
+                with CaptureQueriesContext(connection) as queries:
+                    assert client.get(path).status_code == 200
+                sql = [q["sql"] for q in queries]
+                counts.append(len(sql))
+                assert sum("audit_access_append" in s for s in sql) == (1 if "asao" not in path else 0), sql
+    assert counts == [4, 3, 4, 3]  # the ward of no listed case: no access-log row
 
 
 def test_the_case_number_links_to_the_case_page_only_when_there_is_one(client_as, clerk):
