@@ -189,3 +189,22 @@ def test_the_print_command_writes_the_years_certificates_once(city, tmp_path):
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert not (tmp_path / "b.pdf").exists()  # nothing left to print the second time
     assert RatioCertificate.objects.filter(batch_run=run, printed_at__isnull=False).count() == 4
+
+
+def test_a_death_reported_by_the_registry_recalculates_the_survivors_ratio(city):
+    """End to end: the registry intake records the death in the household history, publishes the
+    household change, the relay recalculates the spouse (alone now: the single amounts, 3割)."""
+    from eligibility.intake import services as intake
+    from tests.eligibility.factories import registry_file, registry_line
+
+    year_run(city["operator"])
+    a, b = city["a"], city["b"]
+    received = intake.registry_file_receive(
+        registry_file(registry_line(b, kind="B2", effective_on="2026-10-15", notified_on="2026-10-16")),
+        file_name="jyuki.csv", business_date=date(2026, 10, 20))
+    result = intake.apply_chunk(file=received.file, lo=0, hi=10**12, batch_run_id=None, actor_id=None)
+    relay()
+
+    assert (result.applied, result.errors) == (1, [])
+    assert current(a) == [(2, AUG, date(2026, 10, 31), "yearly"), (3, date(2026, 11, 1), JUL, "household_change")]
+    assert RatioCertificate.objects.filter(determination__resident=a, kind="change").count() == 1
