@@ -1,8 +1,12 @@
 """The person's 給付 tab: a small registry of sections inside benefits, so that each benefit package
 (ratio, records, refunds, restrictions, regional) shows its part on one page. A section names its
-template and a ``read(actor=, request=, resident=, today=)`` returning the template's context (a
-selector of its package: it checks scope and writes no access log of its own; the tab writes one row
-for the page). Sections show in ``order``."""
+template and a ``read(actor=, request=, resident=, today=)`` returning the template's ``section``
+(a selector of its package). As with the overview's sections (kaigo.shell.sections): the tab checks
+the person's scope with its header and writes its own row (``benefits.tab``: the header and the
+co-payment ratio); a section that reads another function's data checks its role and writes its own
+row (``benefit.records.summary``, ``benefit.regional.summary``, ``benefit.restrictions``), queued in
+the tab's ``access_log_batch``: one statement for the page. ``read`` may return None: the section
+then says there is nothing. Sections show in ``order``."""
 
 from __future__ import annotations
 

@@ -130,7 +130,7 @@ def certificates_render(certificate_ids: Sequence[int], *, actor=None) -> tuple[
     if not items:
         return b"", []
     pdf = render_certificates(items)
-    access_log_write(actor=actor, channel="print", function="benefits.ratio.certificate.print",
+    access_log_write(actor=actor, channel="print", function="benefit.ratio.certificate.print",
                      person_ids=sorted({c.determination.resident_id for c in certs if c.pk in set(printed)}))
     return pdf, printed
 
@@ -139,11 +139,11 @@ def certificate_reprint(*, actor, request, resident_id: int, today: date) -> byt
     """The person's current certificate again (再発行: the current rows of the year covering
     ``today``, else the latest year), for the counter. A read: writes only the access log."""
     require_view(actor)
-    person, function = person_header(actor, request, resident_id, "benefits.ratio.certificate.reprint",
+    person, function = person_header(actor, request, resident_id, "benefit.ratio.certificate.reprint",
                                      channel="print")
     if not person.sensitive_visible:
         access_log_write(actor=actor, request=request, channel="print", person_ids=[resident_id],
-                         function=log_function("benefits.ratio.certificate.reprint.denied", sensitive=True))
+                         function=log_function("benefit.ratio.certificate.reprint.denied", sensitive=True))
         raise NotPermitted(PRINT_PROTECTED)
     rows = list(RatioDetermination.objects.filter(resident_id=resident_id, replaced_at__isnull=True)
                 .order_by("-period_start", "valid_from"))
@@ -169,4 +169,4 @@ class BenefitsTabPerson(PersonHeader):
 def benefits_person(*, actor, request, resident_id: int) -> tuple[PersonHeader, str]:
     """The header of the 給付 tab and its access-log function (scope checked; refusal logged)."""
     require_view(actor)
-    return person_header(actor, request, resident_id, "benefits.tab")
+    return person_header(actor, request, resident_id, "benefit.tab")

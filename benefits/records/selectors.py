@@ -18,7 +18,7 @@ from audit.services import access_log_write
 from benefits.records.format import PaymentRoute, unit_price_text
 from benefits.records.models import BenefitRecord, RecordFile, RecordLineError
 from benefits.rules.service_types import service_type_label
-from eligibility.residents.selectors import PersonHeader, person_header
+from eligibility.residents.selectors import PersonHeader, in_home_ward, log_function, person_header, protected_ids
 from kaigo.errors import NotPermitted
 from kaigo.staff.roles import has_permission
 
@@ -191,8 +191,12 @@ class RecordsSummary:
 
 def records_summary_for(*, actor, request, resident, today: date, months: int = SUMMARY_MONTHS) -> RecordsSummary:
     """The totals of the person's last ``months`` service months up to ``today`` (a section of the
-    給付 tab). Checks ``benefit.view``; the tab has checked the ward scope with its person header
-    and writes the page's one access-log row naming the person, so this writes none."""
+    給付 tab). Checks ``benefit.view``; the tab has checked the ward scope with its person header.
+    Writes its own access-log row (``benefit.records.summary`` with the person's flags; queued in the
+    tab's access_log_batch, benefits/tab.py)."""
     _require(actor, VIEW)
     rows = [r for r in _rows(resident.pk, months) if r.service_month <= today]
+    access_log_write(actor=actor, request=request, channel="screen", person_ids=[resident.pk],
+                     function=log_function("benefit.records.summary", sensitive=bool(protected_ids([resident.pk])),
+                                           outside_ward=not in_home_ward(actor, resident.ward)))
     return RecordsSummary([total for total, _ in _totals(rows)])

@@ -225,7 +225,7 @@ def test_the_summary_for_the_benefits_tab(received, people, make_staff):
     assert october.total_cost == 11_120 + 11_120 and october.copayment == 2 * (11_120 - 10_008)
     from django.template.loader import render_to_string
 
-    html = render_to_string("benefits/records/_summary.html", {"data": summary, "resident": care})
+    html = render_to_string("benefits/records/_summary.html", {"section": summary, "resident": care})
     assert "令和8（2026）年10月" in html and "22,240" in html and f"/benefits/records/persons/{care.pk}/" in html
     with pytest.raises(NotPermitted):
         records_summary_for(actor=make_staff(Role.OPERATOR), request=None, resident=care, today=date(2026, 11, 20))
