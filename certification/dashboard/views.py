@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.shortcuts import render
-from django.urls import NoReverseMatch, get_script_prefix
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -20,6 +21,7 @@ from eligibility.codes import Ward
 from kaigo.jinja2 import wareki
 from kaigo.shell.menu import record_url, record_urls
 from kaigo.shell.permissions import permission_required
+from kaigo.staff.roles import has_permission
 
 CASE_PAGE = "certification:case_detail"
 
@@ -71,6 +73,16 @@ def list_rows(cases, *, late: bool = False) -> list[ListRow]:
                     else _days_left(r.days_left)) for r, url in zip(cases.rows, urls)]
 
 
+def _all_due_url(ward: str | None) -> str | None:
+    """The case list filtered to the cases due within 7 days or past the 30 days without a
+    postponement notice (both dashboard lists, every row), for the staff who may open it."""
+    try:
+        path = reverse("certification:case_list")
+    except NoReverseMatch:
+        return None
+    return f"{path}?{urlencode({'due_soon': 'on', **({'ward': ward} if ward else {})})}"
+
+
 @never_cache
 @require_GET
 @permission_required(selectors.PERMISSION)
@@ -88,5 +100,6 @@ def dashboard(request):
         "due_soon": list_rows(board.due_soon), "overdue": list_rows(board.overdue),
         "late_notices": list_rows(board.late_notices, late=True), "scope_label": "・".join(dict(Ward.choices)[w] for w in board.wards)
         if len(board.wards) < 3 else "すべての区" if len(board.wards) == len(Ward.values) else f"{len(board.wards)}区",
-        "limit": selectors.LIST_LIMIT, "wait_long_days": selectors.WAIT_LONG_DAYS,
+        "limit": selectors.LIST_LIMIT, "may_list": has_permission(request.user, "certification.view"), "wait_long_days": selectors.WAIT_LONG_DAYS,
+        "all_due_url": _all_due_url(ward),
     })

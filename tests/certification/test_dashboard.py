@@ -340,3 +340,19 @@ def test_the_case_number_links_to_the_case_page_only_when_there_is_one(client_as
 def test_the_menu_shows_the_dashboard_to_those_who_may_open_it(client_as):
     assert "/certification/dashboard/" in client_as(Role.SECTION_CHIEF).get("/").content.decode()
     assert "/certification/dashboard/" not in client_as(Role.WARD_CLERK).get("/").content.decode()
+
+
+def test_a_list_longer_than_the_page_links_to_all_of_it_in_the_case_list(client_as, clerk):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for _ in range(selectors.LIST_LIMIT + 1):  # day 26 of each: due within the week, no notice
+        case(clerk, applied_on=today - timedelta(days=26))
+    body = client_as(Role.HEAD_OFFICE_CLERK).get("/certification/dashboard/?ward=nakahara").content.decode()
+    assert f"先頭の{selectors.LIST_LIMIT}件を表示" in body
+    link = "/certification/cases/?due_soon=on&amp;ward=nakahara"
+    assert link in body and f"すべて案件一覧で見る（{selectors.LIST_LIMIT + 1}件）" in body
+    listed = client_as(Role.HEAD_OFFICE_CLERK).get(link.replace("&amp;", "&")).content.decode()
+    assert f"{selectors.LIST_LIMIT + 1}件" in listed
+    # the chief sees the dashboard but not the case list (no certification.view): no link to it
+    assert "due_soon=on" not in client_as(Role.SECTION_CHIEF).get("/certification/dashboard/").content.decode()
