@@ -177,6 +177,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '案件の経過',
+                'indexes': [models.Index(fields=['case', 'at'], name='certcaseevent_case')],
             },
         ),
         migrations.CreateModel(
@@ -199,6 +200,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '認定',
+                'indexes': [models.Index(fields=['resident', 'valid_from'], name='cert_person'), models.Index(condition=models.Q(('ended_on__isnull', True)), fields=['valid_to'], name='cert_valid_to')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('level', '01'), models.Q(('valid_from__isnull', False), ('valid_to__isnull', False), ('valid_to__gte', models.F('valid_from'))), _connector='OR'), name='cert_validity'), models.CheckConstraint(condition=models.Q(models.Q(('ended_on__isnull', True), ('end_reason', '')), models.Q(('ended_on__isnull', False), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='cert_end_reason')],
+                'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (NEW."board_opinion", NEW."case_id", NEW."decided_by_id", NEW."decided_on", NEW."designated_services", NEW."end_note", NEW."end_reason", NEW."ended_on", NEW."id", NEW."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."resident_id", NEW."valid_from", NEW."valid_to"); RETURN NULL;', hash='36929d8a9a0ecd976e17ab45b8ff51dc8d7ad9a3', operation='INSERT', pgid='pgtrigger_insert_insert_78a5f', table='certification_certification', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."resident_id" IS DISTINCT FROM NEW."resident_id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."level" IS DISTINCT FROM NEW."level" OR OLD."valid_from" IS DISTINCT FROM NEW."valid_from" OR OLD."valid_to" IS DISTINCT FROM NEW."valid_to" OR OLD."decided_on" IS DISTINCT FROM NEW."decided_on" OR OLD."board_opinion" IS DISTINCT FROM NEW."board_opinion" OR OLD."designated_services" IS DISTINCT FROM NEW."designated_services" OR OLD."ended_on" IS DISTINCT FROM NEW."ended_on" OR OLD."end_reason" IS DISTINCT FROM NEW."end_reason" OR OLD."end_note" IS DISTINCT FROM NEW."end_note" OR OLD."decided_by_id" IS DISTINCT FROM NEW."decided_by_id")', func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (NEW."board_opinion", NEW."case_id", NEW."decided_by_id", NEW."decided_on", NEW."designated_services", NEW."end_note", NEW."end_reason", NEW."ended_on", NEW."id", NEW."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."resident_id", NEW."valid_from", NEW."valid_to"); RETURN NULL;', hash='4fb3f15855e87dcc709200ff6b2b61f8881cab4a', operation='UPDATE', pgid='pgtrigger_update_update_8fa57', table='certification_certification', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (OLD."board_opinion", OLD."case_id", OLD."decided_by_id", OLD."decided_on", OLD."designated_services", OLD."end_note", OLD."end_reason", OLD."ended_on", OLD."id", OLD."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."resident_id", OLD."valid_from", OLD."valid_to"); RETURN NULL;', hash='22f7230d285e789e486765b0b233f168fdd3831c', operation='DELETE', pgid='pgtrigger_delete_delete_52ae8', table='certification_certification', when='AFTER'))],
             },
         ),
         migrations.CreateModel(
@@ -292,6 +296,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '主治医',
+                'constraints': [models.UniqueConstraint(fields=('institution', 'name'), name='certdoctor_unique')],
             },
         ),
         migrations.CreateModel(
@@ -309,6 +314,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '認定の通知の発行',
+                'indexes': [models.Index(fields=['resident', 'kind'], name='certnotice_person')],
             },
         ),
         migrations.CreateModel(
@@ -338,6 +344,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '主治医意見書',
+                'indexes': [models.Index(fields=['case'], name='certopinion_case'), models.Index(fields=['received_on', 'reminder_due_on'], name='certopinion_open')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('cancelled_on__isnull', True), ('received_on__isnull', True)), fields=('case',), name='certopinion_one_open'), models.CheckConstraint(condition=models.Q(('received_on__isnull', True), ('cancelled_on__isnull', True), _connector='OR'), name='certopinion_received_or_cancelled'), models.CheckConstraint(condition=models.Q(('received_on__isnull', True), models.Q(models.Q(('dementia_rank', ''), _negated=True), models.Q(('stability', ''), _negated=True)), _connector='OR'), name='certopinion_received_items')],
+                'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."case_id", NEW."cognitive_ability", NEW."communication", NEW."created_at", NEW."dementia_rank", NEW."doctor_id", NEW."eating", NEW."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."received_by_id", NEW."received_on", NEW."reminded_on", NEW."reminder_due_on", NEW."reminders", NEW."requested_by_id", NEW."requested_on", NEW."short_term_memory", NEW."specified_disease", NEW."stability", NEW."written_on"); RETURN NULL;', hash='180eb6dac5a457268b78334af362813d79e5126b', operation='INSERT', pgid='pgtrigger_insert_insert_e5bc0', table='certification_opinion', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."doctor_id" IS DISTINCT FROM NEW."doctor_id" OR OLD."requested_on" IS DISTINCT FROM NEW."requested_on" OR OLD."requested_by_id" IS DISTINCT FROM NEW."requested_by_id" OR OLD."reminder_due_on" IS DISTINCT FROM NEW."reminder_due_on" OR OLD."reminded_on" IS DISTINCT FROM NEW."reminded_on" OR OLD."reminders" IS DISTINCT FROM NEW."reminders" OR OLD."received_on" IS DISTINCT FROM NEW."received_on" OR OLD."received_by_id" IS DISTINCT FROM NEW."received_by_id" OR OLD."cancelled_on" IS DISTINCT FROM NEW."cancelled_on" OR OLD."cancel_reason" IS DISTINCT FROM NEW."cancel_reason" OR OLD."written_on" IS DISTINCT FROM NEW."written_on" OR OLD."dementia_rank" IS DISTINCT FROM NEW."dementia_rank" OR OLD."short_term_memory" IS DISTINCT FROM NEW."short_term_memory" OR OLD."cognitive_ability" IS DISTINCT FROM NEW."cognitive_ability" OR OLD."communication" IS DISTINCT FROM NEW."communication" OR OLD."eating" IS DISTINCT FROM NEW."eating" OR OLD."stability" IS DISTINCT FROM NEW."stability" OR OLD."specified_disease" IS DISTINCT FROM NEW."specified_disease" OR OLD."created_at" IS DISTINCT FROM NEW."created_at")', func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."case_id", NEW."cognitive_ability", NEW."communication", NEW."created_at", NEW."dementia_rank", NEW."doctor_id", NEW."eating", NEW."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."received_by_id", NEW."received_on", NEW."reminded_on", NEW."reminder_due_on", NEW."reminders", NEW."requested_by_id", NEW."requested_on", NEW."short_term_memory", NEW."specified_disease", NEW."stability", NEW."written_on"); RETURN NULL;', hash='873b9a9aca776764a20870fb8e1f4fb585ce3fe4', operation='UPDATE', pgid='pgtrigger_update_update_e8e0a', table='certification_opinion', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (OLD."cancel_reason", OLD."cancelled_on", OLD."case_id", OLD."cognitive_ability", OLD."communication", OLD."created_at", OLD."dementia_rank", OLD."doctor_id", OLD."eating", OLD."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."received_by_id", OLD."received_on", OLD."reminded_on", OLD."reminder_due_on", OLD."reminders", OLD."requested_by_id", OLD."requested_on", OLD."short_term_memory", OLD."specified_disease", OLD."stability", OLD."written_on"); RETURN NULL;', hash='0019ecf418f97ce1bb33ce7b4d3390efa380fb0d', operation='DELETE', pgid='pgtrigger_delete_delete_6d27e', table='certification_opinion', when='AFTER'))],
             },
         ),
         migrations.CreateModel(
@@ -395,6 +404,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '意見書作成料',
+                'constraints': [models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('base'), '+', models.F('tax')))), name='certopinionfee_total')],
             },
         ),
         migrations.CreateModel(
@@ -409,6 +419,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '合議体',
+                'constraints': [models.CheckConstraint(condition=models.Q(('size__gte', 3)), name='boardpanel_size')],
             },
         ),
         migrations.CreateModel(
@@ -445,6 +456,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '審査会委員',
+                'constraints': [models.CheckConstraint(condition=models.Q(('term_end__gte', models.F('term_start'))), name='boardmember_term')],
             },
         ),
         migrations.CreateModel(
@@ -493,6 +505,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '受領書類',
+                'indexes': [models.Index(fields=['case', 'kind'], name='certpaper_case')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('cancelled_at__isnull', True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='certpaper_cancel_reason')],
+                'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (NEW."cancel_reason", NEW."cancelled_at", NEW."case_id", NEW."id", NEW."kind", NEW."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."received_by_id", NEW."received_on"); RETURN NULL;', hash='3087d3f962363088a908dccef9e62455e2daffe6', operation='INSERT', pgid='pgtrigger_insert_insert_d8beb', table='certification_receivedpaper', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."kind" IS DISTINCT FROM NEW."kind" OR OLD."received_on" IS DISTINCT FROM NEW."received_on" OR OLD."received_by_id" IS DISTINCT FROM NEW."received_by_id" OR OLD."note" IS DISTINCT FROM NEW."note" OR OLD."cancelled_at" IS DISTINCT FROM NEW."cancelled_at" OR OLD."cancel_reason" IS DISTINCT FROM NEW."cancel_reason")', func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (NEW."cancel_reason", NEW."cancelled_at", NEW."case_id", NEW."id", NEW."kind", NEW."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."received_by_id", NEW."received_on"); RETURN NULL;', hash='9d6e14f62b4a3bfc788e1e75ae37d30d4cbd3148', operation='UPDATE', pgid='pgtrigger_update_update_87301', table='certification_receivedpaper', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (OLD."cancel_reason", OLD."cancelled_at", OLD."case_id", OLD."id", OLD."kind", OLD."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."received_by_id", OLD."received_on"); RETURN NULL;', hash='496a3d1533b49dbecd8311cc4392e59dce8273e3', operation='DELETE', pgid='pgtrigger_delete_delete_89f83', table='certification_receivedpaper', when='AFTER'))],
             },
         ),
         migrations.CreateModel(
@@ -590,6 +605,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '出席委員',
+                'constraints': [models.UniqueConstraint(fields=('session', 'member'), name='boardattendance_once')],
             },
         ),
         migrations.AddField(
@@ -612,6 +628,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '審査会の審査案件',
+                'indexes': [models.Index(fields=['session', 'sequence'], name='boardcase_session')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('case',), name='boardcase_one_session'), models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('session', 'sequence'), name='boardcase_sequence'), models.CheckConstraint(condition=models.Q(('removed_at__isnull', True), models.Q(('remove_reason', ''), _negated=True), _connector='OR'), name='boardcase_remove_reason')],
             },
         ),
         migrations.CreateModel(
@@ -636,6 +654,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '認定調査',
+                'constraints': [models.CheckConstraint(condition=models.Q(('complete', False), ('surveyed_on__isnull', False), _connector='OR'), name='certsurvey_complete_dated')],
+                'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (NEW."answers", NEW."appointment_at", NEW."appointment_on", NEW."body_id", NEW."case_id", NEW."complete", NEW."id", NEW."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."place_kind", NEW."place_note", NEW."requested_by_id", NEW."requested_on", NEW."revision", NEW."surveyed_on", NEW."surveyor", NEW."updated_at"); RETURN NULL;', hash='d7a8dfff95ba818a0ac30c3fe1609b5a18906543', operation='INSERT', pgid='pgtrigger_insert_insert_bb3b6', table='certification_survey', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."body_id" IS DISTINCT FROM NEW."body_id" OR OLD."requested_on" IS DISTINCT FROM NEW."requested_on" OR OLD."requested_by_id" IS DISTINCT FROM NEW."requested_by_id" OR OLD."appointment_on" IS DISTINCT FROM NEW."appointment_on" OR OLD."appointment_at" IS DISTINCT FROM NEW."appointment_at" OR OLD."place_kind" IS DISTINCT FROM NEW."place_kind" OR OLD."place_note" IS DISTINCT FROM NEW."place_note" OR OLD."surveyor" IS DISTINCT FROM NEW."surveyor" OR OLD."surveyed_on" IS DISTINCT FROM NEW."surveyed_on" OR OLD."answers" IS DISTINCT FROM NEW."answers" OR OLD."notes" IS DISTINCT FROM NEW."notes" OR OLD."complete" IS DISTINCT FROM NEW."complete" OR OLD."revision" IS DISTINCT FROM NEW."revision" OR OLD."updated_at" IS DISTINCT FROM NEW."updated_at")', func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (NEW."answers", NEW."appointment_at", NEW."appointment_on", NEW."body_id", NEW."case_id", NEW."complete", NEW."id", NEW."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."place_kind", NEW."place_note", NEW."requested_by_id", NEW."requested_on", NEW."revision", NEW."surveyed_on", NEW."surveyor", NEW."updated_at"); RETURN NULL;', hash='777151c3f6663ccd463d52dd31b8c6709d9ac4db', operation='UPDATE', pgid='pgtrigger_update_update_1bbd2', table='certification_survey', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (OLD."answers", OLD."appointment_at", OLD."appointment_on", OLD."body_id", OLD."case_id", OLD."complete", OLD."id", OLD."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."place_kind", OLD."place_note", OLD."requested_by_id", OLD."requested_on", OLD."revision", OLD."surveyed_on", OLD."surveyor", OLD."updated_at"); RETURN NULL;', hash='699f17bae296f7f986320d1d19b620a2b69ed221', operation='DELETE', pgid='pgtrigger_delete_delete_51ef7', table='certification_survey', when='AFTER'))],
             },
         ),
         migrations.CreateModel(
@@ -721,6 +741,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '認定調査の入力履歴',
+                'constraints': [models.UniqueConstraint(fields=('survey', 'revision'), name='certsurveyrev_once')],
             },
         ),
         migrations.AddConstraint(
@@ -738,38 +759,6 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='boardresult',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_boardresultevent" ("board_opinion", "case_id", "designated_services", "entered_at", "entered_by_id", "id", "level", "level_reason", "months", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reviewed_on") VALUES (OLD."board_opinion", OLD."case_id", OLD."designated_services", OLD."entered_at", OLD."entered_by_id", OLD."id", OLD."level", OLD."level_reason", OLD."months", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."reviewed_on"); RETURN NULL;', hash='016f73193ac451c8d81993fc2eacd6a0b996aec7', operation='DELETE', pgid='pgtrigger_delete_delete_20783', table='certification_boardresult', when='AFTER')),
-        ),
-        migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'at'], name='certcaseevent_case'),
-        ),
-        migrations.AddIndex(
-            model_name='certification',
-            index=models.Index(fields=['resident', 'valid_from'], name='cert_person'),
-        ),
-        migrations.AddIndex(
-            model_name='certification',
-            index=models.Index(condition=models.Q(('ended_on__isnull', True)), fields=['valid_to'], name='cert_valid_to'),
-        ),
-        migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(('level', '01'), models.Q(('valid_from__isnull', False), ('valid_to__isnull', False), ('valid_to__gte', models.F('valid_from'))), _connector='OR'), name='cert_validity'),
-        ),
-        migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_on__isnull', True), ('end_reason', '')), models.Q(('ended_on__isnull', False), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='cert_end_reason'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='certification',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (NEW."board_opinion", NEW."case_id", NEW."decided_by_id", NEW."decided_on", NEW."designated_services", NEW."end_note", NEW."end_reason", NEW."ended_on", NEW."id", NEW."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."resident_id", NEW."valid_from", NEW."valid_to"); RETURN NULL;', hash='36929d8a9a0ecd976e17ab45b8ff51dc8d7ad9a3', operation='INSERT', pgid='pgtrigger_insert_insert_78a5f', table='certification_certification', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='certification',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."resident_id" IS DISTINCT FROM NEW."resident_id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."level" IS DISTINCT FROM NEW."level" OR OLD."valid_from" IS DISTINCT FROM NEW."valid_from" OR OLD."valid_to" IS DISTINCT FROM NEW."valid_to" OR OLD."decided_on" IS DISTINCT FROM NEW."decided_on" OR OLD."board_opinion" IS DISTINCT FROM NEW."board_opinion" OR OLD."designated_services" IS DISTINCT FROM NEW."designated_services" OR OLD."ended_on" IS DISTINCT FROM NEW."ended_on" OR OLD."end_reason" IS DISTINCT FROM NEW."end_reason" OR OLD."end_note" IS DISTINCT FROM NEW."end_note" OR OLD."decided_by_id" IS DISTINCT FROM NEW."decided_by_id")', func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (NEW."board_opinion", NEW."case_id", NEW."decided_by_id", NEW."decided_on", NEW."designated_services", NEW."end_note", NEW."end_reason", NEW."ended_on", NEW."id", NEW."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."resident_id", NEW."valid_from", NEW."valid_to"); RETURN NULL;', hash='4fb3f15855e87dcc709200ff6b2b61f8881cab4a', operation='UPDATE', pgid='pgtrigger_update_update_8fa57', table='certification_certification', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='certification',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_certificationevent" ("board_opinion", "case_id", "decided_by_id", "decided_on", "designated_services", "end_note", "end_reason", "ended_on", "id", "level", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "valid_from", "valid_to") VALUES (OLD."board_opinion", OLD."case_id", OLD."decided_by_id", OLD."decided_on", OLD."designated_services", OLD."end_note", OLD."end_reason", OLD."ended_on", OLD."id", OLD."level", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."resident_id", OLD."valid_from", OLD."valid_to"); RETURN NULL;', hash='22f7230d285e789e486765b0b233f168fdd3831c', operation='DELETE', pgid='pgtrigger_delete_delete_52ae8', table='certification_certification', when='AFTER')),
         ),
         migrations.AddIndex(
             model_name='case',
@@ -815,78 +804,6 @@ class Migration(migrations.Migration):
             model_name='case',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_casetrailevent" ("applicant_kind", "applied_on", "assessed_on", "board_on", "close_reason", "closed_on", "decided_on", "expected_by", "id", "kind", "notified_on", "number", "opinion_received_on", "opinion_requested_on", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "postponed_on", "postponement_reason", "previous_id", "primary_level", "proxy_office", "received_by_id", "resident_id", "second_class", "specified_disease", "state", "survey_requested_on", "surveyed_on", "ward") VALUES (OLD."applicant_kind", OLD."applied_on", OLD."assessed_on", OLD."board_on", OLD."close_reason", OLD."closed_on", OLD."decided_on", OLD."expected_by", OLD."id", OLD."kind", OLD."notified_on", OLD."number", OLD."opinion_received_on", OLD."opinion_requested_on", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."postponed_on", OLD."postponement_reason", OLD."previous_id", OLD."primary_level", OLD."proxy_office", OLD."received_by_id", OLD."resident_id", OLD."second_class", OLD."specified_disease", OLD."state", OLD."survey_requested_on", OLD."surveyed_on", OLD."ward"); RETURN NULL;', hash='4363ebbe8f5ffe48b1bd98e293a20c7f1413bf04', operation='DELETE', pgid='pgtrigger_delete_delete_65ffa', table='certification_case', when='AFTER')),
         ),
-        migrations.AddConstraint(
-            model_name='doctor',
-            constraint=models.UniqueConstraint(fields=('institution', 'name'), name='certdoctor_unique'),
-        ),
-        migrations.AddIndex(
-            model_name='noticeissue',
-            index=models.Index(fields=['resident', 'kind'], name='certnotice_person'),
-        ),
-        migrations.AddIndex(
-            model_name='opinion',
-            index=models.Index(fields=['case'], name='certopinion_case'),
-        ),
-        migrations.AddIndex(
-            model_name='opinion',
-            index=models.Index(fields=['received_on', 'reminder_due_on'], name='certopinion_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='opinion',
-            constraint=models.UniqueConstraint(condition=models.Q(('cancelled_on__isnull', True), ('received_on__isnull', True)), fields=('case',), name='certopinion_one_open'),
-        ),
-        migrations.AddConstraint(
-            model_name='opinion',
-            constraint=models.CheckConstraint(condition=models.Q(('received_on__isnull', True), ('cancelled_on__isnull', True), _connector='OR'), name='certopinion_received_or_cancelled'),
-        ),
-        migrations.AddConstraint(
-            model_name='opinion',
-            constraint=models.CheckConstraint(condition=models.Q(('received_on__isnull', True), models.Q(models.Q(('dementia_rank', ''), _negated=True), models.Q(('stability', ''), _negated=True)), _connector='OR'), name='certopinion_received_items'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='opinion',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."case_id", NEW."cognitive_ability", NEW."communication", NEW."created_at", NEW."dementia_rank", NEW."doctor_id", NEW."eating", NEW."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."received_by_id", NEW."received_on", NEW."reminded_on", NEW."reminder_due_on", NEW."reminders", NEW."requested_by_id", NEW."requested_on", NEW."short_term_memory", NEW."specified_disease", NEW."stability", NEW."written_on"); RETURN NULL;', hash='180eb6dac5a457268b78334af362813d79e5126b', operation='INSERT', pgid='pgtrigger_insert_insert_e5bc0', table='certification_opinion', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='opinion',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."doctor_id" IS DISTINCT FROM NEW."doctor_id" OR OLD."requested_on" IS DISTINCT FROM NEW."requested_on" OR OLD."requested_by_id" IS DISTINCT FROM NEW."requested_by_id" OR OLD."reminder_due_on" IS DISTINCT FROM NEW."reminder_due_on" OR OLD."reminded_on" IS DISTINCT FROM NEW."reminded_on" OR OLD."reminders" IS DISTINCT FROM NEW."reminders" OR OLD."received_on" IS DISTINCT FROM NEW."received_on" OR OLD."received_by_id" IS DISTINCT FROM NEW."received_by_id" OR OLD."cancelled_on" IS DISTINCT FROM NEW."cancelled_on" OR OLD."cancel_reason" IS DISTINCT FROM NEW."cancel_reason" OR OLD."written_on" IS DISTINCT FROM NEW."written_on" OR OLD."dementia_rank" IS DISTINCT FROM NEW."dementia_rank" OR OLD."short_term_memory" IS DISTINCT FROM NEW."short_term_memory" OR OLD."cognitive_ability" IS DISTINCT FROM NEW."cognitive_ability" OR OLD."communication" IS DISTINCT FROM NEW."communication" OR OLD."eating" IS DISTINCT FROM NEW."eating" OR OLD."stability" IS DISTINCT FROM NEW."stability" OR OLD."specified_disease" IS DISTINCT FROM NEW."specified_disease" OR OLD."created_at" IS DISTINCT FROM NEW."created_at")', func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."case_id", NEW."cognitive_ability", NEW."communication", NEW."created_at", NEW."dementia_rank", NEW."doctor_id", NEW."eating", NEW."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."received_by_id", NEW."received_on", NEW."reminded_on", NEW."reminder_due_on", NEW."reminders", NEW."requested_by_id", NEW."requested_on", NEW."short_term_memory", NEW."specified_disease", NEW."stability", NEW."written_on"); RETURN NULL;', hash='873b9a9aca776764a20870fb8e1f4fb585ce3fe4', operation='UPDATE', pgid='pgtrigger_update_update_e8e0a', table='certification_opinion', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='opinion',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_opinionevent" ("cancel_reason", "cancelled_on", "case_id", "cognitive_ability", "communication", "created_at", "dementia_rank", "doctor_id", "eating", "id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on", "reminded_on", "reminder_due_on", "reminders", "requested_by_id", "requested_on", "short_term_memory", "specified_disease", "stability", "written_on") VALUES (OLD."cancel_reason", OLD."cancelled_on", OLD."case_id", OLD."cognitive_ability", OLD."communication", OLD."created_at", OLD."dementia_rank", OLD."doctor_id", OLD."eating", OLD."id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."received_by_id", OLD."received_on", OLD."reminded_on", OLD."reminder_due_on", OLD."reminders", OLD."requested_by_id", OLD."requested_on", OLD."short_term_memory", OLD."specified_disease", OLD."stability", OLD."written_on"); RETURN NULL;', hash='0019ecf418f97ce1bb33ce7b4d3390efa380fb0d', operation='DELETE', pgid='pgtrigger_delete_delete_6d27e', table='certification_opinion', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='opinionfee',
-            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('base'), '+', models.F('tax')))), name='certopinionfee_total'),
-        ),
-        migrations.AddConstraint(
-            model_name='panel',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gte', 3)), name='boardpanel_size'),
-        ),
-        migrations.AddConstraint(
-            model_name='boardmember',
-            constraint=models.CheckConstraint(condition=models.Q(('term_end__gte', models.F('term_start'))), name='boardmember_term'),
-        ),
-        migrations.AddIndex(
-            model_name='receivedpaper',
-            index=models.Index(fields=['case', 'kind'], name='certpaper_case'),
-        ),
-        migrations.AddConstraint(
-            model_name='receivedpaper',
-            constraint=models.CheckConstraint(condition=models.Q(('cancelled_at__isnull', True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='certpaper_cancel_reason'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='receivedpaper',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (NEW."cancel_reason", NEW."cancelled_at", NEW."case_id", NEW."id", NEW."kind", NEW."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."received_by_id", NEW."received_on"); RETURN NULL;', hash='3087d3f962363088a908dccef9e62455e2daffe6', operation='INSERT', pgid='pgtrigger_insert_insert_d8beb', table='certification_receivedpaper', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='receivedpaper',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."kind" IS DISTINCT FROM NEW."kind" OR OLD."received_on" IS DISTINCT FROM NEW."received_on" OR OLD."received_by_id" IS DISTINCT FROM NEW."received_by_id" OR OLD."note" IS DISTINCT FROM NEW."note" OR OLD."cancelled_at" IS DISTINCT FROM NEW."cancelled_at" OR OLD."cancel_reason" IS DISTINCT FROM NEW."cancel_reason")', func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (NEW."cancel_reason", NEW."cancelled_at", NEW."case_id", NEW."id", NEW."kind", NEW."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."received_by_id", NEW."received_on"); RETURN NULL;', hash='9d6e14f62b4a3bfc788e1e75ae37d30d4cbd3148', operation='UPDATE', pgid='pgtrigger_update_update_87301', table='certification_receivedpaper', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='receivedpaper',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_receivedpaperevent" ("cancel_reason", "cancelled_at", "case_id", "id", "kind", "note", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_by_id", "received_on") VALUES (OLD."cancel_reason", OLD."cancelled_at", OLD."case_id", OLD."id", OLD."kind", OLD."note", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."received_by_id", OLD."received_on"); RETURN NULL;', hash='496a3d1533b49dbecd8311cc4392e59dce8273e3', operation='DELETE', pgid='pgtrigger_delete_delete_89f83', table='certification_receivedpaper', when='AFTER')),
-        ),
         migrations.AddIndex(
             model_name='primaryresult',
             index=models.Index(fields=['case', 'created_at'], name='certprimary_case'),
@@ -907,10 +824,6 @@ class Migration(migrations.Migration):
             model_name='primaryresult',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_primaryresultevent" ("bpsd", "case_id", "created_by_id", "dementia_addition", "excretion", "group1", "group2", "group3", "group4", "group5", "hygiene", "id", "imported_id", "indirect", "kind", "level", "meal", "medical", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "software_version", "total", "training", "transfer", "warnings") VALUES (OLD."bpsd", OLD."case_id", OLD."created_by_id", OLD."dementia_addition", OLD."excretion", OLD."group1", OLD."group2", OLD."group3", OLD."group4", OLD."group5", OLD."hygiene", OLD."id", OLD."imported_id", OLD."indirect", OLD."kind", OLD."level", OLD."meal", OLD."medical", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."software_version", OLD."total", OLD."training", OLD."transfer", OLD."warnings"); RETURN NULL;', hash='dde5703be540e5512db7499da6ba709119104c94', operation='DELETE', pgid='pgtrigger_delete_delete_6c4cf', table='certification_primaryresult', when='AFTER')),
         ),
-        migrations.AddConstraint(
-            model_name='sessionattendance',
-            constraint=models.UniqueConstraint(fields=('session', 'member'), name='boardattendance_once'),
-        ),
         migrations.AddIndex(
             model_name='boardsession',
             index=models.Index(fields=['held_on'], name='boardsession_day'),
@@ -922,42 +835,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='boardsession',
             constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='boardsession_capacity'),
-        ),
-        migrations.AddIndex(
-            model_name='sessioncase',
-            index=models.Index(fields=['session', 'sequence'], name='boardcase_session'),
-        ),
-        migrations.AddConstraint(
-            model_name='sessioncase',
-            constraint=models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('case',), name='boardcase_one_session'),
-        ),
-        migrations.AddConstraint(
-            model_name='sessioncase',
-            constraint=models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('session', 'sequence'), name='boardcase_sequence'),
-        ),
-        migrations.AddConstraint(
-            model_name='sessioncase',
-            constraint=models.CheckConstraint(condition=models.Q(('removed_at__isnull', True), models.Q(('remove_reason', ''), _negated=True), _connector='OR'), name='boardcase_remove_reason'),
-        ),
-        migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('complete', False), ('surveyed_on__isnull', False), _connector='OR'), name='certsurvey_complete_dated'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='survey',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (NEW."answers", NEW."appointment_at", NEW."appointment_on", NEW."body_id", NEW."case_id", NEW."complete", NEW."id", NEW."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."place_kind", NEW."place_note", NEW."requested_by_id", NEW."requested_on", NEW."revision", NEW."surveyed_on", NEW."surveyor", NEW."updated_at"); RETURN NULL;', hash='d7a8dfff95ba818a0ac30c3fe1609b5a18906543', operation='INSERT', pgid='pgtrigger_insert_insert_bb3b6', table='certification_survey', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='survey',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."case_id" IS DISTINCT FROM NEW."case_id" OR OLD."body_id" IS DISTINCT FROM NEW."body_id" OR OLD."requested_on" IS DISTINCT FROM NEW."requested_on" OR OLD."requested_by_id" IS DISTINCT FROM NEW."requested_by_id" OR OLD."appointment_on" IS DISTINCT FROM NEW."appointment_on" OR OLD."appointment_at" IS DISTINCT FROM NEW."appointment_at" OR OLD."place_kind" IS DISTINCT FROM NEW."place_kind" OR OLD."place_note" IS DISTINCT FROM NEW."place_note" OR OLD."surveyor" IS DISTINCT FROM NEW."surveyor" OR OLD."surveyed_on" IS DISTINCT FROM NEW."surveyed_on" OR OLD."answers" IS DISTINCT FROM NEW."answers" OR OLD."notes" IS DISTINCT FROM NEW."notes" OR OLD."complete" IS DISTINCT FROM NEW."complete" OR OLD."revision" IS DISTINCT FROM NEW."revision" OR OLD."updated_at" IS DISTINCT FROM NEW."updated_at")', func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (NEW."answers", NEW."appointment_at", NEW."appointment_on", NEW."body_id", NEW."case_id", NEW."complete", NEW."id", NEW."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'update\', NEW."id", NEW."place_kind", NEW."place_note", NEW."requested_by_id", NEW."requested_on", NEW."revision", NEW."surveyed_on", NEW."surveyor", NEW."updated_at"); RETURN NULL;', hash='777151c3f6663ccd463d52dd31b8c6709d9ac4db', operation='UPDATE', pgid='pgtrigger_update_update_1bbd2', table='certification_survey', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='survey',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "certification_surveyevent" ("answers", "appointment_at", "appointment_on", "body_id", "case_id", "complete", "id", "notes", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place_kind", "place_note", "requested_by_id", "requested_on", "revision", "surveyed_on", "surveyor", "updated_at") VALUES (OLD."answers", OLD."appointment_at", OLD."appointment_on", OLD."body_id", OLD."case_id", OLD."complete", OLD."id", OLD."notes", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'delete\', OLD."id", OLD."place_kind", OLD."place_note", OLD."requested_by_id", OLD."requested_on", OLD."revision", OLD."surveyed_on", OLD."surveyor", OLD."updated_at"); RETURN NULL;', hash='699f17bae296f7f986320d1d19b620a2b69ed221', operation='DELETE', pgid='pgtrigger_delete_delete_51ef7', table='certification_survey', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='surveyrevision',
-            constraint=models.UniqueConstraint(fields=('survey', 'revision'), name='certsurveyrev_once'),
         ),
         # --- what the models do not describe (the replaced migrations' SQL, unchanged) ---
         # 0001_cases: the case-number sequence, CaseEvent append-only, the first event tables' locks
