@@ -48,6 +48,12 @@ PG_SYSTEM_USER = "embedded_postgres"
 # Group commit: every page commits one access-log row, and a commit that finds another
 # transaction running waits 0.3 ms for more commits to share its WAL flush (ADR 0003).
 SERVER_SETTINGS = {"fsync": "on", "commit_delay": "300", "commit_siblings": "1"}
+# The server of `make test` only: every run makes its test database anew and nothing in it has to
+# outlive a crash of the machine, so it skips the flushes to disk (WAL and data files, full-page
+# images); what a test sees of a commit is unchanged. `make run`, the benchmarks and the servers the
+# tests start themselves (kaigo/batch fault tests) keep SERVER_SETTINGS. After a crash of the
+# machine during a test run, `make clean-var` starts the test server afresh.
+TEST_SERVER_SETTINGS = {**SERVER_SETTINGS, "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 # embedded_postgres asks platformdirs for a runtime folder it does not need here.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -164,12 +170,13 @@ def web_socket(preferred: int) -> socket.socket:
 
 
 class EmbeddedPostgres:
-    def __init__(self, datadir: Path, port: int):
+    def __init__(self, datadir: Path, port: int, *, settings: dict[str, str] | None = None):
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         self.bin = POSTGRES_BIN_PATH
         self.datadir = datadir
         self.port = port
+        self.settings = SERVER_SETTINGS if settings is None else settings
         self.socket_dir = datadir.parent / (datadir.name + "-socket")
         self.logfile = datadir.parent / (datadir.name + ".log")
         self.user = PG_SYSTEM_USER if os.geteuid() == 0 else None
@@ -213,7 +220,7 @@ class EmbeddedPostgres:
                                   f"{tail(failed.stdout or '')}") from None
         if self.running():
             self.stop()  # a server left behind by a killed run: restart it on our port
-        settings = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
+        settings = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
         offset = log_size(self.logfile)
         try:
             self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60",
@@ -321,14 +328,16 @@ def started(server):
 
 
 def start_services(stack: ExitStack, *, name: str, persistent_redis: bool, pg_port: int | None,
-                   redis_port: int | None, database: str) -> dict[str, str]:
+                   redis_port: int | None, database: str,
+                   pg_settings: dict[str, str] | None = None) -> dict[str, str]:
     """Start what is not given in the environment; return the variables for child processes."""
     env: dict[str, str] = {}
     if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_URL_FILE"):
         say("PostgreSQL: using DATABASE_URL from the environment")
     else:
-        pg = start_on_free_port(lambda port: started(EmbeddedPostgres(VAR / f"{name}-pg", port)),
-                                preferred=pg_port, what="PostgreSQL")
+        pg = start_on_free_port(
+            lambda port: started(EmbeddedPostgres(VAR / f"{name}-pg", port, settings=pg_settings)),
+            preferred=pg_port, what="PostgreSQL")
         stack.callback(pg.stop)
         pg.ensure_database(database)
         env["DATABASE_URL"] = pg.url(database)
@@ -511,7 +520,7 @@ def cmd_test(pytest_args: list[str]) -> int:
     with ExitStack() as stack:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.update(start_services(stack, name="test", persistent_redis=False, pg_port=None, redis_port=None,
-                                  database="kaigo"))
+                                  database="kaigo", pg_settings=TEST_SERVER_SETTINGS))
         result = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=BASE_DIR)
         return result.returncode
 

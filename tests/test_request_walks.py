@@ -1092,9 +1092,49 @@ def _get_paths(ids) -> list[str]:
     return paths
 
 
+@pytest.fixture(scope="module")
+def get_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The GET walk's world (``_get_world``), made once for the module's tests that read it: every
+    role walks the same records, as each did on a world of its own before. It is written inside a
+    transaction of the module, rolled back after its last test; each test runs in a savepoint of it
+    (pytest-django's TestCase), so what a test writes is undone before the next, as
+    ``setUpTestData`` does. The function-scoped fixtures the world's services see in a test are
+    set here too: fast password hashing, the audit heads in a file of its own (tests/conftest.py)
+    and the late charges on (``charging``)."""
+    from dataclasses import replace
+
+    from django.db import transaction
+    from django.test import override_settings
+
+    from premiums.arrears import selectors
+    from premiums.rules.arrears import LATE_CHARGE_RATES
+    from tests.factories import StaffFactory
+
+    def make_staff(*roles, **kwargs):
+        return StaffFactory(roles=list(roles), **kwargs)
+
+    heads = tmp_path_factory.mktemp("get-world") / "audit-heads.jsonl"
+    rates = tuple(replace(r, first=r.first * 10, later=r.later * 10) for r in LATE_CHARGE_RATES)
+    with (django_db_blocker.unblock(), pytest.MonkeyPatch.context() as monkeypatch,
+          override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                            KAIGO_AUDIT_HEADS_PATH=str(heads), KAIGO_LATE_CHARGE_FROM=2024)):
+        monkeypatch.setattr(selectors, "ASSUMED_ARREARS_PLAN", replace(selectors.ASSUMED_ARREARS_PLAN,
+                                                                       late_charge_rates=rates))
+        module_transaction = transaction.atomic()
+        module_transaction._from_testcase = True  # a service's durable atomic block nests in it, as in TestCase's
+        module_transaction.__enter__()
+        try:
+            ids = _get_world(make_staff)
+            monkeypatch.undo()  # each test sets its own again (charging)
+            yield ids
+        finally:
+            transaction.set_rollback(True)
+            module_transaction.__exit__(None, None, None)
+
+
 @pytest.mark.parametrize("role", list(Role))
-def test_get_walk_no_get_changes_a_business_table(make_staff, role):
-    ids = _get_world(make_staff)
+def test_get_walk_no_get_changes_a_business_table(get_world, make_staff, role):
+    ids = get_world
     client = signed_in(make_staff, role)
     paths = _get_paths(ids)
     unfilled = [p for p in paths if "<" in p or "(?P" in p]
@@ -1115,9 +1155,9 @@ def test_get_walk_no_get_changes_a_business_table(make_staff, role):
     assert opened >= 3  # the walk reached pages, not only refusals
 
 
-def test_get_walk_opens_the_notices_it_checks(make_staff):
+def test_get_walk_opens_the_notices_it_checks(get_world, make_staff):
     """An allowed clerk really gets the PDFs the GET walk checks (the walk would prove nothing on 403s)."""
-    ids = _get_world(make_staff)
+    ids = get_world
     client = signed_in(make_staff, Role.HEAD_OFFICE_CLERK)
     pid = ids["resident_id"]
     for path in (f"/persons/{pid}/premiums/{ids['levy_id']}/decision.pdf",

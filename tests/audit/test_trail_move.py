@@ -81,6 +81,7 @@ def migrate(executor: MigrationExecutor, targets) -> None:
     executor.migrate(targets)
 
 
+@pytest.mark.timeout(900)  # the project's state rendered for every migration, back and forth: CPU-bound
 def test_the_trail_moves_to_its_apps_with_its_events_and_its_protection(make_staff):
     clerk = make_staff(Role.WARD_CLERK, username="clerk_move")
     executor = MigrationExecutor(connection)
