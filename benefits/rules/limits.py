@@ -205,9 +205,15 @@ def limits_stage(a: Applicant, day: date) -> StageResult:
 # --- validity ---------------------------------------------------------------------------------------------
 
 
-def validity(received_on: date) -> tuple[date, date]:
+RENEWAL_MONTHS = (6, 7)  # a renewal for the year from 8月1日 is taken in 6月-7月 (the city's practice)
+
+
+def validity(received_on: date, *, renewal: bool = False) -> tuple[date, date]:
     """施行規則 §83の6: effective from the first day of the month the application arrived, to the next
-    7月31日 (an application in 8月 starts a new year: 8月1日 to 7月31日 of the following year)."""
+    7月31日 (an application in 8月 starts a new year: 8月1日 to 7月31日 of the following year). A
+    renewal (更新申請, taken in ``RENEWAL_MONTHS``) is for the coming year: 8月1日 to 7月31日."""
+    if renewal:
+        return date(received_on.year, 8, 1), date(received_on.year + 1, 7, 31)
     start = received_on.replace(day=1)
     end_year = received_on.year + 1 if received_on.month >= 8 else received_on.year
     return start, date(end_year, 7, 31)

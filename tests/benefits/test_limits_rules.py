@@ -145,6 +145,11 @@ def test_validity_from_the_month_of_application_to_july(received, start, end, ta
     assert tax_year_of(start) == tax_year
 
 
+def test_a_renewal_taken_in_june_or_july_is_for_the_coming_year():
+    assert validity(date(2027, 6, 20), renewal=True) == (date(2027, 8, 1), date(2028, 7, 31))
+    assert tax_year_of(date(2027, 8, 1)) == 2027
+
+
 DAILY_CASES = [
     # (stage, item, limit) 2024-08 table (DOMAIN.md 4.6)
     (Stage.FIRST, Room.MEAL_FACILITY, 300), (Stage.SECOND, Room.MEAL_FACILITY, 390),
