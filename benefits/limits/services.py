@@ -26,7 +26,10 @@ from benefits.rules.limits import (
     tax_year_of,
     validity,
 )
-from certification.decisions.selectors import certification_history_rows, certification_on
+from certification.decisions.selectors import (
+    certification_history_rows,
+    certification_on,
+)
 from certification.rules.levels import CARE_LEVELS, SUPPORT_LEVELS
 from eligibility.households.selectors import household_members_on, household_of_on
 from eligibility.qualification.selectors import first_class_persons

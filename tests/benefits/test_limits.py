@@ -33,7 +33,7 @@ def non_taxed(resident, pension=700_000, **values):
 
 
 def entry(**over) -> LimitEntry:
-    values = dict(received_on=RECEIVED, service=Service.WELFARE, assets=6_500_000, non_taxed_pensions=109_000)
+    values = {"received_on": RECEIVED, "service": Service.WELFARE, "assets": 6_500_000, "non_taxed_pensions": 109_000}
     values.update(over)
     return LimitEntry(**values)
 
