@@ -50,6 +50,7 @@ def test_apply_then_decide_then_print(client_as, make_staff):
     assert decided.status_code == 302
     app.refresh_from_db()
     assert (app.stage, app.decided_by) == ("2", chief.staff)
+    clerk = client_as(Role.WARD_CLERK, organisation=Organisation.NAKAHARA)  # the one client signs in again
     shown = clerk.get(decided["Location"]).content.decode()
     assert "<strong>第2段階</strong>" in shown and "390円" in shown and "認定証を印刷する" in shown
     assert elements(shown)
