@@ -8,6 +8,7 @@ trail records every write of the restriction row by any path."""
 from __future__ import annotations
 
 from audit.trail_models import event_model, person_trail_source
+from benefits.limits.models import LimitApplication
 from benefits.regional.models import Checklist, Participant
 from benefits.restrictions.models import ExcusedInstallment, Restriction
 
@@ -27,3 +28,7 @@ ExcusedInstallmentEvent = event_model(ExcusedInstallment, model_name="ExcusedIns
 person_trail_source(RestrictionTrailEvent, key="z", rank=41, label="給付制限", where="e.resident_id = %(person)s")
 person_trail_source(ExcusedInstallmentEvent, key="y", rank=42, label="特別の事情による除外",
                     where="e.resident_id = %(person)s")
+
+LimitApplicationEvent = event_model(LimitApplication, model_name="LimitApplicationEvent",
+                                    verbose_name="負担限度額認定の変更履歴", exclude=["entered_at"])
+person_trail_source(LimitApplicationEvent, key="l", rank=43, label="負担限度額認定", where="e.resident_id = %(person)s")

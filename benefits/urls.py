@@ -9,6 +9,7 @@ app_name = "benefits"
 
 urlpatterns = [
     path("persons/<int:resident_id>/", views.person_tab, name="person_tab"),
+    path("limits/", include("benefits.limits.urls")),
     path("ratio/", include("benefits.ratio.urls")),
     path("records/", include("benefits.records.urls")),
     path("regional/", include("benefits.regional.urls")),

@@ -783,6 +783,33 @@ def _participant_end(world, ward, client):
     person, _, participant = _regional_checklist(world, ward, decided=True)
     return (f"/benefits/regional/persons/{person.pk}/participants/{participant.pk}/end/", {
         "end-on": timezone.localdate().isoformat(), "end-reason": "withdrawn", "confirm": "1"})
+# --- facility cost limits (benefits/limits) --------------------------------------------------------
+
+
+def _limit_application(world, ward):
+    """A facility cost limit application of a new person of ``ward``, received today by the head office,
+    with the person's tax facts of the year (so that a decision can be made)."""
+    from benefits.limits.services import LimitEntry, limit_apply
+    from benefits.rules.limits import tax_year_of, validity
+    from tests.premiums.factories import make_tax_fact
+
+    person = world.person(ward)
+    today = timezone.localdate()
+    make_tax_fact(person, tax_year_of(validity(today)[0]))
+    return person, limit_apply(actor=world.admin, resident_id=person.pk, entry=LimitEntry(
+        received_on=today, service="welfare", assets=1_000_000))
+
+
+def _limit_apply(world, ward, client):
+    return (f"/benefits/limits/persons/{world.person(ward).pk}/applications/new/", {
+        "la-received_on": timezone.localdate().isoformat(), "la-service": "welfare", "la-assets": "1000000"})
+
+
+def _limit_decide(world, ward, client):
+    person, application = _limit_application(world, ward)
+    return f"/benefits/limits/persons/{person.pk}/applications/{application.pk}/decide/", {"confirm": "1"}
+
+
 # --- benefit restrictions (benefits/restrictions) -----------------------------------------------------
 
 
@@ -895,6 +922,10 @@ POST_CASES = {
         "benefit.decide", True, _participant_decide),
     "benefits/regional/persons/<int:resident_id>/participants/<int:participant_id>/end/": (
         "benefit.decide", True, _participant_end),
+    # facility cost limits: a ward clerk takes the application, a decider decides it (confirmed)
+    "benefits/limits/persons/<int:resident_id>/applications/new/": ("benefit.update", True, _limit_apply),
+    "benefits/limits/persons/<int:resident_id>/applications/<int:application_id>/decide/": (
+        "benefit.decide", True, _limit_decide),
     # benefit restrictions: the advance notice, the answer, the decision and lifting (confirmed), the notices
     "benefits/restrictions/persons/<int:resident_id>/": ("benefit.decide", True, _restriction_notice),
     "benefits/restrictions/<int:restriction_id>/#reply": ("benefit.decide", True, _restriction(
@@ -1038,6 +1069,7 @@ def _get_world(make_staff) -> dict[str, object]:
     from tests.benefits.world import noticed_restriction
 
     noticed_restriction(OWN, world.admin, decided=True)  # a benefit restriction (給付制限) in force
+    _limit_application(world, OWN)  # a facility cost limit application (benefits' limits pages)
     return {
         "session_id": session.pk, "version": "committee",
         "case_id": cert_case.pk, "certification_id": certification.pk, "survey_file_id": survey_file,

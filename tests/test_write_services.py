@@ -138,6 +138,13 @@ class World:
 
         return participant_decide(actor=self.chief, checklist_id=self.checklist().pk)
 
+    def limit_application(self):
+        """A facility cost limit application of the person received today by the clerk of 中原区役所."""
+        from benefits.limits.services import LimitEntry, limit_apply
+
+        return limit_apply(actor=self.clerk, resident_id=self.person.pk, entry=LimitEntry(
+            received_on=date.today(), service="welfare", assets=0))
+
     def held_payment(self):
         """A payment of the file far beyond what the year owes, held (保留) for a clerk's decision."""
         from premiums.collection.models import HeldPayment
@@ -330,6 +337,12 @@ CHECKED = {
         actor=a, resident_id=w.participant().resident_id, service_code="A61111", start=date.today())),
     "benefits.regional.services.usage_month_record": (False, lambda w, a: S("benefits.regional.services.usage_month_record")(
         actor=a, month=date.today().replace(day=1), lines=[])),
+    # benefits (facility cost limits: the application received, its decision)
+    "benefits.limits.services.limit_apply": (True, lambda w, a: S("benefits.limits.services.limit_apply")(
+        actor=a, resident_id=w.person.pk, entry=S("benefits.limits.services.LimitEntry")(
+            received_on=date.today(), service="welfare", assets=0))),
+    "benefits.limits.services.limit_decide": (True, lambda w, a: S("benefits.limits.services.limit_decide")(
+        actor=a, application_id=w.limit_application().pk)),
     # benefits (restrictions for premium arrears)
     "benefits.restrictions.services.restriction_notice": (True, lambda w, a: S("benefits.restrictions.services.restriction_notice")(
         actor=a, resident_id=w.arrears_person().pk, measure="payment_change")),

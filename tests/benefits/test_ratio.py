@@ -224,16 +224,19 @@ def test_the_benefits_tab_shows_every_packages_section_and_logs_them_in_one_stat
     text = page.content.decode()
     assert page.status_code == 200
     # each benefit package's section, in order, each with the way to its own page
-    headings = ["利用者負担の割合（負担割合証）", "給付実績（直近12か月）", "給付制限（保険料の滞納）",
+    headings = ["利用者負担の割合（負担割合証）", "給付実績（直近12か月）", "負担限度額認定（食費・居住費）",
+                "給付制限（保険料の滞納）",
                 "総合事業（事業対象者・基本チェックリスト）"]
     assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
-    for link in (f"/benefits/records/persons/{a.pk}/", f"/benefits/restrictions/persons/{a.pk}/",
+    for link in (f"/benefits/records/persons/{a.pk}/", f"/benefits/limits/persons/{a.pk}/",
+                 f"/benefits/restrictions/persons/{a.pk}/",
                  f"/benefits/regional/persons/{a.pk}/"):
         assert link in text
     assert "給付実績はありません。" in text and "給付制限はありません。" in text
     # the tab's row and each section's own row, all naming the person, written with one statement
     entries = list(AccessLogEntry.objects.order_by("id").values_list("function", "person_ids"))
     assert entries == [("benefit.tab", [a.pk]), ("benefit.records.summary", [a.pk]),
-                       ("benefit.restrictions", [a.pk]), ("benefit.regional.summary", [a.pk])]
+                       ("benefit.limits.summary", [a.pk]), ("benefit.restrictions", [a.pk]),
+                       ("benefit.regional.summary", [a.pk])]
     appends = [q["sql"] for q in queries if "audit_access_append" in q["sql"]]
-    assert len(appends) == 1 and appends[0].count("audit_access_append") == 4
+    assert len(appends) == 1 and appends[0].count("audit_access_append") == 5

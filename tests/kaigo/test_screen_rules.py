@@ -99,6 +99,28 @@ def _merged_screens_records(clerk, make_staff):
     _regional_records(clerk)
     _restriction_records(clerk)
     _benefit_records(clerk)
+    _limit_records(clerk)
+
+
+def _limit_records(clerk):
+    """A facility cost limit certified (第2段階) for a certified person with their tax facts, and an
+    application not decided yet (the person page, the certificate, the decision's URL)."""
+    from datetime import timedelta
+
+    from benefits.limits.services import LimitEntry, limit_apply, limit_decide
+    from benefits.rules.limits import tax_year_of, validity
+    from tests.certification.factories import make_certification
+    from tests.eligibility.factories import make_elderly
+    from tests.premiums.factories import make_tax_fact
+
+    day = min(DAY, date.today())
+    person = make_elderly()
+    make_certification(person, valid_from=day - timedelta(days=30), valid_to=day + timedelta(days=300), actor=clerk)
+    make_tax_fact(person, tax_year_of(validity(day)[0]))
+    entry = LimitEntry(received_on=day, service="welfare", assets=1_000_000)
+    limit_decide(actor=clerk, today=day, application_id=limit_apply(actor=clerk, resident_id=person.pk, entry=entry,
+                                                                    today=day).pk)
+    limit_apply(actor=clerk, resident_id=person.pk, entry=entry, today=day)
 
 
 def _restriction_records(clerk):
