@@ -32,7 +32,6 @@ from tests.premiums.factories import make_tax_fact
 pytestmark = pytest.mark.django_db
 
 MONTH = date(2026, 10, 1)  # 令和8年10月 (the tax facts of fiscal 2026: August to July)
-_households = itertools.count(880_000_001)
 _files = itertools.count(1)
 _providers = itertools.count(1)
 
@@ -41,7 +40,7 @@ def person(kind: str, *, household=None):
     """A first-class insured person with the tax facts of ``kind``: taxed (課税, 課税所得 150万),
     exempt (非課税, 年金収入 100万 > 80.9万), low (非課税, 年金収入 70万 ≤ 80.9万: individual cap),
     assistance (生活保護)."""
-    resident = make_insured(household_id=household or next(_households))
+    resident = make_insured(household_id=household) if household else make_insured()
     facts = {
         "taxed": dict(self_taxed=True, household_taxed=True, total_income=1_500_000, taxable_pension_income=0),
         "exempt": dict(taxable_pension_income=1_000_000),
