@@ -33,8 +33,7 @@ from eligibility.households.selectors import (
     households_on,
     members_of_households_on,
 )
-from eligibility.residents.scope import ALL_WARDS, home_wards
-from eligibility.residents.selectors import require_resident_update
+from eligibility.residents.selectors import ALL_WARDS, home_wards, require_resident_update
 from kaigo.batches.registry import RecordError
 from kaigo.db import fetch_rows
 from kaigo.errors import InvalidState, NotPermitted, ProblemsError
