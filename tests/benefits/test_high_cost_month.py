@@ -198,3 +198,20 @@ def test_the_first_application_and_the_decision(city):
     again = high_cost_decide(actor=head, month=MONTH, decided_on=date(2026, 12, 9))
     assert (again.lines, again.total) == (1, 10_000)
     assert HighCostApplication.objects.count() == 1 and HighCostDecision.objects.count() == 2
+
+
+def test_the_persons_summary_shows_decided_and_waiting_amounts(city, make_staff):
+    from benefits.refunds.selectors import high_cost_summary_for
+
+    month_run(city)
+    p, head = city["p"], city["head"]
+    high_cost_application_receive(actor=head, resident_id=p["single"].pk, received_on=date(2026, 12, 1),
+                                  first_month=MONTH, today=date(2026, 12, 8))
+    high_cost_decide(actor=head, month=MONTH, decided_on=date(2026, 12, 8))
+    records((p["single"], 10_000))
+    month_run(city, confirmed=True)
+    summary = high_cost_summary_for(actor=city["ward"], request=None, resident=p["single"], today=date(2026, 12, 8))
+    assert summary.applied_on == date(2026, 12, 1)
+    assert [(m.service_month, m.amount, m.decided, m.waiting) for m in summary.months] == [(MONTH, 15_600, 5_600, 10_000)]
+    with pytest.raises(NotPermitted):
+        high_cost_summary_for(actor=make_staff(Role.OPERATOR), request=None, resident=p["single"], today=date(2026, 12, 8))
