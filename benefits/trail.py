@@ -27,3 +27,11 @@ ExcusedInstallmentEvent = event_model(ExcusedInstallment, model_name="ExcusedIns
 person_trail_source(RestrictionTrailEvent, key="z", rank=41, label="給付制限", where="e.resident_id = %(person)s")
 person_trail_source(ExcusedInstallmentEvent, key="y", rank=42, label="特別の事情による除外",
                     where="e.resident_id = %(person)s")
+
+# the register of received high-cost refund applications (高額介護サービス費支給申請書): issue 19 item 4
+from benefits.refunds.models import HighCostApplication  # noqa: E402
+
+HighCostApplicationEvent = event_model(HighCostApplication, model_name="HighCostApplicationEvent",
+                                       verbose_name="高額介護サービス費支給申請書の受付の変更履歴", exclude=["registered_at"])
+person_trail_source(HighCostApplicationEvent, key="x", rank=43, label="高額介護サービス費の申請書",
+                    where="e.resident_id = %(person)s")
