@@ -215,3 +215,15 @@ def test_the_persons_summary_shows_decided_and_waiting_amounts(city, make_staff)
     assert [(m.service_month, m.amount, m.decided, m.waiting) for m in summary.months] == [(MONTH, 15_600, 5_600, 10_000)]
     with pytest.raises(NotPermitted):
         high_cost_summary_for(actor=make_staff(Role.OPERATOR), request=None, resident=p["single"], today=date(2026, 12, 8))
+
+
+def test_a_household_without_tax_facts_is_left_out_with_an_error(city):
+    from kaigo.batches.models import BatchError
+
+    stranger = make_insured()  # no tax facts for fiscal 2026
+    records((stranger, 60_000))
+    run = month_run(city)
+    assert (run.succeeded, run.failed) == (11, 1)
+    assert list(BatchError.objects.filter(run=run).values_list("record_key", "code")) == [(str(stranger.pk), "no_tax_facts")]
+    assert not HighCostRefund.objects.filter(resident=stranger).exists()
+    assert due(city) == EXPECTED
