@@ -77,6 +77,7 @@ FUNCTION_LABELS = {
     "benefit.records.summary": "給付実績の概要の閲覧",
     "benefit.limits.person": "負担限度額認定の閲覧",
     "benefit.limits.summary": "負担限度額認定の概要の閲覧",
+    "benefit.high_cost.summary": "高額介護サービス費の閲覧",
     "benefit.limits.entry": "負担限度額認定の申請の受付画面",
     "benefit.limits.certificate": "負担限度額認定証の印刷",
     "audit.search": "アクセス記録の検索",

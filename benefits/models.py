@@ -5,6 +5,7 @@ from django.apps import apps as _apps
 
 from benefits.limits.models import LimitApplication  # noqa: F401
 from benefits.ratio.models import RatioCertificate, RatioDetermination  # noqa: F401
+from benefits.refunds.models import HighCostApplication, HighCostDecision, HighCostRefund  # noqa: F401
 from benefits.records.models import BenefitRecord, RecordFile, RecordLineError  # noqa: F401
 from benefits.regional.models import Checklist, Enrolment, MonthlyUsage, Participant  # noqa: F401
 from benefits.restrictions.models import (  # noqa: F401

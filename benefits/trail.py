@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from audit.trail_models import event_model, person_trail_source
 from benefits.limits.models import LimitApplication
+from benefits.refunds.models import HighCostApplication
 from benefits.regional.models import Checklist, Participant
 from benefits.restrictions.models import ExcusedInstallment, Restriction
 
@@ -32,3 +33,10 @@ person_trail_source(ExcusedInstallmentEvent, key="y", rank=42, label="特別の�
 LimitApplicationEvent = event_model(LimitApplication, model_name="LimitApplicationEvent",
                                     verbose_name="負担限度額認定の変更履歴", exclude=["entered_at"])
 person_trail_source(LimitApplicationEvent, key="l", rank=43, label="負担限度額認定", where="e.resident_id = %(person)s")
+
+# the register of received high-cost refund applications (高額介護サービス費支給申請書): issue 19 item 4
+
+HighCostApplicationEvent = event_model(HighCostApplication, model_name="HighCostApplicationEvent",
+                                       verbose_name="高額介護サービス費支給申請書の受付の変更履歴", exclude=["registered_at"])
+person_trail_source(HighCostApplicationEvent, key="x", rank=44, label="高額介護サービス費の申請書",
+                    where="e.resident_id = %(person)s")

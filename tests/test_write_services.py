@@ -356,6 +356,11 @@ CHECKED = {
         actor=a, restriction_id=w.restriction(decided=True).pk, lifted_on=date.today(), reason="完納")),
     "benefits.restrictions.services.notice_issue": (True, lambda w, a: S("benefits.restrictions.services.notice_issue")(
         actor=a, restriction_id=w.restriction().pk, kind="advance")),
+    # benefits (the high-cost refund: a person's first application; the month's decision is the city's)
+    "benefits.refunds.services.high_cost_application_receive": (True, lambda w, a: S("benefits.refunds.services.high_cost_application_receive")(
+        actor=a, resident_id=w.person.pk, received_on=date.today(), first_month=date.today().replace(day=1))),
+    "benefits.refunds.services.high_cost_decide": (False, lambda w, a: S("benefits.refunds.services.high_cost_decide")(
+        actor=a, month=date.today().replace(day=1))),
     # benefits (the ratio's certificates: a city-wide print, not one person's data)
     "benefits.ratio.services.certificates_print": (False, lambda w, a: S("benefits.ratio.services.certificates_print")(
         actor=a)),
@@ -500,6 +505,8 @@ NOT_STAFF_WRITES = {
 # Functions without an actor: batches and intake chunks acting for the city, pure helpers, reads.
 SYSTEM = {
     "benefits.restrictions.services": {"restrictions_check_paid"},  # the daily check of payments
+    # the high-cost refund's batch chunk and its pure helpers (the run's operator checked at its start)
+    "benefits.refunds.services": {"high_cost_month_chunk", "month_last_day", "tax_year_of_month", "persons_with_records"},
     "certification.decisions.services": {"certifications_lapse_on_loss"},  # the lapse consumer's
     # the ratio's batch chunk and consumers (no staff member: the run's operator checked at its start)
     "benefits.ratio.services": {"ratio_recalculate", "ratio_year_chunk", "ratios_compute"},

@@ -59,3 +59,14 @@ def households_on(resident_ids: Sequence[int], day: date) -> dict[int, int]:
     return {r.resident_id: r.household_id for r in fetch_rows(
         f"SELECT m.resident_id, m.household_id FROM eligibility_householdmembership m "
         f"WHERE m.resident_id = ANY(%(ids)s) AND {_COVERS}", {"ids": list(resident_ids), "day": day})}
+
+
+def members_of_households_on(household_ids: Sequence[int], day: date) -> dict[int, list[int]]:
+    """The members (ascending) on ``day`` of each of ``household_ids``, one query for the set (the
+    high-cost refund's chunks); a household with no member that day is absent."""
+    found: dict[int, list[int]] = {}
+    for r in fetch_rows(f"SELECT DISTINCT m.household_id, m.resident_id FROM eligibility_householdmembership m "
+                        f"WHERE m.household_id = ANY(%(ids)s) AND {_COVERS} ORDER BY m.household_id, m.resident_id",
+                        {"ids": list(household_ids), "day": day}):
+        found.setdefault(r.household_id, []).append(r.resident_id)
+    return found

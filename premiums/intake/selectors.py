@@ -38,3 +38,19 @@ def copayment_income_facts(resident_ids: Sequence[int], fiscal_year: int) -> dic
         "WHERE t.resident_id = ANY(%s) AND t.fiscal_year = %s AND t.recorded_to IS NULL",
         [list(resident_ids), fiscal_year])
     return {r.resident_id: r for r in rows}
+
+
+def high_cost_income_facts(resident_ids: Sequence[int], fiscal_year: int) -> dict[int, Any]:
+    """The current tax fact of each of ``resident_ids`` for ``fiscal_year`` with the columns the
+    high-cost refund's income category reads (benefits: 施行令 §22の2の2), by resident: named rows
+    with ``tax_fact_id``, ``self_taxed``, ``household_taxed``, ``total_income``, ``special_deduction``,
+    ``pension_misc_income``, ``taxable_pension_income``, ``public_assistance``,
+    ``old_age_welfare_pension``. One query for the set; no access log (the caller logs what it
+    shows). A person without facts for the year is absent."""
+    rows = fetch_rows(
+        "SELECT t.resident_id, t.id AS tax_fact_id, t.self_taxed, t.household_taxed, t.total_income, "
+        "t.special_deduction, t.pension_misc_income, t.taxable_pension_income, t.public_assistance, "
+        "t.old_age_welfare_pension FROM premiums_taxfact t "
+        "WHERE t.resident_id = ANY(%s) AND t.fiscal_year = %s AND t.recorded_to IS NULL",
+        [list(resident_ids), fiscal_year])
+    return {r.resident_id: r for r in rows}

@@ -67,7 +67,9 @@ EVENT_TABLES = ["eligibility_residentevent", "eligibility_householdevent", "audi
                 # issue 19 item 8: benefit restrictions and the installments excused from them
                 "benefits_restrictiontrailevent", "benefits_excusedinstallmentevent",
                 # issue 19 item 7: facility cost limit applications and decisions
-                "benefits_limitapplicationevent"]
+                "benefits_limitapplicationevent",
+                # issue 19 item 4: the register of received high-cost refund applications
+                "benefits_highcostapplicationevent"]
 NAME_FIELD = Resident._meta.get_field("name_kanji")
 
 
@@ -141,7 +143,8 @@ def test_migrations_and_installed_triggers_match_the_models(capsys):
                       "certification_case", "certification_receivedpaper", "certification_certification",
                       "certification_survey", "certification_opinion", "certification_primaryresult",
                       "certification_boardresult", "benefits_checklist", "benefits_participant",
-                      "benefits_restriction", "benefits_excusedinstallment", "benefits_limitapplication"]
+                      "benefits_restriction", "benefits_excusedinstallment", "benefits_limitapplication",
+                      "benefits_highcostapplication"]
         for label in ["insert", "update", "delete"]
     }
     for model, trigger in registered:
@@ -180,6 +183,7 @@ def test_each_app_owns_its_trail_and_fills_the_person_trail_registry():
         ("k", 20, "基本チェックリスト", "benefits_checklistevent"), ("j", 21, "事業対象者", "benefits_participantevent"),
         ("z", 41, "給付制限", "benefits_restrictiontrailevent"), ("y", 42, "特別の事情による除外", "benefits_excusedinstallmentevent"),
         ("l", 43, "負担限度額認定", "benefits_limitapplicationevent"),
+        ("x", 44, "高額介護サービス費の申請書", "benefits_highcostapplicationevent"),
     ]
     resident = sources["r"]
     assert resident.encrypted == {f.name for f in Resident._meta.concrete_fields if isinstance(f, EncryptedTextField)}

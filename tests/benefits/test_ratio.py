@@ -224,7 +224,8 @@ def test_the_benefits_tab_shows_every_packages_section_and_logs_them_in_one_stat
     text = page.content.decode()
     assert page.status_code == 200
     # each benefit package's section, in order, each with the way to its own page
-    headings = ["利用者負担の割合（負担割合証）", "給付実績（直近12か月）", "負担限度額認定（食費・居住費）",
+    headings = ["利用者負担の割合（負担割合証）", "給付実績（直近12か月）", "高額介護サービス費",
+                "負担限度額認定（食費・居住費）",
                 "給付制限（保険料の滞納）",
                 "総合事業（事業対象者・基本チェックリスト）"]
     assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
@@ -236,7 +237,7 @@ def test_the_benefits_tab_shows_every_packages_section_and_logs_them_in_one_stat
     # the tab's row and each section's own row, all naming the person, written with one statement
     entries = list(AccessLogEntry.objects.order_by("id").values_list("function", "person_ids"))
     assert entries == [("benefit.tab", [a.pk]), ("benefit.records.summary", [a.pk]),
-                       ("benefit.limits.summary", [a.pk]), ("benefit.restrictions", [a.pk]),
+                       ("benefit.high_cost.summary", [a.pk]), ("benefit.limits.summary", [a.pk]), ("benefit.restrictions", [a.pk]),
                        ("benefit.regional.summary", [a.pk])]
     appends = [q["sql"] for q in queries if "audit_access_append" in q["sql"]]
-    assert len(appends) == 1 and appends[0].count("audit_access_append") == 5
+    assert len(appends) == 1 and appends[0].count("audit_access_append") == 6
