@@ -5,13 +5,11 @@ operator command ``receive_benefit_records`` (a month is tens of megabytes: not 
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from benefits.records import selectors
-from benefits.records.models import RecordFile
 from kaigo.shell.permissions import permission_required
 
 
@@ -33,10 +31,7 @@ def files(request):
 @permission_required("benefit.run")
 def file_detail(request, record_file_id: int):
     """One file: its counts, the rejected lines per reason and a page of them."""
-    try:
-        page = selectors.record_file_page(actor=request.user, file_id=record_file_id, offset=_offset(request))
-    except RecordFile.DoesNotExist:
-        raise Http404 from None
+    page = selectors.record_file_page(actor=request.user, file_id=record_file_id, offset=_offset(request))
     return render(request, "benefits/records/file.html", {"page": page, "file": page.file,
                                                            "code_label": selectors.code_label})
 

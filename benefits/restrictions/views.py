@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from benefits.restrictions import selectors
 from benefits.restrictions.forms import CandidatesForm, DecideForm, LiftForm, NoticeForm, ReplyForm, WithdrawForm
-from benefits.restrictions.models import Measure, NoticeKind, Restriction
+from benefits.restrictions.models import Measure, NoticeKind
 from benefits.restrictions.services import (
     RestrictionInvalid,
     notice_issue,
@@ -118,11 +118,8 @@ def restriction(request, restriction_id: int):
     """A restriction's page: its state and moves, the person's arrears today, and by its state the
     answer to record, the decision (confirmed first), the withdrawal, the lifting (confirmed first)
     and the notices to issue."""
-    try:
-        page = selectors.restriction_page(actor=request.user, request=request, restriction_id=restriction_id,
-                                          today=timezone.localdate())
-    except Restriction.DoesNotExist:
-        raise Http404 from None
+    page = selectors.restriction_page(actor=request.user, request=request, restriction_id=restriction_id,
+                                      today=timezone.localdate())
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST" and action not in ACTIONS:
         raise Http404
@@ -185,8 +182,6 @@ def notice(request, restriction_id: int, kind: str):
         raise Http404
     try:
         issued, pdf = notice_issue(actor=request.user, request=request, restriction_id=restriction_id, kind=kind)
-    except Restriction.DoesNotExist:
-        raise Http404 from None
     except RestrictionInvalid as refused:
         messages.error(request, refused.message)
         return redirect("benefits:restriction", restriction_id=restriction_id)
