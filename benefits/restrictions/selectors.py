@@ -33,7 +33,7 @@ from benefits.rules.restrictions import (
     add_months,
     threshold_day,
 )
-from certification.decisions.selectors import certification_history_rows, certification_on
+from certification.decisions.selectors import certified_levels_in_month
 from eligibility.cards.selectors import card_holder
 from eligibility.residents.selectors import (
     PersonHeader,
@@ -215,8 +215,8 @@ def candidates_page(*, actor, request, today: date, measure: str = PAYMENT_CHANG
     residents = residents_by_id([c.resident_id for c in found])
     found = [c for c in found if c.resident_id in residents and residents[c.resident_id].ward in wards]
     page = found[offset:offset + CANDIDATES_PAGE_SIZE]
-    rows = [(c, residents[c.resident_id],
-             certification_on(certification_history_rows(c.resident_id), today) is not None) for c in page]
+    certified = certified_levels_in_month(today, today, [c.resident_id for c in page])  # one query for the page
+    rows = [(c, residents[c.resident_id], c.resident_id in certified) for c in page]
     access_log_write(actor=actor, request=request, function="benefit.restrictions.candidates", channel="screen",
                      person_ids=[c.resident_id for c in page], hits=len(found))
     return CandidatesPage(rows, len(found), offset, measure, today)
