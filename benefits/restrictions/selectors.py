@@ -38,8 +38,10 @@ from eligibility.cards.selectors import card_holder
 from eligibility.residents.selectors import (
     PersonHeader,
     home_wards,
+    in_home_ward,
     log_function,
     person_header,
+    protected_ids,
     residents_by_id,
 )
 from kaigo.documents import CardHolder, insurer_info
@@ -309,11 +311,13 @@ class RestrictionsSummary:
 
 
 def restrictions_summary_for(*, actor, request, resident, today: date) -> RestrictionsSummary | None:
-    """The restrictions section of the 給付 tab (kaigo.shell.sections contract: checks scope, writes
-    its access-log row, None when there is nothing to show)."""
+    """The restrictions section of the 給付 tab (benefits/tab.py: the tab has checked the ward scope
+    with its person header; this checks the role and writes its own access-log row, queued in the
+    tab's batch). None when there is nothing to show."""
     if not has_permission(actor, VIEW):
         return None
-    _person, function = person_header(actor, request, resident.pk, "benefit.restrictions")
+    function = log_function("benefit.restrictions", sensitive=bool(protected_ids([resident.pk])),
+                            outside_ward=not in_home_ward(actor, resident.ward))
     rows = restriction_rows(resident.pk)
     facts = arrears_facts(resident.pk, today)
     open_measures = {r.measure for r in rows if r.state in (RestrictionState.NOTICED, RestrictionState.IN_FORCE)}
